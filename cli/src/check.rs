@@ -1,0 +1,279 @@
+//! `credwatch check` and `credwatch inventory validate`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Args;
+use credwatch::duration::parse_duration;
+use credwatch::inventory::{InvalidInventory, Inventory, LoadOptions, Problem, load_inventory};
+use credwatch::outcome::ProbeOutcome;
+use credwatch::probe::{Concurrency, LocalSecrets, Prober, RetryPolicy, probe_all};
+use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::{EXIT_FAILING, EXIT_INVALID, EXIT_OK, Format, render};
+
+/// Progress is shown only when probing more than this many integrations.
+const PROGRESS_THRESHOLD: usize = 5;
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// The inventory YAML file.
+    #[arg(long, short = 'i')]
+    pub inventory: PathBuf,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Probe only this integration (repeatable).
+    #[arg(long = "integration", value_name = "ID")]
+    pub integrations: Vec<String>,
+    /// Probes in flight at once.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// Probes in flight against one SFMC tenant (auth host) at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub per_host: u16,
+    /// Give up on an SFMC request after this long (e.g. 10s).
+    #[arg(long, default_value = "15s", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+/// Everything a check run needs besides the inventory.
+pub struct CheckSettings {
+    pub concurrency: Concurrency,
+    pub client: ClientSettings,
+    pub retry: RetryPolicy,
+    pub show_progress: bool,
+}
+
+pub async fn run(args: CheckArgs) -> u8 {
+    let options = LoadOptions::from_env();
+    let Some(inventory) = load_or_report(&args.inventory, &options) else {
+        return EXIT_INVALID;
+    };
+    let selected = match select(&inventory, &args.integrations) {
+        Ok(selected) => selected,
+        Err(message) => {
+            eprintln!("credwatch: {message}");
+            return EXIT_INVALID;
+        }
+    };
+    let settings = CheckSettings {
+        concurrency: Concurrency {
+            global: args.concurrency.into(),
+            per_host: args.per_host.into(),
+        },
+        client: ClientSettings {
+            request_timeout: args.timeout,
+            connect_timeout: args.timeout.min(Duration::from_secs(5)),
+            endpoint_policy: if options.allow_any_endpoint {
+                EndpointPolicy::AnyEndpoint
+            } else {
+                EndpointPolicy::SfmcOnly
+            },
+            ..ClientSettings::default()
+        },
+        retry: RetryPolicy::default(),
+        show_progress: true,
+    };
+    let outcomes = match probe(&inventory, &selected, &settings).await {
+        Ok(outcomes) => outcomes,
+        Err(message) => {
+            eprintln!("credwatch: {message}");
+            return EXIT_INVALID;
+        }
+    };
+    match args.format {
+        Format::Json => println!("{}", render::outcomes_json(&inventory, &outcomes)),
+        Format::Table => print!(
+            "{}",
+            render::outcomes_table(&inventory, &outcomes, terminal_width())
+        ),
+    }
+    exit_code(&outcomes)
+}
+
+pub fn exit_code(outcomes: &[ProbeOutcome]) -> u8 {
+    if outcomes
+        .iter()
+        .all(|o| o.class == credwatch::outcome::OutcomeClass::Ok)
+    {
+        EXIT_OK
+    } else {
+        EXIT_FAILING
+    }
+}
+
+/// Probes the selected integrations with a progress bar on stderr when there are many.
+pub async fn probe(
+    inventory: &Inventory,
+    selected: &[usize],
+    settings: &CheckSettings,
+) -> Result<Vec<ProbeOutcome>, String> {
+    let client = SfmcClient::new(settings.client.clone())
+        .map_err(|err| format!("cannot set up the HTTP client: {err}"))?;
+    let prober = Prober::new(client, settings.retry.clone());
+    let integrations: Vec<_> = selected
+        .iter()
+        .map(|&i| inventory.integrations[i].clone())
+        .collect();
+    let progress = if settings.show_progress
+        && integrations.len() > PROGRESS_THRESHOLD
+        && std::io::stderr().is_terminal()
+    {
+        let bar = ProgressBar::new(integrations.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} probing {pos}/{len} integrations [{bar:30}] {elapsed} {msg}",
+            )
+            .expect("static template")
+            .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Some(bar)
+    } else {
+        None
+    };
+    let failing = std::sync::atomic::AtomicUsize::new(0);
+    let on_done = |outcome: &ProbeOutcome| {
+        if let Some(bar) = &progress {
+            if outcome.class != credwatch::outcome::OutcomeClass::Ok {
+                let n = failing.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                bar.set_message(format!("{n} failing"));
+            }
+            bar.inc(1);
+        }
+    };
+    let outcomes = probe_all(
+        &prober,
+        &LocalSecrets,
+        &integrations,
+        settings.concurrency,
+        &on_done,
+    )
+    .await;
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    Ok(outcomes)
+}
+
+/// Indexes of the integrations to probe: all, or those named with `--integration`.
+pub fn select(inventory: &Inventory, ids: &[String]) -> Result<Vec<usize>, String> {
+    if ids.is_empty() {
+        return Ok((0..inventory.integrations.len()).collect());
+    }
+    let mut selected = Vec::new();
+    let mut unknown = Vec::new();
+    for id in ids {
+        match inventory.integrations.iter().position(|i| &i.id == id) {
+            Some(index) if !selected.contains(&index) => selected.push(index),
+            Some(_) => {}
+            None => unknown.push(id.as_str()),
+        }
+    }
+    if !unknown.is_empty() {
+        let known: Vec<&str> = inventory
+            .integrations
+            .iter()
+            .map(|i| i.id.as_str())
+            .collect();
+        return Err(format!(
+            "no integration with id {} in the inventory (known: {})",
+            unknown.join(", "),
+            known.join(", ")
+        ));
+    }
+    selected.sort_unstable();
+    Ok(selected)
+}
+
+/// Loads the inventory, printing warnings; on problems prints every one and returns `None`.
+pub fn load_or_report(path: &Path, options: &LoadOptions) -> Option<Inventory> {
+    match load_inventory(path, options) {
+        Ok(loaded) => {
+            print_warnings(&loaded.warnings);
+            Some(loaded.inventory)
+        }
+        Err(invalid) => {
+            report_invalid(path, &invalid);
+            None
+        }
+    }
+}
+
+fn print_warnings(warnings: &[Problem]) {
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+}
+
+fn report_invalid(path: &Path, invalid: &InvalidInventory) {
+    print_warnings(&invalid.warnings);
+    let n = invalid.problems.len();
+    eprintln!(
+        "credwatch: {} is not a valid inventory ({n} problem{}); nothing was probed:",
+        path.display(),
+        if n == 1 { "" } else { "s" }
+    );
+    for problem in &invalid.problems {
+        eprintln!("  - {problem}");
+    }
+}
+
+/// `credwatch inventory validate FILE`.
+pub fn validate(path: &Path, format: Format) -> u8 {
+    let options = LoadOptions::from_env();
+    let result = load_inventory(path, &options);
+    match format {
+        Format::Json => {
+            let (valid, problems, warnings, integrations) = match &result {
+                Ok(loaded) => (
+                    true,
+                    vec![],
+                    loaded.warnings.clone(),
+                    loaded.inventory.integrations.len(),
+                ),
+                Err(invalid) => (false, invalid.problems.clone(), invalid.warnings.clone(), 0),
+            };
+            let report = serde_json::json!({
+                "valid": valid,
+                "integrations": integrations,
+                "problems": problems,
+                "warnings": warnings,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).expect("plain JSON")
+            );
+        }
+        Format::Table => match &result {
+            Ok(loaded) => {
+                print_warnings(&loaded.warnings);
+                let inv = &loaded.inventory;
+                println!(
+                    "{} is valid: {} integration{} owned by {} team{}.",
+                    path.display(),
+                    inv.integrations.len(),
+                    if inv.integrations.len() == 1 { "" } else { "s" },
+                    inv.teams.len(),
+                    if inv.teams.len() == 1 { "" } else { "s" },
+                );
+            }
+            Err(invalid) => report_invalid(path, invalid),
+        },
+    }
+    if result.is_ok() {
+        EXIT_OK
+    } else {
+        EXIT_INVALID
+    }
+}
+
+pub fn terminal_width() -> u16 {
+    if std::io::stdout().is_terminal() {
+        comfy_table::Table::new().width().unwrap_or(120)
+    } else {
+        120
+    }
+}

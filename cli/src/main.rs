@@ -1,0 +1,98 @@
+//! `credwatch`: check SFMC API credentials from a laptop, validate an inventory, or watch the
+//! whole pipeline run against a simulated SFMC tenant.
+
+mod check;
+mod demo;
+mod render;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit codes of the contract: 0 all ok, 1 some integration failing, 2 invalid input.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FAILING: u8 = 1;
+pub const EXIT_INVALID: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "credwatch",
+    version,
+    about = "Watches the API credentials your integrations use to reach Salesforce Marketing Cloud"
+)]
+#[command(
+    after_help = "Logging: set CREDWATCH_LOG (or RUST_LOG), e.g. CREDWATCH_LOG=debug. Secrets are never logged."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Probe integrations now and report whether each credential works.
+    Check(check::CheckArgs),
+    /// Work with the inventory file.
+    Inventory {
+        #[command(subcommand)]
+        command: InventoryCommand,
+    },
+    /// Run credwatch against a simulated SFMC tenant and explain what it finds (no AWS, no SFMC needed).
+    Demo(demo::DemoArgs),
+}
+
+#[derive(Subcommand)]
+enum InventoryCommand {
+    /// Check an inventory file and report every problem at once.
+    Validate {
+        /// The inventory YAML file.
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("credwatch: cannot start the async runtime: {err}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let code = runtime.block_on(async {
+        match cli.command {
+            Command::Check(args) => check::run(args).await,
+            Command::Inventory {
+                command: InventoryCommand::Validate { file, format },
+            } => check::validate(&file, format),
+            Command::Demo(args) => demo::run(args).await,
+        }
+    });
+    ExitCode::from(code)
+}
+
+/// Logs go to stderr so that `--format json` output on stdout stays parseable.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("CREDWATCH_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(true)
+        .init();
+}

@@ -1,0 +1,136 @@
+//! The inventory file: which SFMC integrations to watch, who owns them, and how often to look.
+//!
+//! [`parse_inventory`] validates the whole file and reports every problem at once (see DESIGN.md,
+//! "Inventory file"); what it returns has all defaults applied, so nothing downstream re-checks.
+
+mod integration;
+pub mod model;
+mod parse;
+mod report;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+pub use model::*;
+
+/// The environment variable that lets `auth_url` point anywhere (a simulator, a proxy).
+pub const ALLOW_ANY_ENDPOINT_VAR: &str = "CREDWATCH_ALLOW_ANY_ENDPOINT";
+
+/// How strictly to load. Decided by the caller, so parsing itself never reads the environment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Accept any http(s) `auth_url`, not only `https://<subdomain>.auth.marketingcloudapis.com/`.
+    pub allow_any_endpoint: bool,
+}
+
+impl LoadOptions {
+    /// `allow_any_endpoint` is on iff `CREDWATCH_ALLOW_ANY_ENDPOINT` is exactly `1`.
+    pub fn from_env() -> Self {
+        LoadOptions {
+            allow_any_endpoint: std::env::var(ALLOW_ANY_ENDPOINT_VAR).is_ok_and(|v| v == "1"),
+        }
+    }
+}
+
+/// One thing wrong with (or worth a second look in) the inventory.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// `integrations[3] (crm-contact-sync)`, `integrations[3]` (no usable id),
+    /// `teams[0] (crm-ops)`, `defaults` or `inventory`.
+    pub location: String,
+    /// The YAML path inside `location`, e.g. `auth_url`, `business_hours.start`,
+    /// `expected_scopes[2]`; empty when the problem is about the location as a whole.
+    pub field: String,
+    /// The offending value as written. Always `None` under `client_secret`: a secret is never
+    /// echoed.
+    pub value: Option<String>,
+    /// What is wrong and how to fix it, for the person editing the file.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.location)?;
+        match (&self.field[..], &self.value) {
+            ("", _) => {}
+            (field, Some(value)) => write!(f, "{field} = {value:?}: ")?,
+            (field, None) => write!(f, "{field}: ")?,
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// A valid inventory and the warnings found on the way.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub inventory: Inventory,
+    pub warnings: Vec<Problem>,
+}
+
+/// The inventory was refused. `problems` is never empty; both lists are in file order.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct InvalidInventory {
+    pub problems: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+}
+
+impl fmt::Display for InvalidInventory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        let noun = if n == 1 { "problem" } else { "problems" };
+        write!(f, "{n} {noun} in the inventory")?;
+        for problem in &self.problems {
+            write!(f, "\n  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Validates an inventory given as YAML text. "Today" (for `secret_rotated_at`) is the UTC date.
+pub fn parse_inventory(yaml: &str, options: &LoadOptions) -> Result<Loaded, InvalidInventory> {
+    parse_inventory_on(yaml, options, chrono::Utc::now().date_naive())
+}
+
+/// [`parse_inventory`] with an explicit "today", for deterministic tests and replays.
+pub fn parse_inventory_on(
+    yaml: &str,
+    options: &LoadOptions,
+    today: NaiveDate,
+) -> Result<Loaded, InvalidInventory> {
+    let (inventory, report) = parse::parse(yaml, options, today);
+    match inventory {
+        Some(inventory) if report.problems.is_empty() => Ok(Loaded {
+            inventory,
+            warnings: report.warnings,
+        }),
+        _ => Err(InvalidInventory {
+            problems: report.problems,
+            warnings: report.warnings,
+        }),
+    }
+}
+
+/// Reads and validates an inventory file.
+pub fn load_inventory(path: &Path, options: &LoadOptions) -> Result<Loaded, InvalidInventory> {
+    match std::fs::read_to_string(path) {
+        Ok(yaml) => parse_inventory(&yaml, options),
+        Err(err) => Err(InvalidInventory {
+            problems: vec![Problem {
+                location: "inventory".into(),
+                field: String::new(),
+                value: None,
+                message: format!("could not read the file {}: {err}", path.display()),
+            }],
+            warnings: Vec::new(),
+        }),
+    }
+}
+
+/// Whether `name` is a time zone of the IANA database, e.g. `America/New_York` or `UTC`.
+pub fn is_valid_timezone(name: &str) -> bool {
+    name.parse::<chrono_tz::Tz>().is_ok()
+}

@@ -1,0 +1,244 @@
+//! What one probe concludes: the outcome classes of DESIGN.md and the result record.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Exactly the outcome classes of the design contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeClass {
+    Ok,
+    InvalidClientId,
+    ClientAuthFailed,
+    LegacyPackage,
+    IpNotAllowlisted,
+    AuthRejected,
+    MissingScopes,
+    WrongBusinessUnit,
+    RestUnauthorized,
+    Throttled,
+    SfmcUnavailable,
+    Network,
+    MalformedResponse,
+    SecretUnavailable,
+}
+
+/// How a class is treated: definitive kinds fire after one confirming attempt, transient ones
+/// only when sustained, monitor ones go to the platform owner instead of the integration's team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Ok,
+    Credential,
+    Access,
+    Permission,
+    Transient,
+    Monitor,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Ok => "ok",
+            Kind::Credential => "credential",
+            Kind::Access => "access",
+            Kind::Permission => "permission",
+            Kind::Transient => "transient",
+            Kind::Monitor => "monitor",
+        }
+    }
+}
+
+impl OutcomeClass {
+    pub const ALL: [OutcomeClass; 14] = [
+        OutcomeClass::Ok,
+        OutcomeClass::InvalidClientId,
+        OutcomeClass::ClientAuthFailed,
+        OutcomeClass::LegacyPackage,
+        OutcomeClass::IpNotAllowlisted,
+        OutcomeClass::AuthRejected,
+        OutcomeClass::MissingScopes,
+        OutcomeClass::WrongBusinessUnit,
+        OutcomeClass::RestUnauthorized,
+        OutcomeClass::Throttled,
+        OutcomeClass::SfmcUnavailable,
+        OutcomeClass::Network,
+        OutcomeClass::MalformedResponse,
+        OutcomeClass::SecretUnavailable,
+    ];
+
+    pub fn kind(self) -> Kind {
+        use OutcomeClass::*;
+        match self {
+            Ok => Kind::Ok,
+            InvalidClientId | ClientAuthFailed | LegacyPackage | AuthRejected => Kind::Credential,
+            IpNotAllowlisted => Kind::Access,
+            MissingScopes | WrongBusinessUnit | RestUnauthorized => Kind::Permission,
+            Throttled | SfmcUnavailable | Network | MalformedResponse => Kind::Transient,
+            SecretUnavailable => Kind::Monitor,
+        }
+    }
+
+    /// Credential, access and permission failures are SFMC telling us "no" on purpose: one
+    /// immediate second attempt confirms them, and then they are real.
+    pub fn is_definitive(self) -> bool {
+        matches!(
+            self.kind(),
+            Kind::Credential | Kind::Access | Kind::Permission
+        )
+    }
+
+    pub fn is_transient(self) -> bool {
+        self.kind() == Kind::Transient
+    }
+
+    pub fn as_str(self) -> &'static str {
+        use OutcomeClass::*;
+        match self {
+            Ok => "ok",
+            InvalidClientId => "invalid_client_id",
+            ClientAuthFailed => "client_auth_failed",
+            LegacyPackage => "legacy_package",
+            IpNotAllowlisted => "ip_not_allowlisted",
+            AuthRejected => "auth_rejected",
+            MissingScopes => "missing_scopes",
+            WrongBusinessUnit => "wrong_business_unit",
+            RestUnauthorized => "rest_unauthorized",
+            Throttled => "throttled",
+            SfmcUnavailable => "sfmc_unavailable",
+            Network => "network",
+            MalformedResponse => "malformed_response",
+            SecretUnavailable => "secret_unavailable",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<OutcomeClass> {
+        OutcomeClass::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+
+    /// The verdict in plain words, for a marketing-ops person reading a table or an alert.
+    pub fn verdict(self) -> &'static str {
+        use OutcomeClass::*;
+        match self {
+            Ok => "Working",
+            InvalidClientId => "Client ID not recognised",
+            ClientAuthFailed => "Secret rejected",
+            LegacyPackage => "Legacy package cannot use v2 auth",
+            IpNotAllowlisted => "Caller IP not allowlisted",
+            AuthRejected => "Login rejected by SFMC",
+            MissingScopes => "Permissions removed",
+            WrongBusinessUnit => "Wrong business unit",
+            RestUnauthorized => "Token refused by the REST API",
+            Throttled => "Throttled by SFMC",
+            SfmcUnavailable => "SFMC unavailable",
+            Network => "Could not reach SFMC",
+            MalformedResponse => "Unexpected answer from SFMC",
+            SecretUnavailable => "Secret could not be read",
+        }
+    }
+
+    /// The next step for the owner.
+    pub fn what_to_do(self) -> &'static str {
+        use OutcomeClass::*;
+        match self {
+            Ok => "Nothing.",
+            InvalidClientId => {
+                "Check the client ID against Setup > Installed Packages > API Integration; the package may have been deleted."
+            }
+            ClientAuthFailed => {
+                "The secret is wrong, expired, rotated or revoked, or the package is disabled. Rotate or copy the active secret from Setup > Installed Packages and update every consumer."
+            }
+            LegacyPackage => {
+                "This package predates enhanced OAuth; create a new installed package with an API integration and move consumers to it."
+            }
+            IpNotAllowlisted => {
+                "Add the caller's egress IP to Setup > Security > Login IP Allowlist (or probe from an allowlisted address)."
+            }
+            AuthRejected => {
+                "SFMC refused the login; read SFMC's words in the message and check the package and its settings."
+            }
+            MissingScopes => {
+                "Re-grant the missing scopes on the package's API integration (changes take up to 5 minutes to reach new tokens)."
+            }
+            WrongBusinessUnit => {
+                "Enable the integration for the expected business unit (Installed Packages > Access), or fix account_id in the inventory."
+            }
+            RestUnauthorized => {
+                "A token was issued but the REST API refused it; check the package's access to this business unit and its REST permissions."
+            }
+            Throttled => {
+                "SFMC is rate-limiting this app; if it persists, reduce token requests from other consumers of this package."
+            }
+            SfmcUnavailable => {
+                "SFMC answered with a server error; check status.salesforce.com. Alerts fire only if it persists."
+            }
+            Network => {
+                "Could not connect to SFMC in time; check the auth URL, DNS and outbound network. Alerts fire only if it persists."
+            }
+            MalformedResponse => {
+                "SFMC's answer was not what its API documents; usually momentary. Alerts fire only if it persists."
+            }
+            SecretUnavailable => {
+                "credwatch could not read the client secret from its configured source; fix the source (this is a monitoring problem, not an SFMC one)."
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for OutcomeClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The result of probing one integration: the JSON object of `credwatch check --format json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeOutcome {
+    pub integration: String,
+    pub class: OutcomeClass,
+    pub kind: Kind,
+    /// Status of the HTTP answer that decided the class; null when there was none.
+    pub http_status: Option<u16>,
+    /// Plain words, with SFMC's own (sanitized) text where it gave one.
+    pub message: String,
+    pub missing_scopes: Vec<String>,
+    pub unexpected_scopes: Vec<String>,
+    /// Wall time of the deciding attempt (token request plus tokenContext).
+    pub latency_ms: u64,
+    pub token_expires_in: Option<u64>,
+    /// `organization.id` (MID) the token is for, from tokenContext.
+    pub business_unit: Option<u64>,
+    /// Attempts made inside this probe (a retry of a transient class, or a confirmation).
+    pub attempts: u32,
+    /// True when a definitive class was seen on two consecutive attempts.
+    pub confirmed: bool,
+    /// Seconds SFMC asked us to wait (`Retry-After`), when it said.
+    pub retry_after_secs: Option<u64>,
+    pub probed_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_names_round_trip_and_match_serde() {
+        for class in OutcomeClass::ALL {
+            assert_eq!(OutcomeClass::parse(class.as_str()), Some(class));
+            let json = serde_json::to_string(&class).unwrap();
+            assert_eq!(json, format!("\"{}\"", class.as_str()));
+        }
+    }
+
+    #[test]
+    fn kinds_follow_the_design_table() {
+        assert!(OutcomeClass::ClientAuthFailed.is_definitive());
+        assert!(OutcomeClass::IpNotAllowlisted.is_definitive());
+        assert!(OutcomeClass::WrongBusinessUnit.is_definitive());
+        assert!(!OutcomeClass::Throttled.is_definitive());
+        assert!(OutcomeClass::Network.is_transient());
+        assert_eq!(OutcomeClass::SecretUnavailable.kind(), Kind::Monitor);
+        assert!(!OutcomeClass::SecretUnavailable.is_definitive());
+        assert!(!OutcomeClass::Ok.is_definitive());
+    }
+}

@@ -1,0 +1,382 @@
+//! Probing: one integration (with its retry or confirmation), and many at once under bounds.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::{FutureExt, StreamExt, stream::FuturesUnordered};
+use tokio::sync::Semaphore;
+
+use crate::inventory::Integration;
+use crate::outcome::{OutcomeClass, ProbeOutcome};
+use crate::secret::{Secret, SecretSource, SecretUnavailable, read_local_secret};
+use crate::sfmc::classify::{classify_context_answer, classify_token_answer, scope_diff};
+use crate::sfmc::{Failure, SfmcClient};
+
+/// Reads an integration's client secret from its source. The CLI reads env and file sources;
+/// the probe function adds Secrets Manager.
+pub trait SecretReader: Send + Sync {
+    fn read(
+        &self,
+        source: &SecretSource,
+    ) -> impl Future<Output = Result<Secret, SecretUnavailable>> + Send;
+}
+
+/// Env and file sources, as on a laptop or in CI.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LocalSecrets;
+
+impl SecretReader for LocalSecrets {
+    async fn read(&self, source: &SecretSource) -> Result<Secret, SecretUnavailable> {
+        read_local_secret(source)
+    }
+}
+
+/// How a probe retries inside itself.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Wait before retrying a transient failure when SFMC gave no `Retry-After`.
+    pub transient_backoff: Duration,
+    /// Longest `Retry-After` we honour inside a probe; beyond it we retry after this long.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            transient_backoff: Duration::from_secs(1),
+            max_retry_after: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Bounds on probing many integrations at once.
+#[derive(Debug, Clone, Copy)]
+pub struct Concurrency {
+    /// Probes in flight overall.
+    pub global: usize,
+    /// Probes in flight against one auth host, so one tenant is never hammered.
+    pub per_host: usize,
+}
+
+impl Default for Concurrency {
+    fn default() -> Self {
+        Concurrency {
+            global: 32,
+            per_host: 8,
+        }
+    }
+}
+
+/// Probes integrations with one SFMC client and one retry policy.
+#[derive(Clone)]
+pub struct Prober {
+    client: SfmcClient,
+    retry: RetryPolicy,
+}
+
+/// One token request (and tokenContext call, when a token was issued) and what it showed.
+#[derive(Debug, Clone)]
+struct Attempt {
+    class: OutcomeClass,
+    http_status: Option<u16>,
+    message: String,
+    missing_scopes: Vec<String>,
+    unexpected_scopes: Vec<String>,
+    latency: Duration,
+    token_expires_in: Option<u64>,
+    business_unit: Option<u64>,
+    retry_after: Option<Duration>,
+}
+
+impl Attempt {
+    fn failed(failure: Failure, latency: Duration) -> Self {
+        Attempt {
+            class: failure.class,
+            http_status: failure.http_status,
+            message: failure.message,
+            missing_scopes: Vec::new(),
+            unexpected_scopes: Vec::new(),
+            latency,
+            token_expires_in: None,
+            business_unit: None,
+            retry_after: failure.retry_after,
+        }
+    }
+}
+
+impl Prober {
+    pub fn new(client: SfmcClient, retry: RetryPolicy) -> Self {
+        Prober { client, retry }
+    }
+
+    /// Probes one integration whose secret was already read (or could not be).
+    ///
+    /// A transient failure is retried once after a backoff (SFMC's `Retry-After`, capped); a
+    /// definitive one is confirmed by one immediate second attempt. The outcome is the last
+    /// attempt's, so a flap that clears on the second attempt reports what SFMC says now.
+    pub async fn probe(
+        &self,
+        integration: &Integration,
+        secret: Result<Secret, SecretUnavailable>,
+    ) -> ProbeOutcome {
+        self.probe_gated(integration, secret, None).await
+    }
+
+    /// [`Prober::probe`], taking a slot of `slots` for each attempt only, so that the backoff
+    /// before a retry does not hold up other integrations.
+    async fn probe_gated(
+        &self,
+        integration: &Integration,
+        secret: Result<Secret, SecretUnavailable>,
+        slots: Option<&Semaphore>,
+    ) -> ProbeOutcome {
+        let probed_at = chrono::Utc::now();
+        let secret = match secret {
+            Ok(secret) => secret,
+            Err(why) => {
+                let attempt = Attempt::failed(
+                    Failure {
+                        class: OutcomeClass::SecretUnavailable,
+                        http_status: None,
+                        message: format!("credwatch could not read the client secret: {why}"),
+                        retry_after: None,
+                    },
+                    Duration::ZERO,
+                );
+                return outcome(integration, attempt, 0, false, probed_at);
+            }
+        };
+        let first = self.gated_attempt(integration, &secret, slots).await;
+        if first.class == OutcomeClass::Ok {
+            return outcome(integration, first, 1, false, probed_at);
+        }
+        if first.class.is_transient() {
+            let wait = first.retry_after.map_or(self.retry.transient_backoff, |w| {
+                w.min(self.retry.max_retry_after)
+            });
+            tracing::debug!(integration = %integration.id, class = %first.class, wait_ms = wait.as_millis() as u64, "retrying transient failure");
+            tokio::time::sleep(wait).await;
+        } else {
+            tracing::debug!(integration = %integration.id, class = %first.class, "confirming definitive failure");
+        }
+        let second = self.gated_attempt(integration, &secret, slots).await;
+        let confirmed = second.class == first.class && second.class.is_definitive();
+        outcome(integration, second, 2, confirmed, probed_at)
+    }
+
+    async fn gated_attempt(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+        slots: Option<&Semaphore>,
+    ) -> Attempt {
+        let _slot = match slots {
+            Some(slots) => Some(slots.acquire().await.expect("semaphore never closed")),
+            None => None,
+        };
+        self.attempt(integration, secret).await
+    }
+
+    async fn attempt(&self, integration: &Integration, secret: &Secret) -> Attempt {
+        let started = Instant::now();
+        let policy = self.client.settings().endpoint_policy;
+        let answer = match self
+            .client
+            .request_token(
+                &integration.auth_url,
+                &integration.client_id,
+                secret,
+                integration.account_id,
+            )
+            .await
+        {
+            Ok(answer) => answer,
+            Err(transport) => return network(transport.message, started),
+        };
+        let grant = match classify_token_answer(&answer, policy, &[secret]) {
+            Ok(grant) => grant,
+            Err(failure) => return Attempt::failed(failure, started.elapsed()),
+        };
+        let granted = grant.scopes.clone().unwrap_or_default();
+        let (missing_scopes, unexpected_scopes) =
+            scope_diff(&integration.expected_scopes, &granted);
+
+        let context = match self
+            .client
+            .token_context(&grant.rest_instance_url, &grant.access_token)
+            .await
+        {
+            Ok(answer) => classify_context_answer(&answer, &[secret, &grant.access_token]),
+            Err(transport) => {
+                let mut attempt = network(transport.message, started);
+                attempt.missing_scopes = missing_scopes;
+                attempt.unexpected_scopes = unexpected_scopes;
+                attempt.token_expires_in = grant.expires_in;
+                return attempt;
+            }
+        };
+        let mut attempt = match context {
+            Ok(context) => assess(
+                integration,
+                &grant,
+                context.organization_id,
+                &missing_scopes,
+            ),
+            Err(failure) => Attempt::failed(failure, Duration::ZERO),
+        };
+        attempt.latency = started.elapsed();
+        attempt.token_expires_in = grant.expires_in;
+        attempt.missing_scopes = missing_scopes;
+        attempt.unexpected_scopes = unexpected_scopes;
+        attempt
+    }
+}
+
+/// Decides between ok, wrong business unit and missing scopes once both calls succeeded.
+/// The business unit comes first: scopes granted in the wrong BU are beside the point.
+fn assess(
+    integration: &Integration,
+    grant: &crate::sfmc::TokenGrant,
+    organization_id: u64,
+    missing: &[String],
+) -> Attempt {
+    let mut attempt = Attempt {
+        class: OutcomeClass::Ok,
+        http_status: Some(200),
+        message: String::new(),
+        missing_scopes: Vec::new(),
+        unexpected_scopes: Vec::new(),
+        latency: Duration::ZERO,
+        token_expires_in: None,
+        business_unit: Some(organization_id),
+        retry_after: None,
+    };
+    if let Some(expected) = integration.account_id.filter(|mid| *mid != organization_id) {
+        attempt.class = OutcomeClass::WrongBusinessUnit;
+        attempt.message = format!(
+            "The token is for business unit {organization_id}, but the inventory expects {expected} (account_id)"
+        );
+    } else if grant.scopes.is_none() && !integration.expected_scopes.is_empty() {
+        attempt.class = OutcomeClass::MalformedResponse;
+        attempt.message = "SFMC's token answer did not list the granted scopes".to_string();
+    } else if !missing.is_empty() {
+        attempt.class = OutcomeClass::MissingScopes;
+        attempt.message = format!("The token lacks expected scope(s): {}", missing.join(", "));
+    } else {
+        attempt.message =
+            format!("Token issued for business unit {organization_id}; tokenContext answered");
+    }
+    attempt
+}
+
+fn network(message: String, started: Instant) -> Attempt {
+    Attempt::failed(
+        Failure {
+            class: OutcomeClass::Network,
+            http_status: None,
+            message,
+            retry_after: None,
+        },
+        started.elapsed(),
+    )
+}
+
+fn outcome(
+    integration: &Integration,
+    attempt: Attempt,
+    attempts: u32,
+    confirmed: bool,
+    probed_at: chrono::DateTime<chrono::Utc>,
+) -> ProbeOutcome {
+    ProbeOutcome {
+        integration: integration.id.clone(),
+        class: attempt.class,
+        kind: attempt.class.kind(),
+        http_status: attempt.http_status,
+        message: attempt.message,
+        missing_scopes: attempt.missing_scopes,
+        unexpected_scopes: attempt.unexpected_scopes,
+        latency_ms: attempt.latency.as_millis() as u64,
+        token_expires_in: attempt.token_expires_in,
+        business_unit: attempt.business_unit,
+        attempts,
+        confirmed,
+        retry_after_secs: attempt.retry_after.map(|d| d.as_secs()),
+        probed_at,
+    }
+}
+
+/// The host whose concurrency an integration counts against: its auth host and port.
+pub fn host_key(integration: &Integration) -> String {
+    let url = &integration.auth_url;
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or(""),
+        url.port_or_known_default().unwrap_or(0)
+    )
+}
+
+/// Probes every integration concurrently within `limits` and returns the outcomes in the order
+/// given. `on_done` is called as each finishes (for progress). A panic while probing one
+/// integration is reported as that integration's outcome and never stops the others.
+pub async fn probe_all<R: SecretReader>(
+    prober: &Prober,
+    secrets: &R,
+    integrations: &[Integration],
+    limits: Concurrency,
+    on_done: &(dyn Fn(&ProbeOutcome) + Sync),
+) -> Vec<ProbeOutcome> {
+    let global = Arc::new(Semaphore::new(limits.global.max(1)));
+    let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
+    let mut pending = FuturesUnordered::new();
+    for (index, integration) in integrations.iter().enumerate() {
+        let host = hosts
+            .entry(host_key(integration))
+            .or_insert_with(|| Arc::new(Semaphore::new(limits.per_host.max(1))))
+            .clone();
+        let global = global.clone();
+        let probe = async move {
+            // Host first: waiting for a busy tenant must not hold a global slot.
+            let _host = host.acquire_owned().await.expect("semaphore never closed");
+            let secret = {
+                let _slot = global.acquire().await.expect("semaphore never closed");
+                secrets.read(&integration.client_secret).await
+            };
+            prober.probe_gated(integration, secret, Some(&global)).await
+        };
+        pending.push(async move {
+            let result = std::panic::AssertUnwindSafe(probe).catch_unwind().await;
+            (
+                index,
+                result.unwrap_or_else(|_| internal_failure(integration)),
+            )
+        });
+    }
+    let mut results: Vec<Option<ProbeOutcome>> = vec![None; integrations.len()];
+    while let Some((index, outcome)) = pending.next().await {
+        on_done(&outcome);
+        results[index] = Some(outcome);
+    }
+    results
+        .into_iter()
+        .map(|o| o.expect("every integration yields an outcome"))
+        .collect()
+}
+
+fn internal_failure(integration: &Integration) -> ProbeOutcome {
+    tracing::error!(integration = %integration.id, "internal error while probing");
+    let attempt = Attempt::failed(
+        Failure {
+            class: OutcomeClass::MalformedResponse,
+            http_status: None,
+            message:
+                "credwatch hit an internal error while probing this integration; it will retry"
+                    .to_string(),
+            retry_after: None,
+        },
+        Duration::ZERO,
+    );
+    outcome(integration, attempt, 0, false, chrono::Utc::now())
+}

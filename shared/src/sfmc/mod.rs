@@ -1,0 +1,181 @@
+//! The SFMC client: one token request and one tokenContext call, over reqwest with rustls.
+//!
+//! This module does I/O only; what an answer means is decided in [`classify`].
+
+pub mod classify;
+pub mod sanitize;
+
+use std::time::Duration;
+
+use serde_json::json;
+use url::Url;
+
+use crate::secret::Secret;
+pub use classify::{Body, EndpointPolicy, Failure, HttpAnswer, TokenContext, TokenGrant};
+
+/// Limits of one HTTP exchange with SFMC.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    pub connect_timeout: Duration,
+    /// From sending the request to the last byte of the body.
+    pub request_timeout: Duration,
+    /// Bodies larger than this are not read (documented SFMC bodies are under 2 KiB).
+    pub max_body_bytes: usize,
+    pub endpoint_policy: EndpointPolicy,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        ClientSettings {
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(15),
+            max_body_bytes: 64 * 1024,
+            endpoint_policy: EndpointPolicy::SfmcOnly,
+        }
+    }
+}
+
+/// A request that got no HTTP answer. The message names the host and what went wrong; it never
+/// carries request contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError {
+    pub message: String,
+}
+
+#[derive(Clone)]
+pub struct SfmcClient {
+    http: reqwest::Client,
+    settings: ClientSettings,
+}
+
+impl SfmcClient {
+    pub fn new(settings: ClientSettings) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.request_timeout)
+            // A redirect would carry the secret or the token to a host we did not choose.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("credwatch/", env!("CARGO_PKG_VERSION")))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()?;
+        Ok(SfmcClient { http, settings })
+    }
+
+    pub fn settings(&self) -> &ClientSettings {
+        &self.settings
+    }
+
+    /// `POST {auth_url}v2/token` with a JSON body. `scope` is never sent, so the token carries
+    /// exactly the scopes the package grants; `account_id` goes as a JSON number.
+    pub async fn request_token(
+        &self,
+        auth_url: &Url,
+        client_id: &str,
+        secret: &Secret,
+        account_id: Option<u64>,
+    ) -> Result<HttpAnswer, TransportError> {
+        let url = join(auth_url, "v2/token")?;
+        let mut body = json!({
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": secret.expose(),
+        });
+        if let Some(mid) = account_id {
+            body["account_id"] = json!(mid);
+        }
+        let request = self.http.post(url.clone()).json(&body);
+        self.send(request, &url).await
+    }
+
+    /// `GET {rest_instance_url}platform/v1/tokenContext` with the bearer token.
+    pub async fn token_context(
+        &self,
+        rest_url: &Url,
+        token: &Secret,
+    ) -> Result<HttpAnswer, TransportError> {
+        let url = join(rest_url, "platform/v1/tokenContext")?;
+        let request = self.http.get(url.clone()).bearer_auth(token.expose());
+        self.send(request, &url).await
+    }
+
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        url: &Url,
+    ) -> Result<HttpAnswer, TransportError> {
+        let host = url.host_str().unwrap_or("the SFMC host").to_string();
+        let mut response = request.send().await.map_err(|e| self.describe(&e, &host))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| classify::parse_retry_after(v, chrono::Utc::now()));
+        let limit = self.settings.max_body_bytes;
+        if response
+            .content_length()
+            .is_some_and(|len| len > limit as u64)
+        {
+            return Ok(HttpAnswer {
+                status,
+                retry_after,
+                body: Body::TooLarge { limit },
+            });
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.describe(&e, &host))?
+        {
+            if bytes.len() + chunk.len() > limit {
+                return Ok(HttpAnswer {
+                    status,
+                    retry_after,
+                    body: Body::TooLarge { limit },
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(HttpAnswer {
+            status,
+            retry_after,
+            body: Body::Complete(bytes),
+        })
+    }
+
+    /// Our own words for a transport failure: reqwest's text can include the full URL and
+    /// nested causes we do not control.
+    fn describe(&self, err: &reqwest::Error, host: &str) -> TransportError {
+        let message = if err.is_timeout() {
+            format!(
+                "no answer from {host} within {}s",
+                self.settings.request_timeout.as_secs_f32()
+            )
+        } else if err.is_connect() {
+            let cause = root_cause(err);
+            format!("could not connect to {host} ({cause})")
+        } else if err.is_body() || err.is_decode() {
+            format!("the connection to {host} broke while reading the answer")
+        } else {
+            format!("request to {host} failed ({})", root_cause(err))
+        };
+        TransportError { message }
+    }
+}
+
+/// The innermost error text (e.g. "Connection refused", "dns error"), which is what helps.
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    let text = current.to_string();
+    sanitize::sanitize(&text, &[])
+}
+
+fn join(base: &Url, path: &str) -> Result<Url, TransportError> {
+    base.join(path).map_err(|_| TransportError {
+        message: format!("cannot build the {path} URL from {base}"),
+    })
+}

@@ -1,0 +1,125 @@
+//! Helpers shared by the end-to-end tests and the benchmarks: simulated tenants, inventories
+//! pointing at them, and secrets on disk, so that every probe runs the real code path
+//! (inventory parser, file secret source, SFMC client over HTTP).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use credwatch::inventory::{Inventory, LoadOptions, parse_inventory};
+use credwatch_sim::{ClientConfig, Simulator};
+
+/// A scratch directory removed on drop.
+pub struct Scratch {
+    path: PathBuf,
+}
+
+impl Scratch {
+    pub fn new(label: &str) -> Scratch {
+        let path = std::env::temp_dir().join(format!(
+            "credwatch-{label}-{}-{}",
+            std::process::id(),
+            fastrand_suffix()
+        ));
+        std::fs::create_dir_all(&path).expect("create scratch dir");
+        Scratch { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+fn fastrand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u64);
+    nanos ^ (NEXT.fetch_add(1, Ordering::Relaxed) << 32)
+}
+
+/// One integration to put in a generated inventory.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub id: String,
+    pub client_id: String,
+    /// The secret the integration holds (written to a file the inventory points at).
+    pub secret: String,
+    pub account_id: Option<u64>,
+    pub expected_scopes: Vec<String>,
+    /// Base URL of the simulator that plays this integration's tenant.
+    pub auth_url: String,
+}
+
+impl Spec {
+    /// An integration whose client exists in `sim` with `config`, holding the valid secret.
+    pub fn on(sim: &Simulator, id: &str, config: &ClientConfig) -> Spec {
+        let client_id = format!("{id}-client");
+        sim.set_client(&client_id, config.clone());
+        Spec {
+            id: id.to_string(),
+            client_id,
+            secret: config.secret.clone(),
+            account_id: Some(config.mid),
+            expected_scopes: config.scopes.clone(),
+            auth_url: sim.base_url(),
+        }
+    }
+}
+
+/// Writes each spec's secret to a file under `dir` and returns inventory YAML for them.
+pub fn inventory_yaml(dir: &Path, specs: &[Spec]) -> String {
+    let mut yaml = String::from(
+        "version: 1\nteams:\n  - id: marketing-ops\n    name: Marketing Operations\nintegrations:\n",
+    );
+    for spec in specs {
+        let secret_path = dir.join(format!("{}.secret", spec.id));
+        std::fs::write(&secret_path, &spec.secret).expect("write secret file");
+        let _ = write!(
+            yaml,
+            "  - id: {id}\n    name: {id} integration\n    owner: marketing-ops\n    severity: high\n    auth_url: {url}\n    client_id: {client}\n    client_secret: {{ file: \"{path}\" }}\n",
+            id = spec.id,
+            url = spec.auth_url,
+            client = spec.client_id,
+            path = secret_path.display(),
+        );
+        if let Some(mid) = spec.account_id {
+            let _ = writeln!(yaml, "    account_id: {mid}");
+        }
+        if !spec.expected_scopes.is_empty() {
+            let _ = writeln!(
+                yaml,
+                "    expected_scopes: [{}]",
+                spec.expected_scopes.join(", ")
+            );
+        }
+    }
+    yaml
+}
+
+/// Parses generated YAML with simulator endpoints allowed.
+pub fn inventory(dir: &Path, specs: &[Spec]) -> Inventory {
+    let yaml = inventory_yaml(dir, specs);
+    match parse_inventory(
+        &yaml,
+        &LoadOptions {
+            allow_any_endpoint: true,
+        },
+    ) {
+        Ok(loaded) => loaded.inventory,
+        Err(invalid) => panic!("generated inventory is invalid: {invalid}"),
+    }
+}
+
+/// Scopes a typical data-sync integration holds.
+pub const SYNC_SCOPES: &[&str] = &[
+    "data_extensions_read",
+    "data_extensions_write",
+    "journeys_read",
+];

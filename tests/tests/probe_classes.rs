@@ -1,0 +1,451 @@
+//! Every outcome class, end to end: the SFMC client over real HTTP against the simulator,
+//! through the real inventory parser and file secret source.
+
+use std::time::Duration;
+
+use credwatch::outcome::{OutcomeClass, ProbeOutcome};
+use credwatch::probe::{Concurrency, LocalSecrets, Prober, RetryPolicy, probe_all};
+use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
+use credwatch_sim::{ClientConfig, RestBehaviour, Simulator, TokenBehaviour};
+use credwatch_tests::{SYNC_SCOPES, Scratch, Spec, inventory};
+
+fn prober(request_timeout: Duration) -> Prober {
+    let client = SfmcClient::new(ClientSettings {
+        connect_timeout: Duration::from_secs(2),
+        request_timeout,
+        max_body_bytes: 64 * 1024,
+        endpoint_policy: EndpointPolicy::AnyEndpoint,
+    })
+    .unwrap();
+    Prober::new(
+        client,
+        RetryPolicy {
+            transient_backoff: Duration::from_millis(20),
+            max_retry_after: Duration::from_secs(2),
+        },
+    )
+}
+
+fn healthy() -> ClientConfig {
+    ClientConfig::healthy("correct-secret-1234567890", SYNC_SCOPES, 7281698)
+}
+
+async fn probe_specs(specs: &[Spec], timeout: Duration) -> Vec<ProbeOutcome> {
+    let scratch = Scratch::new("classes");
+    let inventory = inventory(scratch.path(), specs);
+    probe_all(
+        &prober(timeout),
+        &LocalSecrets,
+        &inventory.integrations,
+        Concurrency::default(),
+        &|_| {},
+    )
+    .await
+}
+
+async fn probe_one(
+    sim: &Simulator,
+    config: ClientConfig,
+    tweak: impl FnOnce(&mut Spec),
+) -> ProbeOutcome {
+    let mut spec = Spec::on(sim, "it", &config);
+    tweak(&mut spec);
+    probe_specs(&[spec], Duration::from_secs(5)).await.remove(0)
+}
+
+fn with_token(behaviour: TokenBehaviour) -> ClientConfig {
+    ClientConfig {
+        token: behaviour,
+        ..healthy()
+    }
+}
+
+fn with_rest(behaviour: RestBehaviour) -> ClientConfig {
+    ClientConfig {
+        rest: behaviour,
+        ..healthy()
+    }
+}
+
+#[tokio::test]
+async fn healthy_integration_is_ok_with_business_unit_and_token_lifetime() {
+    let sim = Simulator::start().await.unwrap();
+    let outcome = probe_one(&sim, healthy(), |_| {}).await;
+    assert_eq!(outcome.class, OutcomeClass::Ok, "{outcome:?}");
+    assert_eq!(outcome.business_unit, Some(7281698));
+    assert_eq!(outcome.token_expires_in, Some(1079));
+    assert_eq!(outcome.http_status, Some(200));
+    assert_eq!(outcome.attempts, 1);
+    assert!(outcome.missing_scopes.is_empty() && outcome.unexpected_scopes.is_empty());
+    let counts = sim.counts("it-client");
+    assert_eq!((counts.token, counts.token_context), (1, 1));
+}
+
+#[tokio::test]
+async fn token_request_is_json_with_numeric_account_id_and_no_scope() {
+    let sim = Simulator::start().await.unwrap();
+    probe_one(&sim, healthy(), |_| {}).await;
+    let shape = sim
+        .last_token_request("it-client")
+        .expect("a token request was made");
+    assert_eq!(shape.content_type.as_deref(), Some("application/json"));
+    assert_eq!(shape.account_id, Some(serde_json::json!(7281698)));
+    assert!(!shape.has_scope_field);
+    assert_eq!(shape.grant_type.as_deref(), Some("client_credentials"));
+}
+
+#[tokio::test]
+async fn definitive_token_failures_are_confirmed_by_a_second_attempt() {
+    let sim = Simulator::start().await.unwrap();
+    let cases = [
+        (
+            TokenBehaviour::InvalidClientId,
+            OutcomeClass::InvalidClientId,
+            401,
+        ),
+        (
+            TokenBehaviour::ClientAuthFailed,
+            OutcomeClass::ClientAuthFailed,
+            401,
+        ),
+        (
+            TokenBehaviour::LegacyPackage,
+            OutcomeClass::LegacyPackage,
+            401,
+        ),
+        (
+            TokenBehaviour::IpNotAllowlisted,
+            OutcomeClass::IpNotAllowlisted,
+            400,
+        ),
+        (
+            TokenBehaviour::UnsupportedGrant,
+            OutcomeClass::AuthRejected,
+            400,
+        ),
+    ];
+    for (behaviour, class, status) in cases {
+        sim.reset_counts();
+        let outcome = probe_one(&sim, with_token(behaviour.clone()), |_| {}).await;
+        assert_eq!(outcome.class, class, "{behaviour:?}: {outcome:?}");
+        assert_eq!(outcome.http_status, Some(status));
+        assert_eq!(outcome.attempts, 2, "{behaviour:?}");
+        assert!(outcome.confirmed, "{behaviour:?}");
+        assert!(
+            outcome.message.starts_with("SFMC said: "),
+            "{}",
+            outcome.message
+        );
+        assert_eq!(sim.counts("it-client").token, 2);
+        assert_eq!(sim.counts("it-client").token_context, 0);
+    }
+}
+
+#[tokio::test]
+async fn revoked_secret_and_unknown_client_id_classify_from_real_credentials() {
+    let sim = Simulator::start().await.unwrap();
+    let wrong_secret = probe_one(&sim, healthy(), |spec| {
+        spec.secret = "an-old-secret-0000000".into()
+    })
+    .await;
+    assert_eq!(wrong_secret.class, OutcomeClass::ClientAuthFailed);
+    let unknown = probe_one(&sim, healthy(), |spec| {
+        spec.client_id = "nobody-knows-me".into()
+    })
+    .await;
+    assert_eq!(unknown.class, OutcomeClass::InvalidClientId);
+}
+
+#[tokio::test]
+async fn permission_failures_after_a_token_was_issued() {
+    let sim = Simulator::start().await.unwrap();
+    let missing = probe_one(
+        &sim,
+        ClientConfig {
+            scopes: vec!["data_extensions_read".into(), "email_read".into()],
+            ..healthy()
+        },
+        |spec| spec.expected_scopes = healthy().scopes,
+    )
+    .await;
+    assert_eq!(missing.class, OutcomeClass::MissingScopes);
+    assert_eq!(
+        missing.missing_scopes,
+        vec!["data_extensions_write", "journeys_read"]
+    );
+    assert_eq!(missing.unexpected_scopes, vec!["email_read"]);
+    assert!(missing.confirmed);
+
+    let wrong_bu = probe_one(
+        &sim,
+        ClientConfig {
+            mid: 100,
+            ..healthy()
+        },
+        |spec| spec.account_id = Some(200),
+    )
+    .await;
+    assert_eq!(wrong_bu.class, OutcomeClass::WrongBusinessUnit);
+    assert_eq!(wrong_bu.business_unit, Some(100));
+    assert!(wrong_bu.message.contains("200"), "{}", wrong_bu.message);
+
+    for rest in [
+        RestBehaviour::NotAuthorized,
+        RestBehaviour::InsufficientPrivileges,
+    ] {
+        let outcome = probe_one(&sim, with_rest(rest.clone()), |_| {}).await;
+        assert_eq!(outcome.class, OutcomeClass::RestUnauthorized, "{rest:?}");
+        assert!(outcome.confirmed);
+    }
+}
+
+#[tokio::test]
+async fn transient_failures_are_retried_once_and_reported_when_they_persist() {
+    let sim = Simulator::start().await.unwrap();
+    let cases = [
+        (
+            with_token(TokenBehaviour::Blocked),
+            OutcomeClass::Throttled,
+            Some(429),
+        ),
+        (
+            with_token(TokenBehaviour::ServerError),
+            OutcomeClass::SfmcUnavailable,
+            Some(500),
+        ),
+        (
+            with_token(TokenBehaviour::MalformedJson),
+            OutcomeClass::MalformedResponse,
+            Some(200),
+        ),
+        (
+            with_token(TokenBehaviour::NotJson),
+            OutcomeClass::MalformedResponse,
+            Some(200),
+        ),
+        (
+            with_rest(RestBehaviour::ServerError),
+            OutcomeClass::SfmcUnavailable,
+            Some(500),
+        ),
+        (
+            with_rest(RestBehaviour::MalformedJson),
+            OutcomeClass::MalformedResponse,
+            Some(200),
+        ),
+        (
+            with_rest(RestBehaviour::RateLimited {
+                retry_after_secs: 0,
+            }),
+            OutcomeClass::Throttled,
+            Some(429),
+        ),
+    ];
+    for (config, class, status) in cases {
+        sim.reset_counts();
+        let label = format!("{:?}/{:?}", config.token, config.rest);
+        let outcome = probe_one(&sim, config, |_| {}).await;
+        assert_eq!(outcome.class, class, "{label}: {outcome:?}");
+        assert_eq!(outcome.http_status, status, "{label}");
+        assert_eq!(outcome.attempts, 2, "{label}");
+        assert!(!outcome.confirmed);
+        assert_eq!(sim.counts("it-client").token, 2, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn throttling_honours_retry_after_and_a_blip_clears_on_retry() {
+    let sim = Simulator::start().await.unwrap();
+    let throttled = probe_one(
+        &sim,
+        with_token(TokenBehaviour::RateLimited {
+            retry_after_secs: 1,
+        }),
+        |_| {},
+    )
+    .await;
+    assert_eq!(throttled.class, OutcomeClass::Throttled);
+    assert_eq!(throttled.retry_after_secs, Some(1));
+
+    sim.reset_counts();
+    let blip = with_token(TokenBehaviour::FailTimes {
+        times: 1,
+        then_fail_with: Box::new(TokenBehaviour::ServerError),
+    });
+    let outcome = probe_one(&sim, blip, |_| {}).await;
+    assert_eq!(outcome.class, OutcomeClass::Ok, "{outcome:?}");
+    assert_eq!(outcome.attempts, 2);
+    assert_eq!(sim.counts("it-client").token, 2);
+}
+
+#[tokio::test]
+async fn timeouts_refused_connections_and_oversized_bodies() {
+    let sim = Simulator::start().await.unwrap();
+    let short = Duration::from_millis(300);
+
+    let hang = Spec::on(&sim, "hang", &with_token(TokenBehaviour::Hang));
+    let rest_hang = Spec::on(&sim, "rest-hang", &with_rest(RestBehaviour::Hang));
+    let oversized = Spec::on(
+        &sim,
+        "big",
+        &with_token(TokenBehaviour::Oversized {
+            bytes: 5 * 1024 * 1024,
+        }),
+    );
+    let mut refused = Spec::on(&sim, "refused", &healthy());
+    // A port that was just free and is now closed: nothing listens there.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    refused.auth_url = format!("http://{closed}/");
+
+    let outcomes = probe_specs(&[hang, rest_hang, oversized, refused], short).await;
+    let classes: Vec<_> = outcomes.iter().map(|o| o.class).collect();
+    assert_eq!(
+        classes,
+        [
+            OutcomeClass::Network,
+            OutcomeClass::Network,
+            OutcomeClass::MalformedResponse,
+            OutcomeClass::Network
+        ],
+        "{outcomes:#?}"
+    );
+    assert!(
+        outcomes[0].message.contains("no answer"),
+        "{}",
+        outcomes[0].message
+    );
+    assert!(
+        outcomes[2].message.contains("larger than"),
+        "{}",
+        outcomes[2].message
+    );
+    assert!(
+        outcomes[3].message.contains("could not connect"),
+        "{}",
+        outcomes[3].message
+    );
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| o.http_status.is_none() || o.class == OutcomeClass::MalformedResponse)
+    );
+}
+
+#[tokio::test]
+async fn undocumented_statuses_classify_by_body() {
+    let sim = Simulator::start().await.unwrap();
+    let auth_failed = credwatch_sim::fixtures::TOKEN_CLIENT_AUTH_FAILED.to_string();
+    let outcome = probe_one(
+        &sim,
+        with_token(TokenBehaviour::Status {
+            status: 403,
+            body: auth_failed,
+        }),
+        |_| {},
+    )
+    .await;
+    assert_eq!(outcome.class, OutcomeClass::ClientAuthFailed);
+    assert_eq!(outcome.http_status, Some(403));
+    let teapot = probe_one(
+        &sim,
+        with_token(TokenBehaviour::Status {
+            status: 418,
+            body: "I'm a teapot".into(),
+        }),
+        |_| {},
+    )
+    .await;
+    assert_eq!(teapot.class, OutcomeClass::AuthRejected);
+    assert!(teapot.message.contains("418"));
+}
+
+#[tokio::test]
+async fn unreadable_secret_is_secret_unavailable_and_probes_nothing() {
+    let sim = Simulator::start().await.unwrap();
+    let scratch = Scratch::new("secret");
+    let spec = Spec::on(&sim, "nosecret", &healthy());
+    let mut inv = inventory(scratch.path(), &[spec]);
+    inv.integrations[0].client_secret =
+        credwatch::secret::SecretSource::File(scratch.path().join("missing"));
+    let outcomes = probe_all(
+        &prober(Duration::from_secs(2)),
+        &LocalSecrets,
+        &inv.integrations,
+        Concurrency::default(),
+        &|_| {},
+    )
+    .await;
+    assert_eq!(outcomes[0].class, OutcomeClass::SecretUnavailable);
+    assert_eq!(outcomes[0].attempts, 0);
+    assert_eq!(sim.counts("nosecret-client").token, 0);
+}
+
+#[tokio::test]
+async fn one_thousand_integrations_each_get_their_own_class() {
+    let sims = [
+        Simulator::start().await.unwrap(),
+        Simulator::start().await.unwrap(),
+    ];
+    let scripted: [(ClientConfig, OutcomeClass); 8] = [
+        (healthy(), OutcomeClass::Ok),
+        (
+            with_token(TokenBehaviour::ClientAuthFailed),
+            OutcomeClass::ClientAuthFailed,
+        ),
+        (
+            with_token(TokenBehaviour::InvalidClientId),
+            OutcomeClass::InvalidClientId,
+        ),
+        (
+            with_token(TokenBehaviour::IpNotAllowlisted),
+            OutcomeClass::IpNotAllowlisted,
+        ),
+        (
+            ClientConfig {
+                scopes: vec!["data_extensions_read".into()],
+                ..healthy()
+            },
+            OutcomeClass::MissingScopes,
+        ),
+        (
+            ClientConfig {
+                mid: 1,
+                ..healthy()
+            },
+            OutcomeClass::WrongBusinessUnit,
+        ),
+        (
+            with_rest(RestBehaviour::InsufficientPrivileges),
+            OutcomeClass::RestUnauthorized,
+        ),
+        (
+            with_token(TokenBehaviour::ServerError),
+            OutcomeClass::SfmcUnavailable,
+        ),
+    ];
+    let mut specs = Vec::new();
+    let mut expected = Vec::new();
+    for i in 0..1000 {
+        // Scatter classes so neighbours differ and both tenants carry every class.
+        let pick = (i * 7 + i / 3) % scripted.len();
+        let (config, class) = &scripted[pick];
+        let mut spec = Spec::on(&sims[i % 2], &format!("int-{i:04}"), config);
+        spec.account_id = Some(7281698);
+        spec.expected_scopes = healthy().scopes;
+        specs.push(spec);
+        expected.push(*class);
+    }
+    let outcomes = probe_specs(&specs, Duration::from_secs(10)).await;
+    assert_eq!(outcomes.len(), 1000);
+    for (i, (outcome, class)) in outcomes.iter().zip(&expected).enumerate() {
+        assert_eq!(
+            outcome.integration,
+            format!("int-{i:04}"),
+            "results come back in inventory order"
+        );
+        assert_eq!(outcome.class, *class, "int-{i:04}: {outcome:?}");
+    }
+}
