@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
-# Runs every test of credwatch on a fresh machine: formatting, lints, unit tests, end-to-end tests
-# against the SFMC simulator over real HTTP. Installs what it needs; safe to rerun (incremental).
+# Runs every test of credwatch on a fresh machine: formatting, lints, the SAM template lint, unit
+# tests, and end-to-end tests against the SFMC simulator and moto_server (a real AWS API
+# emulator) over real HTTP. Installs what it needs (a Python venv in .venv); safe to rerun.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root="$PWD"
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
-log_dir="$(mktemp -d)"
-trap 'rm -rf "$log_dir"' EXIT
+work_dir="$(mktemp -d)"
+moto_pid=""
+cleanup() {
+  if [ -n "$moto_pid" ]; then kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; fi
+  rm -rf "$work_dir"
+}
+trap cleanup EXIT
 
 step() { printf '\n==> %s\n' "$*"; }
+
+step "Python tools (.venv): moto_server, cfn-lint"
+"$root/scripts/venv.sh"
+venv_bin="$root/.venv/bin"
 
 step "toolchain components"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
@@ -19,14 +30,33 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+if [ -f infra/template.yaml ]; then
+  step "cfn-lint infra/template.yaml"
+  "$venv_bin/cfn-lint" infra/template.yaml
+fi
+
 step "benchmarks build (run them with cargo bench, see README)"
 cargo bench --workspace --no-run --locked
 
+step "moto_server on a free port"
+port="$("$venv_bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$venv_bin/moto_server" -H 127.0.0.1 -p "$port" >"$work_dir/moto.log" 2>&1 &
+moto_pid=$!
+moto_ready() { "$venv_bin/python" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=2)" "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1; }
+for _ in $(seq 1 150); do
+  if moto_ready; then break; fi
+  if ! kill -0 "$moto_pid" 2>/dev/null; then cat "$work_dir/moto.log"; echo "moto_server died" >&2; exit 1; fi
+  sleep 0.2
+done
+moto_ready || { cat "$work_dir/moto.log"; echo "moto_server did not start" >&2; exit 1; }
+export CREDWATCH_TEST_AWS_ENDPOINT="http://127.0.0.1:$port"
+echo "moto_server at $CREDWATCH_TEST_AWS_ENDPOINT"
+
 step "cargo test"
-cargo test --workspace --locked 2>&1 | tee "$log_dir/test.log"
+cargo test --workspace --locked 2>&1 | tee "$work_dir/test.log"
 
 # One closing line for the whole run (cargo prints one per test binary).
-passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$log_dir/test.log" | awk '{s+=$4} END {print s+0}')
-failed=$(grep -Eo '; [0-9]+ failed' "$log_dir/test.log" | awk '{s+=$2} END {print s+0}')
+passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$work_dir/test.log" | awk '{s+=$4} END {print s+0}')
+failed=$(grep -Eo '; [0-9]+ failed' "$work_dir/test.log" | awk '{s+=$2} END {print s+0}')
 echo
 echo "credwatch: ${passed} passed, ${failed} failed"

@@ -1,18 +1,29 @@
-//! `credwatch demo`: a simulated SFMC tenant with one integration per common failure, probed by
-//! the same code as `credwatch check`, with each finding explained.
+//! `credwatch demo`: a simulated SFMC tenant with one integration per common failure. Step 1
+//! probes it exactly as `credwatch check` does and explains each finding; step 2 runs the
+//! deployed monitor's cycle (state machine, incidents, history) over simulated time on an
+//! in-memory store, and shows what opens, what does not, and what resolves.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono::{DateTime, TimeDelta, Utc};
 use clap::Args;
+use credwatch::check::Health;
 use credwatch::inventory::{Inventory, LoadOptions, parse_inventory};
+use credwatch::monitor::{CycleSettings, Selection, run_cycle};
 use credwatch::outcome::{OutcomeClass, ProbeOutcome};
-use credwatch::probe::{Concurrency, RetryPolicy};
-use credwatch::sfmc::{ClientSettings, EndpointPolicy};
-use credwatch_sim::{DemoClient, Simulator, demo_scenario};
+use credwatch::probe::{Concurrency, LocalSecrets, Prober, RetryPolicy};
+use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
+use credwatch::store::memory::MemoryStore;
+use credwatch::store::{Incident, Store};
+use credwatch::sync;
+use credwatch_sim::{DemoClient, Simulator, TokenBehaviour, demo_scenario};
+use serde_json::json;
 
 use crate::check::{CheckSettings, probe, terminal_width};
+use crate::ops::{status_rows, status_table};
 use crate::{EXIT_FAILING, EXIT_OK, Format, render};
 
 #[derive(Args)]
@@ -21,12 +32,63 @@ pub struct DemoArgs {
     pub format: Format,
 }
 
-/// Which team owns which demo integration (the rest belong to marketing ops).
-const OWNERS: &[(&str, &str)] = &[
-    ("crm-contact-sync", "crm-ops"),
-    ("emea-preference-sync", "crm-ops"),
-    ("analytics-export", "it-security"),
+/// How the demo inventory describes each simulated integration: name, owner, severity, and
+/// what depends on it.
+const DEMO_INTEGRATIONS: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "crm-contact-sync",
+        "CRM contact sync",
+        "crm-ops",
+        "critical",
+        "Welcome journey enrollment",
+    ),
+    (
+        "loyalty-points-feed",
+        "Loyalty points feed",
+        "marketing-ops",
+        "high",
+        "Points balance emails",
+    ),
+    (
+        "journey-orchestrator",
+        "Journey orchestrator",
+        "marketing-ops",
+        "high",
+        "Abandoned cart journey",
+    ),
+    (
+        "emea-preference-sync",
+        "EMEA preference sync",
+        "crm-ops",
+        "high",
+        "EMEA consent updates",
+    ),
+    (
+        "analytics-export",
+        "Analytics export",
+        "it-security",
+        "medium",
+        "Nightly engagement export",
+    ),
+    (
+        "triggered-send-api",
+        "Triggered send API",
+        "marketing-ops",
+        "critical",
+        "Order confirmations",
+    ),
+    (
+        "web-collect-forms",
+        "Web collect forms",
+        "marketing-ops",
+        "medium",
+        "Newsletter sign-ups",
+    ),
 ];
+
+/// Simulated minutes between monitor cycles (the default `recheck_every`).
+const CYCLE_MINUTES: i64 = 2;
+const CYCLES: i64 = 9;
 
 pub async fn run(args: DemoArgs) -> u8 {
     let sim = match Simulator::start().await {
@@ -56,25 +118,32 @@ pub async fn run(args: DemoArgs) -> u8 {
         }
     };
     let table = args.format == Format::Table;
+    let client_settings = ClientSettings {
+        request_timeout: Duration::from_secs(5),
+        endpoint_policy: EndpointPolicy::AnyEndpoint,
+        ..ClientSettings::default()
+    };
+    // A simulation: SFMC's Retry-After is honoured, but capped short so the demo stays quick.
+    let retry = RetryPolicy {
+        transient_backoff: Duration::from_millis(100),
+        max_retry_after: Duration::from_millis(200),
+    };
+
     if table {
         println!(
             "credwatch demo: a simulated SFMC tenant is running at {}",
             sim.base_url()
         );
         println!(
-            "It plays {} integrations: one healthy, the others each broken the way real ones break.",
+            "It plays {} integrations: one healthy, the others each broken the way real ones break.\n",
             clients.len()
         );
-        println!("Probing them now, exactly as `credwatch check` would...\n");
+        println!("Step 1 of 2: probe them now, exactly as `credwatch check` would.\n");
     }
     let settings = CheckSettings {
         concurrency: Concurrency::default(),
-        client: ClientSettings {
-            request_timeout: Duration::from_secs(5),
-            endpoint_policy: EndpointPolicy::AnyEndpoint,
-            ..ClientSettings::default()
-        },
-        retry: RetryPolicy::default(),
+        client: client_settings.clone(),
+        retry: retry.clone(),
         show_progress: table,
     };
     let all: Vec<usize> = (0..inventory.integrations.len()).collect();
@@ -85,27 +154,67 @@ pub async fn run(args: DemoArgs) -> u8 {
             return EXIT_FAILING;
         }
     };
-    let mismatches = mismatches(&clients, &outcomes);
+    let mut problems = mismatches(&clients, &outcomes);
+    if table {
+        print!(
+            "{}",
+            render::outcomes_table(&inventory, &outcomes, terminal_width())
+        );
+        println!("\n{}", explain(&inventory, &clients, &outcomes));
+        println!(
+            "Step 2 of 2: the deployed monitor, over {} simulated minutes (a probe cycle every {CYCLE_MINUTES} minutes).\n\
+             Definitive failures open an incident at once; transient ones only if they last 10 minutes;\n\
+             an incident resolves after 2 good probes in a row.\n",
+            CYCLES * CYCLE_MINUTES
+        );
+    }
+    let prober = match SfmcClient::new(client_settings) {
+        Ok(client) => Prober::new(client, retry),
+        Err(err) => {
+            eprintln!("credwatch demo: cannot set up the HTTP client: {err}");
+            return EXIT_FAILING;
+        }
+    };
+    let monitor = match monitor_timeline(&sim, &clients, &inventory, &prober, workdir.path()).await
+    {
+        Ok(monitor) => monitor,
+        Err(message) => {
+            eprintln!("credwatch demo: {message}");
+            return EXIT_FAILING;
+        }
+    };
+    problems.extend(monitor.problems.iter().cloned());
+    let requests = sim.total_counts();
     match args.format {
-        Format::Json => println!("{}", render::outcomes_json(&inventory, &outcomes)),
-        Format::Table => {
-            print!(
-                "{}",
-                render::outcomes_table(&inventory, &outcomes, terminal_width())
-            );
-            println!("\n{}", explain(&inventory, &clients, &outcomes));
-            let requests = sim.total_counts();
+        Format::Json => {
+            let report = json!({
+                "check": serde_json::from_str::<serde_json::Value>(&render::outcomes_json(&inventory, &outcomes))
+                    .expect("outcomes are JSON"),
+                "timeline": monitor.timeline.iter().map(|(at, line)| json!({"at": at, "event": line})).collect::<Vec<_>>(),
+                "status": monitor.status,
+            });
             println!(
-                "The simulator answered {} token requests and {} tokenContext calls. No secret or token was printed or logged.",
+                "{}",
+                serde_json::to_string_pretty(&report).expect("report serializes")
+            );
+        }
+        Format::Table => {
+            for (at, line) in &monitor.timeline {
+                println!("  {}  {line}", at.format("%H:%M"));
+            }
+            println!("\nWhere things stand (what `credwatch status` shows for a deployment):\n");
+            print!("{}", monitor.status_table);
+            println!(
+                "\nThe simulator answered {} token requests and {} tokenContext calls. No secret or token was printed or logged.",
                 requests.token, requests.token_context
             );
         }
     }
     sim.shutdown().await;
-    if mismatches.is_empty() {
+    if problems.is_empty() {
         EXIT_OK
     } else {
-        for line in &mismatches {
+        for line in &problems {
             eprintln!("credwatch demo: {line}");
         }
         EXIT_FAILING
@@ -154,9 +263,9 @@ fn explain(inventory: &Inventory, clients: &[DemoClient], outcomes: &[ProbeOutco
         }
         let _ = writeln!(text, "  Evidence:  {}", outcome.message);
         let note = if outcome.class.is_definitive() {
-            "SFMC said no twice in a row, so this is real: a deployed credwatch alerts the owner now."
+            "SFMC said no twice in a row, so this is real: the monitor opens an incident at once."
         } else if outcome.class.is_transient() {
-            "This can be momentary: a deployed credwatch alerts only if it persists (3 failures over 10+ minutes)."
+            "This can be momentary: the monitor opens an incident only if it lasts (3 failures over 10+ minutes)."
         } else {
             "This is credwatch's own problem, routed to the platform team, not the integration's owner."
         };
@@ -164,6 +273,213 @@ fn explain(inventory: &Inventory, clients: &[DemoClient], outcomes: &[ProbeOutco
         let _ = writeln!(text, "  Next step: {}", outcome.class.what_to_do());
     }
     text
+}
+
+/// What step 2 produced.
+struct Monitor {
+    timeline: Vec<(DateTime<Utc>, String)>,
+    status: Vec<crate::ops::StatusRow>,
+    status_table: String,
+    problems: Vec<String>,
+}
+
+/// Runs the monitor's cycle every [`CYCLE_MINUTES`] simulated minutes on an in-memory store,
+/// changing the simulated world on the way, and narrates what changes.
+async fn monitor_timeline(
+    sim: &Simulator,
+    clients: &[DemoClient],
+    inventory: &Inventory,
+    prober: &Prober,
+    dir: &Path,
+) -> Result<Monitor, String> {
+    let store = MemoryStore::new();
+    let start = DateTime::parse_from_rfc3339("2026-11-30T09:00:00Z")
+        .expect("fixed time")
+        .to_utc();
+    let plan = sync::plan(inventory, &[], &[], false);
+    sync::apply(&store, inventory, &plan, start)
+        .await
+        .map_err(|e| e.to_string())?;
+    let settings = CycleSettings::default();
+    let mut timeline = Vec::new();
+    let mut before = snapshot(&store).await?;
+    for cycle in 0..=CYCLES {
+        let now = start + TimeDelta::minutes(cycle * CYCLE_MINUTES);
+        for line in script(cycle, sim, clients, dir) {
+            timeline.push((now, format!("[simulated] {line}")));
+        }
+        run_cycle(
+            &store,
+            prober,
+            &LocalSecrets,
+            &Selection::Due,
+            now,
+            &settings,
+        )
+        .await
+        .map_err(|e| format!("the monitor cycle failed: {e}"))?;
+        let after = snapshot(&store).await?;
+        timeline.extend(
+            narrate(inventory, &before, &after)
+                .into_iter()
+                .map(|line| (now, line)),
+        );
+        before = after;
+    }
+    let end = start + TimeDelta::minutes(CYCLES * CYCLE_MINUTES);
+    let records = store.list_integrations().await.map_err(|e| e.to_string())?;
+    let open = store.open_incidents().await.map_err(|e| e.to_string())?;
+    let problems = expected_end_state(&before);
+    Ok(Monitor {
+        timeline,
+        status_table: status_table(&status_rows(&records, &open, end), end),
+        status: status_rows(&records, &open, end),
+        problems,
+    })
+}
+
+/// What happens in the simulated world before each cycle.
+fn script(cycle: i64, sim: &Simulator, clients: &[DemoClient], dir: &Path) -> Vec<String> {
+    let client = |id: &str| clients.iter().find(|c| c.id == id);
+    match cycle {
+        1 => {
+            let Some(down) = client("web-collect-forms") else {
+                return vec![];
+            };
+            sim.update_client(&down.client_id, |c| c.token = TokenBehaviour::Healthy);
+            vec!["SFMC answers Web collect forms again: the outage lasted two minutes.".into()]
+        }
+        6 => {
+            let Some(revoked) = client("loyalty-points-feed") else {
+                return vec![];
+            };
+            // The owner copies the active secret from Installed Packages into the integration.
+            let _ = std::fs::write(
+                dir.join(format!("{}.secret", revoked.id)),
+                &revoked.config.secret,
+            );
+            vec!["The loyalty team puts the active secret into the Loyalty points feed.".into()]
+        }
+        _ => vec![],
+    }
+}
+
+#[derive(Clone, Default, PartialEq)]
+struct Snapshot {
+    health: BTreeMap<String, (Health, Option<OutcomeClass>)>,
+    open: BTreeMap<String, Incident>,
+}
+
+async fn snapshot(store: &MemoryStore) -> Result<Snapshot, String> {
+    let records = store.list_integrations().await.map_err(|e| e.to_string())?;
+    let open = store.open_incidents().await.map_err(|e| e.to_string())?;
+    Ok(Snapshot {
+        health: records
+            .into_iter()
+            .map(|r| {
+                let health = r.state.health();
+                let class = [&r.state.auth, &r.state.monitor]
+                    .into_iter()
+                    .find(|t| t.health == health)
+                    .and_then(|t| t.class);
+                (r.integration.id, (health, class))
+            })
+            .collect(),
+        open: open.into_iter().map(|i| (i.id.clone(), i)).collect(),
+    })
+}
+
+/// Plain-words lines for what changed between two snapshots.
+fn narrate(inventory: &Inventory, before: &Snapshot, after: &Snapshot) -> Vec<String> {
+    let name = |id: &str| {
+        inventory
+            .integration(id)
+            .map_or(id.to_string(), |i| i.name.clone())
+    };
+    let team = |id: &str| {
+        inventory
+            .team(id)
+            .map_or(id.to_string(), |t| t.name.clone())
+    };
+    let mut lines = Vec::new();
+    for (id, incident) in &after.open {
+        match before.open.get(id) {
+            None => lines.push(format!(
+                "OPENED   {id}: {} — {} ({}) for {}",
+                name(&incident.integration),
+                incident.class,
+                incident.severity.as_str(),
+                team(&incident.team)
+            )),
+            Some(old) if old.class != incident.class => lines.push(format!(
+                "UPDATED  {id}: now {} (was {})",
+                incident.class, old.class
+            )),
+            Some(_) => {}
+        }
+    }
+    let reopened: BTreeSet<&String> = after.open.keys().collect();
+    for (id, incident) in &before.open {
+        if !reopened.contains(id) {
+            lines.push(format!(
+                "RESOLVED {id}: {} works again",
+                name(&incident.integration)
+            ));
+        }
+    }
+    for (id, (health, class)) in &after.health {
+        let previous = before.health.get(id).map(|(h, _)| *h).unwrap_or_default();
+        if previous == *health
+            || *health == Health::Firing
+            || (previous == Health::Recovering && *health == Health::Healthy)
+        {
+            continue;
+        }
+        let class = class.map_or(String::new(), |c| format!(" ({c})"));
+        let what = match health {
+            Health::Healthy if previous == Health::Unknown => continue,
+            Health::Healthy => {
+                "healthy again; it did not last long enough for an incident".to_string()
+            }
+            Health::Pending => format!("failing{class}; watching whether it lasts"),
+            Health::Recovering => {
+                "recovering: one good probe, one more resolves the incident".to_string()
+            }
+            Health::Firing | Health::Unknown => continue,
+        };
+        lines.push(format!("         {}: {what}", name(id)));
+    }
+    lines
+}
+
+/// The demo checks its own story: what must be open and resolved at the end.
+fn expected_end_state(end: &Snapshot) -> Vec<String> {
+    let mut problems = Vec::new();
+    let open: BTreeSet<&str> = end.open.values().map(|i| i.integration.as_str()).collect();
+    for must_fire in [
+        "journey-orchestrator",
+        "emea-preference-sync",
+        "analytics-export",
+        "triggered-send-api",
+    ] {
+        if !open.contains(must_fire) {
+            problems.push(format!(
+                "{must_fire} should have an open incident at the end of the demo"
+            ));
+        }
+    }
+    for must_not in [
+        "crm-contact-sync",
+        "web-collect-forms",
+        "loyalty-points-feed",
+    ] {
+        if open.contains(must_not) {
+            problems.push(format!(
+                "{must_not} should have no open incident at the end of the demo"
+            ));
+        }
+    }
+    problems
 }
 
 /// The demo inventory: every integration points at the simulator, and its secret sits in a file.
@@ -184,15 +500,22 @@ fn demo_inventory_yaml(clients: &[DemoClient], base_url: &str, dir: &Path) -> St
                 secret_file.display()
             );
         }
-        let owner = OWNERS
+        let (name, owner, severity, depends_on) = DEMO_INTEGRATIONS
             .iter()
-            .find(|(id, _)| *id == client.id)
-            .map_or("marketing-ops", |(_, team)| team);
-        let name = title_case(&client.id);
+            .find(|(id, ..)| *id == client.id)
+            .map_or(
+                (
+                    client.id.as_str(),
+                    "marketing-ops",
+                    "high",
+                    "Marketing sends",
+                ),
+                |(_, n, o, s, d)| (*n, *o, *s, *d),
+            );
         let _ = writeln!(yaml, "  - id: {}", client.id);
         let _ = writeln!(yaml, "    name: {name}");
         let _ = writeln!(yaml, "    owner: {owner}");
-        let _ = writeln!(yaml, "    severity: high");
+        let _ = writeln!(yaml, "    severity: {severity}");
         let _ = writeln!(yaml, "    auth_url: {base_url}");
         let _ = writeln!(yaml, "    client_id: {}", client.client_id);
         let _ = writeln!(
@@ -200,6 +523,8 @@ fn demo_inventory_yaml(clients: &[DemoClient], base_url: &str, dir: &Path) -> St
             "    client_secret: {{ file: {:?} }}",
             secret_file.display().to_string()
         );
+        let _ = writeln!(yaml, "    depends_on: [{depends_on:?}]");
+        let _ = writeln!(yaml, "    records_per_hour: 2000");
         if let Some(mid) = client.expected_account_id {
             let _ = writeln!(yaml, "    account_id: {mid}");
         }
@@ -212,18 +537,6 @@ fn demo_inventory_yaml(clients: &[DemoClient], base_url: &str, dir: &Path) -> St
         }
     }
     yaml
-}
-
-fn title_case(id: &str) -> String {
-    id.split('-')
-        .map(|word| {
-            let mut chars = word.chars();
-            chars.next().map_or(String::new(), |first| {
-                first.to_uppercase().chain(chars).collect()
-            })
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// A private scratch directory for the demo's secret files, removed when the demo ends.

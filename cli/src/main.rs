@@ -3,6 +3,7 @@
 
 mod check;
 mod demo;
+mod ops;
 mod render;
 
 use std::path::PathBuf;
@@ -40,6 +41,34 @@ enum Command {
     },
     /// Run credwatch against a simulated SFMC tenant and explain what it finds (no AWS, no SFMC needed).
     Demo(demo::DemoArgs),
+    /// Show every integration's health and open incidents from a deployment's table.
+    Status {
+        #[command(flatten)]
+        table: TableArg,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Manage the DynamoDB table (for local and test use; deployments get it from the SAM template).
+    Table {
+        #[command(subcommand)]
+        command: TableCommand,
+    },
+}
+
+#[derive(clap::Args)]
+struct TableArg {
+    /// The credwatch DynamoDB table.
+    #[arg(long = "table", env = "CREDWATCH_TABLE", value_name = "NAME")]
+    name: String,
+}
+
+#[derive(Subcommand)]
+enum TableCommand {
+    /// Create the table with the schema the SAM template declares.
+    Create {
+        #[command(flatten)]
+        table: TableArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -51,6 +80,23 @@ enum InventoryCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Show what `apply` would change in the table: added, changed, retired integrations and teams.
+    Plan(SyncArgs),
+    /// Write the inventory into the table. Removed integrations are retired (kept), unless --prune.
+    Apply(SyncArgs),
+}
+
+#[derive(clap::Args)]
+struct SyncArgs {
+    /// The inventory YAML file.
+    file: PathBuf,
+    #[command(flatten)]
+    table: TableArg,
+    /// Delete integrations that are not in the inventory, with their state, history and incidents.
+    #[arg(long)]
+    prune: bool,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -78,6 +124,22 @@ fn main() -> ExitCode {
             Command::Inventory {
                 command: InventoryCommand::Validate { file, format },
             } => check::validate(&file, format),
+            Command::Inventory {
+                command: InventoryCommand::Plan(args),
+            } => {
+                ops::inventory_sync(&args.file, &args.table.name, args.prune, false, args.format)
+                    .await
+            }
+            Command::Inventory {
+                command: InventoryCommand::Apply(args),
+            } => {
+                ops::inventory_sync(&args.file, &args.table.name, args.prune, true, args.format)
+                    .await
+            }
+            Command::Status { table, format } => ops::status(&table.name, format).await,
+            Command::Table {
+                command: TableCommand::Create { table },
+            } => ops::table_create(&table.name).await,
             Command::Demo(args) => demo::run(args).await,
         }
     });

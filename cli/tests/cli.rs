@@ -312,6 +312,22 @@ async fn demo_runs_and_explains_every_finding() {
         );
     }
     assert!(stdout.contains("Next step:"));
+    // Step 2: the monitor over simulated time.
+    for event in [
+        "OPENED   loyalty-points-feed:auth:1",
+        "OPENED   triggered-send-api:auth:1",
+        "RESOLVED loyalty-points-feed:auth:1",
+        "Web collect forms: healthy again",
+    ] {
+        assert!(
+            stdout.contains(event),
+            "demo timeline lacks {event:?}:\n{stdout}"
+        );
+    }
+    assert!(
+        !stdout.contains("OPENED   web-collect-forms"),
+        "a two-minute outage opens nothing"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

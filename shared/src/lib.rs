@@ -6,10 +6,17 @@
 //! integrations at once. Pure logic is plain functions over plain data; I/O sits behind
 //! small types that tests drive against the simulator (`credwatch-sim`) over real HTTP.
 
+pub mod check;
 pub mod duration;
+pub mod expiry;
 pub mod inventory;
+pub mod metrics;
+pub mod monitor;
 pub mod outcome;
 pub mod probe;
 pub mod scopes;
 pub mod secret;
+pub mod secrets_aws;
 pub mod sfmc;
+pub mod store;
+pub mod sync;

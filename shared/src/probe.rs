@@ -21,6 +21,9 @@ pub trait SecretReader: Send + Sync {
         &self,
         source: &SecretSource,
     ) -> impl Future<Output = Result<Secret, SecretUnavailable>> + Send;
+
+    /// Forgets any cached value of the secret `secret_id` names (it just changed).
+    fn invalidate(&self, _secret_id: &str) {}
 }
 
 /// Env and file sources, as on a laptop or in CI.

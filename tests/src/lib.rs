@@ -2,6 +2,9 @@
 //! pointing at them, and secrets on disk, so that every probe runs the real code path
 //! (inventory parser, file secret source, SFMC client over HTTP).
 
+pub mod aws;
+pub mod lambda;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

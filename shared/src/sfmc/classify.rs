@@ -191,7 +191,11 @@ pub fn classify_context_answer(
             answer,
         ));
     }
-    let id_at = |pointer: &str| json.as_ref().and_then(|j| j.pointer(pointer)).and_then(as_id);
+    let id_at = |pointer: &str| {
+        json.as_ref()
+            .and_then(|j| j.pointer(pointer))
+            .and_then(as_id)
+    };
     let organization_id = id_at("/organization/id");
     match organization_id {
         Some(organization_id) => Ok(TokenContext {
@@ -207,7 +211,9 @@ pub fn classify_context_answer(
 
 /// A MID as SFMC documents it (a number), or as a numeric string, which some proxies produce.
 fn as_id(value: &Value) -> Option<u64> {
-    value.as_u64().or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+    value
+        .as_u64()
+        .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -544,7 +550,8 @@ mod tests {
         assert_eq!(rest_class(403, ""), RestUnauthorized);
         let ctx = classify_context_answer(&answer(200, fixtures::TOKEN_CONTEXT), &[]).unwrap();
         assert_eq!(ctx.organization_id, 7281698);
-        let quoted = classify_context_answer(&answer(200, r#"{"organization":{"id":"42"}}"#), &[]).unwrap();
+        let quoted =
+            classify_context_answer(&answer(200, r#"{"organization":{"id":"42"}}"#), &[]).unwrap();
         assert_eq!(quoted.organization_id, 42);
     }
 

@@ -1,0 +1,77 @@
+//! The probe Lambda: turns an invocation into one monitoring cycle of `credwatch::monitor`.
+//! `main.rs` builds the clients once per container; everything here is testable in-process.
+
+pub mod event;
+
+use chrono::{DateTime, Utc};
+use credwatch::metrics::probe_cycle_emf;
+use credwatch::monitor::{CycleSettings, Selection, run_cycle};
+use credwatch::probe::{Prober, SecretReader};
+use credwatch::store::Store;
+use serde_json::{Value, json};
+
+use crate::event::{Request, parse_request};
+
+/// Name used in logs and metrics.
+pub const FUNCTION: &str = "credwatch-probe";
+
+/// Everything an invocation needs, built once per container.
+pub struct App<S, R> {
+    pub store: S,
+    pub prober: Prober,
+    pub secrets: R,
+    pub settings: CycleSettings,
+}
+
+/// A failure the caller should see as a failed invocation (so EventBridge and Lambda retry it).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InvocationError(pub String);
+
+/// Handles one invocation at `now`: parses the payload, runs the cycle, prints its metrics
+/// (CloudWatch EMF on stdout) and returns its summary.
+pub async fn handle_at<S: Store, R: SecretReader>(
+    app: &App<S, R>,
+    payload: &Value,
+    now: DateTime<Utc>,
+) -> Result<Value, InvocationError> {
+    let selection = match parse_request(payload, now).map_err(InvocationError)? {
+        Request::Probe(selection) => selection,
+        Request::Ignore(reason) => {
+            tracing::info!(%reason, "nothing to do");
+            return Ok(json!({ "ignored": reason }));
+        }
+    };
+    if let Selection::SecretChanged { secret_id, .. } = &selection {
+        app.secrets.invalidate(secret_id);
+    }
+    let summary = run_cycle(
+        &app.store,
+        &app.prober,
+        &app.secrets,
+        &selection,
+        now,
+        &app.settings,
+    )
+    .await
+    .map_err(|err| InvocationError(format!("cannot list integrations: {err}")))?;
+    for line in probe_cycle_emf(FUNCTION, &summary, now) {
+        println!("{line}");
+    }
+    for error in &summary.errors {
+        tracing::error!(%error, "store error");
+    }
+    if !summary.unknown_integrations.is_empty() {
+        tracing::warn!(unknown = ?summary.unknown_integrations, "requested integrations are not in the table");
+    }
+    tracing::info!(
+        probed = summary.probed,
+        ok = summary.ok,
+        failing = summary.failing,
+        opened = summary.opened,
+        resolved = summary.resolved,
+        conflicts = summary.conflicts,
+        "probe cycle done"
+    );
+    Ok(serde_json::to_value(&summary).expect("summary serializes"))
+}

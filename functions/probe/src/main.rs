@@ -1,0 +1,91 @@
+//! Lambda entry point of `credwatch-probe`: configuration and clients, built once; the work is
+//! in the library.
+
+use std::time::Duration;
+
+use credwatch::duration::parse_duration;
+use credwatch::monitor::CycleSettings;
+use credwatch::probe::{Concurrency, Prober, RetryPolicy};
+use credwatch::secrets_aws::{AwsSecrets, DEFAULT_CACHE_TTL};
+use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
+use credwatch::store::dynamo::DynamoStore;
+use credwatch_probe::{App, handle_at};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    init_logging();
+    let table = required_env("CREDWATCH_TABLE")?;
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let request_timeout = optional_duration("CREDWATCH_REQUEST_TIMEOUT", Duration::from_secs(10))?;
+    let allow_any_endpoint = std::env::var("CREDWATCH_ALLOW_ANY_ENDPOINT").is_ok_and(|v| v == "1");
+    let client = SfmcClient::new(ClientSettings {
+        request_timeout,
+        connect_timeout: request_timeout.min(Duration::from_secs(5)),
+        endpoint_policy: if allow_any_endpoint {
+            EndpointPolicy::AnyEndpoint
+        } else {
+            EndpointPolicy::SfmcOnly
+        },
+        ..ClientSettings::default()
+    })?;
+    let concurrency = Concurrency {
+        global: optional_number("CREDWATCH_PROBE_CONCURRENCY", 32)?,
+        per_host: optional_number("CREDWATCH_PROBE_PER_HOST", 8)?,
+    };
+    let app = App {
+        store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table),
+        prober: Prober::new(client, RetryPolicy::default()),
+        secrets: AwsSecrets::new(aws_sdk_secretsmanager::Client::new(&aws), DEFAULT_CACHE_TTL),
+        settings: CycleSettings {
+            concurrency,
+            ..CycleSettings::default()
+        },
+    };
+    let app = &app;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        handle_at(app, &event.payload, chrono::Utc::now())
+            .await
+            .map_err(Error::from)
+    }))
+    .await
+}
+
+/// JSON logs without ANSI colours, for CloudWatch Logs; level from CREDWATCH_LOG or RUST_LOG.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CREDWATCH_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(false)
+        .with_ansi(false)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn required_env(name: &str) -> Result<String, Error> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| format!("{name} is not set; it names the credwatch DynamoDB table").into())
+}
+
+fn optional_duration(name: &str, default: Duration) -> Result<Duration, Error> {
+    match std::env::var(name) {
+        Ok(text) => parse_duration(&text).map_err(|why| format!("{name}={text:?}: {why}").into()),
+        Err(_) => Ok(default),
+    }
+}
+
+fn optional_number(name: &str, default: usize) -> Result<usize, Error> {
+    match std::env::var(name) {
+        Ok(text) => match text.parse::<usize>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!("{name}={text:?}: must be a positive whole number").into()),
+        },
+        Err(_) => Ok(default),
+    }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Creates .venv with the Python tools the tests use, by package name from PyPI:
+#   moto[server]  the AWS API emulator (DynamoDB, Secrets Manager, SNS, ...)
+#   cfn-lint<1.54 the CloudFormation linter; 1.54+ no longer runs the SAM translator
+# Re-running is cheap: it installs only when the requirements changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+requirements='moto[server]>=5,<6
+cfn-lint>=1.20,<1.54'
+stamp=".venv/.credwatch-requirements"
+if [ -x .venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$requirements" ]; then
+  echo "up to date: $(.venv/bin/python -m pip --version | cut -d' ' -f1-2), moto_server, cfn-lint"
+  exit 0
+fi
+python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+printf '%s\n' "$requirements" > .venv/requirements.txt
+.venv/bin/python -m pip install --quiet -r .venv/requirements.txt
+printf '%s' "$requirements" > "$stamp"
+echo "installed: $(.venv/bin/pip freeze | grep -Ei '^(moto|cfn-lint)==' | tr '\n' ' ')"

@@ -1,0 +1,115 @@
+//! CloudWatch metrics as Embedded Metric Format (EMF) log lines: printed to stdout by a Lambda,
+//! turned into metrics by CloudWatch Logs, with no API call and no extra permission.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::monitor::CycleSummary;
+
+/// Metric namespace of every credwatch metric.
+pub const NAMESPACE: &str = "credwatch";
+
+/// EMF documents for one probe cycle: totals (with a `Heartbeat` of 1, so an alarm on its
+/// absence catches a probe function that stopped running), then one document per outcome class.
+pub fn probe_cycle_emf(function: &str, summary: &CycleSummary, now: DateTime<Utc>) -> Vec<String> {
+    let timestamp = now.timestamp_millis();
+    let document = |dimension: &[&str], metrics: &[(&str, &str)], values: Value| {
+        let mut root = json!({
+            "_aws": {
+                "Timestamp": timestamp,
+                "CloudWatchMetrics": [{
+                    "Namespace": NAMESPACE,
+                    "Dimensions": [dimension],
+                    "Metrics": metrics.iter().map(|(name, unit)| json!({"Name": name, "Unit": unit})).collect::<Vec<_>>(),
+                }],
+            },
+            "Function": function,
+        });
+        if let (Value::Object(root), Value::Object(values)) = (&mut root, values) {
+            root.extend(values);
+        }
+        root.to_string()
+    };
+    let mut lines = vec![document(
+        &["Function"],
+        &[
+            ("Heartbeat", "Count"),
+            ("Probes", "Count"),
+            ("ProbesOk", "Count"),
+            ("ProbesFailing", "Count"),
+            ("IncidentsOpened", "Count"),
+            ("IncidentsResolved", "Count"),
+            ("CommitConflicts", "Count"),
+            ("StoreErrors", "Count"),
+            ("ProbeLatency", "Milliseconds"),
+        ],
+        json!({
+            "Heartbeat": 1,
+            "Probes": summary.probed,
+            "ProbesOk": summary.ok,
+            "ProbesFailing": summary.failing,
+            "IncidentsOpened": summary.opened,
+            "IncidentsResolved": summary.resolved,
+            "CommitConflicts": summary.conflicts,
+            "StoreErrors": summary.errors.len(),
+            "ProbeLatency": summary.latencies_ms,
+        }),
+    )];
+    for (class, count) in &summary.by_class {
+        lines.push(document(
+            &["Function", "Class"],
+            &[("Outcomes", "Count")],
+            json!({"Class": class, "Outcomes": count}),
+        ));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emf_documents_declare_what_they_carry() {
+        let mut summary = CycleSummary {
+            probed: 3,
+            ok: 2,
+            failing: 1,
+            ..Default::default()
+        };
+        summary.by_class.insert("ok".into(), 2);
+        summary.by_class.insert("throttled".into(), 1);
+        summary.latencies_ms = vec![120, 80];
+        let now = DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z")
+            .unwrap()
+            .to_utc();
+        let lines = probe_cycle_emf("credwatch-probe", &summary, now);
+        assert_eq!(lines.len(), 3);
+        let totals: Value = serde_json::from_str(&lines[0]).unwrap();
+        assert_eq!(totals["_aws"]["Timestamp"], now.timestamp_millis());
+        assert_eq!(
+            totals["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+            "credwatch"
+        );
+        assert_eq!(totals["Heartbeat"], 1);
+        assert_eq!(totals["Probes"], 3);
+        assert_eq!(totals["ProbeLatency"], json!([120, 80]));
+        // Every declared metric has a value at the root, as EMF requires.
+        for metric in totals["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+            .as_array()
+            .unwrap()
+        {
+            assert!(
+                totals.get(metric["Name"].as_str().unwrap()).is_some(),
+                "{metric}"
+            );
+        }
+        let throttled: Value = serde_json::from_str(&lines[2]).unwrap();
+        assert_eq!(throttled["Class"], "throttled");
+        assert_eq!(throttled["Outcomes"], 1);
+        assert_eq!(
+            throttled["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["Function", "Class"]])
+        );
+    }
+}

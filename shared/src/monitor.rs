@@ -1,0 +1,346 @@
+//! One monitoring cycle: choose the integrations to probe, probe them, advance their check
+//! state, and commit state, incidents and history. The probe function and the demo both run it.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use futures::{StreamExt, stream};
+use serde::Serialize;
+
+use crate::check::{self, CheckKind, Observation, Policy, Transition};
+use crate::inventory::Severity;
+use crate::outcome::{OutcomeClass, ProbeOutcome};
+use crate::probe::{Concurrency, Prober, SecretReader, probe_all};
+use crate::secret::SecretSource;
+use crate::secrets_aws::secret_ids_match;
+use crate::store::{
+    CommitOutcome, HistoryEntry, Incident, IncidentWrite, IntegrationRecord, PLATFORM_TEAM,
+    StateCommit, Store, StoreError,
+};
+
+/// Which integrations a cycle probes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Those whose `next_probe_at` has come (the schedule).
+    Due,
+    /// The named ones; with `force` even if not due (a direct invocation).
+    Only { ids: Vec<String>, force: bool },
+    /// Those whose `aws_secret` is this secret, which just changed (a rotation): recorded,
+    /// then probed now.
+    SecretChanged {
+        secret_id: String,
+        at: DateTime<Utc>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct CycleSettings {
+    pub policy: Policy,
+    pub concurrency: Concurrency,
+    /// State commits in flight at once.
+    pub commit_concurrency: usize,
+}
+
+impl Default for CycleSettings {
+    fn default() -> Self {
+        CycleSettings {
+            policy: Policy::default(),
+            concurrency: Concurrency::default(),
+            commit_concurrency: 16,
+        }
+    }
+}
+
+/// What a cycle did: the probe function's return value, and the source of its metrics.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CycleSummary {
+    pub probed: usize,
+    pub ok: usize,
+    pub failing: usize,
+    pub opened: usize,
+    pub updated: usize,
+    pub resolved: usize,
+    /// Integrations another overlapping invocation had already updated; their result was not
+    /// applied (the other invocation's was).
+    pub conflicts: usize,
+    pub rotations_recorded: usize,
+    /// Requested ids that are not in the table (or are retired).
+    pub unknown_integrations: Vec<String>,
+    /// Per-integration store failures; they never stop the other integrations.
+    pub errors: Vec<String>,
+    pub by_class: BTreeMap<String, usize>,
+    #[serde(skip)]
+    pub latencies_ms: Vec<u64>,
+}
+
+/// Runs one cycle at time `now`. Fails only if the integrations cannot be listed at all.
+pub async fn run_cycle<S: Store, R: SecretReader>(
+    store: &S,
+    prober: &Prober,
+    secrets: &R,
+    selection: &Selection,
+    now: DateTime<Utc>,
+    settings: &CycleSettings,
+) -> Result<CycleSummary, StoreError> {
+    let records = store.list_integrations().await?;
+    let mut summary = CycleSummary::default();
+    let (chosen, unknown) = select(&records, selection, now);
+    summary.unknown_integrations = unknown;
+
+    if let Selection::SecretChanged { at, .. } = selection {
+        for record in &chosen {
+            match store.record_rotation(&record.integration.id, *at).await {
+                Ok(()) => summary.rotations_recorded += 1,
+                Err(err) => summary.errors.push(format!(
+                    "{}: recording the rotation failed: {err}",
+                    record.integration.id
+                )),
+            }
+        }
+    }
+
+    let integrations: Vec<_> = chosen.iter().map(|r| r.integration.clone()).collect();
+    let outcomes = probe_all(
+        prober,
+        secrets,
+        &integrations,
+        settings.concurrency,
+        &|_| {},
+    )
+    .await;
+
+    let commits: Vec<(StateCommit, Vec<Transition>)> = chosen
+        .iter()
+        .zip(&outcomes)
+        .map(|(record, outcome)| plan_commit(record, outcome, now, &settings.policy))
+        .collect();
+    let results: Vec<_> =
+        stream::iter(commits.iter())
+            .map(|(commit, transitions)| async move {
+                (commit, transitions, store.commit(commit).await)
+            })
+            .buffer_unordered(settings.commit_concurrency.max(1))
+            .collect()
+            .await;
+    for (commit, transitions, result) in results {
+        match result {
+            Ok(CommitOutcome::Applied) => {
+                for transition in transitions {
+                    match transition {
+                        Transition::Opened { .. } => summary.opened += 1,
+                        Transition::ClassChanged { .. } => summary.updated += 1,
+                        Transition::Resolved { .. } => summary.resolved += 1,
+                    }
+                }
+            }
+            Ok(CommitOutcome::Conflict) => summary.conflicts += 1,
+            Err(err) => summary.errors.push(format!(
+                "{}: saving the probe result failed: {err}",
+                commit.integration
+            )),
+        }
+    }
+
+    let history: Vec<HistoryEntry> = outcomes.iter().map(|o| history_entry(o, now)).collect();
+    if let Err(err) = store.append_history(&history).await {
+        summary
+            .errors
+            .push(format!("appending probe history failed: {err}"));
+    }
+
+    for outcome in &outcomes {
+        summary.probed += 1;
+        if outcome.class == OutcomeClass::Ok {
+            summary.ok += 1;
+        } else {
+            summary.failing += 1;
+        }
+        *summary
+            .by_class
+            .entry(outcome.class.as_str().to_string())
+            .or_default() += 1;
+        if outcome.attempts > 0 {
+            summary.latencies_ms.push(outcome.latency_ms);
+        }
+    }
+    Ok(summary)
+}
+
+/// The integrations a selection names, and requested ids that are unknown or retired.
+pub fn select<'a>(
+    records: &'a [IntegrationRecord],
+    selection: &Selection,
+    now: DateTime<Utc>,
+) -> (Vec<&'a IntegrationRecord>, Vec<String>) {
+    let active = || records.iter().filter(|r| !r.retired);
+    match selection {
+        Selection::Due => (
+            active()
+                .filter(|r| r.state.next_probe_at.is_none_or(|at| at <= now))
+                .collect(),
+            vec![],
+        ),
+        Selection::Only { ids, force } => {
+            let mut chosen = Vec::new();
+            let mut unknown = Vec::new();
+            for id in ids {
+                match active().find(|r| &r.integration.id == id) {
+                    Some(record)
+                        if *force || record.state.next_probe_at.is_none_or(|at| at <= now) =>
+                    {
+                        if !chosen
+                            .iter()
+                            .any(|c: &&IntegrationRecord| c.integration.id == *id)
+                        {
+                            chosen.push(record);
+                        }
+                    }
+                    Some(_) => {}
+                    None => unknown.push(id.clone()),
+                }
+            }
+            (chosen, unknown)
+        }
+        Selection::SecretChanged { secret_id, .. } => (
+            active()
+                .filter(|r| match &r.integration.client_secret {
+                    SecretSource::AwsSecret { id, .. } => secret_ids_match(id, secret_id),
+                    _ => false,
+                })
+                .collect(),
+            vec![],
+        ),
+    }
+}
+
+/// Pure: the state commit (with its incident writes) that one probe outcome causes.
+pub fn plan_commit(
+    record: &IntegrationRecord,
+    outcome: &ProbeOutcome,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> (StateCommit, Vec<Transition>) {
+    let integration = &record.integration;
+    let observation = Observation {
+        class: outcome.class,
+        confirmed: outcome.confirmed,
+        at: now,
+    };
+    let (mut state, transitions) =
+        check::advance(&record.state, &integration.id, &observation, policy);
+    // Not healthy: the short recheck cadence (with jitter). Healthy: the integration's own slot.
+    state.next_probe_at = Some(if state.health().needs_recheck() {
+        check::schedule(
+            &state,
+            now,
+            integration.probe_every,
+            integration.recheck_every,
+            fastrand::f64(),
+        )
+    } else {
+        check::next_slot(&integration.id, now, integration.probe_every)
+    });
+    let incidents = transitions
+        .iter()
+        .map(|t| incident_write(record, t, outcome, now, policy))
+        .collect();
+    let commit = StateCommit {
+        integration: integration.id.clone(),
+        expected_version: record.state.version,
+        state,
+        incidents,
+    };
+    (commit, transitions)
+}
+
+fn incident_write(
+    record: &IntegrationRecord,
+    transition: &Transition,
+    outcome: &ProbeOutcome,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> IncidentWrite {
+    let integration = &record.integration;
+    let (team, severity) = owner_of(record, transition_check(transition));
+    match transition {
+        Transition::Opened {
+            incident_id,
+            check,
+            class,
+        } => IncidentWrite::Open(Incident {
+            id: incident_id.clone(),
+            integration: integration.id.clone(),
+            check: *check,
+            class: class.as_str().to_string(),
+            severity,
+            team,
+            open: true,
+            opened_at: now,
+            updated_at: now,
+            resolved_at: None,
+            threshold_days: None,
+            message: outcome.message.clone(),
+            http_status: outcome.http_status,
+        }),
+        Transition::ClassChanged {
+            incident_id, to, ..
+        } => IncidentWrite::Update {
+            id: incident_id.clone(),
+            class: to.as_str().to_string(),
+            message: outcome.message.clone(),
+            http_status: outcome.http_status,
+            severity,
+            threshold_days: None,
+            at: now,
+        },
+        Transition::Resolved {
+            incident_id, check, ..
+        } => IncidentWrite::Resolve {
+            id: incident_id.clone(),
+            message: match check {
+                CheckKind::Monitor => "credwatch can probe this integration again".to_string(),
+                _ => format!(
+                    "{} works again: {} successful probes in a row",
+                    integration.name, policy.successes_to_resolve
+                ),
+            },
+            at: now,
+        },
+    }
+}
+
+/// Who an incident of `check` belongs to, and how severe it is.
+pub fn owner_of(record: &IntegrationRecord, check: CheckKind) -> (String, Severity) {
+    if check == CheckKind::Monitor {
+        // credwatch's own failure: the platform team's, never the integration owner's.
+        (PLATFORM_TEAM.to_string(), Severity::High)
+    } else {
+        (
+            record.integration.owner.clone(),
+            record.integration.severity,
+        )
+    }
+}
+
+fn transition_check(transition: &Transition) -> CheckKind {
+    match transition {
+        Transition::Opened { check, .. }
+        | Transition::ClassChanged { check, .. }
+        | Transition::Resolved { check, .. } => *check,
+    }
+}
+
+fn history_entry(outcome: &ProbeOutcome, now: DateTime<Utc>) -> HistoryEntry {
+    HistoryEntry {
+        integration: outcome.integration.clone(),
+        probed_at: now,
+        class: outcome.class,
+        http_status: outcome.http_status,
+        latency_ms: outcome.latency_ms,
+        attempts: outcome.attempts,
+        confirmed: outcome.confirmed,
+        business_unit: outcome.business_unit,
+        missing_scopes: outcome.missing_scopes.clone(),
+        message: outcome.message.clone(),
+    }
+}

@@ -1,0 +1,245 @@
+//! The store in memory, for `credwatch demo` and unit tests: the same semantics as the
+//! DynamoDB store (version conditions, incidents opened exactly once, all-or-nothing commits,
+//! history keyed by millisecond probe time), without persistence.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, Utc};
+
+use super::schema::{self, Key};
+use super::{
+    CommitOutcome, HistoryEntry, Incident, IncidentWrite, IntegrationRecord, StateCommit, Store,
+    StoreError, StoreResult,
+};
+use crate::check::CheckState;
+use crate::inventory::{Integration, Team};
+
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    integrations: BTreeMap<String, IntegrationRecord>,
+    teams: BTreeMap<String, Team>,
+    /// Integration id -> probe time ([`schema::timestamp`], as the DynamoDB sort key) -> entry.
+    history: BTreeMap<String, BTreeMap<String, HistoryEntry>>,
+    /// Keyed like the DynamoDB items, so ids that map to one key are one incident there too.
+    incidents: BTreeMap<Key, Incident>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        MemoryStore::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // No method panics while holding the lock, and the maps stay consistent if one did.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn missing(id: &str, what: &str) -> StoreError {
+    StoreError(format!("memory store: {what}: no integration {id}"))
+}
+
+fn sort_incidents(incidents: &mut [Incident]) {
+    incidents.sort_by(|a, b| (a.opened_at, &a.id).cmp(&(b.opened_at, &b.id)));
+}
+
+impl Store for MemoryStore {
+    async fn list_integrations(&self) -> StoreResult<Vec<IntegrationRecord>> {
+        Ok(self.lock().integrations.values().cloned().collect())
+    }
+
+    async fn get_integration(&self, id: &str) -> StoreResult<Option<IntegrationRecord>> {
+        Ok(self.lock().integrations.get(id).cloned())
+    }
+
+    async fn commit(&self, commit: &StateCommit) -> StoreResult<CommitOutcome> {
+        let keys = schema::commit_incident_keys(commit)?;
+        let mut inner = self.lock();
+        let inner = &mut *inner;
+
+        // Every condition first, then every write: all or nothing, like a transaction.
+        let Some(record) = inner.integrations.get_mut(&commit.integration) else {
+            return Ok(CommitOutcome::Conflict);
+        };
+        if record.state.version != commit.expected_version {
+            return Ok(CommitOutcome::Conflict);
+        }
+        let incidents_allowed = commit.incidents.iter().zip(&keys).all(|(write, key)| {
+            let existing = inner.incidents.get(key);
+            match write {
+                IncidentWrite::Open(_) => existing.is_none(),
+                IncidentWrite::Update { .. } | IncidentWrite::Resolve { .. } => {
+                    existing.is_some_and(|i| i.open)
+                }
+            }
+        });
+        if !incidents_allowed {
+            return Ok(CommitOutcome::Conflict);
+        }
+
+        record.state = CheckState {
+            version: commit.expected_version + 1,
+            ..commit.state.clone()
+        };
+        for (write, key) in commit.incidents.iter().zip(keys) {
+            match write {
+                IncidentWrite::Open(incident) => {
+                    inner.incidents.insert(key, incident.clone());
+                }
+                IncidentWrite::Update {
+                    class,
+                    message,
+                    http_status,
+                    severity,
+                    threshold_days,
+                    at,
+                    ..
+                } => {
+                    let incident = inner.incidents.get_mut(&key).expect("checked above");
+                    incident.class = class.clone();
+                    incident.message = message.clone();
+                    incident.http_status = *http_status;
+                    incident.severity = *severity;
+                    incident.threshold_days = *threshold_days;
+                    incident.updated_at = *at;
+                }
+                IncidentWrite::Resolve { message, at, .. } => {
+                    let incident = inner.incidents.get_mut(&key).expect("checked above");
+                    incident.open = false;
+                    incident.message = message.clone();
+                    incident.resolved_at = Some(*at);
+                    incident.updated_at = *at;
+                }
+            }
+        }
+        Ok(CommitOutcome::Applied)
+    }
+
+    async fn append_history(&self, entries: &[HistoryEntry]) -> StoreResult<()> {
+        let mut inner = self.lock();
+        for entry in entries {
+            inner
+                .history
+                .entry(entry.integration.clone())
+                .or_default()
+                .insert(schema::timestamp(entry.probed_at), entry.clone());
+        }
+        Ok(())
+    }
+
+    async fn record_rotation(&self, integration: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        let mut inner = self.lock();
+        let record = inner
+            .integrations
+            .get_mut(integration)
+            .ok_or_else(|| missing(integration, "record secret rotation"))?;
+        // Like DynamoDB: no version bump, so a probe's commit in flight still applies.
+        record.secret_rotated_seen_at = Some(at);
+        record.state.next_probe_at = Some(at);
+        Ok(())
+    }
+
+    async fn history(&self, integration: &str, limit: usize) -> StoreResult<Vec<HistoryEntry>> {
+        let inner = self.lock();
+        let entries = inner.history.get(integration);
+        Ok(entries
+            .into_iter()
+            .flat_map(|e| e.values().rev())
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn open_incidents(&self) -> StoreResult<Vec<Incident>> {
+        let mut open: Vec<Incident> = self
+            .lock()
+            .incidents
+            .values()
+            .filter(|i| i.open)
+            .cloned()
+            .collect();
+        sort_incidents(&mut open);
+        Ok(open)
+    }
+
+    async fn incidents_of(&self, integration: &str) -> StoreResult<Vec<Incident>> {
+        let pk = schema::incident_pk(integration);
+        let mut incidents: Vec<Incident> = self
+            .lock()
+            .incidents
+            .iter()
+            .filter(|(key, _)| key.0 == pk)
+            .map(|(_, i)| i.clone())
+            .collect();
+        sort_incidents(&mut incidents);
+        Ok(incidents)
+    }
+
+    async fn list_teams(&self) -> StoreResult<Vec<Team>> {
+        Ok(self.lock().teams.values().cloned().collect())
+    }
+
+    async fn put_team(&self, team: &Team) -> StoreResult<()> {
+        self.lock().teams.insert(team.id.clone(), team.clone());
+        Ok(())
+    }
+
+    async fn delete_team(&self, id: &str) -> StoreResult<()> {
+        self.lock().teams.remove(id);
+        Ok(())
+    }
+
+    async fn put_integration(
+        &self,
+        integration: &Integration,
+        now: DateTime<Utc>,
+        first_probe_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut inner = self.lock();
+        match inner.integrations.get_mut(&integration.id) {
+            Some(record) => {
+                record.integration = integration.clone();
+                record.retired = false;
+            }
+            None => {
+                let record = IntegrationRecord {
+                    integration: integration.clone(),
+                    state: CheckState {
+                        next_probe_at: Some(first_probe_at),
+                        ..CheckState::default()
+                    },
+                    retired: false,
+                    added_at: now,
+                    secret_rotated_seen_at: None,
+                };
+                inner.integrations.insert(integration.id.clone(), record);
+            }
+        }
+        Ok(())
+    }
+
+    async fn retire_integration(&self, id: &str, _now: DateTime<Utc>) -> StoreResult<()> {
+        let mut inner = self.lock();
+        let record = inner
+            .integrations
+            .get_mut(id)
+            .ok_or_else(|| missing(id, "retire"))?;
+        record.retired = true;
+        Ok(())
+    }
+
+    async fn prune_integration(&self, id: &str) -> StoreResult<()> {
+        let mut inner = self.lock();
+        let pk = schema::incident_pk(id);
+        inner.incidents.retain(|key, _| key.0 != pk);
+        inner.history.remove(id);
+        inner.integrations.remove(id);
+        Ok(())
+    }
+}

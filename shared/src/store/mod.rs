@@ -1,0 +1,199 @@
+//! The store port: what credwatch keeps between invocations, and the adapters that keep it
+//! (DynamoDB when deployed, in memory for the demo and unit tests).
+//!
+//! Key names and item shapes live in [`schema`]; nothing else knows them.
+
+pub mod dynamo;
+pub mod memory;
+pub mod schema;
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::check::{CheckKind, CheckState};
+use crate::inventory::{Integration, Severity, Team};
+use crate::outcome::OutcomeClass;
+
+/// Incidents of `monitor` checks belong to this team: credwatch's own operators, never the
+/// integration's owners.
+pub const PLATFORM_TEAM: &str = "platform";
+
+/// An integration as the store holds it: its inventory entry, its monitoring state, and its life.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegrationRecord {
+    pub integration: Integration,
+    pub state: CheckState,
+    /// Removed from the inventory: no longer probed, its state, history and incidents kept.
+    pub retired: bool,
+    pub added_at: DateTime<Utc>,
+    /// Last time a Secrets Manager change to this integration's secret was seen (rotation).
+    pub secret_rotated_seen_at: Option<DateTime<Utc>>,
+}
+
+/// An incident: one period during which one check of one integration was failing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Incident {
+    /// `{integration}:{check}:{seq}`, see [`crate::check::incident_id`].
+    pub id: String,
+    pub integration: String,
+    pub check: CheckKind,
+    /// An outcome class for auth/monitor incidents; `secret_expiring`, `secret_expired` or
+    /// `expiry_unknown` for expiry ones.
+    pub class: String,
+    pub severity: Severity,
+    /// Team that owns it: the integration's owner, or [`PLATFORM_TEAM`].
+    pub team: String,
+    pub open: bool,
+    pub opened_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Expiry incidents: the warning threshold (days) last crossed.
+    pub threshold_days: Option<u32>,
+    /// What is wrong, in plain words (sanitized SFMC text included, never a secret).
+    pub message: String,
+    pub http_status: Option<u16>,
+}
+
+/// A change to an incident, written together with the state change that caused it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IncidentWrite {
+    /// Create; refused if an incident with this id already exists (it is opened exactly once).
+    Open(Incident),
+    /// Update an open incident in place (class change, expiry threshold step).
+    Update {
+        id: String,
+        class: String,
+        message: String,
+        http_status: Option<u16>,
+        severity: Severity,
+        threshold_days: Option<u32>,
+        at: DateTime<Utc>,
+    },
+    /// Close an open incident.
+    Resolve {
+        id: String,
+        message: String,
+        at: DateTime<Utc>,
+    },
+}
+
+/// One probe, as kept in the history (with a TTL; default 90 days).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryEntry {
+    pub integration: String,
+    pub probed_at: DateTime<Utc>,
+    pub class: OutcomeClass,
+    pub http_status: Option<u16>,
+    pub latency_ms: u64,
+    pub attempts: u32,
+    pub confirmed: bool,
+    pub business_unit: Option<u64>,
+    pub missing_scopes: Vec<String>,
+    pub message: String,
+}
+
+/// A state update after a probe: applied only if the stored version is still
+/// `expected_version`, together with its incident writes (all or nothing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateCommit {
+    pub integration: String,
+    pub expected_version: u64,
+    /// The new state; the store writes it with version `expected_version + 1`.
+    pub state: CheckState,
+    pub incidents: Vec<IncidentWrite>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitOutcome {
+    Applied,
+    /// Another invocation updated the state first; nothing was written.
+    Conflict,
+}
+
+/// A store failure. Messages name the table, item key and operation, never item contents.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreError(pub String);
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything credwatch reads and writes between invocations.
+pub trait Store: Send + Sync {
+    // ---- the probe's hot path ----
+
+    /// Every integration with its state, active and retired, in id order. One Query (paged).
+    fn list_integrations(&self)
+    -> impl Future<Output = StoreResult<Vec<IntegrationRecord>>> + Send;
+
+    fn get_integration(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = StoreResult<Option<IntegrationRecord>>> + Send;
+
+    /// Applies a state update and its incident writes atomically, if the version still matches.
+    fn commit(
+        &self,
+        commit: &StateCommit,
+    ) -> impl Future<Output = StoreResult<CommitOutcome>> + Send;
+
+    /// Appends probe history, batched.
+    fn append_history(
+        &self,
+        entries: &[HistoryEntry],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Records that the integration's secret changed in Secrets Manager at `at`, and makes it
+    /// due now.
+    fn record_rotation(
+        &self,
+        integration: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    // ---- reading ----
+
+    /// Most recent first.
+    fn history(
+        &self,
+        integration: &str,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<HistoryEntry>>> + Send;
+
+    /// Every open incident (sparse index; no Scan).
+    fn open_incidents(&self) -> impl Future<Output = StoreResult<Vec<Incident>>> + Send;
+
+    /// Every incident of one integration, open or resolved, oldest first.
+    fn incidents_of(
+        &self,
+        integration: &str,
+    ) -> impl Future<Output = StoreResult<Vec<Incident>>> + Send;
+
+    // ---- inventory sync ----
+
+    fn list_teams(&self) -> impl Future<Output = StoreResult<Vec<Team>>> + Send;
+
+    fn put_team(&self, team: &Team) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn delete_team(&self, id: &str) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Creates the integration with a fresh state (due at `first_probe_at`), or updates its
+    /// inventory fields only, keeping state, and un-retiring it.
+    fn put_integration(
+        &self,
+        integration: &Integration,
+        now: DateTime<Utc>,
+        first_probe_at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Marks an integration removed from the inventory: kept, not probed.
+    fn retire_integration(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Deletes an integration with its state, history and incidents (`--prune`).
+    fn prune_integration(&self, id: &str) -> impl Future<Output = StoreResult<()>> + Send;
+}

@@ -1,0 +1,1262 @@
+//! The store contract, run against both adapters: the in-memory store and the DynamoDB store on
+//! a fresh table in moto (created by `create_table`). Then what only DynamoDB has: the table's
+//! definition, the raw item layout of `store::schema`, TTL, and corrupt items.
+//!
+//! The tests crate does not depend on chrono; timestamps reach chrono's `DateTime<Utc>` through
+//! `FromStr` and type inference (see [`at`]).
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Debug;
+use std::str::FromStr;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use credwatch::check::{CheckKind, CheckState, Health, Track, incident_id};
+use credwatch::inventory::{BusinessHours, Integration, Severity, Team};
+use credwatch::outcome::OutcomeClass;
+use credwatch::secret::SecretSource;
+use credwatch::store::dynamo::DynamoStore;
+use credwatch::store::schema::{create_table, table_spec};
+use credwatch::store::{
+    CommitOutcome, HistoryEntry, Incident, IncidentWrite, IntegrationRecord, StateCommit, Store,
+};
+use credwatch_tests::aws::{sdk_config, unique_name};
+
+// ---- fixtures ----
+
+/// `minutes` after 2026-06-01T00:00:00Z (under 28 days), as whatever type the context needs:
+/// in practice chrono's `DateTime<Utc>`.
+fn at<T: FromStr>(minutes: u32) -> T
+where
+    T::Err: Debug,
+{
+    let (day, hour, minute) = (1 + minutes / 1440, minutes / 60 % 24, minutes % 60);
+    format!("2026-06-{day:02}T{hour:02}:{minute:02}:00.000Z")
+        .parse()
+        .expect("a valid timestamp")
+}
+
+/// Every optional field set.
+fn integration(id: &str) -> Integration {
+    Integration {
+        id: id.to_string(),
+        name: format!("{id} integration"),
+        owner: "crm-ops".to_string(),
+        severity: Severity::Critical,
+        auth_url: "https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/"
+            .parse()
+            .unwrap(),
+        client_id: "0m0het6mqknzv0uebqlvoo41".to_string(),
+        client_secret: SecretSource::Env("CRM_SECRET".to_string()),
+        account_id: Some(7281698),
+        expected_scopes: vec![
+            "data_extensions_read".to_string(),
+            "data_extensions_write".to_string(),
+        ],
+        secret_rotated_at: Some("2026-06-01".parse().unwrap()),
+        secret_expires_at: Some("2026-11-28".parse().unwrap()),
+        depends_on: vec![
+            "Welcome journey enrollment".to_string(),
+            "Nightly preference sync".to_string(),
+        ],
+        records_per_hour: Some(7500),
+        runbook: Some("https://wiki.example.com/sfmc/crm-sync".to_string()),
+        probe_every: Duration::from_secs(15 * 60),
+        recheck_every: Duration::from_secs(2 * 60),
+        expiry_warn_days: vec![30, 14, 7, 3, 1],
+        secret_lifetime_days: 180,
+    }
+}
+
+/// No optional field set, empty lists.
+fn minimal(id: &str) -> Integration {
+    Integration {
+        account_id: None,
+        expected_scopes: Vec::new(),
+        secret_rotated_at: None,
+        secret_expires_at: None,
+        depends_on: Vec::new(),
+        records_per_hour: None,
+        runbook: None,
+        expiry_warn_days: Vec::new(),
+        ..integration(id)
+    }
+}
+
+fn fresh(integration: Integration, added: u32, first_probe: u32) -> IntegrationRecord {
+    IntegrationRecord {
+        integration,
+        state: CheckState {
+            next_probe_at: Some(at(first_probe)),
+            ..CheckState::default()
+        },
+        retired: false,
+        added_at: at(added),
+        secret_rotated_seen_at: None,
+    }
+}
+
+/// The auth track firing on incident `seq` since `minutes`; `version` is the store's business.
+fn firing(id: &str, minutes: u32, seq: u32) -> CheckState {
+    CheckState {
+        auth: Track {
+            health: Health::Firing,
+            class: Some(OutcomeClass::ClientAuthFailed),
+            since: Some(at(minutes)),
+            consecutive_failures: 2,
+            first_failure_at: Some(at(minutes)),
+            consecutive_successes: 0,
+            open_incident: Some(incident_id(id, CheckKind::Auth, seq)),
+        },
+        monitor: Track {
+            health: Health::Healthy,
+            ..Track::default()
+        },
+        last_class: Some(OutcomeClass::ClientAuthFailed),
+        last_probe_at: Some(at(minutes)),
+        next_probe_at: Some(at(minutes + 2)),
+        incident_seq: seq,
+        version: 0,
+    }
+}
+
+fn healthy(minutes: u32) -> CheckState {
+    let track = Track {
+        health: Health::Healthy,
+        since: Some(at(minutes)),
+        consecutive_successes: 1,
+        ..Track::default()
+    };
+    CheckState {
+        auth: track.clone(),
+        monitor: track,
+        last_class: Some(OutcomeClass::Ok),
+        last_probe_at: Some(at(minutes)),
+        next_probe_at: Some(at(minutes + 15)),
+        incident_seq: 0,
+        version: 0,
+    }
+}
+
+fn incident(integration: &str, check: CheckKind, seq: u32, minutes: u32) -> Incident {
+    Incident {
+        id: incident_id(integration, check, seq),
+        integration: integration.to_string(),
+        check,
+        class: "client_auth_failed".to_string(),
+        severity: Severity::Critical,
+        team: "crm-ops".to_string(),
+        open: true,
+        opened_at: at(minutes),
+        updated_at: at(minutes),
+        resolved_at: None,
+        threshold_days: None,
+        message: "SFMC says: Client authentication failed.".to_string(),
+        http_status: Some(401),
+    }
+}
+
+fn commit(
+    integration: &str,
+    expected_version: u64,
+    state: CheckState,
+    incidents: Vec<IncidentWrite>,
+) -> StateCommit {
+    StateCommit {
+        integration: integration.to_string(),
+        expected_version,
+        state,
+        incidents,
+    }
+}
+
+/// `state` as the store holds it after a commit that made it `version`.
+fn versioned(state: CheckState, version: u64) -> CheckState {
+    CheckState { version, ..state }
+}
+
+fn entry(integration: &str, minutes: u32) -> HistoryEntry {
+    let failing = minutes.is_multiple_of(3);
+    HistoryEntry {
+        integration: integration.to_string(),
+        probed_at: at(minutes),
+        class: if failing {
+            OutcomeClass::MissingScopes
+        } else {
+            OutcomeClass::Ok
+        },
+        http_status: failing.then_some(200),
+        latency_ms: 100 + u64::from(minutes),
+        attempts: 1 + minutes % 2,
+        confirmed: failing,
+        business_unit: (!failing).then_some(7281698),
+        missing_scopes: if failing {
+            vec!["journeys_read".to_string()]
+        } else {
+            Vec::new()
+        },
+        message: format!("probe {minutes}"),
+    }
+}
+
+fn team(id: &str) -> Team {
+    Team {
+        id: id.to_string(),
+        name: format!("Team {id}"),
+        timezone: Some("America/New_York".to_string()),
+        business_hours: Some(BusinessHours {
+            days: ["mon", "tue", "wed", "thu", "fri"]
+                .iter()
+                .map(|d| d.parse().unwrap())
+                .collect(),
+            start: "08:00:00".parse().unwrap(),
+            end: "18:30:00".parse().unwrap(),
+        }),
+        escalate_after: Some(Duration::from_secs(30 * 60)),
+    }
+}
+
+fn ids(incidents: &[Incident]) -> Vec<&str> {
+    incidents.iter().map(|i| i.id.as_str()).collect()
+}
+
+// ---- the contract ----
+
+mod contract {
+    use super::*;
+
+    pub async fn integrations_round_trip_and_updates_keep_state<S: Store>(store: &S) {
+        let alpha = integration("alpha");
+        let bravo = Integration {
+            client_secret: SecretSource::AwsSecret {
+                id: "arn:aws:secretsmanager:us-east-1:123456789012:secret:sfmc/bravo".to_string(),
+                key: Some("client_secret".to_string()),
+            },
+            ..integration("bravo")
+        };
+        let charlie = Integration {
+            client_secret: SecretSource::File("/etc/credwatch/charlie.secret".into()),
+            ..integration("charlie")
+        };
+        let delta = Integration {
+            client_secret: SecretSource::AwsSecret {
+                id: "sfmc/delta".to_string(),
+                key: None,
+            },
+            ..integration("delta")
+        };
+        for i in [&delta, &bravo, &alpha, &charlie] {
+            store.put_integration(i, at(0), at(1)).await.unwrap();
+        }
+        let listed = store.list_integrations().await.unwrap();
+        let expected: Vec<_> = [&alpha, &bravo, &charlie, &delta]
+            .map(|i| fresh(i.clone(), 0, 1))
+            .into();
+        assert_eq!(listed, expected, "every integration, fresh, in id order");
+        assert_eq!(
+            store.get_integration("bravo").await.unwrap(),
+            Some(expected[1].clone())
+        );
+        assert_eq!(store.get_integration("nope").await.unwrap(), None);
+
+        let state = firing("alpha", 5, 1);
+        let applied = store
+            .commit(&commit("alpha", 0, state.clone(), Vec::new()))
+            .await
+            .unwrap();
+        assert_eq!(applied, CommitOutcome::Applied);
+        store.retire_integration("alpha", at(6)).await.unwrap();
+        store.retire_integration("alpha", at(7)).await.unwrap();
+        assert!(
+            store
+                .get_integration("alpha")
+                .await
+                .unwrap()
+                .unwrap()
+                .retired
+        );
+        assert!(store.retire_integration("nope", at(6)).await.is_err());
+
+        // Back in the inventory, changed: inventory updated, state and added_at kept, un-retired.
+        let changed = Integration {
+            name: "Alpha, renamed".to_string(),
+            severity: Severity::Low,
+            client_id: "another-client-id".to_string(),
+            expected_scopes: vec!["journeys_read".to_string()],
+            probe_every: Duration::from_secs(3600),
+            ..alpha.clone()
+        };
+        store
+            .put_integration(&changed, at(10), at(11))
+            .await
+            .unwrap();
+        let record = store.get_integration("alpha").await.unwrap().unwrap();
+        assert_eq!(
+            record,
+            IntegrationRecord {
+                integration: changed,
+                state: versioned(state, 1),
+                retired: false,
+                added_at: at(0),
+                secret_rotated_seen_at: None,
+            }
+        );
+    }
+
+    pub async fn optional_fields_can_be_removed<S: Store>(store: &S) {
+        let full = integration("alpha");
+        store.put_integration(&full, at(0), at(1)).await.unwrap();
+        store
+            .put_integration(&minimal("alpha"), at(2), at(3))
+            .await
+            .unwrap();
+        let record = store.get_integration("alpha").await.unwrap().unwrap();
+        assert_eq!(record, fresh(minimal("alpha"), 0, 1));
+        store.put_integration(&full, at(4), at(5)).await.unwrap();
+        let record = store.get_integration("alpha").await.unwrap().unwrap();
+        assert_eq!(record.integration, full);
+    }
+
+    pub async fn commit_applies_and_bumps_version<S: Store>(store: &S) {
+        store
+            .put_integration(&integration("alpha"), at(0), at(1))
+            .await
+            .unwrap();
+        let first = healthy(1);
+        let outcome = store
+            .commit(&commit("alpha", 0, first.clone(), Vec::new()))
+            .await
+            .unwrap();
+        assert_eq!(outcome, CommitOutcome::Applied);
+        let record = store.get_integration("alpha").await.unwrap().unwrap();
+        assert_eq!(record.state, versioned(first, 1));
+
+        // Optional state fields that become None are removed, not kept.
+        let second = CheckState {
+            last_class: None,
+            last_probe_at: None,
+            next_probe_at: None,
+            ..firing("alpha", 16, 0)
+        };
+        let outcome = store
+            .commit(&commit("alpha", 1, second.clone(), Vec::new()))
+            .await
+            .unwrap();
+        assert_eq!(outcome, CommitOutcome::Applied);
+        let record = store.get_integration("alpha").await.unwrap().unwrap();
+        assert_eq!(record.state, versioned(second, 2));
+        assert_eq!(
+            record.integration,
+            integration("alpha"),
+            "inventory untouched"
+        );
+    }
+
+    pub async fn stale_commit_conflicts_and_writes_nothing<S: Store>(store: &S) {
+        store
+            .put_integration(&integration("alpha"), at(0), at(1))
+            .await
+            .unwrap();
+        let first = healthy(1);
+        store
+            .commit(&commit("alpha", 0, first.clone(), Vec::new()))
+            .await
+            .unwrap();
+
+        let open = IncidentWrite::Open(incident("alpha", CheckKind::Auth, 1, 5));
+        for (expected_version, incidents) in
+            [(0, vec![open.clone()]), (0, Vec::new()), (7, vec![open])]
+        {
+            let stale = commit("alpha", expected_version, firing("alpha", 5, 1), incidents);
+            assert_eq!(
+                store.commit(&stale).await.unwrap(),
+                CommitOutcome::Conflict,
+                "expected version {expected_version}"
+            );
+        }
+        let record = store.get_integration("alpha").await.unwrap().unwrap();
+        assert_eq!(record.state, versioned(first, 1), "state unchanged");
+        assert!(store.incidents_of("alpha").await.unwrap().is_empty());
+        assert!(store.open_incidents().await.unwrap().is_empty());
+
+        let unknown = commit("nope", 0, healthy(1), Vec::new());
+        assert_eq!(
+            store.commit(&unknown).await.unwrap(),
+            CommitOutcome::Conflict
+        );
+        assert_eq!(store.get_integration("nope").await.unwrap(), None);
+    }
+
+    pub async fn incident_opens_exactly_once<S: Store>(store: &S) {
+        store
+            .put_integration(&integration("alpha"), at(0), at(1))
+            .await
+            .unwrap();
+        let first = incident("alpha", CheckKind::Auth, 1, 5);
+        let second = Incident {
+            message: "the other invocation's words".to_string(),
+            ..first.clone()
+        };
+        // Two overlapping invocations saw version 0 and computed the same transition.
+        let winner = commit(
+            "alpha",
+            0,
+            firing("alpha", 5, 1),
+            vec![IncidentWrite::Open(first.clone())],
+        );
+        let loser = commit(
+            "alpha",
+            0,
+            firing("alpha", 6, 1),
+            vec![IncidentWrite::Open(second.clone())],
+        );
+        assert_eq!(store.commit(&winner).await.unwrap(), CommitOutcome::Applied);
+        assert_eq!(store.commit(&loser).await.unwrap(), CommitOutcome::Conflict);
+        assert_eq!(
+            store.incidents_of("alpha").await.unwrap(),
+            vec![first.clone()]
+        );
+
+        // The version matches but the incident exists: refused as a whole, state not written.
+        let again = commit(
+            "alpha",
+            1,
+            firing("alpha", 7, 1),
+            vec![IncidentWrite::Open(second)],
+        );
+        assert_eq!(store.commit(&again).await.unwrap(), CommitOutcome::Conflict);
+        let record = store.get_integration("alpha").await.unwrap().unwrap();
+        assert_eq!(record.state, versioned(firing("alpha", 5, 1), 1));
+        assert_eq!(store.incidents_of("alpha").await.unwrap(), vec![first]);
+    }
+
+    pub async fn incidents_update_and_resolve<S: Store>(store: &S) {
+        store
+            .put_integration(&integration("alpha"), at(0), at(1))
+            .await
+            .unwrap();
+        let opened = incident("alpha", CheckKind::Auth, 1, 5);
+        let id = opened.id.clone();
+        let open = commit(
+            "alpha",
+            0,
+            firing("alpha", 5, 1),
+            vec![IncidentWrite::Open(opened.clone())],
+        );
+        assert_eq!(store.commit(&open).await.unwrap(), CommitOutcome::Applied);
+        assert_eq!(store.open_incidents().await.unwrap(), vec![opened.clone()]);
+
+        let update = IncidentWrite::Update {
+            id: id.clone(),
+            class: "invalid_client_id".to_string(),
+            message: "now the client id is unknown".to_string(),
+            http_status: None,
+            severity: Severity::High,
+            threshold_days: Some(7),
+            at: at(9),
+        };
+        let changed = commit("alpha", 1, firing("alpha", 9, 1), vec![update]);
+        assert_eq!(
+            store.commit(&changed).await.unwrap(),
+            CommitOutcome::Applied
+        );
+        let updated = Incident {
+            class: "invalid_client_id".to_string(),
+            message: "now the client id is unknown".to_string(),
+            http_status: None,
+            severity: Severity::High,
+            threshold_days: Some(7),
+            updated_at: at(9),
+            ..opened
+        };
+        assert_eq!(
+            store.incidents_of("alpha").await.unwrap(),
+            vec![updated.clone()]
+        );
+        assert_eq!(store.open_incidents().await.unwrap(), vec![updated.clone()]);
+
+        let resolve = IncidentWrite::Resolve {
+            id: id.clone(),
+            message: "working again".to_string(),
+            at: at(20),
+        };
+        let resolved_commit = commit("alpha", 2, healthy(20), vec![resolve.clone()]);
+        assert_eq!(
+            store.commit(&resolved_commit).await.unwrap(),
+            CommitOutcome::Applied
+        );
+        let resolved = Incident {
+            open: false,
+            message: "working again".to_string(),
+            resolved_at: Some(at(20)),
+            updated_at: at(20),
+            ..updated
+        };
+        assert!(
+            store.open_incidents().await.unwrap().is_empty(),
+            "resolved incidents leave the open list"
+        );
+        assert_eq!(
+            store.incidents_of("alpha").await.unwrap(),
+            vec![resolved.clone()]
+        );
+
+        // Resolving or updating what is not open (any more) is another invocation's work.
+        for write in [
+            resolve,
+            IncidentWrite::Resolve {
+                id: incident_id("alpha", CheckKind::Auth, 9),
+                message: "never opened".to_string(),
+                at: at(21),
+            },
+        ] {
+            let late = commit("alpha", 3, healthy(21), vec![write]);
+            assert_eq!(store.commit(&late).await.unwrap(), CommitOutcome::Conflict);
+        }
+        let record = store.get_integration("alpha").await.unwrap().unwrap();
+        assert_eq!(record.state.version, 3);
+        assert_eq!(store.incidents_of("alpha").await.unwrap(), vec![resolved]);
+
+        // The same incident twice in one commit is a caller bug, refused before writing.
+        let twice = commit(
+            "alpha",
+            3,
+            healthy(22),
+            vec![
+                IncidentWrite::Open(incident("alpha", CheckKind::Auth, 2, 22)),
+                IncidentWrite::Resolve {
+                    id: incident_id("alpha", CheckKind::Auth, 2),
+                    message: String::new(),
+                    at: at(22),
+                },
+            ],
+        );
+        assert!(store.commit(&twice).await.is_err());
+    }
+
+    pub async fn open_incidents_are_sorted_and_sparse<S: Store>(store: &S) {
+        for id in ["alpha", "bravo"] {
+            store
+                .put_integration(&integration(id), at(0), at(1))
+                .await
+                .unwrap();
+        }
+        let alpha_auth = incident("alpha", CheckKind::Auth, 1, 10);
+        let alpha_expiry = Incident {
+            class: "secret_expiring".to_string(),
+            threshold_days: Some(14),
+            http_status: None,
+            ..incident("alpha", CheckKind::Expiry, 2, 5)
+        };
+        let bravo_auth = incident("bravo", CheckKind::Auth, 1, 5);
+        let alpha_commit = commit(
+            "alpha",
+            0,
+            firing("alpha", 10, 2),
+            vec![
+                IncidentWrite::Open(alpha_auth.clone()),
+                IncidentWrite::Open(alpha_expiry.clone()),
+            ],
+        );
+        let bravo_commit = commit(
+            "bravo",
+            0,
+            firing("bravo", 5, 1),
+            vec![IncidentWrite::Open(bravo_auth.clone())],
+        );
+        assert_eq!(
+            store.commit(&alpha_commit).await.unwrap(),
+            CommitOutcome::Applied
+        );
+        assert_eq!(
+            store.commit(&bravo_commit).await.unwrap(),
+            CommitOutcome::Applied
+        );
+
+        // Oldest first; the tie at minute 5 goes by id.
+        let open = store.open_incidents().await.unwrap();
+        assert_eq!(
+            ids(&open),
+            ["alpha:expiry:2", "bravo:auth:1", "alpha:auth:1"]
+        );
+        assert_eq!(open[0], alpha_expiry);
+        let of_alpha = store.incidents_of("alpha").await.unwrap();
+        assert_eq!(ids(&of_alpha), ["alpha:expiry:2", "alpha:auth:1"]);
+
+        let resolve = IncidentWrite::Resolve {
+            id: bravo_auth.id.clone(),
+            message: "ok".to_string(),
+            at: at(30),
+        };
+        let bravo_resolves = commit("bravo", 1, healthy(30), vec![resolve]);
+        assert_eq!(
+            store.commit(&bravo_resolves).await.unwrap(),
+            CommitOutcome::Applied
+        );
+        let open = store.open_incidents().await.unwrap();
+        assert_eq!(ids(&open), ["alpha:expiry:2", "alpha:auth:1"]);
+        assert_eq!(
+            ids(&store.incidents_of("bravo").await.unwrap()),
+            ["bravo:auth:1"]
+        );
+    }
+
+    pub async fn history_is_newest_first_and_batched<S: Store>(store: &S) {
+        let alpha: Vec<HistoryEntry> = (0..60).map(|m| entry("alpha", m)).collect();
+        let bravo: Vec<HistoryEntry> = (0..3).map(|m| entry("bravo", m * 10)).collect();
+        let mut all: Vec<HistoryEntry> = alpha.iter().chain(&bravo).cloned().collect();
+        all.reverse();
+        store.append_history(&all).await.unwrap();
+        // The same probe recorded twice is one entry.
+        store.append_history(&alpha[..30]).await.unwrap();
+
+        let newest_first: Vec<HistoryEntry> = alpha.iter().rev().cloned().collect();
+        assert_eq!(
+            store.history("alpha", 10).await.unwrap(),
+            newest_first[..10]
+        );
+        assert_eq!(store.history("alpha", 1000).await.unwrap(), newest_first);
+        let bravo_newest: Vec<HistoryEntry> = bravo.iter().rev().cloned().collect();
+        assert_eq!(store.history("bravo", 10).await.unwrap(), bravo_newest);
+        assert!(store.history("alpha", 0).await.unwrap().is_empty());
+        assert!(store.history("charlie", 10).await.unwrap().is_empty());
+        store.append_history(&[]).await.unwrap();
+    }
+
+    pub async fn rotation_is_recorded_without_losing_state<S: Store>(store: &S) {
+        store
+            .put_integration(&integration("alpha"), at(0), at(1))
+            .await
+            .unwrap();
+        let state = healthy(5);
+        store
+            .commit(&commit("alpha", 0, state.clone(), Vec::new()))
+            .await
+            .unwrap();
+        store.record_rotation("alpha", at(7)).await.unwrap();
+        let record = store.get_integration("alpha").await.unwrap().unwrap();
+        assert_eq!(record.secret_rotated_seen_at, Some(at(7)));
+        let due_now = CheckState {
+            next_probe_at: Some(at(7)),
+            ..versioned(state, 1)
+        };
+        assert_eq!(record.state, due_now, "due now, nothing else changed");
+
+        // A probe that read version 1 before the rotation still commits, and keeps it.
+        let after = healthy(8);
+        let outcome = store
+            .commit(&commit("alpha", 1, after.clone(), Vec::new()))
+            .await
+            .unwrap();
+        assert_eq!(outcome, CommitOutcome::Applied);
+        let record = store.get_integration("alpha").await.unwrap().unwrap();
+        assert_eq!(record.secret_rotated_seen_at, Some(at(7)));
+        assert_eq!(record.state, versioned(after, 2));
+
+        // Re-applying the inventory keeps it too.
+        store
+            .put_integration(&integration("alpha"), at(9), at(9))
+            .await
+            .unwrap();
+        let record = store.get_integration("alpha").await.unwrap().unwrap();
+        assert_eq!(record.secret_rotated_seen_at, Some(at(7)));
+
+        assert!(store.record_rotation("nope", at(7)).await.is_err());
+        assert_eq!(store.get_integration("nope").await.unwrap(), None);
+    }
+
+    pub async fn teams_round_trip<S: Store>(store: &S) {
+        let ops = team("crm-ops");
+        let bare = Team {
+            id: "agency".to_string(),
+            name: "Agency".to_string(),
+            timezone: None,
+            business_hours: None,
+            escalate_after: None,
+        };
+        store.put_team(&ops).await.unwrap();
+        store.put_team(&bare).await.unwrap();
+        assert_eq!(
+            store.list_teams().await.unwrap(),
+            vec![bare.clone(), ops.clone()]
+        );
+
+        let changed = Team {
+            name: "CRM Operations".to_string(),
+            business_hours: None,
+            ..ops
+        };
+        store.put_team(&changed).await.unwrap();
+        store.delete_team("agency").await.unwrap();
+        store.delete_team("never-existed").await.unwrap();
+        assert_eq!(store.list_teams().await.unwrap(), vec![changed]);
+        assert!(
+            store.list_integrations().await.unwrap().is_empty(),
+            "teams are not integrations"
+        );
+    }
+
+    pub async fn prune_deletes_one_integration_entirely<S: Store>(store: &S) {
+        for id in ["alpha", "bravo"] {
+            store
+                .put_integration(&integration(id), at(0), at(1))
+                .await
+                .unwrap();
+            let history: Vec<HistoryEntry> = (0..30).map(|m| entry(id, m)).collect();
+            store.append_history(&history).await.unwrap();
+            let open = commit(
+                id,
+                0,
+                firing(id, 5, 1),
+                vec![IncidentWrite::Open(incident(id, CheckKind::Auth, 1, 5))],
+            );
+            assert_eq!(store.commit(&open).await.unwrap(), CommitOutcome::Applied);
+            let resolve = IncidentWrite::Resolve {
+                id: incident_id(id, CheckKind::Auth, 1),
+                message: "ok".to_string(),
+                at: at(9),
+            };
+            let reopen = IncidentWrite::Open(incident(id, CheckKind::Auth, 2, 10));
+            let cycle = commit(id, 1, firing(id, 10, 2), vec![resolve, reopen]);
+            assert_eq!(store.commit(&cycle).await.unwrap(), CommitOutcome::Applied);
+        }
+        let bravo_before = store.get_integration("bravo").await.unwrap();
+
+        store.prune_integration("alpha").await.unwrap();
+        store.prune_integration("never-existed").await.unwrap();
+
+        assert_eq!(store.get_integration("alpha").await.unwrap(), None);
+        assert!(store.history("alpha", 100).await.unwrap().is_empty());
+        assert!(store.incidents_of("alpha").await.unwrap().is_empty());
+        assert_eq!(
+            ids(&store.open_incidents().await.unwrap()),
+            ["bravo:auth:2"]
+        );
+
+        assert_eq!(store.get_integration("bravo").await.unwrap(), bravo_before);
+        assert_eq!(store.history("bravo", 100).await.unwrap().len(), 30);
+        assert_eq!(store.incidents_of("bravo").await.unwrap().len(), 2);
+        let listed = store.list_integrations().await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].integration.id, "bravo");
+    }
+
+    pub async fn concurrent_commits_apply_once<S: Store>(store: &S) {
+        for round in 0..4 {
+            let id = format!("race-{round}");
+            store
+                .put_integration(&integration(&id), at(0), at(1))
+                .await
+                .unwrap();
+            let open = |message: &str| {
+                IncidentWrite::Open(Incident {
+                    message: message.to_string(),
+                    ..incident(&id, CheckKind::Auth, 1, 5)
+                })
+            };
+            // One plain state update and two transactions opening the same incident.
+            let commits = [
+                commit(&id, 0, healthy(5), Vec::new()),
+                commit(&id, 0, firing(&id, 5, 1), vec![open("first")]),
+                commit(&id, 0, firing(&id, 6, 1), vec![open("second")]),
+            ];
+            let (a, b, c) = tokio::join!(
+                store.commit(&commits[0]),
+                store.commit(&commits[1]),
+                store.commit(&commits[2])
+            );
+            let outcomes = [a.unwrap(), b.unwrap(), c.unwrap()];
+            let applied: Vec<usize> = (0..3)
+                .filter(|&i| outcomes[i] == CommitOutcome::Applied)
+                .collect();
+            assert_eq!(applied.len(), 1, "round {round}: {outcomes:?}");
+            let winner = &commits[applied[0]];
+
+            let record = store.get_integration(&id).await.unwrap().unwrap();
+            assert_eq!(record.state, versioned(winner.state.clone(), 1));
+            let incidents = store.incidents_of(&id).await.unwrap();
+            let expected: Vec<Incident> = winner
+                .incidents
+                .iter()
+                .map(|w| match w {
+                    IncidentWrite::Open(incident) => incident.clone(),
+                    other => panic!("unexpected write {other:?}"),
+                })
+                .collect();
+            assert_eq!(incidents, expected, "round {round}");
+        }
+    }
+}
+
+/// Each contract as two tests: `memory::NAME` and `dynamo::NAME` (a fresh table in moto).
+macro_rules! contract_tests {
+    ($($name:ident),+ $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::contract::$name(&credwatch::store::memory::MemoryStore::new()).await;
+                }
+            )+
+        }
+
+        mod dynamo {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::contract::$name(&super::Dynamo::new().await.store).await;
+                }
+            )+
+        }
+    };
+}
+
+contract_tests!(
+    integrations_round_trip_and_updates_keep_state,
+    optional_fields_can_be_removed,
+    commit_applies_and_bumps_version,
+    stale_commit_conflicts_and_writes_nothing,
+    incident_opens_exactly_once,
+    incidents_update_and_resolve,
+    open_incidents_are_sorted_and_sparse,
+    history_is_newest_first_and_batched,
+    rotation_is_recorded_without_losing_state,
+    teams_round_trip,
+    prune_deletes_one_integration_entirely,
+    concurrent_commits_apply_once,
+);
+
+// ---- DynamoDB only ----
+
+/// A DynamoDB store on a fresh table in moto, with a raw client to look at its items.
+struct Dynamo {
+    client: Client,
+    table: String,
+    store: DynamoStore,
+}
+
+impl Dynamo {
+    async fn new() -> Dynamo {
+        let client = Client::new(&sdk_config().await);
+        let table = unique_name("credwatch-store");
+        create_table(&client, &table).await.expect("create table");
+        let store = DynamoStore::new(client.clone(), table.clone());
+        Dynamo {
+            client,
+            table,
+            store,
+        }
+    }
+
+    async fn raw(&self, pk: &str, sk: &str) -> Option<HashMap<String, AttributeValue>> {
+        self.client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(pk.to_string()))
+            .key("sk", AttributeValue::S(sk.to_string()))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+    }
+
+    async fn raw_existing(&self, pk: &str, sk: &str) -> HashMap<String, AttributeValue> {
+        self.raw(pk, sk)
+            .await
+            .unwrap_or_else(|| panic!("no item pk={pk} sk={sk}"))
+    }
+}
+
+fn names<'a>(attributes: impl IntoIterator<Item = &'a String>) -> BTreeSet<&'a str> {
+    attributes.into_iter().map(String::as_str).collect()
+}
+
+fn set<'a>(names: &[&'a str]) -> BTreeSet<&'a str> {
+    names.iter().copied().collect()
+}
+
+fn string(text: &str) -> AttributeValue {
+    AttributeValue::S(text.to_string())
+}
+
+#[tokio::test]
+async fn create_table_refuses_an_existing_table() {
+    let dynamo = Dynamo::new().await;
+    let err = create_table(&dynamo.client, &dynamo.table)
+        .await
+        .unwrap_err();
+    assert!(err.0.contains("already exists"), "{err}");
+    assert!(err.0.contains(&dynamo.table), "{err}");
+}
+
+#[tokio::test]
+async fn created_table_matches_the_spec() {
+    let dynamo = Dynamo::new().await;
+    let spec = table_spec();
+    let described = dynamo
+        .client
+        .describe_table()
+        .table_name(&dynamo.table)
+        .send()
+        .await
+        .unwrap();
+    let table = described.table().unwrap();
+    let keys = |schema: &[aws_sdk_dynamodb::types::KeySchemaElement]| -> Vec<(String, String)> {
+        schema
+            .iter()
+            .map(|k| {
+                (
+                    k.attribute_name().to_string(),
+                    k.key_type().as_str().to_string(),
+                )
+            })
+            .collect()
+    };
+    let hash_range = |hash: &str, range: &str| {
+        vec![
+            (hash.to_string(), "HASH".to_string()),
+            (range.to_string(), "RANGE".to_string()),
+        ]
+    };
+    assert_eq!(
+        keys(table.key_schema()),
+        hash_range(spec.partition_key, spec.sort_key)
+    );
+    let definitions: BTreeSet<(&str, &str)> = table
+        .attribute_definitions()
+        .iter()
+        .map(|d| (d.attribute_name(), d.attribute_type().as_str()))
+        .collect();
+    assert_eq!(
+        definitions,
+        spec.attribute_definitions().into_iter().collect()
+    );
+    assert_eq!(
+        table
+            .billing_mode_summary()
+            .and_then(|b| b.billing_mode())
+            .map(|m| m.as_str()),
+        Some(spec.billing_mode)
+    );
+    let stream = table.stream_specification().unwrap();
+    assert!(stream.stream_enabled());
+    assert_eq!(
+        stream.stream_view_type().map(|v| v.as_str()),
+        Some(spec.stream_view_type)
+    );
+    let [index] = table.global_secondary_indexes() else {
+        panic!("expected exactly one GSI");
+    };
+    assert_eq!(index.index_name(), Some(spec.gsi_name));
+    assert_eq!(
+        keys(index.key_schema()),
+        hash_range(spec.gsi_partition_key, spec.gsi_sort_key)
+    );
+    assert_eq!(
+        index
+            .projection()
+            .and_then(|p| p.projection_type())
+            .map(|p| p.as_str()),
+        Some(spec.gsi_projection)
+    );
+
+    let ttl = dynamo
+        .client
+        .describe_time_to_live()
+        .table_name(&dynamo.table)
+        .send()
+        .await
+        .unwrap();
+    let ttl = ttl.time_to_live_description().unwrap();
+    assert_eq!(ttl.attribute_name(), Some(spec.ttl_attribute));
+    assert_eq!(
+        ttl.time_to_live_status().map(|s| s.as_str()),
+        Some("ENABLED")
+    );
+}
+
+/// The items hold exactly the attributes `store::schema` documents: in particular, the
+/// integration holds where its secret is (a variable name), and nothing else about it.
+#[tokio::test]
+async fn items_hold_exactly_the_documented_attributes() {
+    let dynamo = Dynamo::new().await;
+    let store = &dynamo.store;
+    store
+        .put_integration(&integration("alpha"), at(0), at(1))
+        .await
+        .unwrap();
+    let opened = incident("alpha", CheckKind::Auth, 1, 5);
+    let open = commit(
+        "alpha",
+        0,
+        firing("alpha", 5, 1),
+        vec![IncidentWrite::Open(opened)],
+    );
+    assert_eq!(store.commit(&open).await.unwrap(), CommitOutcome::Applied);
+    store.record_rotation("alpha", at(6)).await.unwrap();
+    let probe = HistoryEntry {
+        http_status: Some(200),
+        ..entry("alpha", 5)
+    };
+    store.append_history(&[probe]).await.unwrap();
+    store.put_team(&team("crm-ops")).await.unwrap();
+
+    let item = dynamo.raw_existing("INVENTORY", "INT#alpha").await;
+    assert_eq!(
+        names(item.keys()),
+        set(&[
+            "pk",
+            "sk",
+            "id",
+            "name",
+            "owner",
+            "severity",
+            "auth_url",
+            "client_id",
+            "client_secret",
+            "account_id",
+            "expected_scopes",
+            "secret_rotated_at",
+            "secret_expires_at",
+            "depends_on",
+            "records_per_hour",
+            "runbook",
+            "probe_every",
+            "recheck_every",
+            "expiry_warn_days",
+            "secret_lifetime_days",
+            "retired",
+            "added_at",
+            "secret_rotated_seen_at",
+            "version",
+            "auth",
+            "monitor",
+            "last_class",
+            "last_probe_at",
+            "next_probe_at",
+            "incident_seq",
+        ])
+    );
+    assert_eq!(
+        item["client_secret"],
+        AttributeValue::M(HashMap::from([
+            ("kind".to_string(), string("env")),
+            ("name".to_string(), string("CRM_SECRET")),
+        ]))
+    );
+    assert_eq!(item["version"], AttributeValue::N("1".to_string()));
+    assert_eq!(item["probe_every"], AttributeValue::N("900".to_string()));
+    assert_eq!(item["secret_expires_at"], string("2026-11-28"));
+    assert_eq!(item["added_at"], string("2026-06-01T00:00:00.000Z"));
+    assert_eq!(item["last_class"], string("client_auth_failed"));
+    assert_eq!(
+        names(item["auth"].as_m().unwrap().keys()),
+        set(&[
+            "health",
+            "class",
+            "since",
+            "consecutive_failures",
+            "first_failure_at",
+            "consecutive_successes",
+            "open_incident",
+        ])
+    );
+    assert_eq!(item["auth"].as_m().unwrap()["health"], string("firing"));
+    assert_eq!(
+        names(item["monitor"].as_m().unwrap().keys()),
+        set(&["health", "consecutive_failures", "consecutive_successes"])
+    );
+
+    let incident = dynamo.raw_existing("INC#alpha", "auth#000001").await;
+    assert_eq!(
+        names(incident.keys()),
+        set(&[
+            "pk",
+            "sk",
+            "id",
+            "integration",
+            "check",
+            "class",
+            "severity",
+            "team",
+            "open",
+            "opened_at",
+            "updated_at",
+            "message",
+            "http_status",
+            "gsi1pk",
+            "gsi1sk",
+        ])
+    );
+    assert_eq!(incident["gsi1pk"], string("OPEN"));
+    assert_eq!(
+        incident["gsi1sk"],
+        string("2026-06-01T00:05:00.000Z#alpha:auth:1")
+    );
+
+    let history = dynamo
+        .raw_existing("HIST#alpha", "2026-06-01T00:05:00.000Z")
+        .await;
+    assert_eq!(
+        names(history.keys()),
+        set(&[
+            "pk",
+            "sk",
+            "integration",
+            "probed_at",
+            "class",
+            "http_status",
+            "latency_ms",
+            "attempts",
+            "confirmed",
+            "business_unit",
+            "missing_scopes",
+            "message",
+            "expires_at",
+        ])
+    );
+
+    let team = dynamo.raw_existing("INVENTORY", "TEAM#crm-ops").await;
+    assert_eq!(
+        names(team.keys()),
+        set(&[
+            "pk",
+            "sk",
+            "id",
+            "name",
+            "timezone",
+            "business_hours",
+            "escalate_after"
+        ])
+    );
+    assert_eq!(
+        team["business_hours"].as_m().unwrap()["start"],
+        string("08:00:00")
+    );
+
+    // Retiring adds retired_at; coming back removes it. Resolving leaves the open index.
+    store.retire_integration("alpha", at(8)).await.unwrap();
+    let retired = dynamo.raw_existing("INVENTORY", "INT#alpha").await;
+    assert_eq!(retired["retired"], AttributeValue::Bool(true));
+    assert_eq!(retired["retired_at"], string("2026-06-01T00:08:00.000Z"));
+    store
+        .put_integration(&minimal("alpha"), at(9), at(9))
+        .await
+        .unwrap();
+    let back = dynamo.raw_existing("INVENTORY", "INT#alpha").await;
+    for gone in [
+        "retired_at",
+        "account_id",
+        "runbook",
+        "records_per_hour",
+        "secret_expires_at",
+    ] {
+        assert!(!back.contains_key(gone), "{gone} should be removed");
+    }
+    assert_eq!(back["retired"], AttributeValue::Bool(false));
+
+    let resolve = IncidentWrite::Resolve {
+        id: incident_id("alpha", CheckKind::Auth, 1),
+        message: "ok".to_string(),
+        at: at(10),
+    };
+    let resolved = commit("alpha", 1, healthy(10), vec![resolve]);
+    assert_eq!(
+        store.commit(&resolved).await.unwrap(),
+        CommitOutcome::Applied
+    );
+    let incident = dynamo.raw_existing("INC#alpha", "auth#000001").await;
+    assert!(!incident.contains_key("gsi1pk") && !incident.contains_key("gsi1sk"));
+    assert_eq!(incident["open"], AttributeValue::Bool(false));
+    assert_eq!(incident["resolved_at"], string("2026-06-01T00:10:00.000Z"));
+}
+
+#[tokio::test]
+async fn history_expires_after_the_ttl() {
+    let dynamo = Dynamo::new().await;
+    let probe = entry("alpha", 5);
+    let probed_at = probe.probed_at.timestamp();
+    dynamo.store.append_history(&[probe]).await.unwrap();
+    let item = dynamo
+        .raw_existing("HIST#alpha", "2026-06-01T00:05:00.000Z")
+        .await;
+    let expires_at: i64 = item["expires_at"].as_n().unwrap().parse().unwrap();
+    assert_eq!(expires_at, probed_at + 90 * 86_400);
+
+    let short =
+        DynamoStore::new(dynamo.client.clone(), dynamo.table.clone()).with_history_ttl_days(7);
+    short.append_history(&[entry("bravo", 5)]).await.unwrap();
+    let item = dynamo
+        .raw_existing("HIST#bravo", "2026-06-01T00:05:00.000Z")
+        .await;
+    let expires_at: i64 = item["expires_at"].as_n().unwrap().parse().unwrap();
+    assert_eq!(expires_at, probed_at + 7 * 86_400);
+}
+
+#[tokio::test]
+async fn corrupt_items_are_reported_by_key_and_attribute_not_value() {
+    let dynamo = Dynamo::new().await;
+    dynamo
+        .store
+        .put_integration(&integration("broken"), at(0), at(1))
+        .await
+        .unwrap();
+    dynamo
+        .client
+        .update_item()
+        .table_name(&dynamo.table)
+        .key("pk", string("INVENTORY"))
+        .key("sk", string("INT#broken"))
+        .update_expression("SET #auth.#health = :bad")
+        .expression_attribute_names("#auth", "auth")
+        .expression_attribute_names("#health", "health")
+        .expression_attribute_values(":bad", string("not-a-health-value-4711"))
+        .send()
+        .await
+        .unwrap();
+    let err = dynamo.store.list_integrations().await.unwrap_err();
+    for part in [dynamo.table.as_str(), "sk=INT#broken", "auth.health"] {
+        assert!(err.0.contains(part), "{part:?} missing from: {err}");
+    }
+    assert!(!err.0.contains("4711"), "the value leaked: {err}");
+
+    dynamo
+        .client
+        .update_item()
+        .table_name(&dynamo.table)
+        .key("pk", string("INVENTORY"))
+        .key("sk", string("INT#broken"))
+        .update_expression("SET #auth.#health = :ok REMOVE version")
+        .expression_attribute_names("#auth", "auth")
+        .expression_attribute_names("#health", "health")
+        .expression_attribute_values(":ok", string("healthy"))
+        .send()
+        .await
+        .unwrap();
+    let err = dynamo.store.get_integration("broken").await.unwrap_err();
+    assert!(err.0.contains("version is missing"), "{err}");
+}
+
+#[tokio::test]
+async fn request_errors_name_table_operation_and_key() {
+    let client = Client::new(&sdk_config().await);
+    let store = DynamoStore::new(client, "credwatch-no-such-table");
+    let err = store.list_integrations().await.unwrap_err();
+    for part in [
+        "Query",
+        "credwatch-no-such-table",
+        "pk=INVENTORY",
+        "ResourceNotFound",
+    ] {
+        assert!(err.0.contains(part), "{part:?} missing from: {err}");
+    }
+    let err = store
+        .commit(&commit("alpha", 0, healthy(1), Vec::new()))
+        .await
+        .unwrap_err();
+    for part in ["UpdateItem", "credwatch-no-such-table", "sk=INT#alpha"] {
+        assert!(err.0.contains(part), "{part:?} missing from: {err}");
+    }
+}
