@@ -38,9 +38,10 @@ fi
 step "benchmarks build (run them with cargo bench, see README)"
 cargo bench --workspace --no-run --locked
 
-step "moto_server on a free port"
+step "moto_server on a free port (serialised)"
 port="$("$venv_bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$venv_bin/moto_server" -H 127.0.0.1 -p "$port" >"$work_dir/moto.log" 2>&1 &
+# One request at a time, so conditional writes are atomic as in DynamoDB (see the script).
+"$venv_bin/python" "$root/scripts/moto_server.py" 127.0.0.1 "$port" >"$work_dir/moto.log" 2>&1 &
 moto_pid=$!
 moto_ready() { "$venv_bin/python" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=2)" "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1; }
 for _ in $(seq 1 150); do

@@ -8,13 +8,14 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use clap::Args;
-use credwatch::check::Health;
+use credwatch::check::{CheckKind, Health};
 use credwatch::inventory::{Inventory, LoadOptions, parse_inventory};
 use credwatch::monitor::{CycleSettings, Selection, run_cycle};
 use credwatch::outcome::{OutcomeClass, ProbeOutcome};
 use credwatch::probe::{Concurrency, LocalSecrets, Prober, RetryPolicy};
+use credwatch::scan::run_scan;
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch::store::memory::MemoryStore;
 use credwatch::store::{Incident, Store};
@@ -32,59 +33,107 @@ pub struct DemoArgs {
     pub format: Format,
 }
 
-/// How the demo inventory describes each simulated integration: name, owner, severity, and
-/// what depends on it.
-const DEMO_INTEGRATIONS: &[(&str, &str, &str, &str, &str)] = &[
-    (
+/// What the demo inventory says about a secret's expiry, relative to the demo's start.
+#[derive(Clone, Copy)]
+enum SecretDates {
+    ExpiresInDays(i64),
+    RotatedDaysAgo(i64),
+    Unknown,
+}
+
+/// How the demo inventory describes one simulated integration.
+struct DemoIntegration {
+    id: &'static str,
+    name: &'static str,
+    owner: &'static str,
+    severity: &'static str,
+    depends_on: &'static str,
+    dates: SecretDates,
+}
+
+const fn demo(
+    id: &'static str,
+    name: &'static str,
+    owner: &'static str,
+    severity: &'static str,
+    depends_on: &'static str,
+    dates: SecretDates,
+) -> DemoIntegration {
+    DemoIntegration {
+        id,
+        name,
+        owner,
+        severity,
+        depends_on,
+        dates,
+    }
+}
+
+const DEMO_INTEGRATIONS: &[DemoIntegration] = &[
+    demo(
         "crm-contact-sync",
         "CRM contact sync",
         "crm-ops",
         "critical",
         "Welcome journey enrollment",
+        SecretDates::ExpiresInDays(12),
     ),
-    (
+    demo(
         "loyalty-points-feed",
         "Loyalty points feed",
         "marketing-ops",
         "high",
         "Points balance emails",
+        SecretDates::RotatedDaysAgo(40),
     ),
-    (
+    demo(
         "journey-orchestrator",
         "Journey orchestrator",
         "marketing-ops",
         "high",
         "Abandoned cart journey",
+        SecretDates::RotatedDaysAgo(178),
     ),
-    (
+    demo(
         "emea-preference-sync",
         "EMEA preference sync",
         "crm-ops",
         "high",
         "EMEA consent updates",
+        SecretDates::ExpiresInDays(75),
     ),
-    (
+    demo(
         "analytics-export",
         "Analytics export",
         "it-security",
         "medium",
         "Nightly engagement export",
+        SecretDates::Unknown,
     ),
-    (
+    demo(
         "triggered-send-api",
         "Triggered send API",
         "marketing-ops",
         "critical",
         "Order confirmations",
+        SecretDates::RotatedDaysAgo(10),
     ),
-    (
+    demo(
         "web-collect-forms",
         "Web collect forms",
         "marketing-ops",
         "medium",
         "Newsletter sign-ups",
+        SecretDates::ExpiresInDays(100),
     ),
 ];
+
+/// When the simulated timeline of step 2 starts.
+fn demo_start() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-30T09:00:00Z")
+        .expect("fixed time")
+        .to_utc()
+}
 
 /// Simulated minutes between monitor cycles (the default `recheck_every`).
 const CYCLE_MINUTES: i64 = 2;
@@ -103,7 +152,12 @@ pub async fn run(args: DemoArgs) -> u8 {
         sim.set_client(&client.client_id, client.config.clone());
     }
     let workdir = DemoDir::create();
-    let yaml = demo_inventory_yaml(&clients, &sim.base_url(), workdir.path());
+    let yaml = demo_inventory_yaml(
+        &clients,
+        &sim.base_url(),
+        workdir.path(),
+        demo_start().date_naive(),
+    );
     // The simulator is not an SFMC host, so this inventory is loaded with other endpoints allowed.
     let inventory = match parse_inventory(
         &yaml,
@@ -293,9 +347,7 @@ async fn monitor_timeline(
     dir: &Path,
 ) -> Result<Monitor, String> {
     let store = MemoryStore::new();
-    let start = DateTime::parse_from_rfc3339("2026-11-30T09:00:00Z")
-        .expect("fixed time")
-        .to_utc();
+    let start = demo_start();
     let plan = sync::plan(inventory, &[], &[], false);
     sync::apply(&store, inventory, &plan, start)
         .await
@@ -318,6 +370,12 @@ async fn monitor_timeline(
         )
         .await
         .map_err(|e| format!("the monitor cycle failed: {e}"))?;
+        if cycle == 0 {
+            // The expiry scan runs hourly when deployed; once is enough for the demo.
+            run_scan(&store, now)
+                .await
+                .map_err(|e| format!("the expiry scan failed: {e}"))?;
+        }
         let after = snapshot(&store).await?;
         timeline.extend(
             narrate(inventory, &before, &after)
@@ -405,9 +463,12 @@ fn narrate(inventory: &Inventory, before: &Snapshot, after: &Snapshot) -> Vec<St
     for (id, incident) in &after.open {
         match before.open.get(id) {
             None => lines.push(format!(
-                "OPENED   {id}: {} — {} ({}) for {}",
+                "OPENED   {id}: {} — {}{} ({}) for {}",
                 name(&incident.integration),
                 incident.class,
+                incident
+                    .threshold_days
+                    .map_or(String::new(), |d| format!(", {d}-day warning")),
                 incident.severity.as_str(),
                 team(&incident.team)
             )),
@@ -455,16 +516,23 @@ fn narrate(inventory: &Inventory, before: &Snapshot, after: &Snapshot) -> Vec<St
 /// The demo checks its own story: what must be open and resolved at the end.
 fn expected_end_state(end: &Snapshot) -> Vec<String> {
     let mut problems = Vec::new();
-    let open: BTreeSet<&str> = end.open.values().map(|i| i.integration.as_str()).collect();
+    let open = |check: CheckKind| -> BTreeSet<&str> {
+        end.open
+            .values()
+            .filter(|i| i.check == check)
+            .map(|i| i.integration.as_str())
+            .collect()
+    };
+    let auth = open(CheckKind::Auth);
     for must_fire in [
         "journey-orchestrator",
         "emea-preference-sync",
         "analytics-export",
         "triggered-send-api",
     ] {
-        if !open.contains(must_fire) {
+        if !auth.contains(must_fire) {
             problems.push(format!(
-                "{must_fire} should have an open incident at the end of the demo"
+                "{must_fire} should have an open auth incident at the end of the demo"
             ));
         }
     }
@@ -473,9 +541,24 @@ fn expected_end_state(end: &Snapshot) -> Vec<String> {
         "web-collect-forms",
         "loyalty-points-feed",
     ] {
-        if open.contains(must_not) {
+        if auth.contains(must_not) {
             problems.push(format!(
-                "{must_not} should have no open incident at the end of the demo"
+                "{must_not} should have no open auth incident at the end of the demo"
+            ));
+        }
+    }
+    let expiry = open(CheckKind::Expiry);
+    for integration in DEMO_INTEGRATIONS {
+        let due = match integration.dates {
+            SecretDates::ExpiresInDays(days) => days <= 30,
+            SecretDates::RotatedDaysAgo(days) => 180 - days <= 30,
+            SecretDates::Unknown => true,
+        };
+        if due != expiry.contains(integration.id) {
+            let not = if due { "" } else { "not " };
+            problems.push(format!(
+                "{} should {not}have an open expiry incident",
+                integration.id
             ));
         }
     }
@@ -483,7 +566,12 @@ fn expected_end_state(end: &Snapshot) -> Vec<String> {
 }
 
 /// The demo inventory: every integration points at the simulator, and its secret sits in a file.
-fn demo_inventory_yaml(clients: &[DemoClient], base_url: &str, dir: &Path) -> String {
+fn demo_inventory_yaml(
+    clients: &[DemoClient],
+    base_url: &str,
+    dir: &Path,
+    start_day: NaiveDate,
+) -> String {
     let mut yaml = String::from(
         "version: 1\n\
          teams:\n\
@@ -500,18 +588,17 @@ fn demo_inventory_yaml(clients: &[DemoClient], base_url: &str, dir: &Path) -> St
                 secret_file.display()
             );
         }
-        let (name, owner, severity, depends_on) = DEMO_INTEGRATIONS
-            .iter()
-            .find(|(id, ..)| *id == client.id)
-            .map_or(
-                (
-                    client.id.as_str(),
-                    "marketing-ops",
-                    "high",
-                    "Marketing sends",
-                ),
-                |(_, n, o, s, d)| (*n, *o, *s, *d),
-            );
+        let Some(meta) = DEMO_INTEGRATIONS.iter().find(|d| d.id == client.id) else {
+            continue;
+        };
+        let DemoIntegration {
+            name,
+            owner,
+            severity,
+            depends_on,
+            dates,
+            ..
+        } = meta;
         let _ = writeln!(yaml, "  - id: {}", client.id);
         let _ = writeln!(yaml, "    name: {name}");
         let _ = writeln!(yaml, "    owner: {owner}");
@@ -525,6 +612,23 @@ fn demo_inventory_yaml(clients: &[DemoClient], base_url: &str, dir: &Path) -> St
         );
         let _ = writeln!(yaml, "    depends_on: [{depends_on:?}]");
         let _ = writeln!(yaml, "    records_per_hour: 2000");
+        match dates {
+            SecretDates::ExpiresInDays(days) => {
+                let _ = writeln!(
+                    yaml,
+                    "    secret_expires_at: {}",
+                    start_day + TimeDelta::days(*days)
+                );
+            }
+            SecretDates::RotatedDaysAgo(days) => {
+                let _ = writeln!(
+                    yaml,
+                    "    secret_rotated_at: {}",
+                    start_day - TimeDelta::days(*days)
+                );
+            }
+            SecretDates::Unknown => {}
+        }
         if let Some(mid) = client.expected_account_id {
             let _ = writeln!(yaml, "    account_id: {mid}");
         }

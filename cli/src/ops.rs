@@ -332,10 +332,15 @@ pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>) -> String {
             .iter()
             .map(|i| {
                 let number = i.id.rsplit(':').next().unwrap_or(&i.id);
+                let class = match i.threshold_days {
+                    Some(days) if i.class == credwatch::expiry::SECRET_EXPIRING => {
+                        format!("{} ({days} d)", i.class)
+                    }
+                    _ => i.class.clone(),
+                };
                 format!(
-                    "{} #{number} {}\n{}, opened {}",
+                    "{} #{number} {class}\n{}, opened {}",
                     i.check,
-                    i.class,
                     i.severity,
                     ago(i.opened_at, now)
                 )

@@ -132,6 +132,11 @@ pub struct CheckState {
     /// of the incident id, so overlapping invocations that compute the same transition compute
     /// the same id, and the conditional put lets only one of them open it.
     pub incident_seq: u32,
+    /// Expiry warnings of the client secret (written by the expiry scan).
+    pub expiry: crate::expiry::ExpiryTrack,
+    /// The open dead-man's-switch incident ("credwatch has not checked X since ..."): opened by
+    /// the expiry scan, resolved by the next completed probe.
+    pub stale_incident: Option<String>,
     /// Optimistic-concurrency version, bumped by the store on every committed update.
     pub version: u64,
 }

@@ -5,32 +5,80 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::monitor::CycleSummary;
+use crate::scan::ScanSummary;
 
 /// Metric namespace of every credwatch metric.
 pub const NAMESPACE: &str = "credwatch";
+
+/// One EMF document: `metrics` (name, unit) declared under `dimensions`, with `values` (which
+/// must hold every metric and dimension) at the root.
+fn emf(timestamp: i64, dimensions: &[&str], metrics: &[(&str, &str)], values: Value) -> String {
+    let mut root = json!({
+        "_aws": {
+            "Timestamp": timestamp,
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [dimensions],
+                "Metrics": metrics.iter().map(|(name, unit)| json!({"Name": name, "Unit": unit})).collect::<Vec<_>>(),
+            }],
+        },
+    });
+    if let (Value::Object(root), Value::Object(values)) = (&mut root, values) {
+        root.extend(values);
+    }
+    root.to_string()
+}
+
+/// EMF documents for one expiry scan: totals with a `Heartbeat`, then `DaysToExpiry` per
+/// integration whose date is known (for a dashboard of upcoming rotations).
+pub fn expiry_scan_emf(function: &str, summary: &ScanSummary, now: DateTime<Utc>) -> Vec<String> {
+    let timestamp = now.timestamp_millis();
+    let mut lines = vec![emf(
+        timestamp,
+        &["Function"],
+        &[
+            ("Heartbeat", "Count"),
+            ("IntegrationsScanned", "Count"),
+            ("SecretsExpiringSoon", "Count"),
+            ("SecretsExpired", "Count"),
+            ("SecretExpiryUnknown", "Count"),
+            ("StaleIntegrations", "Count"),
+            ("IncidentsOpened", "Count"),
+            ("IncidentsStepped", "Count"),
+            ("IncidentsResolved", "Count"),
+            ("StoreErrors", "Count"),
+        ],
+        json!({
+            "Function": function,
+            "Heartbeat": 1,
+            "IntegrationsScanned": summary.scanned,
+            "SecretsExpiringSoon": summary.expiring,
+            "SecretsExpired": summary.expired,
+            "SecretExpiryUnknown": summary.unknown,
+            "StaleIntegrations": summary.stale,
+            "IncidentsOpened": summary.opened,
+            "IncidentsStepped": summary.stepped,
+            "IncidentsResolved": summary.resolved,
+            "StoreErrors": summary.errors.len(),
+        }),
+    )];
+    for (integration, days) in &summary.days_to_expiry {
+        lines.push(emf(
+            timestamp,
+            &["Function", "Integration"],
+            &[("DaysToExpiry", "Count")],
+            json!({"Function": function, "Integration": integration, "DaysToExpiry": days}),
+        ));
+    }
+    lines
+}
 
 /// EMF documents for one probe cycle: totals (with a `Heartbeat` of 1, so an alarm on its
 /// absence catches a probe function that stopped running), then one document per outcome class.
 pub fn probe_cycle_emf(function: &str, summary: &CycleSummary, now: DateTime<Utc>) -> Vec<String> {
     let timestamp = now.timestamp_millis();
-    let document = |dimension: &[&str], metrics: &[(&str, &str)], values: Value| {
-        let mut root = json!({
-            "_aws": {
-                "Timestamp": timestamp,
-                "CloudWatchMetrics": [{
-                    "Namespace": NAMESPACE,
-                    "Dimensions": [dimension],
-                    "Metrics": metrics.iter().map(|(name, unit)| json!({"Name": name, "Unit": unit})).collect::<Vec<_>>(),
-                }],
-            },
-            "Function": function,
-        });
-        if let (Value::Object(root), Value::Object(values)) = (&mut root, values) {
-            root.extend(values);
-        }
-        root.to_string()
-    };
-    let mut lines = vec![document(
+    let mut lines = vec![emf(
+        timestamp,
         &["Function"],
         &[
             ("Heartbeat", "Count"),
@@ -44,6 +92,7 @@ pub fn probe_cycle_emf(function: &str, summary: &CycleSummary, now: DateTime<Utc
             ("ProbeLatency", "Milliseconds"),
         ],
         json!({
+            "Function": function,
             "Heartbeat": 1,
             "Probes": summary.probed,
             "ProbesOk": summary.ok,
@@ -56,10 +105,11 @@ pub fn probe_cycle_emf(function: &str, summary: &CycleSummary, now: DateTime<Utc
         }),
     )];
     for (class, count) in &summary.by_class {
-        lines.push(document(
+        lines.push(emf(
+            timestamp,
             &["Function", "Class"],
             &[("Outcomes", "Count")],
-            json!({"Class": class, "Outcomes": count}),
+            json!({"Function": function, "Class": class, "Outcomes": count}),
         ));
     }
     lines
@@ -104,12 +154,38 @@ mod tests {
                 "{metric}"
             );
         }
+        assert_eq!(totals["Function"], "credwatch-probe");
         let throttled: Value = serde_json::from_str(&lines[2]).unwrap();
         assert_eq!(throttled["Class"], "throttled");
         assert_eq!(throttled["Outcomes"], 1);
         assert_eq!(
             throttled["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
             json!([["Function", "Class"]])
+        );
+    }
+
+    #[test]
+    fn expiry_scan_emf_reports_days_to_expiry_per_integration() {
+        let summary = ScanSummary {
+            scanned: 2,
+            expiring: 1,
+            days_to_expiry: vec![("crm".into(), 12), ("loyalty".into(), -3)],
+            ..Default::default()
+        };
+        let now = DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z")
+            .unwrap()
+            .to_utc();
+        let lines = expiry_scan_emf("credwatch-expiry-scan", &summary, now);
+        assert_eq!(lines.len(), 3);
+        let totals: Value = serde_json::from_str(&lines[0]).unwrap();
+        assert_eq!(totals["Heartbeat"], 1);
+        assert_eq!(totals["SecretsExpiringSoon"], 1);
+        let loyalty: Value = serde_json::from_str(&lines[2]).unwrap();
+        assert_eq!(loyalty["Integration"], "loyalty");
+        assert_eq!(loyalty["DaysToExpiry"], -3);
+        assert_eq!(
+            loyalty["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["Function", "Integration"]])
         );
     }
 }

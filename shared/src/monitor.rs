@@ -109,34 +109,25 @@ pub async fn run_cycle<S: Store, R: SecretReader>(
     )
     .await;
 
-    let commits: Vec<(StateCommit, Vec<Transition>)> = chosen
-        .iter()
-        .zip(&outcomes)
-        .map(|(record, outcome)| plan_commit(record, outcome, now, &settings.policy))
-        .collect();
-    let results: Vec<_> =
-        stream::iter(commits.iter())
-            .map(|(commit, transitions)| async move {
-                (commit, transitions, store.commit(commit).await)
-            })
-            .buffer_unordered(settings.commit_concurrency.max(1))
-            .collect()
-            .await;
-    for (commit, transitions, result) in results {
+    let results: Vec<_> = stream::iter(chosen.iter().zip(&outcomes))
+        .map(|(record, outcome)| commit_outcome(store, record, outcome, now, &settings.policy))
+        .buffer_unordered(settings.commit_concurrency.max(1))
+        .collect()
+        .await;
+    for (integration, result) in results {
         match result {
-            Ok(CommitOutcome::Applied) => {
-                for transition in transitions {
-                    match transition {
-                        Transition::Opened { .. } => summary.opened += 1,
-                        Transition::ClassChanged { .. } => summary.updated += 1,
-                        Transition::Resolved { .. } => summary.resolved += 1,
+            Ok(Some(commit)) => {
+                for write in &commit.incidents {
+                    match write {
+                        IncidentWrite::Open(_) => summary.opened += 1,
+                        IncidentWrite::Update { .. } => summary.updated += 1,
+                        IncidentWrite::Resolve { .. } => summary.resolved += 1,
                     }
                 }
             }
-            Ok(CommitOutcome::Conflict) => summary.conflicts += 1,
+            Ok(None) => summary.conflicts += 1,
             Err(err) => summary.errors.push(format!(
-                "{}: saving the probe result failed: {err}",
-                commit.integration
+                "{integration}: saving the probe result failed: {err}"
             )),
         }
     }
@@ -164,6 +155,40 @@ pub async fn run_cycle<S: Store, R: SecretReader>(
         }
     }
     Ok(summary)
+}
+
+/// Commits one probe outcome. On a version conflict the integration is read again: if no other
+/// probe completed meanwhile (the other writer was the expiry scan or an inventory change), the
+/// outcome is applied to the fresh state once more; if another probe did, its result stands.
+/// `Ok(None)` when this outcome was not applied.
+async fn commit_outcome<S: Store>(
+    store: &S,
+    record: &IntegrationRecord,
+    outcome: &ProbeOutcome,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> (String, Result<Option<StateCommit>, StoreError>) {
+    let id = record.integration.id.clone();
+    let commit = plan_commit(record, outcome, now, policy);
+    let result = match store.commit(&commit).await {
+        Ok(CommitOutcome::Applied) => Ok(Some(commit)),
+        Ok(CommitOutcome::Conflict) => match store.get_integration(&id).await {
+            Ok(Some(fresh))
+                if !fresh.retired && fresh.state.last_probe_at == record.state.last_probe_at =>
+            {
+                let commit = plan_commit(&fresh, outcome, now, policy);
+                match store.commit(&commit).await {
+                    Ok(CommitOutcome::Applied) => Ok(Some(commit)),
+                    Ok(CommitOutcome::Conflict) => Ok(None),
+                    Err(err) => Err(err),
+                }
+            }
+            Ok(_) => Ok(None),
+            Err(err) => Err(err),
+        },
+        Err(err) => Err(err),
+    };
+    (id, result)
 }
 
 /// The integrations a selection names, and requested ids that are unknown or retired.
@@ -219,7 +244,7 @@ pub fn plan_commit(
     outcome: &ProbeOutcome,
     now: DateTime<Utc>,
     policy: &Policy,
-) -> (StateCommit, Vec<Transition>) {
+) -> StateCommit {
     let integration = &record.integration;
     let observation = Observation {
         class: outcome.class,
@@ -240,17 +265,24 @@ pub fn plan_commit(
     } else {
         check::next_slot(&integration.id, now, integration.probe_every)
     });
-    let incidents = transitions
+    let mut incidents: Vec<IncidentWrite> = transitions
         .iter()
         .map(|t| incident_write(record, t, outcome, now, policy))
         .collect();
-    let commit = StateCommit {
+    // A completed probe ends the dead-man's switch: credwatch is checking it again.
+    if let Some(stale) = state.stale_incident.take() {
+        incidents.push(IncidentWrite::Resolve {
+            id: stale,
+            message: format!("credwatch is checking {} again", integration.name),
+            at: now,
+        });
+    }
+    StateCommit {
         integration: integration.id.clone(),
         expected_version: record.state.version,
         state,
         incidents,
-    };
-    (commit, transitions)
+    }
 }
 
 fn incident_write(

@@ -5,6 +5,7 @@
 //! The tests crate does not depend on chrono; timestamps reach chrono's `DateTime<Utc>` through
 //! `FromStr` and type inference (see [`at`]).
 
+use credwatch::expiry::{ExpiryTrack, Threshold};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Debug;
 use std::str::FromStr;
@@ -117,6 +118,14 @@ fn firing(id: &str, minutes: u32, seq: u32) -> CheckState {
         last_probe_at: Some(at(minutes)),
         next_probe_at: Some(at(minutes + 2)),
         incident_seq: seq,
+        // Every state attribute set, so the round trip covers them all.
+        expiry: ExpiryTrack {
+            open_incident: Some(format!("{id}:expiry:9")),
+            version: Some("2026-12-31".to_string()),
+            threshold: Some(Threshold::Days(7)),
+            notified: vec!["2026-12-31#30".to_string(), "2026-12-31#7".to_string()],
+        },
+        stale_incident: Some(format!("{id}:monitor:8")),
         version: 0,
     }
 }
@@ -135,6 +144,8 @@ fn healthy(minutes: u32) -> CheckState {
         last_probe_at: Some(at(minutes)),
         next_probe_at: Some(at(minutes + 15)),
         incident_seq: 0,
+        expiry: ExpiryTrack::default(),
+        stale_incident: None,
         version: 0,
     }
 }
@@ -1037,6 +1048,8 @@ async fn items_hold_exactly_the_documented_attributes() {
             "last_probe_at",
             "next_probe_at",
             "incident_seq",
+            "expiry",
+            "stale_incident",
         ])
     );
     assert_eq!(

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    init_logging();
+    credwatch::logging::init_lambda();
     let table = required_env("CREDWATCH_TABLE")?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let request_timeout = optional_duration("CREDWATCH_REQUEST_TIMEOUT", Duration::from_secs(10))?;
@@ -50,20 +50,6 @@ async fn main() -> Result<(), Error> {
             .map_err(Error::from)
     }))
     .await
-}
-
-/// JSON logs without ANSI colours, for CloudWatch Logs; level from CREDWATCH_LOG or RUST_LOG.
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CREDWATCH_LOG")
-        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_current_span(false)
-        .with_ansi(false)
-        .with_writer(std::io::stderr)
-        .init();
 }
 
 fn required_env(name: &str) -> Result<String, Error> {

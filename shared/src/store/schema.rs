@@ -19,7 +19,9 @@
 //!   `recheck_every` (N, seconds), `expiry_warn_days` (L of N), `secret_lifetime_days` (N).
 //! - integration, life: `retired` (BOOL), `retired_at`?, `added_at`, `secret_rotated_seen_at`?.
 //! - integration, state (what a commit writes): `version` (N), `auth`, `monitor` (M, a track
-//!   each), `last_class`?, `last_probe_at`?, `next_probe_at`?, `incident_seq` (N).
+//!   each), `last_class`?, `last_probe_at`?, `next_probe_at`?, `incident_seq` (N), `expiry`
+//!   (M: `open_incident`?, `secret_version`?, `threshold`? (`30`, `expired`, `unknown`),
+//!   `notified` L of S `{secret_version}#{threshold}`), `stale_incident`?.
 //! - team: `id`, `name`, `timezone`?, `business_hours` (M: `days` L of S `mon`..`sun`,
 //!   `start`, `end` `HH:MM:SS`)?, `escalate_after` (N, seconds)?.
 //! - probe history: `integration`, `probed_at`, `class`, `http_status` (N)?, `latency_ms` (N),
@@ -55,6 +57,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::expiry::{ExpiryTrack, Threshold};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, IndexStatus,
@@ -124,6 +127,12 @@ mod attr {
     pub const LAST_PROBE_AT: &str = "last_probe_at";
     pub const NEXT_PROBE_AT: &str = "next_probe_at";
     pub const INCIDENT_SEQ: &str = "incident_seq";
+    pub const EXPIRY: &str = "expiry";
+    pub const STALE_INCIDENT: &str = "stale_incident";
+    pub const THRESHOLD: &str = "threshold";
+    /// Inside the `expiry` map: the secret version (expiry date) the open incident is about.
+    pub const VERSION_KEY: &str = "secret_version";
+    pub const NOTIFIED: &str = "notified";
 
     pub const HEALTH: &str = "health";
     pub const CLASS: &str = "class";
@@ -533,7 +542,19 @@ pub fn state_fields(state: &CheckState) -> Fields {
         (LAST_PROBE_AT, state.last_probe_at.map(time)),
         (NEXT_PROBE_AT, state.next_probe_at.map(time)),
         (INCIDENT_SEQ, Some(n(state.incident_seq))),
+        (EXPIRY, Some(expiry_track(&state.expiry))),
+        (STALE_INCIDENT, state.stale_incident.as_deref().map(s)),
     ]
+}
+
+fn expiry_track(t: &ExpiryTrack) -> AttributeValue {
+    use attr::*;
+    map(vec![
+        (OPEN_INCIDENT, t.open_incident.as_deref().map(s)),
+        (VERSION_KEY, t.version.as_deref().map(s)),
+        (THRESHOLD, t.threshold.map(|th| s(th.key()))),
+        (NOTIFIED, Some(strings(&t.notified))),
+    ])
 }
 
 /// A secret rotation seen at `at`: remembered, and the integration due now.
@@ -608,6 +629,13 @@ pub fn decode_integration(item: &Item) -> StoreResult<IntegrationRecord> {
         last_probe_at: r.opt_time(LAST_PROBE_AT)?,
         next_probe_at: r.opt_time(NEXT_PROBE_AT)?,
         incident_seq: r.number(INCIDENT_SEQ)?,
+        // Items written before expiry tracking existed have neither attribute.
+        expiry: r
+            .opt_map(EXPIRY)?
+            .map(|t| decode_expiry_track(&t))
+            .transpose()?
+            .unwrap_or_default(),
+        stale_incident: r.opt_string(STALE_INCIDENT)?,
         version: r.number(VERSION)?,
     };
     Ok(IntegrationRecord {
@@ -616,6 +644,16 @@ pub fn decode_integration(item: &Item) -> StoreResult<IntegrationRecord> {
         retired: r.boolean(RETIRED)?,
         added_at: r.time(ADDED_AT)?,
         secret_rotated_seen_at: r.opt_time(SECRET_ROTATED_SEEN_AT)?,
+    })
+}
+
+fn decode_expiry_track(r: &Reader<'_>) -> StoreResult<ExpiryTrack> {
+    use attr::*;
+    Ok(ExpiryTrack {
+        open_incident: r.opt_string(OPEN_INCIDENT)?,
+        version: r.opt_string(VERSION_KEY)?,
+        threshold: r.opt_parsed(THRESHOLD, "expiry threshold", Threshold::parse)?,
+        notified: r.strings(NOTIFIED)?,
     })
 }
 

@@ -1,0 +1,64 @@
+//! The expiry-scan Lambda: turns a scheduled invocation into one `credwatch::scan` run.
+//! `main.rs` builds the clients once per container; everything here is testable in-process.
+
+use chrono::{DateTime, Utc};
+use credwatch::metrics::expiry_scan_emf;
+use credwatch::scan::run_scan;
+use credwatch::store::Store;
+use serde_json::Value;
+
+/// Name used in logs and metrics.
+pub const FUNCTION: &str = "credwatch-expiry-scan";
+
+/// A failure the caller should see as a failed invocation (so EventBridge retries it).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InvocationError(pub String);
+
+/// Handles one invocation at `now`: an EventBridge "Scheduled Event", or `{}` for a manual run.
+/// Runs the scan, prints its metrics (CloudWatch EMF on stdout) and returns its summary.
+pub async fn handle_at<S: Store>(
+    store: &S,
+    payload: &Value,
+    now: DateTime<Utc>,
+) -> Result<Value, InvocationError> {
+    let scheduled = payload.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event");
+    let manual = payload.as_object().is_some_and(|o| o.is_empty());
+    if !scheduled && !manual {
+        return Err(InvocationError(
+            "unrecognised event; expected an EventBridge Scheduled Event, or {} to scan now"
+                .to_string(),
+        ));
+    }
+    let summary = run_scan(store, now)
+        .await
+        .map_err(|err| InvocationError(format!("cannot list integrations: {err}")))?;
+    for line in expiry_scan_emf(FUNCTION, &summary, now) {
+        println!("{line}");
+    }
+    for error in &summary.errors {
+        tracing::error!(%error, "store error");
+    }
+    for change in &summary.changes {
+        tracing::info!(
+            integration = %change.integration,
+            incident = %change.incident,
+            change = change.change,
+            class = %change.class,
+            threshold_days = ?change.threshold_days,
+            "incident change"
+        );
+    }
+    tracing::info!(
+        scanned = summary.scanned,
+        opened = summary.opened,
+        stepped = summary.stepped,
+        resolved = summary.resolved,
+        expiring = summary.expiring,
+        expired = summary.expired,
+        unknown = summary.unknown,
+        stale = summary.stale,
+        "expiry scan done"
+    );
+    Ok(serde_json::to_value(&summary).expect("summary serializes"))
+}

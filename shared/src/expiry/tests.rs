@@ -1,0 +1,410 @@
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+
+use super::*;
+use crate::secret::SecretSource;
+
+fn date(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
+fn integration(expires: Option<&str>, rotated: Option<&str>) -> Integration {
+    Integration {
+        id: "crm-sync".into(),
+        name: "CRM sync".into(),
+        owner: "crm-ops".into(),
+        severity: Severity::Critical,
+        auth_url: "https://example.invalid/".parse().unwrap(),
+        client_id: "abc".into(),
+        client_secret: SecretSource::Env("S".into()),
+        account_id: None,
+        expected_scopes: vec![],
+        secret_rotated_at: rotated.map(date),
+        secret_expires_at: expires.map(date),
+        depends_on: vec![],
+        records_per_hour: None,
+        runbook: None,
+        probe_every: Duration::from_secs(900),
+        recheck_every: Duration::from_secs(120),
+        expiry_warn_days: vec![30, 14, 7, 3, 1],
+        secret_lifetime_days: 180,
+    }
+}
+
+/// Runs `evaluate` once a day from `from` to `to` (inclusive) and returns every change with
+/// its day, as "day: open 30" / "step 7" / "resolve".
+fn run_days(
+    track: &mut ExpiryTrack,
+    seq: &mut u32,
+    integration: &Integration,
+    rotation_seen: Option<DateTime<Utc>>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<String> {
+    let mut log = Vec::new();
+    let mut day = from;
+    while day <= to {
+        let (next, changes) = evaluate(track, integration, rotation_seen, day, seq);
+        for change in changes {
+            log.push(format!("{day}: {}", describe(&change)));
+        }
+        *track = next;
+        day = day.succ_opt().unwrap();
+    }
+    log
+}
+
+fn describe(change: &ExpiryChange) -> String {
+    match change {
+        ExpiryChange::Open {
+            incident_id,
+            threshold,
+            severity,
+            ..
+        } => {
+            format!(
+                "open {incident_id} {} {}",
+                threshold.key(),
+                severity.as_str()
+            )
+        }
+        ExpiryChange::Step {
+            incident_id,
+            threshold,
+            severity,
+            ..
+        } => {
+            format!(
+                "step {incident_id} {} {}",
+                threshold.key(),
+                severity.as_str()
+            )
+        }
+        ExpiryChange::Resolve { incident_id, .. } => format!("resolve {incident_id}"),
+    }
+}
+
+#[test]
+fn expiry_date_precedence() {
+    assert_eq!(expiry_date(&integration(None, None), None), None);
+    assert_eq!(
+        expiry_date(&integration(None, Some("2026-06-01")), None),
+        Some(date("2026-11-28"))
+    );
+    assert_eq!(
+        expiry_date(&integration(Some("2026-12-01"), Some("2026-06-01")), None),
+        Some(date("2026-12-01")),
+        "an explicit date wins over secret_rotated_at"
+    );
+    let rotated_later = "2026-11-20T09:15:42Z".parse::<DateTime<Utc>>().unwrap();
+    assert_eq!(
+        expiry_date(&integration(Some("2026-12-01"), None), Some(rotated_later)),
+        Some(date("2027-05-19")),
+        "a rotation seen after the secret was generated restarts the countdown"
+    );
+    let rotated_long_ago = "2026-01-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap();
+    assert_eq!(
+        expiry_date(
+            &integration(Some("2026-12-01"), None),
+            Some(rotated_long_ago)
+        ),
+        Some(date("2026-12-01"))
+    );
+    assert_eq!(
+        expiry_date(&integration(None, None), Some(rotated_later)),
+        Some(date("2027-05-19"))
+    );
+}
+
+#[test]
+fn most_urgent_crossed_threshold() {
+    let warn = [30, 14, 7, 3, 1];
+    let cases = [
+        (100, None),
+        (31, None),
+        (30, Some(Threshold::Days(30))),
+        (20, Some(Threshold::Days(30))),
+        (14, Some(Threshold::Days(14))),
+        (10, Some(Threshold::Days(14))),
+        (5, Some(Threshold::Days(7))),
+        (2, Some(Threshold::Days(3))),
+        (1, Some(Threshold::Days(1))),
+        (0, Some(Threshold::Days(1))),
+        (-1, Some(Threshold::Expired)),
+        (-400, Some(Threshold::Expired)),
+    ];
+    for (days, expected) in cases {
+        assert_eq!(
+            most_urgent_crossed(days, &warn),
+            expected,
+            "{days} days left"
+        );
+    }
+    assert_eq!(most_urgent_crossed(5, &[]), None);
+}
+
+#[test]
+fn severity_rises_up_to_the_integrations_own() {
+    use Severity::*;
+    let critical = [
+        (30, Low),
+        (14, Medium),
+        (7, High),
+        (3, Critical),
+        (1, Critical),
+    ];
+    for (days, expected) in critical {
+        assert_eq!(
+            severity(Threshold::Days(days), Critical),
+            expected,
+            "{days}"
+        );
+    }
+    assert_eq!(severity(Threshold::Expired, Critical), Critical);
+    assert_eq!(severity(Threshold::Expired, Medium), Medium);
+    assert_eq!(severity(Threshold::Days(3), High), High);
+    assert_eq!(severity(Threshold::Days(30), High), Low);
+    assert_eq!(severity(Threshold::Unknown, Critical), Low);
+}
+
+#[test]
+fn countdown_opens_once_and_steps_through_each_threshold() {
+    let it = integration(Some("2026-12-31"), None);
+    let (mut track, mut seq) = (ExpiryTrack::default(), 4);
+    let log = run_days(
+        &mut track,
+        &mut seq,
+        &it,
+        None,
+        date("2026-11-01"),
+        date("2027-01-05"),
+    );
+    assert_eq!(
+        log,
+        [
+            "2026-12-01: open crm-sync:expiry:5 30 low",
+            "2026-12-17: step crm-sync:expiry:5 14 medium",
+            "2026-12-24: step crm-sync:expiry:5 7 high",
+            "2026-12-28: step crm-sync:expiry:5 3 critical",
+            "2026-12-30: step crm-sync:expiry:5 1 critical",
+            "2027-01-01: step crm-sync:expiry:5 expired critical",
+        ]
+    );
+    assert_eq!(seq, 5);
+    assert_eq!(track.threshold, Some(Threshold::Expired));
+    // A second scan the same day changes nothing.
+    let (again, changes) = evaluate(&track, &it, None, date("2027-01-05"), &mut seq);
+    assert!(changes.is_empty());
+    assert_eq!(again, track);
+}
+
+#[test]
+fn a_first_scan_inside_several_thresholds_notifies_only_the_most_urgent() {
+    let it = integration(Some("2026-12-10"), None);
+    let (mut track, mut seq) = (ExpiryTrack::default(), 0);
+    let log = run_days(
+        &mut track,
+        &mut seq,
+        &it,
+        None,
+        date("2026-12-08"),
+        date("2026-12-08"),
+    );
+    assert_eq!(log, ["2026-12-08: open crm-sync:expiry:1 3 critical"]);
+    // Missed days: from 3 straight to expired.
+    let log = run_days(
+        &mut track,
+        &mut seq,
+        &it,
+        None,
+        date("2026-12-20"),
+        date("2026-12-20"),
+    );
+    assert_eq!(log, ["2026-12-20: step crm-sync:expiry:1 expired critical"]);
+}
+
+#[test]
+fn a_rotation_resolves_and_restarts_the_countdown() {
+    let it = integration(Some("2026-12-31"), None);
+    let (mut track, mut seq) = (ExpiryTrack::default(), 0);
+    run_days(
+        &mut track,
+        &mut seq,
+        &it,
+        None,
+        date("2026-12-20"),
+        date("2026-12-20"),
+    );
+    assert_eq!(track.threshold, Some(Threshold::Days(14)));
+    // Rotated on 2026-12-22 (seen in Secrets Manager): new expiry 2027-06-20.
+    let rotated = "2026-12-22T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
+    let log = run_days(
+        &mut track,
+        &mut seq,
+        &it,
+        Some(rotated),
+        date("2026-12-22"),
+        date("2027-06-21"),
+    );
+    assert_eq!(
+        log,
+        [
+            "2026-12-22: resolve crm-sync:expiry:1",
+            "2027-05-21: open crm-sync:expiry:2 30 low",
+            "2027-06-06: step crm-sync:expiry:2 14 medium",
+            "2027-06-13: step crm-sync:expiry:2 7 high",
+            "2027-06-17: step crm-sync:expiry:2 3 critical",
+            "2027-06-19: step crm-sync:expiry:2 1 critical",
+            "2027-06-21: step crm-sync:expiry:2 expired critical",
+        ]
+    );
+}
+
+#[test]
+fn a_corrected_date_still_close_resolves_and_opens_the_new_version() {
+    let (mut track, mut seq) = (ExpiryTrack::default(), 0);
+    run_days(
+        &mut track,
+        &mut seq,
+        &integration(Some("2026-12-31"), None),
+        None,
+        date("2026-12-25"),
+        date("2026-12-25"),
+    );
+    let corrected = integration(Some("2026-12-27"), None);
+    let log = run_days(
+        &mut track,
+        &mut seq,
+        &corrected,
+        None,
+        date("2026-12-26"),
+        date("2026-12-26"),
+    );
+    assert_eq!(
+        log,
+        [
+            "2026-12-26: resolve crm-sync:expiry:1",
+            "2026-12-26: open crm-sync:expiry:2 1 critical"
+        ]
+    );
+}
+
+#[test]
+fn each_version_and_threshold_notifies_at_most_once_ever() {
+    let a = integration(Some("2026-12-31"), None);
+    let b = integration(Some("2026-12-30"), None);
+    let (mut track, mut seq) = (ExpiryTrack::default(), 0);
+    run_days(
+        &mut track,
+        &mut seq,
+        &a,
+        None,
+        date("2026-12-25"),
+        date("2026-12-25"),
+    );
+    run_days(
+        &mut track,
+        &mut seq,
+        &b,
+        None,
+        date("2026-12-25"),
+        date("2026-12-25"),
+    );
+    // Flipping back to A the same day: A's 7-day warning was already sent.
+    let log = run_days(
+        &mut track,
+        &mut seq,
+        &a,
+        None,
+        date("2026-12-25"),
+        date("2026-12-25"),
+    );
+    assert_eq!(log, ["2026-12-25: resolve crm-sync:expiry:2"]);
+    assert_eq!(track.open_incident, None);
+    // ...but its next threshold still notifies.
+    let log = run_days(
+        &mut track,
+        &mut seq,
+        &a,
+        None,
+        date("2026-12-28"),
+        date("2026-12-28"),
+    );
+    assert_eq!(log, ["2026-12-28: open crm-sync:expiry:3 3 critical"]);
+}
+
+#[test]
+fn an_unknown_date_opens_one_low_incident_that_says_how_to_fix_it() {
+    let unknown = integration(None, None);
+    let (mut track, mut seq) = (ExpiryTrack::default(), 0);
+    let (next, changes) = evaluate(&track, &unknown, None, date("2026-11-28"), &mut seq);
+    let [
+        ExpiryChange::Open {
+            threshold,
+            severity,
+            message,
+            ..
+        },
+    ] = changes.as_slice()
+    else {
+        panic!("{changes:?}")
+    };
+    assert_eq!((*threshold, *severity), (Threshold::Unknown, Severity::Low));
+    assert!(
+        message.contains("Client Secret Expires") && message.contains("secret_expires_at"),
+        "{message}"
+    );
+    track = next;
+    let log = run_days(
+        &mut track,
+        &mut seq,
+        &unknown,
+        None,
+        date("2026-11-29"),
+        date("2027-02-01"),
+    );
+    assert!(log.is_empty(), "{log:?}");
+    // Once the date is known, the unknown incident resolves; far-off dates open nothing.
+    let known = integration(Some("2027-06-01"), None);
+    let log = run_days(
+        &mut track,
+        &mut seq,
+        &known,
+        None,
+        date("2027-02-02"),
+        date("2027-02-02"),
+    );
+    assert_eq!(log, ["2027-02-02: resolve crm-sync:expiry:1"]);
+}
+
+#[test]
+fn the_dead_mans_switch() {
+    let now = "2026-11-28T12:00:00Z".parse::<DateTime<Utc>>().unwrap();
+    let every = Duration::from_secs(900);
+    assert!(
+        stale_reason(
+            "X",
+            every,
+            Some(now - TimeDelta::minutes(44)),
+            now - TimeDelta::days(9),
+            now
+        )
+        .is_none()
+    );
+    let stale = stale_reason(
+        "X",
+        every,
+        Some(now - TimeDelta::minutes(46)),
+        now - TimeDelta::days(9),
+        now,
+    )
+    .unwrap();
+    assert!(
+        stale.contains("has not checked X since 2026-11-28 11:14 UTC"),
+        "{stale}"
+    );
+    assert!(stale_reason("X", every, None, now - TimeDelta::hours(23), now).is_none());
+    let never = stale_reason("X", every, None, now - TimeDelta::hours(25), now).unwrap();
+    assert!(never.contains("never checked X"), "{never}");
+}
