@@ -8,7 +8,9 @@ use clap::Args;
 use credwatch::duration::parse_duration;
 use credwatch::inventory::{InvalidInventory, Inventory, LoadOptions, Problem, load_inventory};
 use credwatch::outcome::ProbeOutcome;
-use credwatch::probe::{Concurrency, LocalSecrets, Prober, RetryPolicy, probe_all};
+use credwatch::probe::{Concurrency, LocalSecrets, Prober, RetryPolicy, SecretReader, probe_all};
+use credwatch::secret::SecretSource;
+use credwatch::secrets_aws::{AwsSecrets, DEFAULT_CACHE_TTL};
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -76,7 +78,22 @@ pub async fn run(args: CheckArgs) -> u8 {
         retry: RetryPolicy::default(),
         show_progress: true,
     };
-    let outcomes = match probe(&inventory, &selected, &settings).await {
+    // Secrets Manager sources are read with the standard AWS environment; without them no AWS
+    // configuration is loaded at all.
+    let uses_secrets_manager = selected.iter().any(|&i| {
+        matches!(
+            inventory.integrations[i].client_secret,
+            SecretSource::AwsSecret { .. }
+        )
+    });
+    let probed = if uses_secrets_manager {
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let secrets = AwsSecrets::new(aws_sdk_secretsmanager::Client::new(&aws), DEFAULT_CACHE_TTL);
+        probe(&inventory, &selected, &settings, &secrets).await
+    } else {
+        probe(&inventory, &selected, &settings, &LocalSecrets).await
+    };
+    let outcomes = match probed {
         Ok(outcomes) => outcomes,
         Err(message) => {
             eprintln!("credwatch: {message}");
@@ -105,10 +122,11 @@ pub fn exit_code(outcomes: &[ProbeOutcome]) -> u8 {
 }
 
 /// Probes the selected integrations with a progress bar on stderr when there are many.
-pub async fn probe(
+pub async fn probe<R: SecretReader>(
     inventory: &Inventory,
     selected: &[usize],
     settings: &CheckSettings,
+    secrets: &R,
 ) -> Result<Vec<ProbeOutcome>, String> {
     let client = SfmcClient::new(settings.client.clone())
         .map_err(|err| format!("cannot set up the HTTP client: {err}"))?;
@@ -146,7 +164,7 @@ pub async fn probe(
     };
     let outcomes = probe_all(
         &prober,
-        &LocalSecrets,
+        secrets,
         &integrations,
         settings.concurrency,
         &on_done,

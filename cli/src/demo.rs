@@ -201,7 +201,7 @@ pub async fn run(args: DemoArgs) -> u8 {
         show_progress: table,
     };
     let all: Vec<usize> = (0..inventory.integrations.len()).collect();
-    let outcomes = match probe(&inventory, &all, &settings).await {
+    let outcomes = match probe(&inventory, &all, &settings, &LocalSecrets).await {
         Ok(outcomes) => outcomes,
         Err(message) => {
             eprintln!("credwatch demo: {message}");

@@ -290,6 +290,12 @@ pub async fn status(table: &str, format: Format) -> u8 {
         }
     };
     let rows = status_rows(&records, &open, Utc::now());
+    if rows.is_empty() && format == Format::Table {
+        println!(
+            "Table {table} holds no integrations yet; run `credwatch inventory apply FILE --table {table}`."
+        );
+        return EXIT_OK;
+    }
     match format {
         Format::Json => println!(
             "{}",

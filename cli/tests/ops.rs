@@ -179,3 +179,60 @@ async fn missing_table_and_region_are_explained() {
     assert_eq!(code, 2);
     assert!(stderr.contains("AWS_REGION"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_reads_secrets_manager_sources_with_the_standard_aws_environment() {
+    let sim = Simulator::start().await.unwrap();
+    let scratch = Scratch::new("cli-aws-secret");
+    let secret_name = unique_name("sfmc/cli-check");
+    let healthy = ClientConfig::healthy("Aws7Secret3From9Manager", SYNC_SCOPES, 7281698);
+    let specs = vec![
+        Spec::on(&sim, "from-aws", &healthy),
+        Spec::on(&sim, "missing", &healthy),
+    ];
+    let mut yaml = inventory_yaml(scratch.path(), &specs);
+    let lines: Vec<String> = yaml
+        .lines()
+        .filter(|l| l.contains("client_secret:"))
+        .map(str::to_string)
+        .collect();
+    yaml = yaml.replace(
+        &lines[0],
+        &format!("    client_secret: {{ aws_secret: \"{secret_name}\", key: client_secret }}"),
+    );
+    yaml = yaml.replace(
+        &lines[1],
+        "    client_secret: { aws_secret: credwatch-cli/no-such-secret }",
+    );
+    let inventory = write(scratch.path(), "inventory.yaml", &yaml);
+    let config = credwatch_tests::aws::sdk_config().await;
+    aws_sdk_secretsmanager::Client::new(&config)
+        .create_secret()
+        .name(&secret_name)
+        .secret_string(serde_json::json!({"client_secret": "Aws7Secret3From9Manager"}).to_string())
+        .send()
+        .await
+        .unwrap();
+
+    let (code, stdout, stderr) = run(credwatch(&[
+        "check",
+        "--inventory",
+        &inventory,
+        "--format",
+        "json",
+    ]))
+    .await;
+    assert_eq!(code, 1, "{stderr}");
+    let rows: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(rows[0]["class"], "ok", "{}", rows[0]);
+    assert_eq!(rows[1]["class"], "secret_unavailable", "{}", rows[1]);
+    assert!(
+        rows[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("credwatch-cli/no-such-secret")
+    );
+    assert!(
+        !stdout.contains("Aws7Secret3From9Manager") && !stderr.contains("Aws7Secret3From9Manager")
+    );
+}

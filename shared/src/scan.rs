@@ -128,8 +128,9 @@ pub fn plan_scan(record: &IntegrationRecord, now: DateTime<Utc>) -> Option<State
                 at: now,
             });
         }
-        state.expiry.version = None;
-        state.expiry.threshold = None;
+        // Forget the countdown too: if the integration comes back, it is watched afresh and
+        // warns again, rather than staying silent about a secret it already warned of.
+        state.expiry = Default::default();
     } else {
         let mut seq = state.incident_seq;
         let (expiry, changes) = expiry::evaluate(
@@ -427,5 +428,12 @@ mod tests {
         );
         it.state = commit.state;
         assert_eq!(plan_scan(&it, now()), None);
+        // Back in the inventory with the same, still expiring secret: it warns again.
+        it.retired = false;
+        let commit = plan_scan(&it, now()).unwrap();
+        assert!(
+            matches!(commit.incidents.as_slice(), [IncidentWrite::Open(incident)] if incident.id == "crm:expiry:2"),
+            "{commit:?}"
+        );
     }
 }

@@ -22,6 +22,8 @@ type Answer = Result<Value, Value>;
 
 #[derive(Clone)]
 struct Shared {
+    /// When the function first asked for an event: the end of its init.
+    first_poll: Arc<tokio::sync::watch::Sender<Option<std::time::Instant>>>,
     queue: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<(String, Value)>>>,
     waiting: Arc<Mutex<HashMap<String, oneshot::Sender<Answer>>>>,
     init_error: Arc<Mutex<Option<Value>>>,
@@ -39,6 +41,7 @@ impl RuntimeApi {
     pub async fn start() -> RuntimeApi {
         let (sender, receiver) = mpsc::unbounded_channel();
         let shared = Shared {
+            first_poll: Arc::new(tokio::sync::watch::channel(None).0),
             queue: Arc::new(tokio::sync::Mutex::new(receiver)),
             waiting: Arc::default(),
             init_error: Arc::default(),
@@ -93,6 +96,16 @@ impl RuntimeApi {
         }
     }
 
+    /// Waits until the function first asks for an event (its init is done) and returns when.
+    pub async fn first_poll(&self, timeout: Duration) -> Option<std::time::Instant> {
+        let mut first = self.shared.first_poll.subscribe();
+        let found = tokio::time::timeout(timeout, first.wait_for(Option::is_some))
+            .await
+            .ok()?
+            .ok()?;
+        *found
+    }
+
     /// What the function reported at /runtime/init/error, if it failed to start.
     pub fn init_error(&self) -> Option<Value> {
         self.shared.init_error.lock().unwrap().clone()
@@ -112,6 +125,12 @@ fn fastrand_id() -> u64 {
 }
 
 async fn next(State(shared): State<Shared>) -> impl IntoResponse {
+    shared.first_poll.send_if_modified(|first| {
+        first
+            .is_none()
+            .then(|| *first = Some(std::time::Instant::now()))
+            .is_some()
+    });
     let Some((id, payload)) = shared.queue.lock().await.recv().await else {
         return (StatusCode::GONE, HeaderMap::new(), Bytes::new());
     };
@@ -175,6 +194,8 @@ async fn init_error(State(shared): State<Shared>, body: Bytes) -> StatusCode {
 /// A function binary running against a [`RuntimeApi`], with its output captured.
 pub struct FunctionProcess {
     pub runtime: RuntimeApi,
+    /// Just before the process was started (init time = first poll - this).
+    pub started: std::time::Instant,
     child: tokio::process::Child,
     // Drained continuously: a full pipe would block the function mid-log.
     stdout: tokio::task::JoinHandle<String>,
@@ -213,11 +234,13 @@ impl FunctionProcess {
         for (name, value) in env {
             command.env(name, value);
         }
+        let started = std::time::Instant::now();
         let mut child = command.spawn().expect("start the function binary");
         let stdout = drain(child.stdout.take());
         let stderr = drain(child.stderr.take());
         FunctionProcess {
             runtime,
+            started,
             child,
             stdout,
             stderr,
@@ -226,6 +249,11 @@ impl FunctionProcess {
 
     pub async fn invoke(&self, payload: Value) -> Answer {
         self.runtime.invoke(payload, Duration::from_secs(60)).await
+    }
+
+    /// The process id, e.g. to read its peak memory from `/proc/{pid}/status`.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
     }
 
     /// Stops the function and returns everything it wrote (stdout, stderr).
