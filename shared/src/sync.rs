@@ -102,54 +102,34 @@ pub fn plan(
 
 /// Names of the inventory fields that differ between the stored and the desired entry.
 pub fn changed_fields(stored: &Integration, desired: &Integration) -> Vec<&'static str> {
-    let mut fields = Vec::new();
-    let mut check = |name: &'static str, same: bool| {
-        if !same {
-            fields.push(name);
-        }
-    };
-    check("name", stored.name == desired.name);
-    check("owner", stored.owner == desired.owner);
-    check("severity", stored.severity == desired.severity);
-    check("auth_url", stored.auth_url == desired.auth_url);
-    check("client_id", stored.client_id == desired.client_id);
-    check(
-        "client_secret",
-        stored.client_secret == desired.client_secret,
-    );
-    check("account_id", stored.account_id == desired.account_id);
-    check(
-        "expected_scopes",
-        stored.expected_scopes == desired.expected_scopes,
-    );
-    check(
-        "secret_rotated_at",
-        stored.secret_rotated_at == desired.secret_rotated_at,
-    );
-    check(
-        "secret_expires_at",
-        stored.secret_expires_at == desired.secret_expires_at,
-    );
-    check("depends_on", stored.depends_on == desired.depends_on);
-    check(
-        "records_per_hour",
-        stored.records_per_hour == desired.records_per_hour,
-    );
-    check("runbook", stored.runbook == desired.runbook);
-    check("probe_every", stored.probe_every == desired.probe_every);
-    check(
-        "recheck_every",
-        stored.recheck_every == desired.recheck_every,
-    );
-    check(
-        "expiry_warn_days",
-        stored.expiry_warn_days == desired.expiry_warn_days,
-    );
-    check(
-        "secret_lifetime_days",
-        stored.secret_lifetime_days == desired.secret_lifetime_days,
-    );
-    fields
+    macro_rules! differing {
+        ($($field:ident),+ $(,)?) => {{
+            let mut fields = Vec::new();
+            $(if stored.$field != desired.$field {
+                fields.push(stringify!($field));
+            })+
+            fields
+        }};
+    }
+    differing!(
+        name,
+        owner,
+        severity,
+        auth_url,
+        client_id,
+        client_secret,
+        account_id,
+        expected_scopes,
+        secret_rotated_at,
+        secret_expires_at,
+        depends_on,
+        records_per_hour,
+        runbook,
+        probe_every,
+        recheck_every,
+        expiry_warn_days,
+        secret_lifetime_days,
+    )
 }
 
 /// Applies a plan made from `desired`. New integrations are due at once, so a freshly applied

@@ -22,9 +22,12 @@ use credwatch_tests::aws::{ENDPOINT_VAR, child_env, sdk_config, unique_name};
 use credwatch_tests::lambda::FunctionProcess;
 use credwatch_tests::{SYNC_SCOPES, Scratch, Spec, inventory_yaml};
 
+/// The release artefacts: `target/release`, or `CREDWATCH_BENCH_RELEASE_DIR` (to compare builds,
+/// e.g. another opt-level built into another target dir).
 fn release(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/release")
+    std::env::var_os("CREDWATCH_BENCH_RELEASE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release"))
         .join(name)
 }
 

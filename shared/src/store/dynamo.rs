@@ -66,6 +66,20 @@ impl DynamoStore {
         &self.table
     }
 
+    /// Deletes one item (absent is fine).
+    async fn delete_item(&self, key: &Key) -> StoreResult<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(schema::key_item(key)))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| {
+                self.failed("DeleteItem", &schema::describe_key(key), error_detail(&err))
+            })
+    }
+
     /// A failed request: the operation, table and key, and the SDK's error code and message.
     fn failed(&self, operation: &str, key: &str, detail: impl Display) -> StoreError {
         StoreError(format!(
@@ -509,21 +523,7 @@ impl Store for DynamoStore {
     }
 
     async fn delete_team(&self, id: &str) -> StoreResult<()> {
-        let key = schema::team_key(id);
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(schema::key_item(&key)))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|err| {
-                self.failed(
-                    "DeleteItem",
-                    &schema::describe_key(&key),
-                    error_detail(&err),
-                )
-            })
+        self.delete_item(&schema::team_key(id)).await
     }
 
     async fn put_integration(
@@ -588,21 +588,7 @@ impl Store for DynamoStore {
                 .await?;
             self.delete_keys(keys, &format!("pk={pk}")).await?;
         }
-        let key = schema::integration_key(id);
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(schema::key_item(&key)))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|err| {
-                self.failed(
-                    "DeleteItem",
-                    &schema::describe_key(&key),
-                    error_detail(&err),
-                )
-            })
+        self.delete_item(&schema::integration_key(id)).await
     }
 }
 
