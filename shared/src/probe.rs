@@ -12,7 +12,7 @@ use crate::inventory::Integration;
 use crate::outcome::{OutcomeClass, ProbeOutcome};
 use crate::secret::{Secret, SecretSource, SecretUnavailable, read_local_secret};
 use crate::sfmc::classify::{classify_context_answer, classify_token_answer, scope_diff};
-use crate::sfmc::{Failure, SfmcClient};
+use crate::sfmc::{EndpointPolicy, Failure, SfmcClient};
 
 /// Reads an integration's client secret from its source. The CLI reads env and file sources;
 /// the probe function adds Secrets Manager.
@@ -184,7 +184,7 @@ impl Prober {
 
     async fn attempt(&self, integration: &Integration, secret: &Secret) -> Attempt {
         let started = Instant::now();
-        let policy = self.client.settings().endpoint_policy;
+        let policy = rest_policy(self.client.settings().endpoint_policy, integration);
         let answer = match self
             .client
             .request_token(
@@ -234,6 +234,23 @@ impl Prober {
         attempt.missing_scopes = missing_scopes;
         attempt.unexpected_scopes = unexpected_scopes;
         attempt
+    }
+}
+
+/// Where this integration's token may go. A token from SFMC's own auth host goes only to SFMC
+/// REST hosts (whatever the token answer says), unless other endpoints are allowed. An auth URL
+/// that is not SFMC's was allowed on purpose when the inventory was validated
+/// (`CREDWATCH_ALLOW_ANY_ENDPOINT`), so the REST host its answer names is trusted the same way.
+fn rest_policy(configured: EndpointPolicy, integration: &Integration) -> EndpointPolicy {
+    let sfmc_auth = integration.auth_url.scheme() == "https"
+        && integration
+            .auth_url
+            .host_str()
+            .is_some_and(|h| h.ends_with(".auth.marketingcloudapis.com"));
+    if sfmc_auth {
+        configured
+    } else {
+        EndpointPolicy::AnyEndpoint
     }
 }
 

@@ -449,3 +449,30 @@ async fn one_thousand_integrations_each_get_their_own_class() {
         assert_eq!(outcome.class, *class, "int-{i:04}: {outcome:?}");
     }
 }
+
+/// A simulator (or proxy) auth URL was allowed on purpose when the inventory was loaded; the
+/// REST host its token answer names is trusted the same way, even with the default policy
+/// that keeps tokens from SFMC's own auth hosts on SFMC REST hosts.
+#[tokio::test]
+async fn an_allowed_non_sfmc_auth_url_may_name_its_own_rest_host() {
+    let sim = Simulator::start().await.unwrap();
+    let scratch = Scratch::new("policy");
+    let inventory = inventory(scratch.path(), &[Spec::on(&sim, "it", &healthy())]);
+    let prober = Prober::new(
+        SfmcClient::new(ClientSettings {
+            endpoint_policy: EndpointPolicy::SfmcOnly,
+            ..ClientSettings::default()
+        })
+        .unwrap(),
+        RetryPolicy::default(),
+    );
+    let outcomes = probe_all(
+        &prober,
+        &LocalSecrets,
+        &inventory.integrations,
+        Concurrency::default(),
+        &|_| {},
+    )
+    .await;
+    assert_eq!(outcomes[0].class, OutcomeClass::Ok, "{:?}", outcomes[0]);
+}
