@@ -187,23 +187,10 @@ async fn check_reads_secrets_manager_sources_with_the_standard_aws_environment()
     let secret_name = unique_name("sfmc/cli-check");
     let healthy = ClientConfig::healthy("Aws7Secret3From9Manager", SYNC_SCOPES, 7281698);
     let specs = vec![
-        Spec::on(&sim, "from-aws", &healthy),
-        Spec::on(&sim, "missing", &healthy),
+        Spec::on(&sim, "from-aws", &healthy).with_aws_secret(&secret_name),
+        Spec::on(&sim, "missing", &healthy).with_aws_secret("credwatch-cli/no-such-secret"),
     ];
-    let mut yaml = inventory_yaml(scratch.path(), &specs);
-    let lines: Vec<String> = yaml
-        .lines()
-        .filter(|l| l.contains("client_secret:"))
-        .map(str::to_string)
-        .collect();
-    yaml = yaml.replace(
-        &lines[0],
-        &format!("    client_secret: {{ aws_secret: \"{secret_name}\", key: client_secret }}"),
-    );
-    yaml = yaml.replace(
-        &lines[1],
-        "    client_secret: { aws_secret: credwatch-cli/no-such-secret }",
-    );
+    let yaml = inventory_yaml(scratch.path(), &specs);
     let inventory = write(scratch.path(), "inventory.yaml", &yaml);
     let config = credwatch_tests::aws::sdk_config().await;
     aws_sdk_secretsmanager::Client::new(&config)

@@ -13,14 +13,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use credwatch::inventory::{LoadOptions, parse_inventory};
 use credwatch::store::dynamo::DynamoStore;
 use credwatch::store::schema::create_table;
 use credwatch::sync;
 use credwatch_sim::{ClientConfig, Simulator};
 use credwatch_tests::aws::{ENDPOINT_VAR, child_env, sdk_config, unique_name};
 use credwatch_tests::lambda::FunctionProcess;
-use credwatch_tests::{SYNC_SCOPES, Scratch, Spec, inventory_yaml};
+use credwatch_tests::{SYNC_SCOPES, Scratch, Spec, inventory};
 
 /// The release artefacts: `target/release`, or `CREDWATCH_BENCH_RELEASE_DIR` (to compare builds,
 /// e.g. another opt-level built into another target dir).
@@ -112,15 +111,7 @@ async fn main() {
     let specs: Vec<Spec> = (0..n)
         .map(|i| Spec::on(&sims[i % 2], &format!("int-{i:04}"), &healthy))
         .collect();
-    let yaml = inventory_yaml(scratch.path(), &specs);
-    let inventory = parse_inventory(
-        &yaml,
-        &LoadOptions {
-            allow_any_endpoint: true,
-        },
-    )
-    .unwrap()
-    .inventory;
+    let inventory = inventory(scratch.path(), &specs);
     let config = sdk_config().await;
     let table = unique_name("bench");
     let dynamo = aws_sdk_dynamodb::Client::new(&config);

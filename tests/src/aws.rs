@@ -48,7 +48,8 @@ pub fn child_env() -> Vec<(&'static str, String)> {
     ]
 }
 
-/// A name no other test (or earlier run against the same moto) uses.
+/// A name no other test (or earlier run against the same moto) uses: for tables, secrets and
+/// scratch directories.
 pub fn unique_name(prefix: &str) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()

@@ -18,11 +18,7 @@ pub struct Scratch {
 
 impl Scratch {
     pub fn new(label: &str) -> Scratch {
-        let path = std::env::temp_dir().join(format!(
-            "credwatch-{label}-{}-{}",
-            std::process::id(),
-            fastrand_suffix()
-        ));
+        let path = std::env::temp_dir().join(aws::unique_name(&format!("credwatch-{label}")));
         std::fs::create_dir_all(&path).expect("create scratch dir");
         Scratch { path }
     }
@@ -38,15 +34,6 @@ impl Drop for Scratch {
     }
 }
 
-fn fastrand_suffix() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos() as u64);
-    nanos ^ (NEXT.fetch_add(1, Ordering::Relaxed) << 32)
-}
-
 /// One integration to put in a generated inventory.
 #[derive(Debug, Clone)]
 pub struct Spec {
@@ -58,6 +45,9 @@ pub struct Spec {
     pub expected_scopes: Vec<String>,
     /// Base URL of the simulator that plays this integration's tenant.
     pub auth_url: String,
+    /// Read the secret from this Secrets Manager secret (JSON field `client_secret`) instead of
+    /// a file.
+    pub aws_secret: Option<String>,
 }
 
 impl Spec {
@@ -72,7 +62,14 @@ impl Spec {
             account_id: Some(config.mid),
             expected_scopes: config.scopes.clone(),
             auth_url: sim.base_url(),
+            aws_secret: None,
         }
+    }
+
+    /// The same integration, reading its secret from Secrets Manager secret `id`.
+    pub fn with_aws_secret(mut self, id: &str) -> Spec {
+        self.aws_secret = Some(id.to_string());
+        self
     }
 }
 
@@ -82,15 +79,20 @@ pub fn inventory_yaml(dir: &Path, specs: &[Spec]) -> String {
         "version: 1\nteams:\n  - id: marketing-ops\n    name: Marketing Operations\nintegrations:\n",
     );
     for spec in specs {
-        let secret_path = dir.join(format!("{}.secret", spec.id));
-        std::fs::write(&secret_path, &spec.secret).expect("write secret file");
+        let source = match &spec.aws_secret {
+            Some(id) => format!("{{ aws_secret: \"{id}\", key: client_secret }}"),
+            None => {
+                let secret_path = dir.join(format!("{}.secret", spec.id));
+                std::fs::write(&secret_path, &spec.secret).expect("write secret file");
+                format!("{{ file: \"{}\" }}", secret_path.display())
+            }
+        };
         let _ = write!(
             yaml,
-            "  - id: {id}\n    name: {id} integration\n    owner: marketing-ops\n    severity: high\n    auth_url: {url}\n    client_id: {client}\n    client_secret: {{ file: \"{path}\" }}\n",
+            "  - id: {id}\n    name: {id} integration\n    owner: marketing-ops\n    severity: high\n    auth_url: {url}\n    client_id: {client}\n    client_secret: {source}\n",
             id = spec.id,
             url = spec.auth_url,
             client = spec.client_id,
-            path = secret_path.display(),
         );
         if let Some(mid) = spec.account_id {
             let _ = writeln!(yaml, "    account_id: {mid}");

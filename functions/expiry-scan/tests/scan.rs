@@ -144,6 +144,7 @@ fn offline(id: &str) -> Spec {
         account_id: None,
         expected_scopes: vec![],
         auth_url: "http://127.0.0.1:9/".to_string(),
+        aws_secret: None,
     }
 }
 

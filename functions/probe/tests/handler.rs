@@ -57,17 +57,10 @@ struct World {
 
 impl World {
     async fn new(build: impl FnOnce(&Simulator) -> Vec<Spec>) -> World {
-        Self::with_yaml(build, |yaml| yaml).await
-    }
-
-    async fn with_yaml(
-        build: impl FnOnce(&Simulator) -> Vec<Spec>,
-        edit: impl FnOnce(String) -> String,
-    ) -> World {
         let sim = Simulator::start().await.unwrap();
         let scratch = Scratch::new("probe-fn");
         let specs = build(&sim);
-        let yaml = edit(inventory_yaml(scratch.path(), &specs));
+        let yaml = inventory_yaml(scratch.path(), &specs);
         let inventory = parse_inventory(
             &yaml,
             &LoadOptions {
@@ -327,22 +320,9 @@ async fn direct_invocation_probes_named_integrations_even_when_not_due() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_secrets_manager_change_records_the_rotation_and_probes_with_the_new_secret() {
     let secret_name = unique_name("sfmc/crm-sync");
-    let name = secret_name.clone();
-    let world = World::with_yaml(
-        |sim| vec![Spec::on(sim, "crm-sync", &healthy())],
-        |yaml| {
-            let file_line = yaml
-                .lines()
-                .find(|l| l.contains("client_secret:"))
-                .unwrap()
-                .to_string();
-            yaml.replace(
-                &file_line,
-                &format!("    client_secret: {{ aws_secret: \"{name}\", key: client_secret }}"),
-            )
-        },
-    )
-    .await;
+    let world =
+        World::new(|sim| vec![Spec::on(sim, "crm-sync", &healthy()).with_aws_secret(&secret_name)])
+            .await;
     world
         .secrets_manager
         .create_secret()
@@ -386,20 +366,9 @@ async fn a_secrets_manager_change_records_the_rotation_and_probes_with_the_new_s
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unreadable_secret_is_the_platform_teams_incident_only_when_sustained() {
-    let world = World::with_yaml(
-        |sim| vec![Spec::on(sim, "crm-sync", &healthy())],
-        |yaml| {
-            let file_line = yaml
-                .lines()
-                .find(|l| l.contains("client_secret:"))
-                .unwrap()
-                .to_string();
-            yaml.replace(
-                &file_line,
-                "    client_secret: { aws_secret: credwatch-test/does-not-exist }",
-            )
-        },
-    )
+    let world = World::new(|sim| {
+        vec![Spec::on(sim, "crm-sync", &healthy()).with_aws_secret("credwatch-test/does-not-exist")]
+    })
     .await;
     let scheduled = event("scheduled.json");
     let first = world.run(&scheduled, t0()).await;
@@ -469,30 +438,15 @@ async fn about_one_dynamodb_request_per_probed_integration() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_binary_under_a_runtime_api_probes_and_never_leaks_secrets() {
     let secret_name = unique_name("sfmc/from-secrets-manager");
-    let name = secret_name.clone();
-    let world = World::with_yaml(
-        |sim| {
-            let ok = Spec::on(sim, "crm-sync", &healthy());
-            let mut revoked = Spec::on(sim, "loyalty-feed", &healthy());
-            revoked.secret = STALE_SECRET.into();
-            let from_aws = Spec::on(sim, "from-aws", &healthy());
-            vec![ok, revoked, from_aws]
-        },
-        |yaml| {
-            // The third integration reads its secret from Secrets Manager, so the SDK's own
-            // TRACE logging of GetSecretValue is covered by the leak check too.
-            let line = yaml
-                .lines()
-                .filter(|l| l.contains("client_secret:"))
-                .nth(2)
-                .unwrap()
-                .to_string();
-            yaml.replace(
-                &line,
-                &format!("    client_secret: {{ aws_secret: \"{name}\", key: client_secret }}"),
-            )
-        },
-    )
+    let world = World::new(|sim| {
+        let ok = Spec::on(sim, "crm-sync", &healthy());
+        let mut revoked = Spec::on(sim, "loyalty-feed", &healthy());
+        revoked.secret = STALE_SECRET.into();
+        // Read from Secrets Manager, so the SDK's own TRACE logging of GetSecretValue is
+        // covered by the leak check too.
+        let from_aws = Spec::on(sim, "from-aws", &healthy()).with_aws_secret(&secret_name);
+        vec![ok, revoked, from_aws]
+    })
     .await;
     world
         .secrets_manager
