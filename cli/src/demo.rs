@@ -316,7 +316,11 @@ fn explain(inventory: &Inventory, clients: &[DemoClient], outcomes: &[ProbeOutco
             continue;
         }
         let _ = writeln!(text, "  Evidence:  {}", outcome.message);
-        let note = if outcome.class.is_definitive() {
+        let note = if outcome.class.is_definitive()
+            && outcome.class.kind() == credwatch::outcome::Kind::Monitor
+        {
+            "The same answer came twice in a row, so this is real: the monitor opens an incident at once, for the platform team, not the integration's owner."
+        } else if outcome.class.is_definitive() {
             "SFMC said no twice in a row, so this is real: the monitor opens an incident at once."
         } else if outcome.class.is_transient() {
             "This can be momentary: the monitor opens an incident only if it lasts (3 failures over 10+ minutes)."

@@ -21,6 +21,9 @@ pub enum OutcomeClass {
     Network,
     MalformedResponse,
     SecretUnavailable,
+    IntermediaryBlocked,
+    RequestRejected,
+    ServiceNotFound,
 }
 
 /// How a class is treated: definitive kinds fire after one confirming attempt, transient ones
@@ -50,7 +53,7 @@ impl Kind {
 }
 
 impl OutcomeClass {
-    pub const ALL: [OutcomeClass; 14] = [
+    pub const ALL: [OutcomeClass; 17] = [
         OutcomeClass::Ok,
         OutcomeClass::InvalidClientId,
         OutcomeClass::ClientAuthFailed,
@@ -65,6 +68,9 @@ impl OutcomeClass {
         OutcomeClass::Network,
         OutcomeClass::MalformedResponse,
         OutcomeClass::SecretUnavailable,
+        OutcomeClass::IntermediaryBlocked,
+        OutcomeClass::RequestRejected,
+        OutcomeClass::ServiceNotFound,
     ];
 
     pub fn kind(self) -> Kind {
@@ -73,18 +79,26 @@ impl OutcomeClass {
             Ok => Kind::Ok,
             InvalidClientId | ClientAuthFailed | LegacyPackage | AuthRejected => Kind::Credential,
             IpNotAllowlisted => Kind::Access,
-            MissingScopes | WrongBusinessUnit | RestUnauthorized => Kind::Permission,
+            MissingScopes | WrongBusinessUnit | RestUnauthorized | ServiceNotFound => {
+                Kind::Permission
+            }
             Throttled | SfmcUnavailable | Network | MalformedResponse => Kind::Transient,
-            SecretUnavailable => Kind::Monitor,
+            SecretUnavailable | IntermediaryBlocked | RequestRejected => Kind::Monitor,
         }
     }
 
     /// Credential, access and permission failures are SFMC telling us "no" on purpose: one
-    /// immediate second attempt confirms them, and then they are real.
+    /// immediate second attempt confirms them, and then they are real. So are the two monitor
+    /// classes that are a standing answer rather than a read failure: something that is not SFMC
+    /// answering in its place (`intermediary_blocked`) and SFMC refusing the request credwatch
+    /// built (`request_rejected`); they go to the platform owner, but as fast.
     pub fn is_definitive(self) -> bool {
         matches!(
             self.kind(),
             Kind::Credential | Kind::Access | Kind::Permission
+        ) || matches!(
+            self,
+            OutcomeClass::IntermediaryBlocked | OutcomeClass::RequestRejected
         )
     }
 
@@ -109,6 +123,9 @@ impl OutcomeClass {
             Network => "network",
             MalformedResponse => "malformed_response",
             SecretUnavailable => "secret_unavailable",
+            IntermediaryBlocked => "intermediary_blocked",
+            RequestRejected => "request_rejected",
+            ServiceNotFound => "service_not_found",
         }
     }
 
@@ -134,6 +151,9 @@ impl OutcomeClass {
             Network => "Could not reach SFMC",
             MalformedResponse => "Unexpected answer from SFMC",
             SecretUnavailable => "Secret could not be read",
+            IntermediaryBlocked => "Blocked before reaching SFMC",
+            RequestRejected => "SFMC refused credwatch's request",
+            ServiceNotFound => "SFMC service not found",
         }
     }
 
@@ -180,6 +200,15 @@ impl OutcomeClass {
             }
             SecretUnavailable => {
                 "credwatch could not read the client secret from its configured source; fix the source (this is a monitoring problem, not an SFMC one)."
+            }
+            IntermediaryBlocked => {
+                "Something between credwatch and SFMC answered instead of SFMC (a proxy, firewall, CDN, TLS-inspection device or captive portal). Allow outbound HTTPS from the probe's network to *.auth.marketingcloudapis.com and *.rest.marketingcloudapis.com (proxy and firewall rules, egress/NAT, TLS-inspection bypass). The credential itself was not judged."
+            }
+            RequestRejected => {
+                "SFMC refused the token request itself (not the credential): it was altered on the way (a proxy rewriting the body or headers) or sent to the wrong place. Check the egress path and that auth_url is the package's Authentication Base URI."
+            }
+            ServiceNotFound => {
+                "SFMC could not route the call to a service: check that auth_url is the package's Authentication Base URI and that the tenant's REST Base URI (Setup > Apps > Installed Packages > API Integration) serves this package and business unit."
             }
         }
     }
@@ -240,5 +269,22 @@ mod tests {
         assert_eq!(OutcomeClass::SecretUnavailable.kind(), Kind::Monitor);
         assert!(!OutcomeClass::SecretUnavailable.is_definitive());
         assert!(!OutcomeClass::Ok.is_definitive());
+    }
+
+    #[test]
+    fn answers_not_from_sfmc_and_requests_sfmc_refused_go_to_the_platform_team_at_once() {
+        use OutcomeClass::*;
+        for class in [IntermediaryBlocked, RequestRejected] {
+            assert_eq!(class.kind(), Kind::Monitor, "{class}");
+            assert!(class.is_definitive(), "{class}");
+            assert!(!class.is_transient(), "{class}");
+        }
+        assert_eq!(ServiceNotFound.kind(), Kind::Permission);
+        assert!(ServiceNotFound.is_definitive());
+        for class in OutcomeClass::ALL {
+            assert!(!class.verdict().is_empty() && !class.what_to_do().is_empty());
+        }
+        assert!(IntermediaryBlocked.what_to_do().contains("proxy"));
+        assert!(!IntermediaryBlocked.what_to_do().contains("secret"));
     }
 }

@@ -45,6 +45,17 @@ pub struct RetryPolicy {
     pub max_retry_after: Duration,
 }
 
+/// How long to wait before the second attempt. SFMC's wait (`Retry-After` or the body's
+/// `retryAfter`) is honoured whatever the class, capped at `max_retry_after`; without one, a
+/// transient failure waits `transient_backoff` and a definitive one is confirmed at once.
+pub fn retry_wait(policy: &RetryPolicy, class: OutcomeClass, asked: Option<Duration>) -> Duration {
+    match asked {
+        Some(asked) => asked.min(policy.max_retry_after),
+        None if class.is_transient() => policy.transient_backoff,
+        None => Duration::ZERO,
+    }
+}
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
@@ -116,8 +127,9 @@ impl Prober {
 
     /// Probes one integration whose secret was already read (or could not be).
     ///
-    /// A transient failure is retried once after a backoff (SFMC's `Retry-After`, capped); a
-    /// definitive one is confirmed by one immediate second attempt. The outcome is the last
+    /// A transient failure is retried once after a backoff; a definitive one is confirmed by one
+    /// immediate second attempt; either waits first when SFMC asked for a wait (see
+    /// [`retry_wait`]). The outcome is the last
     /// attempt's, so a flap that clears on the second attempt reports what SFMC says now.
     pub async fn probe(
         &self,
@@ -155,14 +167,10 @@ impl Prober {
         if first.class == OutcomeClass::Ok {
             return outcome(integration, first, 1, false, probed_at);
         }
-        if first.class.is_transient() {
-            let wait = first.retry_after.map_or(self.retry.transient_backoff, |w| {
-                w.min(self.retry.max_retry_after)
-            });
-            tracing::debug!(integration = %integration.id, class = %first.class, wait_ms = wait.as_millis() as u64, "retrying transient failure");
+        let wait = retry_wait(&self.retry, first.class, first.retry_after);
+        tracing::debug!(integration = %integration.id, class = %first.class, wait_ms = wait.as_millis() as u64, "probing again");
+        if !wait.is_zero() {
             tokio::time::sleep(wait).await;
-        } else {
-            tracing::debug!(integration = %integration.id, class = %first.class, "confirming definitive failure");
         }
         let second = self.gated_attempt(integration, &secret, slots).await;
         let confirmed = second.class == first.class && second.class.is_definitive();
@@ -184,7 +192,7 @@ impl Prober {
 
     async fn attempt(&self, integration: &Integration, secret: &Secret) -> Attempt {
         let started = Instant::now();
-        let policy = rest_policy(self.client.settings().endpoint_policy, integration);
+        let policy = rest_policy(integration);
         let answer = match self
             .client
             .request_token(
@@ -237,18 +245,19 @@ impl Prober {
     }
 }
 
-/// Where this integration's token may go. A token from SFMC's own auth host goes only to SFMC
-/// REST hosts (whatever the token answer says), unless other endpoints are allowed. An auth URL
-/// that is not SFMC's was allowed on purpose when the inventory was validated
-/// (`CREDWATCH_ALLOW_ANY_ENDPOINT`), so the REST host its answer names is trusted the same way.
-fn rest_policy(configured: EndpointPolicy, integration: &Integration) -> EndpointPolicy {
+/// Where this integration's token may go. A token from SFMC's own auth host goes only to an
+/// `https://` SFMC REST host, whatever the token answer says and whatever the configured policy
+/// (even with `CREDWATCH_ALLOW_ANY_ENDPOINT`). An auth URL that is not SFMC's was allowed on
+/// purpose when the inventory was validated, so the REST host its answer names is trusted the
+/// same way.
+fn rest_policy(integration: &Integration) -> EndpointPolicy {
     let sfmc_auth = integration.auth_url.scheme() == "https"
         && integration
             .auth_url
             .host_str()
             .is_some_and(|h| h.ends_with(".auth.marketingcloudapis.com"));
     if sfmc_auth {
-        configured
+        EndpointPolicy::SfmcOnly
     } else {
         EndpointPolicy::AnyEndpoint
     }
@@ -399,4 +408,74 @@ fn internal_failure(integration: &Integration) -> ProbeOutcome {
         Duration::ZERO,
     );
     outcome(integration, attempt, 0, false, chrono::Utc::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Severity;
+    use crate::secret::SecretSource;
+
+    fn integration(auth_url: &str) -> Integration {
+        Integration {
+            id: "crm-sync".into(),
+            name: "CRM sync".into(),
+            owner: "crm-ops".into(),
+            severity: Severity::High,
+            auth_url: auth_url.parse().expect("test URL"),
+            client_id: "abc".into(),
+            client_secret: SecretSource::Env("S".into()),
+            account_id: None,
+            expected_scopes: vec![],
+            secret_rotated_at: None,
+            secret_expires_at: None,
+            depends_on: vec![],
+            records_per_hour: None,
+            runbook: None,
+            probe_every: Duration::from_secs(900),
+            recheck_every: Duration::from_secs(120),
+            expiry_warn_days: vec![30, 14, 7, 3, 1],
+            secret_lifetime_days: 180,
+        }
+    }
+
+    #[test]
+    fn tokens_from_sfmc_auth_hosts_go_only_to_sfmc_rest_hosts_whatever_the_setting() {
+        let sfmc = integration("https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/");
+        assert_eq!(rest_policy(&sfmc), EndpointPolicy::SfmcOnly);
+        // Not SFMC's auth host (allowed on purpose at validation): its REST host is trusted.
+        for other in [
+            "http://127.0.0.1:8080/",
+            "https://proxy.example.com/sfmc/",
+            "http://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/",
+        ] {
+            assert_eq!(rest_policy(&integration(other)), EndpointPolicy::AnyEndpoint, "{other}");
+        }
+    }
+
+    #[test]
+    fn sfmcs_wait_is_honoured_for_every_class_and_capped() {
+        let policy = RetryPolicy {
+            transient_backoff: Duration::from_secs(1),
+            max_retry_after: Duration::from_secs(10),
+        };
+        for class in OutcomeClass::ALL {
+            assert_eq!(
+                retry_wait(&policy, class, Some(Duration::from_secs(3))),
+                Duration::from_secs(3),
+                "{class}"
+            );
+            assert_eq!(
+                retry_wait(&policy, class, Some(Duration::from_secs(3600))),
+                Duration::from_secs(10),
+                "{class}"
+            );
+            let unasked = retry_wait(&policy, class, None);
+            if class.is_transient() {
+                assert_eq!(unasked, Duration::from_secs(1), "{class}");
+            } else {
+                assert_eq!(unasked, Duration::ZERO, "{class}");
+            }
+        }
+    }
 }

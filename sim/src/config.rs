@@ -123,6 +123,28 @@ pub enum TokenBehaviour {
         /// Response body, served as JSON if it parses as JSON, else as plain text.
         body: String,
     },
+    /// Any status with exactly these headers and body (no content-type sniffing): proxy block
+    /// pages, redirects, `Retry-After` on any status, SFMC's undocumented answers.
+    ///
+    /// JSON form: `{"kind": "raw", "status": 302, "headers": [["Location", "http://portal/"]], "body": ""}`.
+    /// An invalid status, header name or header value makes the simulator answer 500 with an
+    /// explanation.
+    Raw {
+        /// HTTP status code (100-999).
+        status: u16,
+        /// Response headers in order; a repeated name is sent repeatedly.
+        #[serde(default)]
+        headers: Vec<(String, String)>,
+        /// Response body, sent as is.
+        #[serde(default)]
+        body: String,
+    },
+    /// 200 with a fresh token whose `rest_instance_url` is exactly `url` (e.g. a bare host, as
+    /// one SFMC doc example shows, or a foreign host).
+    RestInstanceUrl {
+        /// The `rest_instance_url` value, verbatim.
+        url: String,
+    },
     /// Never answers (until the simulator shuts down).
     Hang,
     /// Healthy, after an extra delay.
@@ -181,6 +203,22 @@ pub enum RestBehaviour {
         /// Response body, served as JSON if it parses as JSON, else as plain text.
         body: String,
     },
+    /// Any status with exactly these headers and body (no content-type sniffing): proxy block
+    /// pages, redirects, `Retry-After` on any status, SFMC's undocumented answers.
+    ///
+    /// JSON form: `{"kind": "raw", "status": 302, "headers": [["Location", "http://portal/"]], "body": ""}`.
+    /// An invalid status, header name or header value makes the simulator answer 500 with an
+    /// explanation.
+    Raw {
+        /// HTTP status code (100-999).
+        status: u16,
+        /// Response headers in order; a repeated name is sent repeatedly.
+        #[serde(default)]
+        headers: Vec<(String, String)>,
+        /// Response body, sent as is.
+        #[serde(default)]
+        body: String,
+    },
 }
 
 /// Short human-readable form, e.g. `rate_limited(retry_after=1s)`, used by the binary's listing.
@@ -199,6 +237,8 @@ impl fmt::Display for TokenBehaviour {
             }
             Self::ServerError => f.write_str("server_error"),
             Self::Status { status, .. } => write!(f, "status({status})"),
+            Self::Raw { status, .. } => write!(f, "raw({status})"),
+            Self::RestInstanceUrl { .. } => f.write_str("rest_instance_url"),
             Self::Hang => f.write_str("hang"),
             Self::Slow { delay_ms } => write!(f, "slow({delay_ms}ms)"),
             Self::MalformedJson => f.write_str("malformed_json"),
@@ -226,6 +266,7 @@ impl fmt::Display for RestBehaviour {
             Self::Hang => f.write_str("hang"),
             Self::MalformedJson => f.write_str("malformed_json"),
             Self::Status { status, .. } => write!(f, "status({status})"),
+            Self::Raw { status, .. } => write!(f, "raw({status})"),
         }
     }
 }

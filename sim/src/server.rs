@@ -297,8 +297,43 @@ async fn execute(plan: Plan, mut stop: watch::Receiver<bool>) -> Response {
             }
             response
         }
+        Reply::Raw {
+            status,
+            headers,
+            body,
+        } => raw_response(status, &headers, body),
         Reply::Hang => shutting_down(),
     }
+}
+
+/// A [`Reply::Raw`] as configured, or a 500 naming what in the configuration is invalid.
+fn raw_response(status: u16, headers: &[(String, String)], body: String) -> Response {
+    let invalid = |why: String| {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("credwatch-sim: {why}"),
+        )
+            .into_response()
+    };
+    let Ok(status) = StatusCode::from_u16(status) else {
+        return invalid(format!("configured status {status} is not a valid HTTP status"));
+    };
+    let mut map = HeaderMap::new();
+    for (name, value) in headers {
+        let Ok(name) = header::HeaderName::from_bytes(name.as_bytes()) else {
+            return invalid(format!("configured header name {name:?} is not valid"));
+        };
+        let Ok(value) = HeaderValue::from_str(value) else {
+            return invalid(format!("configured value of header {name} is not valid"));
+        };
+        map.append(name, value);
+    }
+    let mut response = (status, Body::from(body)).into_response();
+    // Exactly the configured headers: none of axum's defaults (an empty body has none anyway).
+    response.headers_mut().remove(header::CONTENT_TYPE);
+    response.headers_mut().extend(map);
+    response
 }
 
 fn shutting_down() -> Response {

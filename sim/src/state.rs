@@ -50,6 +50,12 @@ pub(crate) enum Reply {
         body: Cow<'static, str>,
         retry_after: Option<u64>,
     },
+    /// Exactly this status, these headers and this body (checked when the answer is built).
+    Raw {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
     /// Answer nothing until shutdown.
     Hang,
 }
@@ -287,6 +293,19 @@ impl State {
                 Reply::json(StatusCode::INTERNAL_SERVER_ERROR, fixtures::SERVER_ERROR)
             }
             TokenBehaviour::Status { status, body } => Reply::arbitrary(status, &body),
+            TokenBehaviour::Raw {
+                status,
+                headers,
+                body,
+            } => Reply::Raw {
+                status,
+                headers,
+                body,
+            },
+            TokenBehaviour::RestInstanceUrl { url } => {
+                let token = self.issue_token(client_id);
+                Reply::json(StatusCode::OK, token_body(&token, &scope, &url, 0))
+            }
             TokenBehaviour::Hang => Reply::Hang,
             // `next_token_behaviour` never returns FailTimes.
             TokenBehaviour::FailTimes { .. } => {
@@ -347,6 +366,15 @@ impl State {
                 Reply::json(StatusCode::OK, body)
             }
             RestBehaviour::Status { status, body } => Reply::arbitrary(*status, body),
+            RestBehaviour::Raw {
+                status,
+                headers,
+                body,
+            } => Reply::Raw {
+                status: *status,
+                headers: headers.clone(),
+                body: body.clone(),
+            },
         };
         Plan::new(delay, reply)
     }
@@ -463,7 +491,7 @@ mod tests {
     fn status_and_body(plan: &Plan) -> (StatusCode, &str) {
         match &plan.reply {
             Reply::Respond { status, body, .. } => (*status, body),
-            Reply::Hang => panic!("unexpected hang"),
+            Reply::Raw { .. } | Reply::Hang => panic!("unexpected reply {:?}", plan.reply),
         }
     }
 

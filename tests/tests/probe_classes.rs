@@ -15,6 +15,7 @@ fn prober(request_timeout: Duration) -> Prober {
         request_timeout,
         max_body_bytes: 64 * 1024,
         endpoint_policy: EndpointPolicy::AnyEndpoint,
+        ..ClientSettings::default()
     })
     .unwrap();
     Prober::new(
@@ -120,7 +121,7 @@ async fn definitive_token_failures_are_confirmed_by_a_second_attempt() {
         ),
         (
             TokenBehaviour::UnsupportedGrant,
-            OutcomeClass::AuthRejected,
+            OutcomeClass::RequestRejected,
             400,
         ),
     ];
@@ -358,8 +359,9 @@ async fn undocumented_statuses_classify_by_body() {
         |_| {},
     )
     .await;
-    assert_eq!(teapot.class, OutcomeClass::AuthRejected);
-    assert!(teapot.message.contains("418"));
+    // Not SFMC's body: something else answered, and the credential is not judged.
+    assert_eq!(teapot.class, OutcomeClass::IntermediaryBlocked);
+    assert!(teapot.message.contains("HTTP 418"), "{}", teapot.message);
 }
 
 #[tokio::test]

@@ -1,10 +1,19 @@
-//! Classification of SFMC answers into outcome classes: pure functions over status and body.
+//! Classification of SFMC answers into outcome classes: pure functions over status, headers and
+//! body.
 //!
-//! SFMC's statuses for several failures are undocumented, so the body decides first (OAuth
-//! `{error, error_description}` or Marketing Cloud `{message, errorcode}`), and the status only
-//! when the body says nothing we recognise.
+//! Only SFMC's own answers can make a credential, access or permission verdict. The order is:
+//! 1. a redirect (3xx) is never SFMC's API answering (it does not redirect API calls), so it is
+//!    `intermediary_blocked`;
+//! 2. an SFMC error body (OAuth `{error, error_description}` or Marketing Cloud
+//!    `{message, errorcode}`) decides by its words and codes, then by its status;
+//! 3. otherwise the status decides, knowing the body is not SFMC's: 596 ("Service Not Found" in
+//!    SFMC's error table) is `service_not_found`, other 5xx stay transient (`sfmc_unavailable`,
+//!    naming what answered), an empty 401 is SFMC's refusal and an empty 429 its throttling, and
+//!    any other 4xx (HTML, text, other JSON or empty) is `intermediary_blocked`.
+//!
+//! SFMC's statuses for several failures are undocumented, which is why the body goes first.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 use url::Url;
@@ -17,17 +26,58 @@ use crate::sfmc::sanitize::sanitize;
 #[derive(Debug, Clone)]
 pub struct HttpAnswer {
     pub status: u16,
+    /// `Retry-After` (seconds or an HTTP date), as a wait from when the answer arrived; `None`
+    /// when absent or unreadable.
     pub retry_after: Option<Duration>,
+    /// The headers that tell who answered.
+    pub headers: AnswerHeaders,
     pub body: Body,
 }
+
+impl HttpAnswer {
+    /// An answer with a complete body and no headers of interest.
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        HttpAnswer {
+            status,
+            retry_after: None,
+            headers: AnswerHeaders::default(),
+            body: Body::Complete(body.into()),
+        }
+    }
+}
+
+/// The response headers classification looks at, as text (lossy UTF-8, each capped at
+/// [`MAX_HEADER_CHARS`] by the client). Never shown unsanitized.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnswerHeaders {
+    /// `Server`, e.g. `cloudflare`, `AkamaiGHost`, `squid/5.7`.
+    pub server: Option<String>,
+    /// `Via`, which proxies add (used when there is no `Server`).
+    pub via: Option<String>,
+    /// `Content-Type`, e.g. `text/html; charset=utf-8`.
+    pub content_type: Option<String>,
+    /// `Location` of a redirect.
+    pub location: Option<String>,
+}
+
+/// Longest header value kept, in characters.
+pub const MAX_HEADER_CHARS: usize = 256;
 
 #[derive(Debug, Clone)]
 pub enum Body {
     Complete(Vec<u8>),
-    /// The body was longer than the client's cap and was not read further.
-    TooLarge {
-        limit: usize,
-    },
+    /// The body was longer than the client's cap; only its first `limit` bytes were read.
+    TooLarge { limit: usize, prefix: Vec<u8> },
+}
+
+impl Body {
+    /// The bytes read: all of them, or the prefix of a body that was too large.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Body::Complete(bytes) => bytes,
+            Body::TooLarge { prefix, .. } => prefix,
+        }
+    }
 }
 
 /// Why an attempt did not succeed, in the terms of the contract.
@@ -36,6 +86,7 @@ pub struct Failure {
     pub class: OutcomeClass,
     pub http_status: Option<u16>,
     pub message: String,
+    /// The wait SFMC asked for (`Retry-After`, else the body's `retryAfter`), uncapped.
     pub retry_after: Option<Duration>,
 }
 
@@ -76,6 +127,16 @@ pub enum EndpointPolicy {
     AnyEndpoint,
 }
 
+/// OAuth errors that say the request itself was wrong, not the credential: credwatch always
+/// sends `grant_type=client_credentials` as JSON and never a `scope`, so SFMC answering one of
+/// these means the request was changed on the way or sent to the wrong place (RFC 6749 §5.2).
+const REQUEST_ERRORS: [&str; 4] = [
+    "unsupported_grant_type",
+    "invalid_request",
+    "invalid_scope",
+    "unsupported_response_type",
+];
+
 /// Reads the token endpoint's answer. `secrets` are redacted from any text we keep.
 pub fn classify_token_answer(
     answer: &HttpAnswer,
@@ -83,40 +144,14 @@ pub fn classify_token_answer(
     secrets: &[&Secret],
 ) -> Result<TokenGrant, Failure> {
     let status = answer.status;
-    let body = match &answer.body {
-        Body::Complete(bytes) => bytes,
-        Body::TooLarge { limit } => {
-            let class = class_for_status(status).unwrap_or(OutcomeClass::MalformedResponse);
-            return Err(with_retry_after(
-                Failure::new(
-                    class,
-                    Some(status),
-                    format!(
-                        "SFMC's token answer (HTTP {status}) was larger than {limit} bytes; not read further"
-                    ),
-                ),
-                answer,
-            ));
-        }
-    };
-    let json: Option<Value> = serde_json::from_slice(body).ok();
-
-    if let Some(failure) = json
-        .as_ref()
-        .and_then(|j| classify_error_body(j, status, secrets, Step::Token))
-    {
-        return Err(with_retry_after(failure, answer));
+    let json = complete_json(answer);
+    if let Some(failure) = classify_failure(answer, json.as_ref(), secrets, Step::Token) {
+        return Err(failure);
     }
-    if !(200..300).contains(&status) {
-        let class = class_for_status(status).unwrap_or(OutcomeClass::AuthRejected);
-        let text = body_excerpt(body, secrets);
-        return Err(with_retry_after(
-            Failure::new(
-                class,
-                Some(status),
-                format!("SFMC's token endpoint answered HTTP {status}{text}"),
-            ),
-            answer,
+    if let Body::TooLarge { limit, .. } = answer.body {
+        return Err(malformed(
+            status,
+            format!("SFMC's token answer (HTTP {status}) was larger than {limit} bytes; not read further"),
         ));
     }
     let Some(json) = json else {
@@ -156,39 +191,14 @@ pub fn classify_context_answer(
     secrets: &[&Secret],
 ) -> Result<TokenContext, Failure> {
     let status = answer.status;
-    let body = match &answer.body {
-        Body::Complete(bytes) => bytes,
-        Body::TooLarge { limit } => {
-            let class = rest_class_for_status(status).unwrap_or(OutcomeClass::MalformedResponse);
-            return Err(with_retry_after(
-                Failure::new(
-                    class,
-                    Some(status),
-                    format!(
-                        "SFMC's tokenContext answer (HTTP {status}) was larger than {limit} bytes; not read further"
-                    ),
-                ),
-                answer,
-            ));
-        }
-    };
-    let json: Option<Value> = serde_json::from_slice(body).ok();
-    if let Some(failure) = json
-        .as_ref()
-        .and_then(|j| classify_error_body(j, status, secrets, Step::Rest))
-    {
-        return Err(with_retry_after(failure, answer));
+    let json = complete_json(answer);
+    if let Some(failure) = classify_failure(answer, json.as_ref(), secrets, Step::Rest) {
+        return Err(failure);
     }
-    if !(200..300).contains(&status) {
-        let class = rest_class_for_status(status).unwrap_or(OutcomeClass::RestUnauthorized);
-        let text = body_excerpt(body, secrets);
-        return Err(with_retry_after(
-            Failure::new(
-                class,
-                Some(status),
-                format!("SFMC's REST API answered HTTP {status} to tokenContext{text}"),
-            ),
-            answer,
+    if let Body::TooLarge { limit, .. } = answer.body {
+        return Err(malformed(
+            status,
+            format!("SFMC's tokenContext answer (HTTP {status}) was larger than {limit} bytes; not read further"),
         ));
     }
     let id_at = |pointer: &str| {
@@ -222,6 +232,45 @@ enum Step {
     Rest,
 }
 
+impl Step {
+    /// The request, in the words of a message.
+    fn request(self) -> &'static str {
+        match self {
+            Step::Token => "the token request",
+            Step::Rest => "the tokenContext call",
+        }
+    }
+}
+
+/// The body as JSON, when it was read completely and parses.
+fn complete_json(answer: &HttpAnswer) -> Option<Value> {
+    match &answer.body {
+        Body::Complete(bytes) => serde_json::from_slice(bytes).ok(),
+        Body::TooLarge { .. } => None,
+    }
+}
+
+/// The failure an answer shows, or `None` for a 2xx that is not an SFMC error body (then the
+/// caller reads it as a success). Carries the wait SFMC asked for, whatever the class.
+fn classify_failure(
+    answer: &HttpAnswer,
+    json: Option<&Value>,
+    secrets: &[&Secret],
+    step: Step,
+) -> Option<Failure> {
+    let status = answer.status;
+    let failure = if (300..400).contains(&status) {
+        Some(intermediary(answer, secrets, step))
+    } else if let Some(failure) = json.and_then(|j| classify_error_body(j, status, secrets, step)) {
+        Some(failure)
+    } else if (200..300).contains(&status) {
+        None
+    } else {
+        Some(classify_non_sfmc_body(answer, secrets, step))
+    }?;
+    Some(with_retry_after(failure, answer, json))
+}
+
 /// Recognises the two SFMC error shapes. `None` when the body is not an error body.
 fn classify_error_body(
     json: &Value,
@@ -242,14 +291,14 @@ fn classify_error_body(
             OutcomeClass::InvalidClientId
         } else if error == "invalid_client" && lower.contains("client authentication failed") {
             OutcomeClass::ClientAuthFailed
+        } else if REQUEST_ERRORS.contains(&error.as_str()) {
+            OutcomeClass::RequestRejected
+        } else if matches!(error.as_str(), "server_error" | "temporarily_unavailable") {
+            // RFC 6749 §5.2 / §4.1.2.1: SFMC saying it is having trouble.
+            OutcomeClass::SfmcUnavailable
         } else {
-            // An OAuth error we have no specific class for: the status tells transient from not.
-            match step {
-                Step::Token => class_for_status(status).unwrap_or(OutcomeClass::AuthRejected),
-                Step::Rest => {
-                    rest_class_for_status(status).unwrap_or(OutcomeClass::RestUnauthorized)
-                }
-            }
+            // An OAuth error we have no specific class for: the status tells the kind.
+            sfmc_status_class(status, step)
         };
         return Some(Failure::new(
             class,
@@ -271,23 +320,14 @@ fn classify_error_body(
         (None, Some(code)) => format!("errorcode {code}"),
         (None, None) => String::new(),
     };
+    // Custom codes from SFMC's "Handle Errors in REST API" table.
     let class = match errorcode {
         Some(50100) | Some(50200) => OutcomeClass::Throttled,
         Some(50300) => OutcomeClass::SfmcUnavailable,
-        _ => match step {
-            Step::Token => class_for_status(status).unwrap_or(if (200..300).contains(&status) {
-                OutcomeClass::MalformedResponse
-            } else {
-                OutcomeClass::AuthRejected
-            }),
-            Step::Rest => {
-                rest_class_for_status(status).unwrap_or(if (200..300).contains(&status) {
-                    OutcomeClass::MalformedResponse
-                } else {
-                    OutcomeClass::RestUnauthorized
-                })
-            }
-        },
+        // "Authorization token invalid on this endpoint" / "on URL": the wrong stack's host.
+        Some(40002) | Some(40003) => OutcomeClass::ServiceNotFound,
+        _ if (200..300).contains(&status) => OutcomeClass::MalformedResponse,
+        _ => sfmc_status_class(status, step),
     };
     Some(Failure::new(
         class,
@@ -296,69 +336,276 @@ fn classify_error_body(
     ))
 }
 
-/// Status-only classes that hold on both endpoints: throttling and server faults.
-fn class_for_status(status: u16) -> Option<OutcomeClass> {
+/// The class of an SFMC error body that names no specific failure, from its status.
+fn sfmc_status_class(status: u16, step: Step) -> OutcomeClass {
     match status {
-        429 => Some(OutcomeClass::Throttled),
-        500..=599 => Some(OutcomeClass::SfmcUnavailable),
-        _ => None,
+        429 => OutcomeClass::Throttled,
+        // Routing answers: SFMC has nothing at that URL for this caller.
+        404 | 405 | 410 | 596 => OutcomeClass::ServiceNotFound,
+        500..=599 => OutcomeClass::SfmcUnavailable,
+        _ => match step {
+            Step::Token => OutcomeClass::AuthRejected,
+            Step::Rest => OutcomeClass::RestUnauthorized,
+        },
     }
 }
 
-fn rest_class_for_status(status: u16) -> Option<OutcomeClass> {
+/// A non-2xx answer whose body is not an SFMC error body (HTML, text, other JSON, empty, or
+/// too large to read).
+fn classify_non_sfmc_body(answer: &HttpAnswer, secrets: &[&Secret], step: Step) -> Failure {
+    let status = answer.status;
+    let empty = matches!(&answer.body, Body::Complete(bytes) if bytes.trim_ascii().is_empty());
+    let request = step.request();
     match status {
-        401 | 403 => Some(OutcomeClass::RestUnauthorized),
-        other => class_for_status(other),
+        // SFMC's own status (its error table lists 596 "Service Not Found" among
+        // authentication errors); no proxy invents it.
+        596 => Failure::new(
+            OutcomeClass::ServiceNotFound,
+            Some(status),
+            format!(
+                "SFMC answered HTTP 596 (Service Not Found) to {request}{}",
+                body_excerpt(answer, secrets)
+            ),
+        ),
+        // A gateway or load balancer that could not reach SFMC is still an outage: transient,
+        // but the message says the answer was not SFMC's API speaking.
+        500..=599 => {
+            let detail = if empty {
+                " with an empty body".to_string()
+            } else if looks_like_html(answer) {
+                format!(", not in SFMC's API format ({})", who_answered(answer, secrets))
+            } else {
+                body_excerpt(answer, secrets)
+            };
+            Failure::new(
+                OutcomeClass::SfmcUnavailable,
+                Some(status),
+                format!("HTTP {status} to {request}{detail}"),
+            )
+        }
+        // SFMC's KB documents a bare "401 Unauthorized" (inactive package user) and proxies
+        // ask for their own credentials with 407, not 401: an empty 401 is SFMC refusing.
+        401 if empty => Failure::new(
+            match step {
+                Step::Token => OutcomeClass::AuthRejected,
+                Step::Rest => OutcomeClass::RestUnauthorized,
+            },
+            Some(status),
+            format!("SFMC answered HTTP 401 (Unauthorized) to {request}, with no details"),
+        ),
+        429 if empty => Failure::new(
+            OutcomeClass::Throttled,
+            Some(status),
+            format!("SFMC answered HTTP 429 (Too Many Requests) to {request}"),
+        ),
+        _ => intermediary(answer, secrets, step),
     }
 }
 
-fn with_retry_after(mut failure: Failure, answer: &HttpAnswer) -> Failure {
-    if failure.class == OutcomeClass::Throttled {
-        failure.retry_after = answer.retry_after;
+/// `intermediary_blocked`: something that is not SFMC's API answered. The message names it.
+fn intermediary(answer: &HttpAnswer, secrets: &[&Secret], step: Step) -> Failure {
+    let status = answer.status;
+    let what = if (300..400).contains(&status) {
+        format!(
+            "was redirected (HTTP {status}{}), which SFMC's API never does; credwatch does not follow redirects",
+            redirect_target(answer)
+        )
+    } else {
+        format!(
+            "got an answer that is not SFMC's ({})",
+            who_answered(answer, secrets)
+        )
+    };
+    Failure::new(
+        OutcomeClass::IntermediaryBlocked,
+        Some(status),
+        format!(
+            "{} {what}: a proxy, firewall, CDN or captive portal is in the way",
+            capitalise(step.request())
+        ),
+    )
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
+}
+
+/// ` to host` of a redirect's `Location` (the host only: a path or query may carry anything).
+fn redirect_target(answer: &HttpAnswer) -> String {
+    let Some(location) = answer.headers.location.as_deref() else {
+        return " with no Location".to_string();
+    };
+    match Url::parse(location.trim()) {
+        Ok(url) => match url.host_str() {
+            Some(host) => format!(" to {}", cap(host, 80)),
+            None => " to a non-web address".to_string(),
+        },
+        // A relative Location stays on the host we asked.
+        Err(_) => " to another path on the same host".to_string(),
+    }
+}
+
+/// `HTTP 403, server "Zscaler", page "Website blocked"`: status, then who answered as far as
+/// the headers and body say, each sanitized and capped.
+fn who_answered(answer: &HttpAnswer, secrets: &[&Secret]) -> String {
+    let mut parts = vec![format!("HTTP {}", answer.status)];
+    let headers = &answer.headers;
+    if let Some(server) = clean(headers.server.as_deref(), secrets, 60) {
+        parts.push(format!("server \"{server}\""));
+    } else if let Some(via) = clean(headers.via.as_deref(), secrets, 60) {
+        parts.push(format!("via \"{via}\""));
+    }
+    let bytes = answer.body.bytes();
+    if let Some(title) = clean(html_title(bytes).as_deref(), secrets, 80) {
+        parts.push(format!("page \"{title}\""));
+    } else if bytes.trim_ascii().is_empty() {
+        parts.push("empty body".to_string());
+    } else {
+        let media = headers
+            .content_type
+            .as_deref()
+            .and_then(|ct| ct.split(';').next())
+            .map(str::trim)
+            .filter(|ct| !ct.is_empty());
+        match clean(media, secrets, 40) {
+            Some(media) => parts.push(format!("a {media} body")),
+            None => parts.push("a body of unknown type".to_string()),
+        }
+    }
+    if let Body::TooLarge { limit, .. } = answer.body {
+        parts.push(format!("over {} KiB", limit / 1024));
+    }
+    parts.join(", ")
+}
+
+/// Sanitized (secrets and token-like words out, control characters out) and cut to `max`
+/// characters; `None` when nothing is left.
+fn clean(text: Option<&str>, secrets: &[&Secret], max: usize) -> Option<String> {
+    let clean = sanitize(text?, secrets);
+    let clean = clean.replace('"', "'");
+    (!clean.is_empty()).then(|| cap(&clean, max))
+}
+
+fn cap(text: &str, max: usize) -> String {
+    if text.chars().count() > max {
+        let cut: String = text.chars().take(max).collect();
+        format!("{cut}…")
+    } else {
+        text.to_string()
+    }
+}
+
+fn looks_like_html(answer: &HttpAnswer) -> bool {
+    let typed = answer
+        .headers
+        .content_type
+        .as_deref()
+        .is_some_and(|ct| ct.to_ascii_lowercase().contains("html"));
+    let bytes = answer.body.bytes();
+    let start = bytes.trim_ascii_start();
+    typed || start.starts_with(b"<")
+}
+
+/// The text of the first `<title>` in an HTML page (entities for `& < > " '` decoded,
+/// whitespace collapsed), looked for in the first 64 KiB only.
+fn html_title(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let text = String::from_utf8_lossy(head);
+    let lower = text.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let start = open + lower[open..].find('>')? + 1;
+    let end = start + lower[start..].find("</title")?;
+    let raw = &text[start..end];
+    let decoded = raw
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&");
+    let collapsed = decoded.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!collapsed.is_empty()).then_some(collapsed)
+}
+
+/// Attaches the wait SFMC asked for: the `Retry-After` header, or else the `retryAfter` field
+/// of SFMC's rate-limit body (a number of seconds, or a numeric string).
+fn with_retry_after(mut failure: Failure, answer: &HttpAnswer, json: Option<&Value>) -> Failure {
+    failure.retry_after = answer
+        .retry_after
+        .or_else(|| json.and_then(body_retry_after));
     failure
+}
+
+/// `retryAfter` of an SFMC error body, in seconds; anything else is ignored.
+fn body_retry_after(json: &Value) -> Option<Duration> {
+    let value = json.get("retryAfter")?;
+    let secs = match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    }?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs(secs.ceil() as u64))
 }
 
 fn malformed(status: u16, why: impl Into<String>) -> Failure {
     Failure::new(OutcomeClass::MalformedResponse, Some(status), why)
 }
 
-fn body_excerpt(body: &[u8], secrets: &[&Secret]) -> String {
-    let text = String::from_utf8_lossy(body);
+/// `: <sanitized start of the body>`, or nothing for an empty body.
+fn body_excerpt(answer: &HttpAnswer, secrets: &[&Secret]) -> String {
+    let text = String::from_utf8_lossy(answer.body.bytes());
     let clean = sanitize(&text, secrets);
     if clean.is_empty() {
         String::new()
     } else {
-        let short: String = clean.chars().take(120).collect();
-        format!(": {short}")
+        format!(": {}", cap(&clean, 120))
     }
 }
 
+/// Reads `rest_instance_url`. SFMC documents it as `https://<host>/`; one SFMC doc example
+/// shows a bare host, which is read as `https://<host>/`. A missing trailing slash is added.
 fn parse_rest_url(text: &str, policy: EndpointPolicy) -> Result<Url, String> {
-    let mut url = Url::parse(text)
-        .map_err(|_| "SFMC's token answer had no usable rest_instance_url".to_string())?;
+    let text = text.trim();
+    let full = if text.contains("://") || text.starts_with('/') {
+        text.to_string()
+    } else {
+        format!("https://{text}")
+    };
+    let mut url = Url::parse(&full)
+        .ok()
+        .filter(|url| url.host_str().is_some_and(|h| !h.is_empty()))
+        .ok_or_else(|| "SFMC's token answer had no usable rest_instance_url".to_string())?;
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());
         url.set_path(&path);
     }
     let allowed = match policy {
         EndpointPolicy::AnyEndpoint => matches!(url.scheme(), "http" | "https"),
-        EndpointPolicy::SfmcOnly => {
-            url.scheme() == "https"
-                && url
-                    .host_str()
-                    .is_some_and(|h| h.ends_with(".rest.marketingcloudapis.com"))
-        }
+        EndpointPolicy::SfmcOnly => url.scheme() == "https" && is_sfmc_rest_host(&url),
     };
     if allowed {
         Ok(url)
     } else {
         Err(format!(
-            "SFMC's token answer named a REST host outside marketingcloudapis.com ({}); the token was not sent there",
-            url.host_str().unwrap_or("none")
+            "SFMC's token answer named a REST URL that is not https://<subdomain>.rest.marketingcloudapis.com/ ({}://{}); the token was not sent there",
+            cap(url.scheme(), 10),
+            cap(url.host_str().unwrap_or("none"), 80)
         ))
     }
 }
+
+/// `<subdomain>.rest.marketingcloudapis.com` (hosts are lower case once parsed).
+pub fn is_sfmc_rest_host(url: &Url) -> bool {
+    url.host_str()
+        .and_then(|h| h.strip_suffix(".rest.marketingcloudapis.com"))
+        .is_some_and(|sub| !sub.is_empty() && !sub.contains('.'))
+}
+
 
 /// Expected scopes that the token lacks, and granted scopes nobody asked for (a security note,
 /// not a failure). Both sorted. Without expectations there is nothing to compare.
@@ -383,15 +630,17 @@ pub fn scope_diff(expected: &[String], granted: &[String]) -> (Vec<String>, Vec<
     (missing, unexpected)
 }
 
-/// Parses `Retry-After` (seconds or an HTTP date) relative to `now`.
-pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+
+/// Parses `Retry-After` relative to `now`: delta-seconds or an HTTP date (RFC 9110 §10.2.3, all
+/// three date formats). A date in the past is a wait of zero; anything unreadable is `None`.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Saturates: a 30-digit wait is "very long", not unreadable.
+        return Some(Duration::from_secs(value.parse::<u64>().unwrap_or(u64::MAX)));
     }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let wait = at.with_timezone(&chrono::Utc) - now;
-    Some(wait.to_std().unwrap_or(Duration::ZERO))
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -400,11 +649,34 @@ mod tests {
     use credwatch_sim::fixtures;
 
     fn answer(status: u16, body: &str) -> HttpAnswer {
+        HttpAnswer::new(status, body.as_bytes())
+    }
+
+    /// An answer with `Server`, `Content-Type` and `Location` as given.
+    fn with_headers(
+        status: u16,
+        body: &str,
+        server: Option<&str>,
+        content_type: Option<&str>,
+        location: Option<&str>,
+    ) -> HttpAnswer {
         HttpAnswer {
-            status,
-            retry_after: None,
-            body: Body::Complete(body.as_bytes().to_vec()),
+            headers: AnswerHeaders {
+                server: server.map(str::to_string),
+                via: None,
+                content_type: content_type.map(str::to_string),
+                location: location.map(str::to_string),
+            },
+            ..answer(status, body)
         }
+    }
+
+    fn token_failure(answer: &HttpAnswer) -> Failure {
+        classify_token_answer(answer, EndpointPolicy::SfmcOnly, &[]).unwrap_err()
+    }
+
+    fn rest_failure(answer: &HttpAnswer) -> Failure {
+        classify_context_answer(answer, &[]).unwrap_err()
     }
 
     fn token_class(status: u16, body: &str) -> OutcomeClass {
@@ -421,6 +693,30 @@ mod tests {
         }
     }
 
+    /// Block pages as proxies, firewalls and CDNs send them (shortened; the shape is real).
+    const BLOCK_PAGES: [(&str, &str); 5] = [
+        (
+            "Zscaler",
+            "<html><head><title>Website blocked</title></head><body>Not allowed to browse this category</body></html>",
+        ),
+        (
+            "AkamaiGHost",
+            "<HTML><HEAD>\n<TITLE>Access Denied</TITLE>\n</HEAD><BODY>You don't have permission to access this server.<P>Reference&#32;#18.1</BODY></HTML>",
+        ),
+        (
+            "cloudflare",
+            "<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head><body>Sorry, you have been blocked</body></html>",
+        ),
+        (
+            "BigIP",
+            "<html><head><title>Request Rejected</title></head><body>The requested URL was rejected. Your support ID is: 1234567890</body></html>",
+        ),
+        (
+            "squid/5.7",
+            "<!DOCTYPE html><html><head><title>ERROR: The requested URL could not be retrieved</title></head><body>Access Denied.</body></html>",
+        ),
+    ];
+
     #[test]
     fn token_fixtures_classify_with_their_documented_status() {
         use OutcomeClass::*;
@@ -430,7 +726,7 @@ mod tests {
             (401, fixtures::TOKEN_CLIENT_AUTH_FAILED, ClientAuthFailed),
             (401, fixtures::TOKEN_LEGACY_PACKAGE, LegacyPackage),
             (400, fixtures::TOKEN_IP_NOT_ALLOWLISTED, IpNotAllowlisted),
-            (400, fixtures::TOKEN_UNSUPPORTED_GRANT, AuthRejected),
+            (400, fixtures::TOKEN_UNSUPPORTED_GRANT, RequestRejected),
             (429, fixtures::TOKEN_BLOCKED, Throttled),
             (429, fixtures::REST_RATE_LIMITED, Throttled),
             (500, fixtures::SERVER_ERROR, SfmcUnavailable),
@@ -461,16 +757,6 @@ mod tests {
             token_class(200, fixtures::TOKEN_INVALID_CLIENT_ID),
             InvalidClientId
         );
-        // Unknown bodies fall back to the status.
-        assert_eq!(
-            token_class(404, r#"{"message":"Not Found","errorcode":404}"#),
-            AuthRejected
-        );
-        assert_eq!(
-            token_class(502, "<html>Bad gateway</html>"),
-            SfmcUnavailable
-        );
-        assert_eq!(token_class(403, ""), AuthRejected);
         assert_eq!(token_class(429, ""), Throttled);
         assert_eq!(
             token_class(
@@ -486,6 +772,245 @@ mod tests {
             ),
             SfmcUnavailable
         );
+        assert_eq!(
+            token_class(
+                400,
+                r#"{"error":"temporarily_unavailable","error_description":"try later"}"#
+            ),
+            SfmcUnavailable
+        );
+        // An SFMC OAuth error with no class of its own keeps the credential verdict.
+        assert_eq!(
+            token_class(
+                400,
+                r#"{"error":"unauthorized_client","error_description":"nope"}"#
+            ),
+            AuthRejected
+        );
+    }
+
+    #[test]
+    fn requests_credwatch_got_wrong_are_request_rejected_with_sfmcs_words() {
+        for (status, error) in [
+            (400, "unsupported_grant_type"),
+            (400, "invalid_request"),
+            (400, "invalid_scope"),
+            (401, "invalid_request"),
+            (400, "unsupported_response_type"),
+        ] {
+            let body = format!(
+                r#"{{"error":"{error}","error_description":"The request was wrong.","error_uri":"https://developer.salesforce.com/docs"}}"#
+            );
+            let failure = token_failure(&answer(status, &body));
+            assert_eq!(failure.class, OutcomeClass::RequestRejected, "{error}");
+            assert_eq!(failure.class.kind(), crate::outcome::Kind::Monitor);
+            assert_eq!(
+                failure.message,
+                format!("SFMC said: The request was wrong. ({error})")
+            );
+        }
+        let failure = token_failure(&answer(400, fixtures::TOKEN_UNSUPPORTED_GRANT));
+        assert!(failure.message.contains("client_credentials"), "{failure:?}");
+    }
+
+    #[test]
+    fn block_pages_on_any_4xx_are_intermediary_blocked_naming_who_answered() {
+        for (server, page) in BLOCK_PAGES {
+            for status in [400, 401, 403, 404, 407, 418, 429, 451] {
+                let a = with_headers(status, page, Some(server), Some("text/html"), None);
+                for failure in [token_failure(&a), rest_failure(&a)] {
+                    assert_eq!(
+                        failure.class,
+                        OutcomeClass::IntermediaryBlocked,
+                        "{server} {status}"
+                    );
+                    assert_eq!(failure.http_status, Some(status));
+                    assert!(
+                        failure.message.contains(&format!("HTTP {status}"))
+                            && failure.message.contains(&format!("server \"{server}\"")),
+                        "{}",
+                        failure.message
+                    );
+                    assert!(failure.message.contains("page \""), "{}", failure.message);
+                    assert!(!failure.message.contains('<'), "{}", failure.message);
+                }
+            }
+        }
+        let zscaler = with_headers(403, BLOCK_PAGES[0].1, None, Some("text/html"), None);
+        assert_eq!(
+            token_failure(&zscaler).message,
+            "The token request got an answer that is not SFMC's (HTTP 403, page \"Website blocked\"): \
+             a proxy, firewall, CDN or captive portal is in the way"
+        );
+    }
+
+    #[test]
+    fn other_non_sfmc_bodies_on_4xx_are_intermediary_blocked() {
+        use OutcomeClass::*;
+        // Plain text, JSON that is not SFMC's shape, a JSON array: not SFMC's.
+        assert_eq!(token_class(418, "I'm a teapot"), IntermediaryBlocked);
+        assert_eq!(token_class(403, r#"{"fault":"blocked"}"#), IntermediaryBlocked);
+        assert_eq!(rest_class(403, "[1,2]"), IntermediaryBlocked);
+        // Empty: SFMC's only on 401 (its KB's bare 401) and 429.
+        assert_eq!(token_class(401, ""), AuthRejected);
+        assert_eq!(rest_class(401, " \n"), RestUnauthorized);
+        assert_eq!(token_class(403, ""), IntermediaryBlocked);
+        assert_eq!(rest_class(403, ""), IntermediaryBlocked);
+        assert_eq!(token_class(407, ""), IntermediaryBlocked);
+        assert_eq!(token_class(400, ""), IntermediaryBlocked);
+        let text = token_failure(&with_headers(403, "blocked", None, Some("text/plain; charset=utf-8"), None));
+        assert!(text.message.contains("a text/plain body"), "{}", text.message);
+        let empty = token_failure(&answer(403, ""));
+        assert!(empty.message.contains("HTTP 403, empty body"), "{}", empty.message);
+    }
+
+    #[test]
+    fn every_redirect_is_intermediary_blocked_with_its_target_host() {
+        for status in [300, 301, 302, 303, 307, 308] {
+            let portal = with_headers(
+                status,
+                "",
+                None,
+                None,
+                Some("http://captive.example.net/login?orig=https%3A%2F%2Fx&token=abc"),
+            );
+            for failure in [token_failure(&portal), rest_failure(&portal)] {
+                assert_eq!(failure.class, OutcomeClass::IntermediaryBlocked, "{status}");
+                assert!(
+                    failure.message.contains(&format!("HTTP {status} to captive.example.net")),
+                    "{}",
+                    failure.message
+                );
+                assert!(!failure.message.contains("orig="), "{}", failure.message);
+            }
+            let nowhere = token_failure(&answer(status, ""));
+            assert!(nowhere.message.contains("with no Location"), "{}", nowhere.message);
+            let relative = token_failure(&with_headers(status, "", None, None, Some("/login")));
+            assert!(relative.message.contains("same host"), "{}", relative.message);
+            // Even with an SFMC-looking body, SFMC's API does not redirect.
+            assert_eq!(
+                token_class(status, fixtures::TOKEN_CLIENT_AUTH_FAILED),
+                OutcomeClass::IntermediaryBlocked
+            );
+        }
+    }
+
+    #[test]
+    fn size_never_changes_the_verdict_of_a_block_page() {
+        let page = format!(
+            "<html><head><title>Access Denied</title></head><body>{}</body></html>",
+            "x".repeat(200 * 1024)
+        );
+        let prefix = page.as_bytes()[..64 * 1024].to_vec();
+        let big = |status| HttpAnswer {
+            status,
+            retry_after: None,
+            headers: AnswerHeaders {
+                server: Some("AkamaiGHost".into()),
+                content_type: Some("text/html".into()),
+                ..AnswerHeaders::default()
+            },
+            body: Body::TooLarge {
+                limit: 64 * 1024,
+                prefix: prefix.clone(),
+            },
+        };
+        for failure in [token_failure(&big(403)), rest_failure(&big(403))] {
+            assert_eq!(failure.class, OutcomeClass::IntermediaryBlocked);
+            assert!(failure.message.contains("page \"Access Denied\""), "{}", failure.message);
+            assert!(failure.message.contains("over 64 KiB"), "{}", failure.message);
+        }
+        // A 5xx page of any size is still an outage; a 2xx that big is not a token answer.
+        assert_eq!(token_failure(&big(502)).class, OutcomeClass::SfmcUnavailable);
+        assert_eq!(token_failure(&big(200)).class, OutcomeClass::MalformedResponse);
+        assert_eq!(rest_failure(&big(200)).class, OutcomeClass::MalformedResponse);
+    }
+
+    #[test]
+    fn server_errors_stay_transient_and_name_what_answered() {
+        let page = with_headers(
+            502,
+            "<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>",
+            Some("cloudflare"),
+            Some("text/html"),
+            None,
+        );
+        for failure in [token_failure(&page), rest_failure(&page)] {
+            assert_eq!(failure.class, OutcomeClass::SfmcUnavailable);
+            assert!(
+                failure.message.contains("not in SFMC's API format")
+                    && failure.message.contains("server \"cloudflare\"")
+                    && failure.message.contains("page \"502 Bad Gateway\""),
+                "{}",
+                failure.message
+            );
+        }
+        assert_eq!(token_class(504, ""), OutcomeClass::SfmcUnavailable);
+        assert_eq!(rest_class(500, fixtures::SERVER_ERROR), OutcomeClass::SfmcUnavailable);
+    }
+
+    #[test]
+    fn routing_answers_are_service_not_found_on_both_endpoints() {
+        use OutcomeClass::*;
+        let not_found = r#"{"documentation":"https://developer.salesforce.com/docs/atlas.en-us.mc-apis.meta/mc-apis/error-handling.htm","errorcode":404,"message":"Not Found"}"#;
+        for (status, body) in [
+            (596, ""),
+            (596, "Service Not Found"),
+            (596, r#"{"message":"Service Not Found","errorcode":0}"#),
+            (404, not_found),
+            (405, r#"{"message":"Method Not Allowed"}"#),
+            (410, r#"{"message":"Gone","errorcode":0}"#),
+            (403, r#"{"message":"Authorization token invalid on this endpoint. Use the stack-level endpoint that matches your token.","errorcode":40002}"#),
+            (403, r#"{"message":"Authorization token invalid on URL","errorcode":40003}"#),
+        ] {
+            assert_eq!(rest_class(status, body), ServiceNotFound, "{status} {body}");
+            assert_eq!(token_class(status, body), ServiceNotFound, "{status} {body}");
+        }
+        assert_eq!(ServiceNotFound.kind(), crate::outcome::Kind::Permission);
+        let failure = rest_failure(&answer(596, ""));
+        assert_eq!(failure.message, "SFMC answered HTTP 596 (Service Not Found) to the tokenContext call");
+        // A 404 page that is not SFMC's is the network's, not a routing verdict.
+        assert_eq!(rest_class(404, "<html><title>Not Found</title></html>"), IntermediaryBlocked);
+    }
+
+    #[test]
+    fn retry_after_is_kept_for_every_status_and_read_from_the_body_when_the_header_is_missing() {
+        let header = |status, body: &str| HttpAnswer {
+            retry_after: Some(Duration::from_secs(3)),
+            ..answer(status, body)
+        };
+        let unavailable = r#"{"message":"Service Unavailable","errorcode":50300}"#;
+        for (status, body) in [
+            (503, unavailable),
+            (429, fixtures::TOKEN_BLOCKED),
+            (502, "<html>Bad gateway</html>"),
+            (500, fixtures::SERVER_ERROR),
+            (401, fixtures::TOKEN_CLIENT_AUTH_FAILED),
+            (403, "<html>blocked</html>"),
+            (302, ""),
+        ] {
+            let a = header(status, body);
+            assert_eq!(token_failure(&a).retry_after, Some(Duration::from_secs(3)), "{status}");
+            assert_eq!(rest_failure(&a).retry_after, Some(Duration::from_secs(3)), "{status}");
+        }
+        // The header wins over the body.
+        assert_eq!(
+            token_failure(&header(429, fixtures::REST_RATE_LIMITED)).retry_after,
+            Some(Duration::from_secs(3))
+        );
+        // The body's retryAfter: a number or a numeric string, in seconds.
+        for (body, wait) in [
+            (fixtures::REST_RATE_LIMITED, Some(5)),
+            (r#"{"message":"Rate limit exceeded","errorcode":50100,"retryAfter":"7"}"#, Some(7)),
+            (r#"{"message":"Rate limit exceeded","errorcode":50100,"retryAfter":2.5}"#, Some(3)),
+            (r#"{"message":"Rate limit exceeded","errorcode":50100,"retryAfter":"soon"}"#, None),
+            (r#"{"message":"Rate limit exceeded","errorcode":50100,"retryAfter":-4}"#, None),
+            (r#"{"message":"Rate limit exceeded","errorcode":50100}"#, None),
+        ] {
+            let failure = token_failure(&answer(429, body));
+            assert_eq!(failure.class, OutcomeClass::Throttled);
+            assert_eq!(failure.retry_after, wait.map(Duration::from_secs), "{body}");
+        }
     }
 
     #[test]
@@ -498,12 +1023,15 @@ mod tests {
             MalformedResponse
         );
         let too_large = HttpAnswer {
-            status: 200,
-            retry_after: None,
-            body: Body::TooLarge { limit: 10 },
+            body: Body::TooLarge {
+                limit: 10,
+                prefix: b"{\"access_t".to_vec(),
+            },
+            ..answer(200, "")
         };
-        let failure = classify_token_answer(&too_large, EndpointPolicy::SfmcOnly, &[]).unwrap_err();
+        let failure = token_failure(&too_large);
         assert_eq!(failure.class, MalformedResponse);
+        assert!(failure.message.contains("larger than 10 bytes"));
     }
 
     #[test]
@@ -519,16 +1047,48 @@ mod tests {
         assert!(scopes.contains(&"data_extensions_read".to_string()));
         assert_eq!(scopes.len(), 11);
         // A token answer pointing the REST call at a foreign host never gets the token.
-        let foreign = fixtures::TOKEN_SUCCESS.replace(
-            "https://mc563885gzs27c5t9-63k636ttgm.rest.marketingcloudapis.com/",
-            "http://127.0.0.1:9/",
-        );
+        let sfmc_rest = "https://mc563885gzs27c5t9-63k636ttgm.rest.marketingcloudapis.com/";
+        let foreign = fixtures::TOKEN_SUCCESS.replace(sfmc_rest, "http://127.0.0.1:9/");
         let failure = classify_token_answer(&answer(200, &foreign), EndpointPolicy::SfmcOnly, &[])
             .unwrap_err();
         assert_eq!(failure.class, OutcomeClass::MalformedResponse);
         assert!(
             classify_token_answer(&answer(200, &foreign), EndpointPolicy::AnyEndpoint, &[]).is_ok()
         );
+        // SFMC's REST domain over http, or a look-alike domain, is refused too.
+        for url in [
+            "http://mc563885gzs27c5t9-63k636ttgm.rest.marketingcloudapis.com/",
+            "https://mc563885gzs27c5t9-63k636ttgm.rest.marketingcloudapis.com.evil.example/",
+            "https://evil.example/x.rest.marketingcloudapis.com/",
+        ] {
+            let body = fixtures::TOKEN_SUCCESS.replace(sfmc_rest, url);
+            assert!(
+                classify_token_answer(&answer(200, &body), EndpointPolicy::SfmcOnly, &[]).is_err(),
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bare_rest_host_is_read_as_https() {
+        let sfmc_rest = "https://mc563885gzs27c5t9-63k636ttgm.rest.marketingcloudapis.com/";
+        for written in [
+            "mc563885gzs27c5t9-63k636ttgm.rest.marketingcloudapis.com",
+            "mc563885gzs27c5t9-63k636ttgm.rest.marketingcloudapis.com/",
+            " MC563885GZS27C5T9-63K636TTGM.rest.marketingcloudapis.com ",
+            "https://mc563885gzs27c5t9-63k636ttgm.rest.marketingcloudapis.com",
+        ] {
+            let body = fixtures::TOKEN_SUCCESS.replace(sfmc_rest, written);
+            let grant = classify_token_answer(&answer(200, &body), EndpointPolicy::SfmcOnly, &[])
+                .unwrap_or_else(|f| panic!("{written}: {f:?}"));
+            assert_eq!(grant.rest_instance_url.as_str(), sfmc_rest, "{written}");
+        }
+        for written in ["", "   ", "https://", "/platform/"] {
+            let body = fixtures::TOKEN_SUCCESS.replace(sfmc_rest, written);
+            let failure = classify_token_answer(&answer(200, &body), EndpointPolicy::AnyEndpoint, &[])
+                .unwrap_err();
+            assert_eq!(failure.class, OutcomeClass::MalformedResponse, "{written:?}");
+        }
     }
 
     #[test]
@@ -547,7 +1107,6 @@ mod tests {
         assert_eq!(rest_class(500, fixtures::SERVER_ERROR), SfmcUnavailable);
         assert_eq!(rest_class(200, "{}"), MalformedResponse);
         assert_eq!(rest_class(200, "not json"), MalformedResponse);
-        assert_eq!(rest_class(403, ""), RestUnauthorized);
         let ctx = classify_context_answer(&answer(200, fixtures::TOKEN_CONTEXT), &[]).unwrap();
         assert_eq!(ctx.organization_id, 7281698);
         let quoted =
@@ -565,6 +1124,29 @@ mod tests {
         assert_eq!(failure.class, OutcomeClass::ClientAuthFailed);
         assert!(failure.message.contains("Client authentication failed"));
         assert!(!failure.message.contains("topsecretvalue99"));
+        // What answered is cleaned the same way: a block page echoing the secret, a Server
+        // header carrying control characters, a title far too long.
+        let page = format!(
+            "<html><title>Blocked topsecretvalue99 {}</title></html>",
+            "very long title ".repeat(40)
+        );
+        let echo = with_headers(403, &page, Some("evil\u{1b}[31m topsecretvalue99"), None, None);
+        let failure =
+            classify_token_answer(&echo, EndpointPolicy::SfmcOnly, &[&secret]).unwrap_err();
+        assert!(!failure.message.contains("topsecretvalue99"), "{}", failure.message);
+        assert!(!failure.message.contains('\u{1b}'), "{}", failure.message);
+        assert!(failure.message.chars().count() < 400, "{}", failure.message);
+    }
+
+    #[test]
+    fn html_titles_are_found_decoded_and_collapsed() {
+        assert_eq!(
+            html_title(b"<HTML><HEAD><TITLE lang=en>\n  Access &amp; Denied\n</TITLE>").as_deref(),
+            Some("Access & Denied")
+        );
+        assert_eq!(html_title(b"<html><title></title></html>"), None);
+        assert_eq!(html_title(b"<html><title>never closed"), None);
+        assert_eq!(html_title(b"no html at all"), None);
     }
 
     #[test]
@@ -578,14 +1160,33 @@ mod tests {
 
     #[test]
     fn retry_after_seconds_and_dates() {
-        let now = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z")
-            .unwrap()
-            .to_utc();
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_860_000); // 2026-11-28T10:00:00Z
         assert_eq!(parse_retry_after("5", now), Some(Duration::from_secs(5)));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
         assert_eq!(
             parse_retry_after("Sat, 28 Nov 2026 10:00:07 GMT", now),
             Some(Duration::from_secs(7))
         );
-        assert_eq!(parse_retry_after("soon", now), None);
+        // RFC 850 and asctime, which RFC 9110 says recipients must accept.
+        assert_eq!(
+            parse_retry_after("Saturday, 28-Nov-26 10:00:09 GMT", now),
+            Some(Duration::from_secs(9))
+        );
+        assert_eq!(
+            parse_retry_after("Sat Nov 28 10:00:04 2026", now),
+            Some(Duration::from_secs(4))
+        );
+        // A date in the past means now.
+        assert_eq!(
+            parse_retry_after("Fri, 27 Nov 2026 10:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        for garbage in ["soon", "", "-5", "1.5", "5s", "Sat, 99 Nov 2026 10:00:07 GMT"] {
+            assert_eq!(parse_retry_after(garbage, now), None, "{garbage:?}");
+        }
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
     }
 }

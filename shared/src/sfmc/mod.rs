@@ -5,13 +5,16 @@
 pub mod classify;
 pub mod sanitize;
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use serde_json::json;
 use url::Url;
 
 use crate::secret::Secret;
-pub use classify::{Body, EndpointPolicy, Failure, HttpAnswer, TokenContext, TokenGrant};
+pub use classify::{
+    AnswerHeaders, Body, EndpointPolicy, Failure, HttpAnswer, TokenContext, TokenGrant,
+};
 
 /// Limits of one HTTP exchange with SFMC.
 #[derive(Debug, Clone)]
@@ -19,9 +22,13 @@ pub struct ClientSettings {
     pub connect_timeout: Duration,
     /// From sending the request to the last byte of the body.
     pub request_timeout: Duration,
-    /// Bodies larger than this are not read (documented SFMC bodies are under 2 KiB).
+    /// Only this many bytes of a body are read (documented SFMC bodies are under 2 KiB); a
+    /// longer body is classified on its first bytes and its headers.
     pub max_body_bytes: usize,
     pub endpoint_policy: EndpointPolicy,
+    /// Fixed addresses for host names, like curl's `--resolve` (split-horizon DNS, private
+    /// endpoints, tests). The URL, TLS name and `Host` header stay the host's. Usually empty.
+    pub resolve: Vec<(String, SocketAddr)>,
 }
 
 impl Default for ClientSettings {
@@ -31,6 +38,7 @@ impl Default for ClientSettings {
             request_timeout: Duration::from_secs(15),
             max_body_bytes: 64 * 1024,
             endpoint_policy: EndpointPolicy::SfmcOnly,
+            resolve: Vec::new(),
         }
     }
 }
@@ -50,7 +58,11 @@ pub struct SfmcClient {
 
 impl SfmcClient {
     pub fn new(settings: ClientSettings) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        for (host, addr) in &settings.resolve {
+            builder = builder.resolve(host, *addr);
+        }
+        let http = builder
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.request_timeout)
             // A redirect would carry the secret or the token to a host we did not choose.
@@ -106,41 +118,54 @@ impl SfmcClient {
         let host = url.host_str().unwrap_or("the SFMC host").to_string();
         let mut response = request.send().await.map_err(|e| self.describe(&e, &host))?;
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| classify::parse_retry_after(v, chrono::Utc::now()));
+        let header = |name: reqwest::header::HeaderName| {
+            response.headers().get(name).map(|value| {
+                String::from_utf8_lossy(value.as_bytes())
+                    .chars()
+                    .take(classify::MAX_HEADER_CHARS)
+                    .collect::<String>()
+            })
+        };
+        let retry_after = header(reqwest::header::RETRY_AFTER)
+            .and_then(|v| classify::parse_retry_after(&v, std::time::SystemTime::now()));
+        let headers = AnswerHeaders {
+            server: header(reqwest::header::SERVER),
+            via: header(reqwest::header::VIA),
+            content_type: header(reqwest::header::CONTENT_TYPE),
+            location: header(reqwest::header::LOCATION),
+        };
+        // At most `limit` bytes are kept: a block page of any size is still classified (on its
+        // start and headers), and memory stays bounded.
         let limit = self.settings.max_body_bytes;
-        if response
-            .content_length()
-            .is_some_and(|len| len > limit as u64)
-        {
-            return Ok(HttpAnswer {
-                status,
-                retry_after,
-                body: Body::TooLarge { limit },
-            });
-        }
         let mut bytes = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| self.describe(&e, &host))?
+        let mut truncated = false;
+        while !truncated
+            && let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| self.describe(&e, &host))?
         {
-            if bytes.len() + chunk.len() > limit {
-                return Ok(HttpAnswer {
-                    status,
-                    retry_after,
-                    body: Body::TooLarge { limit },
-                });
+            let room = limit - bytes.len();
+            if chunk.len() > room {
+                bytes.extend_from_slice(&chunk[..room]);
+                truncated = true;
+            } else {
+                bytes.extend_from_slice(&chunk);
             }
-            bytes.extend_from_slice(&chunk);
         }
+        let body = if truncated {
+            Body::TooLarge {
+                limit,
+                prefix: bytes,
+            }
+        } else {
+            Body::Complete(bytes)
+        };
         Ok(HttpAnswer {
             status,
             retry_after,
-            body: Body::Complete(bytes),
+            headers,
+            body,
         })
     }
 
