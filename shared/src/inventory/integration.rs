@@ -252,14 +252,30 @@ fn parse_severity(at: &mut At, value: &Value) -> Option<Severity> {
     severity
 }
 
+/// Longest piece of a written `auth_url` echoed back in a problem, in characters.
+const MAX_ECHO_CHARS: usize = 120;
+
 fn parse_auth_url(at: &mut At, value: &Value, options: &LoadOptions) -> Option<Url> {
     let raw = at.text("auth_url", value)?;
-    let parsed = match Url::parse(raw) {
+    // Echoed capped, and not at all if it may hold a password (`user:pw@host`).
+    let capped = Value::String(raw.chars().take(MAX_ECHO_CHARS).collect());
+    let shown = Some(&capped).filter(|_| !raw.contains('@'));
+    // Whatever the options, an address that is (or tries to be) SFMC's must be the
+    // Authentication Base URI: the secret is sent there.
+    match check_sfmc_auth_url(raw) {
+        Some(Ok(url)) => return Some(url),
+        Some(Err(why)) => {
+            at.error("auth_url", shown, why);
+            return None;
+        }
+        None => {}
+    }
+    let parsed = match Url::parse(raw.trim()) {
         Ok(url) => url,
         Err(err) => {
             at.error(
                 "auth_url",
-                Some(value),
+                shown,
                 format!(
                     "is not a valid URL ({err}); copy the Authentication Base URI from the installed \
                      package, e.g. https://<28 characters>{SFMC_DOMAIN}/"
@@ -268,50 +284,132 @@ fn parse_auth_url(at: &mut At, value: &Value, options: &LoadOptions) -> Option<U
             return None;
         }
     };
-    // A URL with a password in it is not echoed.
-    let shown = Some(value).filter(|_| parsed.password().is_none());
     if options.allow_any_endpoint {
         any_endpoint(at, shown, parsed)
     } else {
-        sfmc_endpoint(at, shown, raw, parsed)
+        at.error(
+            "auth_url",
+            shown,
+            format!(
+                "must be an SFMC Authentication Base URI like https://<28 characters>{SFMC_DOMAIN}/ \
+                 (set {ALLOW_ANY_ENDPOINT_VAR}=1 to allow other endpoints)"
+            ),
+        );
+        None
     }
 }
 
-/// The normal case: exactly `https://<28 characters>.auth.marketingcloudapis.com/`.
-fn sfmc_endpoint(at: &mut At, shown: Option<&Value>, raw: &str, parsed: Url) -> Option<Url> {
-    let exact = raw
-        .strip_prefix("https://")
-        .and_then(|rest| rest.strip_suffix('/'))
-        .is_some_and(is_sfmc_auth_host);
-    if exact {
-        return Some(parsed);
-    }
-    // A near miss (no trailing slash, the full /v2/token URL, http, capitals): say the fix.
-    let message = match parsed.host_str().filter(|host| is_sfmc_auth_host(host)) {
-        Some(host) if raw == format!("https://{host}") => {
-            format!("is missing the trailing slash; write it as https://{host}/")
-        }
-        Some(host) => format!(
-            "must be exactly the Authentication Base URI, with nothing after the domain; \
-             did you mean https://{host}/ ?"
-        ),
-        None => format!(
-            "must be an SFMC Authentication Base URI like https://<28 characters>{SFMC_DOMAIN}/ \
-             (set {ALLOW_ANY_ENDPOINT_VAR}=1 to allow other endpoints)"
-        ),
+/// The fix for every SFMC address that is not the Authentication Base URI, with the tenant's
+/// subdomain filled in when it could be recovered.
+fn auth_url_fix(subdomain: Option<&str>) -> String {
+    format!(
+        "use the Authentication Base URI from Setup > Apps > Installed Packages > API Integration, \
+         https://{}{SFMC_DOMAIN}/",
+        subdomain.unwrap_or("<subdomain>")
+    )
+}
+
+const SFMC_API_DOMAIN: &str = "marketingcloudapis.com";
+const AUTH_DOMAIN: &str = "auth.marketingcloudapis.com";
+const REST_DOMAIN: &str = "rest.marketingcloudapis.com";
+const SOAP_DOMAIN: &str = "soap.marketingcloudapis.com";
+
+/// Judges an `auth_url` that is SFMC's or tries to be: `Some(Ok)` for the Authentication Base
+/// URI (written in any case, with or without the trailing slash: returned as
+/// `https://<subdomain>.auth.marketingcloudapis.com/`), `Some(Err)` with the exact fix for a
+/// near miss (REST or SOAP Base URI, retired ExactTarget host, `/v2/token` appended, http, a
+/// missing scheme or subdomain, a typo in the domain), and `None` for an address that has
+/// nothing to do with SFMC (a simulator, a proxy).
+fn check_sfmc_auth_url(raw: &str) -> Option<Result<Url, String>> {
+    let raw = raw.trim();
+    let (url, scheme_missing) = match Url::parse(raw) {
+        Ok(url) if url.host_str().is_some_and(|h| !h.is_empty()) => (url, false),
+        _ => (Url::parse(&format!("https://{raw}")).ok()?, true),
     };
-    at.error("auth_url", shown, message);
-    None
+    let host = url.host_str()?.to_ascii_lowercase();
+    let (first, rest) = host.split_once('.').unwrap_or((host.as_str(), ""));
+    let subdomain = Some(first).filter(|label| is_sfmc_subdomain(label));
+    let fix = auth_url_fix(subdomain);
+    let problem = if ["exacttarget.com", "exacttargetapis.com"]
+        .iter()
+        .any(|retired| host == *retired || host.ends_with(&format!(".{retired}")))
+    {
+        "is a retired ExactTarget address (legacy packages)".to_string()
+    } else if [AUTH_DOMAIN, REST_DOMAIN, SOAP_DOMAIN, SFMC_API_DOMAIN].contains(&host.as_str()) {
+        "has no tenant subdomain".to_string()
+    } else if rest == AUTH_DOMAIN {
+        if subdomain.is_none() {
+            let label: String = first.chars().take(40).collect();
+            return Some(Err(format!(
+                "has a subdomain ({label}) that is not the 28 letters, digits and dashes of an SFMC \
+                 tenant; copy it again: {}",
+                auth_url_fix(None)
+            )));
+        }
+        return Some(auth_host_rest(&url, scheme_missing, subdomain, &fix));
+    } else if rest == REST_DOMAIN {
+        "is the REST Base URI, not the Authentication Base URI".to_string()
+    } else if rest == SOAP_DOMAIN {
+        "is the SOAP Base URI, not the Authentication Base URI".to_string()
+    } else if near_sfmc_domain(&host, rest) {
+        "looks like a mistyped SFMC address".to_string()
+    } else if host.ends_with(&format!(".{SFMC_API_DOMAIN}")) {
+        "is an SFMC address but not the Authentication Base URI".to_string()
+    } else if host.contains("marketingcloud") || host.contains("exacttarget") {
+        "looks like a mistyped SFMC address".to_string()
+    } else {
+        return None;
+    };
+    Some(Err(format!("{problem}; {fix}")))
 }
 
-/// `<28 of [a-z0-9-]>.auth.marketingcloudapis.com`
-fn is_sfmc_auth_host(host: &str) -> bool {
-    host.strip_suffix(SFMC_DOMAIN).is_some_and(|subdomain| {
-        subdomain.len() == 28
-            && subdomain
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    })
+/// The host is `<subdomain>.auth.marketingcloudapis.com`: everything else must be exactly the
+/// base URI.
+fn auth_host_rest(
+    url: &Url,
+    scheme_missing: bool,
+    subdomain: Option<&str>,
+    fix: &str,
+) -> Result<Url, String> {
+    let path = url.path().to_ascii_lowercase();
+    let problem = if scheme_missing {
+        "is missing https://"
+    } else if url.scheme() != "https" {
+        "must start with https://"
+    } else if path.trim_end_matches('/').ends_with("/v2/token") {
+        "ends with /v2/token, which credwatch adds itself"
+    } else if path != "/"
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || url.port().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        "has more than the Authentication Base URI (nothing may follow the domain)"
+    } else {
+        let canonical = format!("https://{}{SFMC_DOMAIN}/", subdomain.unwrap_or_default());
+        return Url::parse(&canonical).map_err(|_| format!("is not a valid URL; {fix}"));
+    };
+    Err(format!("{problem}; {fix}"))
+}
+
+/// 28 of `[a-z0-9-]`, the form of an SFMC tenant subdomain (e.g. `mc563885gzs27c5t9-63k636ttgm`).
+fn is_sfmc_subdomain(label: &str) -> bool {
+    label.len() == 28
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A host (or all of it after the subdomain) a few typing mistakes away from an SFMC domain:
+/// `.res.`, `auht.`, `marketingcloudapi.com`, `auth.marketingcloudapis.co`, a trailing dot.
+fn near_sfmc_domain(host: &str, rest: &str) -> bool {
+    let near = |text: &str| {
+        [AUTH_DOMAIN, REST_DOMAIN, SOAP_DOMAIN]
+            .iter()
+            .any(|domain| strsim::levenshtein(text, domain) <= 3)
+    };
+    near(host) || near(rest)
 }
 
 /// With CREDWATCH_ALLOW_ANY_ENDPOINT=1 (a simulator, a proxy): any http(s) base URL.

@@ -726,8 +726,6 @@ fn owner_with_no_teams_says_to_declare_one() {
 
 #[test]
 fn auth_url_rules() {
-    let base = AUTH_URL.trim_end_matches('/');
-    let token_url = format!("{AUTH_URL}v2/token");
     check_single_problems(vec![
         (
             "missing",
@@ -744,27 +742,6 @@ fn auth_url_rules() {
             "is not a valid URL",
         ),
         (
-            "no trailing slash",
-            with_integration(&[("auth_url", Some(base))]),
-            INT,
-            "auth_url",
-            "missing the trailing slash; write it as https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/",
-        ),
-        (
-            "the token URL",
-            with_integration(&[("auth_url", Some(&token_url))]),
-            INT,
-            "auth_url",
-            "did you mean https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/ ?",
-        ),
-        (
-            "http",
-            with_integration(&[("auth_url", Some(&AUTH_URL.replace("https", "http")))]),
-            INT,
-            "auth_url",
-            "did you mean https://",
-        ),
-        (
             "short subdomain",
             with_integration(&[(
                 "auth_url",
@@ -772,7 +749,7 @@ fn auth_url_rules() {
             )]),
             INT,
             "auth_url",
-            "<28 characters>",
+            "has a subdomain (mc123) that is not the 28 letters",
         ),
         (
             "a simulator without the opt-in",
@@ -791,6 +768,96 @@ fn auth_url_rules() {
          Base URI like https://<28 characters>.auth.marketingcloudapis.com/ (set \
          CREDWATCH_ALLOW_ANY_ENDPOINT=1 to allow other endpoints)"
     );
+}
+
+/// Every way of writing the Authentication Base URI that is only a matter of form is accepted
+/// and normalised: a missing trailing slash, capitals, surrounding spaces, the default port.
+#[test]
+fn harmless_forms_of_the_auth_url_are_accepted_and_normalised() {
+    let base = AUTH_URL.trim_end_matches('/');
+    for written in [
+        AUTH_URL.to_string(),
+        base.to_string(),
+        AUTH_URL.to_uppercase().replace("HTTPS://", "https://"),
+        AUTH_URL.to_uppercase(),
+        base.to_uppercase(),
+        format!("\"  {AUTH_URL}  \""),
+        AUTH_URL.replace(".com/", ".com:443/"),
+    ] {
+        for options in [STRICT, ANY_ENDPOINT] {
+            let yaml = with_integration(&[("auth_url", Some(&written))]);
+            let loaded = parse_inventory_on(&yaml, &options, today())
+                .unwrap_or_else(|invalid| panic!("{written}: {invalid}"));
+            assert_eq!(
+                loaded.inventory.integrations[0].auth_url.as_str(),
+                AUTH_URL,
+                "{written}"
+            );
+            assert_eq!(loaded.warnings, vec![], "{written}");
+        }
+    }
+}
+
+/// Each SFMC address that is not the Authentication Base URI gets the exact fix, with the
+/// tenant's subdomain when it can be recovered, in one capped line, whatever the options, and
+/// never a suggestion to turn the host check off.
+#[test]
+fn near_miss_auth_urls_get_the_exact_fix() {
+    const SUB: &str = "mc563885gzs27c5t9-63k636ttgm";
+    let fix = format!(
+        "use the Authentication Base URI from Setup > Apps > Installed Packages > API Integration, \
+         https://{SUB}.auth.marketingcloudapis.com/"
+    );
+    let fix_unknown = "use the Authentication Base URI from Setup > Apps > Installed Packages > \
+                       API Integration, https://<subdomain>.auth.marketingcloudapis.com/";
+    let cases: Vec<(String, &str, &str)> = vec![
+        (format!("https://{SUB}.rest.marketingcloudapis.com/"), "is the REST Base URI, not the Authentication Base URI", &fix),
+        (format!("https://{SUB}.rest.marketingcloudapis.com"), "is the REST Base URI, not the Authentication Base URI", &fix),
+        (format!("https://{SUB}.soap.marketingcloudapis.com/Service.asmx"), "is the SOAP Base URI, not the Authentication Base URI", &fix),
+        (format!("https://{SUB}.REST.marketingcloudapis.com/"), "is the REST Base URI, not the Authentication Base URI", &fix),
+        (format!("{AUTH_URL}v2/token"), "ends with /v2/token", &fix),
+        (format!("{AUTH_URL}V2/Token/"), "ends with /v2/token", &fix),
+        (format!("{AUTH_URL}v1/requestToken"), "has more than the Authentication Base URI", &fix),
+        (format!("{AUTH_URL}?x=1"), "has more than the Authentication Base URI", &fix),
+        (AUTH_URL.replace("https", "http"), "must start with https://", &fix),
+        (AUTH_URL.replace("https://", ""), "is missing https://", &fix),
+        (format!("https://{SUB}.res.marketingcloudapis.com/"), "looks like a mistyped SFMC address", &fix),
+        (format!("https://{SUB}.auth.marketingcloudapi.com/"), "looks like a mistyped SFMC address", &fix),
+        (format!("https://{SUB}.auth.marketingcloudapis.co/"), "looks like a mistyped SFMC address", &fix),
+        (format!("https://{SUB}.auth.marketingcloudapis.com.evil.example/"), "looks like a mistyped SFMC address", &fix),
+        (format!("https://{SUB}.auht.marketingcloudapis.com/"), "looks like a mistyped SFMC address", &fix),
+        (format!("https://{SUB}.content.marketingcloudapis.com/"), "is an SFMC address but not the Authentication Base URI", &fix),
+        (format!("https://{SUB}-auth.marketingcloudapis.com/"), "is an SFMC address but not the Authentication Base URI", fix_unknown),
+        ("https://auth.exacttargetapis.com/v1/requestToken".into(), "is a retired ExactTarget address", fix_unknown),
+        ("https://auth-s7.exacttargetapis.com/".into(), "is a retired ExactTarget address", fix_unknown),
+        ("https://webservice.s7.exacttarget.com/Service.asmx".into(), "is a retired ExactTarget address", fix_unknown),
+        ("https://auth.marketingcloudapis.com/".into(), "has no tenant subdomain", fix_unknown),
+    ];
+    for (written, problem, fix) in cases {
+        for options in [STRICT, ANY_ENDPOINT] {
+            let yaml = with_integration(&[("auth_url", Some(&written))]);
+            let invalid = parse_inventory_on(&yaml, &options, today())
+                .expect_err(&written);
+            assert_eq!(invalid.problems.len(), 1, "{written}: {invalid}");
+            let found = &invalid.problems[0];
+            assert_eq!(found.field, "auth_url");
+            assert!(
+                found.message.starts_with(problem) && found.message.ends_with(&format!("; {fix}")),
+                "{written}: {}",
+                found.message
+            );
+            let line = found.to_string();
+            assert!(!line.contains('\n') && !line.contains("ALLOW_ANY"), "{line}");
+        }
+    }
+}
+
+#[test]
+fn a_long_auth_url_is_echoed_capped() {
+    let written = format!("https://{}.example.com/", "a".repeat(5000));
+    let found = problems(&with_integration(&[("auth_url", Some(&written))]));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].to_string().chars().count() < 400, "{}", found[0]);
 }
 
 #[test]
