@@ -449,7 +449,11 @@ mod tests {
             "https://proxy.example.com/sfmc/",
             "http://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/",
         ] {
-            assert_eq!(rest_policy(&integration(other)), EndpointPolicy::AnyEndpoint, "{other}");
+            assert_eq!(
+                rest_policy(&integration(other)),
+                EndpointPolicy::AnyEndpoint,
+                "{other}"
+            );
         }
     }
 

@@ -317,7 +317,9 @@ fn raw_response(status: u16, headers: &[(String, String)], body: String) -> Resp
             .into_response()
     };
     let Ok(status) = StatusCode::from_u16(status) else {
-        return invalid(format!("configured status {status} is not a valid HTTP status"));
+        return invalid(format!(
+            "configured status {status} is not a valid HTTP status"
+        ));
     };
     let mut map = HeaderMap::new();
     for (name, value) in headers {

@@ -301,7 +301,15 @@ async fn timeouts_refused_connections_and_oversized_bodies() {
         .unwrap();
     refused.auth_url = format!("http://{closed}/");
 
-    let outcomes = probe_specs(&[hang, rest_hang, oversized, refused], short).await;
+    let mut outcomes = probe_specs(&[hang, rest_hang, refused], short).await;
+    // The 5 MB body takes the simulator a while to build on a busy machine: its own, longer
+    // timeout keeps this case about size, not speed. Only the first 64 KiB are read.
+    outcomes.insert(
+        2,
+        probe_specs(&[oversized], Duration::from_secs(10))
+            .await
+            .remove(0),
+    );
     let classes: Vec<_> = outcomes.iter().map(|o| o.class).collect();
     assert_eq!(
         classes,

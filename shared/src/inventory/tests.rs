@@ -811,33 +811,108 @@ fn near_miss_auth_urls_get_the_exact_fix() {
     let fix_unknown = "use the Authentication Base URI from Setup > Apps > Installed Packages > \
                        API Integration, https://<subdomain>.auth.marketingcloudapis.com/";
     let cases: Vec<(String, &str, &str)> = vec![
-        (format!("https://{SUB}.rest.marketingcloudapis.com/"), "is the REST Base URI, not the Authentication Base URI", &fix),
-        (format!("https://{SUB}.rest.marketingcloudapis.com"), "is the REST Base URI, not the Authentication Base URI", &fix),
-        (format!("https://{SUB}.soap.marketingcloudapis.com/Service.asmx"), "is the SOAP Base URI, not the Authentication Base URI", &fix),
-        (format!("https://{SUB}.REST.marketingcloudapis.com/"), "is the REST Base URI, not the Authentication Base URI", &fix),
+        (
+            format!("https://{SUB}.rest.marketingcloudapis.com/"),
+            "is the REST Base URI, not the Authentication Base URI",
+            &fix,
+        ),
+        (
+            format!("https://{SUB}.rest.marketingcloudapis.com"),
+            "is the REST Base URI, not the Authentication Base URI",
+            &fix,
+        ),
+        (
+            format!("https://{SUB}.soap.marketingcloudapis.com/Service.asmx"),
+            "is the SOAP Base URI, not the Authentication Base URI",
+            &fix,
+        ),
+        (
+            format!("https://{SUB}.REST.marketingcloudapis.com/"),
+            "is the REST Base URI, not the Authentication Base URI",
+            &fix,
+        ),
         (format!("{AUTH_URL}v2/token"), "ends with /v2/token", &fix),
         (format!("{AUTH_URL}V2/Token/"), "ends with /v2/token", &fix),
-        (format!("{AUTH_URL}v1/requestToken"), "has more than the Authentication Base URI", &fix),
-        (format!("{AUTH_URL}?x=1"), "has more than the Authentication Base URI", &fix),
-        (AUTH_URL.replace("https", "http"), "must start with https://", &fix),
-        (AUTH_URL.replace("https://", ""), "is missing https://", &fix),
-        (format!("https://{SUB}.res.marketingcloudapis.com/"), "looks like a mistyped SFMC address", &fix),
-        (format!("https://{SUB}.auth.marketingcloudapi.com/"), "looks like a mistyped SFMC address", &fix),
-        (format!("https://{SUB}.auth.marketingcloudapis.co/"), "looks like a mistyped SFMC address", &fix),
-        (format!("https://{SUB}.auth.marketingcloudapis.com.evil.example/"), "looks like a mistyped SFMC address", &fix),
-        (format!("https://{SUB}.auht.marketingcloudapis.com/"), "looks like a mistyped SFMC address", &fix),
-        (format!("https://{SUB}.content.marketingcloudapis.com/"), "is an SFMC address but not the Authentication Base URI", &fix),
-        (format!("https://{SUB}-auth.marketingcloudapis.com/"), "is an SFMC address but not the Authentication Base URI", fix_unknown),
-        ("https://auth.exacttargetapis.com/v1/requestToken".into(), "is a retired ExactTarget address", fix_unknown),
-        ("https://auth-s7.exacttargetapis.com/".into(), "is a retired ExactTarget address", fix_unknown),
-        ("https://webservice.s7.exacttarget.com/Service.asmx".into(), "is a retired ExactTarget address", fix_unknown),
-        ("https://auth.marketingcloudapis.com/".into(), "has no tenant subdomain", fix_unknown),
+        (
+            format!("{AUTH_URL}v1/requestToken"),
+            "has more than the Authentication Base URI",
+            &fix,
+        ),
+        (
+            format!("{AUTH_URL}?x=1"),
+            "has more than the Authentication Base URI",
+            &fix,
+        ),
+        (
+            AUTH_URL.replace("https", "http"),
+            "must start with https://",
+            &fix,
+        ),
+        (
+            AUTH_URL.replace("https://", ""),
+            "is missing https://",
+            &fix,
+        ),
+        (
+            format!("https://{SUB}.res.marketingcloudapis.com/"),
+            "looks like a mistyped SFMC address",
+            &fix,
+        ),
+        (
+            format!("https://{SUB}.auth.marketingcloudapi.com/"),
+            "looks like a mistyped SFMC address",
+            &fix,
+        ),
+        (
+            format!("https://{SUB}.auth.marketingcloudapis.co/"),
+            "looks like a mistyped SFMC address",
+            &fix,
+        ),
+        (
+            format!("https://{SUB}.auth.marketingcloudapis.com.evil.example/"),
+            "looks like a mistyped SFMC address",
+            &fix,
+        ),
+        (
+            format!("https://{SUB}.auht.marketingcloudapis.com/"),
+            "looks like a mistyped SFMC address",
+            &fix,
+        ),
+        (
+            format!("https://{SUB}.content.marketingcloudapis.com/"),
+            "is an SFMC address but not the Authentication Base URI",
+            &fix,
+        ),
+        (
+            format!("https://{SUB}-auth.marketingcloudapis.com/"),
+            "is an SFMC address but not the Authentication Base URI",
+            fix_unknown,
+        ),
+        (
+            "https://auth.exacttargetapis.com/v1/requestToken".into(),
+            "is a retired ExactTarget address",
+            fix_unknown,
+        ),
+        (
+            "https://auth-s7.exacttargetapis.com/".into(),
+            "is a retired ExactTarget address",
+            fix_unknown,
+        ),
+        (
+            "https://webservice.s7.exacttarget.com/Service.asmx".into(),
+            "is a retired ExactTarget address",
+            fix_unknown,
+        ),
+        (
+            "https://auth.marketingcloudapis.com/".into(),
+            "has no tenant subdomain",
+            fix_unknown,
+        ),
     ];
     for (written, problem, fix) in cases {
         for options in [STRICT, ANY_ENDPOINT] {
             let yaml = with_integration(&[("auth_url", Some(&written))]);
-            let invalid = parse_inventory_on(&yaml, &options, today())
-                .expect_err(&written);
+            let invalid = parse_inventory_on(&yaml, &options, today()).expect_err(&written);
             assert_eq!(invalid.problems.len(), 1, "{written}: {invalid}");
             let found = &invalid.problems[0];
             assert_eq!(found.field, "auth_url");
@@ -847,7 +922,10 @@ fn near_miss_auth_urls_get_the_exact_fix() {
                 found.message
             );
             let line = found.to_string();
-            assert!(!line.contains('\n') && !line.contains("ALLOW_ANY"), "{line}");
+            assert!(
+                !line.contains('\n') && !line.contains("ALLOW_ANY"),
+                "{line}"
+            );
         }
     }
 }

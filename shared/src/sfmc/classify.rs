@@ -67,7 +67,10 @@ pub const MAX_HEADER_CHARS: usize = 256;
 pub enum Body {
     Complete(Vec<u8>),
     /// The body was longer than the client's cap; only its first `limit` bytes were read.
-    TooLarge { limit: usize, prefix: Vec<u8> },
+    TooLarge {
+        limit: usize,
+        prefix: Vec<u8>,
+    },
 }
 
 impl Body {
@@ -151,7 +154,9 @@ pub fn classify_token_answer(
     if let Body::TooLarge { limit, .. } = answer.body {
         return Err(malformed(
             status,
-            format!("SFMC's token answer (HTTP {status}) was larger than {limit} bytes; not read further"),
+            format!(
+                "SFMC's token answer (HTTP {status}) was larger than {limit} bytes; not read further"
+            ),
         ));
     }
     let Some(json) = json else {
@@ -198,7 +203,9 @@ pub fn classify_context_answer(
     if let Body::TooLarge { limit, .. } = answer.body {
         return Err(malformed(
             status,
-            format!("SFMC's tokenContext answer (HTTP {status}) was larger than {limit} bytes; not read further"),
+            format!(
+                "SFMC's tokenContext answer (HTTP {status}) was larger than {limit} bytes; not read further"
+            ),
         ));
     }
     let id_at = |pointer: &str| {
@@ -373,7 +380,10 @@ fn classify_non_sfmc_body(answer: &HttpAnswer, secrets: &[&Secret], step: Step) 
             let detail = if empty {
                 " with an empty body".to_string()
             } else if looks_like_html(answer) {
-                format!(", not in SFMC's API format ({})", who_answered(answer, secrets))
+                format!(
+                    ", not in SFMC's API format ({})",
+                    who_answered(answer, secrets)
+                )
             } else {
                 body_excerpt(answer, secrets)
             };
@@ -405,25 +415,21 @@ fn classify_non_sfmc_body(answer: &HttpAnswer, secrets: &[&Secret], step: Step) 
 /// `intermediary_blocked`: something that is not SFMC's API answered. The message names it.
 fn intermediary(answer: &HttpAnswer, secrets: &[&Secret], step: Step) -> Failure {
     let status = answer.status;
-    let what = if (300..400).contains(&status) {
+    let request = capitalise(step.request());
+    let message = if (300..400).contains(&status) {
         format!(
-            "was redirected (HTTP {status}{}), which SFMC's API never does; credwatch does not follow redirects",
+            "{request} was redirected (HTTP {status}{}), which SFMC's API never does: a proxy, \
+             firewall, CDN or captive portal is in the way (credwatch does not follow redirects)",
             redirect_target(answer)
         )
     } else {
         format!(
-            "got an answer that is not SFMC's ({})",
+            "{request} got an answer that is not SFMC's (HTTP {status}, {}): a proxy, firewall, \
+             CDN or captive portal is in the way",
             who_answered(answer, secrets)
         )
     };
-    Failure::new(
-        OutcomeClass::IntermediaryBlocked,
-        Some(status),
-        format!(
-            "{} {what}: a proxy, firewall, CDN or captive portal is in the way",
-            capitalise(step.request())
-        ),
-    )
+    Failure::new(OutcomeClass::IntermediaryBlocked, Some(status), message)
 }
 
 fn capitalise(text: &str) -> String {
@@ -449,10 +455,10 @@ fn redirect_target(answer: &HttpAnswer) -> String {
     }
 }
 
-/// `HTTP 403, server "Zscaler", page "Website blocked"`: status, then who answered as far as
-/// the headers and body say, each sanitized and capped.
+/// `server "Zscaler", page "Website blocked"`: who answered as far as the headers and body
+/// say, each part sanitized and capped.
 fn who_answered(answer: &HttpAnswer, secrets: &[&Secret]) -> String {
-    let mut parts = vec![format!("HTTP {}", answer.status)];
+    let mut parts = Vec::new();
     let headers = &answer.headers;
     if let Some(server) = clean(headers.server.as_deref(), secrets, 60) {
         parts.push(format!("server \"{server}\""));
@@ -472,7 +478,8 @@ fn who_answered(answer: &HttpAnswer, secrets: &[&Secret]) -> String {
             .map(str::trim)
             .filter(|ct| !ct.is_empty());
         match clean(media, secrets, 40) {
-            Some(media) => parts.push(format!("a {media} body")),
+            Some(media) => parts.push(format!("a body of type {media}")),
+            None if looks_like_html(answer) => parts.push("an HTML page".to_string()),
             None => parts.push("a body of unknown type".to_string()),
         }
     }
@@ -606,7 +613,6 @@ pub fn is_sfmc_rest_host(url: &Url) -> bool {
         .is_some_and(|sub| !sub.is_empty() && !sub.contains('.'))
 }
 
-
 /// Expected scopes that the token lacks, and granted scopes nobody asked for (a security note,
 /// not a failure). Both sorted. Without expectations there is nothing to compare.
 pub fn scope_diff(expected: &[String], granted: &[String]) -> (Vec<String>, Vec<String>) {
@@ -630,14 +636,15 @@ pub fn scope_diff(expected: &[String], granted: &[String]) -> (Vec<String>, Vec<
     (missing, unexpected)
 }
 
-
 /// Parses `Retry-After` relative to `now`: delta-seconds or an HTTP date (RFC 9110 §10.2.3, all
 /// three date formats). A date in the past is a wait of zero; anything unreadable is `None`.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // Saturates: a 30-digit wait is "very long", not unreadable.
-        return Some(Duration::from_secs(value.parse::<u64>().unwrap_or(u64::MAX)));
+        return Some(Duration::from_secs(
+            value.parse::<u64>().unwrap_or(u64::MAX),
+        ));
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
@@ -810,7 +817,10 @@ mod tests {
             );
         }
         let failure = token_failure(&answer(400, fixtures::TOKEN_UNSUPPORTED_GRANT));
-        assert!(failure.message.contains("client_credentials"), "{failure:?}");
+        assert!(
+            failure.message.contains("client_credentials"),
+            "{failure:?}"
+        );
     }
 
     #[test]
@@ -849,7 +859,10 @@ mod tests {
         use OutcomeClass::*;
         // Plain text, JSON that is not SFMC's shape, a JSON array: not SFMC's.
         assert_eq!(token_class(418, "I'm a teapot"), IntermediaryBlocked);
-        assert_eq!(token_class(403, r#"{"fault":"blocked"}"#), IntermediaryBlocked);
+        assert_eq!(
+            token_class(403, r#"{"fault":"blocked"}"#),
+            IntermediaryBlocked
+        );
         assert_eq!(rest_class(403, "[1,2]"), IntermediaryBlocked);
         // Empty: SFMC's only on 401 (its KB's bare 401) and 429.
         assert_eq!(token_class(401, ""), AuthRejected);
@@ -858,10 +871,24 @@ mod tests {
         assert_eq!(rest_class(403, ""), IntermediaryBlocked);
         assert_eq!(token_class(407, ""), IntermediaryBlocked);
         assert_eq!(token_class(400, ""), IntermediaryBlocked);
-        let text = token_failure(&with_headers(403, "blocked", None, Some("text/plain; charset=utf-8"), None));
-        assert!(text.message.contains("a text/plain body"), "{}", text.message);
+        let text = token_failure(&with_headers(
+            403,
+            "blocked",
+            None,
+            Some("text/plain; charset=utf-8"),
+            None,
+        ));
+        assert!(
+            text.message.contains("a body of type text/plain"),
+            "{}",
+            text.message
+        );
         let empty = token_failure(&answer(403, ""));
-        assert!(empty.message.contains("HTTP 403, empty body"), "{}", empty.message);
+        assert!(
+            empty.message.contains("HTTP 403, empty body"),
+            "{}",
+            empty.message
+        );
     }
 
     #[test]
@@ -877,16 +904,26 @@ mod tests {
             for failure in [token_failure(&portal), rest_failure(&portal)] {
                 assert_eq!(failure.class, OutcomeClass::IntermediaryBlocked, "{status}");
                 assert!(
-                    failure.message.contains(&format!("HTTP {status} to captive.example.net")),
+                    failure
+                        .message
+                        .contains(&format!("HTTP {status} to captive.example.net")),
                     "{}",
                     failure.message
                 );
                 assert!(!failure.message.contains("orig="), "{}", failure.message);
             }
             let nowhere = token_failure(&answer(status, ""));
-            assert!(nowhere.message.contains("with no Location"), "{}", nowhere.message);
+            assert!(
+                nowhere.message.contains("with no Location"),
+                "{}",
+                nowhere.message
+            );
             let relative = token_failure(&with_headers(status, "", None, None, Some("/login")));
-            assert!(relative.message.contains("same host"), "{}", relative.message);
+            assert!(
+                relative.message.contains("same host"),
+                "{}",
+                relative.message
+            );
             // Even with an SFMC-looking body, SFMC's API does not redirect.
             assert_eq!(
                 token_class(status, fixtures::TOKEN_CLIENT_AUTH_FAILED),
@@ -917,13 +954,30 @@ mod tests {
         };
         for failure in [token_failure(&big(403)), rest_failure(&big(403))] {
             assert_eq!(failure.class, OutcomeClass::IntermediaryBlocked);
-            assert!(failure.message.contains("page \"Access Denied\""), "{}", failure.message);
-            assert!(failure.message.contains("over 64 KiB"), "{}", failure.message);
+            assert!(
+                failure.message.contains("page \"Access Denied\""),
+                "{}",
+                failure.message
+            );
+            assert!(
+                failure.message.contains("over 64 KiB"),
+                "{}",
+                failure.message
+            );
         }
         // A 5xx page of any size is still an outage; a 2xx that big is not a token answer.
-        assert_eq!(token_failure(&big(502)).class, OutcomeClass::SfmcUnavailable);
-        assert_eq!(token_failure(&big(200)).class, OutcomeClass::MalformedResponse);
-        assert_eq!(rest_failure(&big(200)).class, OutcomeClass::MalformedResponse);
+        assert_eq!(
+            token_failure(&big(502)).class,
+            OutcomeClass::SfmcUnavailable
+        );
+        assert_eq!(
+            token_failure(&big(200)).class,
+            OutcomeClass::MalformedResponse
+        );
+        assert_eq!(
+            rest_failure(&big(200)).class,
+            OutcomeClass::MalformedResponse
+        );
     }
 
     #[test]
@@ -946,7 +1000,10 @@ mod tests {
             );
         }
         assert_eq!(token_class(504, ""), OutcomeClass::SfmcUnavailable);
-        assert_eq!(rest_class(500, fixtures::SERVER_ERROR), OutcomeClass::SfmcUnavailable);
+        assert_eq!(
+            rest_class(500, fixtures::SERVER_ERROR),
+            OutcomeClass::SfmcUnavailable
+        );
     }
 
     #[test]
@@ -960,17 +1017,33 @@ mod tests {
             (404, not_found),
             (405, r#"{"message":"Method Not Allowed"}"#),
             (410, r#"{"message":"Gone","errorcode":0}"#),
-            (403, r#"{"message":"Authorization token invalid on this endpoint. Use the stack-level endpoint that matches your token.","errorcode":40002}"#),
-            (403, r#"{"message":"Authorization token invalid on URL","errorcode":40003}"#),
+            (
+                403,
+                r#"{"message":"Authorization token invalid on this endpoint. Use the stack-level endpoint that matches your token.","errorcode":40002}"#,
+            ),
+            (
+                403,
+                r#"{"message":"Authorization token invalid on URL","errorcode":40003}"#,
+            ),
         ] {
             assert_eq!(rest_class(status, body), ServiceNotFound, "{status} {body}");
-            assert_eq!(token_class(status, body), ServiceNotFound, "{status} {body}");
+            assert_eq!(
+                token_class(status, body),
+                ServiceNotFound,
+                "{status} {body}"
+            );
         }
         assert_eq!(ServiceNotFound.kind(), crate::outcome::Kind::Permission);
         let failure = rest_failure(&answer(596, ""));
-        assert_eq!(failure.message, "SFMC answered HTTP 596 (Service Not Found) to the tokenContext call");
+        assert_eq!(
+            failure.message,
+            "SFMC answered HTTP 596 (Service Not Found) to the tokenContext call"
+        );
         // A 404 page that is not SFMC's is the network's, not a routing verdict.
-        assert_eq!(rest_class(404, "<html><title>Not Found</title></html>"), IntermediaryBlocked);
+        assert_eq!(
+            rest_class(404, "<html><title>Not Found</title></html>"),
+            IntermediaryBlocked
+        );
     }
 
     #[test]
@@ -990,8 +1063,16 @@ mod tests {
             (302, ""),
         ] {
             let a = header(status, body);
-            assert_eq!(token_failure(&a).retry_after, Some(Duration::from_secs(3)), "{status}");
-            assert_eq!(rest_failure(&a).retry_after, Some(Duration::from_secs(3)), "{status}");
+            assert_eq!(
+                token_failure(&a).retry_after,
+                Some(Duration::from_secs(3)),
+                "{status}"
+            );
+            assert_eq!(
+                rest_failure(&a).retry_after,
+                Some(Duration::from_secs(3)),
+                "{status}"
+            );
         }
         // The header wins over the body.
         assert_eq!(
@@ -1001,11 +1082,26 @@ mod tests {
         // The body's retryAfter: a number or a numeric string, in seconds.
         for (body, wait) in [
             (fixtures::REST_RATE_LIMITED, Some(5)),
-            (r#"{"message":"Rate limit exceeded","errorcode":50100,"retryAfter":"7"}"#, Some(7)),
-            (r#"{"message":"Rate limit exceeded","errorcode":50100,"retryAfter":2.5}"#, Some(3)),
-            (r#"{"message":"Rate limit exceeded","errorcode":50100,"retryAfter":"soon"}"#, None),
-            (r#"{"message":"Rate limit exceeded","errorcode":50100,"retryAfter":-4}"#, None),
-            (r#"{"message":"Rate limit exceeded","errorcode":50100}"#, None),
+            (
+                r#"{"message":"Rate limit exceeded","errorcode":50100,"retryAfter":"7"}"#,
+                Some(7),
+            ),
+            (
+                r#"{"message":"Rate limit exceeded","errorcode":50100,"retryAfter":2.5}"#,
+                Some(3),
+            ),
+            (
+                r#"{"message":"Rate limit exceeded","errorcode":50100,"retryAfter":"soon"}"#,
+                None,
+            ),
+            (
+                r#"{"message":"Rate limit exceeded","errorcode":50100,"retryAfter":-4}"#,
+                None,
+            ),
+            (
+                r#"{"message":"Rate limit exceeded","errorcode":50100}"#,
+                None,
+            ),
         ] {
             let failure = token_failure(&answer(429, body));
             assert_eq!(failure.class, OutcomeClass::Throttled);
@@ -1085,9 +1181,14 @@ mod tests {
         }
         for written in ["", "   ", "https://", "/platform/"] {
             let body = fixtures::TOKEN_SUCCESS.replace(sfmc_rest, written);
-            let failure = classify_token_answer(&answer(200, &body), EndpointPolicy::AnyEndpoint, &[])
-                .unwrap_err();
-            assert_eq!(failure.class, OutcomeClass::MalformedResponse, "{written:?}");
+            let failure =
+                classify_token_answer(&answer(200, &body), EndpointPolicy::AnyEndpoint, &[])
+                    .unwrap_err();
+            assert_eq!(
+                failure.class,
+                OutcomeClass::MalformedResponse,
+                "{written:?}"
+            );
         }
     }
 
@@ -1130,10 +1231,20 @@ mod tests {
             "<html><title>Blocked topsecretvalue99 {}</title></html>",
             "very long title ".repeat(40)
         );
-        let echo = with_headers(403, &page, Some("evil\u{1b}[31m topsecretvalue99"), None, None);
+        let echo = with_headers(
+            403,
+            &page,
+            Some("evil\u{1b}[31m topsecretvalue99"),
+            None,
+            None,
+        );
         let failure =
             classify_token_answer(&echo, EndpointPolicy::SfmcOnly, &[&secret]).unwrap_err();
-        assert!(!failure.message.contains("topsecretvalue99"), "{}", failure.message);
+        assert!(
+            !failure.message.contains("topsecretvalue99"),
+            "{}",
+            failure.message
+        );
         assert!(!failure.message.contains('\u{1b}'), "{}", failure.message);
         assert!(failure.message.chars().count() < 400, "{}", failure.message);
     }
@@ -1181,7 +1292,14 @@ mod tests {
             parse_retry_after("Fri, 27 Nov 2026 10:00:00 GMT", now),
             Some(Duration::ZERO)
         );
-        for garbage in ["soon", "", "-5", "1.5", "5s", "Sat, 99 Nov 2026 10:00:07 GMT"] {
+        for garbage in [
+            "soon",
+            "",
+            "-5",
+            "1.5",
+            "5s",
+            "Sat, 99 Nov 2026 10:00:07 GMT",
+        ] {
             assert_eq!(parse_retry_after(garbage, now), None, "{garbage:?}");
         }
         assert_eq!(
