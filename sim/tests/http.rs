@@ -886,3 +886,100 @@ async fn thousands_of_concurrent_connections() {
     }
     assert_eq!(sim.counts(CLIENT).token, n);
 }
+
+#[tokio::test]
+async fn raw_behaviour_serves_exactly_the_configured_status_headers_and_body() {
+    let page = "<html><head><title>Website blocked</title></head></html>";
+    let headers = vec![
+        ("Server".to_string(), "Zscaler/6.2".to_string()),
+        ("Content-Type".to_string(), "text/html".to_string()),
+        ("Retry-After".to_string(), "3".to_string()),
+        ("Set-Cookie".to_string(), "a=1".to_string()),
+        ("Set-Cookie".to_string(), "b=2".to_string()),
+    ];
+    let mut config = healthy();
+    config.token = TokenBehaviour::Raw {
+        status: 403,
+        headers: headers.clone(),
+        body: page.to_string(),
+    };
+    config.rest = RestBehaviour::Raw {
+        status: 596,
+        headers: vec![],
+        body: String::new(),
+    };
+    let sim = sim_with(config).await;
+    let response = post_token(&sim, CLIENT, SECRET).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(response.headers()["server"], "Zscaler/6.2");
+    assert_eq!(content_type(&response), "text/html");
+    assert_eq!(response.headers()["retry-after"], "3");
+    let cookies: Vec<_> = response.headers().get_all("set-cookie").iter().collect();
+    assert_eq!(cookies, ["a=1", "b=2"]);
+    assert_eq!(response.text().await.unwrap(), page);
+
+    // A redirect without a body, and SFMC's 596 on tokenContext.
+    sim.update_client(CLIENT, |c| {
+        c.token = TokenBehaviour::Raw {
+            status: 302,
+            headers: vec![("Location".into(), "http://portal.example/".into())],
+            body: String::new(),
+        }
+    });
+    let no_redirects = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let redirect = no_redirects
+        .post(format!("{}v2/token", sim.base_url()))
+        .json(&json!({"grant_type": "client_credentials", "client_id": CLIENT, "client_secret": SECRET}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(redirect.status(), StatusCode::FOUND);
+    assert_eq!(redirect.headers()["location"], "http://portal.example/");
+    assert!(redirect.headers().get("content-type").is_none());
+
+    sim.update_client(CLIENT, |c| c.token = TokenBehaviour::Healthy);
+    let token = fresh_token(&sim).await;
+    let (status, body) = status_and_body(get_context(&sim, &token).await).await;
+    assert_eq!((status.as_u16(), body.as_str()), (596, ""));
+
+    // A bad configuration is answered 500 with the reason, never a panic.
+    for (status, headers) in [
+        (1000, vec![]),
+        (200, vec![("Bad Name".to_string(), "x".to_string())]),
+        (200, vec![("X-Ok".to_string(), "bad\nvalue".to_string())]),
+    ] {
+        sim.update_client(CLIENT, |c| {
+            c.token = TokenBehaviour::Raw {
+                status,
+                headers: headers.clone(),
+                body: String::new(),
+            }
+        });
+        let (status, body) = status_and_body(post_token(&sim, CLIENT, SECRET).await).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(body.starts_with("credwatch-sim: configured"), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn rest_instance_url_behaviour_issues_a_token_naming_that_url() {
+    let mut config = healthy();
+    config.token = TokenBehaviour::RestInstanceUrl {
+        url: "mc563885gzs27c5t9-63k636ttgm.rest.marketingcloudapis.com".into(),
+    };
+    let sim = sim_with(config).await;
+    let response = post_token(&sim, CLIENT, SECRET).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["rest_instance_url"],
+        "mc563885gzs27c5t9-63k636ttgm.rest.marketingcloudapis.com"
+    );
+    // The token is real: tokenContext accepts it.
+    let token = body["access_token"].as_str().unwrap();
+    assert_eq!(get_context(&sim, token).await.status(), StatusCode::OK);
+}
