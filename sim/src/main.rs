@@ -92,12 +92,12 @@ async fn main() -> ExitCode {
     println!("  curl -s -X PUT {url}_sim/latency -d '{{\"latency_ms\":250}}'");
     println!(
         "  token kinds: healthy invalid_client_id client_auth_failed legacy_package ip_not_allowlisted \
-         unsupported_grant blocked rate_limited server_error status hang slow malformed_json not_json \
-         oversized fail_times"
+         unsupported_grant blocked rate_limited server_error status raw rest_instance_url hang slow \
+         malformed_json not_json oversized fail_times"
     );
     println!(
         "  rest kinds:  healthy not_authorized insufficient_privileges rate_limited server_error hang \
-         malformed_json status"
+         malformed_json status raw"
     );
     println!();
     println!("Press Ctrl-C to stop.");
