@@ -160,7 +160,13 @@ pub fn classify_token_answer(
         ));
     }
     let Some(json) = json else {
-        return Err(malformed(status, "SFMC's token answer was not JSON"));
+        return Err(malformed(
+            status,
+            format!(
+                "The token answer was not JSON ({}); usually a maintenance or portal page",
+                who_answered(answer, secrets)
+            ),
+        ));
     };
     let Some(token) = json
         .get("access_token")
@@ -420,7 +426,7 @@ fn intermediary(answer: &HttpAnswer, secrets: &[&Secret], step: Step) -> Failure
         format!(
             "{request} was redirected (HTTP {status}{}), which SFMC's API never does: a proxy, \
              firewall, CDN or captive portal is in the way (credwatch does not follow redirects)",
-            redirect_target(answer)
+            redirect_target(answer, secrets)
         )
     } else {
         format!(
@@ -441,13 +447,13 @@ fn capitalise(text: &str) -> String {
 }
 
 /// ` to host` of a redirect's `Location` (the host only: a path or query may carry anything).
-fn redirect_target(answer: &HttpAnswer) -> String {
+fn redirect_target(answer: &HttpAnswer, secrets: &[&Secret]) -> String {
     let Some(location) = answer.headers.location.as_deref() else {
         return " with no Location".to_string();
     };
     match Url::parse(location.trim()) {
-        Ok(url) => match url.host_str() {
-            Some(host) => format!(" to {}", cap(host, 80)),
+        Ok(url) => match clean(url.host_str(), secrets, 80) {
+            Some(host) => format!(" to {host}"),
             None => " to a non-web address".to_string(),
         },
         // A relative Location stays on the host we asked.
@@ -1114,6 +1120,17 @@ mod tests {
         use OutcomeClass::*;
         assert_eq!(token_class(200, r#"{"access_token": "#), MalformedResponse);
         assert_eq!(token_class(200, "<html>hello</html>"), MalformedResponse);
+        let portal = token_failure(&with_headers(
+            200,
+            "<html><title>Guest Wi-Fi login</title></html>",
+            Some("portal"),
+            Some("text/html"),
+            None,
+        ));
+        assert_eq!(
+            portal.message,
+            "The token answer was not JSON (server \"portal\", page \"Guest Wi-Fi login\"); usually a maintenance or portal page"
+        );
         assert_eq!(
             token_class(200, r#"{"token_type":"Bearer"}"#),
             MalformedResponse

@@ -25,6 +25,9 @@ pub struct ClientSettings {
     /// Only this many bytes of a body are read (documented SFMC bodies are under 2 KiB); a
     /// longer body is classified on its first bytes and its headers.
     pub max_body_bytes: usize,
+    /// Where tokens may go. Probing no longer reads it: a token from an SFMC auth host goes
+    /// only to an `https://` SFMC REST host whatever this says, and the REST host of an auth URL
+    /// allowed at validation is trusted (see `probe::rest_policy`).
     pub endpoint_policy: EndpointPolicy,
     /// Fixed addresses for host names, like curl's `--resolve` (split-horizon DNS, private
     /// endpoints, tests). The URL, TLS name and `Host` header stay the host's. Usually empty.
