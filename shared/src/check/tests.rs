@@ -139,6 +139,15 @@ const CASES: &[(&str, &[Step])] = &[
         (30, Ok, UNCONFIRMED, Healthy, Recovering, &[]),
         (35, Ok, UNCONFIRMED, Healthy, Healthy, &["resolved crm:monitor:1 monitor secret_unavailable"]),
     ]),
+    ("an answer that is not SFMC's, confirmed, opens a monitor incident at once and leaves auth as it was", &[
+        (0, Ok, UNCONFIRMED, Healthy, Healthy, &[]),
+        (15, IntermediaryBlocked, UNCONFIRMED, Healthy, Pending, &[]),
+        (17, IntermediaryBlocked, CONFIRMED, Healthy, Firing, &["opened crm:monitor:1 monitor intermediary_blocked"]),
+        (19, RequestRejected, CONFIRMED, Healthy, Firing, &["changed crm:monitor:1 monitor intermediary_blocked->request_rejected"]),
+        (21, Ok, UNCONFIRMED, Healthy, Recovering, &[]),
+        (23, Ok, UNCONFIRMED, Healthy, Healthy, &["resolved crm:monitor:1 monitor request_rejected"]),
+        (25, ServiceNotFound, CONFIRMED, Firing, Healthy, &["opened crm:auth:2 auth service_not_found"]),
+    ]),
     ("an unreadable secret neither resolves nor changes a firing auth incident", &[
         (0, ClientAuthFailed, CONFIRMED, Firing, Healthy, &["opened crm:auth:1 auth client_auth_failed"]),
         (2, SecretUnavailable, UNCONFIRMED, Firing, Pending, &[]),
