@@ -355,7 +355,7 @@ fn check_sfmc_auth_url(raw: &str) -> Option<Result<Url, String>> {
         "looks like a mistyped SFMC address".to_string()
     } else if host.ends_with(&format!(".{SFMC_API_DOMAIN}")) {
         "is an SFMC address but not the Authentication Base URI".to_string()
-    } else if host.contains("marketingcloud") || host.contains("exacttarget") {
+    } else if names_sfmc(&host) {
         "looks like a mistyped SFMC address".to_string()
     } else {
         return None;
@@ -410,6 +410,17 @@ fn near_sfmc_domain(host: &str, rest: &str) -> bool {
             .any(|domain| strsim::levenshtein(text, domain) <= 3)
     };
     near(host) || near(rest)
+}
+
+/// A host with a label that is (nearly) SFMC's or ExactTarget's domain name, wherever it sits
+/// (`x.auth.marketingcloudapis.com.example.net`), but not a name that merely starts like it
+/// (`marketingcloud-proxy.corp.example`).
+fn names_sfmc(host: &str) -> bool {
+    host.split('.').any(|label| {
+        ["marketingcloudapis", "exacttargetapis", "exacttarget"]
+            .iter()
+            .any(|name| strsim::levenshtein(label, name) <= 2)
+    })
 }
 
 /// With CREDWATCH_ALLOW_ANY_ENDPOINT=1 (a simulator, a proxy): any http(s) base URL.

@@ -948,6 +948,11 @@ fn allow_any_endpoint_accepts_a_local_simulator_and_adds_the_slash() {
             "https://proxy.example.com/sfmc/",
         ),
         (AUTH_URL, AUTH_URL),
+        // Named like SFMC without being an SFMC address: a proxy, not a typo.
+        (
+            "https://marketingcloud-proxy.corp.example/",
+            "https://marketingcloud-proxy.corp.example/",
+        ),
     ] {
         let yaml = with_integration(&[("auth_url", Some(written))]);
         let loaded = parse_inventory_on(&yaml, &ANY_ENDPOINT, today()).unwrap();
