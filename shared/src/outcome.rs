@@ -21,6 +21,9 @@ pub enum OutcomeClass {
     Network,
     MalformedResponse,
     SecretUnavailable,
+    /// The integration's `auth_url`, as stored in the table, is not one this process may send a
+    /// client secret to (not an SFMC auth host, and other endpoints are not allowed here).
+    EndpointNotAllowed,
 }
 
 /// How a class is treated: definitive kinds fire after one confirming attempt, transient ones
@@ -50,7 +53,7 @@ impl Kind {
 }
 
 impl OutcomeClass {
-    pub const ALL: [OutcomeClass; 14] = [
+    pub const ALL: [OutcomeClass; 15] = [
         OutcomeClass::Ok,
         OutcomeClass::InvalidClientId,
         OutcomeClass::ClientAuthFailed,
@@ -65,6 +68,7 @@ impl OutcomeClass {
         OutcomeClass::Network,
         OutcomeClass::MalformedResponse,
         OutcomeClass::SecretUnavailable,
+        OutcomeClass::EndpointNotAllowed,
     ];
 
     pub fn kind(self) -> Kind {
@@ -75,7 +79,7 @@ impl OutcomeClass {
             IpNotAllowlisted => Kind::Access,
             MissingScopes | WrongBusinessUnit | RestUnauthorized => Kind::Permission,
             Throttled | SfmcUnavailable | Network | MalformedResponse => Kind::Transient,
-            SecretUnavailable => Kind::Monitor,
+            SecretUnavailable | EndpointNotAllowed => Kind::Monitor,
         }
     }
 
@@ -109,6 +113,7 @@ impl OutcomeClass {
             Network => "network",
             MalformedResponse => "malformed_response",
             SecretUnavailable => "secret_unavailable",
+            EndpointNotAllowed => "endpoint_not_allowed",
         }
     }
 
@@ -134,6 +139,7 @@ impl OutcomeClass {
             Network => "Could not reach SFMC",
             MalformedResponse => "Unexpected answer from SFMC",
             SecretUnavailable => "Secret could not be read",
+            EndpointNotAllowed => "Auth URL not allowed",
         }
     }
 
@@ -181,6 +187,9 @@ impl OutcomeClass {
             SecretUnavailable => {
                 "credwatch could not read the client secret from its configured source; fix the source (this is a monitoring problem, not an SFMC one)."
             }
+            EndpointNotAllowed => {
+                "The stored auth_url is not an SFMC Authentication Base URI (https://<subdomain>.auth.marketingcloudapis.com/), so credwatch did not read the secret or send it anywhere. Correct auth_url in the inventory and run credwatch inventory apply; check who changed the table."
+            }
         }
     }
 }
@@ -215,6 +224,10 @@ pub struct ProbeOutcome {
     /// Seconds SFMC asked us to wait (`Retry-After`), when it said.
     pub retry_after_secs: Option<u64>,
     pub probed_at: DateTime<Utc>,
+    /// Fingerprint ([`crate::rotation::secret_fingerprint`]) of the client secret the deciding
+    /// attempt used; `None` when no secret was read. Kept in the check state, never output.
+    #[serde(skip)]
+    pub secret_fingerprint: Option<String>,
 }
 
 #[cfg(test)]
@@ -239,6 +252,7 @@ mod tests {
         assert!(OutcomeClass::Network.is_transient());
         assert_eq!(OutcomeClass::SecretUnavailable.kind(), Kind::Monitor);
         assert!(!OutcomeClass::SecretUnavailable.is_definitive());
+        assert_eq!(OutcomeClass::EndpointNotAllowed.kind(), Kind::Monitor);
         assert!(!OutcomeClass::Ok.is_definitive());
     }
 }

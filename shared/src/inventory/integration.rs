@@ -279,11 +279,7 @@ fn parse_auth_url(at: &mut At, value: &Value, options: &LoadOptions) -> Option<U
 
 /// The normal case: exactly `https://<28 characters>.auth.marketingcloudapis.com/`.
 fn sfmc_endpoint(at: &mut At, shown: Option<&Value>, raw: &str, parsed: Url) -> Option<Url> {
-    let exact = raw
-        .strip_prefix("https://")
-        .and_then(|rest| rest.strip_suffix('/'))
-        .is_some_and(is_sfmc_auth_host);
-    if exact {
+    if is_sfmc_auth_url(raw) {
         return Some(parsed);
     }
     // A near miss (no trailing slash, the full /v2/token URL, http, capitals): say the fix.
@@ -302,6 +298,15 @@ fn sfmc_endpoint(at: &mut At, shown: Option<&Value>, raw: &str, parsed: Url) -> 
     };
     at.error("auth_url", shown, message);
     None
+}
+
+/// Whether `url` is exactly an SFMC Authentication Base URI,
+/// `https://<28 of [a-z0-9-]>.auth.marketingcloudapis.com/` (the form Setup > Installed Packages
+/// shows). The one rule both inventory validation and the probe's check of stored rows use.
+pub fn is_sfmc_auth_url(url: &str) -> bool {
+    url.strip_prefix("https://")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .is_some_and(is_sfmc_auth_host)
 }
 
 /// `<28 of [a-z0-9-]>.auth.marketingcloudapis.com`

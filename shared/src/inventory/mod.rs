@@ -15,6 +15,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
+pub use integration::is_sfmc_auth_url;
 pub use model::*;
 
 /// The environment variable that lets `auth_url` point anywhere (a simulator, a proxy).
