@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use credwatch::check::{CheckKind, Health};
-use credwatch::outcome::{Kind, OutcomeClass};
-use credwatch::scan::run_scan;
 use credwatch::inventory::{LoadOptions, parse_inventory};
 use credwatch::monitor::CycleSettings;
+use credwatch::outcome::{Kind, OutcomeClass};
 use credwatch::probe::{Prober, RetryPolicy};
+use credwatch::scan::run_scan;
 use credwatch::secrets_aws::AwsSecrets;
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch::store::dynamo::DynamoStore;
@@ -586,8 +586,7 @@ async fn hostile_rows_never_send_a_secret_to_a_foreign_host() {
                 env.push(("CREDWATCH_ALLOW_ANY_ENDPOINT", "1".into()));
             }
             let function =
-                FunctionProcess::spawn(env!("CARGO_BIN_EXE_credwatch-probe").as_ref(), &env)
-                    .await;
+                FunctionProcess::spawn(env!("CARGO_BIN_EXE_credwatch-probe").as_ref(), &env).await;
             let payload = json!({"integrations": ["crm-sync", "steal-aws-key", "steal-environ", "steal-other-team"], "force": true});
             let answer = function.invoke(payload).await;
             let (stdout, stderr) = function.stop().await;
@@ -599,7 +598,11 @@ async fn hostile_rows_never_send_a_secret_to_a_foreign_host() {
     // The deployed default: SFMC auth hosts only. The simulator is not one either.
     let (summary, logs) = run(false).await;
     assert_eq!(summary["probed"], 4, "{summary}");
-    assert_eq!(summary["by_class"], json!({"endpoint_not_allowed": 4}), "{summary}");
+    assert_eq!(
+        summary["by_class"],
+        json!({"endpoint_not_allowed": 4}),
+        "{summary}"
+    );
     assert_eq!(foreign.connections(), 0, "nothing reached the foreign host");
     assert_eq!(world.sim.counts("crm-sync-client").token, 0);
     assert!(!logs.contains(OTHER_TEAMS_SECRET) && !logs.contains(SECRET));
@@ -614,13 +617,26 @@ async fn hostile_rows_never_send_a_secret_to_a_foreign_host() {
     assert_eq!(foreign.connections(), 0, "nothing reached the foreign host");
     assert!(!logs.contains(OTHER_TEAMS_SECRET) && !logs.contains(SECRET));
 
-    let history = world.app.store.history("steal-other-team", 10).await.unwrap();
+    let history = world
+        .app
+        .store
+        .history("steal-other-team", 10)
+        .await
+        .unwrap();
     assert_eq!(history.len(), 2, "{history:?}");
     assert_eq!(history[0].class, OutcomeClass::SecretUnavailable);
-    assert!(history[0].message.contains("outside sfmc/"), "{}", history[0].message);
+    assert!(
+        history[0].message.contains("outside sfmc/"),
+        "{}",
+        history[0].message
+    );
     assert_eq!(history[1].class, OutcomeClass::EndpointNotAllowed);
     let environ = world.app.store.history("steal-environ", 1).await.unwrap();
-    assert!(environ[0].message.contains("local CLI"), "{}", environ[0].message);
+    assert!(
+        environ[0].message.contains("local CLI"),
+        "{}",
+        environ[0].message
+    );
     let items = scan_all(&world.table).await;
     assert!(!items.contains(OTHER_TEAMS_SECRET));
     // Sustained, these are the platform team's incidents, never the integration owner's.
@@ -695,24 +711,39 @@ async fn an_unchanged_resave_keeps_the_expiry_warning_and_a_changed_value_resets
     assert_eq!(resaved["rotations_recorded"], 0, "{resaved}");
     assert_eq!(resaved["secret_changes_not_rotations"], 1, "{resaved}");
     assert_eq!(resaved["ok"], 1, "still probed: {resaved}");
-    let record = world.app.store.get_integration("crm-sync").await.unwrap().unwrap();
+    let record = world
+        .app
+        .store
+        .get_integration("crm-sync")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.secret_rotated_seen_at, None);
     let scan = run_scan(&world.app.store, t0() + minutes(6)).await.unwrap();
     assert_eq!((scan.resolved, scan.opened), (0, 0), "{scan:?}");
     assert_eq!(open_expiry().await, warning, "the warning stays, unchanged");
 
     // A new value (SFMC rotated it too): a rotation, the countdown restarts.
-    world
-        .sim
-        .set_client("crm-sync-client", ClientConfig::healthy(NEW_SECRET, SYNC_SCOPES, 7281698));
+    world.sim.set_client(
+        "crm-sync-client",
+        ClientConfig::healthy(NEW_SECRET, SYNC_SCOPES, 7281698),
+    );
     put(NEW_SECRET).await;
     let rotated_at = t0() + minutes(10);
     let rotated = world.run(&change_at(rotated_at), rotated_at).await;
     assert_eq!(rotated["rotations_recorded"], 1, "{rotated}");
     assert_eq!(rotated["ok"], 1, "probed with the new value: {rotated}");
-    let record = world.app.store.get_integration("crm-sync").await.unwrap().unwrap();
+    let record = world
+        .app
+        .store
+        .get_integration("crm-sync")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.secret_rotated_seen_at, Some(rotated_at));
-    let scan = run_scan(&world.app.store, rotated_at + minutes(1)).await.unwrap();
+    let scan = run_scan(&world.app.store, rotated_at + minutes(1))
+        .await
+        .unwrap();
     assert_eq!(scan.resolved, 1, "{scan:?}");
     assert!(open_expiry().await.is_empty());
 
@@ -722,8 +753,56 @@ async fn an_unchanged_resave_keeps_the_expiry_warning_and_a_changed_value_resets
         .run(&change_at(t0() + minutes(7)), t0() + minutes(12))
         .await;
     assert_eq!(late["rotations_recorded"], 0, "{late}");
-    let record = world.app.store.get_integration("crm-sync").await.unwrap().unwrap();
+    let record = world
+        .app
+        .store
+        .get_integration("crm-sync")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.secret_rotated_seen_at, Some(rotated_at));
+}
+
+/// A container that cached the old value when the secret was rotated (its change event lost
+/// or not yet delivered) sees SFMC reject it; the confirming attempt reads Secrets Manager past
+/// the cache, works with the new value, and nobody is paged.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cached_old_secret_never_confirms_a_credential_failure() {
+    const NEW_SECRET: &str = "New8Secret4After2Rotation";
+    let secret_name = unique_name("sfmc/crm-sync");
+    let world =
+        World::new(|sim| vec![Spec::on(sim, "crm-sync", &healthy()).with_aws_secret(&secret_name)])
+            .await;
+    world
+        .secrets_manager
+        .create_secret()
+        .name(&secret_name)
+        .secret_string(json!({"client_secret": SECRET}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(world.run(&event("scheduled.json"), t0()).await["ok"], 1);
+
+    // Rotated in SFMC and in Secrets Manager; this container still caches the old value.
+    world.sim.set_client(
+        "crm-sync-client",
+        ClientConfig::healthy(NEW_SECRET, SYNC_SCOPES, 7281698),
+    );
+    world
+        .secrets_manager
+        .put_secret_value()
+        .secret_id(&secret_name)
+        .secret_string(json!({"client_secret": NEW_SECRET}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let now = json!({"integrations": ["crm-sync"], "force": true});
+    let summary = world.run(&now, t0() + minutes(1)).await;
+    assert_eq!(summary["ok"], 1, "confirmed with a fresh read: {summary}");
+    assert_eq!(summary["opened"], 0, "{summary}");
+    let history = world.app.store.history("crm-sync", 1).await.unwrap();
+    assert_eq!(history[0].attempts, 2, "the old value was rejected first");
+    assert_eq!(world.health("crm-sync").await, Health::Healthy);
 }
 
 /// Every item of the table as text (a Scan is fine in a test).
