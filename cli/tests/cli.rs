@@ -293,6 +293,77 @@ async fn plain_secret_in_inventory_is_refused_without_echoing_it() {
     assert!(!stderr.contains(HEALTHY_SECRET) && !stdout.contains(HEALTHY_SECRET));
 }
 
+/// An aws_secret outside the deployment's prefix: a warning by default, refused (exit 2, naming
+/// the integration and field) with `--secret-prefix` or `CREDWATCH_SECRET_PREFIX`. A secret
+/// under the prefix but outside `{prefix}{owner}/` is only ever a warning.
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_outside_the_prefix_warn_and_are_refused_with_a_prefix() {
+    let scratch = Scratch::new("cli-secret-prefix");
+    let path = scratch.path().join("inventory.yaml");
+    let integration = |id: &str, secret: &str| {
+        format!(
+            "  - id: {id}\n    name: {id}\n    owner: ops\n    severity: low\n    auth_url: http://127.0.0.1:1/\n    client_id: abc\n    client_secret: {{ aws_secret: {secret} }}\n"
+        )
+    };
+    std::fs::write(
+        &path,
+        format!(
+            "version: 1\nteams: [{{id: ops, name: Ops}}]\nintegrations:\n{}{}{}",
+            integration("own", "sfmc/ops/own"),
+            integration("flat", "sfmc/flat"),
+            integration("foreign", "payments/stripe"),
+        ),
+    )
+    .unwrap();
+    let validate = || {
+        let mut command = credwatch();
+        command
+            .args(["inventory", "validate"])
+            .arg(&path)
+            .env("CREDWATCH_ALLOW_ANY_ENDPOINT", "1")
+            .env_remove("CREDWATCH_SECRET_PREFIX");
+        command
+    };
+
+    let (code, stdout, stderr) = run(&mut validate()).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("is valid"), "{stdout}");
+    for needle in [
+        "(foreign): client_secret.aws_secret",
+        "outside sfmc/",
+        "(flat)",
+        "sfmc/ops/",
+    ] {
+        assert!(stderr.contains(needle), "{needle} not in:\n{stderr}");
+    }
+    assert!(!stderr.contains("(own)"), "{stderr}");
+
+    let (code, _, stderr) = run(validate().args(["--secret-prefix", "sfmc/"])).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("integrations[2] (foreign): client_secret.aws_secret"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("warning: integrations[1] (flat)"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = run(validate().env("CREDWATCH_SECRET_PREFIX", "sfmc/")).await;
+    assert_eq!(code, 2, "the environment variable refuses too: {stderr}");
+
+    let (code, stdout, _) =
+        run(validate().args(["--secret-prefix", "sfmc/", "--format", "json"])).await;
+    assert_eq!(code, 2);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["problems"][0]["field"], "client_secret.aws_secret");
+    assert_eq!(
+        report["problems"][0]["location"],
+        "integrations[2] (foreign)"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_runs_and_explains_every_finding() {
     let (code, stdout, stderr) = run(credwatch().arg("demo")).await;
