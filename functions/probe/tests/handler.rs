@@ -504,6 +504,30 @@ async fn the_binary_under_a_runtime_api_probes_and_never_leaks_secrets() {
     }
 }
 
+/// Deployed without `CREDWATCH_SECRET_PREFIX` the probe refuses to start (an init error the
+/// heartbeat alarm catches), rather than run with no rule for which secrets it may read.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_binary_refuses_to_start_without_a_secret_prefix() {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_credwatch-probe"));
+    command
+        .env_clear()
+        .envs(child_env())
+        .env("CREDWATCH_TABLE", "credwatch-no-prefix")
+        .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")
+        .kill_on_drop(true);
+    // A guard against a hang, not a timing assertion: the binary exits at once.
+    let output = tokio::time::timeout(Duration::from_secs(60), command.output())
+        .await
+        .expect("the binary exits")
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("CREDWATCH_SECRET_PREFIX is not set"),
+        "{stderr}"
+    );
+}
+
 /// A TCP server on 127.0.0.1 that counts connections and answers none: the "attacker's host".
 struct Listener {
     url: String,
