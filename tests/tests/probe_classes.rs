@@ -450,31 +450,46 @@ async fn one_thousand_integrations_each_get_their_own_class() {
     }
 }
 
-/// A simulator (or proxy) auth URL was allowed on purpose when the inventory was loaded; the
-/// REST host its token answer names is trusted the same way, even with the default policy
-/// that keeps tokens from SFMC's own auth hosts on SFMC REST hosts.
+/// A simulator (or proxy) auth URL is probed only by a process that itself allows any endpoint
+/// (`CREDWATCH_ALLOW_ANY_ENDPOINT`), and then the REST host its token answer names is trusted the
+/// same way. The default policy refuses it at probe time, whatever the inventory allowed when it
+/// was loaded (the table may say anything): `endpoint_not_allowed`, nothing sent.
 #[tokio::test]
-async fn an_allowed_non_sfmc_auth_url_may_name_its_own_rest_host() {
+async fn a_non_sfmc_auth_url_is_probed_only_where_any_endpoint_is_allowed() {
     let sim = Simulator::start().await.unwrap();
     let scratch = Scratch::new("policy");
     let inventory = inventory(scratch.path(), &[Spec::on(&sim, "it", &healthy())]);
-    let prober = Prober::new(
-        SfmcClient::new(ClientSettings {
-            endpoint_policy: EndpointPolicy::SfmcOnly,
-            ..ClientSettings::default()
-        })
-        .unwrap(),
-        RetryPolicy::default(),
+    let probe_with = |endpoint_policy| {
+        let prober = Prober::new(
+            SfmcClient::new(ClientSettings {
+                endpoint_policy,
+                ..ClientSettings::default()
+            })
+            .unwrap(),
+            RetryPolicy::default(),
+        );
+        let integrations = inventory.integrations.clone();
+        async move {
+            probe_all(
+                &prober,
+                &LocalSecrets,
+                &integrations,
+                Concurrency::default(),
+                &|_| {},
+            )
+            .await
+            .remove(0)
+        }
+    };
+    let refused = probe_with(EndpointPolicy::SfmcOnly).await;
+    assert_eq!(
+        refused.class,
+        OutcomeClass::EndpointNotAllowed,
+        "{refused:?}"
     );
-    let outcomes = probe_all(
-        &prober,
-        &LocalSecrets,
-        &inventory.integrations,
-        Concurrency::default(),
-        &|_| {},
-    )
-    .await;
-    assert_eq!(outcomes[0].class, OutcomeClass::Ok, "{:?}", outcomes[0]);
+    assert_eq!(sim.total_counts().token, 0);
+    let allowed = probe_with(EndpointPolicy::AnyEndpoint).await;
+    assert_eq!(allowed.class, OutcomeClass::Ok, "{allowed:?}");
 }
 
 /// Counts secret reads, then reads from the real local sources.
