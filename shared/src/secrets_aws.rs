@@ -82,7 +82,10 @@ impl SecretPolicy {
 /// ends in `-` and 6 letters or digits loses those too: only ever a shorter name, so a prefix
 /// check on the result is never more permissive than on the real name.
 pub fn secret_name(id: &str) -> &str {
-    let Some(with_suffix) = arn_name(id) else {
+    // Only a Secrets Manager secret ARN has a name inside; any other ARN is taken whole (and so
+    // is under no prefix that does not start with `arn:`).
+    let service = id.split(':').nth(2);
+    let Some(with_suffix) = arn_name(id).filter(|_| service == Some("secretsmanager")) else {
         return id;
     };
     match with_suffix.rsplit_once('-') {
@@ -319,6 +322,10 @@ mod tests {
         assert!(is_under_prefix(&arn("sfmc/crm-ops/sync-a1B2c3"), "sfmc/"));
         assert!(!is_under_prefix(&arn("other/sync-a1B2c3"), "sfmc/"));
         assert!(!is_under_prefix("other/sfmc/x", "sfmc/"));
+        assert!(
+            !is_under_prefix("arn:aws:s3:::bucket:secret:sfmc/x-AbC123", "sfmc/"),
+            "not a Secrets Manager ARN"
+        );
         // The suffix never counts towards the prefix: name "sfmc/a" is not under "sfmc/a-".
         assert!(!is_under_prefix(&arn("sfmc/a-b1C2d3"), "sfmc/a-"));
         assert!(

@@ -528,6 +528,38 @@ async fn the_binary_refuses_to_start_without_a_secret_prefix() {
     );
 }
 
+/// A Secrets Manager value is size-capped too: a client secret over 4 KiB (the field of a JSON
+/// secret) is `secret_unavailable`, and SFMC never sees it.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_secrets_manager_value_is_secret_unavailable() {
+    let secret_name = unique_name("sfmc/huge");
+    let world =
+        World::new(|sim| vec![Spec::on(sim, "crm-sync", &healthy()).with_aws_secret(&secret_name)])
+            .await;
+    world
+        .secrets_manager
+        .create_secret()
+        .name(&secret_name)
+        .secret_string(json!({"client_secret": "k".repeat(5000)}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let summary = world.run(&event("scheduled.json"), t0()).await;
+    assert_eq!(
+        summary["by_class"],
+        json!({"secret_unavailable": 1}),
+        "{summary}"
+    );
+    let history = world.app.store.history("crm-sync", 1).await.unwrap();
+    assert!(
+        history[0].message.contains("longer than 4096 bytes"),
+        "{}",
+        history[0].message
+    );
+    assert!(!history[0].message.contains("kkkk"));
+    assert_eq!(world.sim.counts("crm-sync-client").token, 0);
+}
+
 /// A TCP server on 127.0.0.1 that counts connections and answers none: the "attacker's host".
 struct Listener {
     url: String,
