@@ -151,16 +151,17 @@ impl Prober {
     /// The outcome of an integration whose `auth_url` this process may not use: nothing read,
     /// nothing sent. A monitor-kind verdict, for the platform team.
     fn endpoint_refused(integration: &Integration) -> ProbeOutcome {
-        tracing::warn!(integration = %integration.id, auth_url = %integration.auth_url, "auth_url not allowed; not probed, secret not read");
+        // Only scheme, host and port: a hostile row's URL may carry credentials or a long path.
+        let origin = integration.auth_url.origin().ascii_serialization();
+        tracing::warn!(integration = %integration.id, auth_url = %origin, "auth_url not allowed; not probed, secret not read");
         let attempt = Attempt::failed(
             Failure {
                 class: OutcomeClass::EndpointNotAllowed,
                 http_status: None,
                 message: format!(
-                    "auth_url {} is not an SFMC Authentication Base URI \
+                    "auth_url {origin} is not an SFMC Authentication Base URI \
                      (https://<subdomain>.auth.marketingcloudapis.com/); credwatch did not read the \
-                     client secret or send anything there",
-                    integration.auth_url
+                     client secret or send anything there"
                 ),
                 retry_after: None,
             },

@@ -531,8 +531,9 @@ async fn an_auth_url_outside_sfmc_is_refused_before_the_secret_is_read() {
     assert_eq!(outcomes[0].class, OutcomeClass::EndpointNotAllowed);
     assert_eq!(outcomes[0].kind.as_str(), "monitor");
     assert_eq!(outcomes[0].attempts, 0);
+    let origin = sim.base_url().trim_end_matches('/').to_string();
     assert!(
-        outcomes[0].message.contains(&sim.base_url()),
+        outcomes[0].message.contains(&origin),
         "{}",
         outcomes[0].message
     );
@@ -553,6 +554,20 @@ async fn an_auth_url_outside_sfmc_is_refused_before_the_secret_is_read() {
     assert_eq!(sim.total_counts().token, 0);
 
     let mut sfmc = inventory.integrations[0].clone();
+    // A row's URL with credentials in it is refused without echoing them.
+    let mut with_password = inventory.integrations[0].clone();
+    with_password.auth_url = "https://user:hunter2@evil.example/x".parse().unwrap();
+    let refused = sfmc_only
+        .probe(&with_password, Ok(credwatch::secret::Secret::new("s")))
+        .await;
+    assert_eq!(refused.class, OutcomeClass::EndpointNotAllowed);
+    assert!(!refused.message.contains("hunter2"), "{}", refused.message);
+    assert!(
+        refused.message.contains("https://evil.example"),
+        "{}",
+        refused.message
+    );
+
     sfmc.auth_url = "https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/"
         .parse()
         .unwrap();
