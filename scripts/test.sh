@@ -17,7 +17,7 @@ trap cleanup EXIT
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "Python tools (.venv): moto_server, cfn-lint"
+step "Python tools (.venv): moto_server, cfn-lint, checkov"
 "$root/scripts/venv.sh"
 venv_bin="$root/.venv/bin"
 
@@ -34,6 +34,30 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 if [ -f infra/template.yaml ]; then
   step "cfn-lint infra/template.yaml"
   "$venv_bin/cfn-lint" infra/template.yaml
+fi
+
+if [ -f infra/template.yaml ]; then
+  # Fails on any finding, and on any skip without a comment saying why (checkov: skip: in the
+  # resource's Metadata). --skip-download: no calls to Prisma Cloud.
+  step "checkov infra/template.yaml"
+  "$venv_bin/checkov" -f infra/template.yaml --framework cloudformation --skip-download \
+    --compact -o json >"$work_dir/checkov.json" || true
+  "$venv_bin/python" - "$work_dir/checkov.json" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+results = report.get("results", {})
+failed = results.get("failed_checks", [])
+unexplained = [s for s in results.get("skipped_checks", [])
+               if not (s.get("check_result", {}).get("suppress_comment") or "").strip()]
+for check in failed:
+    print(f"FAILED {check['check_id']} {check['resource']}: {check['check_name']}")
+for check in unexplained:
+    print(f"SKIPPED WITHOUT A REASON {check['check_id']} {check['resource']}")
+summary = report.get("summary", {})
+print(f"checkov: {summary.get('passed', 0)} passed, {len(failed)} failed, "
+      f"{summary.get('skipped', 0)} skipped with a reason in the template")
+sys.exit(1 if failed or unexplained or summary.get("parsing_errors") else 0)
+PY
 fi
 
 step "moto_server on a free port (serialised)"

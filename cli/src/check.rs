@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use clap::Args;
 use credwatch::duration::parse_duration;
-use credwatch::inventory::{InvalidInventory, Inventory, LoadOptions, Problem, load_inventory};
+use credwatch::inventory::{
+    InvalidInventory, Inventory, LoadOptions, Loaded, Problem, check_secret_layout, load_inventory,
+};
 use credwatch::outcome::ProbeOutcome;
 use credwatch::probe::{Concurrency, LocalSecrets, Prober, RetryPolicy, SecretReader, probe_all};
 use credwatch::secret::SecretSource;
@@ -208,7 +210,12 @@ pub fn select(inventory: &Inventory, ids: &[String]) -> Result<Vec<usize>, Strin
 
 /// Loads the inventory, printing warnings; on problems prints every one and returns `None`.
 pub fn load_or_report(path: &Path, options: &LoadOptions) -> Option<Inventory> {
-    match load_inventory(path, options) {
+    report_loaded(path, load_inventory(path, options))
+}
+
+/// The inventory, or `None` after printing why it was refused; warnings are printed either way.
+pub fn report_loaded(path: &Path, result: Result<Loaded, InvalidInventory>) -> Option<Inventory> {
+    match result {
         Ok(loaded) => {
             print_warnings(&loaded.warnings);
             Some(loaded.inventory)
@@ -217,6 +224,26 @@ pub fn load_or_report(path: &Path, options: &LoadOptions) -> Option<Inventory> {
             report_invalid(path, &invalid);
             None
         }
+    }
+}
+
+/// Adds the secret-layout pass ([`check_secret_layout`]) to a loaded inventory: its warnings
+/// join the others, its errors make the inventory invalid.
+pub fn with_secret_layout(
+    result: Result<Loaded, InvalidInventory>,
+    secret_prefix: Option<&str>,
+    for_deployment: bool,
+) -> Result<Loaded, InvalidInventory> {
+    let mut loaded = result?;
+    let layout = check_secret_layout(&loaded.inventory, secret_prefix, for_deployment);
+    loaded.warnings.extend(layout.warnings);
+    if layout.errors.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(InvalidInventory {
+            problems: layout.errors,
+            warnings: loaded.warnings,
+        })
     }
 }
 
@@ -239,10 +266,10 @@ fn report_invalid(path: &Path, invalid: &InvalidInventory) {
     }
 }
 
-/// `credwatch inventory validate FILE`.
-pub fn validate(path: &Path, format: Format) -> u8 {
+/// `credwatch inventory validate FILE [--secret-prefix P]`.
+pub fn validate(path: &Path, secret_prefix: Option<&str>, format: Format) -> u8 {
     let options = LoadOptions::from_env();
-    let result = load_inventory(path, &options);
+    let result = with_secret_layout(load_inventory(path, &options), secret_prefix, false);
     match format {
         Format::Json => {
             let (valid, problems, warnings, integrations) = match &result {

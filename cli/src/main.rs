@@ -62,6 +62,19 @@ struct TableArg {
     name: String,
 }
 
+#[derive(clap::Args)]
+struct SecretPrefixArg {
+    /// The deployment's Secrets Manager prefix (the template's SecretNamePrefix). Given, an
+    /// aws_secret outside it (or, for plan/apply, an env or file source) is refused, exit 2;
+    /// without it those are warnings against the default prefix sfmc/.
+    #[arg(
+        long = "secret-prefix",
+        env = "CREDWATCH_SECRET_PREFIX",
+        value_name = "PREFIX"
+    )]
+    value: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum TableCommand {
     /// Create the table with the schema the SAM template declares.
@@ -77,6 +90,8 @@ enum InventoryCommand {
     Validate {
         /// The inventory YAML file.
         file: PathBuf,
+        #[command(flatten)]
+        secret_prefix: SecretPrefixArg,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -95,6 +110,8 @@ struct SyncArgs {
     /// Delete integrations that are not in the inventory, with their state, history and incidents.
     #[arg(long)]
     prune: bool,
+    #[command(flatten)]
+    secret_prefix: SecretPrefixArg,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
@@ -122,19 +139,38 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Check(args) => check::run(args).await,
             Command::Inventory {
-                command: InventoryCommand::Validate { file, format },
-            } => check::validate(&file, format),
+                command:
+                    InventoryCommand::Validate {
+                        file,
+                        secret_prefix,
+                        format,
+                    },
+            } => check::validate(&file, secret_prefix.value.as_deref(), format),
             Command::Inventory {
                 command: InventoryCommand::Plan(args),
             } => {
-                ops::inventory_sync(&args.file, &args.table.name, args.prune, false, args.format)
-                    .await
+                ops::inventory_sync(
+                    &args.file,
+                    &args.table.name,
+                    args.secret_prefix.value.as_deref(),
+                    args.prune,
+                    false,
+                    args.format,
+                )
+                .await
             }
             Command::Inventory {
                 command: InventoryCommand::Apply(args),
             } => {
-                ops::inventory_sync(&args.file, &args.table.name, args.prune, true, args.format)
-                    .await
+                ops::inventory_sync(
+                    &args.file,
+                    &args.table.name,
+                    args.secret_prefix.value.as_deref(),
+                    args.prune,
+                    true,
+                    args.format,
+                )
+                .await
             }
             Command::Status { table, format } => ops::status(&table.name, format).await,
             Command::Table {

@@ -9,14 +9,14 @@ use chrono::{DateTime, Utc};
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use credwatch::check::Health;
 use credwatch::expiry::{days_until, expiry_date};
-use credwatch::inventory::LoadOptions;
+use credwatch::inventory::{LoadOptions, load_inventory};
 use credwatch::store::dynamo::DynamoStore;
 use credwatch::store::schema::{create_table, table_spec};
 use credwatch::store::{Incident, IntegrationRecord, Store};
 use credwatch::sync::{SyncPlan, apply, plan};
 use serde::Serialize;
 
-use crate::check::{load_or_report, terminal_width};
+use crate::check::{report_loaded, terminal_width, with_secret_layout};
 use crate::{EXIT_FAILING, EXIT_INVALID, EXIT_OK, Format};
 
 /// AWS configuration from the environment, or a message saying what is missing.
@@ -65,11 +65,17 @@ pub async fn table_create(table: &str) -> u8 {
 pub async fn inventory_sync(
     file: &Path,
     table: &str,
+    secret_prefix: Option<&str>,
     prune: bool,
     execute: bool,
     format: Format,
 ) -> u8 {
-    let Some(inventory) = load_or_report(file, &LoadOptions::from_env()) else {
+    let loaded = with_secret_layout(
+        load_inventory(file, &LoadOptions::from_env()),
+        secret_prefix,
+        true,
+    );
+    let Some(inventory) = report_loaded(file, loaded) else {
         return EXIT_INVALID;
     };
     let store = match store(table).await {

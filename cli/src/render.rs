@@ -159,6 +159,7 @@ mod tests {
             confirmed: false,
             retry_after_secs: None,
             probed_at: chrono::Utc::now(),
+            secret_fingerprint: None,
         }
     }
 

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::time::Duration;
 
 use credwatch_sim::{ClientConfig, RestBehaviour, Simulator, TokenBehaviour};
 use credwatch_tests::{SYNC_SCOPES, Scratch, Spec, inventory_yaml};
@@ -291,6 +292,130 @@ async fn plain_secret_in_inventory_is_refused_without_echoing_it() {
     assert_eq!(code, 2);
     assert!(stderr.contains("client_secret"), "{stderr}");
     assert!(!stderr.contains(HEALTHY_SECRET) && !stdout.contains(HEALTHY_SECRET));
+}
+
+/// `credwatch check` with secrets that would hang or exhaust a naive reader: a FIFO nobody
+/// writes to, `/dev/zero`, `/dev/urandom`, a directory and a 10 MB file. Each is
+/// `secret_unavailable` (exit 1), the healthy integration is still `ok`, and SFMC sees no token
+/// request for them.
+#[tokio::test(flavor = "multi_thread")]
+async fn check_refuses_fifo_device_directory_and_huge_secret_files() {
+    let sim = Simulator::start().await.unwrap();
+    let scratch = Scratch::new("cli-hostile-files");
+    let fifo = scratch.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let huge = scratch.path().join("huge");
+    std::fs::write(&huge, vec![b'a'; 10 * 1024 * 1024]).unwrap();
+    let hostile = [
+        ("fifo", fifo.display().to_string()),
+        ("zero", "/dev/zero".to_string()),
+        ("urandom", "/dev/urandom".to_string()),
+        ("dir", scratch.path().display().to_string()),
+        ("huge", huge.display().to_string()),
+    ];
+    let mut yaml = inventory_yaml(scratch.path(), &[Spec::on(&sim, "crm-sync", &healthy())]);
+    for (id, path) in &hostile {
+        Spec::on(&sim, id, &healthy());
+        yaml.push_str(&format!(
+            "  - id: {id}\n    name: {id}\n    owner: marketing-ops\n    severity: low\n    auth_url: {url}\n    client_id: {id}-client\n    client_secret: {{ file: \"{path}\" }}\n",
+            url = sim.base_url()
+        ));
+    }
+    let path = scratch.path().join("inventory.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let mut command = credwatch();
+    command.args(["check", "--format", "json", "-i"]).arg(&path);
+    // A guard against a hang (the bug this is about), not a timing assertion.
+    let (code, stdout, stderr) = tokio::time::timeout(Duration::from_secs(120), run(&mut command))
+        .await
+        .expect("check finishes");
+    assert_eq!(code, 1, "{stderr}");
+    let outcomes: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(outcomes[0]["class"], "ok");
+    for (outcome, (id, path)) in outcomes[1..].iter().zip(&hostile) {
+        assert_eq!(outcome["integration"], *id);
+        assert_eq!(outcome["class"], "secret_unavailable", "{outcome}");
+        let message = outcome["message"].as_str().unwrap();
+        assert!(message.contains(path.as_str()), "{message}");
+        assert_eq!(sim.counts(&format!("{id}-client")).token, 0, "{id}");
+    }
+}
+
+/// An aws_secret outside the deployment's prefix: a warning by default, refused (exit 2, naming
+/// the integration and field) with `--secret-prefix` or `CREDWATCH_SECRET_PREFIX`. A secret
+/// under the prefix but outside `{prefix}{owner}/` is only ever a warning.
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_outside_the_prefix_warn_and_are_refused_with_a_prefix() {
+    let scratch = Scratch::new("cli-secret-prefix");
+    let path = scratch.path().join("inventory.yaml");
+    let integration = |id: &str, secret: &str| {
+        format!(
+            "  - id: {id}\n    name: {id}\n    owner: ops\n    severity: low\n    auth_url: http://127.0.0.1:1/\n    client_id: abc\n    client_secret: {{ aws_secret: {secret} }}\n"
+        )
+    };
+    std::fs::write(
+        &path,
+        format!(
+            "version: 1\nteams: [{{id: ops, name: Ops}}]\nintegrations:\n{}{}{}",
+            integration("own", "sfmc/ops/own"),
+            integration("flat", "sfmc/flat"),
+            integration("foreign", "payments/stripe"),
+        ),
+    )
+    .unwrap();
+    let validate = || {
+        let mut command = credwatch();
+        command
+            .args(["inventory", "validate"])
+            .arg(&path)
+            .env("CREDWATCH_ALLOW_ANY_ENDPOINT", "1")
+            .env_remove("CREDWATCH_SECRET_PREFIX");
+        command
+    };
+
+    let (code, stdout, stderr) = run(&mut validate()).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("is valid"), "{stdout}");
+    for needle in [
+        "(foreign): client_secret.aws_secret",
+        "outside sfmc/",
+        "(flat)",
+        "sfmc/ops/",
+    ] {
+        assert!(stderr.contains(needle), "{needle} not in:\n{stderr}");
+    }
+    assert!(!stderr.contains("(own)"), "{stderr}");
+
+    let (code, _, stderr) = run(validate().args(["--secret-prefix", "sfmc/"])).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("integrations[2] (foreign): client_secret.aws_secret"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("warning: integrations[1] (flat)"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = run(validate().env("CREDWATCH_SECRET_PREFIX", "sfmc/")).await;
+    assert_eq!(code, 2, "the environment variable refuses too: {stderr}");
+
+    let (code, stdout, _) =
+        run(validate().args(["--secret-prefix", "sfmc/", "--format", "json"])).await;
+    assert_eq!(code, 2);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["problems"][0]["field"], "client_secret.aws_secret");
+    assert_eq!(
+        report["problems"][0]["location"],
+        "integrations[2] (foreign)"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -137,6 +137,10 @@ pub struct CheckState {
     /// The open dead-man's-switch incident ("credwatch has not checked X since ..."): opened by
     /// the expiry scan, resolved by the next completed probe.
     pub stale_incident: Option<String>,
+    /// Fingerprint of the client secret the last probe that read it used
+    /// ([`crate::rotation::secret_fingerprint`]; never the secret): the baseline a Secrets
+    /// Manager change event is compared with to tell a rotation from a re-save.
+    pub secret_fingerprint: Option<String>,
     /// Optimistic-concurrency version, bumped by the store on every committed update.
     pub version: u64,
 }

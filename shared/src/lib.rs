@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod monitor;
 pub mod outcome;
 pub mod probe;
+pub mod rotation;
 pub mod scan;
 pub mod scopes;
 pub mod secret;

@@ -11,6 +11,7 @@ use crate::check::{self, CheckKind, Observation, Policy, Transition};
 use crate::inventory::Severity;
 use crate::outcome::{OutcomeClass, ProbeOutcome};
 use crate::probe::{Concurrency, Prober, SecretReader, probe_all};
+use crate::rotation;
 use crate::secret::SecretSource;
 use crate::secrets_aws::secret_ids_match;
 use crate::store::{
@@ -25,8 +26,8 @@ pub enum Selection {
     Due,
     /// The named ones; with `force` even if not due (a direct invocation).
     Only { ids: Vec<String>, force: bool },
-    /// Those whose `aws_secret` is this secret, which just changed (a rotation): recorded,
-    /// then probed now.
+    /// Those whose `aws_secret` is this secret, which just changed: a rotation is recorded
+    /// where the value really changed ([`crate::rotation`]), then all are probed now.
     SecretChanged {
         secret_id: String,
         at: DateTime<Utc>,
@@ -64,6 +65,9 @@ pub struct CycleSummary {
     /// applied (the other invocation's was).
     pub conflicts: usize,
     pub rotations_recorded: usize,
+    /// Secret change events that were not rotations (same value re-saved, no baseline yet,
+    /// unreadable, or older than a recorded rotation): nothing recorded.
+    pub secret_changes_not_rotations: usize,
     /// Requested ids that are not in the table (or are retired).
     pub unknown_integrations: Vec<String>,
     /// Per-integration store failures; they never stop the other integrations.
@@ -88,15 +92,10 @@ pub async fn run_cycle<S: Store, R: SecretReader>(
     summary.unknown_integrations = unknown;
 
     if let Selection::SecretChanged { at, .. } = selection {
-        for record in &chosen {
-            match store.record_rotation(&record.integration.id, *at).await {
-                Ok(()) => summary.rotations_recorded += 1,
-                Err(err) => summary.errors.push(format!(
-                    "{}: recording the rotation failed: {err}",
-                    record.integration.id
-                )),
-            }
-        }
+        let report = rotation::verify_rotations(store, secrets, &chosen, *at).await;
+        summary.rotations_recorded += report.recorded;
+        summary.secret_changes_not_rotations += report.not_rotations;
+        summary.errors.extend(report.errors);
     }
 
     let integrations: Vec<_> = chosen.iter().map(|r| r.integration.clone()).collect();
@@ -253,6 +252,10 @@ pub fn plan_commit(
     };
     let (mut state, transitions) =
         check::advance(&record.state, &integration.id, &observation, policy);
+    // The secret this probe read is the baseline the next change event is compared with.
+    if let Some(fingerprint) = &outcome.secret_fingerprint {
+        state.secret_fingerprint = Some(fingerprint.clone());
+    }
     // Not healthy: the short recheck cadence (with jitter). Healthy: the integration's own slot.
     state.next_probe_at = Some(if state.health().needs_recheck() {
         check::schedule(

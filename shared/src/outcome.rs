@@ -24,6 +24,9 @@ pub enum OutcomeClass {
     IntermediaryBlocked,
     RequestRejected,
     ServiceNotFound,
+    /// The integration's `auth_url`, as stored in the table, is not one this process may send a
+    /// client secret to (not an SFMC auth host, and other endpoints are not allowed here).
+    EndpointNotAllowed,
 }
 
 /// How a class is treated: definitive kinds fire after one confirming attempt, transient ones
@@ -53,7 +56,7 @@ impl Kind {
 }
 
 impl OutcomeClass {
-    pub const ALL: [OutcomeClass; 17] = [
+    pub const ALL: [OutcomeClass; 18] = [
         OutcomeClass::Ok,
         OutcomeClass::InvalidClientId,
         OutcomeClass::ClientAuthFailed,
@@ -71,6 +74,7 @@ impl OutcomeClass {
         OutcomeClass::IntermediaryBlocked,
         OutcomeClass::RequestRejected,
         OutcomeClass::ServiceNotFound,
+        OutcomeClass::EndpointNotAllowed,
     ];
 
     pub fn kind(self) -> Kind {
@@ -83,7 +87,9 @@ impl OutcomeClass {
                 Kind::Permission
             }
             Throttled | SfmcUnavailable | Network | MalformedResponse => Kind::Transient,
-            SecretUnavailable | IntermediaryBlocked | RequestRejected => Kind::Monitor,
+            SecretUnavailable | IntermediaryBlocked | RequestRejected | EndpointNotAllowed => {
+                Kind::Monitor
+            }
         }
     }
 
@@ -126,6 +132,7 @@ impl OutcomeClass {
             IntermediaryBlocked => "intermediary_blocked",
             RequestRejected => "request_rejected",
             ServiceNotFound => "service_not_found",
+            EndpointNotAllowed => "endpoint_not_allowed",
         }
     }
 
@@ -154,6 +161,7 @@ impl OutcomeClass {
             IntermediaryBlocked => "Blocked before reaching SFMC",
             RequestRejected => "SFMC refused credwatch's request",
             ServiceNotFound => "SFMC service not found",
+            EndpointNotAllowed => "Auth URL not allowed",
         }
     }
 
@@ -210,6 +218,9 @@ impl OutcomeClass {
             ServiceNotFound => {
                 "SFMC could not route the call to a service: check that auth_url is the package's Authentication Base URI and that the tenant's REST Base URI (Setup > Apps > Installed Packages > API Integration) serves this package and business unit."
             }
+            EndpointNotAllowed => {
+                "The stored auth_url is not an SFMC Authentication Base URI (https://<subdomain>.auth.marketingcloudapis.com/), so credwatch did not read the secret or send it anywhere. Correct auth_url in the inventory and run credwatch inventory apply; check who changed the table."
+            }
         }
     }
 }
@@ -244,6 +255,10 @@ pub struct ProbeOutcome {
     /// Seconds SFMC asked us to wait (`Retry-After`), when it said.
     pub retry_after_secs: Option<u64>,
     pub probed_at: DateTime<Utc>,
+    /// Fingerprint ([`crate::rotation::secret_fingerprint`]) of the client secret the deciding
+    /// attempt used; `None` when no secret was read. Kept in the check state, never output.
+    #[serde(skip)]
+    pub secret_fingerprint: Option<String>,
 }
 
 #[cfg(test)]
@@ -268,6 +283,7 @@ mod tests {
         assert!(OutcomeClass::Network.is_transient());
         assert_eq!(OutcomeClass::SecretUnavailable.kind(), Kind::Monitor);
         assert!(!OutcomeClass::SecretUnavailable.is_definitive());
+        assert_eq!(OutcomeClass::EndpointNotAllowed.kind(), Kind::Monitor);
         assert!(!OutcomeClass::Ok.is_definitive());
     }
 

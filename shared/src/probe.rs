@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 use futures::{FutureExt, StreamExt, stream::FuturesUnordered};
 use tokio::sync::Semaphore;
 
-use crate::inventory::Integration;
-use crate::outcome::{OutcomeClass, ProbeOutcome};
-use crate::secret::{Secret, SecretSource, SecretUnavailable, read_local_secret};
+use crate::inventory::{Integration, is_sfmc_auth_url};
+use crate::outcome::{Kind, OutcomeClass, ProbeOutcome};
+use crate::rotation::secret_fingerprint;
+use crate::secret::{Secret, SecretSource, SecretUnavailable, read_local_secret_bounded};
 use crate::sfmc::classify::{classify_context_answer, classify_token_answer, scope_diff};
 use crate::sfmc::{EndpointPolicy, Failure, SfmcClient};
 
@@ -22,6 +23,16 @@ pub trait SecretReader: Send + Sync {
         source: &SecretSource,
     ) -> impl Future<Output = Result<Secret, SecretUnavailable>> + Send;
 
+    /// Reads the secret past any cache (and refreshes the cache): to verify a rotation and to
+    /// confirm a credential failure with the value the source holds now. Readers without a
+    /// cache read as [`SecretReader::read`].
+    fn read_fresh(
+        &self,
+        source: &SecretSource,
+    ) -> impl Future<Output = Result<Secret, SecretUnavailable>> + Send {
+        self.read(source)
+    }
+
     /// Forgets any cached value of the secret `secret_id` names (it just changed).
     fn invalidate(&self, _secret_id: &str) {}
 }
@@ -32,7 +43,7 @@ pub struct LocalSecrets;
 
 impl SecretReader for LocalSecrets {
     async fn read(&self, source: &SecretSource) -> Result<Secret, SecretUnavailable> {
-        read_local_secret(source)
+        read_local_secret_bounded(source).await
     }
 }
 
@@ -136,17 +147,57 @@ impl Prober {
         integration: &Integration,
         secret: Result<Secret, SecretUnavailable>,
     ) -> ProbeOutcome {
-        self.probe_gated(integration, secret, None).await
+        self.probe_gated(integration, secret, None, None::<&LocalSecrets>)
+            .await
+    }
+
+    /// Whether this prober may send `integration`'s client secret to its `auth_url`: an SFMC
+    /// Authentication Base URI always (the inventory's own rule,
+    /// [`crate::inventory::is_sfmc_auth_url`]), anything else only when this process allows any
+    /// endpoint. Checked at probe time because the table may say something no inventory did.
+    pub fn endpoint_allowed(&self, integration: &Integration) -> bool {
+        self.client.settings().endpoint_policy == EndpointPolicy::AnyEndpoint
+            || is_sfmc_auth_url(integration.auth_url.as_str())
+    }
+
+    /// The outcome of an integration whose `auth_url` this process may not use: nothing read,
+    /// nothing sent. A monitor-kind verdict, for the platform team.
+    fn endpoint_refused(integration: &Integration) -> ProbeOutcome {
+        // Only scheme, host and port: a hostile row's URL may carry credentials or a long path.
+        let origin = integration.auth_url.origin().ascii_serialization();
+        tracing::warn!(integration = %integration.id, auth_url = %origin, "auth_url not allowed; not probed, secret not read");
+        let attempt = Attempt::failed(
+            Failure {
+                class: OutcomeClass::EndpointNotAllowed,
+                http_status: None,
+                message: format!(
+                    "auth_url {origin} is not an SFMC Authentication Base URI \
+                     (https://<subdomain>.auth.marketingcloudapis.com/); credwatch did not read the \
+                     client secret or send anything there"
+                ),
+                retry_after: None,
+            },
+            Duration::ZERO,
+        );
+        outcome(integration, attempt, 0, false, chrono::Utc::now())
     }
 
     /// [`Prober::probe`], taking a slot of `slots` for each attempt only, so that the backoff
     /// before a retry does not hold up other integrations.
-    async fn probe_gated(
+    ///
+    /// With `refresh`, the confirming attempt of a credential failure uses a fresh read of a
+    /// cached (Secrets Manager) secret, so a container still holding a rotated-away value never
+    /// confirms a failure of the new one.
+    async fn probe_gated<R: SecretReader>(
         &self,
         integration: &Integration,
         secret: Result<Secret, SecretUnavailable>,
         slots: Option<&Semaphore>,
+        refresh: Option<&R>,
     ) -> ProbeOutcome {
+        if !self.endpoint_allowed(integration) {
+            return Self::endpoint_refused(integration);
+        }
         let probed_at = chrono::Utc::now();
         let secret = match secret {
             Ok(secret) => secret,
@@ -165,16 +216,36 @@ impl Prober {
         };
         let first = self.gated_attempt(integration, &secret, slots).await;
         if first.class == OutcomeClass::Ok {
-            return outcome(integration, first, 1, false, probed_at);
+            return with_fingerprint(
+                outcome(integration, first, 1, false, probed_at),
+                integration,
+                &secret,
+            );
         }
         let wait = retry_wait(&self.retry, first.class, first.retry_after);
         tracing::debug!(integration = %integration.id, class = %first.class, wait_ms = wait.as_millis() as u64, "probing again");
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
+        // A warm container may hold a secret that was rotated since it was cached: a credential
+        // failure is confirmed only with a fresh read, so the old value never pages anyone.
+        let mut secret = secret;
+        let cached = matches!(integration.client_secret, SecretSource::AwsSecret { .. });
+        if let (Kind::Credential, true, Some(reader)) = (first.class.kind(), cached, refresh) {
+            match reader.read_fresh(&integration.client_secret).await {
+                Ok(fresh) => secret = fresh,
+                Err(why) => {
+                    tracing::warn!(integration = %integration.id, %why, "fresh read before confirming failed; confirming with the value read before");
+                }
+            }
+        }
         let second = self.gated_attempt(integration, &secret, slots).await;
         let confirmed = second.class == first.class && second.class.is_definitive();
-        outcome(integration, second, 2, confirmed, probed_at)
+        with_fingerprint(
+            outcome(integration, second, 2, confirmed, probed_at),
+            integration,
+            &secret,
+        )
     }
 
     async fn gated_attempt(
@@ -300,6 +371,17 @@ fn assess(
     attempt
 }
 
+/// The outcome, carrying the fingerprint of the secret its deciding attempt used (the state
+/// commit keeps it as the baseline a later rotation event is compared with).
+fn with_fingerprint(
+    mut outcome: ProbeOutcome,
+    integration: &Integration,
+    secret: &Secret,
+) -> ProbeOutcome {
+    outcome.secret_fingerprint = Some(secret_fingerprint(&integration.id, secret));
+    outcome
+}
+
 fn network(message: String, started: Instant) -> Attempt {
     Attempt::failed(
         Failure {
@@ -334,6 +416,7 @@ fn outcome(
         confirmed,
         retry_after_secs: attempt.retry_after.map(|d| d.as_secs()),
         probed_at,
+        secret_fingerprint: None,
     }
 }
 
@@ -367,13 +450,19 @@ pub async fn probe_all<R: SecretReader>(
             .clone();
         let global = global.clone();
         let probe = async move {
+            // Checked before the secret is read: a row pointing elsewhere never gets it.
+            if !prober.endpoint_allowed(integration) {
+                return Prober::endpoint_refused(integration);
+            }
             // Host first: waiting for a busy tenant must not hold a global slot.
             let _host = host.acquire_owned().await.expect("semaphore never closed");
             let secret = {
                 let _slot = global.acquire().await.expect("semaphore never closed");
                 secrets.read(&integration.client_secret).await
             };
-            prober.probe_gated(integration, secret, Some(&global)).await
+            prober
+                .probe_gated(integration, secret, Some(&global), Some(secrets))
+                .await
         };
         pending.push(async move {
             let result = std::panic::AssertUnwindSafe(probe).catch_unwind().await;

@@ -42,6 +42,8 @@ async fn init_ms(binary: &Path, rounds: usize) -> f64 {
     env.retain(|(name, _)| *name != "AWS_ENDPOINT_URL");
     env.push(("AWS_ENDPOINT_URL", "http://127.0.0.1:9".into()));
     env.push(("CREDWATCH_TABLE", "credwatch-bench".into()));
+    // The probe refuses to start without it (the template always sets it).
+    env.push(("CREDWATCH_SECRET_PREFIX", "sfmc/".into()));
     let mut samples = Vec::new();
     for _ in 0..rounds {
         let function = FunctionProcess::spawn(binary, &env).await;
@@ -125,6 +127,9 @@ async fn main() {
     let mut env = child_env();
     env.push(("CREDWATCH_TABLE", table));
     env.push(("CREDWATCH_ALLOW_ANY_ENDPOINT", "1".into()));
+    env.push(("CREDWATCH_SECRET_PREFIX", "sfmc/".into()));
+    // The generated secrets are files, which only tests and benchmarks may allow.
+    env.push(("CREDWATCH_ALLOW_LOCAL_SECRETS", "1".into()));
     let function = FunctionProcess::spawn(&probe, &env).await;
     let event =
         serde_json::json!({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}});

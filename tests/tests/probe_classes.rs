@@ -460,29 +460,137 @@ async fn one_thousand_integrations_each_get_their_own_class() {
     }
 }
 
-/// A simulator (or proxy) auth URL was allowed on purpose when the inventory was loaded; the
-/// REST host its token answer names is trusted the same way, even with the default policy
-/// that keeps tokens from SFMC's own auth hosts on SFMC REST hosts.
+/// A simulator (or proxy) auth URL is probed only by a process that itself allows any endpoint
+/// (`CREDWATCH_ALLOW_ANY_ENDPOINT`), and then the REST host its token answer names is trusted the
+/// same way. The default policy refuses it at probe time, whatever the inventory allowed when it
+/// was loaded (the table may say anything): `endpoint_not_allowed`, nothing sent.
 #[tokio::test]
-async fn an_allowed_non_sfmc_auth_url_may_name_its_own_rest_host() {
+async fn a_non_sfmc_auth_url_is_probed_only_where_any_endpoint_is_allowed() {
     let sim = Simulator::start().await.unwrap();
     let scratch = Scratch::new("policy");
     let inventory = inventory(scratch.path(), &[Spec::on(&sim, "it", &healthy())]);
-    let prober = Prober::new(
-        SfmcClient::new(ClientSettings {
-            endpoint_policy: EndpointPolicy::SfmcOnly,
-            ..ClientSettings::default()
-        })
-        .unwrap(),
+    let probe_with = |endpoint_policy| {
+        let prober = Prober::new(
+            SfmcClient::new(ClientSettings {
+                endpoint_policy,
+                ..ClientSettings::default()
+            })
+            .unwrap(),
+            RetryPolicy::default(),
+        );
+        let integrations = inventory.integrations.clone();
+        async move {
+            probe_all(
+                &prober,
+                &LocalSecrets,
+                &integrations,
+                Concurrency::default(),
+                &|_| {},
+            )
+            .await
+            .remove(0)
+        }
+    };
+    let refused = probe_with(EndpointPolicy::SfmcOnly).await;
+    assert_eq!(
+        refused.class,
+        OutcomeClass::EndpointNotAllowed,
+        "{refused:?}"
+    );
+    assert_eq!(sim.total_counts().token, 0);
+    let allowed = probe_with(EndpointPolicy::AnyEndpoint).await;
+    assert_eq!(allowed.class, OutcomeClass::Ok, "{allowed:?}");
+}
+
+/// Counts secret reads, then reads from the real local sources.
+#[derive(Default)]
+struct CountingSecrets(std::sync::atomic::AtomicUsize);
+
+impl credwatch::probe::SecretReader for CountingSecrets {
+    async fn read(
+        &self,
+        source: &credwatch::secret::SecretSource,
+    ) -> Result<credwatch::secret::Secret, credwatch::secret::SecretUnavailable> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        credwatch::probe::LocalSecrets.read(source).await
+    }
+}
+
+/// A prober that sends secrets only to SFMC auth hosts meets an integration whose stored
+/// auth_url is anything else (here the simulator): it is `endpoint_not_allowed`, a monitor-kind
+/// verdict, its secret is never read, and the host sees no request. The one rule is the
+/// inventory's: an exact SFMC Authentication Base URI is allowed.
+#[tokio::test]
+async fn an_auth_url_outside_sfmc_is_refused_before_the_secret_is_read() {
+    let sim = Simulator::start().await.unwrap();
+    let scratch = Scratch::new("classes-endpoint");
+    let inventory = inventory(scratch.path(), &[Spec::on(&sim, "it", &healthy())]);
+    let sfmc_only = Prober::new(
+        SfmcClient::new(ClientSettings::default()).unwrap(),
         RetryPolicy::default(),
     );
+    let secrets = CountingSecrets::default();
     let outcomes = probe_all(
-        &prober,
-        &LocalSecrets,
+        &sfmc_only,
+        &secrets,
         &inventory.integrations,
         Concurrency::default(),
         &|_| {},
     )
     .await;
-    assert_eq!(outcomes[0].class, OutcomeClass::Ok, "{:?}", outcomes[0]);
+    assert_eq!(outcomes[0].class, OutcomeClass::EndpointNotAllowed);
+    assert_eq!(outcomes[0].kind.as_str(), "monitor");
+    assert_eq!(outcomes[0].attempts, 0);
+    let origin = sim.base_url().trim_end_matches('/').to_string();
+    assert!(
+        outcomes[0].message.contains(&origin),
+        "{}",
+        outcomes[0].message
+    );
+    assert_eq!(
+        secrets.0.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "no secret read"
+    );
+    assert_eq!(sim.total_counts().token, 0, "no request sent");
+    // The same prober with a secret already in hand still sends nothing there.
+    let direct = sfmc_only
+        .probe(
+            &inventory.integrations[0],
+            Ok(credwatch::secret::Secret::new("s")),
+        )
+        .await;
+    assert_eq!(direct.class, OutcomeClass::EndpointNotAllowed);
+    assert_eq!(sim.total_counts().token, 0);
+
+    let mut sfmc = inventory.integrations[0].clone();
+    // A row's URL with credentials in it is refused without echoing them.
+    let mut with_password = inventory.integrations[0].clone();
+    with_password.auth_url = "https://user:hunter2@evil.example/x".parse().unwrap();
+    let refused = sfmc_only
+        .probe(&with_password, Ok(credwatch::secret::Secret::new("s")))
+        .await;
+    assert_eq!(refused.class, OutcomeClass::EndpointNotAllowed);
+    assert!(!refused.message.contains("hunter2"), "{}", refused.message);
+    assert!(
+        refused.message.contains("https://evil.example"),
+        "{}",
+        refused.message
+    );
+
+    sfmc.auth_url = "https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/"
+        .parse()
+        .unwrap();
+    assert!(sfmc_only.endpoint_allowed(&sfmc));
+    for near_miss in [
+        "http://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/",
+        "https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com.evil.example/",
+        "https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com:8443/",
+        "https://user@mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/",
+        "https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/v2/",
+        "https://evil.auth.marketingcloudapis.com/",
+    ] {
+        sfmc.auth_url = near_miss.parse().unwrap();
+        assert!(!sfmc_only.endpoint_allowed(&sfmc), "{near_miss}");
+    }
 }

@@ -126,9 +126,14 @@ fn firing(id: &str, minutes: u32, seq: u32) -> CheckState {
             notified: vec!["2026-12-31#30".to_string(), "2026-12-31#7".to_string()],
         },
         stale_incident: Some(format!("{id}:monitor:8")),
+        secret_fingerprint: Some(FINGERPRINT_A.to_string()),
         version: 0,
     }
 }
+
+/// Two secret fingerprints (32 hex digits, as `credwatch::rotation::secret_fingerprint` makes).
+const FINGERPRINT_A: &str = "00112233445566778899aabbccddeeff";
+const FINGERPRINT_B: &str = "ffeeddccbbaa99887766554433221100";
 
 fn healthy(minutes: u32) -> CheckState {
     let track = Track {
@@ -146,6 +151,7 @@ fn healthy(minutes: u32) -> CheckState {
         incident_seq: 0,
         expiry: ExpiryTrack::default(),
         stale_incident: None,
+        secret_fingerprint: None,
         version: 0,
     }
 }
@@ -645,14 +651,35 @@ mod contract {
             .commit(&commit("alpha", 0, state.clone(), Vec::new()))
             .await
             .unwrap();
-        store.record_rotation("alpha", at(7)).await.unwrap();
+        assert!(
+            store
+                .record_rotation("alpha", at(7), FINGERPRINT_B)
+                .await
+                .unwrap()
+        );
         let record = store.get_integration("alpha").await.unwrap().unwrap();
         assert_eq!(record.secret_rotated_seen_at, Some(at(7)));
         let due_now = CheckState {
             next_probe_at: Some(at(7)),
+            secret_fingerprint: Some(FINGERPRINT_B.to_string()),
             ..versioned(state, 1)
         };
-        assert_eq!(record.state, due_now, "due now, nothing else changed");
+        assert_eq!(
+            record.state, due_now,
+            "due now with the new baseline, nothing else changed"
+        );
+
+        // Rotation times only move forward: an older or repeated event writes nothing.
+        for earlier in [at(6), at(7)] {
+            assert!(
+                !store
+                    .record_rotation("alpha", earlier, FINGERPRINT_A)
+                    .await
+                    .unwrap()
+            );
+        }
+        let unchanged = store.get_integration("alpha").await.unwrap().unwrap();
+        assert_eq!(unchanged, record, "an out-of-order event changed nothing");
 
         // A probe that read version 1 before the rotation still commits, and keeps it.
         let after = healthy(8);
@@ -673,7 +700,12 @@ mod contract {
         let record = store.get_integration("alpha").await.unwrap().unwrap();
         assert_eq!(record.secret_rotated_seen_at, Some(at(7)));
 
-        assert!(store.record_rotation("nope", at(7)).await.is_err());
+        assert!(
+            store
+                .record_rotation("nope", at(7), FINGERPRINT_A)
+                .await
+                .is_err()
+        );
         assert_eq!(store.get_integration("nope").await.unwrap(), None);
     }
 
@@ -1006,7 +1038,10 @@ async fn items_hold_exactly_the_documented_attributes() {
         vec![IncidentWrite::Open(opened)],
     );
     assert_eq!(store.commit(&open).await.unwrap(), CommitOutcome::Applied);
-    store.record_rotation("alpha", at(6)).await.unwrap();
+    store
+        .record_rotation("alpha", at(6), FINGERPRINT_B)
+        .await
+        .unwrap();
     let probe = HistoryEntry {
         http_status: Some(200),
         ..entry("alpha", 5)
@@ -1050,6 +1085,7 @@ async fn items_hold_exactly_the_documented_attributes() {
             "incident_seq",
             "expiry",
             "stale_incident",
+            "secret_fingerprint",
         ])
     );
     assert_eq!(

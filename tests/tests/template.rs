@@ -117,3 +117,72 @@ fn every_function_builds_a_binary_of_this_workspace() {
         );
     }
 }
+
+/// `!Ref X` / `!GetAtt X` as `(tag, value)`; serde_yaml_ng keeps CloudFormation's short tags.
+fn tagged(value: &Value) -> (String, String) {
+    match value {
+        Value::Tagged(tagged) => (
+            tagged.tag.to_string(),
+            tagged.value.as_str().unwrap_or_default().to_string(),
+        ),
+        other => panic!("expected a tagged value, found {other:?}"),
+    }
+}
+
+/// The probe's least-privilege wiring: its secret prefix comes from the one parameter that
+/// also scopes IAM and the change rule; one cycle at a time; failed asynchronous invocations
+/// of every function land in the encrypted queue.
+#[test]
+fn the_probe_reads_secrets_only_under_the_prefix_and_failures_are_kept() {
+    let template = template();
+    let resources = &template["Resources"];
+    let probe = &resources["ProbeFunction"]["Properties"];
+    assert_eq!(probe["ReservedConcurrentExecutions"], Value::from(1));
+    assert_eq!(
+        tagged(&probe["Environment"]["Variables"]["CREDWATCH_SECRET_PREFIX"]),
+        ("!Ref".to_string(), "SecretNamePrefix".to_string())
+    );
+    let rule = &probe["Events"]["SecretChanged"]["Properties"]["Pattern"]["detail"]["$or"];
+    let alternatives = rule.as_sequence().expect("$or of the two id fields");
+    let fields: Vec<&Value> = alternatives
+        .iter()
+        .map(|alt| {
+            alt.get("requestParameters")
+                .map(|r| &r["secretId"])
+                .or_else(|| alt.get("additionalEventData").map(|a| &a["SecretId"]))
+                .expect("an id field")
+        })
+        .collect();
+    assert_eq!(fields.len(), 2);
+    for prefixes in fields {
+        let prefixes = prefixes.as_sequence().unwrap();
+        assert_eq!(
+            tagged(&prefixes[0]["prefix"]),
+            ("!Ref".to_string(), "SecretNamePrefix".to_string()),
+            "the name form"
+        );
+        let (tag, arn) = tagged(&prefixes[1]["prefix"]);
+        assert_eq!(tag, "!Sub");
+        assert!(
+            arn.ends_with(":secret:${SecretNamePrefix}"),
+            "the ARN form: {arn}"
+        );
+    }
+    for name in ["ProbeFunction", "ExpiryScanFunction"] {
+        let on_failure =
+            &resources[name]["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"];
+        assert_eq!(text(&on_failure["Type"]), "SQS", "{name}");
+        assert_eq!(
+            tagged(&on_failure["Destination"]),
+            (
+                "!GetAtt".to_string(),
+                "FailedInvocationsQueue.Arn".to_string()
+            ),
+            "{name}"
+        );
+    }
+    assert!(
+        resources["FailedInvocationsQueue"]["Properties"]["KmsMasterKeyId"].is_string(),
+        "the queue is encrypted"
+    );
+}

@@ -350,7 +350,7 @@ async fn four_hundred_days_of_scans_give_the_exact_incident_sequence() {
             // What the probe function does on a Secrets Manager change (CloudTrail event).
             world
                 .store
-                .record_rotation("bravo", at(day, 8, 0))
+                .record_rotation("bravo", at(day, 8, 0), "0123456789abcdef0123456789abcdef")
                 .await
                 .unwrap();
         }

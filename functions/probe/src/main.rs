@@ -6,7 +6,7 @@ use std::time::Duration;
 use credwatch::duration::parse_duration;
 use credwatch::monitor::CycleSettings;
 use credwatch::probe::{Concurrency, Prober, RetryPolicy};
-use credwatch::secrets_aws::{AwsSecrets, DEFAULT_CACHE_TTL};
+use credwatch::secrets_aws::{AwsSecrets, DEFAULT_CACHE_TTL, SecretPolicy};
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch::store::dynamo::DynamoStore;
 use credwatch_probe::{App, handle_at};
@@ -17,6 +17,7 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     credwatch::logging::init_lambda();
     let table = required_env("CREDWATCH_TABLE")?;
+    let secret_policy = secret_policy()?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let request_timeout = optional_duration("CREDWATCH_REQUEST_TIMEOUT", Duration::from_secs(10))?;
     let allow_any_endpoint = std::env::var("CREDWATCH_ALLOW_ANY_ENDPOINT").is_ok_and(|v| v == "1");
@@ -37,7 +38,11 @@ async fn main() -> Result<(), Error> {
     let app = App {
         store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table),
         prober: Prober::new(client, RetryPolicy::default()),
-        secrets: AwsSecrets::new(aws_sdk_secretsmanager::Client::new(&aws), DEFAULT_CACHE_TTL),
+        secrets: AwsSecrets::with_policy(
+            aws_sdk_secretsmanager::Client::new(&aws),
+            DEFAULT_CACHE_TTL,
+            secret_policy,
+        ),
         settings: CycleSettings {
             concurrency,
             ..CycleSettings::default()
@@ -57,6 +62,24 @@ fn required_env(name: &str) -> Result<String, Error> {
         .ok()
         .filter(|v| !v.is_empty())
         .ok_or_else(|| format!("{name} is not set; it names the credwatch DynamoDB table").into())
+}
+
+/// The deployed policy: Secrets Manager only, only under `CREDWATCH_SECRET_PREFIX` (the
+/// template sets it from `SecretNamePrefix`). Without a prefix the function refuses to start:
+/// a loud init error (and the heartbeat alarm) beats probing with secrets it may not read.
+/// `CREDWATCH_ALLOW_LOCAL_SECRETS=1` also allows env and file sources, for tests and
+/// benchmarks of the binary; the template never sets it.
+fn secret_policy() -> Result<SecretPolicy, Error> {
+    let prefix = std::env::var("CREDWATCH_SECRET_PREFIX")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or(
+            "CREDWATCH_SECRET_PREFIX is not set; it names the Secrets Manager prefix (e.g. sfmc/) \
+             under which the probe may read client secrets",
+        )?;
+    let mut policy = SecretPolicy::deployed(prefix);
+    policy.local_sources = std::env::var("CREDWATCH_ALLOW_LOCAL_SECRETS").is_ok_and(|v| v == "1");
+    Ok(policy)
 }
 
 fn optional_duration(name: &str, default: Duration) -> Result<Duration, Error> {

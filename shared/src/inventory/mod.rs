@@ -7,6 +7,7 @@ mod integration;
 pub mod model;
 mod parse;
 mod report;
+mod secret_layout;
 #[cfg(test)]
 mod tests;
 
@@ -15,7 +16,9 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
+pub use integration::is_sfmc_auth_url;
 pub use model::*;
+pub use secret_layout::{DEFAULT_SECRET_PREFIX, SecretLayout, check_secret_layout};
 
 /// The environment variable that lets `auth_url` point anywhere (a simulator, a proxy).
 pub const ALLOW_ANY_ENDPOINT_VAR: &str = "CREDWATCH_ALLOW_ANY_ENDPOINT";

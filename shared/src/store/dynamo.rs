@@ -459,16 +459,41 @@ impl Store for DynamoStore {
         self.batch_write(requests, "probe history").await
     }
 
-    async fn record_rotation(&self, integration: &str, at: DateTime<Utc>) -> StoreResult<()> {
+    async fn record_rotation(
+        &self,
+        integration: &str,
+        at: DateTime<Utc>,
+        fingerprint: &str,
+    ) -> StoreResult<bool> {
         // Not versioned: a concurrent state commit may overwrite next_probe_at (it then has
         // its own schedule) but never secret_rotated_seen_at, which commits do not write.
+        // Conditional on time only moving forward (timestamps sort as text).
         let update = UpdateSpec::new(schema::integration_key(integration))
-            .fields(schema::rotation_fields(at));
-        self.update_existing(
-            update,
-            &format!("record secret rotation of integration {integration}"),
-        )
-        .await
+            .fields(schema::rotation_fields(at, fingerprint))
+            .condition(exists)
+            .condition(|expr| {
+                let seen = expr.name(schema::attr::SECRET_ROTATED_SEEN_AT);
+                let at = expr.value(AttributeValue::S(schema::timestamp(at)));
+                format!("attribute_not_exists({seen}) OR {seen} < {at}")
+            });
+        match self.update(update).await {
+            Ok(()) => Ok(true),
+            // Either the item is gone or a rotation at or after `at` is recorded: tell apart.
+            Err(UpdateFailure::Condition) => match self.get_integration(integration).await? {
+                Some(_) => Ok(false),
+                None => Err(StoreError(format!(
+                    "DynamoDB table {}: record secret rotation of integration {integration}: \
+                     no such item",
+                    self.table
+                ))),
+            },
+            Err(UpdateFailure::TransactionConflict) => Err(StoreError(format!(
+                "DynamoDB table {}: record secret rotation of integration {integration}: \
+                 another transaction was writing it; try again",
+                self.table
+            ))),
+            Err(UpdateFailure::Other(err)) => Err(err),
+        }
     }
 
     async fn history(&self, integration: &str, limit: usize) -> StoreResult<Vec<HistoryEntry>> {

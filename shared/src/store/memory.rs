@@ -133,16 +133,25 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn record_rotation(&self, integration: &str, at: DateTime<Utc>) -> StoreResult<()> {
+    async fn record_rotation(
+        &self,
+        integration: &str,
+        at: DateTime<Utc>,
+        fingerprint: &str,
+    ) -> StoreResult<bool> {
         let mut inner = self.lock();
         let record = inner
             .integrations
             .get_mut(integration)
             .ok_or_else(|| missing(integration, "record secret rotation"))?;
+        if record.secret_rotated_seen_at.is_some_and(|seen| seen >= at) {
+            return Ok(false);
+        }
         // Like DynamoDB: no version bump, so a probe's commit in flight still applies.
         record.secret_rotated_seen_at = Some(at);
         record.state.next_probe_at = Some(at);
-        Ok(())
+        record.state.secret_fingerprint = Some(fingerprint.to_string());
+        Ok(true)
     }
 
     async fn history(&self, integration: &str, limit: usize) -> StoreResult<Vec<HistoryEntry>> {

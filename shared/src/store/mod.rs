@@ -144,13 +144,16 @@ pub trait Store: Send + Sync {
         entries: &[HistoryEntry],
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// Records that the integration's secret changed in Secrets Manager at `at`, and makes it
-    /// due now.
+    /// Records a verified rotation: the integration's secret changed in Secrets Manager at `at`
+    /// to a value with `fingerprint`; makes the integration due now. Rotation times only move
+    /// forward: `Ok(false)` (nothing written) when a rotation at or after `at` is already
+    /// recorded.
     fn record_rotation(
         &self,
         integration: &str,
         at: DateTime<Utc>,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
+        fingerprint: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 
     // ---- reading ----
 

@@ -21,7 +21,9 @@
 //! - integration, state (what a commit writes): `version` (N), `auth`, `monitor` (M, a track
 //!   each), `last_class`?, `last_probe_at`?, `next_probe_at`?, `incident_seq` (N), `expiry`
 //!   (M: `open_incident`?, `secret_version`?, `threshold`? (`30`, `expired`, `unknown`),
-//!   `notified` L of S `{secret_version}#{threshold}`), `stale_incident`?.
+//!   `notified` L of S `{secret_version}#{threshold}`), `stale_incident`?,
+//!   `secret_fingerprint`? (32 hex digits, see [`crate::rotation::secret_fingerprint`]; never the
+//!   secret).
 //! - team: `id`, `name`, `timezone`?, `business_hours` (M: `days` L of S `mon`..`sun`,
 //!   `start`, `end` `HH:MM:SS`)?, `escalate_after` (N, seconds)?.
 //! - probe history: `integration`, `probed_at`, `class`, `http_status` (N)?, `latency_ms` (N),
@@ -98,8 +100,9 @@ pub const OPEN: &str = "open";
 pub const RETIRED: &str = "retired";
 pub const RETIRED_AT: &str = "retired_at";
 
-/// Every other attribute name, private: only the encoders and decoders below use them.
-mod attr {
+/// Every other attribute name: only the encoders and decoders below (and the DynamoDB
+/// adapter's conditions) use them.
+pub(crate) mod attr {
     pub const ID: &str = "id";
     pub const NAME: &str = "name";
     pub const OWNER: &str = "owner";
@@ -129,6 +132,7 @@ mod attr {
     pub const INCIDENT_SEQ: &str = "incident_seq";
     pub const EXPIRY: &str = "expiry";
     pub const STALE_INCIDENT: &str = "stale_incident";
+    pub const SECRET_FINGERPRINT: &str = "secret_fingerprint";
     pub const THRESHOLD: &str = "threshold";
     /// Inside the `expiry` map: the secret version (expiry date) the open incident is about.
     pub const VERSION_KEY: &str = "secret_version";
@@ -544,6 +548,10 @@ pub fn state_fields(state: &CheckState) -> Fields {
         (INCIDENT_SEQ, Some(n(state.incident_seq))),
         (EXPIRY, Some(expiry_track(&state.expiry))),
         (STALE_INCIDENT, state.stale_incident.as_deref().map(s)),
+        (
+            SECRET_FINGERPRINT,
+            state.secret_fingerprint.as_deref().map(s),
+        ),
     ]
 }
 
@@ -557,11 +565,13 @@ fn expiry_track(t: &ExpiryTrack) -> AttributeValue {
     ])
 }
 
-/// A secret rotation seen at `at`: remembered, and the integration due now.
-pub fn rotation_fields(at: DateTime<Utc>) -> Fields {
+/// A verified secret rotation seen at `at` (the secret's value changed to one with
+/// `fingerprint`): remembered with the new baseline, and the integration due now.
+pub fn rotation_fields(at: DateTime<Utc>, fingerprint: &str) -> Fields {
     vec![
         (attr::SECRET_ROTATED_SEEN_AT, Some(time(at))),
         (attr::NEXT_PROBE_AT, Some(time(at))),
+        (attr::SECRET_FINGERPRINT, Some(s(fingerprint))),
     ]
 }
 
@@ -636,6 +646,7 @@ pub fn decode_integration(item: &Item) -> StoreResult<IntegrationRecord> {
             .transpose()?
             .unwrap_or_default(),
         stale_incident: r.opt_string(STALE_INCIDENT)?,
+        secret_fingerprint: r.opt_string(SECRET_FINGERPRINT)?,
         version: r.number(VERSION)?,
     };
     Ok(IntegrationRecord {
