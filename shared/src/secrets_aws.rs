@@ -89,8 +89,9 @@ impl SecretReader for AwsSecrets {
         };
         let whole = self.secret_string(id).await?;
         let secret = match key {
-            None => whole,
+            None => Secret::from_stored(whole.expose()),
             Some(key) => field_of(&whole, key)
+                .map(|field| Secret::from_stored(field.expose()))
                 .map_err(|why| SecretUnavailable(format!("Secrets Manager secret {id}: {why}")))?,
         };
         if secret.is_empty() {

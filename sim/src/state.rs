@@ -288,6 +288,10 @@ impl State {
             }
             TokenBehaviour::Status { status, body } => Reply::arbitrary(status, &body),
             TokenBehaviour::Hang => Reply::Hang,
+            TokenBehaviour::EchoSecret { status, encoding } => Reply::arbitrary(
+                status,
+                &crate::echo::token_error_body(&encoding.encode(sent_secret.unwrap_or_default())),
+            ),
             // `next_token_behaviour` never returns FailTimes.
             TokenBehaviour::FailTimes { .. } => {
                 Reply::json(StatusCode::INTERNAL_SERVER_ERROR, fixtures::SERVER_ERROR)
@@ -347,6 +351,10 @@ impl State {
                 Reply::json(StatusCode::OK, body)
             }
             RestBehaviour::Status { status, body } => Reply::arbitrary(*status, body),
+            RestBehaviour::EchoToken { status, encoding } => Reply::arbitrary(
+                *status,
+                &crate::echo::rest_error_body(&encoding.encode(bearer.unwrap_or_default())),
+            ),
         };
         Plan::new(delay, reply)
     }
