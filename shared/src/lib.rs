@@ -14,6 +14,7 @@ pub mod logging;
 pub mod metrics;
 pub mod monitor;
 pub mod outcome;
+pub mod printable;
 pub mod probe;
 pub mod scan;
 pub mod scopes;

@@ -11,6 +11,7 @@
 
 use std::ops::Range;
 
+use crate::printable::is_unprintable;
 use crate::secret::Secret;
 
 /// Longest SFMC text we keep, in characters. Enough for every documented message.
@@ -29,15 +30,16 @@ const REDACTED: &str = "[redacted]";
 /// JSON string that is itself URL-encoded is three layers).
 const MAX_DECODE_DEPTH: usize = 3;
 
-/// Returns `text` with every known secret (in any of the forms above) replaced, control
-/// characters turned into spaces, token-like words (long mixed letter/digit runs, `Bearer x`)
+/// Returns `text` with every known secret (in any of the forms above) replaced, control and
+/// bidirectional-text characters turned into spaces, token-like words (long mixed letter/digit runs, `Bearer x`)
 /// replaced, and the whole cut to [`MAX_SFMC_TEXT_CHARS`] characters. Used on every piece of
 /// text that came from the network.
 pub fn sanitize(text: &str, known_secrets: &[&Secret]) -> String {
     let text = redact_known_secrets(text, known_secrets);
+    // Control and bidirectional-text characters could rewrite what a terminal or an alert shows.
     let text: String = text
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| if is_unprintable(c) { ' ' } else { c })
         .collect();
     let mut out = Vec::new();
     let mut redact_next = false;

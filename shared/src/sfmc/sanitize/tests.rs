@@ -29,7 +29,7 @@ fn removes_known_secrets_and_token_like_words() {
 fn bounds_length_and_strips_control_characters() {
     let long = "x ".repeat(1000);
     assert!(sanitize(&long, &[]).chars().count() <= MAX_SFMC_TEXT_CHARS + 1);
-    assert_eq!(sanitize("a\nb\u{7}c", &[]), "a b c");
+    assert_eq!(sanitize("a\nb\u{7}c\u{202e}d", &[]), "a b c d");
 }
 
 /// Each encoding of `a/b"c\d` + newline + `é%+ 😀` that an echo may produce, and the text
