@@ -1,9 +1,11 @@
 //! `credwatch`: check SFMC API credentials from a laptop, validate an inventory, or watch the
 //! whole pipeline run against a simulated SFMC tenant.
 
+mod aws_trouble;
 mod check;
 mod demo;
 mod ops;
+mod output;
 mod render;
 
 use std::path::PathBuf;
@@ -114,7 +116,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("credwatch: cannot start the async runtime: {err}");
+            output::warn(&format!("credwatch: cannot start the async runtime: {err}"));
             return ExitCode::from(EXIT_INVALID);
         }
     };
@@ -146,15 +148,23 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Logs go to stderr so that `--format json` output on stdout stays parseable.
+/// Logs go to stderr so that `--format json` output on stdout stays parseable. By default only
+/// credwatch's own warnings are shown: the AWS SDK's and the HTTP stack's (e.g. a profile file
+/// it could not parse) appear only when `CREDWATCH_LOG` / `RUST_LOG` asks for them, because the
+/// operator commands already say in one line what went wrong. Colours only on a terminal and
+/// without `NO_COLOR`.
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("CREDWATCH_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new("warn"));
+        .unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(output::stderr_colours())
         .with_target(true)
         .init();
 }
+
+/// Only credwatch's own crates (`credwatch`, `credwatch_cli`, `credwatch_sim`), at warn.
+const DEFAULT_LOG_FILTER: &str = "off,credwatch=warn,credwatch_cli=warn,credwatch_sim=warn";

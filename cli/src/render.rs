@@ -1,8 +1,11 @@
 //! Turning probe outcomes into a table for people and JSON for scripts. Pure functions.
 
-use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::{
+    Cell, Color, ColumnConstraint, ContentArrangement, Table, Width, presets::UTF8_FULL_CONDENSED,
+};
 use credwatch::inventory::Inventory;
 use credwatch::outcome::{OutcomeClass, ProbeOutcome};
+use credwatch::printable::escape;
 use serde::Serialize;
 
 /// One element of `credwatch check --format json`: the contract fields of the probe outcome,
@@ -36,47 +39,111 @@ pub fn outcomes_json(inventory: &Inventory, outcomes: &[ProbeOutcome]) -> String
     serde_json::to_string_pretty(&rows).expect("outcomes serialize")
 }
 
-pub fn outcomes_table(inventory: &Inventory, outcomes: &[ProbeOutcome], width: u16) -> String {
-    let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width)
-        .set_header(["Integration", "Verdict", "Details", "Latency", "What to do"]);
+/// Below this width the check table has two columns instead of five.
+const WIDE_CHECK_TABLE: u16 = 100;
+
+/// The check table, laid out for `width` columns: five columns when wide, two when narrow. Ids
+/// and classes are never broken (their column is at least as wide as the longest one); other
+/// text wraps at spaces. Every text from the inventory or the network is escaped first.
+pub fn outcomes_table(
+    inventory: &Inventory,
+    outcomes: &[ProbeOutcome],
+    width: u16,
+    colours: bool,
+) -> String {
+    let wide = width >= WIDE_CHECK_TABLE;
+    let mut table = new_table(width, colours);
+    if wide {
+        table.set_header(["Integration", "Verdict", "Details", "Latency", "What to do"]);
+    } else {
+        table.set_header(["Integration", "Finding"]);
+    }
+    let mut longest_id = 0;
+    let mut longest_class = 0;
     for outcome in outcomes {
-        let name = inventory
-            .integration(&outcome.integration)
-            .map_or(outcome.integration.clone(), |i| {
-                format!("{}\n{}", i.name, i.id)
-            });
+        let integration = inventory.integration(&outcome.integration);
+        let id = escape(&outcome.integration).into_owned();
+        let name = integration.map_or(String::new(), |i| escape(&i.name).into_owned());
+        longest_id = longest_id.max(id.chars().count());
+        longest_class = longest_class.max(outcome.class.as_str().len());
         let color = match outcome.class {
             OutcomeClass::Ok => Color::Green,
             class if class.is_transient() => Color::Yellow,
             _ => Color::Red,
         };
-        let confirmed = if outcome.confirmed { ", confirmed" } else { "" };
-        let verdict = format!(
-            "{}\n({}{confirmed})",
-            outcome.class.verdict(),
-            outcome.class
-        );
-        table.add_row(vec![
-            Cell::new(name),
-            Cell::new(verdict).fg(color),
-            Cell::new(details(outcome)),
-            Cell::new(latency(outcome)),
-            Cell::new(if outcome.class == OutcomeClass::Ok {
-                ""
-            } else {
-                outcome.class.what_to_do()
-            }),
-        ]);
+        let confirmed = if outcome.confirmed { "\nconfirmed" } else { "" };
+        let what_to_do = if outcome.class == OutcomeClass::Ok {
+            ""
+        } else {
+            outcome.class.what_to_do()
+        };
+        let who = if name.is_empty() {
+            id
+        } else {
+            format!("{name}\n{id}")
+        };
+        if wide {
+            table.add_row(vec![
+                Cell::new(who),
+                Cell::new(format!(
+                    "{}\n{}{confirmed}",
+                    outcome.class.verdict(),
+                    outcome.class
+                ))
+                .fg(color),
+                Cell::new(details(outcome)),
+                Cell::new(latency(outcome)),
+                Cell::new(what_to_do),
+            ]);
+        } else {
+            let mut finding = format!("{}\n{}", outcome.class.verdict(), details(outcome));
+            if !what_to_do.is_empty() {
+                finding.push_str(&format!("\nNext step: {what_to_do}"));
+            }
+            table.add_row(vec![
+                Cell::new(format!(
+                    "{who}\n{}{confirmed}\n{}",
+                    outcome.class,
+                    latency(outcome)
+                ))
+                .fg(color),
+                Cell::new(finding),
+            ]);
+        }
+    }
+    if wide {
+        at_least(&mut table, 0, longest_id);
+        at_least(&mut table, 1, longest_class.max("confirmed".len()));
+    } else {
+        at_least(&mut table, 0, longest_id.max(longest_class));
     }
     format!("{table}\n{}\n", summary(outcomes))
 }
 
+/// A table with credwatch's look, laid out for `width`, styled only if `colours`.
+pub fn new_table(width: u16, colours: bool) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width);
+    if !colours {
+        table.force_no_tty();
+    }
+    table
+}
+
+/// Keeps column `index` at least `chars` wide (plus its padding), so words that long are never
+/// broken in the middle.
+pub fn at_least(table: &mut Table, index: usize, chars: usize) {
+    let chars = u16::try_from(chars).unwrap_or(u16::MAX).saturating_add(2);
+    if let Some(column) = table.column_mut(index) {
+        column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(chars)));
+    }
+}
+
 fn details(outcome: &ProbeOutcome) -> String {
-    let mut lines = vec![outcome.message.clone()];
+    let mut lines = vec![escape(&outcome.message).into_owned()];
     // A 200 is no news when the problem is in what the token grants.
     if let Some(status) = outcome.http_status.filter(|status| *status >= 300) {
         lines.push(format!("HTTP {status}"));
@@ -84,13 +151,13 @@ fn details(outcome: &ProbeOutcome) -> String {
     if !outcome.missing_scopes.is_empty() && outcome.class != OutcomeClass::MissingScopes {
         lines.push(format!(
             "Missing scopes: {}",
-            outcome.missing_scopes.join(", ")
+            escape(&outcome.missing_scopes.join(", "))
         ));
     }
     if !outcome.unexpected_scopes.is_empty() {
         lines.push(format!(
             "Security note: also granted {}",
-            outcome.unexpected_scopes.join(", ")
+            escape(&outcome.unexpected_scopes.join(", "))
         ));
     }
     if let Some(secs) = outcome.retry_after_secs {

@@ -165,19 +165,120 @@ async fn create_plan_apply_status_round_trip() {
     );
 }
 
+/// Asserts one line on stderr (no SDK debug output), containing every part.
+fn one_line_naming(stderr: &str, parts: &[&str]) {
+    assert_eq!(stderr.lines().count(), 1, "one line, not:\n{stderr}");
+    for part in parts {
+        assert!(stderr.contains(part), "{part:?} missing from: {stderr}");
+    }
+    for dump in [
+        "DispatchFailure",
+        "ConnectorError",
+        "SdkError",
+        "{ ",
+        "WARN",
+    ] {
+        assert!(!stderr.contains(dump), "SDK output leaked: {stderr}");
+    }
+}
+
+/// An environment where the SDK finds nothing of its own: no shared files, no instance role.
+fn bare(mut command: tokio::process::Command) -> tokio::process::Command {
+    command
+        .env("AWS_CONFIG_FILE", "/nonexistent/credwatch-test-config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/credwatch-test-credentials",
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("CREDWATCH_LOG")
+        .env_remove("RUST_LOG");
+    command
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn missing_table_and_region_are_explained() {
-    let (code, _, stderr) = run(credwatch(&["status", "--table", &unique_name("absent")])).await;
-    assert_eq!(code, 1);
-    assert!(stderr.contains("could not read table"), "{stderr}");
-    let mut no_region = credwatch(&["status", "--table", "x"]);
-    no_region
-        .env_remove("AWS_REGION")
-        .env_remove("AWS_DEFAULT_REGION")
-        .env("AWS_CONFIG_FILE", "/nonexistent");
-    let (code, _, stderr) = run(no_region).await;
-    assert_eq!(code, 2);
-    assert!(stderr.contains("AWS_REGION"), "{stderr}");
+async fn aws_trouble_is_one_line_a_person_can_act_on() {
+    let scratch = Scratch::new("cli-aws-trouble");
+    let sim = Simulator::start().await.unwrap();
+    let healthy = ClientConfig::healthy("Ops4Secret8Value2Here6", SYNC_SCOPES, 7281698);
+    let inventory = write(
+        scratch.path(),
+        "inventory.yaml",
+        &inventory_yaml(scratch.path(), &[Spec::on(&sim, "crm-sync", &healthy)]),
+    );
+    let absent = unique_name("absent");
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["status", "--table", &absent],
+        vec!["inventory", "plan", &inventory, "--table", &absent],
+        vec!["inventory", "apply", &inventory, "--table", &absent],
+    ];
+
+    // No such table (moto): exit 2, names it, suggests creating it.
+    for args in &commands {
+        let (code, stdout, stderr) = run(bare(credwatch(args))).await;
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{stdout}");
+        one_line_naming(
+            &stderr,
+            &[&absent, "does not exist", "credwatch table create --table"],
+        );
+    }
+
+    // No region: exit 2, says where credwatch looked.
+    for args in commands
+        .iter()
+        .chain([&vec!["table", "create", "--table", "x"]])
+    {
+        let mut command = bare(credwatch(args));
+        command
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_DEFAULT_REGION");
+        let (code, _, stderr) = run(command).await;
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        one_line_naming(
+            &stderr,
+            &["no AWS region", "AWS_REGION", "AWS_DEFAULT_REGION"],
+        );
+    }
+
+    // No credentials: exit 2, says where credwatch looked.
+    let mut command = bare(credwatch(&["status", "--table", "x"]));
+    command
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY");
+    let (code, _, stderr) = run(command).await;
+    assert_eq!(code, 2, "{stderr}");
+    one_line_naming(
+        &stderr,
+        &[
+            "no usable AWS credentials",
+            "AWS_ACCESS_KEY_ID",
+            "~/.aws/credentials",
+            "AWS_PROFILE",
+        ],
+    );
+
+    // Unreachable endpoint (a closed port on loopback): exit 1, names the endpoint.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let endpoint = format!("http://127.0.0.1:{closed}");
+    for args in commands
+        .iter()
+        .chain([&vec!["table", "create", "--table", "x"]])
+    {
+        let mut command = bare(credwatch(args));
+        command.env("AWS_ENDPOINT_URL", &endpoint);
+        let (code, _, stderr) = run(command).await;
+        assert_eq!(code, 1, "{args:?}: {stderr}");
+        one_line_naming(&stderr, &["could not reach AWS", &endpoint]);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
