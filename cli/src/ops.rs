@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use comfy_table::{Cell, Color};
+use comfy_table::Color;
 use credwatch::check::Health;
 use credwatch::expiry::{days_until, expiry_date};
 use credwatch::inventory::LoadOptions;
@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::aws_trouble::{self, Target, Trouble, store_error_line};
 use crate::check::load_or_report;
 use crate::output::{Stdout, stdout_colours, table_width, warn};
-use crate::render::{at_least, new_table};
+use crate::render::{Grid, lay_out, wrap};
 use crate::{EXIT_FAILING, EXIT_INVALID, EXIT_OK, Format};
 
 /// The table's store, once AWS is configured and the table is there (a `DescribeTable` first,
@@ -324,28 +324,20 @@ pub async fn status(table: &str, format: Format) -> u8 {
     out.finish(EXIT_OK)
 }
 
-/// Below this width the status table has two columns instead of seven.
-const WIDE_STATUS_TABLE: u16 = 110;
-
-/// The status table, laid out for `width` columns (seven when wide, two when narrow), styled
-/// only if `colours`. Ids and classes are never broken; names from the table are escaped.
+/// The status table, laid out for `width` columns (seven when they fit, else two, else one),
+/// styled only if `colours`. Ids and classes are never broken; text from the table is escaped.
 pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>, width: u16, colours: bool) -> String {
-    let wide = width >= WIDE_STATUS_TABLE;
-    let mut table = new_table(width, colours);
-    if wide {
-        table.set_header([
-            "Integration",
-            "Health",
-            "Since",
-            "Last probe",
-            "Next probe",
-            "Secret expires",
-            "Open incidents",
-        ]);
-    } else {
-        table.set_header(["Integration", "State"]);
-    }
-    let (mut longest_id, mut longest_class, mut longest_incident_word) = (0, 0, 0);
+    let mut wide = Grid::new(vec![
+        "Integration",
+        "Health",
+        "Since",
+        "Last probe",
+        "Next probe",
+        "Secret expires",
+        "Open incidents",
+    ]);
+    let mut two = Grid::new(vec!["Integration", "State"]);
+    let mut one = Grid::new(vec!["Integration and state"]);
     for row in rows {
         let health = Health::parse(row.health).unwrap_or_default();
         let color = match health {
@@ -354,42 +346,35 @@ pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>, width: u16, colours:
             Health::Firing => Color::Red,
             Health::Unknown => Color::Grey,
         };
-        let class = row.class.as_deref().map(escape);
+        let class = row.class.as_deref().map(|c| escape(c).into_owned());
         let verdict = match &class {
             Some(class) if health != Health::Healthy => format!("{}\n{class}", row.health),
             _ => row.health.to_string(),
         };
-        longest_class = longest_class
-            .max(row.health.len())
-            .max(class.as_ref().map_or(0, |c| c.chars().count()));
+        let mut incident_classes = Vec::new();
         let incidents: Vec<String> = row
             .open_incidents
             .iter()
             .map(|i| {
                 let number = i.id.rsplit(':').next().unwrap_or(&i.id);
-                let class = match i.threshold_days {
+                let class = escape(&i.class).into_owned();
+                let shown = match i.threshold_days {
                     Some(days) if i.class == credwatch::expiry::SECRET_EXPIRING => {
-                        format!("{} ({days} d)", i.class)
+                        format!("{class} ({days} d)")
                     }
-                    _ => i.class.clone(),
+                    _ => class.clone(),
                 };
-                let line = format!(
-                    "{} #{} {}\n{}, opened {}",
+                incident_classes.push(class);
+                format!(
+                    "{} #{} {shown}\n{}, opened {}",
                     i.check,
                     escape(number),
-                    escape(&class),
                     i.severity,
                     ago(i.opened_at, now)
-                );
-                longest_incident_word = line
-                    .split_whitespace()
-                    .map(|w| w.chars().count())
-                    .fold(longest_incident_word, usize::max);
-                line
+                )
             })
             .collect();
-        let id = escape(&row.integration);
-        longest_id = longest_id.max(id.chars().count());
+        let id = escape(&row.integration).into_owned();
         let retired = if row.retired { " (retired)" } else { "" };
         let name = format!("{}\n{id}{retired}", escape(&row.name));
         let since = row.since.map_or("-".to_string(), |t| ago(t, now));
@@ -403,39 +388,42 @@ pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>, width: u16, colours:
             Some(0) => "today".to_string(),
             Some(d) => format!("in {d} days"),
         };
-        if wide {
-            table.add_row(vec![
-                Cell::new(name),
-                Cell::new(verdict).fg(color),
-                Cell::new(since),
-                Cell::new(last),
-                Cell::new(next),
-                Cell::new(expires),
-                Cell::new(incidents.join("\n")),
-            ]);
-        } else {
-            let mut state = format!(
-                "since: {since}\nlast probe: {last}\nnext probe: {next}\nsecret expires: {expires}"
-            );
-            if !incidents.is_empty() {
-                state.push_str(&format!("\nopen: {}", incidents.join("\nopen: ")));
-            }
-            table.add_row(vec![
-                Cell::new(format!("{name}\n{verdict}")).fg(color),
-                Cell::new(state),
-            ]);
+        let classes: Vec<&str> = incident_classes.iter().map(String::as_str).collect();
+        let mut left_whole: Vec<&str> = vec![&id, row.health];
+        left_whole.extend(class.as_deref());
+        wide.row(
+            vec![
+                name.clone(),
+                verdict.clone(),
+                since.clone(),
+                last.clone(),
+                next.clone(),
+                expires.clone(),
+                incidents.join("\n"),
+            ],
+            color,
+            &[&[&id], &left_whole[1..], &[], &[], &[], &[], &classes],
+        );
+        let mut state = format!(
+            "since: {since}\nlast probe: {last}\nnext probe: {next}\nsecret expires: {expires}"
+        );
+        if !incidents.is_empty() {
+            state.push_str(&format!("\nopen: {}", incidents.join("\nopen: ")));
         }
+        let left = format!("{name}\n{verdict}");
+        two.row(
+            vec![left.clone(), state.clone()],
+            color,
+            &[&left_whole, &classes],
+        );
+        let mut all_whole = left_whole.clone();
+        all_whole.extend(&classes);
+        one.row(vec![format!("{left}\n{state}")], color, &[&all_whole]);
     }
-    if wide {
-        at_least(&mut table, 0, longest_id + " (retired)".len());
-        at_least(&mut table, 1, longest_class);
-        at_least(&mut table, 6, longest_incident_word);
-    } else {
-        at_least(&mut table, 0, longest_id.max(longest_class));
-        at_least(&mut table, 1, longest_incident_word);
-    }
+    let table = lay_out(vec![wide, two, one], width, colours);
     let firing = rows.iter().filter(|r| r.health == "firing").count();
-    format!("{table}\n{} integrations, {firing} firing.\n", rows.len())
+    let summary = format!("{} integrations, {firing} firing.", rows.len());
+    format!("{table}\n{}\n", wrap(&summary, width))
 }
 
 /// "5 min ago", "3 h ago", "2 days ago".
@@ -476,4 +464,82 @@ fn fail_reading(table: &str, error: &str) -> u8 {
         message: format!("could not read table {table}: {}", store_error_line(error)),
         code: EXIT_FAILING,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::assert_laid_out;
+
+    fn row(id: &str, health: &'static str, class: Option<&str>, incidents: &[&str]) -> StatusRow {
+        let now = Utc::now();
+        StatusRow {
+            integration: id.to_string(),
+            name: format!("The long display name of {id} for the journeys"),
+            owner: "marketing-ops".into(),
+            health,
+            class: class.map(str::to_string),
+            since: Some(now - chrono::TimeDelta::minutes(12)),
+            last_probe_at: Some(now - chrono::TimeDelta::minutes(2)),
+            next_probe_at: Some(now + chrono::TimeDelta::minutes(2)),
+            days_to_expiry: Some(12),
+            retired: false,
+            open_incidents: incidents
+                .iter()
+                .enumerate()
+                .map(|(n, class)| IncidentRow {
+                    id: format!("{id}:auth:{}", n + 1),
+                    check: "auth",
+                    class: class.to_string(),
+                    severity: "critical",
+                    opened_at: now - chrono::TimeDelta::minutes(10),
+                    threshold_days: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn status_table_fits_every_width_and_never_breaks_ids_or_classes() {
+        let rows = vec![
+            row("crm-contact-sync", "healthy", Some("ok"), &[]),
+            row(
+                "emea-preference-sync",
+                "firing",
+                Some("wrong_business_unit"),
+                &["wrong_business_unit", "secret_expiring"],
+            ),
+            row(
+                "analytics-export",
+                "pending",
+                Some("malformed_response"),
+                &[],
+            ),
+        ];
+        let whole: Vec<String> = [
+            "crm-contact-sync",
+            "emea-preference-sync",
+            "analytics-export",
+            "wrong_business_unit",
+            "malformed_response",
+            "secret_expiring",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for width in [40u16, 60, 80, 110, 160] {
+            let text = status_table(&rows, Utc::now(), width, false);
+            assert_laid_out(&text, width, &whole);
+        }
+        let escaped = status_table(
+            &[row("x\u{1b}[2J", "firing", Some("evil\u{202e}"), &[])],
+            Utc::now(),
+            120,
+            false,
+        );
+        assert!(
+            !escaped.contains('\u{1b}') && !escaped.contains('\u{202e}'),
+            "{escaped}"
+        );
+    }
 }
