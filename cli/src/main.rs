@@ -108,7 +108,10 @@ pub enum Format {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return ExitCode::from(explain_arguments(&err)),
+    };
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -146,6 +149,20 @@ fn main() -> ExitCode {
         }
     });
     ExitCode::from(code)
+}
+
+/// `--help` and `--version` (stdout, exit 0) or a usage error (stderr, exit 2), written like
+/// every other output: a closed or full stdout does not go unnoticed.
+fn explain_arguments(err: &clap::Error) -> u8 {
+    let text = err.render().to_string();
+    if err.use_stderr() {
+        output::warn(text.trim_end());
+        EXIT_INVALID
+    } else {
+        let mut out = output::Stdout::new();
+        out.print(&text);
+        out.finish(EXIT_OK)
+    }
 }
 
 /// Logs go to stderr so that `--format json` output on stdout stays parseable. By default only

@@ -324,3 +324,56 @@ async fn check_reads_secrets_manager_sources_with_the_standard_aws_environment()
         !stdout.contains("Aws7Secret3From9Manager") && !stderr.contains("Aws7Secret3From9Manager")
     );
 }
+
+/// `aws secretsmanager create-secret --secret-string file://secret.txt` keeps the file's line
+/// ending: it is not part of the client secret, whether the secret is plain or a JSON field.
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_manager_values_lose_their_trailing_line_ending() {
+    const SECRET: &str = "Aws7Secret3With9Newline";
+    let sim = Simulator::start().await.unwrap();
+    let scratch = Scratch::new("cli-aws-newline");
+    let healthy = ClientConfig::healthy(SECRET, SYNC_SCOPES, 7281698);
+    let plain = unique_name("sfmc/plain-newline");
+    let field = unique_name("sfmc/field-crlf");
+    let specs = vec![
+        Spec::on(&sim, "plain", &healthy),
+        Spec::on(&sim, "field", &healthy).with_aws_secret(&field),
+    ];
+    let yaml = inventory_yaml(scratch.path(), &specs).replacen(
+        &format!(
+            "{{ file: \"{}\" }}",
+            scratch.path().join("plain.secret").display()
+        ),
+        &format!("{{ aws_secret: \"{plain}\" }}"),
+        1,
+    );
+    assert!(yaml.contains(&plain), "{yaml}");
+    let inventory = write(scratch.path(), "inventory.yaml", &yaml);
+    let client = aws_sdk_secretsmanager::Client::new(&credwatch_tests::aws::sdk_config().await);
+    client
+        .create_secret()
+        .name(&plain)
+        .secret_string(format!("{SECRET}\n"))
+        .send()
+        .await
+        .unwrap();
+    client
+        .create_secret()
+        .name(&field)
+        .secret_string(serde_json::json!({ "client_secret": format!("{SECRET}\r\n") }).to_string())
+        .send()
+        .await
+        .unwrap();
+    let (code, stdout, stderr) = run(credwatch(&[
+        "check",
+        "--inventory",
+        &inventory,
+        "--format",
+        "json",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let rows: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r["class"] == "ok"), "{stdout}");
+}
