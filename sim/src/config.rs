@@ -127,7 +127,7 @@ pub enum TokenBehaviour {
     },
     /// Never answers (until the simulator shuts down).
     Hang,
-    /// `status` with an SFMC-shaped OAuth error (`invalid_request`) whose description echoes the
+    /// `status` with an SFMC-shaped OAuth error (`invalid_client`) whose description echoes the
     /// client secret that was sent, written in `encoding` (a reflecting gateway or proxy).
     EchoSecret {
         /// HTTP status code.

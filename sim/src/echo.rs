@@ -119,7 +119,7 @@ fn percent(value: &str, upper: bool, plus_for_space: bool) -> String {
 /// body itself is valid, so a client that parses it reads `echoed` back).
 pub(crate) fn token_error_body(echoed: &str) -> String {
     serde_json::json!({
-        "error": "invalid_request",
+        "error": "invalid_client",
         "error_description": format!("Request rejected: client_secret={echoed}&grant_type=client_credentials"),
     })
     .to_string()
