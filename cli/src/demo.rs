@@ -331,7 +331,11 @@ fn explain(inventory: &Inventory, clients: &[DemoClient], outcomes: &[ProbeOutco
             );
             continue;
         }
-        let _ = writeln!(text, "  Evidence:  {}", outcome.message);
+        let _ = writeln!(
+            text,
+            "  Evidence:  {}",
+            credwatch::printable::escape(&outcome.message)
+        );
         let note = if outcome.class.is_definitive() {
             "SFMC said no twice in a row, so this is real: the monitor opens an incident at once."
         } else if outcome.class.is_transient() {

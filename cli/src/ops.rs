@@ -195,8 +195,9 @@ fn describe_plan(plan: &SyncPlan, table: &str, applied: bool) -> String {
         )
     };
     let mut text = header;
+    // Ids read back from the table are printed escaped, like everything else from outside.
     for line in lines {
-        text.push_str(&line);
+        text.push_str(&escape(&line));
         text.push('\n');
     }
     text

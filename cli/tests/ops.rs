@@ -163,6 +163,24 @@ async fn create_plan_apply_status_round_trip() {
         stdout.contains("crm-sync") && !stdout.contains("loyalty-feed"),
         "{stdout}"
     );
+
+    // A full disk: exit 1 (never 0 for a lost report), one line, no panic.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = credwatch(&["status", "--table", &table])
+        .stdout(full)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+        .wait_with_output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
 }
 
 /// Asserts one line on stderr (no SDK debug output), containing every part.
