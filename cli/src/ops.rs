@@ -361,7 +361,7 @@ pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>, width: u16, colours:
                 let class = escape(&i.class).into_owned();
                 let shown = match i.threshold_days {
                     Some(days) if i.class == credwatch::expiry::SECRET_EXPIRING => {
-                        format!("{class} ({days} d)")
+                        format!("{class} ({days}d)")
                     }
                     _ => class.clone(),
                 };

@@ -128,7 +128,10 @@ pub fn load_inventory(path: &Path, options: &LoadOptions) -> Result<Loaded, Inva
                 location: "inventory".into(),
                 field: String::new(),
                 value: None,
-                message: format!("could not read the file {}: {err}", path.display()),
+                message: format!(
+                    "could not read the file {}: {err}",
+                    crate::printable::echo(&path.display().to_string())
+                ),
             }],
             warnings: Vec::new(),
         }),

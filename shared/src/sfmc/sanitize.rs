@@ -68,7 +68,8 @@ pub fn sanitize(text: &str, known_secrets: &[&Secret]) -> String {
 
 /// Longest prefix of a text that is searched for secrets, in characters (bounds time and
 /// memory on hostile bodies; documented SFMC bodies are under 2 KiB). Whatever lies beyond is
-/// dropped, and a secret cut in half at that point is still redacted (see [`find_all`]).
+/// dropped, and a secret cut in half at that point is still redacted (its beginning, up to the
+/// cut, counts as a match).
 pub const MAX_SCANNED_CHARS: usize = 16 * 1024;
 
 /// `text` with every occurrence of every known secret replaced by `[redacted]`, in whichever
