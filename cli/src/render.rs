@@ -46,9 +46,10 @@ const MAX_WHOLE_WORD: usize = 24;
 /// One way to lay a table out: headers, rows (the first cell coloured), and for each column the
 /// longest text that must never be broken whatever its length (ids, classes).
 pub struct Grid {
-    pub headers: Vec<&'static str>,
-    pub rows: Vec<(Vec<String>, Color)>,
-    pub whole: Vec<usize>,
+    headers: Vec<&'static str>,
+    rows: Vec<(Vec<String>, Color)>,
+    /// Per column, in characters.
+    whole: Vec<usize>,
 }
 
 impl Grid {
@@ -63,9 +64,9 @@ impl Grid {
 
     /// Adds a row; `whole` names, per cell, texts in it that must stay unbroken.
     pub fn row(&mut self, cells: Vec<String>, color: Color, whole: &[&[&str]]) {
-        for (column, texts) in whole.iter().enumerate() {
+        for (longest, texts) in self.whole.iter_mut().zip(whole) {
             for text in texts.iter() {
-                self.whole[column] = self.whole[column].max(text.chars().count());
+                *longest = (*longest).max(text.chars().count());
             }
         }
         self.rows.push((cells, color));
