@@ -12,7 +12,8 @@ use std::error::Error;
 use std::fmt::Debug;
 
 use aws_sdk_dynamodb::config::ProvideCredentials;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use credwatch::aws_error::innermost;
 use credwatch::printable;
 
 use crate::{EXIT_FAILING, EXIT_INVALID};
@@ -206,25 +207,6 @@ fn access_denied(message: &str, operation: &str, target: &Target) -> String {
         printable::echo(&action),
         printable::echo(&resource)
     )
-}
-
-/// The innermost cause of an error ("Connection refused"), which is what helps, without the
-/// OS error number.
-fn innermost(err: &(dyn Error + 'static)) -> String {
-    let mut current = err;
-    while let Some(next) = current.source() {
-        current = next;
-    }
-    let text = current.to_string();
-    let text = match text.find(" (os error") {
-        Some(at) => text[..at].to_string(),
-        None => text,
-    };
-    if text.trim().is_empty() {
-        one_line(&DisplayErrorContext(err).to_string())
-    } else {
-        one_line(&text)
-    }
 }
 
 /// Text on one line (whitespace runs become one space), escaped, cut to a readable length.

@@ -332,12 +332,34 @@ async fn check_reads_secrets_manager_sources_with_the_standard_aws_environment()
     let rows: Vec<Value> = serde_json::from_str(&stdout).unwrap();
     assert_eq!(rows[0]["class"], "ok", "{}", rows[0]);
     assert_eq!(rows[1]["class"], "secret_unavailable", "{}", rows[1]);
+    let message = rows[1]["message"].as_str().unwrap();
     assert!(
-        rows[1]["message"]
-            .as_str()
-            .unwrap()
-            .contains("credwatch-cli/no-such-secret")
+        message.contains("credwatch-cli/no-such-secret"),
+        "{message}"
     );
+    // AWS's own words, in one line: no SDK debug output (raw headers, nested structs).
+    assert!(message.contains("ResourceNotFoundException"), "{message}");
+    for dump in ["ServiceError", "HeaderValue", "{ ", "\n"] {
+        assert!(!message.contains(dump), "SDK output in: {message}");
+    }
+
+    // Secrets Manager out of reach: the integration says so, in one line.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let mut unreachable = credwatch(&["check", "--inventory", &inventory, "--format", "json"]);
+    unreachable.env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{closed}"));
+    let (code, stdout, stderr) = run(unreachable).await;
+    assert_eq!(code, 1, "{stderr}");
+    let rows: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    let message = rows[0]["message"].as_str().unwrap();
+    assert_eq!(rows[0]["class"], "secret_unavailable", "{message}");
+    assert!(
+        message.contains("could not reach AWS (Connection refused)"),
+        "{message}"
+    );
+    assert!(!message.contains("DispatchFailure"), "{message}");
     assert!(
         !stdout.contains("Aws7Secret3From9Manager") && !stderr.contains("Aws7Secret3From9Manager")
     );

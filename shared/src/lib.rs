@@ -6,6 +6,7 @@
 //! integrations at once. Pure logic is plain functions over plain data; I/O sits behind
 //! small types that tests drive against the simulator (`credwatch-sim`) over real HTTP.
 
+pub mod aws_error;
 pub mod check;
 pub mod duration;
 pub mod expiry;

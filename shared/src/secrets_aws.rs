@@ -5,8 +5,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use aws_sdk_secretsmanager::error::DisplayErrorContext;
-
 use crate::probe::SecretReader;
 use crate::secret::{Secret, SecretSource, SecretUnavailable, read_local_secret};
 
@@ -52,10 +50,10 @@ impl AwsSecrets {
             .send()
             .await
             .map_err(|err| {
-                // The SDK's error text names the secret and the service's reason, never the value.
+                // AWS's code and reason (they name the secret, never the value), in one line.
                 SecretUnavailable(format!(
                     "could not read Secrets Manager secret {id}: {}",
-                    DisplayErrorContext(&err)
+                    crate::aws_error::describe(&err)
                 ))
             })?;
         let Some(text) = response.secret_string() else {
