@@ -122,8 +122,15 @@ where
              any proxy, or AWS_ENDPOINT_URL",
             target.endpoint, target.table
         )),
-        SdkError::DispatchFailure(failure) if failure.is_user() => Trouble::invalid(format!(
-            "AWS request {operation} could not be sent: {}; check the AWS configuration",
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => Trouble::failing(format!(
+            "no answer from AWS at {} in time ({operation} on table {}); check the network and \
+             any proxy, or AWS_ENDPOINT_URL",
+            target.endpoint, target.table
+        )),
+        // Not a connection problem: credentials, signing, the SDK's own configuration.
+        SdkError::DispatchFailure(failure) if !failure.is_io() => Trouble::invalid(format!(
+            "AWS request {operation} could not be sent: {}; check the AWS configuration \
+             (AWS_PROFILE, credentials, AWS_REGION)",
             innermost(err)
         )),
         SdkError::DispatchFailure(_) => Trouble::failing(format!(

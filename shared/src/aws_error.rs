@@ -27,7 +27,16 @@ where
             _ => format!("AWS refused the request ({})", innermost(err)),
         },
         SdkError::TimeoutError(_) => "no answer from AWS in time".to_string(),
-        SdkError::DispatchFailure(_) => format!("could not reach AWS ({})", innermost(err)),
+        SdkError::DispatchFailure(failure) if failure.is_io() => {
+            format!("could not reach AWS ({})", innermost(err))
+        }
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+            "no answer from AWS in time".to_string()
+        }
+        // Not a connection problem: missing credentials, a failed signing step, ...
+        SdkError::DispatchFailure(_) => {
+            format!("the request could not be sent ({})", innermost(err))
+        }
         SdkError::ResponseError(_) => {
             format!("the answer was not AWS's ({})", innermost(err))
         }
