@@ -10,12 +10,14 @@ use credwatch::inventory::{
     InvalidInventory, Inventory, LoadOptions, Loaded, Problem, check_secret_layout, load_inventory,
 };
 use credwatch::outcome::ProbeOutcome;
+use credwatch::printable;
 use credwatch::probe::{Concurrency, LocalSecrets, Prober, RetryPolicy, SecretReader, probe_all};
 use credwatch::secret::SecretSource;
 use credwatch::secrets_aws::{AwsSecrets, DEFAULT_CACHE_TTL};
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::output::{Stdout, stdout_colours, table_width, warn};
 use crate::{EXIT_FAILING, EXIT_INVALID, EXIT_OK, Format, render};
 
 /// Progress is shown only when probing more than this many integrations.
@@ -58,7 +60,7 @@ pub async fn run(args: CheckArgs) -> u8 {
     let selected = match select(&inventory, &args.integrations) {
         Ok(selected) => selected,
         Err(message) => {
-            eprintln!("credwatch: {message}");
+            warn(&format!("credwatch: {message}"));
             return EXIT_INVALID;
         }
     };
@@ -98,18 +100,21 @@ pub async fn run(args: CheckArgs) -> u8 {
     let outcomes = match probed {
         Ok(outcomes) => outcomes,
         Err(message) => {
-            eprintln!("credwatch: {message}");
+            warn(&format!("credwatch: {message}"));
             return EXIT_INVALID;
         }
     };
+    let mut out = Stdout::new();
     match args.format {
-        Format::Json => println!("{}", render::outcomes_json(&inventory, &outcomes)),
-        Format::Table => print!(
-            "{}",
-            render::outcomes_table(&inventory, &outcomes, terminal_width())
-        ),
+        Format::Json => out.line(&render::outcomes_json(&inventory, &outcomes)),
+        Format::Table => out.print(&render::outcomes_table(
+            &inventory,
+            &outcomes,
+            table_width(),
+            stdout_colours(),
+        )),
     }
-    exit_code(&outcomes)
+    out.finish(exit_code(&outcomes))
 }
 
 pub fn exit_code(outcomes: &[ProbeOutcome]) -> u8 {
@@ -198,10 +203,11 @@ pub fn select(inventory: &Inventory, ids: &[String]) -> Result<Vec<usize>, Strin
             .iter()
             .map(|i| i.id.as_str())
             .collect();
+        let unknown: Vec<String> = unknown.iter().map(|id| printable::echo(id)).collect();
         return Err(format!(
             "no integration with id {} in the inventory (known: {})",
             unknown.join(", "),
-            known.join(", ")
+            printable::cap(&known.join(", "), 4 * printable::MAX_ECHOED_CHARS)
         ));
     }
     selected.sort_unstable();
@@ -249,20 +255,20 @@ pub fn with_secret_layout(
 
 fn print_warnings(warnings: &[Problem]) {
     for warning in warnings {
-        eprintln!("warning: {warning}");
+        warn(&format!("warning: {warning}"));
     }
 }
 
 fn report_invalid(path: &Path, invalid: &InvalidInventory) {
     print_warnings(&invalid.warnings);
     let n = invalid.problems.len();
-    eprintln!(
+    warn(&format!(
         "credwatch: {} is not a valid inventory ({n} problem{}); nothing was probed:",
-        path.display(),
+        printable::echo(&path.display().to_string()),
         if n == 1 { "" } else { "s" }
-    );
+    ));
     for problem in &invalid.problems {
-        eprintln!("  - {problem}");
+        warn(&format!("  - {problem}"));
     }
 }
 
@@ -270,6 +276,7 @@ fn report_invalid(path: &Path, invalid: &InvalidInventory) {
 pub fn validate(path: &Path, secret_prefix: Option<&str>, format: Format) -> u8 {
     let options = LoadOptions::from_env();
     let result = with_secret_layout(load_inventory(path, &options), secret_prefix, false);
+    let mut out = Stdout::new();
     match format {
         Format::Json => {
             let (valid, problems, warnings, integrations) = match &result {
@@ -287,38 +294,27 @@ pub fn validate(path: &Path, secret_prefix: Option<&str>, format: Format) -> u8 
                 "problems": problems,
                 "warnings": warnings,
             });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&report).expect("plain JSON")
-            );
+            out.line(&serde_json::to_string_pretty(&report).expect("plain JSON"));
         }
         Format::Table => match &result {
             Ok(loaded) => {
                 print_warnings(&loaded.warnings);
                 let inv = &loaded.inventory;
-                println!(
+                out.line(&format!(
                     "{} is valid: {} integration{} owned by {} team{}.",
-                    path.display(),
+                    printable::echo(&path.display().to_string()),
                     inv.integrations.len(),
                     if inv.integrations.len() == 1 { "" } else { "s" },
                     inv.teams.len(),
                     if inv.teams.len() == 1 { "" } else { "s" },
-                );
+                ));
             }
             Err(invalid) => report_invalid(path, invalid),
         },
     }
-    if result.is_ok() {
+    out.finish(if result.is_ok() {
         EXIT_OK
     } else {
         EXIT_INVALID
-    }
-}
-
-pub fn terminal_width() -> u16 {
-    if std::io::stdout().is_terminal() {
-        comfy_table::Table::new().width().unwrap_or(120)
-    } else {
-        120
-    }
+    })
 }

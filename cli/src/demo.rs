@@ -23,8 +23,9 @@ use credwatch::sync;
 use credwatch_sim::{DemoClient, Simulator, TokenBehaviour, demo_scenario};
 use serde_json::json;
 
-use crate::check::{CheckSettings, probe, terminal_width};
+use crate::check::{CheckSettings, probe};
 use crate::ops::{status_rows, status_table};
+use crate::output::{Stdout, stdout_colours, table_width, warn};
 use crate::{EXIT_FAILING, EXIT_OK, Format, render};
 
 #[derive(Args)]
@@ -143,7 +144,9 @@ pub async fn run(args: DemoArgs) -> u8 {
     let sim = match Simulator::start().await {
         Ok(sim) => sim,
         Err(err) => {
-            eprintln!("credwatch demo: cannot start the SFMC simulator on 127.0.0.1: {err}");
+            warn(&format!(
+                "credwatch demo: cannot start the SFMC simulator on 127.0.0.1: {err}"
+            ));
             return EXIT_FAILING;
         }
     };
@@ -167,7 +170,9 @@ pub async fn run(args: DemoArgs) -> u8 {
     ) {
         Ok(loaded) => loaded.inventory,
         Err(invalid) => {
-            eprintln!("credwatch demo: the demo inventory is invalid (a bug): {invalid}");
+            warn(&format!(
+                "credwatch demo: the demo inventory is invalid (a bug): {invalid}"
+            ));
             return EXIT_FAILING;
         }
     };
@@ -183,16 +188,19 @@ pub async fn run(args: DemoArgs) -> u8 {
         max_retry_after: Duration::from_millis(200),
     };
 
+    let width = table_width();
+    let colours = stdout_colours();
+    let mut out = Stdout::new();
     if table {
-        println!(
+        out.line(&format!(
             "credwatch demo: a simulated SFMC tenant is running at {}",
             sim.base_url()
-        );
-        println!(
+        ));
+        out.line(&format!(
             "It plays {} integrations: one healthy, the others each broken the way real ones break.\n",
             clients.len()
-        );
-        println!("Step 1 of 2: probe them now, exactly as `credwatch check` would.\n");
+        ));
+        out.line("Step 1 of 2: probe them now, exactly as `credwatch check` would.\n");
     }
     let settings = CheckSettings {
         concurrency: Concurrency::default(),
@@ -204,39 +212,50 @@ pub async fn run(args: DemoArgs) -> u8 {
     let outcomes = match probe(&inventory, &all, &settings, &LocalSecrets).await {
         Ok(outcomes) => outcomes,
         Err(message) => {
-            eprintln!("credwatch demo: {message}");
-            return EXIT_FAILING;
+            warn(&format!("credwatch demo: {message}"));
+            return out.finish(EXIT_FAILING);
         }
     };
     let mut problems = mismatches(&clients, &outcomes);
     if table {
-        print!(
-            "{}",
-            render::outcomes_table(&inventory, &outcomes, terminal_width())
-        );
-        println!("\n{}", explain(&inventory, &clients, &outcomes));
-        println!(
+        out.print(&render::outcomes_table(
+            &inventory, &outcomes, width, colours,
+        ));
+        out.line(&format!("\n{}", explain(&inventory, &clients, &outcomes)));
+        out.line(&format!(
             "Step 2 of 2: the deployed monitor, over {} simulated minutes (a probe cycle every {CYCLE_MINUTES} minutes).\n\
              Definitive failures open an incident at once; transient ones only if they last 10 minutes;\n\
              an incident resolves after 2 good probes in a row.\n",
             CYCLES * CYCLE_MINUTES
-        );
+        ));
     }
     let prober = match SfmcClient::new(client_settings) {
         Ok(client) => Prober::new(client, retry),
         Err(err) => {
-            eprintln!("credwatch demo: cannot set up the HTTP client: {err}");
-            return EXIT_FAILING;
+            warn(&format!(
+                "credwatch demo: cannot set up the HTTP client: {err}"
+            ));
+            return out.finish(EXIT_FAILING);
         }
     };
-    let monitor = match monitor_timeline(&sim, &clients, &inventory, &prober, workdir.path()).await
-    {
-        Ok(monitor) => monitor,
-        Err(message) => {
-            eprintln!("credwatch demo: {message}");
-            return EXIT_FAILING;
-        }
-    };
+    if out.is_broken() {
+        // Nobody is reading any more: stop here, with the exit code the story so far earned.
+        sim.shutdown().await;
+        return out.finish(if problems.is_empty() {
+            EXIT_OK
+        } else {
+            EXIT_FAILING
+        });
+    }
+    let layout = (width, colours);
+    let monitor =
+        match monitor_timeline(&sim, &clients, &inventory, &prober, workdir.path(), layout).await {
+            Ok(monitor) => monitor,
+            Err(message) => {
+                warn(&format!("credwatch demo: {message}"));
+                return out.finish(EXIT_FAILING);
+            }
+        };
     problems.extend(monitor.problems.iter().cloned());
     let requests = sim.total_counts();
     match args.format {
@@ -247,31 +266,28 @@ pub async fn run(args: DemoArgs) -> u8 {
                 "timeline": monitor.timeline.iter().map(|(at, line)| json!({"at": at, "event": line})).collect::<Vec<_>>(),
                 "status": monitor.status,
             });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&report).expect("report serializes")
-            );
+            out.line(&serde_json::to_string_pretty(&report).expect("report serializes"));
         }
         Format::Table => {
             for (at, line) in &monitor.timeline {
-                println!("  {}  {line}", at.format("%H:%M"));
+                out.line(&format!("  {}  {line}", at.format("%H:%M")));
             }
-            println!("\nWhere things stand (what `credwatch status` shows for a deployment):\n");
-            print!("{}", monitor.status_table);
-            println!(
+            out.line("\nWhere things stand (what `credwatch status` shows for a deployment):\n");
+            out.print(&monitor.status_table);
+            out.line(&format!(
                 "\nThe simulator answered {} token requests and {} tokenContext calls. No secret or token was printed or logged.",
                 requests.token, requests.token_context
-            );
+            ));
         }
     }
     sim.shutdown().await;
     if problems.is_empty() {
-        EXIT_OK
+        out.finish(EXIT_OK)
     } else {
         for line in &problems {
-            eprintln!("credwatch demo: {line}");
+            warn(&format!("credwatch demo: {line}"));
         }
-        EXIT_FAILING
+        out.finish(EXIT_FAILING)
     }
 }
 
@@ -315,7 +331,11 @@ fn explain(inventory: &Inventory, clients: &[DemoClient], outcomes: &[ProbeOutco
             );
             continue;
         }
-        let _ = writeln!(text, "  Evidence:  {}", outcome.message);
+        let _ = writeln!(
+            text,
+            "  Evidence:  {}",
+            credwatch::printable::escape(&outcome.message)
+        );
         let note = if outcome.class.is_definitive()
             && outcome.class.kind() == credwatch::outcome::Kind::Monitor
         {
@@ -349,6 +369,7 @@ async fn monitor_timeline(
     inventory: &Inventory,
     prober: &Prober,
     dir: &Path,
+    (width, colours): (u16, bool),
 ) -> Result<Monitor, String> {
     let store = MemoryStore::new();
     let start = demo_start();
@@ -394,7 +415,7 @@ async fn monitor_timeline(
     let problems = expected_end_state(&before);
     Ok(Monitor {
         timeline,
-        status_table: status_table(&status_rows(&records, &open, end), end),
+        status_table: status_table(&status_rows(&records, &open, end), end, width, colours),
         status: status_rows(&records, &open, end),
         problems,
     })
@@ -587,10 +608,10 @@ fn demo_inventory_yaml(
     for client in clients {
         let secret_file = dir.join(format!("{}.secret", client.id));
         if let Err(err) = std::fs::write(&secret_file, &client.sent_secret) {
-            eprintln!(
+            warn(&format!(
                 "credwatch demo: cannot write {}: {err}",
                 secret_file.display()
-            );
+            ));
         }
         let Some(meta) = DEMO_INTEGRATIONS.iter().find(|d| d.id == client.id) else {
             continue;

@@ -1,9 +1,11 @@
 //! `credwatch`: check SFMC API credentials from a laptop, validate an inventory, or watch the
 //! whole pipeline run against a simulated SFMC tenant.
 
+mod aws_trouble;
 mod check;
 mod demo;
 mod ops;
+mod output;
 mod render;
 
 use std::path::PathBuf;
@@ -123,7 +125,10 @@ pub enum Format {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return ExitCode::from(explain_arguments(&err)),
+    };
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -131,7 +136,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("credwatch: cannot start the async runtime: {err}");
+            output::warn(&format!("credwatch: cannot start the async runtime: {err}"));
             return ExitCode::from(EXIT_INVALID);
         }
     };
@@ -182,15 +187,37 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Logs go to stderr so that `--format json` output on stdout stays parseable.
+/// `--help` and `--version` (stdout, exit 0) or a usage error (stderr, exit 2), written like
+/// every other output: a closed or full stdout does not go unnoticed.
+fn explain_arguments(err: &clap::Error) -> u8 {
+    let text = err.render().to_string();
+    if err.use_stderr() {
+        output::warn(text.trim_end());
+        EXIT_INVALID
+    } else {
+        let mut out = output::Stdout::new();
+        out.print(&text);
+        out.finish(EXIT_OK)
+    }
+}
+
+/// Logs go to stderr so that `--format json` output on stdout stays parseable. By default only
+/// credwatch's own warnings are shown: the AWS SDK's and the HTTP stack's (e.g. a profile file
+/// it could not parse) appear only when `CREDWATCH_LOG` / `RUST_LOG` asks for them, because the
+/// operator commands already say in one line what went wrong. Colours only on a terminal and
+/// without `NO_COLOR`.
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("CREDWATCH_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new("warn"));
+        .unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(output::stderr_colours())
         .with_target(true)
         .init();
 }
+
+/// Only credwatch's own crates (`credwatch`, `credwatch_cli`, `credwatch_sim`), at warn.
+const DEFAULT_LOG_FILTER: &str = "off,credwatch=warn,credwatch_cli=warn,credwatch_sim=warn";

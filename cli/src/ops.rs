@@ -6,58 +6,80 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::Color;
 use credwatch::check::Health;
 use credwatch::expiry::{days_until, expiry_date};
 use credwatch::inventory::{LoadOptions, load_inventory};
+use credwatch::printable::{self, escape};
 use credwatch::store::dynamo::DynamoStore;
 use credwatch::store::schema::{create_table, table_spec};
 use credwatch::store::{Incident, IntegrationRecord, Store};
 use credwatch::sync::{SyncPlan, apply, plan};
 use serde::Serialize;
 
-use crate::check::{report_loaded, terminal_width, with_secret_layout};
+use crate::aws_trouble::{self, Target, Trouble, store_error_line};
+use crate::check::{report_loaded, with_secret_layout};
+use crate::output::{Stdout, stdout_colours, table_width, warn};
+use crate::render::{Grid, lay_out, wrap};
 use crate::{EXIT_FAILING, EXIT_INVALID, EXIT_OK, Format};
 
-/// AWS configuration from the environment, or a message saying what is missing.
-async fn aws() -> Result<aws_config::SdkConfig, String> {
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    if config.region().is_none() {
-        return Err(
-            "no AWS region is configured; set AWS_REGION (or a profile with a region)".to_string(),
-        );
-    }
-    Ok(config)
-}
-
-async fn store(table: &str) -> Result<DynamoStore, String> {
-    let config = aws().await?;
-    Ok(DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&config),
-        table.to_string(),
-    ))
+/// The table's store, once AWS is configured and the table is there (a `DescribeTable` first,
+/// so that a missing table, missing access or an unreachable endpoint is told as such).
+async fn store(table: &str) -> Result<DynamoStore, Trouble> {
+    let config = aws_trouble::configured().await?;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let target = Target::new(&config, table);
+    client
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|err| aws_trouble::describe(&err, "DescribeTable", &target))?;
+    Ok(DynamoStore::new(client, table.to_string()))
 }
 
 /// `credwatch table create --table NAME`.
 pub async fn table_create(table: &str) -> u8 {
-    let config = match aws().await {
+    let config = match aws_trouble::configured().await {
         Ok(config) => config,
-        Err(message) => return fail(&message, EXIT_INVALID),
+        Err(trouble) => return fail(&trouble),
     };
     let client = aws_sdk_dynamodb::Client::new(&config);
+    let target = Target::new(&config, table);
+    match client.describe_table().table_name(table).send().await {
+        Ok(_) => {
+            return fail(&Trouble {
+                message: format!(
+                    "DynamoDB table {} already exists in {}; use it as is, or choose another name",
+                    target.table, target.region
+                ),
+                code: EXIT_FAILING,
+            });
+        }
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) => {}
+        Err(err) => return fail(&aws_trouble::describe(&err, "DescribeTable", &target)),
+    }
+    let mut out = Stdout::new();
     match create_table(&client, table).await {
         Ok(()) => {
             let spec = table_spec();
-            println!(
-                "Created table {table}: keys {}/{}, index {} (open incidents), TTL on {} (probe history), stream of changes.",
-                spec.partition_key, spec.sort_key, spec.gsi_name, spec.ttl_attribute
-            );
-            EXIT_OK
+            out.line(&format!(
+                "Created table {}: keys {}/{}, index {} (open incidents), TTL on {} (probe history), stream of changes.",
+                target.table, spec.partition_key, spec.sort_key, spec.gsi_name, spec.ttl_attribute
+            ));
+            out.finish(EXIT_OK)
         }
-        Err(err) => fail(
-            &format!("could not create table {table}: {err}"),
-            EXIT_FAILING,
-        ),
+        Err(err) => fail(&Trouble {
+            message: format!(
+                "could not create table {}: {}",
+                target.table,
+                store_error_line(&err.0)
+            ),
+            code: EXIT_FAILING,
+        }),
     }
 }
 
@@ -80,36 +102,33 @@ pub async fn inventory_sync(
     };
     let store = match store(table).await {
         Ok(store) => store,
-        Err(message) => return fail(&message, EXIT_INVALID),
+        Err(trouble) => return fail(&trouble),
     };
+    let shown = printable::echo(table);
     let current = match tokio::try_join!(store.list_integrations(), store.list_teams()) {
         Ok(current) => current,
-        Err(err) => {
-            return fail(
-                &format!("could not read table {table}: {err}"),
-                EXIT_FAILING,
-            );
-        }
+        Err(err) => return fail_reading(&shown, &err.0),
     };
     let sync_plan = plan(&inventory, &current.0, &current.1, prune);
     if execute && let Err(err) = apply(&store, &inventory, &sync_plan, Utc::now()).await {
-        return fail(
-            &format!("applying the inventory to {table} failed part-way: {err}; run apply again"),
-            EXIT_FAILING,
-        );
+        return fail(&Trouble {
+            message: format!(
+                "applying the inventory to {shown} failed part-way ({}); run apply again",
+                store_error_line(&err.0)
+            ),
+            code: EXIT_FAILING,
+        });
     }
+    let mut out = Stdout::new();
     match format {
         Format::Json => {
             let report =
                 serde_json::json!({ "applied": execute, "table": table, "plan": sync_plan });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&report).expect("plan serializes")
-            );
+            out.line(&serde_json::to_string_pretty(&report).expect("plan serializes"));
         }
-        Format::Table => print!("{}", describe_plan(&sync_plan, table, execute)),
+        Format::Table => out.print(&describe_plan(&sync_plan, &shown, execute)),
     }
-    EXIT_OK
+    out.finish(EXIT_OK)
 }
 
 fn describe_plan(plan: &SyncPlan, table: &str, applied: bool) -> String {
@@ -182,8 +201,9 @@ fn describe_plan(plan: &SyncPlan, table: &str, applied: bool) -> String {
         )
     };
     let mut text = header;
+    // Ids read back from the table are printed escaped, like everything else from outside.
     for line in lines {
-        text.push_str(&line);
+        text.push_str(&escape(&line));
         text.push('\n');
     }
     text
@@ -283,50 +303,48 @@ pub fn status_rows(
 pub async fn status(table: &str, format: Format) -> u8 {
     let store = match store(table).await {
         Ok(store) => store,
-        Err(message) => return fail(&message, EXIT_INVALID),
+        Err(trouble) => return fail(&trouble),
     };
+    let shown = printable::echo(table);
     let (records, open) = match tokio::try_join!(store.list_integrations(), store.open_incidents())
     {
         Ok(found) => found,
-        Err(err) => {
-            return fail(
-                &format!("could not read table {table}: {err}"),
-                EXIT_FAILING,
-            );
-        }
+        Err(err) => return fail_reading(&shown, &err.0),
     };
     let rows = status_rows(&records, &open, Utc::now());
+    let mut out = Stdout::new();
     if rows.is_empty() && format == Format::Table {
-        println!(
-            "Table {table} holds no integrations yet; run `credwatch inventory apply FILE --table {table}`."
-        );
-        return EXIT_OK;
+        out.line(&format!(
+            "Table {shown} holds no integrations yet; run `credwatch inventory apply FILE --table {shown}`."
+        ));
+        return out.finish(EXIT_OK);
     }
     match format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&rows).expect("status serializes")
-        ),
-        Format::Table => print!("{}", status_table(&rows, Utc::now())),
+        Format::Json => out.line(&serde_json::to_string_pretty(&rows).expect("status serializes")),
+        Format::Table => out.print(&status_table(
+            &rows,
+            Utc::now(),
+            table_width(),
+            stdout_colours(),
+        )),
     }
-    EXIT_OK
+    out.finish(EXIT_OK)
 }
 
-pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>) -> String {
-    let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(terminal_width())
-        .set_header([
-            "Integration",
-            "Health",
-            "Since",
-            "Last probe",
-            "Next probe",
-            "Secret expires",
-            "Open incidents",
-        ]);
+/// The status table, laid out for `width` columns (seven when they fit, else two, else one),
+/// styled only if `colours`. Ids and classes are never broken; text from the table is escaped.
+pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>, width: u16, colours: bool) -> String {
+    let mut wide = Grid::new(vec![
+        "Integration",
+        "Health",
+        "Since",
+        "Last probe",
+        "Next probe",
+        "Secret expires",
+        "Open incidents",
+    ]);
+    let mut two = Grid::new(vec!["Integration", "State"]);
+    let mut one = Grid::new(vec!["Integration and state"]);
     for row in rows {
         let health = Health::parse(row.health).unwrap_or_default();
         let color = match health {
@@ -335,54 +353,84 @@ pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>) -> String {
             Health::Firing => Color::Red,
             Health::Unknown => Color::Grey,
         };
-        let verdict = match &row.class {
+        let class = row.class.as_deref().map(|c| escape(c).into_owned());
+        let verdict = match &class {
             Some(class) if health != Health::Healthy => format!("{}\n{class}", row.health),
             _ => row.health.to_string(),
         };
+        let mut incident_classes = Vec::new();
         let incidents: Vec<String> = row
             .open_incidents
             .iter()
             .map(|i| {
                 let number = i.id.rsplit(':').next().unwrap_or(&i.id);
-                let class = match i.threshold_days {
+                let class = escape(&i.class).into_owned();
+                let shown = match i.threshold_days {
                     Some(days) if i.class == credwatch::expiry::SECRET_EXPIRING => {
-                        format!("{} ({days} d)", i.class)
+                        format!("{class} ({days}d)")
                     }
-                    _ => i.class.clone(),
+                    _ => class.clone(),
                 };
+                incident_classes.push(class);
                 format!(
-                    "{} #{number} {class}\n{}, opened {}",
+                    "{} #{} {shown}\n{}, opened {}",
                     i.check,
+                    escape(number),
                     i.severity,
                     ago(i.opened_at, now)
                 )
             })
             .collect();
-        let name = if row.retired {
-            format!("{}\n{} (retired)", row.name, row.integration)
-        } else {
-            format!("{}\n{}", row.name, row.integration)
+        let id = escape(&row.integration).into_owned();
+        let retired = if row.retired { " (retired)" } else { "" };
+        let name = format!("{}\n{id}{retired}", escape(&row.name));
+        let since = row.since.map_or("-".to_string(), |t| ago(t, now));
+        let last = row
+            .last_probe_at
+            .map_or("never".to_string(), |t| ago(t, now));
+        let next = row.next_probe_at.map_or("-".to_string(), |t| until(t, now));
+        let expires = match row.days_to_expiry {
+            None => "unknown".to_string(),
+            Some(d) if d < 0 => format!("expired {} days ago", -d),
+            Some(0) => "today".to_string(),
+            Some(d) => format!("in {d} days"),
         };
-        table.add_row(vec![
-            Cell::new(name),
-            Cell::new(verdict).fg(color),
-            Cell::new(row.since.map_or("-".to_string(), |t| ago(t, now))),
-            Cell::new(
-                row.last_probe_at
-                    .map_or("never".to_string(), |t| ago(t, now)),
-            ),
-            Cell::new(row.next_probe_at.map_or("-".to_string(), |t| until(t, now))),
-            Cell::new(match row.days_to_expiry {
-                None => "unknown".to_string(),
-                Some(d) if d < 0 => format!("expired {} days ago", -d),
-                Some(0) => "today".to_string(),
-                Some(d) => format!("in {d} days"),
-            }),
-            Cell::new(incidents.join("\n")),
-        ]);
+        let classes: Vec<&str> = incident_classes.iter().map(String::as_str).collect();
+        let mut left_whole: Vec<&str> = vec![&id, row.health];
+        left_whole.extend(class.as_deref());
+        wide.row(
+            vec![
+                name.clone(),
+                verdict.clone(),
+                since.clone(),
+                last.clone(),
+                next.clone(),
+                expires.clone(),
+                incidents.join("\n"),
+            ],
+            color,
+            &[&[&id], &left_whole[1..], &[], &[], &[], &[], &classes],
+        );
+        let mut state = format!(
+            "since: {since}\nlast probe: {last}\nnext probe: {next}\nsecret expires: {expires}"
+        );
+        if !incidents.is_empty() {
+            state.push_str(&format!("\nopen: {}", incidents.join("\nopen: ")));
+        }
+        let left = format!("{name}\n{verdict}");
+        two.row(
+            vec![left.clone(), state.clone()],
+            color,
+            &[&left_whole, &classes],
+        );
+        let mut all_whole = left_whole.clone();
+        all_whole.extend(&classes);
+        one.row(vec![format!("{left}\n{state}")], color, &[&all_whole]);
     }
+    let table = lay_out(vec![wide, two, one], width, colours);
     let firing = rows.iter().filter(|r| r.health == "firing").count();
-    format!("{table}\n{} integrations, {firing} firing.\n", rows.len())
+    let summary = format!("{} integrations, {firing} firing.", rows.len());
+    format!("{table}\n{}\n", wrap(&summary, width))
 }
 
 /// "5 min ago", "3 h ago", "2 days ago".
@@ -412,7 +460,93 @@ fn span(secs: i64) -> Option<String> {
     })
 }
 
-fn fail(message: &str, code: u8) -> u8 {
-    eprintln!("credwatch: {message}");
-    code
+/// Says what went wrong in one line on stderr; returns its exit code.
+fn fail(trouble: &Trouble) -> u8 {
+    warn(&format!("credwatch: {}", trouble.message));
+    trouble.code
+}
+
+fn fail_reading(table: &str, error: &str) -> u8 {
+    fail(&Trouble {
+        message: format!("could not read table {table}: {}", store_error_line(error)),
+        code: EXIT_FAILING,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::assert_laid_out;
+
+    fn row(id: &str, health: &'static str, class: Option<&str>, incidents: &[&str]) -> StatusRow {
+        let now = Utc::now();
+        StatusRow {
+            integration: id.to_string(),
+            name: format!("The long display name of {id} for the journeys"),
+            owner: "marketing-ops".into(),
+            health,
+            class: class.map(str::to_string),
+            since: Some(now - chrono::TimeDelta::minutes(12)),
+            last_probe_at: Some(now - chrono::TimeDelta::minutes(2)),
+            next_probe_at: Some(now + chrono::TimeDelta::minutes(2)),
+            days_to_expiry: Some(12),
+            retired: false,
+            open_incidents: incidents
+                .iter()
+                .enumerate()
+                .map(|(n, class)| IncidentRow {
+                    id: format!("{id}:auth:{}", n + 1),
+                    check: "auth",
+                    class: class.to_string(),
+                    severity: "critical",
+                    opened_at: now - chrono::TimeDelta::minutes(10),
+                    threshold_days: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn status_table_fits_every_width_and_never_breaks_ids_or_classes() {
+        let rows = vec![
+            row("crm-contact-sync", "healthy", Some("ok"), &[]),
+            row(
+                "emea-preference-sync",
+                "firing",
+                Some("wrong_business_unit"),
+                &["wrong_business_unit", "secret_expiring"],
+            ),
+            row(
+                "analytics-export",
+                "pending",
+                Some("malformed_response"),
+                &[],
+            ),
+        ];
+        let whole: Vec<String> = [
+            "crm-contact-sync",
+            "emea-preference-sync",
+            "analytics-export",
+            "wrong_business_unit",
+            "malformed_response",
+            "secret_expiring",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for width in [40u16, 60, 80, 110, 160] {
+            let text = status_table(&rows, Utc::now(), width, false);
+            assert_laid_out(&text, width, &whole);
+        }
+        let escaped = status_table(
+            &[row("x\u{1b}[2J", "firing", Some("evil\u{202e}"), &[])],
+            Utc::now(),
+            120,
+            false,
+        );
+        assert!(
+            !escaped.contains('\u{1b}') && !escaped.contains('\u{202e}'),
+            "{escaped}"
+        );
+    }
 }

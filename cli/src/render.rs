@@ -1,8 +1,11 @@
 //! Turning probe outcomes into a table for people and JSON for scripts. Pure functions.
 
-use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::{
+    Cell, Color, ColumnConstraint, ContentArrangement, Table, Width, presets::UTF8_FULL_CONDENSED,
+};
 use credwatch::inventory::Inventory;
 use credwatch::outcome::{OutcomeClass, ProbeOutcome};
+use credwatch::printable::escape;
 use serde::Serialize;
 
 /// One element of `credwatch check --format json`: the contract fields of the probe outcome,
@@ -36,47 +39,204 @@ pub fn outcomes_json(inventory: &Inventory, outcomes: &[ProbeOutcome]) -> String
     serde_json::to_string_pretty(&rows).expect("outcomes serialize")
 }
 
-pub fn outcomes_table(inventory: &Inventory, outcomes: &[ProbeOutcome], width: u16) -> String {
-    let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width)
-        .set_header(["Integration", "Verdict", "Details", "Latency", "What to do"]);
+/// Words up to this many characters are never broken (their column is at least that wide);
+/// longer ones (long URLs) may be, so that a table can still fit.
+const MAX_WHOLE_WORD: usize = 24;
+
+/// One way to lay a table out: headers, rows (the first cell coloured), and for each column the
+/// longest text that must never be broken whatever its length (ids, classes).
+pub struct Grid {
+    headers: Vec<&'static str>,
+    rows: Vec<(Vec<String>, Color)>,
+    /// Per column, in characters.
+    whole: Vec<usize>,
+}
+
+impl Grid {
+    pub fn new(headers: Vec<&'static str>) -> Self {
+        let whole = vec![0; headers.len()];
+        Grid {
+            headers,
+            rows: Vec::new(),
+            whole,
+        }
+    }
+
+    /// Adds a row; `whole` names, per cell, texts in it that must stay unbroken.
+    pub fn row(&mut self, cells: Vec<String>, color: Color, whole: &[&[&str]]) {
+        for (longest, texts) in self.whole.iter_mut().zip(whole) {
+            for text in texts.iter() {
+                *longest = (*longest).max(text.chars().count());
+            }
+        }
+        self.rows.push((cells, color));
+    }
+
+    /// The narrowest each column may be (content, without padding).
+    fn minimums(&self) -> Vec<usize> {
+        let mut minimums = self.whole.clone();
+        let header_cells = self.headers.iter().map(|h| h.to_string()).enumerate();
+        let body_cells = self
+            .rows
+            .iter()
+            .flat_map(|(cells, _)| cells.iter().cloned().enumerate());
+        for (column, cell) in header_cells.chain(body_cells) {
+            let longest = cell
+                .split_whitespace()
+                .map(|word| word.chars().count().min(MAX_WHOLE_WORD))
+                .max()
+                .unwrap_or(0);
+            if let Some(minimum) = minimums.get_mut(column) {
+                *minimum = (*minimum).max(longest);
+            }
+        }
+        minimums
+    }
+
+    /// The narrowest the whole table can be: columns, their padding and the borders.
+    fn min_width(&self) -> usize {
+        let columns = self.headers.len();
+        self.minimums().iter().sum::<usize>() + 2 * columns + columns + 1
+    }
+
+    fn into_table(self, width: u16, colours: bool) -> Table {
+        let minimums = self.minimums();
+        let mut table = new_table(width, colours);
+        table.set_header(self.headers);
+        for (cells, color) in self.rows {
+            let mut row: Vec<Cell> = cells.into_iter().map(Cell::new).collect();
+            if let Some(first) = row.first_mut() {
+                *first = first.clone().fg(color);
+            }
+            table.add_row(row);
+        }
+        for (column, minimum) in minimums.into_iter().enumerate() {
+            at_least(&mut table, column, minimum);
+        }
+        table
+    }
+}
+
+/// The first of `layouts` (widest first) that fits `width`, or the last one.
+pub fn lay_out(layouts: Vec<Grid>, width: u16, colours: bool) -> Table {
+    let count = layouts.len();
+    for (i, grid) in layouts.into_iter().enumerate() {
+        if i + 1 == count || grid.min_width() <= usize::from(width) {
+            return grid.into_table(width, colours);
+        }
+    }
+    new_table(width, colours)
+}
+
+/// The check table, laid out for `width` columns: five columns when they fit, else two, else
+/// one. Ids and classes are never broken, nor words up to [`MAX_WHOLE_WORD`] characters; other
+/// text wraps at spaces. Every text from the inventory or the network is escaped first.
+pub fn outcomes_table(
+    inventory: &Inventory,
+    outcomes: &[ProbeOutcome],
+    width: u16,
+    colours: bool,
+) -> String {
+    let mut wide = Grid::new(vec![
+        "Integration",
+        "Verdict",
+        "Details",
+        "Latency",
+        "What to do",
+    ]);
+    let mut two = Grid::new(vec!["Integration", "Finding"]);
+    let mut one = Grid::new(vec!["Integration and finding"]);
     for outcome in outcomes {
-        let name = inventory
-            .integration(&outcome.integration)
-            .map_or(outcome.integration.clone(), |i| {
-                format!("{}\n{}", i.name, i.id)
-            });
+        let integration = inventory.integration(&outcome.integration);
+        let id = escape(&outcome.integration).into_owned();
+        let class = outcome.class.as_str();
+        let name = integration.map_or(String::new(), |i| escape(&i.name).into_owned());
         let color = match outcome.class {
             OutcomeClass::Ok => Color::Green,
             class if class.is_transient() => Color::Yellow,
             _ => Color::Red,
         };
-        let confirmed = if outcome.confirmed { ", confirmed" } else { "" };
-        let verdict = format!(
-            "{}\n({}{confirmed})",
-            outcome.class.verdict(),
-            outcome.class
+        let confirmed = if outcome.confirmed { "\nconfirmed" } else { "" };
+        let what_to_do = if outcome.class == OutcomeClass::Ok {
+            ""
+        } else {
+            outcome.class.what_to_do()
+        };
+        let who = if name.is_empty() {
+            id.clone()
+        } else {
+            format!("{name}\n{id}")
+        };
+        wide.row(
+            vec![
+                who.clone(),
+                format!("{}\n{class}{confirmed}", outcome.class.verdict()),
+                details(outcome),
+                latency(outcome),
+                what_to_do.to_string(),
+            ],
+            color,
+            &[&[&id], &[class]],
         );
-        table.add_row(vec![
-            Cell::new(name),
-            Cell::new(verdict).fg(color),
-            Cell::new(details(outcome)),
-            Cell::new(latency(outcome)),
-            Cell::new(if outcome.class == OutcomeClass::Ok {
-                ""
-            } else {
-                outcome.class.what_to_do()
-            }),
-        ]);
+        let mut finding = format!("{}\n{}", outcome.class.verdict(), details(outcome));
+        if !what_to_do.is_empty() {
+            finding.push_str(&format!("\nNext step: {what_to_do}"));
+        }
+        let left = format!("{who}\n{class}{confirmed}\n{}", latency(outcome));
+        two.row(vec![left.clone(), finding.clone()], color, &[&[&id, class]]);
+        one.row(vec![format!("{left}\n{finding}")], color, &[&[&id, class]]);
     }
-    format!("{table}\n{}\n", summary(outcomes))
+    let table = lay_out(vec![wide, two, one], width, colours);
+    format!("{table}\n{}\n", wrap(&summary(outcomes), width))
+}
+
+/// `text` wrapped at spaces to `width` columns (comfy-table's wrapping, without borders).
+pub fn wrap(text: &str, width: u16) -> String {
+    let mut table = Table::new();
+    table
+        .load_preset(comfy_table::presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width)
+        .force_no_tty()
+        .add_row(vec![text]);
+    if let Some(column) = table.column_mut(0) {
+        column.set_padding((0, 0));
+    }
+    table
+        .lines()
+        .map(|line| line.trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A table with credwatch's look, laid out for `width`, styled only if `colours`.
+pub fn new_table(width: u16, colours: bool) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width);
+    // credwatch decides (terminal and NO_COLOR, see `output`); comfy-table would only look at
+    // whether stdout is a terminal.
+    if colours {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    table
+}
+
+/// Keeps column `index` at least `chars` wide (plus its padding), so words that long are never
+/// broken in the middle.
+pub fn at_least(table: &mut Table, index: usize, chars: usize) {
+    let chars = u16::try_from(chars).unwrap_or(u16::MAX).saturating_add(2);
+    if let Some(column) = table.column_mut(index) {
+        column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(chars)));
+    }
 }
 
 fn details(outcome: &ProbeOutcome) -> String {
-    let mut lines = vec![outcome.message.clone()];
+    let mut lines = vec![escape(&outcome.message).into_owned()];
     // A 200 is no news when the problem is in what the token grants.
     if let Some(status) = outcome.http_status.filter(|status| *status >= 300) {
         lines.push(format!("HTTP {status}"));
@@ -84,13 +244,13 @@ fn details(outcome: &ProbeOutcome) -> String {
     if !outcome.missing_scopes.is_empty() && outcome.class != OutcomeClass::MissingScopes {
         lines.push(format!(
             "Missing scopes: {}",
-            outcome.missing_scopes.join(", ")
+            escape(&outcome.missing_scopes.join(", "))
         ));
     }
     if !outcome.unexpected_scopes.is_empty() {
         lines.push(format!(
             "Security note: also granted {}",
-            outcome.unexpected_scopes.join(", ")
+            escape(&outcome.unexpected_scopes.join(", "))
         ));
     }
     if let Some(secs) = outcome.retry_after_secs {
@@ -138,9 +298,28 @@ pub fn summary(outcomes: &[ProbeOutcome]) -> String {
     )
 }
 
+/// Test helper: every line of `text` fits `width` characters, and every one of `whole` appears
+/// unbroken (on one line, in one piece).
+#[cfg(test)]
+pub(crate) fn assert_laid_out(text: &str, width: u16, whole: &[String]) {
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= usize::from(width),
+            "line wider than {width}:\n{line}\n{text}"
+        );
+    }
+    for piece in whole {
+        assert!(
+            text.contains(piece.as_str()),
+            "{piece:?} broken at width {width}:\n{text}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use credwatch::inventory::{LoadOptions, parse_inventory};
     use credwatch::outcome::Kind;
 
     fn outcome(id: &str, class: OutcomeClass) -> ProbeOutcome {
@@ -161,6 +340,81 @@ mod tests {
             probed_at: chrono::Utc::now(),
             secret_fingerprint: None,
         }
+    }
+
+    /// One integration per class, with long names and long SFMC text, as the demo and `check`
+    /// show them.
+    fn every_class() -> (Inventory, Vec<ProbeOutcome>) {
+        let mut yaml = String::from("version: 1\nteams: [{id: ops, name: Ops}]\nintegrations:\n");
+        let mut outcomes = Vec::new();
+        for (i, class) in OutcomeClass::ALL.iter().enumerate() {
+            let id = format!("{}-sync-{i}", class.as_str().replace('_', "-"));
+            yaml.push_str(&format!(
+                "  - {{ id: {id}, name: The rather long name of integration number {i} for journeys, owner: ops, severity: high, auth_url: \"http://127.0.0.1:1/\", client_id: c{i}, client_secret: {{ env: S{i} }} }}\n"
+            ));
+            let mut o = outcome(&id, *class);
+            o.message = "SFMC said: Client authentication failed. Make sure that the client ID and client secret are valid (invalid_client)".into();
+            o.http_status = Some(401);
+            o.confirmed = i % 2 == 0;
+            o.unexpected_scopes = vec!["data_extensions_write".into(), "journeys_execute".into()];
+            outcomes.push(o);
+        }
+        let inventory = parse_inventory(
+            &yaml,
+            &LoadOptions {
+                allow_any_endpoint: true,
+            },
+        )
+        .expect("valid test inventory")
+        .inventory;
+        (inventory, outcomes)
+    }
+
+    #[test]
+    fn check_table_fits_every_width_and_never_breaks_ids_or_classes() {
+        let (inventory, outcomes) = every_class();
+        let mut whole: Vec<String> = outcomes
+            .iter()
+            .flat_map(|o| [o.integration.clone(), o.class.as_str().to_string()])
+            .collect();
+        for width in [40u16, 60, 80, 100, 120, 160] {
+            let text = outcomes_table(&inventory, &outcomes, width, false);
+            assert_laid_out(&text, width, &whole);
+            if width >= 60 {
+                // Ordinary words wrap whole once there is room for them.
+                for word in [
+                    "authentication",
+                    "data_extensions_write,",
+                    "Installed",
+                    "(invalid_client)",
+                ] {
+                    whole.push(word.to_string());
+                }
+                assert_laid_out(&text, width, &whole);
+                whole.truncate(outcomes.len() * 2);
+            }
+            assert!(!text.contains('\u{1b}'), "no colours when not asked");
+        }
+    }
+
+    #[test]
+    fn check_table_escapes_network_and_inventory_text() {
+        let (inventory, mut outcomes) = every_class();
+        outcomes[1].message = "evil \u{1b}[2J\u{202e}reversed".into();
+        outcomes[1].unexpected_scopes = vec!["x\u{1b}]8;;".into()];
+        let text = outcomes_table(&inventory, &outcomes, 120, false);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "{text}"
+        );
+        assert!(text.contains("\\u{1b}[2J"), "{text}");
+    }
+
+    #[test]
+    fn colours_only_when_asked() {
+        let (inventory, outcomes) = every_class();
+        assert!(outcomes_table(&inventory, &outcomes, 120, true).contains('\u{1b}'));
+        assert!(!outcomes_table(&inventory, &outcomes, 120, false).contains('\u{1b}'));
     }
 
     #[test]

@@ -470,3 +470,257 @@ async fn sfmc_only_endpoints_unless_allowed() {
     assert!(stderr.contains("CREDWATCH_ALLOW_ANY_ENDPOINT"), "{stderr}");
     assert_eq!(sim.total_counts().token, 0);
 }
+
+/// A secret with the characters that defeat naive redaction, echoed back by SFMC (or a gateway
+/// in front of it) in several encodings, and the token echoed by tokenContext: none of their
+/// forms reaches stdout or stderr, in JSON or as a table, at TRACE.
+#[tokio::test(flavor = "multi_thread")]
+async fn echoed_secrets_in_any_encoding_reach_no_output_at_trace() {
+    use credwatch_sim::EchoEncoding;
+    const TRICKY: &str = "Tr1cky/\"sec\\ret\nline%+ é&x<y>";
+    let sim = Simulator::start().await.unwrap();
+    let scratch = Scratch::new("cli-echo");
+    let tricky = ClientConfig::healthy(TRICKY, SYNC_SCOPES, 7281698);
+    let mut specs = Vec::new();
+    for (i, encoding) in EchoEncoding::ALL.iter().enumerate() {
+        specs.push(Spec::on(
+            &sim,
+            &format!("echo-secret-{i}"),
+            &ClientConfig {
+                token: TokenBehaviour::EchoSecret {
+                    status: 400,
+                    encoding: *encoding,
+                },
+                ..tricky.clone()
+            },
+        ));
+        specs.push(Spec::on(
+            &sim,
+            &format!("echo-token-{i}"),
+            &ClientConfig {
+                rest: RestBehaviour::EchoToken {
+                    status: 401,
+                    encoding: *encoding,
+                },
+                ..tricky.clone()
+            },
+        ));
+    }
+    let inventory = write_inventory(scratch.path(), &specs);
+    let mut transcripts = Vec::new();
+    for format in ["json", "table"] {
+        let (code, stdout, stderr) = run(credwatch()
+            .arg("check")
+            .arg("--inventory")
+            .arg(&inventory)
+            .args(["--format", format])
+            .env("CREDWATCH_LOG", "trace"))
+        .await;
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains("TRACE"), "really at TRACE");
+        assert!(
+            stdout.contains("[redacted]"),
+            "the echoes were there: {stdout}"
+        );
+        transcripts.push(stdout);
+        transcripts.push(stderr);
+    }
+    let tokens = sim.issued_tokens();
+    assert!(!tokens.is_empty());
+    let mut leakable: Vec<String> = EchoEncoding::ALL.iter().map(|e| e.encode(TRICKY)).collect();
+    // As `--format json` would print the raw value.
+    leakable.push(
+        serde_json::to_string(TRICKY)
+            .unwrap()
+            .trim_matches('"')
+            .to_string(),
+    );
+    for token in &tokens {
+        leakable.extend(EchoEncoding::ALL.iter().map(|e| e.encode(token)));
+    }
+    for text in &transcripts {
+        for form in &leakable {
+            assert!(
+                !text.contains(form.as_str()),
+                "{form:?} leaked into:\n{text}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn env_secrets_lose_their_trailing_line_ending() {
+    let sim = Simulator::start().await.unwrap();
+    sim.set_client("env-client", healthy());
+    let scratch = Scratch::new("cli-env-newline");
+    let path = scratch.path().join("inventory.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "version: 1\nteams: [{{id: ops, name: Ops}}]\nintegrations:\n  - {{ id: from-env, name: From env, owner: ops, severity: low, auth_url: \"{}\", client_id: env-client, client_secret: {{ env: CREDWATCH_TEST_ENV_SECRET }}, account_id: 7281698 }}\n",
+            sim.base_url()
+        ),
+    )
+    .unwrap();
+    for ending in ["\n", "\r\n", "\n\n"] {
+        let (code, stdout, stderr) = run(credwatch()
+            .args(["check", "--format", "json", "--inventory"])
+            .arg(&path)
+            .env(
+                "CREDWATCH_TEST_ENV_SECRET",
+                format!("{HEALTHY_SECRET}{ending}"),
+            ))
+        .await;
+        assert_eq!(code, 0, "{ending:?}: {stdout}{stderr}");
+    }
+    // Only line endings: a trailing space is part of the secret (and so it is wrong).
+    let (code, stdout, _) = run(credwatch()
+        .args(["check", "--format", "json", "--inventory"])
+        .arg(&path)
+        .env("CREDWATCH_TEST_ENV_SECRET", format!("{HEALTHY_SECRET} ")))
+    .await;
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("client_auth_failed"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_byte_order_mark_is_accepted_and_terminal_escapes_are_refused() {
+    let sim = Simulator::start().await.unwrap();
+    let scratch = Scratch::new("cli-bom");
+    let yaml = inventory_yaml(scratch.path(), &mixed_tenant(&sim));
+    let path = scratch.path().join("bom.yaml");
+    std::fs::write(&path, format!("\u{feff}{yaml}")).unwrap();
+    let (code, stdout, stderr) = run(credwatch().args(["inventory", "validate"]).arg(&path)).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("is valid: 3 integrations"), "{stdout}");
+
+    let evil = yaml
+        .replacen(
+            "name: crm-sync integration",
+            "name: \"crm\\e[2J\\e]0;pwned\\a sync\"",
+            1,
+        )
+        .replacen(
+            "name: journeys integration",
+            "name: \"journeys \\u202Enoitargetni\"",
+            1,
+        );
+    std::fs::write(&path, evil).unwrap();
+    for args in [vec!["inventory", "validate"], vec!["check", "--inventory"]] {
+        let (code, stdout, stderr) = run(credwatch().args(&args).arg(&path)).await;
+        assert_eq!(code, 2, "{args:?}");
+        assert!(stdout.is_empty());
+        for raw in ['\u{1b}', '\u{7}', '\u{202e}'] {
+            assert!(
+                !stderr.contains(raw),
+                "{raw:?} reached the terminal: {stderr:?}"
+            );
+        }
+        for shown in ["U+001B", "U+202E", "\\u{1b}", "\\u{202e}", "name"] {
+            assert!(stderr.contains(shown), "{shown} missing: {stderr}");
+        }
+    }
+    assert_eq!(sim.total_counts().token, 0);
+}
+
+/// How the real binary ends when its stdout cannot take the output: never a panic (101),
+/// exit codes of the contract, one line on stderr.
+mod broken_stdout {
+    use super::*;
+    use std::process::Stdio;
+
+    /// A pipe whose reading end is already closed (`credwatch ... | head -0`).
+    fn closed_pipe() -> Stdio {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        writer.into()
+    }
+
+    fn dev_full() -> Stdio {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full exists on Linux")
+            .into()
+    }
+
+    async fn run_into(command: &mut tokio::process::Command, stdout: Stdio) -> (i32, String) {
+        // Not `output()`: tokio's would replace stdout with a pipe of its own.
+        let output = command
+            .stdout(stdout)
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start credwatch")
+            .wait_with_output()
+            .await
+            .expect("run credwatch");
+        (
+            output
+                .status
+                .code()
+                .expect("exited, not killed by a signal"),
+            String::from_utf8(output.stderr).expect("utf-8"),
+        )
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn closed_pipe_keeps_the_result_and_full_disk_never_exits_0() {
+        let sim = Simulator::start().await.unwrap();
+        let scratch = Scratch::new("cli-broken-stdout");
+        let all_ok = write_inventory(scratch.path(), &mixed_tenant(&sim)[..1]);
+        let mixed = write_inventory(&scratch.path().join(".."), &mixed_tenant(&sim));
+        // (arguments, exit code of the result, exit code when the output is lost on a full disk)
+        let cases: Vec<(Vec<&std::ffi::OsStr>, i32, i32)> = vec![
+            (
+                vec!["check".as_ref(), "-i".as_ref(), all_ok.as_os_str()],
+                0,
+                1,
+            ),
+            (
+                vec![
+                    "check".as_ref(),
+                    "--format".as_ref(),
+                    "json".as_ref(),
+                    "-i".as_ref(),
+                    all_ok.as_os_str(),
+                ],
+                0,
+                1,
+            ),
+            (
+                vec!["check".as_ref(), "-i".as_ref(), mixed.as_os_str()],
+                1,
+                1,
+            ),
+            (
+                vec![
+                    "inventory".as_ref(),
+                    "validate".as_ref(),
+                    all_ok.as_os_str(),
+                ],
+                0,
+                1,
+            ),
+            (vec!["demo".as_ref()], 0, 1),
+            (
+                vec!["demo".as_ref(), "--format".as_ref(), "json".as_ref()],
+                0,
+                1,
+            ),
+        ];
+        for (args, result, lost) in cases {
+            let (code, stderr) = run_into(credwatch().args(&args), closed_pipe()).await;
+            assert_eq!(code, result, "{args:?} into a closed pipe: {stderr}");
+            assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+            assert!(stderr.contains("broken pipe"), "{args:?}: {stderr}");
+
+            let (code, stderr) = run_into(credwatch().args(&args), dev_full()).await;
+            assert_eq!(code, lost, "{args:?} into /dev/full: {stderr}");
+            assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+            assert!(
+                stderr.contains("No space left on device"),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
+}

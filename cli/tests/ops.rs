@@ -163,21 +163,144 @@ async fn create_plan_apply_status_round_trip() {
         stdout.contains("crm-sync") && !stdout.contains("loyalty-feed"),
         "{stdout}"
     );
+
+    // A full disk: exit 1 (never 0 for a lost report), one line, no panic.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = credwatch(&["status", "--table", &table])
+        .stdout(full)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+        .wait_with_output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+}
+
+/// Asserts one line on stderr (no SDK debug output), containing every part.
+fn one_line_naming(stderr: &str, parts: &[&str]) {
+    assert_eq!(stderr.lines().count(), 1, "one line, not:\n{stderr}");
+    for part in parts {
+        assert!(stderr.contains(part), "{part:?} missing from: {stderr}");
+    }
+    for dump in [
+        "DispatchFailure",
+        "ConnectorError",
+        "SdkError",
+        "{ ",
+        "WARN",
+    ] {
+        assert!(!stderr.contains(dump), "SDK output leaked: {stderr}");
+    }
+}
+
+/// An environment where the SDK finds nothing of its own: no shared files, no instance role.
+fn bare(mut command: tokio::process::Command) -> tokio::process::Command {
+    command
+        .env("AWS_CONFIG_FILE", "/nonexistent/credwatch-test-config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/credwatch-test-credentials",
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("CREDWATCH_LOG")
+        .env_remove("RUST_LOG");
+    command
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn missing_table_and_region_are_explained() {
-    let (code, _, stderr) = run(credwatch(&["status", "--table", &unique_name("absent")])).await;
-    assert_eq!(code, 1);
-    assert!(stderr.contains("could not read table"), "{stderr}");
-    let mut no_region = credwatch(&["status", "--table", "x"]);
-    no_region
-        .env_remove("AWS_REGION")
-        .env_remove("AWS_DEFAULT_REGION")
-        .env("AWS_CONFIG_FILE", "/nonexistent");
-    let (code, _, stderr) = run(no_region).await;
-    assert_eq!(code, 2);
-    assert!(stderr.contains("AWS_REGION"), "{stderr}");
+async fn aws_trouble_is_one_line_a_person_can_act_on() {
+    let scratch = Scratch::new("cli-aws-trouble");
+    let sim = Simulator::start().await.unwrap();
+    let healthy = ClientConfig::healthy("Ops4Secret8Value2Here6", SYNC_SCOPES, 7281698);
+    let inventory = write(
+        scratch.path(),
+        "inventory.yaml",
+        // Stored where the deployed probe reads it, so plan and apply have no layout warning.
+        &inventory_yaml(
+            scratch.path(),
+            &[Spec::on(&sim, "crm-sync", &healthy).with_aws_secret("sfmc/marketing-ops/crm-sync")],
+        ),
+    );
+    let absent = unique_name("absent");
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["status", "--table", &absent],
+        vec!["inventory", "plan", &inventory, "--table", &absent],
+        vec!["inventory", "apply", &inventory, "--table", &absent],
+    ];
+
+    // No such table (moto): exit 2, names it, suggests creating it.
+    for args in &commands {
+        let (code, stdout, stderr) = run(bare(credwatch(args))).await;
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{stdout}");
+        one_line_naming(
+            &stderr,
+            &[&absent, "does not exist", "credwatch table create --table"],
+        );
+    }
+
+    // No region: exit 2, says where credwatch looked.
+    for args in commands
+        .iter()
+        .chain([&vec!["table", "create", "--table", "x"]])
+    {
+        let mut command = bare(credwatch(args));
+        command
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_DEFAULT_REGION");
+        let (code, _, stderr) = run(command).await;
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        one_line_naming(
+            &stderr,
+            &["no AWS region", "AWS_REGION", "AWS_DEFAULT_REGION"],
+        );
+    }
+
+    // No credentials: exit 2, says where credwatch looked.
+    let mut command = bare(credwatch(&["status", "--table", "x"]));
+    command
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY");
+    let (code, _, stderr) = run(command).await;
+    assert_eq!(code, 2, "{stderr}");
+    one_line_naming(
+        &stderr,
+        &[
+            "no usable AWS credentials",
+            "AWS_ACCESS_KEY_ID",
+            "~/.aws/credentials",
+            "AWS_PROFILE",
+        ],
+    );
+
+    // Unreachable endpoint (a closed port on loopback): exit 1, names the endpoint.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let endpoint = format!("http://127.0.0.1:{closed}");
+    for args in commands
+        .iter()
+        .chain([&vec!["table", "create", "--table", "x"]])
+    {
+        let mut command = bare(credwatch(args));
+        command.env("AWS_ENDPOINT_URL", &endpoint);
+        let (code, _, stderr) = run(command).await;
+        assert_eq!(code, 1, "{args:?}: {stderr}");
+        one_line_naming(&stderr, &["could not reach AWS", &endpoint]);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -213,13 +336,88 @@ async fn check_reads_secrets_manager_sources_with_the_standard_aws_environment()
     let rows: Vec<Value> = serde_json::from_str(&stdout).unwrap();
     assert_eq!(rows[0]["class"], "ok", "{}", rows[0]);
     assert_eq!(rows[1]["class"], "secret_unavailable", "{}", rows[1]);
+    let message = rows[1]["message"].as_str().unwrap();
     assert!(
-        rows[1]["message"]
-            .as_str()
-            .unwrap()
-            .contains("credwatch-cli/no-such-secret")
+        message.contains("credwatch-cli/no-such-secret"),
+        "{message}"
     );
+    // AWS's own words, in one line: no SDK debug output (raw headers, nested structs).
+    assert!(message.contains("ResourceNotFoundException"), "{message}");
+    for dump in ["ServiceError", "HeaderValue", "{ ", "\n"] {
+        assert!(!message.contains(dump), "SDK output in: {message}");
+    }
+
+    // Secrets Manager out of reach: the integration says so, in one line.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let mut unreachable = credwatch(&["check", "--inventory", &inventory, "--format", "json"]);
+    unreachable.env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{closed}"));
+    let (code, stdout, stderr) = run(unreachable).await;
+    assert_eq!(code, 1, "{stderr}");
+    let rows: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    let message = rows[0]["message"].as_str().unwrap();
+    assert_eq!(rows[0]["class"], "secret_unavailable", "{message}");
+    assert!(
+        message.contains("could not reach AWS (Connection refused)"),
+        "{message}"
+    );
+    assert!(!message.contains("DispatchFailure"), "{message}");
     assert!(
         !stdout.contains("Aws7Secret3From9Manager") && !stderr.contains("Aws7Secret3From9Manager")
     );
+}
+
+/// `aws secretsmanager create-secret --secret-string file://secret.txt` keeps the file's line
+/// ending: it is not part of the client secret, whether the secret is plain or a JSON field.
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_manager_values_lose_their_trailing_line_ending() {
+    const SECRET: &str = "Aws7Secret3With9Newline";
+    let sim = Simulator::start().await.unwrap();
+    let scratch = Scratch::new("cli-aws-newline");
+    let healthy = ClientConfig::healthy(SECRET, SYNC_SCOPES, 7281698);
+    let plain = unique_name("sfmc/plain-newline");
+    let field = unique_name("sfmc/field-crlf");
+    let specs = vec![
+        Spec::on(&sim, "plain", &healthy),
+        Spec::on(&sim, "field", &healthy).with_aws_secret(&field),
+    ];
+    let yaml = inventory_yaml(scratch.path(), &specs).replacen(
+        &format!(
+            "{{ file: \"{}\" }}",
+            scratch.path().join("plain.secret").display()
+        ),
+        &format!("{{ aws_secret: \"{plain}\" }}"),
+        1,
+    );
+    assert!(yaml.contains(&plain), "{yaml}");
+    let inventory = write(scratch.path(), "inventory.yaml", &yaml);
+    let client = aws_sdk_secretsmanager::Client::new(&credwatch_tests::aws::sdk_config().await);
+    client
+        .create_secret()
+        .name(&plain)
+        .secret_string(format!("{SECRET}\n"))
+        .send()
+        .await
+        .unwrap();
+    client
+        .create_secret()
+        .name(&field)
+        .secret_string(serde_json::json!({ "client_secret": format!("{SECRET}\r\n") }).to_string())
+        .send()
+        .await
+        .unwrap();
+    let (code, stdout, stderr) = run(credwatch(&[
+        "check",
+        "--inventory",
+        &inventory,
+        "--format",
+        "json",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let rows: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r["class"] == "ok"), "{stdout}");
 }

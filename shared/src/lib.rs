@@ -6,6 +6,7 @@
 //! integrations at once. Pure logic is plain functions over plain data; I/O sits behind
 //! small types that tests drive against the simulator (`credwatch-sim`) over real HTTP.
 
+pub mod aws_error;
 pub mod check;
 pub mod duration;
 pub mod expiry;
@@ -14,6 +15,7 @@ pub mod logging;
 pub mod metrics;
 pub mod monitor;
 pub mod outcome;
+pub mod printable;
 pub mod probe;
 pub mod rotation;
 pub mod scan;

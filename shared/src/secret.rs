@@ -18,6 +18,14 @@ impl Secret {
         Secret(Zeroizing::new(value.into()))
     }
 
+    /// A secret as stored in an environment variable, a file or Secrets Manager, with any
+    /// trailing CR and LF removed: `echo`, editors and `--secret-string file://...` add a line
+    /// ending that SFMC would take as part of the secret. Only trailing `\r` and `\n` are
+    /// removed; spaces, tabs and everything else are kept (SFMC's own secrets are `[A-Za-z0-9]`).
+    pub fn from_stored(value: &str) -> Self {
+        Secret::new(value.trim_end_matches(['\r', '\n']))
+    }
+
     /// The raw value. Call only to put it on the wire, or to redact it from text.
     pub fn expose(&self) -> &str {
         &self.0
@@ -37,11 +45,13 @@ impl fmt::Debug for Secret {
 /// Where an integration's client secret is read from (inventory field `client_secret`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretSource {
-    /// `{ env: NAME }`: an environment variable of the process that probes.
+    /// `{ env: NAME }`: an environment variable of the process that probes (a trailing line
+    /// ending is ignored).
     Env(String),
     /// `{ file: PATH }`: a file holding only the secret (a trailing newline is ignored).
     File(PathBuf),
-    /// `{ aws_secret: NAME_OR_ARN, key: FIELD }`: AWS Secrets Manager. Without `key` the whole
+    /// `{ aws_secret: NAME_OR_ARN, key: FIELD }`: AWS Secrets Manager (a trailing line ending of
+    /// the value is ignored). Without `key` the whole
     /// secret string is the client secret; with it, the secret is JSON and `key` names the field.
     AwsSecret { id: String, key: Option<String> },
 }
@@ -76,7 +86,7 @@ pub struct SecretUnavailable(pub String);
 pub fn read_local_secret(source: &SecretSource) -> Result<Secret, SecretUnavailable> {
     let secret = match source {
         SecretSource::Env(name) => match std::env::var(name) {
-            Ok(value) => Secret::new(value),
+            Ok(value) => Secret::from_stored(&value),
             Err(std::env::VarError::NotPresent) => {
                 return Err(SecretUnavailable(format!(
                     "the client secret should be in environment variable {name}, which is not set"
@@ -190,6 +200,24 @@ mod tests {
         let err = read_local_secret(&SecretSource::Env("CREDWATCH_TEST_SURELY_UNSET_VAR".into()))
             .unwrap_err();
         assert!(err.0.contains("CREDWATCH_TEST_SURELY_UNSET_VAR"), "{err}");
+    }
+
+    #[test]
+    fn stored_secrets_lose_only_trailing_line_endings() {
+        let cases = [
+            ("abc123\n", "abc123"),
+            ("abc123\r\n", "abc123"),
+            ("abc123\n\n\r", "abc123"),
+            ("abc123 ", "abc123 "),
+            ("abc123\t", "abc123\t"),
+            ("abc\n123", "abc\n123"),
+            ("\nabc123", "\nabc123"),
+            ("abc123", "abc123"),
+        ];
+        for (stored, sent) in cases {
+            assert_eq!(Secret::from_stored(stored).expose(), sent, "{stored:?}");
+        }
+        assert!(Secret::from_stored("\r\n").is_empty());
     }
 
     #[test]

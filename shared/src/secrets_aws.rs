@@ -6,8 +6,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use aws_sdk_secretsmanager::error::DisplayErrorContext;
-
 use crate::probe::SecretReader;
 use crate::secret::{
     MAX_SECRET_BYTES, Secret, SecretSource, SecretUnavailable, read_local_secret_bounded,
@@ -157,10 +155,10 @@ impl AwsSecrets {
                 ))
             })?
             .map_err(|err| {
-                // The SDK's error text names the secret and the service's reason, never the value.
+                // AWS's code and reason (they name the secret, never the value), in one line.
                 SecretUnavailable(format!(
                     "could not read Secrets Manager secret {id}: {}",
-                    DisplayErrorContext(&err)
+                    crate::aws_error::describe(&err)
                 ))
             })?;
         let Some(text) = response.secret_string() else {
@@ -219,8 +217,9 @@ impl AwsSecrets {
         };
         let whole = self.secret_string(id, use_cache).await?;
         let secret = match key {
-            None => whole,
+            None => Secret::from_stored(whole.expose()),
             Some(key) => field_of(&whole, key)
+                .map(|field| Secret::from_stored(field.expose()))
                 .map_err(|why| SecretUnavailable(format!("Secrets Manager secret {id}: {why}")))?,
         };
         if secret.is_empty() {

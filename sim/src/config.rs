@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::echo::EchoEncoding;
+
 /// One simulated installed-package API integration (keyed by client id in the simulator).
 ///
 /// `Debug` redacts the secret; `Serialize` includes it so a config can be sent to `PUT /_sim/clients/{id}`.
@@ -147,6 +149,14 @@ pub enum TokenBehaviour {
     },
     /// Never answers (until the simulator shuts down).
     Hang,
+    /// `status` with an SFMC-shaped OAuth error (`invalid_client`) whose description echoes the
+    /// client secret that was sent, written in `encoding` (a reflecting gateway or proxy).
+    EchoSecret {
+        /// HTTP status code.
+        status: u16,
+        /// How the secret is written into the description.
+        encoding: EchoEncoding,
+    },
     /// Healthy, after an extra delay.
     Slow {
         /// Extra delay in milliseconds, on top of any configured latency.
@@ -196,6 +206,14 @@ pub enum RestBehaviour {
     Hang,
     /// 200 with a truncated JSON body and `Content-Type: application/json`.
     MalformedJson,
+    /// `status` with an SFMC-shaped REST error whose message echoes the bearer token that was
+    /// sent, written in `encoding`.
+    EchoToken {
+        /// HTTP status code.
+        status: u16,
+        /// How the token is written into the message.
+        encoding: EchoEncoding,
+    },
     /// Any status with any body.
     Status {
         /// HTTP status code (an invalid code makes the simulator answer 500 with an explanation).
@@ -240,6 +258,9 @@ impl fmt::Display for TokenBehaviour {
             Self::Raw { status, .. } => write!(f, "raw({status})"),
             Self::RestInstanceUrl { .. } => f.write_str("rest_instance_url"),
             Self::Hang => f.write_str("hang"),
+            Self::EchoSecret { status, encoding } => {
+                write!(f, "echo_secret({status}, {encoding:?})")
+            }
             Self::Slow { delay_ms } => write!(f, "slow({delay_ms}ms)"),
             Self::MalformedJson => f.write_str("malformed_json"),
             Self::NotJson => f.write_str("not_json"),
@@ -267,6 +288,9 @@ impl fmt::Display for RestBehaviour {
             Self::MalformedJson => f.write_str("malformed_json"),
             Self::Status { status, .. } => write!(f, "status({status})"),
             Self::Raw { status, .. } => write!(f, "raw({status})"),
+            Self::EchoToken { status, encoding } => {
+                write!(f, "echo_token({status}, {encoding:?})")
+            }
         }
     }
 }

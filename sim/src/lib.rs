@@ -22,11 +22,13 @@
 
 mod config;
 mod demo;
+mod echo;
 pub mod fixtures;
 mod server;
 mod state;
 
 pub use config::{ClientConfig, RequestCounts, RestBehaviour, TokenBehaviour, TokenRequestShape};
 pub use demo::{DEMO_ENTERPRISE_ID, DemoClient, demo_scenario};
+pub use echo::EchoEncoding;
 pub use server::Simulator;
 pub use state::{INVALID_REQUEST_BODY, MAX_OVERSIZED_BYTES, NOT_JSON_BODY};

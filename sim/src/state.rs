@@ -307,6 +307,10 @@ impl State {
                 Reply::json(StatusCode::OK, token_body(&token, &scope, &url, 0))
             }
             TokenBehaviour::Hang => Reply::Hang,
+            TokenBehaviour::EchoSecret { status, encoding } => Reply::arbitrary(
+                status,
+                &crate::echo::token_error_body(&encoding.encode(sent_secret.unwrap_or_default())),
+            ),
             // `next_token_behaviour` never returns FailTimes.
             TokenBehaviour::FailTimes { .. } => {
                 Reply::json(StatusCode::INTERNAL_SERVER_ERROR, fixtures::SERVER_ERROR)
@@ -375,6 +379,10 @@ impl State {
                 headers: headers.clone(),
                 body: body.clone(),
             },
+            RestBehaviour::EchoToken { status, encoding } => Reply::arbitrary(
+                *status,
+                &crate::echo::rest_error_body(&encoding.encode(bearer.unwrap_or_default())),
+            ),
         };
         Plan::new(delay, reply)
     }

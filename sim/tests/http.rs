@@ -983,3 +983,61 @@ async fn rest_instance_url_behaviour_issues_a_token_naming_that_url() {
     let token = body["access_token"].as_str().unwrap();
     assert_eq!(get_context(&sim, token).await.status(), StatusCode::OK);
 }
+
+/// Echo behaviours: the secret that was sent (token endpoint) and the bearer token that was sent
+/// (tokenContext) come back inside an SFMC-shaped JSON error, in the chosen encoding; the
+/// control API's JSON form selects them.
+#[tokio::test]
+async fn echoes_the_sent_secret_and_token_in_each_encoding() {
+    use credwatch_sim::EchoEncoding;
+    for encoding in EchoEncoding::ALL {
+        let sim = sim_with(ClientConfig {
+            token: TokenBehaviour::EchoSecret {
+                status: 401,
+                encoding,
+            },
+            ..healthy()
+        })
+        .await;
+        let (status, body) = status_and_body(post_token(&sim, CLIENT, SECRET).await).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let json: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["error"], "invalid_client");
+        let description = json["error_description"].as_str().unwrap();
+        assert!(
+            description.contains(&encoding.encode(SECRET)),
+            "{encoding:?}: {description}"
+        );
+
+        sim.update_client(CLIENT, |c| {
+            c.token = TokenBehaviour::Healthy;
+            c.rest = RestBehaviour::EchoToken {
+                status: 403,
+                encoding,
+            };
+        });
+        let token = fresh_token(&sim).await;
+        let (status, body) = status_and_body(get_context(&sim, &token).await).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let json: Value = serde_json::from_str(&body).unwrap();
+        assert!(
+            json["message"]
+                .as_str()
+                .unwrap()
+                .contains(&encoding.encode(&token)),
+            "{encoding:?}: {body}"
+        );
+        sim.shutdown().await;
+    }
+    let wire: TokenBehaviour = serde_json::from_value(
+        json!({"kind": "echo_secret", "status": 400, "encoding": "url_lower"}),
+    )
+    .unwrap();
+    assert_eq!(
+        wire,
+        TokenBehaviour::EchoSecret {
+            status: 400,
+            encoding: EchoEncoding::UrlLower
+        }
+    );
+}

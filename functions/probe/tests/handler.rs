@@ -18,7 +18,7 @@ use credwatch::store::schema::create_table;
 use credwatch::store::{PLATFORM_TEAM, Store};
 use credwatch::sync;
 use credwatch_probe::{App, handle_at};
-use credwatch_sim::{ClientConfig, Simulator, TokenBehaviour};
+use credwatch_sim::{ClientConfig, EchoEncoding, RestBehaviour, Simulator, TokenBehaviour};
 use credwatch_tests::aws::{DynamoRequestCounter, child_env, sdk_config, unique_name};
 use credwatch_tests::lambda::FunctionProcess;
 use credwatch_tests::{SYNC_SCOPES, Scratch, Spec, inventory_yaml};
@@ -451,7 +451,30 @@ async fn the_binary_under_a_runtime_api_probes_and_never_leaks_secrets() {
         // Read from Secrets Manager, so the SDK's own TRACE logging of GetSecretValue is
         // covered by the leak check too.
         let from_aws = Spec::on(sim, "from-aws", &healthy()).with_aws_secret(&secret_name);
-        vec![ok, revoked, from_aws]
+        // SFMC (or a gateway in front of it) echoing the secret and the token back, encoded.
+        let echo_secret = Spec::on(
+            sim,
+            "echo-secret",
+            &ClientConfig {
+                token: TokenBehaviour::EchoSecret {
+                    status: 400,
+                    encoding: EchoEncoding::JsonSlashes,
+                },
+                ..healthy()
+            },
+        );
+        let echo_token = Spec::on(
+            sim,
+            "echo-token",
+            &ClientConfig {
+                rest: RestBehaviour::EchoToken {
+                    status: 401,
+                    encoding: EchoEncoding::UrlLower,
+                },
+                ..healthy()
+            },
+        );
+        vec![ok, revoked, from_aws, echo_secret, echo_token]
     })
     .await;
     world
@@ -474,12 +497,15 @@ async fn the_binary_under_a_runtime_api_probes_and_never_leaks_secrets() {
     let answer = function.invoke(event("scheduled.json")).await;
     let (stdout, stderr) = function.stop().await;
     let summary = answer.unwrap_or_else(|err| panic!("invocation failed: {err}\n{stderr}"));
-    assert_eq!(summary["probed"], 3, "{summary}");
+    assert_eq!(summary["probed"], 5, "{summary}");
     assert_eq!(
         summary["ok"], 2,
         "the Secrets Manager one works too: {summary}"
     );
-    assert_eq!(summary["opened"], 1);
+    assert!(
+        summary["opened"].as_u64().is_some_and(|n| n >= 1),
+        "the revoked one at least: {summary}"
+    );
     assert!(
         stdout.contains("\"Heartbeat\":1"),
         "EMF metrics on stdout:\n{stdout}"
@@ -492,9 +518,18 @@ async fn the_binary_under_a_runtime_api_probes_and_never_leaks_secrets() {
         "integration, incident and history items: {}",
         items.len()
     );
+    assert!(
+        items.contains("[redacted]"),
+        "the echoes were stored, redacted"
+    );
     let mut leakable: Vec<String> = vec![SECRET.into(), STALE_SECRET.into()];
     leakable.extend(world.sim.issued_tokens());
     assert!(leakable.len() > 2, "tokens were issued");
+    let encoded: Vec<String> = leakable
+        .iter()
+        .flat_map(|value| EchoEncoding::ALL.iter().map(|e| e.encode(value)))
+        .collect();
+    leakable.extend(encoded);
     for value in &leakable {
         assert!(
             !stdout.contains(value.as_str()) && !stderr.contains(value.as_str()),

@@ -48,22 +48,27 @@ pub struct Problem {
     /// The YAML path inside `location`, e.g. `auth_url`, `business_hours.start`,
     /// `expected_scopes[2]`; empty when the problem is about the location as a whole.
     pub field: String,
-    /// The offending value as written. Always `None` under `client_secret`: a secret is never
-    /// echoed.
+    /// The offending value as written, cut to
+    /// [`crate::printable::MAX_ECHOED_CHARS`] characters. Always `None` under `client_secret`:
+    /// a secret is never echoed.
     pub value: Option<String>,
     /// What is wrong and how to fix it, for the person editing the file.
     pub message: String,
 }
 
+/// One line, safe for a terminal: the value is quoted with Rust's escapes (control and
+/// bidirectional characters show as `\u{..}`), everything else goes through
+/// [`crate::printable::escape`].
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: ", self.location)?;
+        use crate::printable::escape;
+        write!(f, "{}: ", escape(&self.location))?;
         match (&self.field[..], &self.value) {
             ("", _) => {}
-            (field, Some(value)) => write!(f, "{field} = {value:?}: ")?,
-            (field, None) => write!(f, "{field}: ")?,
+            (field, Some(value)) => write!(f, "{} = {value:?}: ", escape(field))?,
+            (field, None) => write!(f, "{}: ", escape(field))?,
         }
-        f.write_str(&self.message)
+        f.write_str(&escape(&self.message))
     }
 }
 
@@ -126,7 +131,10 @@ pub fn load_inventory(path: &Path, options: &LoadOptions) -> Result<Loaded, Inva
                 location: "inventory".into(),
                 field: String::new(),
                 value: None,
-                message: format!("could not read the file {}: {err}", path.display()),
+                message: format!(
+                    "could not read the file {}: {err}",
+                    crate::printable::echo(&path.display().to_string())
+                ),
             }],
             warnings: Vec::new(),
         }),

@@ -46,6 +46,8 @@ pub(super) fn parse(
     today: NaiveDate,
 ) -> (Option<Inventory>, Report) {
     let mut report = Report::default();
+    // Windows editors save UTF-8 with a byte-order mark; it is not part of the document.
+    let yaml = yaml.strip_prefix('\u{feff}').unwrap_or(yaml);
     let root = match read_yaml(yaml) {
         Ok(root) => root,
         Err(problem) => {

@@ -9,6 +9,7 @@ use serde_yaml_ng::{Mapping, Value};
 
 use super::Problem;
 use crate::duration::parse_duration;
+use crate::printable::{self, MAX_ECHOED_CHARS, code_point, first_unprintable, is_bidi_control};
 
 /// Problems (the inventory is refused) and warnings (it is accepted), each in file order.
 #[derive(Debug, Default)]
@@ -51,7 +52,10 @@ impl<'r> At<'r> {
     fn problem(&self, field: &str, value: Option<&Value>, message: String) -> Problem {
         // Whatever sits under client_secret may be the secret itself (pasted by mistake): it is
         // never echoed, whichever check complains about it.
-        let value = value.filter(|_| !is_secret_field(field)).map(as_written);
+        // Echoed values are cut to a readable length; `Problem`'s Display escapes what is left.
+        let value = value
+            .filter(|_| !is_secret_field(field))
+            .map(|v| printable::cap(&as_written(v), MAX_ECHOED_CHARS).into_owned());
         Problem {
             location: self.location.clone(),
             field: field.to_string(),
@@ -71,7 +75,7 @@ impl<'r> At<'r> {
         } else {
             format!(
                 "a key must be a name (text), found {found}: {}",
-                as_written(key)
+                printable::echo(&as_written(key))
             )
         };
         self.error(parent, Some(key), message);
@@ -79,7 +83,8 @@ impl<'r> At<'r> {
     }
 
     pub fn unknown_key(&mut self, parent: &str, key: &str, allowed: &[&str]) {
-        let field = join(parent, key);
+        let key = printable::echo(key);
+        let field = join(parent, &key);
         let allowed = allowed.join(", ");
         // The value is not echoed: an unknown key is often a misplaced secret or a typo'd one.
         self.error(
@@ -125,14 +130,34 @@ impl<'r> At<'r> {
         }
     }
 
-    /// Non-blank text.
+    /// Non-blank text without control or bidirectional-text characters: every text of the
+    /// inventory ends up printed (terminal, alerts), where such characters could rewrite or
+    /// disguise what people read.
     pub fn text<'v>(&mut self, field: &str, value: &'v Value) -> Option<&'v str> {
         match value {
             Value::String(text) if text.trim().is_empty() => {
                 self.error(field, Some(value), "is blank; give it a value");
                 None
             }
-            Value::String(text) => Some(text),
+            Value::String(text) => {
+                if let Some(c) = first_unprintable(text) {
+                    let what = if is_bidi_control(c) {
+                        "a text-direction control character"
+                    } else {
+                        "a control character (a line break, tab or terminal escape)"
+                    };
+                    self.error(
+                        field,
+                        Some(value),
+                        format!(
+                            "contains {}, {what}, which could change how it reads on a terminal or in an alert; remove it (write it on one line)",
+                            code_point(c)
+                        ),
+                    );
+                    return None;
+                }
+                Some(text)
+            }
             other => {
                 self.wrong_type(field, other, "text");
                 None

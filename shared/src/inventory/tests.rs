@@ -1527,3 +1527,105 @@ fn time_zone_names() {
         assert!(!is_valid_timezone(name), "{name}");
     }
 }
+
+#[test]
+fn a_utf8_byte_order_mark_is_accepted() {
+    let with_bom = format!("\u{feff}{}", with_integration(&[]));
+    let loaded = parse(&with_bom).expect("a BOM is not part of the document");
+    assert_eq!(loaded.inventory.integrations[0].id, "crm-contact-sync");
+    assert_eq!(
+        parse(&format!("\u{feff}{DESIGN_EXAMPLE}"))
+            .expect("valid")
+            .inventory
+            .teams[0]
+            .id,
+        "crm-ops"
+    );
+}
+
+/// Every printed text refuses control and text-direction characters, naming the field and the
+/// character, and the echoed value is escaped when shown.
+#[test]
+fn control_and_bidi_characters_are_refused_in_every_printed_text() {
+    let cases: Vec<(String, &str, &str)> = vec![
+        (
+            with_integration(&[("name", Some("\"CRM \\u001b[2Jsync\""))]),
+            "name",
+            "U+001B",
+        ),
+        (
+            with_integration(&[("name", Some("\"Pay\\u202Eroll sync\""))]),
+            "name",
+            "U+202E",
+        ),
+        (
+            with_integration(&[("name", Some("\"line\\nbreak\""))]),
+            "name",
+            "U+000A",
+        ),
+        (
+            with_integration(&[("depends_on", Some("[\"ok\", \"Welcome\\u2066 journey\"]"))]),
+            "depends_on[1]",
+            "U+2066",
+        ),
+        (
+            with_integration(&[("depends_on", Some("[\"a\\u200Fb\"]"))]),
+            "depends_on[0]",
+            "U+200F",
+        ),
+        (
+            with_integration(&[("depends_on", Some("[\"a\\u061Cb\"]"))]),
+            "depends_on[0]",
+            "U+061C",
+        ),
+        (
+            with_integration(&[("client_id", Some("\"abc\\u0007def\""))]),
+            "client_id",
+            "U+0007",
+        ),
+        (
+            with_integration(&[]).replace("name: CRM Operations", "name: \"CRM\\u202DOps\""),
+            "name",
+            "U+202D",
+        ),
+        (
+            with_integration(&[("runbook", Some("\"https://wiki.example.com/\\u202Ex\""))]),
+            "runbook",
+            "U+202E",
+        ),
+    ];
+    for (yaml, field, code) in cases {
+        let found = problems(&yaml);
+        assert_eq!(found.len(), 1, "{found:#?}\n{yaml}");
+        let problem = &found[0];
+        assert_eq!(problem.field, field, "{problem}");
+        assert!(problem.message.contains(code), "{problem}");
+        let shown = problem.to_string();
+        assert!(
+            !shown.chars().any(crate::printable::is_unprintable),
+            "printed as is: {shown:?}"
+        );
+    }
+}
+
+#[test]
+fn echoed_values_and_unknown_keys_are_capped_and_escaped() {
+    let long = "x".repeat(300);
+    let found = problems(&with_integration(&[("severity", Some(&long))]));
+    let value = found[0].value.as_deref().expect("value echoed");
+    assert_eq!(
+        value.chars().count(),
+        crate::printable::MAX_ECHOED_CHARS + 1
+    );
+    assert!(found[0].to_string().chars().count() < 300, "{}", found[0]);
+
+    let key = format!("\"bad\\u001b[31m{}\"", "k".repeat(200));
+    let found = problems(&with_integration(&[(&key, Some("1"))]));
+    let shown = found[0].to_string();
+    assert!(!shown.contains('\u{1b}'), "{shown:?}");
+    assert!(shown.contains("\\u{1b}"), "{shown}");
+    assert!(
+        !shown.contains(&"k".repeat(100)),
+        "the key is capped: {shown}"
+    );
+}

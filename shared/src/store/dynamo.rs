@@ -20,7 +20,7 @@ use std::fmt::{Debug, Display};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, DeleteRequest, Put, PutRequest, TransactWriteItem, Update, WriteRequest,
@@ -631,18 +631,14 @@ enum UpdateFailure {
 }
 
 /// What went wrong in a request: DynamoDB's error code and message for a service error (they
-/// name keys at most, never item values); the whole error chain for anything else (timeout,
-/// connection, credentials).
+/// name keys at most, never item values); the innermost cause for anything else (timeout,
+/// connection, credentials), in one line (see [`crate::aws_error`]).
 pub(crate) fn error_detail<E, R>(err: &SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + Error + 'static,
-    R: Debug,
+    R: Debug + 'static,
 {
-    match (err.code(), err.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_string(),
-        _ => DisplayErrorContext(err).to_string(),
-    }
+    crate::aws_error::describe(err)
 }
 
 /// Exponential backoff with jitter, 25 ms .. ~1.6 s.
