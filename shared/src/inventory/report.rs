@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_yaml_ng::{Mapping, Value};
 
 use super::Problem;
+use super::bounds::{self, TEXT_MAX};
 use crate::duration::parse_duration;
 
 /// Problems (the inventory is refused) and warnings (it is accepted), each in file order.
@@ -51,10 +52,13 @@ impl<'r> At<'r> {
     fn problem(&self, field: &str, value: Option<&Value>, message: String) -> Problem {
         // Whatever sits under client_secret may be the secret itself (pasted by mistake): it is
         // never echoed, whichever check complains about it.
-        let value = value.filter(|_| !is_secret_field(field)).map(as_written);
+        // Values are quoted capped, so a huge value cannot make a huge message.
+        let value = value
+            .filter(|_| !is_secret_field(field))
+            .map(|v| bounds::shown(&as_written(v)));
         Problem {
             location: self.location.clone(),
-            field: field.to_string(),
+            field: bounds::shown(field),
             value,
             message,
         }
@@ -71,7 +75,7 @@ impl<'r> At<'r> {
         } else {
             format!(
                 "a key must be a name (text), found {found}: {}",
-                as_written(key)
+                bounds::shown(&as_written(key))
             )
         };
         self.error(parent, Some(key), message);
@@ -79,7 +83,8 @@ impl<'r> At<'r> {
     }
 
     pub fn unknown_key(&mut self, parent: &str, key: &str, allowed: &[&str]) {
-        let field = join(parent, key);
+        let key = bounds::shown(key);
+        let field = join(parent, &key);
         let allowed = allowed.join(", ");
         // The value is not echoed: an unknown key is often a misplaced secret or a typo'd one.
         self.error(
@@ -125,11 +130,29 @@ impl<'r> At<'r> {
         }
     }
 
-    /// Non-blank text.
+    /// Non-blank text of at most [`TEXT_MAX`] characters.
     pub fn text<'v>(&mut self, field: &str, value: &'v Value) -> Option<&'v str> {
+        self.bounded_text(field, value, TEXT_MAX)
+    }
+
+    /// Non-blank text of at most `max` characters.
+    pub fn bounded_text<'v>(
+        &mut self,
+        field: &str,
+        value: &'v Value,
+        max: usize,
+    ) -> Option<&'v str> {
         match value {
             Value::String(text) if text.trim().is_empty() => {
                 self.error(field, Some(value), "is blank; give it a value");
+                None
+            }
+            Value::String(text) if !bounds::within(text, max) => {
+                self.error(
+                    field,
+                    Some(value),
+                    format!("is too long; at most {max} characters"),
+                );
                 None
             }
             Value::String(text) => Some(text),
@@ -177,6 +200,31 @@ impl<'r> At<'r> {
             return None;
         }
         Some(n)
+    }
+
+    /// A duration from `min` to `max`; `hint` says what a good value is.
+    pub fn duration_in(
+        &mut self,
+        field: &str,
+        value: &Value,
+        (min, max): (Duration, Duration),
+        hint: &str,
+    ) -> Option<Duration> {
+        use crate::duration::format_duration;
+        let duration = self.duration(field, value)?;
+        if duration < min || duration > max {
+            self.error(
+                field,
+                Some(value),
+                format!(
+                    "must be from {} to {}{hint}",
+                    format_duration(min),
+                    format_duration(max)
+                ),
+            );
+            return None;
+        }
+        Some(duration)
     }
 
     pub fn duration(&mut self, field: &str, value: &Value) -> Option<Duration> {
