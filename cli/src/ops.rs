@@ -12,8 +12,8 @@ use credwatch::expiry::{days_until, expiry_date};
 use credwatch::inventory::LoadOptions;
 use credwatch::store::dynamo::DynamoStore;
 use credwatch::store::schema::{create_table, table_spec};
-use credwatch::store::{Incident, IntegrationRecord, Store};
-use credwatch::sync::{SyncPlan, apply, plan};
+use credwatch::store::{Incident, IntegrationRecord, Store, UnreadableIntegration};
+use credwatch::sync::{ItemResult, SyncPlan, apply, plan};
 use serde::Serialize;
 
 use crate::check::{load_or_report, terminal_width};
@@ -85,25 +85,58 @@ pub async fn inventory_sync(
             );
         }
     };
-    let sync_plan = plan(&inventory, &current.0, &current.1, prune);
-    if execute && let Err(err) = apply(&store, &inventory, &sync_plan, Utc::now()).await {
-        return fail(
-            &format!("applying the inventory to {table} failed part-way: {err}; run apply again"),
-            EXIT_FAILING,
+    let (listing, teams) = current;
+    for bad in &listing.unreadable {
+        eprintln!(
+            "credwatch: warning: the table item of integration {} cannot be read ({bad})",
+            bad.id
         );
     }
+    let sync_plan = plan(&inventory, &listing.records, &listing.unreadable, &teams, prune);
+    let results = if execute {
+        apply(&store, &inventory, &sync_plan, Utc::now()).await
+    } else {
+        Vec::new()
+    };
+    let failed: Vec<&ItemResult> = results.iter().filter(|r| r.error.is_some()).collect();
     match format {
         Format::Json => {
-            let report =
-                serde_json::json!({ "applied": execute, "table": table, "plan": sync_plan });
+            let report = serde_json::json!({
+                "applied": execute,
+                "table": table,
+                "plan": sync_plan,
+                "results": results,
+            });
             println!(
                 "{}",
                 serde_json::to_string_pretty(&report).expect("plan serializes")
             );
         }
-        Format::Table => print!("{}", describe_plan(&sync_plan, table, execute)),
+        Format::Table => {
+            print!("{}", describe_plan(&sync_plan, table, execute));
+            for result in &failed {
+                println!(
+                    "  ! {}: not {}: {}",
+                    result.item,
+                    result.action,
+                    result.error.as_deref().unwrap_or_default()
+                );
+            }
+        }
     }
-    EXIT_OK
+    if failed.is_empty() {
+        EXIT_OK
+    } else {
+        fail(
+            &format!(
+                "{} of {} changes to {table} failed (listed above); the others were applied. \
+                 Fix the cause and run apply again: it finishes what is left",
+                failed.len(),
+                results.len()
+            ),
+            EXIT_FAILING,
+        )
+    }
 }
 
 fn describe_plan(plan: &SyncPlan, table: &str, applied: bool) -> String {
@@ -153,6 +186,20 @@ fn describe_plan(plan: &SyncPlan, table: &str, applied: bool) -> String {
             )
         ));
     }
+    for id in &plan.repaired {
+        lines.push(format!(
+            "  ! {id}: {}",
+            verb(
+                "cannot be read from the table and will be rewritten from the inventory (its checks start afresh)",
+                "rewritten from the inventory; its checks start afresh"
+            )
+        ));
+    }
+    for id in &plan.unreadable {
+        lines.push(format!(
+            "  ? {id}: cannot be read from the table and is not in the inventory; --prune deletes it"
+        ));
+    }
     for id in &plan.teams_added {
         lines.push(format!("  + team {id}"));
     }
@@ -197,6 +244,8 @@ pub struct StatusRow {
     pub days_to_expiry: Option<i64>,
     pub retired: bool,
     pub open_incidents: Vec<IncidentRow>,
+    /// Why the integration's table item cannot be read (`health` is then `unreadable`).
+    pub problem: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -209,9 +258,11 @@ pub struct IncidentRow {
     pub threshold_days: Option<u32>,
 }
 
-/// Pure: status rows from the integrations and the open incidents.
+/// Pure: status rows from the integrations and the open incidents; unreadable items last,
+/// with health `unreadable` and the reason.
 pub fn status_rows(
     records: &[IntegrationRecord],
+    unreadable: &[UnreadableIntegration],
     open: &[Incident],
     now: DateTime<Utc>,
 ) -> Vec<StatusRow> {
@@ -255,20 +306,44 @@ pub fn status_rows(
                 days_to_expiry: expiry_date(&record.integration, record.secret_rotated_seen_at)
                     .map(|date| days_until(date, now.date_naive())),
                 retired: record.retired,
-                open_incidents: by_integration
-                    .get(record.integration.id.as_str())
-                    .into_iter()
-                    .flatten()
-                    .map(|i| IncidentRow {
-                        id: i.id.clone(),
-                        check: i.check.as_str(),
-                        class: i.class.clone(),
-                        severity: i.severity.as_str(),
-                        opened_at: i.opened_at,
-                        threshold_days: i.threshold_days,
-                    })
-                    .collect(),
+                open_incidents: incident_rows(&by_integration, &record.integration.id),
+                problem: None,
             }
+        })
+        .chain(unreadable.iter().map(|bad| StatusRow {
+            integration: bad.id.clone(),
+            name: bad.id.clone(),
+            owner: String::new(),
+            health: UNREADABLE,
+            class: Some(credwatch::corrupt::CORRUPT_ITEM.to_string()),
+            since: None,
+            last_probe_at: None,
+            next_probe_at: None,
+            days_to_expiry: None,
+            retired: false,
+            open_incidents: incident_rows(&by_integration, &bad.id),
+            problem: Some(format!(
+                "credwatch cannot read its table item: {bad}; `inventory apply` rewrites it, --prune deletes it"
+            )),
+        }))
+        .collect()
+}
+
+/// `health` of a status row whose table item cannot be read.
+pub const UNREADABLE: &str = "unreadable";
+
+fn incident_rows(by_integration: &BTreeMap<&str, Vec<&Incident>>, id: &str) -> Vec<IncidentRow> {
+    by_integration
+        .get(id)
+        .into_iter()
+        .flatten()
+        .map(|i| IncidentRow {
+            id: i.id.clone(),
+            check: i.check.as_str(),
+            class: i.class.clone(),
+            severity: i.severity.as_str(),
+            opened_at: i.opened_at,
+            threshold_days: i.threshold_days,
         })
         .collect()
 }
@@ -289,7 +364,14 @@ pub async fn status(table: &str, format: Format) -> u8 {
             );
         }
     };
-    let rows = status_rows(&records, &open, Utc::now());
+    for bad in &records.unreadable {
+        eprintln!(
+            "credwatch: warning: the table item of integration {} cannot be read ({bad}); it is \
+             not probed until `inventory apply` rewrites it",
+            bad.id
+        );
+    }
+    let rows = status_rows(&records.records, &records.unreadable, &open, Utc::now());
     if rows.is_empty() && format == Format::Table {
         println!(
             "Table {table} holds no integrations yet; run `credwatch inventory apply FILE --table {table}`."
@@ -322,6 +404,18 @@ pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>) -> String {
             "Open incidents",
         ]);
     for row in rows {
+        if let Some(problem) = &row.problem {
+            table.add_row(vec![
+                Cell::new(&row.integration),
+                Cell::new(row.health).fg(Color::Magenta),
+                Cell::new("-"),
+                Cell::new("-"),
+                Cell::new("-"),
+                Cell::new("-"),
+                Cell::new(problem),
+            ]);
+            continue;
+        }
         let health = Health::parse(row.health).unwrap_or_default();
         let color = match health {
             Health::Healthy => Color::Green,

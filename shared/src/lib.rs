@@ -7,6 +7,7 @@
 //! small types that tests drive against the simulator (`credwatch-sim`) over real HTTP.
 
 pub mod check;
+pub mod corrupt;
 pub mod duration;
 pub mod expiry;
 pub mod inventory;

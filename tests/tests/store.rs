@@ -260,7 +260,7 @@ mod contract {
         for i in [&delta, &bravo, &alpha, &charlie] {
             store.put_integration(i, at(0), at(1)).await.unwrap();
         }
-        let listed = store.list_integrations().await.unwrap();
+        let listed = store.list_integrations().await.unwrap().records;
         let expected: Vec<_> = [&alpha, &bravo, &charlie, &delta]
             .map(|i| fresh(i.clone(), 0, 1))
             .into();
@@ -703,7 +703,7 @@ mod contract {
         store.delete_team("never-existed").await.unwrap();
         assert_eq!(store.list_teams().await.unwrap(), vec![changed]);
         assert!(
-            store.list_integrations().await.unwrap().is_empty(),
+            store.list_integrations().await.unwrap().records.is_empty(),
             "teams are not integrations"
         );
     }
@@ -748,7 +748,7 @@ mod contract {
         assert_eq!(store.get_integration("bravo").await.unwrap(), bravo_before);
         assert_eq!(store.history("bravo", 100).await.unwrap().len(), 30);
         assert_eq!(store.incidents_of("bravo").await.unwrap().len(), 2);
-        let listed = store.list_integrations().await.unwrap();
+        let listed = store.list_integrations().await.unwrap().records;
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].integration.id, "bravo");
     }

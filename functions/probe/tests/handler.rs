@@ -75,10 +75,9 @@ impl World {
         let dynamo = requests.client(&config);
         create_table(&dynamo, &table).await.unwrap();
         let store = DynamoStore::new(dynamo, table.clone());
-        let plan = sync::plan(&inventory, &[], &[], false);
-        sync::apply(&store, &inventory, &plan, t0() - minutes(1))
-            .await
-            .unwrap();
+        let plan = sync::plan(&inventory, &[], &[], &[], false);
+        let results = sync::apply(&store, &inventory, &plan, t0() - minutes(1)).await;
+        assert!(results.iter().all(|r| r.error.is_none()), "{results:?}");
         let secrets_manager = aws_sdk_secretsmanager::Client::new(&config);
         let client = SfmcClient::new(ClientSettings {
             request_timeout: Duration::from_secs(5),
