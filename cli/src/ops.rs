@@ -92,7 +92,13 @@ pub async fn inventory_sync(
             bad.id
         );
     }
-    let sync_plan = plan(&inventory, &listing.records, &listing.unreadable, &teams, prune);
+    let sync_plan = plan(
+        &inventory,
+        &listing.records,
+        &listing.unreadable,
+        &teams,
+        prune,
+    );
     let results = if execute {
         apply(&store, &inventory, &sync_plan, Utc::now()).await
     } else {

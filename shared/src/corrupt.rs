@@ -65,7 +65,10 @@ pub async fn open_corrupt_incidents<S: Store>(
 ) -> CorruptReport {
     let mut report = CorruptReport::default();
     for unreadable in &listing.unreadable {
-        match store.open_incident(&corrupt_incident(unreadable, now)).await {
+        match store
+            .open_incident(&corrupt_incident(unreadable, now))
+            .await
+        {
             Ok(true) => report.opened += 1,
             Ok(false) => {}
             Err(err) => report.errors.push(format!(

@@ -8,9 +8,9 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use crate::check::{self, CheckKind, Observation, Policy, Transition};
+use crate::corrupt::open_corrupt_incidents;
 use crate::inventory::Severity;
 use crate::outcome::{OutcomeClass, ProbeOutcome};
-use crate::corrupt::open_corrupt_incidents;
 use crate::probe::{Concurrency, Probed, Prober, SecretReader, probe_stream};
 use crate::secret::SecretSource;
 use crate::secrets_aws::secret_ids_match;
@@ -128,24 +128,32 @@ pub async fn run_cycle<S: Store, R: SecretReader>(
 
     let start_by = settings.deadline.map(|deadline| {
         let margin = prober.worst_case() + settings.commit_margin;
-        deadline.checked_sub(margin).unwrap_or_else(tokio::time::Instant::now)
+        deadline
+            .checked_sub(margin)
+            .unwrap_or_else(tokio::time::Instant::now)
     });
     let integrations: Vec<_> = chosen.iter().map(|r| r.integration.clone()).collect();
     let chosen = &chosen;
     let policy = &settings.policy;
     let mut results = std::pin::pin!(
-        probe_stream(prober, secrets, &integrations, settings.concurrency, start_by)
-            .map(|probed| async move {
-                match probed {
-                    Probed::Done(index, outcome) => {
-                        let (id, result) =
-                            commit_outcome(store, chosen[index], &outcome, now, policy).await;
-                        Some((outcome, id, result))
-                    }
-                    Probed::Deferred(_) => None,
+        probe_stream(
+            prober,
+            secrets,
+            &integrations,
+            settings.concurrency,
+            start_by
+        )
+        .map(|probed| async move {
+            match probed {
+                Probed::Done(index, outcome) => {
+                    let (id, result) =
+                        commit_outcome(store, chosen[index], &outcome, now, policy).await;
+                    Some((outcome, id, result))
                 }
-            })
-            .buffer_unordered(settings.commit_concurrency.max(1))
+                Probed::Deferred(_) => None,
+            }
+        })
+        .buffer_unordered(settings.commit_concurrency.max(1))
     );
     let mut history: Vec<HistoryEntry> = Vec::new();
     while let Some(result) = results.next().await {

@@ -199,7 +199,11 @@ pub async fn apply<S: Store>(
         } else {
             continue;
         };
-        record(format!("team {}", team.id), action, store.put_team(team).await);
+        record(
+            format!("team {}", team.id),
+            action,
+            store.put_team(team).await,
+        );
     }
     for integration in &desired.integrations {
         let id = &integration.id;
@@ -222,7 +226,11 @@ pub async fn apply<S: Store>(
         record(format!("integration {id}"), action, result);
     }
     for id in &plan.retired {
-        record(format!("integration {id}"), "retired", retire(store, id, now).await);
+        record(
+            format!("integration {id}"),
+            "retired",
+            retire(store, id, now).await,
+        );
     }
     for id in &plan.pruned {
         record(
@@ -232,7 +240,11 @@ pub async fn apply<S: Store>(
         );
     }
     for id in &plan.teams_removed {
-        record(format!("team {id}"), "team removed", store.delete_team(id).await);
+        record(
+            format!("team {id}"),
+            "team removed",
+            store.delete_team(id).await,
+        );
     }
     results
 }
@@ -250,7 +262,8 @@ async fn update<S: Store>(
     if fields.contains(&"owner") {
         for incident in store.incidents_of(id).await? {
             // Monitor incidents stay with the platform team.
-            if incident.open && incident.team != PLATFORM_TEAM && incident.team != integration.owner {
+            if incident.open && incident.team != PLATFORM_TEAM && incident.team != integration.owner
+            {
                 store
                     .reassign_incident(&incident.id, &integration.owner, now)
                     .await?;
@@ -318,9 +331,13 @@ async fn repair<S: Store>(
     store.replace_integration(integration, now, &state).await?;
     for incident in incidents.iter().filter(|i| i.open) {
         let message = if incident.id == corrupt_incident_id(id) {
-            format!("the item of integration {id} was rewritten from the inventory; credwatch reads it again")
+            format!(
+                "the item of integration {id} was rewritten from the inventory; credwatch reads it again"
+            )
         } else {
-            format!("the item of integration {id} was rewritten from the inventory; its checks start afresh")
+            format!(
+                "the item of integration {id} was rewritten from the inventory; its checks start afresh"
+            )
         };
         store.resolve_incident(&incident.id, &message, now).await?;
     }
@@ -424,7 +441,13 @@ mod tests {
     #[test]
     fn a_retired_integration_coming_back_is_reactivated_and_an_applied_inventory_is_a_no_op() {
         let desired = inventory(&[("a", "A")]);
-        let plan_back = plan(&desired, &stored(&desired, &["a"]), &[], &desired.teams, false);
+        let plan_back = plan(
+            &desired,
+            &stored(&desired, &["a"]),
+            &[],
+            &desired.teams,
+            false,
+        );
         assert_eq!(plan_back.reactivated, ["a"]);
         let same = plan(&desired, &stored(&desired, &[]), &[], &desired.teams, false);
         assert!(same.is_empty(), "{same:?}");

@@ -419,7 +419,9 @@ impl Store for DynamoStore {
             match schema::decode_integration(item) {
                 Ok(record) => listing.records.push(record),
                 Err(corrupt) => {
-                    let id = schema::item_key_id(item).unwrap_or(&corrupt.label).to_string();
+                    let id = schema::item_key_id(item)
+                        .unwrap_or(&corrupt.label)
+                        .to_string();
                     tracing::error!(
                         table = %self.table,
                         integration = %id,
@@ -661,11 +663,18 @@ impl Store for DynamoStore {
             {
                 Ok(false)
             }
-            Err(err) => Err(self.failed("PutItem", &schema::describe_key(&key), error_detail(&err))),
+            Err(err) => {
+                Err(self.failed("PutItem", &schema::describe_key(&key), error_detail(&err)))
+            }
         }
     }
 
-    async fn resolve_incident(&self, id: &str, message: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+    async fn resolve_incident(
+        &self,
+        id: &str,
+        message: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         let Some(key) = schema::incident_key(id) else {
             return Ok(false);
         };
@@ -675,10 +684,16 @@ impl Store for DynamoStore {
             at,
         };
         let fields = schema::incident_change_fields(&write).expect("Resolve changes fields");
-        self.update_if_open(UpdateSpec::new(key).fields(fields)).await
+        self.update_if_open(UpdateSpec::new(key).fields(fields))
+            .await
     }
 
-    async fn reassign_incident(&self, id: &str, team: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+    async fn reassign_incident(
+        &self,
+        id: &str,
+        team: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         let Some(key) = schema::incident_key(id) else {
             return Ok(false);
         };

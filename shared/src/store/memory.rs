@@ -281,7 +281,12 @@ impl Store for MemoryStore {
         Ok(true)
     }
 
-    async fn resolve_incident(&self, id: &str, message: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+    async fn resolve_incident(
+        &self,
+        id: &str,
+        message: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         let Some(key) = schema::incident_key(id) else {
             return Ok(false);
         };
@@ -298,7 +303,12 @@ impl Store for MemoryStore {
         }
     }
 
-    async fn reassign_incident(&self, id: &str, team: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+    async fn reassign_incident(
+        &self,
+        id: &str,
+        team: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         let Some(key) = schema::incident_key(id) else {
             return Ok(false);
         };

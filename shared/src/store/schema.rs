@@ -88,7 +88,8 @@ pub const RESOLVED_INCIDENT_TTL_DAYS: i64 = 400;
 
 /// `expires_at` of an incident resolved at `at`.
 pub fn resolved_expiry(at: DateTime<Utc>) -> AttributeValue {
-    n(at.timestamp().saturating_add(RESOLVED_INCIDENT_TTL_DAYS * 86_400))
+    n(at.timestamp()
+        .saturating_add(RESOLVED_INCIDENT_TTL_DAYS * 86_400))
 }
 
 pub const PK: &str = "pk";
@@ -541,7 +542,10 @@ pub fn replacement_item(integration: &Integration, now: DateTime<Utc>, state: &C
 
 /// An open incident handed to another team.
 pub fn reassign_fields(team: &str, at: DateTime<Utc>) -> Fields {
-    vec![(attr::TEAM, Some(s(team))), (attr::UPDATED_AT, Some(time(at)))]
+    vec![
+        (attr::TEAM, Some(s(team))),
+        (attr::UPDATED_AT, Some(time(at))),
+    ]
 }
 
 /// The inventory attributes (what `inventory apply` owns).
@@ -700,16 +704,17 @@ pub fn decode_integration(item: &Item) -> Result<IntegrationRecord, Corrupt> {
 /// overflow a computation, or carry megabytes of text into every message.
 fn check_bounds(r: &Reader<'_>, i: &Integration) -> ReadResult<()> {
     use crate::inventory::bounds::{
-        CLIENT_ID_MAX, DEPENDS_ON_MAX, NAME_MAX, PROBE_EVERY, RECHECK_EVERY,
-        RECORDS_PER_HOUR_MAX, SCOPE_MAX, SCOPES_MAX, SECRET_LIFETIME_DAYS_MAX, SECRET_REF_MAX,
-        URL_MAX, WARN_DAYS_COUNT_MAX, WARN_DAYS_MAX, within,
+        CLIENT_ID_MAX, DEPENDS_ON_MAX, NAME_MAX, PROBE_EVERY, RECHECK_EVERY, RECORDS_PER_HOUR_MAX,
+        SCOPE_MAX, SCOPES_MAX, SECRET_LIFETIME_DAYS_MAX, SECRET_REF_MAX, URL_MAX,
+        WARN_DAYS_COUNT_MAX, WARN_DAYS_MAX, within,
     };
     use attr::{
         AUTH_URL, CLIENT_ID, CLIENT_SECRET, DEPENDS_ON, EXPECTED_SCOPES, EXPIRY_WARN_DAYS, NAME,
         OWNER, RECORDS_PER_HOUR, RUNBOOK, SECRET_LIFETIME_DAYS,
     };
     let out_of = |name: &str, range: String| Err(r.corrupt(name, &format!("is outside {range}")));
-    let seconds = |(min, max): (Duration, Duration)| format!("{}..={} seconds", min.as_secs(), max.as_secs());
+    let seconds =
+        |(min, max): (Duration, Duration)| format!("{}..={} seconds", min.as_secs(), max.as_secs());
     if !(PROBE_EVERY.0..=PROBE_EVERY.1).contains(&i.probe_every) {
         return out_of(attr::PROBE_EVERY, seconds(PROBE_EVERY));
     }
@@ -717,12 +722,20 @@ fn check_bounds(r: &Reader<'_>, i: &Integration) -> ReadResult<()> {
         return out_of(attr::RECHECK_EVERY, seconds(RECHECK_EVERY));
     }
     if i.expiry_warn_days.len() > WARN_DAYS_COUNT_MAX
-        || i.expiry_warn_days.iter().any(|&d| d == 0 || u64::from(d) > WARN_DAYS_MAX)
+        || i.expiry_warn_days
+            .iter()
+            .any(|&d| d == 0 || u64::from(d) > WARN_DAYS_MAX)
     {
-        return out_of(EXPIRY_WARN_DAYS, format!("1..={WARN_DAYS_MAX} days (at most {WARN_DAYS_COUNT_MAX} of them)"));
+        return out_of(
+            EXPIRY_WARN_DAYS,
+            format!("1..={WARN_DAYS_MAX} days (at most {WARN_DAYS_COUNT_MAX} of them)"),
+        );
     }
     if i.secret_lifetime_days == 0 || u64::from(i.secret_lifetime_days) > SECRET_LIFETIME_DAYS_MAX {
-        return out_of(SECRET_LIFETIME_DAYS, format!("1..={SECRET_LIFETIME_DAYS_MAX} days"));
+        return out_of(
+            SECRET_LIFETIME_DAYS,
+            format!("1..={SECRET_LIFETIME_DAYS_MAX} days"),
+        );
     }
     if i.records_per_hour.is_some_and(|n| n > RECORDS_PER_HOUR_MAX) {
         return out_of(RECORDS_PER_HOUR, format!("0..={RECORDS_PER_HOUR_MAX}"));
@@ -730,16 +743,39 @@ fn check_bounds(r: &Reader<'_>, i: &Integration) -> ReadResult<()> {
     let secret_parts: Vec<String> = match &i.client_secret {
         SecretSource::Env(name) => vec![name.clone()],
         SecretSource::File(path) => vec![path.to_string_lossy().into_owned()],
-        SecretSource::AwsSecret { id, key } => [Some(id.clone()), key.clone()].into_iter().flatten().collect(),
+        SecretSource::AwsSecret { id, key } => [Some(id.clone()), key.clone()]
+            .into_iter()
+            .flatten()
+            .collect(),
     };
     let texts = [
         (NAME, vec![i.name.as_str()], NAME_MAX, 1),
         (AUTH_URL, vec![i.auth_url.as_str()], URL_MAX, 1),
-        (RUNBOOK, i.runbook.iter().map(String::as_str).collect(), URL_MAX, 1),
+        (
+            RUNBOOK,
+            i.runbook.iter().map(String::as_str).collect(),
+            URL_MAX,
+            1,
+        ),
         (CLIENT_ID, vec![i.client_id.as_str()], CLIENT_ID_MAX, 1),
-        (CLIENT_SECRET, secret_parts.iter().map(String::as_str).collect(), SECRET_REF_MAX, 2),
-        (EXPECTED_SCOPES, i.expected_scopes.iter().map(String::as_str).collect(), SCOPE_MAX, SCOPES_MAX),
-        (DEPENDS_ON, i.depends_on.iter().map(String::as_str).collect(), NAME_MAX, DEPENDS_ON_MAX),
+        (
+            CLIENT_SECRET,
+            secret_parts.iter().map(String::as_str).collect(),
+            SECRET_REF_MAX,
+            2,
+        ),
+        (
+            EXPECTED_SCOPES,
+            i.expected_scopes.iter().map(String::as_str).collect(),
+            SCOPE_MAX,
+            SCOPES_MAX,
+        ),
+        (
+            DEPENDS_ON,
+            i.depends_on.iter().map(String::as_str).collect(),
+            NAME_MAX,
+            DEPENDS_ON_MAX,
+        ),
         (OWNER, vec![i.owner.as_str()], NAME_MAX, 1),
     ];
     for (name, values, max_chars, max_count) in texts {
@@ -1228,6 +1264,86 @@ mod tests {
         assert_eq!(timestamp(later), "2026-06-01T12:00:00.005Z");
         assert!(timestamp(whole) < timestamp(later));
         assert_eq!(parse_time(&timestamp(later)), Some(later));
+    }
+
+    /// DynamoDB's item size: attribute names plus values (strings and numbers by length, lists
+    /// and maps by their elements plus 3 bytes each, booleans 1 byte).
+    fn item_size(item: &Item) -> usize {
+        fn value_size(value: &AttributeValue) -> usize {
+            match value {
+                AttributeValue::S(text) | AttributeValue::N(text) => text.len(),
+                AttributeValue::Bool(_) => 1,
+                AttributeValue::L(values) => {
+                    3 + values.iter().map(|v| 1 + value_size(v)).sum::<usize>()
+                }
+                AttributeValue::M(map) => {
+                    3 + map
+                        .iter()
+                        .map(|(k, v)| 1 + k.len() + value_size(v))
+                        .sum::<usize>()
+                }
+                _ => 0,
+            }
+        }
+        item.iter().map(|(k, v)| k.len() + value_size(v)).sum()
+    }
+
+    #[test]
+    fn worst_case_item_is_far_below_dynamodb_limit() {
+        use crate::inventory::bounds::*;
+        // Every text at its limit, in 4-byte characters (the worst UTF-8 can do).
+        let wide = |chars: usize| "😀".repeat(chars);
+        let url = |chars: usize| {
+            url::Url::parse(&format!(
+                "https://example.com/{}",
+                "%F0%9F%98%80".repeat(chars / 12)
+            ))
+            .unwrap()
+        };
+        let integration = Integration {
+            id: "a".repeat(64),
+            name: wide(NAME_MAX),
+            owner: "o".repeat(64),
+            severity: Severity::Critical,
+            auth_url: url(URL_MAX),
+            client_id: wide(CLIENT_ID_MAX),
+            client_secret: SecretSource::AwsSecret {
+                id: wide(SECRET_REF_MAX),
+                key: Some(wide(SECRET_REF_MAX)),
+            },
+            account_id: Some(u64::MAX),
+            expected_scopes: (0..SCOPES_MAX).map(|_| wide(SCOPE_MAX)).collect(),
+            secret_rotated_at: NaiveDate::from_ymd_opt(2026, 1, 1),
+            secret_expires_at: NaiveDate::from_ymd_opt(2026, 1, 1),
+            depends_on: (0..DEPENDS_ON_MAX).map(|_| wide(NAME_MAX)).collect(),
+            records_per_hour: Some(RECORDS_PER_HOUR_MAX),
+            runbook: Some(url(URL_MAX).to_string()),
+            probe_every: PROBE_EVERY.1,
+            recheck_every: RECHECK_EVERY.1,
+            expiry_warn_days: (1..=WARN_DAYS_COUNT_MAX as u32).collect(),
+            secret_lifetime_days: SECRET_LIFETIME_DAYS_MAX as u32,
+        };
+        let now = DateTime::<Utc>::MAX_UTC;
+        let size = item_size(&new_integration_item(&integration, now, now));
+        println!("worst-case integration item: {size} bytes");
+        assert!(
+            size < 140_000,
+            "worst-case integration item is {size} bytes"
+        );
+        assert!(
+            size * 2 < 400 * 1024,
+            "{size} bytes is not far below 400 KB"
+        );
+    }
+
+    #[test]
+    fn timestamps_are_clamped_to_four_digit_years_and_read_back() {
+        let far = DateTime::<Utc>::MAX_UTC;
+        assert_eq!(timestamp(far), "9999-12-31T23:59:59.999Z");
+        assert_eq!(parse_time(&timestamp(far)), Some(latest_time()));
+        let early = DateTime::<Utc>::MIN_UTC;
+        assert_eq!(timestamp(early), "0000-01-01T00:00:00.000Z");
+        assert!(parse_time(&timestamp(early)).is_some());
     }
 
     #[test]
