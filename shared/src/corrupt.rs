@@ -128,3 +128,74 @@ pub async fn reconcile_corrupt_incidents<S: Store>(
     }
     report
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::CheckState;
+    use crate::inventory::{LoadOptions, parse_inventory};
+    use crate::store::memory::MemoryStore;
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        format!("2026-11-28T10:{minute:02}:00Z").parse().unwrap()
+    }
+
+    fn unreadable(id: &str) -> UnreadableIntegration {
+        UnreadableIntegration {
+            id: id.into(),
+            field: "next_probe_at".into(),
+            problem: "is not a valid RFC 3339 timestamp".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn reported_once_and_resolved_when_readable_again_or_gone() {
+        let store = MemoryStore::new();
+        let yaml = "version: 1\nteams: [{ id: ops, name: Ops }]\nintegrations:\n  - { id: alpha, name: A, owner: ops, severity: high, auth_url: http://127.0.0.1:1/, client_id: c, client_secret: { env: S } }\n";
+        let inventory = parse_inventory(
+            yaml,
+            &LoadOptions {
+                allow_any_endpoint: true,
+            },
+        )
+        .unwrap()
+        .inventory;
+        store.insert_unreadable(unreadable("alpha"));
+        store.insert_unreadable(unreadable("bravo"));
+
+        let listing = store.list_integrations().await.unwrap();
+        assert!(listing.records.is_empty());
+        let first = reconcile_corrupt_incidents(&store, &listing, at(0)).await;
+        assert_eq!((first.opened, first.resolved), (2, 0), "{first:?}");
+        let again = reconcile_corrupt_incidents(&store, &listing, at(1)).await;
+        assert_eq!(
+            (again.opened, again.resolved),
+            (0, 0),
+            "opened once: {again:?}"
+        );
+        let open = store.open_incidents().await.unwrap();
+        assert_eq!(open[0].id, "alpha:monitor:0");
+        assert_eq!(
+            (open[0].class.as_str(), open[0].team.as_str()),
+            (CORRUPT_ITEM, PLATFORM_TEAM)
+        );
+        assert!(
+            open[0].message.contains("next_probe_at"),
+            "{}",
+            open[0].message
+        );
+
+        // alpha is rewritten (readable again), bravo deleted.
+        store
+            .replace_integration(&inventory.integrations[0], at(2), &CheckState::default())
+            .await
+            .unwrap();
+        store.prune_integration("bravo").await.unwrap();
+        let listing = store.list_integrations().await.unwrap();
+        let fixed = reconcile_corrupt_incidents(&store, &listing, at(3)).await;
+        assert_eq!((fixed.opened, fixed.resolved), (0, 1), "{fixed:?}");
+        let alpha = &store.incidents_of("alpha").await.unwrap()[0];
+        assert!(!alpha.open && alpha.message.contains("again"), "{alpha:?}");
+        assert!(store.open_incidents().await.unwrap().is_empty());
+    }
+}

@@ -132,6 +132,15 @@ pub async fn run_cycle<S: Store, R: SecretReader>(
             .checked_sub(margin)
             .unwrap_or_else(tokio::time::Instant::now)
     });
+    if start_by.is_some_and(|by| by <= tokio::time::Instant::now()) && !chosen.is_empty() {
+        tracing::warn!(
+            worst_case_ms =
+                u64::try_from((prober.worst_case() + settings.commit_margin).as_millis())
+                    .unwrap_or(u64::MAX),
+            "the invocation has less time left than one probe may take: nothing is probed; \
+             raise the function's timeout or lower CREDWATCH_REQUEST_TIMEOUT"
+        );
+    }
     let integrations: Vec<_> = chosen.iter().map(|r| r.integration.clone()).collect();
     let chosen = &chosen;
     let policy = &settings.policy;

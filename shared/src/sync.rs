@@ -406,6 +406,58 @@ mod tests {
             .collect()
     }
 
+    #[tokio::test]
+    async fn apply_reports_every_item_and_one_failure_stops_nothing() {
+        use crate::store::memory::MemoryStore;
+        let store = MemoryStore::new();
+        let desired = inventory(&[("a", "A"), ("b", "B")]);
+        // "ghost" is not in the store: retiring it fails, in the middle of the apply.
+        let plan = SyncPlan {
+            added: vec!["a".into(), "b".into()],
+            retired: vec!["ghost".into()],
+            teams_added: vec!["ops".into()],
+            ..SyncPlan::default()
+        };
+        let results = apply(&store, &desired, &plan, Utc::now()).await;
+        let summary: Vec<(&str, &str, bool)> = results
+            .iter()
+            .map(|r| (r.item.as_str(), r.action, r.error.is_none()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("team ops", "team added", true),
+                ("integration a", "added", true),
+                ("integration b", "added", true),
+                ("integration ghost", "retired", false),
+            ]
+        );
+        assert!(results[3].error.as_deref().unwrap().contains("ghost"));
+        assert_eq!(store.list_integrations().await.unwrap().records.len(), 2);
+    }
+
+    #[test]
+    fn unreadable_items_are_repaired_when_in_the_inventory_else_left_or_pruned() {
+        let desired = inventory(&[("a", "A")]);
+        let bad = |id: &str| UnreadableIntegration {
+            id: id.into(),
+            field: "version".into(),
+            problem: "is missing".into(),
+        };
+        let unreadable = [bad("a"), bad("z")];
+        let kept = plan(&desired, &[], &unreadable, &desired.teams, false);
+        assert_eq!(
+            (kept.repaired.as_slice(), kept.unreadable.as_slice()),
+            (&["a".to_string()][..], &["z".to_string()][..])
+        );
+        assert!(
+            kept.added.is_empty(),
+            "a repaired item is not also added: {kept:?}"
+        );
+        let pruned = plan(&desired, &[], &unreadable, &desired.teams, true);
+        assert_eq!(pruned.pruned, ["z"]);
+    }
+
     #[test]
     fn first_apply_adds_everything() {
         let desired = inventory(&[("a", "A"), ("b", "B")]);

@@ -879,7 +879,10 @@ pub fn decode_team(item: &Item) -> StoreResult<Team> {
 
 pub fn history_item(entry: &HistoryEntry, ttl_days: i64) -> Item {
     use attr::*;
-    let expires_at = entry.probed_at.timestamp() + ttl_days * 86_400;
+    let expires_at = entry
+        .probed_at
+        .timestamp()
+        .saturating_add(ttl_days.saturating_mul(86_400));
     let fields = vec![
         (INTEGRATION, Some(s(&entry.integration))),
         (PROBED_AT, Some(time(entry.probed_at))),
