@@ -77,8 +77,13 @@ pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 /// Deepest nesting accepted (a real inventory nests 5 levels).
 pub const MAX_DEPTH: usize = 32;
 
+/// Most YAML values (scalars, lists and mappings, counted with every alias expanded) an
+/// inventory may hold: a thousand integrations need about 25,000.
+pub const MAX_VALUES: usize = 250_000;
+
 fn read_yaml(yaml: &str) -> Result<Value, Problem> {
     check_shape(yaml)?;
+    check_expanded_size(yaml)?;
     let mut root: Value = serde_yaml_ng::from_str(yaml).map_err(not_yaml)?;
     // `<<: *anchor` merge keys let a file share settings between entries.
     root.apply_merge().map_err(not_yaml)?;
@@ -150,6 +155,101 @@ pub(super) fn check_shape(yaml: &str) -> Result<(), Problem> {
         }
     }
     Ok(())
+}
+
+/// Refuses a file whose aliases expand to more than [`MAX_VALUES`] values, by counting them in a
+/// first pass that allocates nothing (a small file with many aliases of a large anchor would
+/// otherwise expand to gigabytes).
+fn check_expanded_size(yaml: &str) -> Result<(), Problem> {
+    use serde::de::DeserializeSeed as _;
+    let count = std::cell::Cell::new(0);
+    let result = ValueCounter(&count).deserialize(serde_yaml_ng::Deserializer::from_str(yaml));
+    match result {
+        _ if count.get() > MAX_VALUES => Err(Problem {
+            location: "inventory".into(),
+            field: String::new(),
+            value: None,
+            message: format!(
+                "the file expands to more than {MAX_VALUES} values (through YAML aliases `*name`?); \
+                 an inventory needs far fewer"
+            ),
+        }),
+        // Any other error is reported by the real parse, with its position.
+        _ => Ok(()),
+    }
+}
+
+/// Counts values while visiting a document, failing once past [`MAX_VALUES`].
+#[derive(Clone, Copy)]
+struct ValueCounter<'a>(&'a std::cell::Cell<usize>);
+
+impl ValueCounter<'_> {
+    fn bump<E: serde::de::Error>(self) -> Result<(), E> {
+        self.0.set(self.0.get() + 1);
+        if self.0.get() > MAX_VALUES {
+            return Err(E::custom("too many values"));
+        }
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ValueCounter<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ValueCounter<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        use serde::de::DeserializeSeed as _;
+        self.bump()?;
+        self.deserialize(d)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.bump()?;
+        while seq.next_element_seed(self)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.bump()?;
+        while map.next_key_seed(self)?.is_some() {
+            map.next_value_seed(self)?;
+        }
+        Ok(())
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+        use serde::de::VariantAccess as _;
+        // A tagged value (`!tag value`).
+        self.bump()?;
+        let ((), variant) = data.variant_seed(self)?;
+        variant.newtype_variant_seed(self)
+    }
 }
 
 fn not_yaml(err: serde_yaml_ng::Error) -> Problem {

@@ -1577,6 +1577,39 @@ fn hostile_files_are_refused_before_parsing() {
 }
 
 #[test]
+fn aliases_expanding_past_the_value_budget_are_refused() {
+    // 100 values anchored once, referenced 100,000 times: 10 million values once expanded,
+    // within serde_yaml_ng's own repetition limit, in a 600 KB file.
+    let anchor = (0..100)
+        .map(|i| format!("v{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let refs = vec!["*big"; 100_000].join(", ");
+    let yaml = format!("version: 1\nbig: &big [{anchor}]\nintegrations: [{refs}]\n");
+    assert!(yaml.len() < 1024 * 1024);
+    let found = problems(&yaml);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].message.contains("more than 250000 values"),
+        "{}",
+        found[0]
+    );
+
+    // Merge keys sharing settings, the intended use of aliases, are fine.
+    let shared = with_integration(&[("severity", None), ("<<", Some("*common"))]).replace(
+        "teams:\n",
+        "defaults: {}\nx: &common { severity: high }\nteams:\n",
+    );
+    let found = problems(&shared);
+    assert_eq!(
+        found.len(),
+        1,
+        "only the unknown top-level key `x`: {found:?}"
+    );
+    assert_eq!(found[0].field, "x", "{found:?}");
+}
+
+#[test]
 fn an_oversized_file_is_not_read_whole() {
     let dir = std::env::temp_dir().join(format!("credwatch-big-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
