@@ -236,7 +236,7 @@ pub async fn apply<S: Store>(
         record(
             format!("integration {id}"),
             "pruned",
-            store.prune_integration(id).await,
+            prune(store, id, now).await,
         );
     }
     for id in &plan.teams_removed {
@@ -291,6 +291,16 @@ async fn update<S: Store>(
         .await?;
     }
     Ok(())
+}
+
+/// Resolves every open incident of an integration (so whoever follows them sees them end), then
+/// deletes it with its state, history and incidents. Works on unreadable items too.
+async fn prune<S: Store>(store: &S, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let message = format!("integration {id} was deleted from credwatch (inventory apply --prune)");
+    for incident in store.incidents_of(id).await?.iter().filter(|i| i.open) {
+        store.resolve_incident(&incident.id, &message, now).await?;
+    }
+    store.prune_integration(id).await
 }
 
 /// Retires an integration and resolves every open incident of it.
