@@ -891,3 +891,50 @@ async fn apply_moves_incidents_reschedules_and_retiring_resolves_everything() {
     assert_eq!(again["opened"], 1, "{again}");
     assert_eq!(again["conflicts"], 0, "{again}");
 }
+
+/// The year-20327 item under the built binary, as deployed: the invocation succeeds, probes the
+/// rest, reports the item (`CorruptItems` metric, one `corrupt_item` incident) and logs it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_binary_probes_the_rest_when_one_item_is_unreadable() {
+    let world = World::new(|sim| {
+        vec![
+            Spec::on(sim, "crm-sync", &healthy()),
+            Spec::on(sim, "loyalty-feed", &healthy()),
+        ]
+    })
+    .await;
+    world
+        .poison(
+            "loyalty-feed",
+            "next_probe_at",
+            AttributeValue::S("+20327-03-01T00:00:00.000Z".into()),
+        )
+        .await;
+    let mut env = child_env();
+    env.push(("CREDWATCH_TABLE", world.table.clone()));
+    env.push(("CREDWATCH_ALLOW_ANY_ENDPOINT", "1".into()));
+    let function =
+        FunctionProcess::spawn(env!("CARGO_BIN_EXE_credwatch-probe").as_ref(), &env).await;
+    let answer = function.invoke(event("scheduled.json")).await;
+    let (stdout, stderr) = function.stop().await;
+    let summary = answer.unwrap_or_else(|err| panic!("invocation failed: {err}\n{stderr}"));
+    assert_eq!(
+        (summary["probed"].as_u64(), summary["ok"].as_u64()),
+        (Some(1), Some(1)),
+        "{summary}"
+    );
+    assert_eq!(summary["opened"], 1, "{summary}");
+    assert_eq!(summary["unreadable"][0]["id"], "loyalty-feed", "{summary}");
+    assert!(stdout.contains("\"CorruptItems\":1"), "{stdout}");
+    assert!(
+        stderr.contains("loyalty-feed") && stderr.contains("next_probe_at"),
+        "{stderr}"
+    );
+    let open = world.app.store.open_incidents().await.unwrap();
+    assert_eq!(
+        open.iter()
+            .map(|i| (i.id.as_str(), i.class.as_str()))
+            .collect::<Vec<_>>(),
+        [("loyalty-feed:monitor:0", "corrupt_item")]
+    );
+}
