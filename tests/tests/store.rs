@@ -1479,6 +1479,62 @@ async fn poisoned_items_are_listed_apart_and_never_hide_the_others() {
     assert!(dynamo.raw("INVENTORY", "INT#huge-name").await.is_none());
 }
 
+/// A team, incident or history item that cannot be read is skipped (and logged): the others
+/// are still listed, so `status` and `inventory apply` keep working.
+#[tokio::test]
+async fn unreadable_teams_incidents_and_history_are_skipped() {
+    let dynamo = Dynamo::new().await;
+    dynamo.store.put_team(&team("crm-ops")).await.unwrap();
+    dynamo.store.put_team(&team("loyalty")).await.unwrap();
+    dynamo
+        .store
+        .open_incident(&incident("alpha", CheckKind::Auth, 1, 1))
+        .await
+        .unwrap();
+    dynamo
+        .store
+        .open_incident(&incident("alpha", CheckKind::Auth, 2, 2))
+        .await
+        .unwrap();
+    dynamo
+        .store
+        .append_history(&[entry("alpha", 1), entry("alpha", 2)])
+        .await
+        .unwrap();
+    for (pk, sk, attribute) in [
+        ("INVENTORY", "TEAM#loyalty", "name"),
+        ("INC#alpha", "auth#000002", "severity"),
+        ("HIST#alpha", "2026-06-01T00:02:00.000Z", "class"),
+    ] {
+        dynamo
+            .client
+            .update_item()
+            .table_name(&dynamo.table)
+            .key("pk", string(pk))
+            .key("sk", string(sk))
+            .update_expression("REMOVE #a")
+            .expression_attribute_names("#a", attribute)
+            .send()
+            .await
+            .unwrap();
+    }
+    let teams = dynamo.store.list_teams().await.unwrap();
+    assert_eq!(
+        teams.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+        ["crm-ops"]
+    );
+    assert_eq!(
+        ids(&dynamo.store.open_incidents().await.unwrap()),
+        ["alpha:auth:1"]
+    );
+    assert_eq!(
+        ids(&dynamo.store.incidents_of("alpha").await.unwrap()),
+        ["alpha:auth:1"]
+    );
+    let history = dynamo.store.history("alpha", 10).await.unwrap();
+    assert_eq!(history, vec![entry("alpha", 1)]);
+}
+
 /// What credwatch writes always reads back: a schedule past year 9999 is written as the last
 /// millisecond of 9999.
 #[tokio::test]

@@ -395,15 +395,24 @@ impl DynamoStore {
         self.batch_write(requests, what).await
     }
 
+    /// Decodes every item; one that does not decode is logged (key, attribute, problem: never
+    /// its values) and skipped, so one bad team, incident or history item never hides the rest.
+    /// Rewriting it (`inventory apply` for a team, the next change of an incident) repairs it.
     fn decode_all<T>(
         &self,
         items: &[Item],
         decode: fn(&Item) -> StoreResult<T>,
     ) -> StoreResult<Vec<T>> {
-        items
+        Ok(items
             .iter()
-            .map(|item| decode(item).map_err(|e| self.corrupt(e)))
-            .collect()
+            .filter_map(|item| match decode(item) {
+                Ok(value) => Some(value),
+                Err(err) => {
+                    tracing::error!(error = %self.corrupt(err), "item cannot be read; skipped");
+                    None
+                }
+            })
+            .collect())
     }
 }
 

@@ -145,7 +145,9 @@ pub struct StoreError(pub String);
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Everything credwatch reads and writes between invocations.
+/// Everything credwatch reads and writes between invocations. Listings never fail because of
+/// one item: unreadable integrations are returned apart ([`IntegrationListing`]); unreadable
+/// teams, incidents and history entries are logged and skipped.
 pub trait Store: Send + Sync {
     // ---- the probe's hot path ----
 
