@@ -373,10 +373,14 @@ async fn monitor_timeline(
 ) -> Result<Monitor, String> {
     let store = MemoryStore::new();
     let start = demo_start();
-    let plan = sync::plan(inventory, &[], &[], false);
-    sync::apply(&store, inventory, &plan, start)
+    let plan = sync::plan(inventory, &[], &[], &[], false);
+    if let Some(failed) = sync::apply(&store, inventory, &plan, start)
         .await
-        .map_err(|e| e.to_string())?;
+        .into_iter()
+        .find_map(|r| r.error.map(|e| format!("{}: {e}", r.item)))
+    {
+        return Err(failed);
+    }
     let settings = CycleSettings::default();
     let mut timeline = Vec::new();
     let mut before = snapshot(&store).await?;
@@ -415,8 +419,13 @@ async fn monitor_timeline(
     let problems = expected_end_state(&before);
     Ok(Monitor {
         timeline,
-        status_table: status_table(&status_rows(&records, &open, end), end, width, colours),
-        status: status_rows(&records, &open, end),
+        status_table: status_table(
+            &status_rows(&records.records, &records.unreadable, &open, end),
+            end,
+            width,
+            colours,
+        ),
+        status: status_rows(&records.records, &records.unreadable, &open, end),
         problems,
     })
 }
@@ -458,6 +467,7 @@ async fn snapshot(store: &MemoryStore) -> Result<Snapshot, String> {
     let open = store.open_incidents().await.map_err(|e| e.to_string())?;
     Ok(Snapshot {
         health: records
+            .records
             .into_iter()
             .map(|r| {
                 let health = r.state.health();

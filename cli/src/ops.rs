@@ -13,8 +13,8 @@ use credwatch::inventory::{LoadOptions, load_inventory};
 use credwatch::printable::{self, escape};
 use credwatch::store::dynamo::DynamoStore;
 use credwatch::store::schema::{create_table, table_spec};
-use credwatch::store::{Incident, IntegrationRecord, Store};
-use credwatch::sync::{SyncPlan, apply, plan};
+use credwatch::store::{Incident, IntegrationRecord, Store, UnreadableIntegration};
+use credwatch::sync::{ItemResult, SyncPlan, apply, plan};
 use serde::Serialize;
 
 use crate::aws_trouble::{self, Target, Trouble, store_error_line};
@@ -109,26 +109,64 @@ pub async fn inventory_sync(
         Ok(current) => current,
         Err(err) => return fail_reading(&shown, &err.0),
     };
-    let sync_plan = plan(&inventory, &current.0, &current.1, prune);
-    if execute && let Err(err) = apply(&store, &inventory, &sync_plan, Utc::now()).await {
-        return fail(&Trouble {
-            message: format!(
-                "applying the inventory to {shown} failed part-way ({}); run apply again",
-                store_error_line(&err.0)
-            ),
-            code: EXIT_FAILING,
-        });
+    let (listing, teams) = current;
+    for bad in &listing.unreadable {
+        warn(&format!(
+            "credwatch: warning: the table item of integration {} cannot be read ({})",
+            printable::echo(&bad.id),
+            escape(&bad.to_string())
+        ));
     }
+    let sync_plan = plan(
+        &inventory,
+        &listing.records,
+        &listing.unreadable,
+        &teams,
+        prune,
+    );
+    let results = if execute {
+        apply(&store, &inventory, &sync_plan, Utc::now()).await
+    } else {
+        Vec::new()
+    };
+    let failed: Vec<&ItemResult> = results.iter().filter(|r| r.error.is_some()).collect();
     let mut out = Stdout::new();
     match format {
         Format::Json => {
-            let report =
-                serde_json::json!({ "applied": execute, "table": table, "plan": sync_plan });
+            let report = serde_json::json!({
+                "applied": execute,
+                "table": table,
+                "plan": sync_plan,
+                "results": results,
+            });
             out.line(&serde_json::to_string_pretty(&report).expect("plan serializes"));
         }
-        Format::Table => out.print(&describe_plan(&sync_plan, &shown, execute)),
+        Format::Table => {
+            out.print(&describe_plan(&sync_plan, &shown, execute));
+            for result in &failed {
+                out.line(&format!(
+                    "  ! {}: not {}: {}",
+                    printable::echo(&result.item),
+                    result.action,
+                    escape(&store_error_line(
+                        result.error.as_deref().unwrap_or_default()
+                    ))
+                ));
+            }
+        }
     }
-    out.finish(EXIT_OK)
+    if failed.is_empty() {
+        out.finish(EXIT_OK)
+    } else {
+        let code = out.finish(EXIT_FAILING);
+        warn(&format!(
+            "credwatch: {} of {} changes to {shown} failed (listed above); the others were applied. \
+             Fix the cause and run apply again: it finishes what is left",
+            failed.len(),
+            results.len()
+        ));
+        code
+    }
 }
 
 fn describe_plan(plan: &SyncPlan, table: &str, applied: bool) -> String {
@@ -178,6 +216,20 @@ fn describe_plan(plan: &SyncPlan, table: &str, applied: bool) -> String {
             )
         ));
     }
+    for id in &plan.repaired {
+        lines.push(format!(
+            "  ! {id}: {}",
+            verb(
+                "cannot be read from the table and will be rewritten from the inventory (its checks start afresh)",
+                "rewritten from the inventory; its checks start afresh"
+            )
+        ));
+    }
+    for id in &plan.unreadable {
+        lines.push(format!(
+            "  ? {id}: cannot be read from the table and is not in the inventory; --prune deletes it"
+        ));
+    }
     for id in &plan.teams_added {
         lines.push(format!("  + team {id}"));
     }
@@ -223,6 +275,8 @@ pub struct StatusRow {
     pub days_to_expiry: Option<i64>,
     pub retired: bool,
     pub open_incidents: Vec<IncidentRow>,
+    /// Why the integration's table item cannot be read (`health` is then `unreadable`).
+    pub problem: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -235,9 +289,11 @@ pub struct IncidentRow {
     pub threshold_days: Option<u32>,
 }
 
-/// Pure: status rows from the integrations and the open incidents.
+/// Pure: status rows from the integrations and the open incidents; unreadable items last,
+/// with health `unreadable` and the reason.
 pub fn status_rows(
     records: &[IntegrationRecord],
+    unreadable: &[UnreadableIntegration],
     open: &[Incident],
     now: DateTime<Utc>,
 ) -> Vec<StatusRow> {
@@ -281,20 +337,44 @@ pub fn status_rows(
                 days_to_expiry: expiry_date(&record.integration, record.secret_rotated_seen_at)
                     .map(|date| days_until(date, now.date_naive())),
                 retired: record.retired,
-                open_incidents: by_integration
-                    .get(record.integration.id.as_str())
-                    .into_iter()
-                    .flatten()
-                    .map(|i| IncidentRow {
-                        id: i.id.clone(),
-                        check: i.check.as_str(),
-                        class: i.class.clone(),
-                        severity: i.severity.as_str(),
-                        opened_at: i.opened_at,
-                        threshold_days: i.threshold_days,
-                    })
-                    .collect(),
+                open_incidents: incident_rows(&by_integration, &record.integration.id),
+                problem: None,
             }
+        })
+        .chain(unreadable.iter().map(|bad| StatusRow {
+            integration: bad.id.clone(),
+            name: bad.id.clone(),
+            owner: String::new(),
+            health: UNREADABLE,
+            class: Some(credwatch::corrupt::CORRUPT_ITEM.to_string()),
+            since: None,
+            last_probe_at: None,
+            next_probe_at: None,
+            days_to_expiry: None,
+            retired: false,
+            open_incidents: incident_rows(&by_integration, &bad.id),
+            problem: Some(format!(
+                "credwatch cannot read its table item: {bad}; `inventory apply` rewrites it, --prune deletes it"
+            )),
+        }))
+        .collect()
+}
+
+/// `health` of a status row whose table item cannot be read.
+pub const UNREADABLE: &str = "unreadable";
+
+fn incident_rows(by_integration: &BTreeMap<&str, Vec<&Incident>>, id: &str) -> Vec<IncidentRow> {
+    by_integration
+        .get(id)
+        .into_iter()
+        .flatten()
+        .map(|i| IncidentRow {
+            id: i.id.clone(),
+            check: i.check.as_str(),
+            class: i.class.clone(),
+            severity: i.severity.as_str(),
+            opened_at: i.opened_at,
+            threshold_days: i.threshold_days,
         })
         .collect()
 }
@@ -311,7 +391,15 @@ pub async fn status(table: &str, format: Format) -> u8 {
         Ok(found) => found,
         Err(err) => return fail_reading(&shown, &err.0),
     };
-    let rows = status_rows(&records, &open, Utc::now());
+    for bad in &records.unreadable {
+        warn(&format!(
+            "credwatch: warning: the table item of integration {} cannot be read ({}); it is \
+             not probed until `inventory apply` rewrites it",
+            printable::echo(&bad.id),
+            escape(&bad.to_string())
+        ));
+    }
+    let rows = status_rows(&records.records, &records.unreadable, &open, Utc::now());
     let mut out = Stdout::new();
     if rows.is_empty() && format == Format::Table {
         out.line(&format!(
@@ -346,6 +434,37 @@ pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>, width: u16, colours:
     let mut two = Grid::new(vec!["Integration", "State"]);
     let mut one = Grid::new(vec!["Integration and state"]);
     for row in rows {
+        if let Some(problem) = &row.problem {
+            // An item credwatch cannot read: only its id (from the key) and why.
+            let id = escape(&row.integration).into_owned();
+            let problem = escape(problem).into_owned();
+            let whole: [&str; 2] = [&id, row.health];
+            wide.row(
+                vec![
+                    id.clone(),
+                    row.health.to_string(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    problem.clone(),
+                ],
+                Color::Magenta,
+                &[&[&id], &[row.health], &[], &[], &[], &[], &[]],
+            );
+            let left = format!("{id}\n{}", row.health);
+            two.row(
+                vec![left.clone(), problem.clone()],
+                Color::Magenta,
+                &[&whole, &[]],
+            );
+            one.row(
+                vec![format!("{left}\n{problem}")],
+                Color::Magenta,
+                &[&whole],
+            );
+            continue;
+        }
         let health = Health::parse(row.health).unwrap_or_default();
         let color = match health {
             Health::Healthy => Color::Green,
@@ -503,6 +622,7 @@ mod tests {
                     threshold_days: None,
                 })
                 .collect(),
+            problem: None,
         }
     }
 
@@ -510,6 +630,10 @@ mod tests {
     fn status_table_fits_every_width_and_never_breaks_ids_or_classes() {
         let rows = vec![
             row("crm-contact-sync", "healthy", Some("ok"), &[]),
+            StatusRow {
+                problem: Some("attribute next_probe_at: not a time credwatch can read".into()),
+                ..row("loyalty-feed", "unreadable", None, &[])
+            },
             row(
                 "emea-preference-sync",
                 "firing",

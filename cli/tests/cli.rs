@@ -724,3 +724,34 @@ mod broken_stdout {
         }
     }
 }
+
+/// A hostile inventory (200 KB of `[`, as in issue 7) is refused before YAML parsing with a
+/// clear message and exit 2, by every command that reads an inventory.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hostile_inventory_is_refused_with_exit_2() {
+    let scratch = Scratch::new("cli-hostile");
+    let path = scratch.path().join("inventory.yaml");
+    std::fs::write(
+        &path,
+        format!("version: 1\nintegrations: {}", "[".repeat(200 * 1024)),
+    )
+    .unwrap();
+    for args in [
+        vec!["inventory", "validate"],
+        vec!["check", "--inventory"],
+        vec!["inventory", "plan"],
+    ] {
+        let mut command = credwatch();
+        command.args(&args).arg(&path);
+        if args[1] == "plan" {
+            command.args(["--table", "unused"]);
+        }
+        let (code, stdout, stderr) = run(&mut command).await;
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("more than 32 levels deep"),
+            "{args:?}: {stderr}"
+        );
+        assert!(stdout.is_empty(), "{stdout}");
+    }
+}

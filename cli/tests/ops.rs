@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::process::Output;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use credwatch_sim::{ClientConfig, Simulator};
 use credwatch_tests::aws::{child_env, unique_name};
 use credwatch_tests::{SYNC_SCOPES, Scratch, Spec, inventory_yaml};
@@ -420,4 +421,96 @@ async fn secrets_manager_values_lose_their_trailing_line_ending() {
     let rows: Vec<Value> = serde_json::from_str(&stdout).unwrap();
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| r["class"] == "ok"), "{stdout}");
+}
+
+/// An integration item nobody can read (the year-20327 `next_probe_at` of issue 7): `status`
+/// still shows every other integration and lists it with the reason; `inventory apply`
+/// rewrites it from the inventory.
+#[tokio::test(flavor = "multi_thread")]
+async fn status_shows_an_unreadable_item_and_apply_repairs_it() {
+    let sim = Simulator::start().await.unwrap();
+    let scratch = Scratch::new("cli-unreadable");
+    let table = unique_name("cli-corrupt");
+    let healthy = ClientConfig::healthy("Ops4Secret8Value2Here6", SYNC_SCOPES, 7281698);
+    let specs = vec![
+        Spec::on(&sim, "crm-sync", &healthy),
+        Spec::on(&sim, "loyalty-feed", &healthy),
+    ];
+    let full = write(
+        scratch.path(),
+        "full.yaml",
+        &inventory_yaml(scratch.path(), &specs),
+    );
+    let (code, _, stderr) = run(credwatch(&["table", "create", "--table", &table])).await;
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = run(credwatch(&["inventory", "apply", &full, "--table", &table])).await;
+    assert_eq!(code, 0, "{stderr}");
+    aws_sdk_dynamodb::Client::new(&credwatch_tests::aws::sdk_config().await)
+        .update_item()
+        .table_name(&table)
+        .key("pk", AttributeValue::S("INVENTORY".into()))
+        .key("sk", AttributeValue::S("INT#loyalty-feed".into()))
+        .update_expression("SET next_probe_at = :v")
+        .expression_attribute_values(":v", AttributeValue::S("+20327-01-01T00:00:00.000Z".into()))
+        .send()
+        .await
+        .unwrap();
+
+    let (code, stdout, stderr) = run(credwatch(&[
+        "status", "--table", &table, "--format", "json",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let rows: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    assert_eq!(rows[0]["integration"], "crm-sync");
+    assert_eq!(rows[0]["health"], "unknown");
+    assert_eq!(rows[1]["integration"], "loyalty-feed");
+    assert_eq!(rows[1]["health"], "unreadable");
+    let problem = rows[1]["problem"].as_str().unwrap();
+    assert!(
+        problem.contains("next_probe_at") && problem.contains("inventory apply"),
+        "{problem}"
+    );
+    assert!(stderr.contains("loyalty-feed cannot be read"), "{stderr}");
+    let (_, table_text, _) = run(credwatch(&["status", "--table", &table])).await;
+    assert!(table_text.contains("unreadable"), "{table_text}");
+
+    let (code, stdout, _) = run(credwatch(&["inventory", "plan", &full, "--table", &table])).await;
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("! loyalty-feed: cannot be read from the table and will be rewritten"),
+        "{stdout}"
+    );
+    let (code, stdout, stderr) = run(credwatch(&[
+        "inventory",
+        "apply",
+        &full,
+        "--table",
+        &table,
+        "--format",
+        "json",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        report["plan"]["repaired"],
+        serde_json::json!(["loyalty-feed"])
+    );
+    assert_eq!(
+        report["results"],
+        serde_json::json!([{"item": "integration loyalty-feed", "action": "repaired", "error": null}])
+    );
+    let (_, stdout, _) = run(credwatch(&[
+        "status", "--table", &table, "--format", "json",
+    ]))
+    .await;
+    let rows: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(rows[1]["health"], "unknown", "readable again: {stdout}");
+    let (_, stdout, _) = run(credwatch(&["inventory", "plan", &full, "--table", &table])).await;
+    assert!(
+        stdout.contains("already matches"),
+        "a rerun converges: {stdout}"
+    );
 }

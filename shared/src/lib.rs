@@ -8,6 +8,7 @@
 
 pub mod aws_error;
 pub mod check;
+pub mod corrupt;
 pub mod duration;
 pub mod expiry;
 pub mod inventory;

@@ -47,10 +47,12 @@ pub fn expiry_scan_emf(function: &str, summary: &ScanSummary, now: DateTime<Utc>
             ("IncidentsStepped", "Count"),
             ("IncidentsResolved", "Count"),
             ("StoreErrors", "Count"),
+            ("CorruptItems", "Count"),
         ],
         json!({
             "Function": function,
             "Heartbeat": 1,
+            "CorruptItems": summary.unreadable.len(),
             "IntegrationsScanned": summary.scanned,
             "SecretsExpiringSoon": summary.expiring,
             "SecretsExpired": summary.expired,
@@ -74,7 +76,9 @@ pub fn expiry_scan_emf(function: &str, summary: &ScanSummary, now: DateTime<Utc>
 }
 
 /// EMF documents for one probe cycle: totals (with a `Heartbeat` of 1, so an alarm on its
-/// absence catches a probe function that stopped running), then one document per outcome class.
+/// absence catches a probe function that stopped running; `ProbesDeferred`, due integrations
+/// left for the next run because the deadline was near; `CorruptItems`, unreadable table
+/// items), then one document per outcome class.
 pub fn probe_cycle_emf(function: &str, summary: &CycleSummary, now: DateTime<Utc>) -> Vec<String> {
     let timestamp = now.timestamp_millis();
     let mut lines = vec![emf(
@@ -90,10 +94,14 @@ pub fn probe_cycle_emf(function: &str, summary: &CycleSummary, now: DateTime<Utc
             ("CommitConflicts", "Count"),
             ("StoreErrors", "Count"),
             ("ProbeLatency", "Milliseconds"),
+            ("ProbesDeferred", "Count"),
+            ("CorruptItems", "Count"),
         ],
         json!({
             "Function": function,
             "Heartbeat": 1,
+            "ProbesDeferred": summary.deferred,
+            "CorruptItems": summary.unreadable.len(),
             "Probes": summary.probed,
             "ProbesOk": summary.ok,
             "ProbesFailing": summary.failing,

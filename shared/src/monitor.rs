@@ -4,19 +4,20 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use futures::{StreamExt, stream};
+use futures::StreamExt;
 use serde::Serialize;
 
 use crate::check::{self, CheckKind, Observation, Policy, Transition};
+use crate::corrupt::open_corrupt_incidents;
 use crate::inventory::Severity;
 use crate::outcome::{OutcomeClass, ProbeOutcome};
-use crate::probe::{Concurrency, Prober, SecretReader, probe_all};
+use crate::probe::{Concurrency, Probed, Prober, SecretReader, probe_stream};
 use crate::rotation;
 use crate::secret::SecretSource;
 use crate::secrets_aws::secret_ids_match;
 use crate::store::{
     CommitOutcome, HistoryEntry, Incident, IncidentWrite, IntegrationRecord, PLATFORM_TEAM,
-    StateCommit, Store, StoreError,
+    StateCommit, Store, StoreError, UnreadableIntegration,
 };
 
 /// Which integrations a cycle probes.
@@ -40,6 +41,10 @@ pub struct CycleSettings {
     pub concurrency: Concurrency,
     /// State commits in flight at once.
     pub commit_concurrency: usize,
+    /// When the invocation must have returned (the Lambda deadline); `None`: no limit.
+    pub deadline: Option<tokio::time::Instant>,
+    /// Time kept after the last probe for its commit and the summary.
+    pub commit_margin: std::time::Duration,
 }
 
 impl Default for CycleSettings {
@@ -48,6 +53,8 @@ impl Default for CycleSettings {
             policy: Policy::default(),
             concurrency: Concurrency::default(),
             commit_concurrency: 16,
+            deadline: None,
+            commit_margin: std::time::Duration::from_secs(5),
         }
     }
 }
@@ -70,6 +77,10 @@ pub struct CycleSummary {
     pub secret_changes_not_rotations: usize,
     /// Requested ids that are not in the table (or are retired).
     pub unknown_integrations: Vec<String>,
+    /// Due integrations not probed because the deadline was near; still due for the next run.
+    pub deferred: usize,
+    /// Integration items that cannot be read: skipped, reported as `corrupt_item` incidents.
+    pub unreadable: Vec<UnreadableIntegration>,
     /// Per-integration store failures; they never stop the other integrations.
     pub errors: Vec<String>,
     pub by_class: BTreeMap<String, usize>,
@@ -77,7 +88,16 @@ pub struct CycleSummary {
     pub latencies_ms: Vec<u64>,
 }
 
+/// History entries appended per BatchWriteItem request (DynamoDB's maximum).
+const HISTORY_BATCH: usize = 25;
+
 /// Runs one cycle at time `now`. Fails only if the integrations cannot be listed at all.
+///
+/// Each result is committed as soon as its probe finishes (history in batches of
+/// [`HISTORY_BATCH`]), so a run killed part-way keeps every result committed before. With
+/// `settings.deadline`, no probe starts later than the deadline minus one probe's worst case
+/// ([`Prober::worst_case`]) and `settings.commit_margin`: the rest are `deferred`, left due for
+/// the next run. Unreadable items are skipped and reported ([`crate::corrupt`]).
 pub async fn run_cycle<S: Store, R: SecretReader>(
     store: &S,
     prober: &Prober,
@@ -86,10 +106,17 @@ pub async fn run_cycle<S: Store, R: SecretReader>(
     now: DateTime<Utc>,
     settings: &CycleSettings,
 ) -> Result<CycleSummary, StoreError> {
-    let records = store.list_integrations().await?;
+    let listing = store.list_integrations().await?;
     let mut summary = CycleSummary::default();
-    let (chosen, unknown) = select(&records, selection, now);
-    summary.unknown_integrations = unknown;
+    let corrupt = open_corrupt_incidents(store, &listing, now).await;
+    summary.opened += corrupt.opened;
+    summary.errors.extend(corrupt.errors);
+    summary.unreadable = listing.unreadable.clone();
+    let (chosen, unknown) = select(&listing.records, selection, now);
+    summary.unknown_integrations = unknown
+        .into_iter()
+        .filter(|id| !listing.unreadable.iter().any(|u| &u.id == id))
+        .collect();
 
     if let Selection::SecretChanged { at, .. } = selection {
         let report = rotation::verify_rotations(store, secrets, &chosen, *at).await;
@@ -98,22 +125,50 @@ pub async fn run_cycle<S: Store, R: SecretReader>(
         summary.errors.extend(report.errors);
     }
 
+    let start_by = settings.deadline.map(|deadline| {
+        let margin = prober.worst_case() + settings.commit_margin;
+        deadline
+            .checked_sub(margin)
+            .unwrap_or_else(tokio::time::Instant::now)
+    });
+    if start_by.is_some_and(|by| by <= tokio::time::Instant::now()) && !chosen.is_empty() {
+        tracing::warn!(
+            worst_case_ms =
+                u64::try_from((prober.worst_case() + settings.commit_margin).as_millis())
+                    .unwrap_or(u64::MAX),
+            "the invocation has less time left than one probe may take: nothing is probed; \
+             raise the function's timeout or lower CREDWATCH_REQUEST_TIMEOUT"
+        );
+    }
     let integrations: Vec<_> = chosen.iter().map(|r| r.integration.clone()).collect();
-    let outcomes = probe_all(
-        prober,
-        secrets,
-        &integrations,
-        settings.concurrency,
-        &|_| {},
-    )
-    .await;
-
-    let results: Vec<_> = stream::iter(chosen.iter().zip(&outcomes))
-        .map(|(record, outcome)| commit_outcome(store, record, outcome, now, &settings.policy))
+    let chosen = &chosen;
+    let policy = &settings.policy;
+    let mut results = std::pin::pin!(
+        probe_stream(
+            prober,
+            secrets,
+            &integrations,
+            settings.concurrency,
+            start_by
+        )
+        .map(|probed| async move {
+            match probed {
+                Probed::Done(index, outcome) => {
+                    let (id, result) =
+                        commit_outcome(store, chosen[index], &outcome, now, policy).await;
+                    Some((outcome, id, result))
+                }
+                Probed::Deferred(_) => None,
+            }
+        })
         .buffer_unordered(settings.commit_concurrency.max(1))
-        .collect()
-        .await;
-    for (integration, result) in results {
+    );
+    let mut history: Vec<HistoryEntry> = Vec::new();
+    while let Some(result) = results.next().await {
+        let Some((outcome, integration, result)) = result else {
+            summary.deferred += 1;
+            continue;
+        };
         match result {
             Ok(Some(commit)) => {
                 for write in &commit.incidents {
@@ -129,31 +184,49 @@ pub async fn run_cycle<S: Store, R: SecretReader>(
                 "{integration}: saving the probe result failed: {err}"
             )),
         }
+        summary.count(&outcome);
+        history.push(history_entry(&outcome, now));
+        if history.len() >= HISTORY_BATCH {
+            append_history(store, &mut history, &mut summary).await;
+        }
     }
+    append_history(store, &mut history, &mut summary).await;
+    Ok(summary)
+}
 
-    let history: Vec<HistoryEntry> = outcomes.iter().map(|o| history_entry(o, now)).collect();
-    if let Err(err) = store.append_history(&history).await {
+/// Appends and empties `history`; a failure is counted, never fatal.
+async fn append_history<S: Store>(
+    store: &S,
+    history: &mut Vec<HistoryEntry>,
+    summary: &mut CycleSummary,
+) {
+    if history.is_empty() {
+        return;
+    }
+    if let Err(err) = store.append_history(history).await {
         summary
             .errors
             .push(format!("appending probe history failed: {err}"));
     }
+    history.clear();
+}
 
-    for outcome in &outcomes {
-        summary.probed += 1;
+impl CycleSummary {
+    fn count(&mut self, outcome: &ProbeOutcome) {
+        self.probed += 1;
         if outcome.class == OutcomeClass::Ok {
-            summary.ok += 1;
+            self.ok += 1;
         } else {
-            summary.failing += 1;
+            self.failing += 1;
         }
-        *summary
+        *self
             .by_class
             .entry(outcome.class.as_str().to_string())
             .or_default() += 1;
         if outcome.attempts > 0 {
-            summary.latencies_ms.push(outcome.latency_ms);
+            self.latencies_ms.push(outcome.latency_ms);
         }
     }
-    Ok(summary)
 }
 
 /// Commits one probe outcome. On a version conflict the integration is read again: if no other

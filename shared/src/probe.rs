@@ -136,6 +136,15 @@ impl Prober {
         Prober { client, retry }
     }
 
+    /// The longest one probe can take once started: two attempts of two requests (token,
+    /// tokenContext) each up to the request timeout, plus the longest wait before a retry.
+    /// Secret reads (bounded on their own, see [`crate::secret::SECRET_READ_TIMEOUT`]) are left
+    /// out: they are quick unless Secrets Manager itself hangs, and a probe that overruns the
+    /// deadline loses only itself, never what was committed before.
+    pub fn worst_case(&self) -> Duration {
+        self.client.settings().request_timeout.saturating_mul(4) + self.retry.max_retry_after
+    }
+
     /// Probes one integration whose secret was already read (or could not be).
     ///
     /// A transient failure is retried once after a backoff; a definitive one is confirmed by one
@@ -430,6 +439,66 @@ pub fn host_key(integration: &Integration) -> String {
     )
 }
 
+/// What became of one integration handed to [`probe_stream`] (by its index in the slice).
+#[derive(Debug, Clone)]
+pub enum Probed {
+    Done(usize, ProbeOutcome),
+    /// Not started: its turn came after `start_by`. It stays due for the next run.
+    Deferred(usize),
+}
+
+/// Probes every integration concurrently within `limits`, yielding each result as it finishes
+/// (so callers can commit it at once, and a killed run keeps what it learned). A probe whose
+/// turn (its host and global slots) comes at or after `start_by` is not started but yielded as
+/// [`Probed::Deferred`]. A panic while probing one integration is reported as that
+/// integration's outcome and never stops the others.
+pub fn probe_stream<'a, R: SecretReader>(
+    prober: &'a Prober,
+    secrets: &'a R,
+    integrations: &'a [Integration],
+    limits: Concurrency,
+    start_by: Option<tokio::time::Instant>,
+) -> impl futures::Stream<Item = Probed> + 'a {
+    let global = Arc::new(Semaphore::new(limits.global.max(1)));
+    let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
+    let pending = FuturesUnordered::new();
+    for (index, integration) in integrations.iter().enumerate() {
+        let host = hosts
+            .entry(host_key(integration))
+            .or_insert_with(|| Arc::new(Semaphore::new(limits.per_host.max(1))))
+            .clone();
+        let global = global.clone();
+        let probe = async move {
+            // Checked before the secret is read: a row pointing elsewhere never gets it.
+            if !prober.endpoint_allowed(integration) {
+                return Some(Prober::endpoint_refused(integration));
+            }
+            // Host first: waiting for a busy tenant must not hold a global slot.
+            let _host = host.acquire_owned().await.expect("semaphore never closed");
+            let secret = {
+                let _slot = global.acquire().await.expect("semaphore never closed");
+                if start_by.is_some_and(|by| tokio::time::Instant::now() >= by) {
+                    return None;
+                }
+                secrets.read(&integration.client_secret).await
+            };
+            Some(
+                prober
+                    .probe_gated(integration, secret, Some(&global), Some(secrets))
+                    .await,
+            )
+        };
+        pending.push(async move {
+            match std::panic::AssertUnwindSafe(probe).catch_unwind().await {
+                Ok(Some(outcome)) => Probed::Done(index, outcome),
+                Ok(None) => Probed::Deferred(index),
+                Err(_) => Probed::Done(index, internal_failure(integration)),
+            }
+        });
+    }
+    pending
+}
+
 /// Probes every integration concurrently within `limits` and returns the outcomes in the order
 /// given. `on_done` is called as each finishes (for progress). A panic while probing one
 /// integration is reported as that integration's outcome and never stops the others.
@@ -440,46 +509,17 @@ pub async fn probe_all<R: SecretReader>(
     limits: Concurrency,
     on_done: &(dyn Fn(&ProbeOutcome) + Sync),
 ) -> Vec<ProbeOutcome> {
-    let global = Arc::new(Semaphore::new(limits.global.max(1)));
-    let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
-    let mut pending = FuturesUnordered::new();
-    for (index, integration) in integrations.iter().enumerate() {
-        let host = hosts
-            .entry(host_key(integration))
-            .or_insert_with(|| Arc::new(Semaphore::new(limits.per_host.max(1))))
-            .clone();
-        let global = global.clone();
-        let probe = async move {
-            // Checked before the secret is read: a row pointing elsewhere never gets it.
-            if !prober.endpoint_allowed(integration) {
-                return Prober::endpoint_refused(integration);
-            }
-            // Host first: waiting for a busy tenant must not hold a global slot.
-            let _host = host.acquire_owned().await.expect("semaphore never closed");
-            let secret = {
-                let _slot = global.acquire().await.expect("semaphore never closed");
-                secrets.read(&integration.client_secret).await
-            };
-            prober
-                .probe_gated(integration, secret, Some(&global), Some(secrets))
-                .await
-        };
-        pending.push(async move {
-            let result = std::panic::AssertUnwindSafe(probe).catch_unwind().await;
-            (
-                index,
-                result.unwrap_or_else(|_| internal_failure(integration)),
-            )
-        });
-    }
     let mut results: Vec<Option<ProbeOutcome>> = vec![None; integrations.len()];
-    while let Some((index, outcome)) = pending.next().await {
-        on_done(&outcome);
-        results[index] = Some(outcome);
+    let mut stream = std::pin::pin!(probe_stream(prober, secrets, integrations, limits, None));
+    while let Some(probed) = stream.next().await {
+        if let Probed::Done(index, outcome) = probed {
+            on_done(&outcome);
+            results[index] = Some(outcome);
+        }
     }
     results
         .into_iter()
-        .map(|o| o.expect("every integration yields an outcome"))
+        .map(|o| o.expect("without start_by every integration yields an outcome"))
         .collect()
 }
 

@@ -5,12 +5,13 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::check::{CheckKind, incident_id};
+use crate::check::{CheckKind, CheckState, incident_id};
+use crate::corrupt::reconcile_corrupt_incidents;
 use crate::expiry::{self, ExpiryChange};
 use crate::inventory::Severity;
 use crate::store::{
     CommitOutcome, Incident, IncidentWrite, IntegrationRecord, PLATFORM_TEAM, StateCommit, Store,
-    StoreError,
+    StoreError, UnreadableIntegration,
 };
 
 /// Incident class of the dead-man's switch (a `monitor` incident).
@@ -45,6 +46,8 @@ pub struct ScanSummary {
     pub stale: usize,
     /// Integrations left for the next scan because other writers kept winning.
     pub conflicts: usize,
+    /// Integration items that cannot be read: skipped, reported as `corrupt_item` incidents.
+    pub unreadable: Vec<UnreadableIntegration>,
     pub errors: Vec<String>,
     pub changes: Vec<ScanChange>,
     /// Days to expiry of each active integration whose date is known (for metrics).
@@ -54,9 +57,14 @@ pub struct ScanSummary {
 
 /// Scans every integration at `now`. Fails only if the integrations cannot be listed.
 pub async fn run_scan<S: Store>(store: &S, now: DateTime<Utc>) -> Result<ScanSummary, StoreError> {
-    let records = store.list_integrations().await?;
+    let listing = store.list_integrations().await?;
     let mut summary = ScanSummary::default();
-    for record in &records {
+    let corrupt = reconcile_corrupt_incidents(store, &listing, now).await;
+    summary.opened += corrupt.opened;
+    summary.resolved += corrupt.resolved;
+    summary.errors.extend(corrupt.errors);
+    summary.unreadable = listing.unreadable.clone();
+    for record in &listing.records {
         if !record.retired {
             summary.scanned += 1;
             count_expiry(record, now, &mut summary);
@@ -106,6 +114,37 @@ async fn commit_with_retry<S: Store>(
     Err(ScanError::Conflict)
 }
 
+/// Pure: what retiring does to an integration's state: every open incident (auth, monitor,
+/// expiry, dead-man's switch) resolved, saying why, and every track forgotten, so that if the
+/// integration comes back it is watched afresh (and warns again) rather than staying silent.
+pub fn retire_state(
+    record: &IntegrationRecord,
+    state: &mut CheckState,
+    now: DateTime<Utc>,
+) -> Vec<IncidentWrite> {
+    let message = format!(
+        "{} is no longer in the inventory, so credwatch no longer watches it",
+        record.integration.name
+    );
+    let open = [
+        state.auth.open_incident.take(),
+        state.monitor.open_incident.take(),
+        state.expiry.open_incident.take(),
+        state.stale_incident.take(),
+    ];
+    state.auth = Default::default();
+    state.monitor = Default::default();
+    state.expiry = Default::default();
+    open.into_iter()
+        .flatten()
+        .map(|id| IncidentWrite::Resolve {
+            id,
+            message: message.clone(),
+            at: now,
+        })
+        .collect()
+}
+
 /// Pure: the commit one scan makes for one integration, or `None` when nothing changes.
 pub fn plan_scan(record: &IntegrationRecord, now: DateTime<Utc>) -> Option<StateCommit> {
     let integration = &record.integration;
@@ -113,24 +152,7 @@ pub fn plan_scan(record: &IntegrationRecord, now: DateTime<Utc>) -> Option<State
     let mut incidents = Vec::new();
 
     if record.retired {
-        // No longer watched: close what the scan owns, so nobody is reminded about it.
-        let message = format!("{} is no longer in the inventory", integration.name);
-        for open in [
-            state.expiry.open_incident.take(),
-            state.stale_incident.take(),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            incidents.push(IncidentWrite::Resolve {
-                id: open,
-                message: message.clone(),
-                at: now,
-            });
-        }
-        // Forget the countdown too: if the integration comes back, it is watched afresh and
-        // warns again, rather than staying silent about a secret it already warned of.
-        state.expiry = Default::default();
+        incidents = retire_state(record, &mut state, now);
     } else {
         let mut seq = state.incident_seq;
         let (expiry, changes) = expiry::evaluate(

@@ -5,8 +5,14 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::check::{self, CheckState};
+use crate::corrupt::corrupt_incident_id;
 use crate::inventory::{Integration, Inventory, Team};
-use crate::store::{IntegrationRecord, Store, StoreError};
+use crate::scan::retire_state;
+use crate::store::{
+    CommitOutcome, IntegrationRecord, PLATFORM_TEAM, StateCommit, Store, StoreError,
+    UnreadableIntegration,
+};
 
 /// What applying the inventory would do.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -20,6 +26,10 @@ pub struct SyncPlan {
     pub retired: Vec<String>,
     /// Deleted with their state, history and incidents (only with `--prune`).
     pub pruned: Vec<String>,
+    /// Unreadable items of integrations in the inventory: rewritten from it, checks afresh.
+    pub repaired: Vec<String>,
+    /// Unreadable items of integrations not in the inventory: left alone (`--prune` deletes).
+    pub unreadable: Vec<String>,
     pub unchanged: usize,
     pub teams_added: Vec<String>,
     pub teams_changed: Vec<String>,
@@ -39,21 +49,36 @@ impl SyncPlan {
             && self.reactivated.is_empty()
             && self.retired.is_empty()
             && self.pruned.is_empty()
+            && self.repaired.is_empty()
+            && self.unreadable.is_empty()
             && self.teams_added.is_empty()
             && self.teams_changed.is_empty()
             && self.teams_removed.is_empty()
     }
 }
 
-/// Pure: compares the inventory with what the store holds.
+/// Pure: compares the inventory with what the store holds (readable and unreadable items).
 pub fn plan(
     desired: &Inventory,
     integrations: &[IntegrationRecord],
+    unreadable: &[UnreadableIntegration],
     teams: &[Team],
     prune: bool,
 ) -> SyncPlan {
     let mut plan = SyncPlan::default();
+    for bad in unreadable {
+        if desired.integration(&bad.id).is_some() {
+            plan.repaired.push(bad.id.clone());
+        } else if prune {
+            plan.pruned.push(bad.id.clone());
+        } else {
+            plan.unreadable.push(bad.id.clone());
+        }
+    }
     for integration in &desired.integrations {
+        if plan.repaired.contains(&integration.id) {
+            continue;
+        }
         match integrations
             .iter()
             .find(|r| r.integration.id == integration.id)
@@ -132,37 +157,224 @@ pub fn changed_fields(stored: &Integration, desired: &Integration) -> Vec<&'stat
     )
 }
 
-/// Applies a plan made from `desired`. New integrations are due at once, so a freshly applied
-/// inventory is probed on the next scheduled run; from then on each keeps its own phase.
+/// The result of one write of an apply: which item, what was done, and the error if it failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemResult {
+    /// `integration crm-contact-sync` or `team crm-ops`.
+    pub item: String,
+    /// `added`, `changed`, `reactivated`, `repaired`, `retired`, `pruned`, `team added`...
+    pub action: &'static str,
+    /// What went wrong (nothing after it was written for this item); `None` when it worked.
+    pub error: Option<String>,
+}
+
+/// Applies a plan made from `desired`, item by item: one failed write never stops the others,
+/// and every item's result is returned. Rerunning after a failure converges (every step is
+/// idempotent). New integrations are due at once, so a freshly applied inventory is probed on
+/// the next scheduled run; from then on each keeps its own phase.
+///
+/// Beyond the inventory fields: a changed `owner` moves the open incidents of the owner's
+/// checks to the new team; a changed `probe_every` reschedules a healthy integration; retiring
+/// resolves every open incident of the integration (saying why); repairing an unreadable item
+/// rewrites it from the inventory (checks afresh) and resolves its incidents.
 pub async fn apply<S: Store>(
     store: &S,
     desired: &Inventory,
     plan: &SyncPlan,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    for team in &desired.teams {
-        if plan.teams_added.contains(&team.id) || plan.teams_changed.contains(&team.id) {
-            store.put_team(team).await?;
-        }
-    }
-    let touched = |id: &String| {
-        plan.added.contains(id)
-            || plan.reactivated.contains(id)
-            || plan.changed.iter().any(|c| &c.id == id)
+) -> Vec<ItemResult> {
+    let mut results = Vec::new();
+    let mut record = |item: String, action: &'static str, result: Result<(), StoreError>| {
+        results.push(ItemResult {
+            item,
+            action,
+            error: result.err().map(|e| e.0),
+        })
     };
-    for integration in desired.integrations.iter().filter(|i| touched(&i.id)) {
-        store.put_integration(integration, now, now).await?;
+    for team in &desired.teams {
+        let action = if plan.teams_added.contains(&team.id) {
+            "team added"
+        } else if plan.teams_changed.contains(&team.id) {
+            "team changed"
+        } else {
+            continue;
+        };
+        record(
+            format!("team {}", team.id),
+            action,
+            store.put_team(team).await,
+        );
+    }
+    for integration in &desired.integrations {
+        let id = &integration.id;
+        let changed = plan.changed.iter().find(|c| &c.id == id);
+        let (action, result) = if plan.added.contains(id) {
+            ("added", store.put_integration(integration, now, now).await)
+        } else if plan.repaired.contains(id) {
+            ("repaired", repair(store, integration, now).await)
+        } else if plan.reactivated.contains(id) || changed.is_some() {
+            let action = if plan.reactivated.contains(id) {
+                "reactivated"
+            } else {
+                "changed"
+            };
+            let fields = changed.map_or(&[][..], |c| &c.fields[..]);
+            (action, update(store, integration, fields, now).await)
+        } else {
+            continue;
+        };
+        record(format!("integration {id}"), action, result);
     }
     for id in &plan.retired {
-        store.retire_integration(id, now).await?;
+        record(
+            format!("integration {id}"),
+            "retired",
+            retire(store, id, now).await,
+        );
     }
     for id in &plan.pruned {
-        store.prune_integration(id).await?;
+        record(
+            format!("integration {id}"),
+            "pruned",
+            prune(store, id, now).await,
+        );
     }
     for id in &plan.teams_removed {
-        store.delete_team(id).await?;
+        record(
+            format!("team {id}"),
+            "team removed",
+            store.delete_team(id).await,
+        );
+    }
+    results
+}
+
+/// Writes changed inventory fields, then what follows from them: open incidents to a new owner,
+/// a new schedule for a new cadence.
+async fn update<S: Store>(
+    store: &S,
+    integration: &Integration,
+    fields: &[&str],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    store.put_integration(integration, now, now).await?;
+    let id = &integration.id;
+    if fields.contains(&"owner") {
+        for incident in store.incidents_of(id).await? {
+            // Monitor incidents stay with the platform team.
+            if incident.open && incident.team != PLATFORM_TEAM && incident.team != integration.owner
+            {
+                store
+                    .reassign_incident(&incident.id, &integration.owner, now)
+                    .await?;
+            }
+        }
+    }
+    if fields.contains(&"probe_every") {
+        commit_fresh(store, id, |record| {
+            let state = &record.state;
+            if state.health().needs_recheck() {
+                // Failing: the recheck cadence rules until it recovers.
+                return None;
+            }
+            let next = check::next_slot(id, now, integration.probe_every);
+            (state.next_probe_at != Some(next)).then(|| StateCommit {
+                integration: id.clone(),
+                expected_version: state.version,
+                state: CheckState {
+                    next_probe_at: Some(next),
+                    ..state.clone()
+                },
+                incidents: Vec::new(),
+            })
+        })
+        .await?;
     }
     Ok(())
+}
+
+/// Resolves every open incident of an integration (so whoever follows them sees them end), then
+/// deletes it with its state, history and incidents. Works on unreadable items too.
+async fn prune<S: Store>(store: &S, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let message = format!("integration {id} was deleted from credwatch (inventory apply --prune)");
+    for incident in store.incidents_of(id).await?.iter().filter(|i| i.open) {
+        store.resolve_incident(&incident.id, &message, now).await?;
+    }
+    store.prune_integration(id).await
+}
+
+/// Retires an integration and resolves every open incident of it.
+async fn retire<S: Store>(store: &S, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    store.retire_integration(id, now).await?;
+    commit_fresh(store, id, |record| {
+        let mut state = record.state.clone();
+        let incidents = retire_state(record, &mut state, now);
+        (!incidents.is_empty() || state != record.state).then(|| StateCommit {
+            integration: id.to_string(),
+            expected_version: record.state.version,
+            state,
+            incidents,
+        })
+    })
+    .await
+}
+
+/// Rewrites an unreadable item from the inventory with a fresh state (its incident numbering
+/// continued), and resolves its open incidents, which no state tracks any more.
+async fn repair<S: Store>(
+    store: &S,
+    integration: &Integration,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let id = &integration.id;
+    let incidents = store.incidents_of(id).await?;
+    let incident_seq = incidents
+        .iter()
+        .filter_map(|i| i.id.rsplit(':').next()?.parse::<u32>().ok())
+        .max()
+        .unwrap_or(0);
+    let state = CheckState {
+        incident_seq,
+        next_probe_at: Some(now),
+        ..CheckState::default()
+    };
+    store.replace_integration(integration, now, &state).await?;
+    for incident in incidents.iter().filter(|i| i.open) {
+        let message = if incident.id == corrupt_incident_id(id) {
+            format!(
+                "the item of integration {id} was rewritten from the inventory; credwatch reads it again"
+            )
+        } else {
+            format!(
+                "the item of integration {id} was rewritten from the inventory; its checks start afresh"
+            )
+        };
+        store.resolve_incident(&incident.id, &message, now).await?;
+    }
+    Ok(())
+}
+
+/// Reads the integration and commits what `plan` makes of it, re-reading once if a probe or
+/// scan committed in between.
+async fn commit_fresh<S: Store>(
+    store: &S,
+    id: &str,
+    plan: impl Fn(&IntegrationRecord) -> Option<StateCommit>,
+) -> Result<(), StoreError> {
+    for _ in 0..3 {
+        let Some(record) = store.get_integration(id).await? else {
+            return Ok(());
+        };
+        let Some(commit) = plan(&record) else {
+            return Ok(());
+        };
+        if store.commit(&commit).await? == CommitOutcome::Applied {
+            return Ok(());
+        }
+    }
+    Err(StoreError(format!(
+        "integration {id} kept changing while being applied (probes committing); run apply again"
+    )))
 }
 
 #[cfg(test)]
@@ -204,10 +416,62 @@ mod tests {
             .collect()
     }
 
+    #[tokio::test]
+    async fn apply_reports_every_item_and_one_failure_stops_nothing() {
+        use crate::store::memory::MemoryStore;
+        let store = MemoryStore::new();
+        let desired = inventory(&[("a", "A"), ("b", "B")]);
+        // "ghost" is not in the store: retiring it fails, in the middle of the apply.
+        let plan = SyncPlan {
+            added: vec!["a".into(), "b".into()],
+            retired: vec!["ghost".into()],
+            teams_added: vec!["ops".into()],
+            ..SyncPlan::default()
+        };
+        let results = apply(&store, &desired, &plan, Utc::now()).await;
+        let summary: Vec<(&str, &str, bool)> = results
+            .iter()
+            .map(|r| (r.item.as_str(), r.action, r.error.is_none()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("team ops", "team added", true),
+                ("integration a", "added", true),
+                ("integration b", "added", true),
+                ("integration ghost", "retired", false),
+            ]
+        );
+        assert!(results[3].error.as_deref().unwrap().contains("ghost"));
+        assert_eq!(store.list_integrations().await.unwrap().records.len(), 2);
+    }
+
+    #[test]
+    fn unreadable_items_are_repaired_when_in_the_inventory_else_left_or_pruned() {
+        let desired = inventory(&[("a", "A")]);
+        let bad = |id: &str| UnreadableIntegration {
+            id: id.into(),
+            field: "version".into(),
+            problem: "is missing".into(),
+        };
+        let unreadable = [bad("a"), bad("z")];
+        let kept = plan(&desired, &[], &unreadable, &desired.teams, false);
+        assert_eq!(
+            (kept.repaired.as_slice(), kept.unreadable.as_slice()),
+            (&["a".to_string()][..], &["z".to_string()][..])
+        );
+        assert!(
+            kept.added.is_empty(),
+            "a repaired item is not also added: {kept:?}"
+        );
+        let pruned = plan(&desired, &[], &unreadable, &desired.teams, true);
+        assert_eq!(pruned.pruned, ["z"]);
+    }
+
     #[test]
     fn first_apply_adds_everything() {
         let desired = inventory(&[("a", "A"), ("b", "B")]);
-        let plan = plan(&desired, &[], &[], false);
+        let plan = plan(&desired, &[], &[], &[], false);
         assert_eq!(plan.added, ["a", "b"]);
         assert_eq!(plan.teams_added, ["ops", "crm"]);
         assert!(!plan.is_empty());
@@ -218,7 +482,7 @@ mod tests {
         let before = inventory(&[("a", "A"), ("b", "B"), ("c", "C")]);
         let after = inventory(&[("a", "A renamed"), ("b", "B")]);
         let current = stored(&before, &[]);
-        let plan_keep = plan(&after, &current, &before.teams, false);
+        let plan_keep = plan(&after, &current, &[], &before.teams, false);
         assert_eq!(
             plan_keep.changed,
             [ChangedIntegration {
@@ -231,7 +495,7 @@ mod tests {
         assert_eq!(plan_keep.unchanged, 1);
         assert!(plan_keep.teams_added.is_empty() && plan_keep.teams_removed.is_empty());
 
-        let plan_prune = plan(&after, &current, &before.teams, true);
+        let plan_prune = plan(&after, &current, &[], &before.teams, true);
         assert_eq!(plan_prune.pruned, ["c"]);
         assert!(plan_prune.retired.is_empty());
     }
@@ -239,15 +503,22 @@ mod tests {
     #[test]
     fn a_retired_integration_coming_back_is_reactivated_and_an_applied_inventory_is_a_no_op() {
         let desired = inventory(&[("a", "A")]);
-        let plan_back = plan(&desired, &stored(&desired, &["a"]), &desired.teams, false);
+        let plan_back = plan(
+            &desired,
+            &stored(&desired, &["a"]),
+            &[],
+            &desired.teams,
+            false,
+        );
         assert_eq!(plan_back.reactivated, ["a"]);
-        let same = plan(&desired, &stored(&desired, &[]), &desired.teams, false);
+        let same = plan(&desired, &stored(&desired, &[]), &[], &desired.teams, false);
         assert!(same.is_empty(), "{same:?}");
         assert_eq!(same.unchanged, 1);
         // Already retired and still absent: nothing more to do without --prune.
         let gone = plan(
             &inventory(&[]),
             &stored(&desired, &["a"]),
+            &[],
             &desired.teams,
             false,
         );

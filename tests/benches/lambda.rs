@@ -119,10 +119,9 @@ async fn main() {
     let dynamo = aws_sdk_dynamodb::Client::new(&config);
     create_table(&dynamo, &table).await.unwrap();
     let store = DynamoStore::new(dynamo, table.clone());
-    let plan = sync::plan(&inventory, &[], &[], false);
-    sync::apply(&store, &inventory, &plan, chrono::Utc::now())
-        .await
-        .unwrap();
+    let plan = sync::plan(&inventory, &[], &[], &[], false);
+    let results = sync::apply(&store, &inventory, &plan, chrono::Utc::now()).await;
+    assert!(results.iter().all(|r| r.error.is_none()), "{results:?}");
 
     let mut env = child_env();
     env.push(("CREDWATCH_TABLE", table));

@@ -27,6 +27,8 @@ struct Shared {
     queue: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<(String, Value)>>>,
     waiting: Arc<Mutex<HashMap<String, oneshot::Sender<Answer>>>>,
     init_error: Arc<Mutex<Option<Value>>>,
+    /// Time each invocation gets (its `lambda-runtime-deadline-ms` is now plus this).
+    budget_ms: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// The stand-in server. Dropping it stops it.
@@ -45,6 +47,7 @@ impl RuntimeApi {
             queue: Arc::new(tokio::sync::Mutex::new(receiver)),
             waiting: Arc::default(),
             init_error: Arc::default(),
+            budget_ms: Arc::new(std::sync::atomic::AtomicU64::new(300_000)),
         };
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
@@ -106,6 +109,15 @@ impl RuntimeApi {
         *found
     }
 
+    /// Gives the next invocations `budget` until their deadline (Lambda's timeout; default
+    /// 300 s).
+    pub fn set_budget(&self, budget: Duration) {
+        let ms = u64::try_from(budget.as_millis()).unwrap_or(u64::MAX);
+        self.shared
+            .budget_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// What the function reported at /runtime/init/error, if it failed to start.
     pub fn init_error(&self) -> Option<Value> {
         self.shared.init_error.lock().unwrap().clone()
@@ -136,7 +148,9 @@ async fn next(State(shared): State<Shared>) -> impl IntoResponse {
     };
     let deadline = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64 + 300_000);
+        .map_or(0, |d| {
+            d.as_millis() as u64 + shared.budget_ms.load(std::sync::atomic::Ordering::Relaxed)
+        });
     let mut headers = HeaderMap::new();
     let mut set = |name: &'static str, value: String| {
         headers.insert(name, HeaderValue::from_str(&value).expect("ascii header"));

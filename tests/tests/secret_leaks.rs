@@ -137,8 +137,9 @@ proptest! {
             let inventory = inventory(scratch.path(), &[echo_secret, echo_token]);
             let store = MemoryStore::new();
             let now = Utc::now();
-            let plan = sync::plan(&inventory, &[], &[], false);
-            sync::apply(&store, &inventory, &plan, now).await.expect("apply");
+            let plan = sync::plan(&inventory, &[], &[], &[], false);
+            let results = sync::apply(&store, &inventory, &plan, now).await;
+            assert!(results.iter().all(|r| r.error.is_none()), "apply");
             let client = SfmcClient::new(ClientSettings {
                 endpoint_policy: EndpointPolicy::AnyEndpoint,
                 ..ClientSettings::default()

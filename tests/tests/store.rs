@@ -266,7 +266,7 @@ mod contract {
         for i in [&delta, &bravo, &alpha, &charlie] {
             store.put_integration(i, at(0), at(1)).await.unwrap();
         }
-        let listed = store.list_integrations().await.unwrap();
+        let listed = store.list_integrations().await.unwrap().records;
         let expected: Vec<_> = [&alpha, &bravo, &charlie, &delta]
             .map(|i| fresh(i.clone(), 0, 1))
             .into();
@@ -735,7 +735,7 @@ mod contract {
         store.delete_team("never-existed").await.unwrap();
         assert_eq!(store.list_teams().await.unwrap(), vec![changed]);
         assert!(
-            store.list_integrations().await.unwrap().is_empty(),
+            store.list_integrations().await.unwrap().records.is_empty(),
             "teams are not integrations"
         );
     }
@@ -780,7 +780,7 @@ mod contract {
         assert_eq!(store.get_integration("bravo").await.unwrap(), bravo_before);
         assert_eq!(store.history("bravo", 100).await.unwrap().len(), 30);
         assert_eq!(store.incidents_of("bravo").await.unwrap().len(), 2);
-        let listed = store.list_integrations().await.unwrap();
+        let listed = store.list_integrations().await.unwrap().records;
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].integration.id, "bravo");
     }
@@ -830,6 +830,105 @@ mod contract {
             assert_eq!(incidents, expected, "round {round}");
         }
     }
+
+    pub async fn standalone_incidents_open_once_resolve_and_move<S: Store>(store: &S) {
+        let mut corrupt = incident("alpha", CheckKind::Monitor, 0, 1);
+        corrupt.class = "corrupt_item".into();
+        corrupt.team = "platform".into();
+        assert!(store.open_incident(&corrupt).await.unwrap(), "opened");
+        assert!(
+            !store.open_incident(&corrupt).await.unwrap(),
+            "an open incident of that id is left alone"
+        );
+        assert_eq!(
+            ids(&store.open_incidents().await.unwrap()),
+            ["alpha:monitor:0"]
+        );
+
+        assert!(
+            store
+                .reassign_incident("alpha:monitor:0", "crm-ops", at(2))
+                .await
+                .unwrap()
+        );
+        let moved = &store.incidents_of("alpha").await.unwrap()[0];
+        assert_eq!((moved.team.as_str(), moved.updated_at), ("crm-ops", at(2)));
+
+        assert!(
+            store
+                .resolve_incident("alpha:monitor:0", "readable again", at(3))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .resolve_incident("alpha:monitor:0", "again", at(4))
+                .await
+                .unwrap(),
+            "resolving a resolved incident changes nothing"
+        );
+        assert!(
+            !store
+                .reassign_incident("alpha:monitor:0", "x", at(4))
+                .await
+                .unwrap()
+        );
+        let resolved = &store.incidents_of("alpha").await.unwrap()[0];
+        assert!(!resolved.open);
+        assert_eq!(resolved.message, "readable again");
+        assert_eq!(resolved.resolved_at, Some(at(3)));
+        assert!(store.open_incidents().await.unwrap().is_empty());
+
+        // The problem comes back: the resolved incident of that id is opened again.
+        assert!(
+            store
+                .open_incident(&incident_at(&corrupt, 5))
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            Some(store.open_incidents().await.unwrap()[0].opened_at),
+            Some(at(5))
+        );
+    }
+
+    fn incident_at(incident: &Incident, minutes: u32) -> Incident {
+        Incident {
+            opened_at: at(minutes),
+            updated_at: at(minutes),
+            ..incident.clone()
+        }
+    }
+
+    pub async fn replace_rewrites_an_integration_with_the_state_given<S: Store>(store: &S) {
+        store
+            .put_integration(&integration("alpha"), at(0), at(1))
+            .await
+            .unwrap();
+        let committed = commit("alpha", 0, firing("alpha", 5, 3), Vec::new());
+        assert_eq!(
+            store.commit(&committed).await.unwrap(),
+            CommitOutcome::Applied
+        );
+        let state = CheckState {
+            incident_seq: 3,
+            next_probe_at: Some(at(9)),
+            ..CheckState::default()
+        };
+        let renamed = Integration {
+            name: "renamed".into(),
+            ..integration("alpha")
+        };
+        store
+            .replace_integration(&renamed, at(8), &state)
+            .await
+            .unwrap();
+        let record = store.get_integration("alpha").await.unwrap().unwrap();
+        assert_eq!(record.integration, renamed);
+        assert_eq!(record.state, state, "fresh state, version 0");
+        assert_eq!(Some(record.added_at), Some(at(8)));
+        assert!(!record.retired);
+    }
 }
 
 /// Each contract as two tests: `memory::NAME` and `dynamo::NAME` (a fresh table in moto).
@@ -868,6 +967,8 @@ contract_tests!(
     teams_round_trip,
     prune_deletes_one_integration_entirely,
     concurrent_commits_apply_once,
+    standalone_incidents_open_once_resolve_and_move,
+    replace_rewrites_an_integration_with_the_state_given,
 );
 
 // ---- DynamoDB only ----
@@ -1244,48 +1345,306 @@ async fn history_expires_after_the_ttl() {
     assert_eq!(expires_at, probed_at + 7 * 86_400);
 }
 
+/// Items poisoned the ways a hand edit, another tool or an older credwatch could, written raw
+/// through the SDK: each is listed apart with its attribute and problem (never its value), and
+/// every other integration still reads.
 #[tokio::test]
-async fn corrupt_items_are_reported_by_key_and_attribute_not_value() {
+async fn poisoned_items_are_listed_apart_and_never_hide_the_others() {
     let dynamo = Dynamo::new().await;
-    dynamo
+    let huge = "h".repeat(300_000);
+    let poisons: Vec<(&str, &str, Option<AttributeValue>, &str, &str)> = vec![
+        (
+            "year-20327",
+            "next_probe_at",
+            Some(string("+20327-01-01T00:00:00.000Z")),
+            "next_probe_at",
+            "is not a valid RFC 3339 timestamp",
+        ),
+        ("missing", "version", None, "version", "is missing"),
+        (
+            "wrong-type",
+            "probe_every",
+            Some(string("15m")),
+            "probe_every",
+            "is not a number (N)",
+        ),
+        (
+            "nested-wrong",
+            "auth.health",
+            Some(string("not-a-health-value-4711")),
+            "auth.health",
+            "is not a valid health",
+        ),
+        (
+            "huge-name",
+            "name",
+            Some(string(&huge)),
+            "name",
+            "is longer than 200 characters",
+        ),
+        (
+            "overflow",
+            "probe_every",
+            Some(AttributeValue::N("99999999999999999999999".into())),
+            "probe_every",
+            "is out of range",
+        ),
+        (
+            "too-long-cadence",
+            "probe_every",
+            Some(AttributeValue::N("518400000".into())),
+            "probe_every",
+            "is outside 60..=604800 seconds",
+        ),
+        (
+            "wrong-id",
+            "id",
+            Some(string("someone-else")),
+            "id",
+            "differs from the id in the item's key",
+        ),
+    ];
+    for id in ["alpha", "zulu"] {
+        dynamo
+            .store
+            .put_integration(&integration(id), at(0), at(1))
+            .await
+            .unwrap();
+    }
+    for (id, path, value, _, _) in &poisons {
+        dynamo
+            .store
+            .put_integration(&integration(id), at(0), at(1))
+            .await
+            .unwrap();
+        let names: HashMap<String, String> = path
+            .split('.')
+            .enumerate()
+            .map(|(i, name)| (format!("#p{i}"), name.to_string()))
+            .collect();
+        let placeholder = (0..names.len())
+            .map(|i| format!("#p{i}"))
+            .collect::<Vec<_>>()
+            .join(".");
+        let update = match value {
+            Some(_) => format!("SET {placeholder} = :v"),
+            None => format!("REMOVE {placeholder}"),
+        };
+        dynamo
+            .client
+            .update_item()
+            .table_name(&dynamo.table)
+            .key("pk", string("INVENTORY"))
+            .key("sk", string(&format!("INT#{id}")))
+            .update_expression(update)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(
+                value
+                    .clone()
+                    .map(|v| HashMap::from([(":v".to_string(), v)])),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let listing = dynamo.store.list_integrations().await.unwrap();
+    let readable: Vec<&str> = listing
+        .records
+        .iter()
+        .map(|r| r.integration.id.as_str())
+        .collect();
+    assert_eq!(
+        readable,
+        ["alpha", "zulu"],
+        "every readable integration is still listed"
+    );
+    assert_eq!(
+        listing.unreadable.len(),
+        poisons.len(),
+        "{:?}",
+        listing.unreadable
+    );
+    for (id, _, _, field, problem) in &poisons {
+        let found = listing
+            .unreadable
+            .iter()
+            .find(|u| u.id == *id)
+            .unwrap_or_else(|| panic!("{id} not listed as unreadable: {:?}", listing.unreadable));
+        assert_eq!(found.field, *field, "{id}: {found:?}");
+        assert!(found.problem.contains(problem), "{id}: {found:?}");
+        let text = format!("{found:?} {found}");
+        assert!(
+            !text.contains("4711") && !text.contains("hhhh") && !text.contains("+20327-01-01"),
+            "{id}: the value leaked: {text}"
+        );
+    }
+
+    // Reading one of them alone is an error naming the table, key and attribute.
+    let err = dynamo
         .store
-        .put_integration(&integration("broken"), at(0), at(1))
+        .get_integration("nested-wrong")
         .await
-        .unwrap();
-    dynamo
-        .client
-        .update_item()
-        .table_name(&dynamo.table)
-        .key("pk", string("INVENTORY"))
-        .key("sk", string("INT#broken"))
-        .update_expression("SET #auth.#health = :bad")
-        .expression_attribute_names("#auth", "auth")
-        .expression_attribute_names("#health", "health")
-        .expression_attribute_values(":bad", string("not-a-health-value-4711"))
-        .send()
-        .await
-        .unwrap();
-    let err = dynamo.store.list_integrations().await.unwrap_err();
-    for part in [dynamo.table.as_str(), "sk=INT#broken", "auth.health"] {
+        .unwrap_err();
+    for part in [dynamo.table.as_str(), "sk=INT#nested-wrong", "auth.health"] {
         assert!(err.0.contains(part), "{part:?} missing from: {err}");
     }
     assert!(!err.0.contains("4711"), "the value leaked: {err}");
 
+    // Rewriting repairs; pruning deletes.
+    let state = CheckState::default();
     dynamo
-        .client
-        .update_item()
-        .table_name(&dynamo.table)
-        .key("pk", string("INVENTORY"))
-        .key("sk", string("INT#broken"))
-        .update_expression("SET #auth.#health = :ok REMOVE version")
-        .expression_attribute_names("#auth", "auth")
-        .expression_attribute_names("#health", "health")
-        .expression_attribute_values(":ok", string("healthy"))
-        .send()
+        .store
+        .replace_integration(&integration("year-20327"), at(2), &state)
         .await
         .unwrap();
-    let err = dynamo.store.get_integration("broken").await.unwrap_err();
-    assert!(err.0.contains("version is missing"), "{err}");
+    dynamo.store.prune_integration("huge-name").await.unwrap();
+    let listing = dynamo.store.list_integrations().await.unwrap();
+    assert!(
+        listing
+            .records
+            .iter()
+            .any(|r| r.integration.id == "year-20327")
+    );
+    assert!(
+        !listing
+            .unreadable
+            .iter()
+            .any(|u| u.id == "year-20327" || u.id == "huge-name")
+    );
+    assert!(dynamo.raw("INVENTORY", "INT#huge-name").await.is_none());
+}
+
+/// A team, incident or history item that cannot be read is skipped (and logged): the others
+/// are still listed, so `status` and `inventory apply` keep working.
+#[tokio::test]
+async fn unreadable_teams_incidents_and_history_are_skipped() {
+    let dynamo = Dynamo::new().await;
+    dynamo.store.put_team(&team("crm-ops")).await.unwrap();
+    dynamo.store.put_team(&team("loyalty")).await.unwrap();
+    dynamo
+        .store
+        .open_incident(&incident("alpha", CheckKind::Auth, 1, 1))
+        .await
+        .unwrap();
+    dynamo
+        .store
+        .open_incident(&incident("alpha", CheckKind::Auth, 2, 2))
+        .await
+        .unwrap();
+    dynamo
+        .store
+        .append_history(&[entry("alpha", 1), entry("alpha", 2)])
+        .await
+        .unwrap();
+    for (pk, sk, attribute) in [
+        ("INVENTORY", "TEAM#loyalty", "name"),
+        ("INC#alpha", "auth#000002", "severity"),
+        ("HIST#alpha", "2026-06-01T00:02:00.000Z", "class"),
+    ] {
+        dynamo
+            .client
+            .update_item()
+            .table_name(&dynamo.table)
+            .key("pk", string(pk))
+            .key("sk", string(sk))
+            .update_expression("REMOVE #a")
+            .expression_attribute_names("#a", attribute)
+            .send()
+            .await
+            .unwrap();
+    }
+    let teams = dynamo.store.list_teams().await.unwrap();
+    assert_eq!(
+        teams.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+        ["crm-ops"]
+    );
+    assert_eq!(
+        ids(&dynamo.store.open_incidents().await.unwrap()),
+        ["alpha:auth:1"]
+    );
+    assert_eq!(
+        ids(&dynamo.store.incidents_of("alpha").await.unwrap()),
+        ["alpha:auth:1"]
+    );
+    let history = dynamo.store.history("alpha", 10).await.unwrap();
+    assert_eq!(history, vec![entry("alpha", 1)]);
+}
+
+/// What credwatch writes always reads back: a schedule past year 9999 is written as the last
+/// millisecond of 9999.
+#[tokio::test]
+async fn far_future_times_are_clamped_to_a_readable_year() {
+    let dynamo = Dynamo::new().await;
+    dynamo
+        .store
+        .put_integration(&integration("alpha"), at(0), at(1))
+        .await
+        .unwrap();
+    let far = CheckState {
+        next_probe_at: Some(chrono_max()),
+        last_probe_at: Some(at(2)),
+        ..CheckState::default()
+    };
+    let committed = commit("alpha", 0, far, Vec::new());
+    assert_eq!(
+        dynamo.store.commit(&committed).await.unwrap(),
+        CommitOutcome::Applied
+    );
+    let item = dynamo.raw_existing("INVENTORY", "INT#alpha").await;
+    assert_eq!(
+        item["next_probe_at"].as_s().unwrap(),
+        "9999-12-31T23:59:59.999Z"
+    );
+    let record = dynamo
+        .store
+        .get_integration("alpha")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        record.state.next_probe_at,
+        Some(at_text("9999-12-31T23:59:59.999Z"))
+    );
+}
+
+fn chrono_max<T: FromStr>() -> T
+where
+    T::Err: Debug,
+{
+    // DateTime<Utc>::MAX_UTC, reached through FromStr (this crate has no chrono dependency).
+    "+262142-12-31T23:59:59.999999999Z"
+        .parse()
+        .expect("chrono's latest time")
+}
+
+fn at_text<T: FromStr>(text: &str) -> T
+where
+    T::Err: Debug,
+{
+    text.parse().expect("a valid timestamp")
+}
+
+/// Resolved incidents expire 400 days after they resolved; open ones never.
+#[tokio::test]
+async fn resolved_incidents_expire_after_400_days() {
+    let dynamo = Dynamo::new().await;
+    let open = incident("alpha", CheckKind::Monitor, 0, 0);
+    dynamo.store.open_incident(&open).await.unwrap();
+    let item = dynamo.raw_existing("INC#alpha", "monitor#000000").await;
+    assert!(
+        !item.contains_key("expires_at"),
+        "open incidents never expire"
+    );
+    dynamo
+        .store
+        .resolve_incident(&open.id, "fixed", at(60))
+        .await
+        .unwrap();
+    let item = dynamo.raw_existing("INC#alpha", "monitor#000000").await;
+    let expires_at: i64 = item["expires_at"].as_n().unwrap().parse().unwrap();
+    let resolved: i64 = 1_780_272_000 + 3600; // 2026-06-01T01:00:00Z
+    assert_eq!(expires_at, resolved + 400 * 86_400);
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use credwatch::check::CheckKind;
 use credwatch::inventory::{Inventory, LoadOptions, Severity, parse_inventory_on};
@@ -69,12 +70,17 @@ impl World {
     /// what the table holds, then applies.
     async fn apply(&self, yaml: &str, now: DateTime<Utc>) -> sync::SyncPlan {
         let inventory = parse(yaml, now.date_naive());
-        let integrations = self.store.list_integrations().await.unwrap();
+        let listing = self.store.list_integrations().await.unwrap();
         let teams = self.store.list_teams().await.unwrap();
-        let plan = sync::plan(&inventory, &integrations, &teams, false);
-        sync::apply(&self.store, &inventory, &plan, now)
-            .await
-            .unwrap();
+        let plan = sync::plan(
+            &inventory,
+            &listing.records,
+            &listing.unreadable,
+            &teams,
+            false,
+        );
+        let results = sync::apply(&self.store, &inventory, &plan, now).await;
+        assert!(results.iter().all(|r| r.error.is_none()), "{results:?}");
         plan
     }
 
@@ -99,7 +105,7 @@ impl World {
     /// the scan is concerned: a fresh `last_probe_at`, committed like the probe commits (with
     /// the current version), so the dead-man's switch stays quiet.
     async fn mark_probed(&self, at: DateTime<Utc>) {
-        for record in self.store.list_integrations().await.unwrap() {
+        for record in self.store.list_integrations().await.unwrap().records {
             if record.retired {
                 continue;
             }
@@ -808,17 +814,14 @@ async fn a_manual_run_scans_other_events_are_refused_and_removed_integrations_cl
     let manual = handle_at(&world.store, &json!({}), now).await.unwrap();
     assert_eq!(manual["opened"], 2, "{{}} scans now: {manual}");
 
-    // loyalty leaves the inventory: retired, and the scan closes what it owns.
+    // loyalty leaves the inventory: retiring it closes its incidents at once, so the scan
+    // after has nothing left to close.
     let plan = world
         .apply(&world.yaml(&specs[..1], &[soon("crm")]), now)
         .await;
     assert_eq!(plan.retired, ["loyalty"], "{plan:?}");
     let after = world.scan(now + TimeDelta::minutes(1)).await;
-    assert_eq!(
-        change_lines("scan", &after),
-        ["scan: loyalty loyalty:expiry:1 resolved - -"],
-        "{after}"
-    );
+    assert!(change_lines("scan", &after).is_empty(), "{after}");
     assert_eq!(
         after["scanned"], 1,
         "retired integrations are not counted: {after}"
@@ -840,5 +843,89 @@ async fn a_manual_run_scans_other_events_are_refused_and_removed_integrations_cl
             .count(),
         0,
         "a retired integration never warns again"
+    );
+}
+
+/// An integration item the scan cannot read (a required attribute removed by hand): the built
+/// binary still scans every other integration, reports the item once to the platform team
+/// (`CorruptItems` metric, a `corrupt_item` incident), and resolves the report once the item
+/// reads again.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_binary_scans_the_rest_when_one_item_is_unreadable() {
+    not_near_midnight().await;
+    let world = World::new("expiry-corrupt").await;
+    let now = Utc::now();
+    let soon = |id| {
+        (
+            id,
+            format!(
+                "secret_expires_at: {}",
+                now.date_naive() + TimeDelta::days(5)
+            ),
+        )
+    };
+    let specs = [offline("crm"), offline("loyalty")];
+    world
+        .apply(&world.yaml(&specs, &[soon("crm"), soon("loyalty")]), now)
+        .await;
+    let raw = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    let key =
+        |update: aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder| {
+            update
+                .table_name(&world.table)
+                .key("pk", AttributeValue::S("INVENTORY".into()))
+                .key("sk", AttributeValue::S("INT#loyalty".into()))
+        };
+    key(raw.update_item())
+        .update_expression("REMOVE added_at")
+        .send()
+        .await
+        .unwrap();
+
+    let mut env = child_env();
+    env.push(("CREDWATCH_TABLE", world.table.clone()));
+    let function =
+        FunctionProcess::spawn(env!("CARGO_BIN_EXE_credwatch-expiry-scan").as_ref(), &env).await;
+    let first = function.invoke(event("scheduled.json")).await.unwrap();
+    let second = function.invoke(event("scheduled.json")).await.unwrap();
+    let (stdout, _) = function.stop().await;
+    assert_eq!(first["scanned"], 1, "the readable one is scanned: {first}");
+    assert_eq!(first["expiring"], 1, "{first}");
+    assert_eq!(
+        first["opened"], 2,
+        "its expiry warning and the report: {first}"
+    );
+    assert_eq!(first["unreadable"][0]["id"], "loyalty", "{first}");
+    assert_eq!(first["unreadable"][0]["field"], "added_at", "{first}");
+    assert_eq!(first["errors"], json!([]), "{first}");
+    assert_eq!(second["opened"], 0, "reported once: {second}");
+    assert!(stdout.contains("\"CorruptItems\":1"), "{stdout}");
+    let report: Vec<Incident> = world
+        .open_incidents()
+        .await
+        .into_iter()
+        .filter(|i| i.class == "corrupt_item")
+        .collect();
+    assert_eq!(report.len(), 1, "{report:?}");
+    assert_eq!(
+        (report[0].team.as_str(), report[0].check),
+        (PLATFORM_TEAM, CheckKind::Monitor)
+    );
+
+    // Fixed by hand: the next scan reads it again and resolves the report.
+    key(raw.update_item())
+        .update_expression("SET added_at = :t")
+        .expression_attribute_values(":t", AttributeValue::S("2026-11-01T00:00:00.000Z".into()))
+        .send()
+        .await
+        .unwrap();
+    let fixed = world.scan(now + TimeDelta::minutes(1)).await;
+    assert_eq!(fixed["scanned"], 2, "{fixed}");
+    assert_eq!(fixed["resolved"], 1, "{fixed}");
+    let closed = world.store.incidents_of("loyalty").await.unwrap();
+    let closed = closed.iter().find(|i| i.class == "corrupt_item").unwrap();
+    assert!(
+        !closed.open && closed.message.contains("again"),
+        "{closed:?}"
     );
 }

@@ -28,12 +28,34 @@ pub struct App<S, R> {
 #[error("{0}")]
 pub struct InvocationError(pub String);
 
-/// Handles one invocation at `now`: parses the payload, runs the cycle, prints its metrics
-/// (CloudWatch EMF on stdout) and returns its summary.
+/// Handles one invocation at `now` with no deadline; see [`handle_until`].
 pub async fn handle_at<S: Store, R: SecretReader>(
     app: &App<S, R>,
     payload: &Value,
     now: DateTime<Utc>,
+) -> Result<Value, InvocationError> {
+    handle_until(app, payload, now, None).await
+}
+
+/// The Lambda deadline (`LambdaEvent.context.deadline`, milliseconds since the Unix epoch) as
+/// an instant of this process's clock; a deadline already past is now.
+pub fn deadline_instant(deadline_ms: u64) -> tokio::time::Instant {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let remaining = u128::from(deadline_ms).saturating_sub(now_ms);
+    let remaining = std::time::Duration::from_millis(u64::try_from(remaining).unwrap_or(u64::MAX));
+    tokio::time::Instant::now() + remaining.min(std::time::Duration::from_secs(86_400))
+}
+
+/// Handles one invocation at `now`: parses the payload, runs the cycle (starting no probe too
+/// close to `deadline` to finish before it: those are deferred to the next run), prints its
+/// metrics (CloudWatch EMF on stdout) and returns its summary.
+pub async fn handle_until<S: Store, R: SecretReader>(
+    app: &App<S, R>,
+    payload: &Value,
+    now: DateTime<Utc>,
+    deadline: Option<tokio::time::Instant>,
 ) -> Result<Value, InvocationError> {
     let selection = match parse_request(payload, now).map_err(InvocationError)? {
         Request::Probe(selection) => selection,
@@ -45,13 +67,17 @@ pub async fn handle_at<S: Store, R: SecretReader>(
     if let Selection::SecretChanged { secret_id, .. } = &selection {
         app.secrets.invalidate(secret_id);
     }
+    let settings = CycleSettings {
+        deadline,
+        ..app.settings.clone()
+    };
     let summary = run_cycle(
         &app.store,
         &app.prober,
         &app.secrets,
         &selection,
         now,
-        &app.settings,
+        &settings,
     )
     .await
     .map_err(|err| InvocationError(format!("cannot list integrations: {err}")))?;
@@ -60,6 +86,15 @@ pub async fn handle_at<S: Store, R: SecretReader>(
     }
     for error in &summary.errors {
         tracing::error!(%error, "store error");
+    }
+    for bad in &summary.unreadable {
+        tracing::error!(integration = %bad.id, field = %bad.field, problem = %bad.problem, "unreadable integration item skipped");
+    }
+    if summary.deferred > 0 {
+        tracing::warn!(
+            deferred = summary.deferred,
+            "the invocation deadline was near: due integrations left for the next run"
+        );
     }
     if !summary.unknown_integrations.is_empty() {
         tracing::warn!(unknown = ?summary.unknown_integrations, "requested integrations are not in the table");
@@ -71,6 +106,8 @@ pub async fn handle_at<S: Store, R: SecretReader>(
         opened = summary.opened,
         resolved = summary.resolved,
         conflicts = summary.conflicts,
+        deferred = summary.deferred,
+        unreadable = summary.unreadable.len(),
         "probe cycle done"
     );
     Ok(serde_json::to_value(&summary).expect("summary serializes"))

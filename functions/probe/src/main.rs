@@ -9,7 +9,7 @@ use credwatch::probe::{Concurrency, Prober, RetryPolicy};
 use credwatch::secrets_aws::{AwsSecrets, DEFAULT_CACHE_TTL, SecretPolicy};
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch::store::dynamo::DynamoStore;
-use credwatch_probe::{App, handle_at};
+use credwatch_probe::{App, deadline_instant, handle_until};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
@@ -50,7 +50,8 @@ async fn main() -> Result<(), Error> {
     };
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle_at(app, &event.payload, chrono::Utc::now())
+        let deadline = deadline_instant(event.context.deadline);
+        handle_until(app, &event.payload, chrono::Utc::now(), Some(deadline))
             .await
             .map_err(Error::from)
     }))

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, TimeDelta, Utc};
 use credwatch::check::{CheckKind, Health};
 use credwatch::inventory::{LoadOptions, parse_inventory};
@@ -54,6 +55,8 @@ struct World {
     secrets_manager: aws_sdk_secretsmanager::Client,
     /// Counts every DynamoDB request the store makes.
     requests: DynamoRequestCounter,
+    /// The inventory applied at the start.
+    yaml: String,
     _scratch: Scratch,
 }
 
@@ -81,10 +84,9 @@ impl World {
         let dynamo = requests.client(&config);
         create_table(&dynamo, &table).await.unwrap();
         let store = DynamoStore::new(dynamo, table.clone());
-        let plan = sync::plan(&inventory, &[], &[], false);
-        sync::apply(&store, &inventory, &plan, t0() - minutes(1))
-            .await
-            .unwrap();
+        let plan = sync::plan(&inventory, &[], &[], &[], false);
+        let results = sync::apply(&store, &inventory, &plan, t0() - minutes(1)).await;
+        assert!(results.iter().all(|r| r.error.is_none()), "{results:?}");
         let secrets_manager = aws_sdk_secretsmanager::Client::new(&config);
         let client = SfmcClient::new(ClientSettings {
             request_timeout: Duration::from_secs(5),
@@ -110,6 +112,7 @@ impl World {
             app,
             secrets_manager,
             requests,
+            yaml,
             _scratch: scratch,
         }
     }
@@ -118,6 +121,44 @@ impl World {
         handle_at(&self.app, payload, at)
             .await
             .expect("invocation succeeds")
+    }
+
+    /// `credwatch inventory apply` of `yaml` at `now` (with `--prune` if asked): every item's
+    /// result.
+    async fn apply(&self, yaml: &str, now: DateTime<Utc>, prune: bool) -> Vec<sync::ItemResult> {
+        let inventory = parse_inventory(
+            yaml,
+            &LoadOptions {
+                allow_any_endpoint: true,
+            },
+        )
+        .unwrap()
+        .inventory;
+        let listing = self.app.store.list_integrations().await.unwrap();
+        let teams = self.app.store.list_teams().await.unwrap();
+        let plan = sync::plan(
+            &inventory,
+            &listing.records,
+            &listing.unreadable,
+            &teams,
+            prune,
+        );
+        sync::apply(&self.app.store, &inventory, &plan, now).await
+    }
+
+    /// Writes `value` into attribute `name` of the integration's item, bypassing credwatch.
+    async fn poison(&self, id: &str, name: &str, value: AttributeValue) {
+        aws_sdk_dynamodb::Client::new(&sdk_config().await)
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S("INVENTORY".into()))
+            .key("sk", AttributeValue::S(format!("INT#{id}")))
+            .update_expression("SET #a = :v")
+            .expression_attribute_names("#a", name)
+            .expression_attribute_values(":v", value)
+            .send()
+            .await
+            .unwrap();
     }
 
     async fn health(&self, id: &str) -> Health {
@@ -918,4 +959,390 @@ async fn scan_all(table: &str) -> String {
         }
     }
     text
+}
+
+fn hanging() -> ClientConfig {
+    ClientConfig {
+        token: TokenBehaviour::Hang,
+        ..healthy()
+    }
+}
+
+/// The year-20327 item of issue 7 (`probe_every: 6000000d` wrote a `next_probe_at` nobody
+/// could read back): before, every run failed for every integration. Now the item is skipped
+/// and reported once to the platform team, the others are probed and scanned, `inventory
+/// apply` repairs it (resolving the report) and `--prune` deletes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_poisoned_item_is_reported_once_and_never_stops_the_others() {
+    let world = World::new(|sim| {
+        vec![
+            Spec::on(sim, "crm-sync", &healthy()),
+            Spec::on(sim, "loyalty-feed", &healthy()),
+        ]
+    })
+    .await;
+    world
+        .poison(
+            "loyalty-feed",
+            "next_probe_at",
+            AttributeValue::S("+20327-03-01T00:00:00.000Z".into()),
+        )
+        .await;
+
+    let first = world.run(&event("scheduled.json"), t0()).await;
+    assert_eq!(first["probed"], 1, "the readable one is probed: {first}");
+    assert_eq!(first["ok"], 1, "{first}");
+    assert_eq!(first["opened"], 1, "the corrupt item is reported: {first}");
+    assert_eq!(first["unreadable"][0]["id"], "loyalty-feed", "{first}");
+    assert_eq!(first["unreadable"][0]["field"], "next_probe_at", "{first}");
+    let open = world.app.store.open_incidents().await.unwrap();
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0].id, "loyalty-feed:monitor:0");
+    assert_eq!(open[0].class, "corrupt_item");
+    assert_eq!(open[0].check, CheckKind::Monitor);
+    assert_eq!(open[0].team, PLATFORM_TEAM);
+    assert!(
+        open[0].message.contains("inventory apply"),
+        "{}",
+        open[0].message
+    );
+
+    let second = world
+        .run(&event("scheduled.json"), t0() + minutes(20))
+        .await;
+    assert_eq!(second["opened"], 0, "opened once: {second}");
+    assert_eq!(world.app.store.open_incidents().await.unwrap().len(), 1);
+
+    // The expiry scan scans the rest and keeps the report open.
+    let scan = credwatch::scan::run_scan(&world.app.store, t0() + minutes(21))
+        .await
+        .unwrap();
+    assert_eq!((scan.scanned, scan.unreadable.len()), (1, 1), "{scan:?}");
+    assert!(scan.errors.is_empty(), "{scan:?}");
+
+    // `inventory apply` rewrites it from the inventory and resolves the report; it is probed.
+    let results = world.apply(&world.yaml, t0() + minutes(22), false).await;
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert_eq!(
+        (
+            results[0].item.as_str(),
+            results[0].action,
+            &results[0].error
+        ),
+        ("integration loyalty-feed", "repaired", &None)
+    );
+    let open = world.app.store.open_incidents().await.unwrap();
+    assert!(
+        !open.iter().any(|i| i.class == "corrupt_item"),
+        "the report is resolved (the scan's expiry_unknown ones stay): {open:?}"
+    );
+    let resolved = &world.app.store.incidents_of("loyalty-feed").await.unwrap()[0];
+    assert!(
+        resolved.message.contains("reads it again"),
+        "{}",
+        resolved.message
+    );
+    let third = world
+        .run(&event("scheduled.json"), t0() + minutes(23))
+        .await;
+    assert_eq!(
+        third["probed"], 1,
+        "the repaired one is due at once: {third}"
+    );
+    assert_eq!(world.health("loyalty-feed").await, Health::Healthy);
+
+    // Poisoned again and removed from the inventory: --prune deletes it.
+    world
+        .poison("loyalty-feed", "version", AttributeValue::S("one".into()))
+        .await;
+    let only_crm: String = world
+        .yaml
+        .split("  - id: loyalty-feed")
+        .next()
+        .unwrap()
+        .to_string();
+    let results = world.apply(&only_crm, t0() + minutes(30), false).await;
+    assert!(
+        results.is_empty(),
+        "without --prune an unreadable item is left alone: {results:?}"
+    );
+    let results = world.apply(&only_crm, t0() + minutes(31), true).await;
+    assert_eq!(results[0].action, "pruned", "{results:?}");
+    let listing = world.app.store.list_integrations().await.unwrap();
+    assert!(
+        listing.unreadable.is_empty() && listing.records.len() == 1,
+        "{listing:?}"
+    );
+}
+
+/// A cycle killed mid-way (the Lambda timeout) keeps every result committed before it died;
+/// what was still in flight stays due.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_cycle_keeps_the_results_it_committed() {
+    let world = World::new(|sim| {
+        vec![
+            Spec::on(sim, "a-quick", &healthy()),
+            Spec::on(sim, "b-hanging", &hanging()),
+        ]
+    })
+    .await;
+    let scheduled = event("scheduled.json");
+    let cycle = world.run(&scheduled, t0());
+    let committed = async {
+        loop {
+            let record = world.app.store.get_integration("a-quick").await.unwrap();
+            if record.is_some_and(|r| r.state.last_probe_at.is_some()) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::select! {
+        summary = cycle => panic!("the cycle should still be waiting for the hanging tenant: {summary}"),
+        () = committed => {}
+    }
+    // The cycle's future is dropped here: the invocation is gone, as when Lambda kills it.
+    let quick = world
+        .app
+        .store
+        .get_integration("a-quick")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(quick.state.last_probe_at, Some(t0()));
+    assert_eq!(quick.state.health(), Health::Healthy);
+    let hanging = world
+        .app
+        .store
+        .get_integration("b-hanging")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(hanging.state.last_probe_at, None);
+    assert!(
+        hanging.state.next_probe_at.is_some_and(|at| at <= t0()),
+        "still due"
+    );
+}
+
+/// The built binary, given a short Lambda deadline while most tenants hang: it commits what it
+/// probed, starts nothing it could not finish, leaves the rest due (`deferred`, and the
+/// `ProbesDeferred` metric), and answers before the deadline.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_binary_defers_what_it_cannot_finish_before_its_deadline() {
+    let world = World::new(|sim| {
+        let mut specs: Vec<Spec> = (0..3)
+            .map(|i| Spec::on(sim, &format!("a-quick-{i}"), &healthy()))
+            .collect();
+        specs.extend((0..60).map(|i| Spec::on(sim, &format!("h-hang-{i:02}"), &hanging())));
+        specs
+    })
+    .await;
+    let mut env = child_env();
+    env.push(("CREDWATCH_TABLE", world.table.clone()));
+    env.push(("CREDWATCH_ALLOW_ANY_ENDPOINT", "1".into()));
+    env.push(("CREDWATCH_SECRET_PREFIX", "sfmc/".into()));
+    // The world's secrets are files, which only tests may allow.
+    env.push(("CREDWATCH_ALLOW_LOCAL_SECRETS", "1".into()));
+    env.push(("CREDWATCH_REQUEST_TIMEOUT", "1s".into()));
+    let function =
+        FunctionProcess::spawn(env!("CARGO_BIN_EXE_credwatch-probe").as_ref(), &env).await;
+    // One probe's worst case is 4 x 1 s + 10 s of retry wait, plus 5 s to commit: 19 s. With a
+    // 25 s budget, probes may start for the first 6 s only: the quick ones (first in id order)
+    // and a few rounds of 8 hanging ones (about 3 s each), not all 60.
+    let budget = Duration::from_secs(25);
+    function.runtime.set_budget(budget);
+    let answer = function
+        .runtime
+        .invoke(event("scheduled.json"), budget)
+        .await;
+    let (stdout, stderr) = function.stop().await;
+    let summary =
+        answer.unwrap_or_else(|err| panic!("no answer before the deadline: {err}\n{stderr}"));
+    assert_eq!(summary["ok"], 3, "the quick ones are probed: {summary}");
+    let (probed, deferred) = (
+        summary["probed"].as_u64().unwrap(),
+        summary["deferred"].as_u64().unwrap(),
+    );
+    assert!(deferred > 0, "{summary}");
+    assert_eq!(probed + deferred, 63, "{summary}");
+    assert!(
+        stdout.contains(&format!("\"ProbesDeferred\":{deferred}")),
+        "{stdout}"
+    );
+
+    let listing = world.app.store.list_integrations().await.unwrap();
+    let never_probed: Vec<_> = listing
+        .records
+        .iter()
+        .filter(|r| r.state.last_probe_at.is_none())
+        .collect();
+    assert_eq!(
+        never_probed.len() as u64,
+        deferred,
+        "every deferred one is left as it was"
+    );
+    assert!(
+        never_probed
+            .iter()
+            .all(|r| r.integration.id.starts_with("h-hang"))
+    );
+    assert!(
+        never_probed.iter().all(|r| r
+            .state
+            .next_probe_at
+            .is_some_and(|at| at <= chrono::Utc::now())),
+        "and still due"
+    );
+    for id in ["a-quick-0", "a-quick-1", "a-quick-2"] {
+        assert_eq!(world.health(id).await, Health::Healthy, "{id}");
+    }
+}
+
+/// `inventory apply` follows through on what a change means: a new owner gets the open
+/// incidents, a new cadence reschedules, and retiring resolves every open incident (an auth one
+/// too), saying why.
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_moves_incidents_reschedules_and_retiring_resolves_everything() {
+    let world = World::new(|sim| {
+        let ok = Spec::on(sim, "crm-sync", &healthy());
+        let mut revoked = Spec::on(sim, "loyalty-feed", &healthy());
+        revoked.secret = STALE_SECRET.into();
+        vec![ok, revoked]
+    })
+    .await;
+    world.run(&event("scheduled.json"), t0()).await;
+    let open = world.app.store.open_incidents().await.unwrap();
+    assert_eq!((open.len(), open[0].team.as_str()), (1, "marketing-ops"));
+
+    // loyalty-feed moves to another team; crm-sync is probed every 2 hours from now on.
+    let moved = world
+        .yaml
+        .replace(
+            "    name: Marketing Operations\n",
+            "    name: Marketing Operations\n  - id: loyalty\n    name: Loyalty\n",
+        )
+        .replace(
+            "  - id: loyalty-feed\n    name: loyalty-feed integration\n    owner: marketing-ops",
+            "  - id: loyalty-feed\n    name: loyalty-feed integration\n    owner: loyalty",
+        )
+        .replace(
+            "  - id: crm-sync\n    name: crm-sync integration\n",
+            "  - id: crm-sync\n    name: crm-sync integration\n    probe_every: 2h\n",
+        );
+    let now = t0() + minutes(3);
+    let results = world.apply(&moved, now, false).await;
+    assert!(results.iter().all(|r| r.error.is_none()), "{results:?}");
+    let actions: Vec<(&str, &str)> = results
+        .iter()
+        .map(|r| (r.item.as_str(), r.action))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("team loyalty", "team added"),
+            ("integration crm-sync", "changed"),
+            ("integration loyalty-feed", "changed")
+        ]
+    );
+    let open = world.app.store.open_incidents().await.unwrap();
+    assert_eq!(
+        open[0].team, "loyalty",
+        "the open incident follows the owner"
+    );
+    let crm = world
+        .app
+        .store
+        .get_integration("crm-sync")
+        .await
+        .unwrap()
+        .unwrap();
+    let next = crm.state.next_probe_at.unwrap();
+    assert!(
+        next >= now + minutes(60) && next <= now + minutes(180),
+        "rescheduled to the 2 h cadence: {next}"
+    );
+
+    // loyalty-feed leaves the inventory: its auth incident is resolved at once, saying why.
+    let without: String = moved
+        .split("  - id: loyalty-feed")
+        .next()
+        .unwrap()
+        .to_string();
+    let results = world.apply(&without, now + minutes(1), false).await;
+    assert_eq!(
+        results
+            .iter()
+            .map(|r| (r.action, r.error.is_none()))
+            .collect::<Vec<_>>(),
+        [("retired", true)]
+    );
+    assert!(world.app.store.open_incidents().await.unwrap().is_empty());
+    let closed = &world.app.store.incidents_of("loyalty-feed").await.unwrap()[0];
+    assert_eq!(closed.check, CheckKind::Auth);
+    assert!(
+        closed.message.contains("no longer in the inventory"),
+        "{}",
+        closed.message
+    );
+    // Brought back, it is watched afresh and fires again rather than updating a closed incident.
+    world.apply(&moved, now + minutes(2), false).await;
+    let again = world
+        .run(
+            &json!({"integrations": ["loyalty-feed"], "force": true}),
+            now + minutes(3),
+        )
+        .await;
+    assert_eq!(again["opened"], 1, "{again}");
+    assert_eq!(again["conflicts"], 0, "{again}");
+}
+
+/// The year-20327 item under the built binary, as deployed: the invocation succeeds, probes the
+/// rest, reports the item (`CorruptItems` metric, one `corrupt_item` incident) and logs it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_binary_probes_the_rest_when_one_item_is_unreadable() {
+    let world = World::new(|sim| {
+        vec![
+            Spec::on(sim, "crm-sync", &healthy()),
+            Spec::on(sim, "loyalty-feed", &healthy()),
+        ]
+    })
+    .await;
+    world
+        .poison(
+            "loyalty-feed",
+            "next_probe_at",
+            AttributeValue::S("+20327-03-01T00:00:00.000Z".into()),
+        )
+        .await;
+    let mut env = child_env();
+    env.push(("CREDWATCH_TABLE", world.table.clone()));
+    env.push(("CREDWATCH_ALLOW_ANY_ENDPOINT", "1".into()));
+    env.push(("CREDWATCH_SECRET_PREFIX", "sfmc/".into()));
+    // The world's secrets are files, which only tests may allow.
+    env.push(("CREDWATCH_ALLOW_LOCAL_SECRETS", "1".into()));
+    let function =
+        FunctionProcess::spawn(env!("CARGO_BIN_EXE_credwatch-probe").as_ref(), &env).await;
+    let answer = function.invoke(event("scheduled.json")).await;
+    let (stdout, stderr) = function.stop().await;
+    let summary = answer.unwrap_or_else(|err| panic!("invocation failed: {err}\n{stderr}"));
+    assert_eq!(
+        (summary["probed"].as_u64(), summary["ok"].as_u64()),
+        (Some(1), Some(1)),
+        "{summary}"
+    );
+    assert_eq!(summary["opened"], 1, "{summary}");
+    assert_eq!(summary["unreadable"][0]["id"], "loyalty-feed", "{summary}");
+    assert!(stdout.contains("\"CorruptItems\":1"), "{stdout}");
+    assert!(
+        stderr.contains("loyalty-feed") && stderr.contains("next_probe_at"),
+        "{stderr}"
+    );
+    let open = world.app.store.open_incidents().await.unwrap();
+    assert_eq!(
+        open.iter()
+            .map(|i| (i.id.as_str(), i.class.as_str()))
+            .collect::<Vec<_>>(),
+        [("loyalty-feed:monitor:0", "corrupt_item")]
+    );
 }

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde_yaml_ng::{Mapping, Value};
 use url::Url;
 
+use super::bounds::{self, NAME_MAX, SECRET_REF_MAX, URL_MAX};
 use super::parse::{
     CADENCE_KEYS, Cadence, entry_id, entry_location, require, warn_no_integrations,
 };
@@ -101,7 +102,7 @@ fn parse_integration(
         given.push(key);
         match key {
             "id" => id = entry_id(&mut at, value, "integrations", i, ids),
-            "name" => name = at.text("name", value).map(str::to_string),
+            "name" => name = at.bounded_text("name", value, NAME_MAX).map(str::to_string),
             "owner" => owner = parse_owner(&mut at, value, context.team_ids),
             "severity" => severity = parse_severity(&mut at, value),
             "auth_url" => auth_url = parse_auth_url(&mut at, value, context.options),
@@ -127,7 +128,19 @@ fn parse_integration(
                 secret_expires_at = parse_date(&mut at, "secret_expires_at", value);
             }
             "depends_on" => depends_on = parse_text_list(&mut at, "depends_on", value),
-            "records_per_hour" => records_per_hour = at.whole_number("records_per_hour", value),
+            "records_per_hour" => {
+                records_per_hour = at.whole_number("records_per_hour", value).filter(|&n| {
+                    let fits = n <= bounds::RECORDS_PER_HOUR_MAX;
+                    if !fits {
+                        at.error(
+                            "records_per_hour",
+                            Some(value),
+                            format!("must be at most {}", bounds::RECORDS_PER_HOUR_MAX),
+                        );
+                    }
+                    fits
+                })
+            }
             "runbook" => runbook = parse_runbook(&mut at, value),
             _ if !cadence.read(&mut at, key, value) => {
                 at.unknown_key(
@@ -256,7 +269,7 @@ fn parse_severity(at: &mut At, value: &Value) -> Option<Severity> {
 const MAX_ECHO_CHARS: usize = 120;
 
 fn parse_auth_url(at: &mut At, value: &Value, options: &LoadOptions) -> Option<Url> {
-    let raw = at.text("auth_url", value)?;
+    let raw = at.bounded_text("auth_url", value, URL_MAX)?;
     // Echoed capped, and not at all if it may hold a password (`user:pw@host`).
     let capped = Value::String(raw.chars().take(MAX_ECHO_CHARS).collect());
     let shown = Some(&capped).filter(|_| !raw.contains('@'));
@@ -458,7 +471,7 @@ fn any_endpoint(at: &mut At, shown: Option<&Value>, mut url: Url) -> Option<Url>
 }
 
 fn parse_client_id(at: &mut At, value: &Value) -> Option<String> {
-    let client_id = at.text("client_id", value)?;
+    let client_id = at.bounded_text("client_id", value, bounds::CLIENT_ID_MAX)?;
     if client_id.chars().any(char::is_whitespace) {
         at.error(
             "client_id",
@@ -509,10 +522,23 @@ fn parse_client_secret(at: &mut At, value: &Value) -> Option<SecretSource> {
         }
         match name {
             "env" => env = parse_env_name(at, &field, value),
-            "file" => file = at.text(&field, value).map(PathBuf::from),
-            "aws_secret" => aws_secret = at.text(&field, value).map(str::to_string),
+            "file" => {
+                file = at
+                    .bounded_text(&field, value, SECRET_REF_MAX)
+                    .map(PathBuf::from)
+            }
+            "aws_secret" => {
+                aws_secret = at
+                    .bounded_text(&field, value, SECRET_REF_MAX)
+                    .map(str::to_string)
+            }
             // Some(None): given but invalid (already reported).
-            "key" => key = Some(at.text(&field, value).map(str::to_string)),
+            "key" => {
+                key = Some(
+                    at.bounded_text(&field, value, SECRET_REF_MAX)
+                        .map(str::to_string),
+                )
+            }
             _ => at.unknown_key("client_secret", name, &SECRET_KEYS),
         }
     }
@@ -569,7 +595,7 @@ fn check_one_source(at: &mut At, map: &Mapping, sources: &[&str], has_key: bool)
 }
 
 fn parse_env_name(at: &mut At, field: &str, value: &Value) -> Option<String> {
-    let name = at.text(field, value)?;
+    let name = at.bounded_text(field, value, SECRET_REF_MAX)?;
     let valid = name
         .bytes()
         .next()
@@ -608,10 +634,13 @@ fn parse_scopes(at: &mut At, value: &Value) -> Vec<String> {
     let Some(items) = at.list("expected_scopes", value) else {
         return Vec::new();
     };
+    if !count_within(at, "expected_scopes", items, bounds::SCOPES_MAX) {
+        return Vec::new();
+    }
     let mut scopes: Vec<String> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let field = index("expected_scopes", i);
-        let Some(scope) = at.text(&field, item) else {
+        let Some(scope) = at.bounded_text(&field, item, bounds::SCOPE_MAX) else {
             continue;
         };
         if scopes.iter().any(|seen| seen == scope) {
@@ -632,15 +661,35 @@ fn parse_scopes(at: &mut At, value: &Value) -> Vec<String> {
     scopes
 }
 
-/// A list of non-blank texts; invalid items are reported and left out.
+/// Whether a list has at most `max` entries; reports it when not.
+fn count_within(at: &mut At, field: &str, items: &[Value], max: usize) -> bool {
+    if items.len() <= max {
+        return true;
+    }
+    at.error(
+        field,
+        None,
+        format!("lists {} entries; at most {max}", items.len()),
+    );
+    false
+}
+
+/// A list of at most [`bounds::DEPENDS_ON_MAX`] non-blank texts of at most
+/// [`NAME_MAX`] characters; invalid items are reported and left out.
 fn parse_text_list(at: &mut At, field: &str, value: &Value) -> Vec<String> {
     let Some(items) = at.list(field, value) else {
         return Vec::new();
     };
+    if !count_within(at, field, items, bounds::DEPENDS_ON_MAX) {
+        return Vec::new();
+    }
     items
         .iter()
         .enumerate()
-        .filter_map(|(i, item)| at.text(&index(field, i), item).map(str::to_string))
+        .filter_map(|(i, item)| {
+            at.bounded_text(&index(field, i), item, NAME_MAX)
+                .map(str::to_string)
+        })
         .collect()
 }
 
@@ -661,7 +710,7 @@ fn parse_date(at: &mut At, field: &str, value: &Value) -> Option<NaiveDate> {
 }
 
 fn parse_runbook(at: &mut At, value: &Value) -> Option<String> {
-    let runbook = at.text("runbook", value)?;
+    let runbook = at.bounded_text("runbook", value, URL_MAX)?;
     match Url::parse(runbook) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => Some(runbook.to_string()),
         _ => {

@@ -3,6 +3,7 @@
 //! [`parse_inventory`] validates the whole file and reports every problem at once (see DESIGN.md,
 //! "Inventory file"); what it returns has all defaults applied, so nothing downstream re-checks.
 
+pub mod bounds;
 mod integration;
 pub mod model;
 mod parse;
@@ -122,22 +123,43 @@ pub fn parse_inventory_on(
     }
 }
 
-/// Reads and validates an inventory file.
+/// Reads and validates an inventory file. At most [`parse::MAX_FILE_BYTES`] (plus one, to tell)
+/// are read, so a huge file or a device never fills memory.
 pub fn load_inventory(path: &Path, options: &LoadOptions) -> Result<Loaded, InvalidInventory> {
-    match std::fs::read_to_string(path) {
+    use std::io::Read as _;
+    let refuse = |message: String| InvalidInventory {
+        problems: vec![Problem {
+            location: "inventory".into(),
+            field: String::new(),
+            value: None,
+            message,
+        }],
+        warnings: Vec::new(),
+    };
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(path).and_then(|file| {
+        file.take(parse::MAX_FILE_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+    });
+    if let Err(err) = read {
+        return Err(refuse(format!(
+            "could not read the file {}: {err}",
+            crate::printable::echo(&path.display().to_string())
+        )));
+    }
+    if bytes.len() > parse::MAX_FILE_BYTES {
+        return Err(refuse(format!(
+            "the file {} is larger than {} bytes (1 MiB), the most an inventory may be",
+            crate::printable::echo(&path.display().to_string()),
+            parse::MAX_FILE_BYTES
+        )));
+    }
+    match String::from_utf8(bytes) {
         Ok(yaml) => parse_inventory(&yaml, options),
-        Err(err) => Err(InvalidInventory {
-            problems: vec![Problem {
-                location: "inventory".into(),
-                field: String::new(),
-                value: None,
-                message: format!(
-                    "could not read the file {}: {err}",
-                    crate::printable::echo(&path.display().to_string())
-                ),
-            }],
-            warnings: Vec::new(),
-        }),
+        Err(_) => Err(refuse(format!(
+            "the file {} is not UTF-8 text; save it as UTF-8",
+            crate::printable::echo(&path.display().to_string())
+        ))),
     }
 }
 

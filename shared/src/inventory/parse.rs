@@ -11,6 +11,7 @@ use std::time::Duration;
 use chrono::{NaiveDate, NaiveTime, Weekday};
 use serde_yaml_ng::{Mapping, Value};
 
+use super::bounds::{self, NAME_MAX};
 use super::integration::{self, Context};
 use super::report::{At, Report, index, join};
 use super::{BusinessHours, Defaults, Inventory, LoadOptions, Problem, Team, is_valid_timezone};
@@ -73,11 +74,184 @@ pub(super) fn parse(
     parse_top(root, options, today)
 }
 
+/// Largest inventory accepted: thousands of integrations fit in far less.
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+/// Deepest nesting accepted (a real inventory nests 5 levels).
+pub const MAX_DEPTH: usize = 32;
+
+/// Most YAML values (scalars, lists and mappings, counted with every alias expanded) an
+/// inventory may hold: a thousand integrations need about 25,000.
+pub const MAX_VALUES: usize = 250_000;
+
 fn read_yaml(yaml: &str) -> Result<Value, Problem> {
+    check_shape(yaml)?;
+    check_expanded_size(yaml)?;
     let mut root: Value = serde_yaml_ng::from_str(yaml).map_err(not_yaml)?;
     // `<<: *anchor` merge keys let a file share settings between entries.
     root.apply_merge().map_err(not_yaml)?;
     Ok(root)
+}
+
+/// Refuses, before any YAML parsing and in one pass over the bytes, a file larger than
+/// [`MAX_FILE_BYTES`] or nested deeper than [`MAX_DEPTH`] (flow `[` / `{` outside quotes and
+/// comments, plus block indentation levels and `- ` on one line), so a hostile file (200 KB of
+/// `[`) is refused at once instead of keeping the parser busy. An approximation of YAML's
+/// nesting that never undercounts a real one by more than a block scalar's own indentation.
+pub(super) fn check_shape(yaml: &str) -> Result<(), Problem> {
+    let refuse = |message: String| Problem {
+        location: "inventory".into(),
+        field: String::new(),
+        value: None,
+        message,
+    };
+    if yaml.len() > MAX_FILE_BYTES {
+        return Err(refuse(format!(
+            "the file is {} bytes; an inventory may be at most {} bytes (1 MiB)",
+            yaml.len(),
+            MAX_FILE_BYTES
+        )));
+    }
+    let too_deep = |line: usize| {
+        refuse(format!(
+            "the file nests lists and mappings more than {MAX_DEPTH} levels deep (line {line});              an inventory needs about 5"
+        ))
+    };
+    let mut flow = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut indents: Vec<usize> = Vec::new();
+    for (number, line) in yaml.lines().enumerate() {
+        let bytes = line.as_bytes();
+        if quote.is_none() && flow == 0 {
+            let indent = bytes.iter().take_while(|&&b| b == b' ').count();
+            let rest = &bytes[indent..];
+            if !rest.is_empty() && rest[0] != b'#' {
+                while indents.last().is_some_and(|&top| top >= indent) {
+                    indents.pop();
+                }
+                indents.push(indent);
+                let dashes = rest.chunks(2).take_while(|pair| *pair == b"- ").count();
+                if indents.len() + dashes > MAX_DEPTH {
+                    return Err(too_deep(number + 1));
+                }
+            }
+        }
+        let mut previous = b' ';
+        for &byte in bytes {
+            match (quote, byte) {
+                (Some(open), b) if b == open => quote = None,
+                (Some(_), _) => {}
+                (None, b'"' | b'\'') if matches!(previous, b' ' | b'[' | b'{' | b',' | b':') => {
+                    quote = Some(byte)
+                }
+                (None, b'#') if previous == b' ' => break,
+                (None, b'[' | b'{') => {
+                    flow += 1;
+                    if flow + indents.len() > MAX_DEPTH {
+                        return Err(too_deep(number + 1));
+                    }
+                }
+                (None, b']' | b'}') => flow = flow.saturating_sub(1),
+                _ => {}
+            }
+            previous = byte;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a file whose aliases expand to more than [`MAX_VALUES`] values, by counting them in a
+/// first pass that allocates nothing (a small file with many aliases of a large anchor would
+/// otherwise expand to gigabytes).
+fn check_expanded_size(yaml: &str) -> Result<(), Problem> {
+    use serde::de::DeserializeSeed as _;
+    let count = std::cell::Cell::new(0);
+    let result = ValueCounter(&count).deserialize(serde_yaml_ng::Deserializer::from_str(yaml));
+    match result {
+        _ if count.get() > MAX_VALUES => Err(Problem {
+            location: "inventory".into(),
+            field: String::new(),
+            value: None,
+            message: format!(
+                "the file expands to more than {MAX_VALUES} values (through YAML aliases `*name`?); \
+                 an inventory needs far fewer"
+            ),
+        }),
+        // Any other error is reported by the real parse, with its position.
+        _ => Ok(()),
+    }
+}
+
+/// Counts values while visiting a document, failing once past [`MAX_VALUES`].
+#[derive(Clone, Copy)]
+struct ValueCounter<'a>(&'a std::cell::Cell<usize>);
+
+impl ValueCounter<'_> {
+    fn bump<E: serde::de::Error>(self) -> Result<(), E> {
+        self.0.set(self.0.get() + 1);
+        if self.0.get() > MAX_VALUES {
+            return Err(E::custom("too many values"));
+        }
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ValueCounter<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ValueCounter<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        use serde::de::DeserializeSeed as _;
+        self.bump()?;
+        self.deserialize(d)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.bump()?;
+        while seq.next_element_seed(self)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.bump()?;
+        while map.next_key_seed(self)?.is_some() {
+            map.next_value_seed(self)?;
+        }
+        Ok(())
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+        use serde::de::VariantAccess as _;
+        // A tagged value (`!tag value`).
+        self.bump()?;
+        let ((), variant) = data.variant_seed(self)?;
+        variant.newtype_variant_seed(self)
+    }
 }
 
 fn not_yaml(err: serde_yaml_ng::Error) -> Problem {
@@ -235,7 +409,12 @@ impl Cadence {
             "expiry_warn_days" => self.expiry_warn_days = expiry_warn_days(at, value),
             _ => {
                 self.secret_lifetime_days = at
-                    .number_in_range("secret_lifetime_days", value, 3650, "days")
+                    .number_in_range(
+                        "secret_lifetime_days",
+                        value,
+                        bounds::SECRET_LIFETIME_DAYS_MAX,
+                        "days",
+                    )
                     .map(|days| days as u32);
             }
         }
@@ -258,15 +437,8 @@ impl Cadence {
 }
 
 fn probe_every(at: &mut At, value: &Value) -> Option<Duration> {
-    let every = at.duration("probe_every", value)?;
-    if every < Duration::from_secs(60) {
-        at.error(
-            "probe_every",
-            Some(value),
-            format!("must be at least 1m: {TOKEN_RATE}; 15m is a good default"),
-        );
-        return None;
-    }
+    let hint = format!(" ({TOKEN_RATE}); 15m is a good default");
+    let every = at.duration_in("probe_every", value, bounds::PROBE_EVERY, &hint)?;
     if every < Duration::from_secs(5 * 60) {
         at.warn(
             "probe_every",
@@ -278,16 +450,8 @@ fn probe_every(at: &mut At, value: &Value) -> Option<Duration> {
 }
 
 fn recheck_every(at: &mut At, value: &Value) -> Option<Duration> {
-    let every = at.duration("recheck_every", value)?;
-    if every < Duration::from_secs(30) {
-        at.error(
-            "recheck_every",
-            Some(value),
-            format!("must be at least 30s: {TOKEN_RATE}; 2m is a good default"),
-        );
-        return None;
-    }
-    Some(every)
+    let hint = format!(" ({TOKEN_RATE}); 2m is a good default");
+    at.duration_in("recheck_every", value, bounds::RECHECK_EVERY, &hint)
 }
 
 fn expiry_warn_days(at: &mut At, value: &Value) -> Option<Vec<u32>> {
@@ -300,11 +464,23 @@ fn expiry_warn_days(at: &mut At, value: &Value) -> Option<Vec<u32>> {
         );
         return None;
     }
+    if items.len() > bounds::WARN_DAYS_COUNT_MAX {
+        at.error(
+            "expiry_warn_days",
+            None,
+            format!(
+                "lists {} thresholds; at most {}",
+                items.len(),
+                bounds::WARN_DAYS_COUNT_MAX
+            ),
+        );
+        return None;
+    }
     let mut days = Vec::new();
     let mut all_valid = true;
     for (i, item) in items.iter().enumerate() {
         let field = index("expiry_warn_days", i);
-        match at.number_in_range(&field, item, 365, "days") {
+        match at.number_in_range(&field, item, bounds::WARN_DAYS_MAX, "days") {
             Some(n) if days.contains(&(n as u32)) => {
                 at.error(&field, Some(item), "is listed twice; list each number once");
                 all_valid = false;
@@ -356,10 +532,17 @@ fn parse_team(
         given.push(key);
         match key {
             "id" => id = entry_id(&mut at, value, "teams", i, ids),
-            "name" => name = at.text("name", value).map(str::to_string),
+            "name" => name = at.bounded_text("name", value, NAME_MAX).map(str::to_string),
             "timezone" => timezone = parse_timezone(&mut at, value),
             "business_hours" => business_hours = parse_business_hours(&mut at, value),
-            "escalate_after" => escalate_after = at.duration("escalate_after", value),
+            "escalate_after" => {
+                escalate_after = at.duration_in(
+                    "escalate_after",
+                    value,
+                    (Duration::from_secs(1), bounds::ESCALATE_AFTER_MAX),
+                    "",
+                )
+            }
             _ => at.unknown_key("", key, &TEAM_KEYS),
         }
     }

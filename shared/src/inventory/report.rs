@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_yaml_ng::{Mapping, Value};
 
 use super::Problem;
+use super::bounds::{self, TEXT_MAX};
 use crate::duration::parse_duration;
 use crate::printable::{self, MAX_ECHOED_CHARS, code_point, first_unprintable, is_bidi_control};
 
@@ -58,7 +59,7 @@ impl<'r> At<'r> {
             .map(|v| printable::cap(&as_written(v), MAX_ECHOED_CHARS).into_owned());
         Problem {
             location: self.location.clone(),
-            field: field.to_string(),
+            field: printable::cap(field, MAX_ECHOED_CHARS).into_owned(),
             value,
             message,
         }
@@ -130,13 +131,31 @@ impl<'r> At<'r> {
         }
     }
 
-    /// Non-blank text without control or bidirectional-text characters: every text of the
-    /// inventory ends up printed (terminal, alerts), where such characters could rewrite or
-    /// disguise what people read.
+    /// Non-blank text of at most [`TEXT_MAX`] characters, without control or bidirectional-text
+    /// characters: every text of the inventory ends up printed (terminal, alerts), where such
+    /// characters could rewrite or disguise what people read.
     pub fn text<'v>(&mut self, field: &str, value: &'v Value) -> Option<&'v str> {
+        self.bounded_text(field, value, TEXT_MAX)
+    }
+
+    /// Non-blank text of at most `max` characters.
+    pub fn bounded_text<'v>(
+        &mut self,
+        field: &str,
+        value: &'v Value,
+        max: usize,
+    ) -> Option<&'v str> {
         match value {
             Value::String(text) if text.trim().is_empty() => {
                 self.error(field, Some(value), "is blank; give it a value");
+                None
+            }
+            Value::String(text) if !bounds::within(text, max) => {
+                self.error(
+                    field,
+                    Some(value),
+                    format!("is too long; at most {max} characters"),
+                );
                 None
             }
             Value::String(text) => {
@@ -202,6 +221,31 @@ impl<'r> At<'r> {
             return None;
         }
         Some(n)
+    }
+
+    /// A duration from `min` to `max`; `hint` says what a good value is.
+    pub fn duration_in(
+        &mut self,
+        field: &str,
+        value: &Value,
+        (min, max): (Duration, Duration),
+        hint: &str,
+    ) -> Option<Duration> {
+        use crate::duration::format_duration;
+        let duration = self.duration(field, value)?;
+        if duration < min || duration > max {
+            self.error(
+                field,
+                Some(value),
+                format!(
+                    "must be from {} to {}{hint}",
+                    format_duration(min),
+                    format_duration(max)
+                ),
+            );
+            return None;
+        }
+        Some(duration)
     }
 
     pub fn duration(&mut self, field: &str, value: &Value) -> Option<Duration> {

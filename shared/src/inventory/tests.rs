@@ -397,7 +397,7 @@ fn defaults_rules() {
             with_defaults("probe_every: 30s"),
             "defaults",
             "probe_every",
-            "at least 1m",
+            "from 1m to 7d",
         ),
         (
             "probe_every no unit",
@@ -418,7 +418,7 @@ fn defaults_rules() {
             with_defaults("recheck_every: 10s"),
             "defaults",
             "recheck_every",
-            "at least 30s",
+            "from 30s to 1d",
         ),
         (
             "expiry_warn_days empty",
@@ -1244,14 +1244,14 @@ fn other_integration_rules() {
             with_integration(&[("probe_every", Some("10s"))]),
             INT,
             "probe_every",
-            "at least 1m",
+            "from 1m to 7d",
         ),
         (
             "recheck_every override too fast",
             with_integration(&[("recheck_every", Some("5s"))]),
             INT,
             "recheck_every",
-            "at least 30s",
+            "from 30s to 1d",
         ),
         (
             "expiry_warn_days override",
@@ -1628,4 +1628,254 @@ fn echoed_values_and_unknown_keys_are_capped_and_escaped() {
         !shown.contains(&"k".repeat(100)),
         "the key is capped: {shown}"
     );
+}
+
+#[test]
+fn every_value_is_bounded_and_named_with_its_value_capped() {
+    let long = |n: usize| "x".repeat(n);
+    let many = |n: usize, item: &str| {
+        format!(
+            "[{}]",
+            (0..n)
+                .map(|i| format!("\"{item}{i}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let cases: Vec<Case> = vec![
+        (
+            "year-20327 probe_every",
+            with_integration(&[("probe_every", Some("6000000d"))]),
+            INT,
+            "probe_every",
+            "from 1m to 7d",
+        ),
+        (
+            "recheck_every over a day",
+            with_integration(&[("recheck_every", Some("2d"))]),
+            INT,
+            "recheck_every",
+            "from 30s to 1d",
+        ),
+        (
+            "default probe_every too long",
+            with_defaults("probe_every: 8d"),
+            "defaults",
+            "probe_every",
+            "from 1m to 7d",
+        ),
+        (
+            "escalate_after over 30 days",
+            with_team("escalate_after: 31d"),
+            "teams[0] (crm-ops)",
+            "escalate_after",
+            "from 1s to 30d",
+        ),
+        (
+            "too many warn days",
+            with_integration(&[("expiry_warn_days", Some(&many(21, "").replace('"', "")))]),
+            INT,
+            "expiry_warn_days",
+            "at most 20",
+        ),
+        (
+            "records_per_hour over a billion",
+            with_integration(&[("records_per_hour", Some("1000000001"))]),
+            INT,
+            "records_per_hour",
+            "at most 1000000000",
+        ),
+        (
+            "long name",
+            with_integration(&[("name", Some(&long(201)))]),
+            INT,
+            "name",
+            "at most 200 characters",
+        ),
+        (
+            "long depends_on entry",
+            with_integration(&[("depends_on", Some(&format!("[{}]", long(201))))]),
+            INT,
+            "depends_on[0]",
+            "at most 200 characters",
+        ),
+        (
+            "too many depends_on",
+            with_integration(&[("depends_on", Some(&many(51, "journey ")))]),
+            INT,
+            "depends_on",
+            "at most 50",
+        ),
+        (
+            "too many scopes",
+            with_integration(&[("expected_scopes", Some(&many(101, "scope_")))]),
+            INT,
+            "expected_scopes",
+            "at most 100",
+        ),
+        (
+            "long client_id",
+            with_integration(&[("client_id", Some(&long(257)))]),
+            INT,
+            "client_id",
+            "at most 256 characters",
+        ),
+        (
+            "long runbook",
+            with_integration(&[(
+                "runbook",
+                Some(&format!("https://wiki.example.com/{}", long(2048))),
+            )]),
+            INT,
+            "runbook",
+            "at most 2048 characters",
+        ),
+        (
+            "long secret id",
+            with_integration(&[(
+                "client_secret",
+                Some(&format!("{{ aws_secret: {} }}", long(2049))),
+            )]),
+            INT,
+            "client_secret.aws_secret",
+            "at most 2048 characters",
+        ),
+    ];
+    check_single_problems(cases);
+
+    // The offending value is quoted, capped.
+    let found = problems(&with_integration(&[("name", Some(&long(5000)))]));
+    let shown = found[0].value.as_deref().unwrap();
+    assert!(
+        shown.chars().count() <= crate::printable::MAX_ECHOED_CHARS + 1,
+        "{shown}"
+    );
+    assert!(shown.ends_with('…'), "{shown}");
+    let found = problems(&with_integration(&[(&long(3000), Some("1"))]));
+    assert!(found[0].to_string().len() < 600, "{}", found[0]);
+}
+
+#[test]
+fn the_largest_accepted_values_pass() {
+    let yaml = with_integration(&[
+        ("probe_every", Some("7d")),
+        ("recheck_every", Some("1d")),
+        ("records_per_hour", Some("1000000000")),
+        ("name", Some(&"n".repeat(200))),
+    ]);
+    let loaded = parse(&yaml).unwrap();
+    assert_eq!(
+        loaded.inventory.integrations[0].probe_every,
+        Duration::from_secs(7 * 86_400)
+    );
+}
+
+#[test]
+fn hostile_files_are_refused_before_parsing() {
+    // 200 KB of `[`: refused by the byte scan, with a message saying why.
+    let brackets = format!("version: 1\nintegrations: {}", "[".repeat(200_000));
+    let found = problems(&brackets);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].message.contains("more than 32 levels deep"),
+        "{}",
+        found[0]
+    );
+    assert!(found[0].message.contains("line 2"), "{}", found[0]);
+
+    let mappings = format!("version: 1\nintegrations: {}", "{a: ".repeat(100));
+    assert!(problems(&mappings)[0].message.contains("levels deep"));
+
+    let mut indented = String::from("version: 1\nintegrations:\n");
+    for depth in 1..40 {
+        indented.push_str(&format!("{}k{depth}:\n", " ".repeat(depth)));
+    }
+    assert!(problems(&indented)[0].message.contains("levels deep"));
+
+    let dashes = format!("version: 1\nintegrations:\n  {}x\n", "- ".repeat(40));
+    assert!(problems(&dashes)[0].message.contains("levels deep"));
+
+    let huge = format!(
+        "version: 1\n# {}\nintegrations: []\n",
+        "x".repeat(1024 * 1024)
+    );
+    let found = problems(&huge);
+    assert!(
+        found[0].message.contains("at most 1048576 bytes"),
+        "{}",
+        found[0]
+    );
+
+    // Brackets inside quotes and comments do not count.
+    let quoted = with_integration(&[(
+        "depends_on",
+        Some(&format!("[\"{}\"]  # {}", "[".repeat(100), "{".repeat(100))),
+    )]);
+    parse(&quoted).unwrap();
+
+    // A billion-laughs alias bomb: serde_yaml_ng refuses the repetition.
+    let mut bomb =
+        String::from("version: 1\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for level in 1..10 {
+        let refs = vec![format!("*a{}", level - 1); 9].join(", ");
+        bomb.push_str(&format!("a{level}: &a{level} [{refs}]\n"));
+    }
+    bomb.push_str("integrations: *a9\n");
+    let found = problems(&bomb);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("not valid YAML"), "{}", found[0]);
+    assert!(
+        found[0].message.contains("repetition limit"),
+        "{}",
+        found[0]
+    );
+}
+
+#[test]
+fn aliases_expanding_past_the_value_budget_are_refused() {
+    // 100 values anchored once, referenced 100,000 times: 10 million values once expanded,
+    // within serde_yaml_ng's own repetition limit, in a 600 KB file.
+    let anchor = (0..100)
+        .map(|i| format!("v{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let refs = vec!["*big"; 100_000].join(", ");
+    let yaml = format!("version: 1\nbig: &big [{anchor}]\nintegrations: [{refs}]\n");
+    assert!(yaml.len() < 1024 * 1024);
+    let found = problems(&yaml);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].message.contains("more than 250000 values"),
+        "{}",
+        found[0]
+    );
+
+    // Merge keys sharing settings, the intended use of aliases, are fine.
+    let shared = with_integration(&[("severity", None), ("<<", Some("*common"))]).replace(
+        "teams:\n",
+        "defaults: {}\nx: &common { severity: high }\nteams:\n",
+    );
+    let found = problems(&shared);
+    assert_eq!(
+        found.len(),
+        1,
+        "only the unknown top-level key `x`: {found:?}"
+    );
+    assert_eq!(found[0].field, "x", "{found:?}");
+}
+
+#[test]
+fn an_oversized_file_is_not_read_whole() {
+    let dir = std::env::temp_dir().join(format!("credwatch-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("inventory.yaml");
+    std::fs::write(&path, vec![b'#'; 2 * 1024 * 1024]).unwrap();
+    let err = load_inventory(&path, &STRICT).unwrap_err();
+    assert!(
+        err.problems[0]
+            .message
+            .contains("larger than 1048576 bytes"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -29,9 +29,10 @@ use chrono::{DateTime, Utc};
 
 use super::schema::{self, Fields, Item, Key};
 use super::{
-    CommitOutcome, HistoryEntry, Incident, IncidentWrite, IntegrationRecord, StateCommit, Store,
-    StoreError, StoreResult,
+    CommitOutcome, HistoryEntry, Incident, IncidentWrite, IntegrationListing, IntegrationRecord,
+    StateCommit, Store, StoreError, StoreResult, UnreadableIntegration,
 };
+use crate::check::CheckState;
 use crate::inventory::{Integration, Team};
 
 /// BatchWriteItem takes at most 25 requests.
@@ -237,6 +238,24 @@ impl DynamoStore {
         }
     }
 
+    /// An update of an incident that applies only while it is open; false if it was not.
+    async fn update_if_open(&self, update: UpdateSpec) -> StoreResult<bool> {
+        let key = schema::describe_key(&update.key);
+        let update = update.condition(|e| {
+            let open = (e.name(schema::OPEN), e.value(schema::boolean(true)));
+            format!("{} AND {} = {}", exists(e), open.0, open.1)
+        });
+        match self.update(update).await {
+            Ok(()) => Ok(true),
+            Err(UpdateFailure::Condition) => Ok(false),
+            Err(UpdateFailure::TransactionConflict) => Err(StoreError(format!(
+                "DynamoDB table {}: another transaction was writing {key}; try again",
+                self.table
+            ))),
+            Err(UpdateFailure::Other(err)) => Err(err),
+        }
+    }
+
     async fn put_new(&self, item: Item, key: &Key) -> StoreResult<bool> {
         let mut expr = Expr::default();
         let condition = absent(&mut expr);
@@ -376,25 +395,58 @@ impl DynamoStore {
         self.batch_write(requests, what).await
     }
 
+    /// Decodes every item; one that does not decode is logged (key, attribute, problem: never
+    /// its values) and skipped, so one bad team, incident or history item never hides the rest.
+    /// Rewriting it (`inventory apply` for a team, the next change of an incident) repairs it.
     fn decode_all<T>(
         &self,
         items: &[Item],
         decode: fn(&Item) -> StoreResult<T>,
     ) -> StoreResult<Vec<T>> {
-        items
+        Ok(items
             .iter()
-            .map(|item| decode(item).map_err(|e| self.corrupt(e)))
-            .collect()
+            .filter_map(|item| match decode(item) {
+                Ok(value) => Some(value),
+                Err(err) => {
+                    tracing::error!(error = %self.corrupt(err), "item cannot be read; skipped");
+                    None
+                }
+            })
+            .collect())
     }
 }
 
 impl Store for DynamoStore {
-    async fn list_integrations(&self) -> StoreResult<Vec<IntegrationRecord>> {
+    async fn list_integrations(&self) -> StoreResult<IntegrationListing> {
         let items = self
             .query(Query::partition(schema::INVENTORY_PK).prefix(schema::INTEGRATION_PREFIX))
             .await?;
-        // Sort keys `INT#{id}` come back in id order.
-        self.decode_all(&items, schema::decode_integration)
+        // Sort keys `INT#{id}` come back in id order. One undecodable item is set apart (and
+        // logged), never allowed to hide the others.
+        let mut listing = IntegrationListing::default();
+        for item in &items {
+            match schema::decode_integration(item) {
+                Ok(record) => listing.records.push(record),
+                Err(corrupt) => {
+                    let id = schema::item_key_id(item)
+                        .unwrap_or(&corrupt.label)
+                        .to_string();
+                    tracing::error!(
+                        table = %self.table,
+                        integration = %id,
+                        field = %corrupt.field,
+                        problem = %corrupt.problem,
+                        "integration item cannot be read; skipped"
+                    );
+                    listing.unreadable.push(UnreadableIntegration {
+                        id,
+                        field: corrupt.field,
+                        problem: corrupt.problem,
+                    });
+                }
+            }
+        }
+        Ok(listing)
     }
 
     async fn get_integration(&self, id: &str) -> StoreResult<Option<IntegrationRecord>> {
@@ -412,7 +464,7 @@ impl Store for DynamoStore {
             })?;
         output
             .item
-            .map(|item| schema::decode_integration(&item).map_err(|e| self.corrupt(e)))
+            .map(|item| schema::decode_integration(&item).map_err(|e| self.corrupt(e.into())))
             .transpose()
     }
 
@@ -590,6 +642,97 @@ impl Store for DynamoStore {
             "DynamoDB table {}: integration {} kept appearing and disappearing while being written",
             self.table, integration.id
         )))
+    }
+
+    async fn replace_integration(
+        &self,
+        integration: &Integration,
+        now: DateTime<Utc>,
+        state: &CheckState,
+    ) -> StoreResult<()> {
+        let key = schema::integration_key(&integration.id);
+        let item = schema::replacement_item(integration, now, state);
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| self.failed("PutItem", &schema::describe_key(&key), error_detail(&err)))
+    }
+
+    async fn open_incident(&self, incident: &Incident) -> StoreResult<bool> {
+        let key = schema::incident_key(&incident.id).ok_or_else(|| {
+            StoreError(format!(
+                "incident id {:?} is not of the form integration:check:seq",
+                incident.id
+            ))
+        })?;
+        let item = schema::incident_item(incident).expect("the id was checked above");
+        let mut expr = Expr::default();
+        // Absent, or resolved (a problem that came back): opened once per occurrence.
+        let condition = format!(
+            "{} OR {} = {}",
+            absent(&mut expr),
+            expr.name(schema::OPEN),
+            expr.value(schema::boolean(false))
+        );
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_names(Some(expr.names))
+            .set_expression_attribute_values(Some(expr.values))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => {
+                Err(self.failed("PutItem", &schema::describe_key(&key), error_detail(&err)))
+            }
+        }
+    }
+
+    async fn resolve_incident(
+        &self,
+        id: &str,
+        message: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let Some(key) = schema::incident_key(id) else {
+            return Ok(false);
+        };
+        let write = IncidentWrite::Resolve {
+            id: id.to_string(),
+            message: message.to_string(),
+            at,
+        };
+        let fields = schema::incident_change_fields(&write).expect("Resolve changes fields");
+        self.update_if_open(UpdateSpec::new(key).fields(fields))
+            .await
+    }
+
+    async fn reassign_incident(
+        &self,
+        id: &str,
+        team: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let Some(key) = schema::incident_key(id) else {
+            return Ok(false);
+        };
+        self.update_if_open(UpdateSpec::new(key).fields(schema::reassign_fields(team, at)))
+            .await
     }
 
     async fn retire_integration(&self, id: &str, now: DateTime<Utc>) -> StoreResult<()> {

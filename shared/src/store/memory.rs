@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 
 use super::schema::{self, Key};
 use super::{
-    CommitOutcome, HistoryEntry, Incident, IncidentWrite, IntegrationRecord, StateCommit, Store,
-    StoreError, StoreResult,
+    CommitOutcome, HistoryEntry, Incident, IncidentWrite, IntegrationListing, IntegrationRecord,
+    StateCommit, Store, StoreError, StoreResult, UnreadableIntegration,
 };
 use crate::check::CheckState;
 use crate::inventory::{Integration, Team};
@@ -28,11 +28,21 @@ struct Inner {
     history: BTreeMap<String, BTreeMap<String, HistoryEntry>>,
     /// Keyed like the DynamoDB items, so ids that map to one key are one incident there too.
     incidents: BTreeMap<Key, Incident>,
+    /// Items that stand for undecodable DynamoDB items (see [`MemoryStore::insert_unreadable`]).
+    unreadable: BTreeMap<String, UnreadableIntegration>,
 }
 
 impl MemoryStore {
     pub fn new() -> Self {
         MemoryStore::default()
+    }
+
+    /// Makes integration `id` unreadable, as a corrupt DynamoDB item would be: listed apart,
+    /// refused by `get_integration`, mended only by `replace_integration` or `prune_integration`.
+    pub fn insert_unreadable(&self, unreadable: UnreadableIntegration) {
+        let mut inner = self.lock();
+        inner.integrations.remove(&unreadable.id);
+        inner.unreadable.insert(unreadable.id.clone(), unreadable);
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -50,12 +60,22 @@ fn sort_incidents(incidents: &mut [Incident]) {
 }
 
 impl Store for MemoryStore {
-    async fn list_integrations(&self) -> StoreResult<Vec<IntegrationRecord>> {
-        Ok(self.lock().integrations.values().cloned().collect())
+    async fn list_integrations(&self) -> StoreResult<IntegrationListing> {
+        let inner = self.lock();
+        Ok(IntegrationListing {
+            records: inner.integrations.values().cloned().collect(),
+            unreadable: inner.unreadable.values().cloned().collect(),
+        })
     }
 
     async fn get_integration(&self, id: &str) -> StoreResult<Option<IntegrationRecord>> {
-        Ok(self.lock().integrations.get(id).cloned())
+        let inner = self.lock();
+        if let Some(bad) = inner.unreadable.get(id) {
+            return Err(StoreError(format!(
+                "memory store: item of integration {id} is corrupt: {bad}"
+            )));
+        }
+        Ok(inner.integrations.get(id).cloned())
     }
 
     async fn commit(&self, commit: &StateCommit) -> StoreResult<CommitOutcome> {
@@ -211,6 +231,10 @@ impl Store for MemoryStore {
         first_probe_at: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut inner = self.lock();
+        if inner.unreadable.contains_key(&integration.id) {
+            // Like DynamoDB: updating the inventory attributes leaves a corrupt state corrupt.
+            return Ok(());
+        }
         match inner.integrations.get_mut(&integration.id) {
             Some(record) => {
                 record.integration = integration.clone();
@@ -233,6 +257,81 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn replace_integration(
+        &self,
+        integration: &Integration,
+        now: DateTime<Utc>,
+        state: &CheckState,
+    ) -> StoreResult<()> {
+        let mut inner = self.lock();
+        inner.unreadable.remove(&integration.id);
+        let record = IntegrationRecord {
+            integration: integration.clone(),
+            state: CheckState {
+                version: 0,
+                ..state.clone()
+            },
+            retired: false,
+            added_at: now,
+            secret_rotated_seen_at: None,
+        };
+        inner.integrations.insert(integration.id.clone(), record);
+        Ok(())
+    }
+
+    async fn open_incident(&self, incident: &Incident) -> StoreResult<bool> {
+        let key = schema::incident_key(&incident.id)
+            .ok_or_else(|| StoreError(format!("memory store: bad incident id {}", incident.id)))?;
+        let mut inner = self.lock();
+        if inner.incidents.get(&key).is_some_and(|i| i.open) {
+            return Ok(false);
+        }
+        inner.incidents.insert(key, incident.clone());
+        Ok(true)
+    }
+
+    async fn resolve_incident(
+        &self,
+        id: &str,
+        message: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let Some(key) = schema::incident_key(id) else {
+            return Ok(false);
+        };
+        let mut inner = self.lock();
+        match inner.incidents.get_mut(&key).filter(|i| i.open) {
+            Some(incident) => {
+                incident.open = false;
+                incident.message = message.to_string();
+                incident.resolved_at = Some(at);
+                incident.updated_at = at;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn reassign_incident(
+        &self,
+        id: &str,
+        team: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let Some(key) = schema::incident_key(id) else {
+            return Ok(false);
+        };
+        let mut inner = self.lock();
+        match inner.incidents.get_mut(&key).filter(|i| i.open) {
+            Some(incident) => {
+                incident.team = team.to_string();
+                incident.updated_at = at;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
     async fn retire_integration(&self, id: &str, _now: DateTime<Utc>) -> StoreResult<()> {
         let mut inner = self.lock();
         let record = inner
@@ -249,6 +348,7 @@ impl Store for MemoryStore {
         inner.incidents.retain(|key, _| key.0 != pk);
         inner.history.remove(id);
         inner.integrations.remove(id);
+        inner.unreadable.remove(id);
         Ok(())
     }
 }

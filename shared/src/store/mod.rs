@@ -32,6 +32,32 @@ pub struct IntegrationRecord {
     pub secret_rotated_seen_at: Option<DateTime<Utc>>,
 }
 
+/// An integration item that cannot be decoded (written by hand, by another tool, or by an older
+/// credwatch). Every reader skips it and reports it; `inventory apply` overwrites it and
+/// `--prune` deletes it. Never carries the item's values, only where it is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnreadableIntegration {
+    /// The integration id from the item's key.
+    pub id: String,
+    /// The attribute that is wrong, e.g. `next_probe_at` or `auth.health`.
+    pub field: String,
+    /// What is wrong with it, e.g. `is not a valid RFC 3339 timestamp`.
+    pub problem: String,
+}
+
+impl std::fmt::Display for UnreadableIntegration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "attribute {} {}", self.field, self.problem)
+    }
+}
+
+/// Every integration in the store: those that decode, in id order, and those that do not.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IntegrationListing {
+    pub records: Vec<IntegrationRecord>,
+    pub unreadable: Vec<UnreadableIntegration>,
+}
+
 /// An incident: one period during which one check of one integration was failing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Incident {
@@ -119,13 +145,15 @@ pub struct StoreError(pub String);
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Everything credwatch reads and writes between invocations.
+/// Everything credwatch reads and writes between invocations. Listings never fail because of
+/// one item: unreadable integrations are returned apart ([`IntegrationListing`]); unreadable
+/// teams, incidents and history entries are logged and skipped.
 pub trait Store: Send + Sync {
     // ---- the probe's hot path ----
 
-    /// Every integration with its state, active and retired, in id order. One Query (paged).
-    fn list_integrations(&self)
-    -> impl Future<Output = StoreResult<Vec<IntegrationRecord>>> + Send;
+    /// Every integration with its state, active and retired, in id order, and apart from them
+    /// the items that cannot be decoded: one bad item never hides the others. One Query (paged).
+    fn list_integrations(&self) -> impl Future<Output = StoreResult<IntegrationListing>> + Send;
 
     fn get_integration(
         &self,
@@ -189,6 +217,35 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
         first_probe_at: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Writes the integration afresh over whatever its item holds (repairing an unreadable
+    /// one): inventory fields, `state` as version 0, added at `now`, not retired.
+    fn replace_integration(
+        &self,
+        integration: &Integration,
+        now: DateTime<Utc>,
+        state: &CheckState,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Opens an incident that no integration state tracks (an unreadable item), unless an open
+    /// incident with its id exists; a resolved one of that id is replaced. True if opened.
+    fn open_incident(&self, incident: &Incident) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Resolves incident `id` if it is open. True if it was.
+    fn resolve_incident(
+        &self,
+        id: &str,
+        message: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Hands open incident `id` to `team` (the integration's owner changed). True if it was open.
+    fn reassign_incident(
+        &self,
+        id: &str,
+        team: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 
     /// Marks an integration removed from the inventory: kept, not probed.
     fn retire_integration(

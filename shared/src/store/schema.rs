@@ -8,7 +8,7 @@
 //! | integration | `INVENTORY` | `INT#{id}` | | |
 //! | team | `INVENTORY` | `TEAM#{id}` | | |
 //! | probe history | `HIST#{integration}` | `{probed_at}` | | `expires_at` |
-//! | incident | `INC#{integration}` | `{check}#{seq:06}` | while open: `gsi1pk`, `gsi1sk` | |
+//! | incident | `INC#{integration}` | `{check}#{seq:06}` | while open: `gsi1pk`, `gsi1sk` | once resolved: `expires_at` |
 //!
 //! Attributes (`?`: optional, absent, never NULL, when the value is `None`; S unless noted):
 //!
@@ -31,7 +31,8 @@
 //!   `message`, `expires_at` (N, epoch seconds: probed_at + [`HISTORY_TTL_DAYS`] days).
 //! - incident: `id`, `integration`, `check`, `class`, `severity`, `team`, `open` (BOOL),
 //!   `opened_at`, `updated_at`, `resolved_at`?, `threshold_days` (N)?, `message`,
-//!   `http_status` (N)?; while open only `gsi1pk` = `OPEN`, `gsi1sk` = `{opened_at}#{id}`.
+//!   `http_status` (N)?; while open only `gsi1pk` = `OPEN`, `gsi1sk` = `{opened_at}#{id}`;
+//!   once resolved `expires_at` (N, epoch seconds: resolved_at + [`RESOLVED_INCIDENT_TTL_DAYS`]).
 //!
 //! Notes:
 //!
@@ -40,7 +41,10 @@
 //! - A track (`auth`, `monitor`) is a map `{health, class?, since?, consecutive_failures,
 //!   first_failure_at?, consecutive_successes, open_incident?}`.
 //! - Timestamps are RFC 3339 UTC strings with exactly three fractional digits
-//!   (`2026-06-01T12:00:00.000Z`), so lexical order is time order (history sort keys, GSI).
+//!   (`2026-06-01T12:00:00.000Z`), so lexical order is time order (history sort keys, GSI);
+//!   clamped to years 0000..=9999 when written, so they always read back.
+//! - An item that does not decode, or holds values outside the inventory's bounds
+//!   ([`crate::inventory::bounds`]), is listed apart ([`super::UnreadableIntegration`]).
 //!   Classes are [`OutcomeClass::as_str`], health [`Health::as_str`], severity
 //!   [`Severity::as_str`], check [`CheckKind::as_str`].
 //! - Index `open-incidents` (keys `gsi1pk` / `gsi1sk`, projection ALL) is sparse: only open
@@ -79,6 +83,16 @@ use crate::secret::SecretSource;
 
 /// Probe history is kept this long (DynamoDB TTL), unless the store is told otherwise.
 pub const HISTORY_TTL_DAYS: i64 = 90;
+
+/// A resolved incident is kept this long after it resolved (DynamoDB TTL on `expires_at`): a
+/// year of look-back plus a margin. Open incidents never expire.
+pub const RESOLVED_INCIDENT_TTL_DAYS: i64 = 400;
+
+/// `expires_at` of an incident resolved at `at`.
+pub fn resolved_expiry(at: DateTime<Utc>) -> AttributeValue {
+    n(at.timestamp()
+        .saturating_add(RESOLVED_INCIDENT_TTL_DAYS * 86_400))
+}
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
@@ -427,9 +441,21 @@ pub fn incident_write_id(write: &IncidentWrite) -> &str {
 // ---------------------------------------------------------------------------------------------
 // Values
 
-/// RFC 3339 UTC with milliseconds: fixed width, so lexical order is time order.
+/// The latest time credwatch writes: the last millisecond of year 9999. Later times (a
+/// schedule past any real date) are written as this, so every timestamp has a 4-digit year
+/// and reads back.
+pub fn latest_time() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(253_402_300_799_999).expect("9999-12-31 is representable")
+}
+
+/// RFC 3339 UTC with milliseconds: fixed width, so lexical order is time order. Clamped to
+/// years 0000..=9999 ([`latest_time`]), so what is written can always be read back.
 pub fn timestamp(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    let earliest =
+        DateTime::from_timestamp_millis(-62_167_219_200_000).expect("year 0 is representable");
+    at.clamp(earliest, latest_time())
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
 }
 
 pub fn s(value: impl Into<String>) -> AttributeValue {
@@ -503,6 +529,27 @@ pub fn new_integration_item(
         (attr::ADDED_AT, Some(time(now))),
     ]);
     keyed(&integration_key(&integration.id), fields)
+}
+
+/// A whole item written over an existing (possibly unreadable) one: inventory, `state` as
+/// version 0, not retired, added at `now`.
+pub fn replacement_item(integration: &Integration, now: DateTime<Utc>, state: &CheckState) -> Item {
+    let mut fields = inventory_fields(integration);
+    fields.extend(state_fields(state));
+    fields.extend([
+        (VERSION, Some(n(0))),
+        (RETIRED, Some(boolean(false))),
+        (attr::ADDED_AT, Some(time(now))),
+    ]);
+    keyed(&integration_key(&integration.id), fields)
+}
+
+/// An open incident handed to another team.
+pub fn reassign_fields(team: &str, at: DateTime<Utc>) -> Fields {
+    vec![
+        (attr::TEAM, Some(s(team))),
+        (attr::UPDATED_AT, Some(time(at))),
+    ]
 }
 
 /// The inventory attributes (what `inventory apply` owns).
@@ -608,12 +655,16 @@ fn secret_source(source: &SecretSource) -> AttributeValue {
     })
 }
 
-pub fn decode_integration(item: &Item) -> StoreResult<IntegrationRecord> {
+pub fn decode_integration(item: &Item) -> Result<IntegrationRecord, Corrupt> {
     use attr::*;
     let label = item_label(item);
     let r = Reader::new(item, &label);
+    let id = r.string(ID)?;
+    if item_key_id(item).is_some_and(|key_id| key_id != id) {
+        return Err(r.corrupt(ID, "differs from the id in the item's key (sk)"));
+    }
     let integration = Integration {
-        id: r.string(ID)?,
+        id,
         name: r.string(NAME)?,
         owner: r.string(OWNER)?,
         severity: r.parsed(SEVERITY, "severity", Severity::parse)?,
@@ -632,6 +683,7 @@ pub fn decode_integration(item: &Item) -> StoreResult<IntegrationRecord> {
         expiry_warn_days: r.numbers(EXPIRY_WARN_DAYS)?,
         secret_lifetime_days: r.number(SECRET_LIFETIME_DAYS)?,
     };
+    check_bounds(&r, &integration)?;
     let state = CheckState {
         auth: decode_track(&r.map(AUTH)?)?,
         monitor: decode_track(&r.map(MONITOR)?)?,
@@ -658,7 +710,97 @@ pub fn decode_integration(item: &Item) -> StoreResult<IntegrationRecord> {
     })
 }
 
-fn decode_expiry_track(r: &Reader<'_>) -> StoreResult<ExpiryTrack> {
+/// What the inventory validation guarantees, checked again on what the table holds: an item
+/// written by hand (or by an older credwatch) cannot make credwatch schedule past year 9999,
+/// overflow a computation, or carry megabytes of text into every message.
+fn check_bounds(r: &Reader<'_>, i: &Integration) -> ReadResult<()> {
+    use crate::inventory::bounds::{
+        CLIENT_ID_MAX, DEPENDS_ON_MAX, NAME_MAX, PROBE_EVERY, RECHECK_EVERY, RECORDS_PER_HOUR_MAX,
+        SCOPE_MAX, SCOPES_MAX, SECRET_LIFETIME_DAYS_MAX, SECRET_REF_MAX, URL_MAX,
+        WARN_DAYS_COUNT_MAX, WARN_DAYS_MAX, within,
+    };
+    use attr::{
+        AUTH_URL, CLIENT_ID, CLIENT_SECRET, DEPENDS_ON, EXPECTED_SCOPES, EXPIRY_WARN_DAYS, NAME,
+        OWNER, RECORDS_PER_HOUR, RUNBOOK, SECRET_LIFETIME_DAYS,
+    };
+    let out_of = |name: &str, range: String| Err(r.corrupt(name, &format!("is outside {range}")));
+    let seconds =
+        |(min, max): (Duration, Duration)| format!("{}..={} seconds", min.as_secs(), max.as_secs());
+    if !(PROBE_EVERY.0..=PROBE_EVERY.1).contains(&i.probe_every) {
+        return out_of(attr::PROBE_EVERY, seconds(PROBE_EVERY));
+    }
+    if !(RECHECK_EVERY.0..=RECHECK_EVERY.1).contains(&i.recheck_every) {
+        return out_of(attr::RECHECK_EVERY, seconds(RECHECK_EVERY));
+    }
+    if i.expiry_warn_days.len() > WARN_DAYS_COUNT_MAX
+        || i.expiry_warn_days
+            .iter()
+            .any(|&d| d == 0 || u64::from(d) > WARN_DAYS_MAX)
+    {
+        return out_of(
+            EXPIRY_WARN_DAYS,
+            format!("1..={WARN_DAYS_MAX} days (at most {WARN_DAYS_COUNT_MAX} of them)"),
+        );
+    }
+    if i.secret_lifetime_days == 0 || u64::from(i.secret_lifetime_days) > SECRET_LIFETIME_DAYS_MAX {
+        return out_of(
+            SECRET_LIFETIME_DAYS,
+            format!("1..={SECRET_LIFETIME_DAYS_MAX} days"),
+        );
+    }
+    if i.records_per_hour.is_some_and(|n| n > RECORDS_PER_HOUR_MAX) {
+        return out_of(RECORDS_PER_HOUR, format!("0..={RECORDS_PER_HOUR_MAX}"));
+    }
+    let secret_parts: Vec<String> = match &i.client_secret {
+        SecretSource::Env(name) => vec![name.clone()],
+        SecretSource::File(path) => vec![path.to_string_lossy().into_owned()],
+        SecretSource::AwsSecret { id, key } => [Some(id.clone()), key.clone()]
+            .into_iter()
+            .flatten()
+            .collect(),
+    };
+    let texts = [
+        (NAME, vec![i.name.as_str()], NAME_MAX, 1),
+        (AUTH_URL, vec![i.auth_url.as_str()], URL_MAX, 1),
+        (
+            RUNBOOK,
+            i.runbook.iter().map(String::as_str).collect(),
+            URL_MAX,
+            1,
+        ),
+        (CLIENT_ID, vec![i.client_id.as_str()], CLIENT_ID_MAX, 1),
+        (
+            CLIENT_SECRET,
+            secret_parts.iter().map(String::as_str).collect(),
+            SECRET_REF_MAX,
+            2,
+        ),
+        (
+            EXPECTED_SCOPES,
+            i.expected_scopes.iter().map(String::as_str).collect(),
+            SCOPE_MAX,
+            SCOPES_MAX,
+        ),
+        (
+            DEPENDS_ON,
+            i.depends_on.iter().map(String::as_str).collect(),
+            NAME_MAX,
+            DEPENDS_ON_MAX,
+        ),
+        (OWNER, vec![i.owner.as_str()], NAME_MAX, 1),
+    ];
+    for (name, values, max_chars, max_count) in texts {
+        if values.len() > max_count {
+            return out_of(name, format!("{max_count} entries"));
+        }
+        if values.iter().any(|v| !within(v, max_chars)) {
+            return Err(r.corrupt(name, &format!("is longer than {max_chars} characters")));
+        }
+    }
+    Ok(())
+}
+
+fn decode_expiry_track(r: &Reader<'_>) -> ReadResult<ExpiryTrack> {
     use attr::*;
     Ok(ExpiryTrack {
         open_incident: r.opt_string(OPEN_INCIDENT)?,
@@ -668,7 +810,7 @@ fn decode_expiry_track(r: &Reader<'_>) -> StoreResult<ExpiryTrack> {
     })
 }
 
-fn decode_track(r: &Reader<'_>) -> StoreResult<Track> {
+fn decode_track(r: &Reader<'_>) -> ReadResult<Track> {
     use attr::*;
     Ok(Track {
         health: r.parsed(HEALTH, "health", Health::parse)?,
@@ -681,7 +823,7 @@ fn decode_track(r: &Reader<'_>) -> StoreResult<Track> {
     })
 }
 
-fn decode_secret_source(r: &Reader<'_>) -> StoreResult<SecretSource> {
+fn decode_secret_source(r: &Reader<'_>) -> ReadResult<SecretSource> {
     use attr::*;
     match r.str(KIND)? {
         "env" => Ok(SecretSource::Env(r.string(NAME)?)),
@@ -748,7 +890,10 @@ pub fn decode_team(item: &Item) -> StoreResult<Team> {
 
 pub fn history_item(entry: &HistoryEntry, ttl_days: i64) -> Item {
     use attr::*;
-    let expires_at = entry.probed_at.timestamp() + ttl_days * 86_400;
+    let expires_at = entry
+        .probed_at
+        .timestamp()
+        .saturating_add(ttl_days.saturating_mul(86_400));
     let fields = vec![
         (INTEGRATION, Some(s(&entry.integration))),
         (PROBED_AT, Some(time(entry.probed_at))),
@@ -808,6 +953,8 @@ pub fn incident_item(incident: &Incident) -> Option<Item> {
     ];
     if incident.open {
         fields.extend(open_index_fields(incident.opened_at, &incident.id));
+    } else if let Some(resolved_at) = incident.resolved_at {
+        fields.push((TTL_ATTRIBUTE, Some(resolved_expiry(resolved_at))));
     }
     Some(keyed(&key, fields))
 }
@@ -842,6 +989,7 @@ pub fn incident_change_fields(write: &IncidentWrite) -> Option<Fields> {
             (UPDATED_AT, Some(time(*at))),
         ]),
         IncidentWrite::Resolve { message, at, .. } => Some(vec![
+            (TTL_ATTRIBUTE, Some(resolved_expiry(*at))),
             (OPEN, Some(boolean(false))),
             (MESSAGE, Some(s(message))),
             (RESOLVED_AT, Some(time(*at))),
@@ -886,6 +1034,11 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
 }
 
+/// The integration id in a raw integration item's sort key `INT#{id}`, if it has one.
+pub fn item_key_id(item: &Item) -> Option<&str> {
+    item.get(SK)?.as_s().ok()?.strip_prefix(INTEGRATION_PREFIX)
+}
+
 /// `pk=… sk=…` of a raw item, for messages (keys are ids and timestamps, never secrets).
 fn item_label(item: &Item) -> String {
     let key = |name| {
@@ -895,6 +1048,29 @@ fn item_label(item: &Item) -> String {
     };
     format!("pk={} sk={}", key(PK), key(SK))
 }
+
+/// Why an item cannot be decoded: its key, the attribute's path and the problem, never the
+/// value (which might be anything, in a corrupt item).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Corrupt {
+    /// `pk=… sk=…`.
+    pub label: String,
+    /// The attribute's path, e.g. `next_probe_at`, `auth.health`.
+    pub field: String,
+    /// What is wrong with it, e.g. `is missing`, `is not a number (N)`.
+    pub problem: String,
+}
+
+impl From<Corrupt> for StoreError {
+    fn from(c: Corrupt) -> Self {
+        StoreError(format!(
+            "item {} is corrupt: attribute {} {}",
+            c.label, c.field, c.problem
+        ))
+    }
+}
+
+type ReadResult<T> = Result<T, Corrupt>;
 
 /// Typed access to an item's (or a nested map's) attributes. Errors name the item's key and
 /// the attribute's path, never the value (which might be anything, in a corrupt item).
@@ -914,11 +1090,12 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn corrupt(&self, name: &str, problem: &str) -> StoreError {
-        StoreError(format!(
-            "item {} is corrupt: attribute {}{name} {problem}",
-            self.label, self.path
-        ))
+    fn corrupt(&self, name: &str, problem: &str) -> Corrupt {
+        Corrupt {
+            label: self.label.to_string(),
+            field: format!("{}{name}", self.path),
+            problem: problem.to_string(),
+        }
     }
 
     /// `None` when absent; NULL counts as absent.
@@ -926,27 +1103,27 @@ impl<'a> Reader<'a> {
         self.attributes.get(name).filter(|v| !v.is_null())
     }
 
-    fn required(&self, name: &str) -> StoreResult<&'a AttributeValue> {
+    fn required(&self, name: &str) -> ReadResult<&'a AttributeValue> {
         self.get(name)
             .ok_or_else(|| self.corrupt(name, "is missing"))
     }
 
-    fn str_of(&self, name: &str, value: &'a AttributeValue) -> StoreResult<&'a str> {
+    fn str_of(&self, name: &str, value: &'a AttributeValue) -> ReadResult<&'a str> {
         value
             .as_s()
             .map(String::as_str)
             .map_err(|_| self.corrupt(name, "is not a string (S)"))
     }
 
-    fn str(&self, name: &str) -> StoreResult<&'a str> {
+    fn str(&self, name: &str) -> ReadResult<&'a str> {
         self.str_of(name, self.required(name)?)
     }
 
-    fn string(&self, name: &str) -> StoreResult<String> {
+    fn string(&self, name: &str) -> ReadResult<String> {
         self.str(name).map(str::to_string)
     }
 
-    fn opt_string(&self, name: &str) -> StoreResult<Option<String>> {
+    fn opt_string(&self, name: &str) -> ReadResult<Option<String>> {
         self.get(name)
             .map(|v| self.str_of(name, v).map(str::to_string))
             .transpose()
@@ -957,7 +1134,7 @@ impl<'a> Reader<'a> {
         name: &str,
         what: &str,
         parse: impl FnOnce(&str) -> Option<T>,
-    ) -> StoreResult<T> {
+    ) -> ReadResult<T> {
         parse(self.str(name)?).ok_or_else(|| self.corrupt(name, &format!("is not a valid {what}")))
     }
 
@@ -966,22 +1143,22 @@ impl<'a> Reader<'a> {
         name: &str,
         what: &str,
         parse: impl FnOnce(&str) -> Option<T>,
-    ) -> StoreResult<Option<T>> {
+    ) -> ReadResult<Option<T>> {
         match self.get(name) {
             None => Ok(None),
             Some(_) => self.parsed(name, what, parse).map(Some),
         }
     }
 
-    fn time(&self, name: &str) -> StoreResult<DateTime<Utc>> {
+    fn time(&self, name: &str) -> ReadResult<DateTime<Utc>> {
         self.parsed(name, "RFC 3339 timestamp", parse_time)
     }
 
-    fn opt_time(&self, name: &str) -> StoreResult<Option<DateTime<Utc>>> {
+    fn opt_time(&self, name: &str) -> ReadResult<Option<DateTime<Utc>>> {
         self.opt_parsed(name, "RFC 3339 timestamp", parse_time)
     }
 
-    fn number_of<T: FromStr>(&self, name: &str, value: &AttributeValue) -> StoreResult<T> {
+    fn number_of<T: FromStr>(&self, name: &str, value: &AttributeValue) -> ReadResult<T> {
         let text = value
             .as_n()
             .map_err(|_| self.corrupt(name, "is not a number (N)"))?;
@@ -989,29 +1166,29 @@ impl<'a> Reader<'a> {
             .map_err(|_| self.corrupt(name, "is out of range"))
     }
 
-    fn number<T: FromStr>(&self, name: &str) -> StoreResult<T> {
+    fn number<T: FromStr>(&self, name: &str) -> ReadResult<T> {
         self.number_of(name, self.required(name)?)
     }
 
-    fn opt_number<T: FromStr>(&self, name: &str) -> StoreResult<Option<T>> {
+    fn opt_number<T: FromStr>(&self, name: &str) -> ReadResult<Option<T>> {
         self.get(name).map(|v| self.number_of(name, v)).transpose()
     }
 
-    fn boolean(&self, name: &str) -> StoreResult<bool> {
+    fn boolean(&self, name: &str) -> ReadResult<bool> {
         self.required(name)?
             .as_bool()
             .copied()
             .map_err(|_| self.corrupt(name, "is not a boolean (BOOL)"))
     }
 
-    fn list(&self, name: &str) -> StoreResult<&'a [AttributeValue]> {
+    fn list(&self, name: &str) -> ReadResult<&'a [AttributeValue]> {
         self.required(name)?
             .as_l()
             .map(Vec::as_slice)
             .map_err(|_| self.corrupt(name, "is not a list (L)"))
     }
 
-    fn strings(&self, name: &str) -> StoreResult<Vec<String>> {
+    fn strings(&self, name: &str) -> ReadResult<Vec<String>> {
         self.list(name)?
             .iter()
             .map(|v| self.str_of(name, v).map(str::to_string))
@@ -1023,7 +1200,7 @@ impl<'a> Reader<'a> {
         name: &str,
         what: &str,
         parse: impl Fn(&str) -> Option<T>,
-    ) -> StoreResult<Vec<T>> {
+    ) -> ReadResult<Vec<T>> {
         let parse_one = |v| {
             parse(self.str_of(name, v)?)
                 .ok_or_else(|| self.corrupt(name, &format!("holds an invalid {what}")))
@@ -1031,14 +1208,14 @@ impl<'a> Reader<'a> {
         self.list(name)?.iter().map(parse_one).collect()
     }
 
-    fn numbers<T: FromStr>(&self, name: &str) -> StoreResult<Vec<T>> {
+    fn numbers<T: FromStr>(&self, name: &str) -> ReadResult<Vec<T>> {
         self.list(name)?
             .iter()
             .map(|v| self.number_of(name, v))
             .collect()
     }
 
-    fn nested(&self, name: &str, value: &'a AttributeValue) -> StoreResult<Reader<'a>> {
+    fn nested(&self, name: &str, value: &'a AttributeValue) -> ReadResult<Reader<'a>> {
         let attributes = value
             .as_m()
             .map_err(|_| self.corrupt(name, "is not a map (M)"))?;
@@ -1049,11 +1226,11 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn map(&self, name: &str) -> StoreResult<Reader<'a>> {
+    fn map(&self, name: &str) -> ReadResult<Reader<'a>> {
         self.nested(name, self.required(name)?)
     }
 
-    fn opt_map(&self, name: &str) -> StoreResult<Option<Reader<'a>>> {
+    fn opt_map(&self, name: &str) -> ReadResult<Option<Reader<'a>>> {
         self.get(name).map(|v| self.nested(name, v)).transpose()
     }
 }
@@ -1103,6 +1280,86 @@ mod tests {
         assert_eq!(parse_time(&timestamp(later)), Some(later));
     }
 
+    /// DynamoDB's item size: attribute names plus values (strings and numbers by length, lists
+    /// and maps by their elements plus 3 bytes each, booleans 1 byte).
+    fn item_size(item: &Item) -> usize {
+        fn value_size(value: &AttributeValue) -> usize {
+            match value {
+                AttributeValue::S(text) | AttributeValue::N(text) => text.len(),
+                AttributeValue::Bool(_) => 1,
+                AttributeValue::L(values) => {
+                    3 + values.iter().map(|v| 1 + value_size(v)).sum::<usize>()
+                }
+                AttributeValue::M(map) => {
+                    3 + map
+                        .iter()
+                        .map(|(k, v)| 1 + k.len() + value_size(v))
+                        .sum::<usize>()
+                }
+                _ => 0,
+            }
+        }
+        item.iter().map(|(k, v)| k.len() + value_size(v)).sum()
+    }
+
+    #[test]
+    fn worst_case_item_is_far_below_dynamodb_limit() {
+        use crate::inventory::bounds::*;
+        // Every text at its limit, in 4-byte characters (the worst UTF-8 can do).
+        let wide = |chars: usize| "😀".repeat(chars);
+        let url = |chars: usize| {
+            url::Url::parse(&format!(
+                "https://example.com/{}",
+                "%F0%9F%98%80".repeat(chars / 12)
+            ))
+            .unwrap()
+        };
+        let integration = Integration {
+            id: "a".repeat(64),
+            name: wide(NAME_MAX),
+            owner: "o".repeat(64),
+            severity: Severity::Critical,
+            auth_url: url(URL_MAX),
+            client_id: wide(CLIENT_ID_MAX),
+            client_secret: SecretSource::AwsSecret {
+                id: wide(SECRET_REF_MAX),
+                key: Some(wide(SECRET_REF_MAX)),
+            },
+            account_id: Some(u64::MAX),
+            expected_scopes: (0..SCOPES_MAX).map(|_| wide(SCOPE_MAX)).collect(),
+            secret_rotated_at: NaiveDate::from_ymd_opt(2026, 1, 1),
+            secret_expires_at: NaiveDate::from_ymd_opt(2026, 1, 1),
+            depends_on: (0..DEPENDS_ON_MAX).map(|_| wide(NAME_MAX)).collect(),
+            records_per_hour: Some(RECORDS_PER_HOUR_MAX),
+            runbook: Some(url(URL_MAX).to_string()),
+            probe_every: PROBE_EVERY.1,
+            recheck_every: RECHECK_EVERY.1,
+            expiry_warn_days: (1..=WARN_DAYS_COUNT_MAX as u32).collect(),
+            secret_lifetime_days: SECRET_LIFETIME_DAYS_MAX as u32,
+        };
+        let now = DateTime::<Utc>::MAX_UTC;
+        let size = item_size(&new_integration_item(&integration, now, now));
+        println!("worst-case integration item: {size} bytes");
+        assert!(
+            size < 140_000,
+            "worst-case integration item is {size} bytes"
+        );
+        assert!(
+            size * 2 < 400 * 1024,
+            "{size} bytes is not far below 400 KB"
+        );
+    }
+
+    #[test]
+    fn timestamps_are_clamped_to_four_digit_years_and_read_back() {
+        let far = DateTime::<Utc>::MAX_UTC;
+        assert_eq!(timestamp(far), "9999-12-31T23:59:59.999Z");
+        assert_eq!(parse_time(&timestamp(far)), Some(latest_time()));
+        let early = DateTime::<Utc>::MIN_UTC;
+        assert_eq!(timestamp(early), "0000-01-01T00:00:00.000Z");
+        assert!(parse_time(&timestamp(early)).is_some());
+    }
+
     #[test]
     fn corrupt_attributes_are_named_without_their_value() {
         let mut item = key_item(&integration_key("broken"));
@@ -1112,11 +1369,11 @@ mod tests {
         );
         let label = item_label(&item);
         let r = Reader::new(&item, &label);
-        let err = decode_track(&r.map("auth").unwrap()).unwrap_err();
+        let err = StoreError::from(decode_track(&r.map("auth").unwrap()).unwrap_err());
         assert!(err.0.contains("pk=INVENTORY sk=INT#broken"), "{err}");
         assert!(err.0.contains("auth.health"), "{err}");
         assert!(!err.0.contains("s3cr3t-ish"), "{err}");
-        let err = r.number::<u64>("version").unwrap_err();
+        let err = StoreError::from(r.number::<u64>("version").unwrap_err());
         assert!(err.0.contains("version is missing"), "{err}");
     }
 }

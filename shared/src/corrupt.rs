@@ -1,0 +1,201 @@
+//! Unreadable integration items: reported to the platform team as one `monitor` incident each,
+//! never allowed to stop the others. The probe and the expiry scan open the incident (the probe
+//! every run, so it opens within a minute); the expiry scan also resolves those whose item
+//! became readable again or was deleted (an extra Query it can afford hourly, which the probe's
+//! one-Query hot path cannot); `inventory apply` resolves it when it repairs the item.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::check::{CheckKind, incident_id};
+use crate::inventory::Severity;
+use crate::store::{Incident, IntegrationListing, PLATFORM_TEAM, Store, UnreadableIntegration};
+
+/// Incident class of an integration item credwatch cannot read (a `monitor` incident).
+pub const CORRUPT_ITEM: &str = "corrupt_item";
+
+/// The one incident id of integration `id`'s unreadable item: sequence 0, which the check
+/// state never uses (its incidents start at 1), so it is the same id in every run and opens
+/// once while the item stays unreadable.
+pub fn corrupt_incident_id(id: &str) -> String {
+    incident_id(id, CheckKind::Monitor, 0)
+}
+
+/// Pure: the incident for one unreadable item, in words for the platform team.
+pub fn corrupt_incident(unreadable: &UnreadableIntegration, now: DateTime<Utc>) -> Incident {
+    Incident {
+        id: corrupt_incident_id(&unreadable.id),
+        integration: unreadable.id.clone(),
+        check: CheckKind::Monitor,
+        class: CORRUPT_ITEM.to_string(),
+        severity: Severity::High,
+        team: PLATFORM_TEAM.to_string(),
+        open: true,
+        opened_at: now,
+        updated_at: now,
+        resolved_at: None,
+        threshold_days: None,
+        message: format!(
+            "credwatch cannot read its table item for integration {} ({unreadable}), so it is \
+             not probed or scanned; every other integration still is. Run `credwatch inventory \
+             apply` to rewrite it from the inventory, or apply with --prune to delete it",
+            unreadable.id
+        ),
+        http_status: None,
+    }
+}
+
+/// What reporting unreadable items did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CorruptReport {
+    /// Incidents opened this run (0 while they stay open).
+    pub opened: usize,
+    /// Incidents resolved this run (their item is readable again, or gone).
+    pub resolved: usize,
+    pub errors: Vec<String>,
+}
+
+/// Opens the incident of every unreadable item (once: an open one is left alone).
+pub async fn open_corrupt_incidents<S: Store>(
+    store: &S,
+    listing: &IntegrationListing,
+    now: DateTime<Utc>,
+) -> CorruptReport {
+    let mut report = CorruptReport::default();
+    for unreadable in &listing.unreadable {
+        match store
+            .open_incident(&corrupt_incident(unreadable, now))
+            .await
+        {
+            Ok(true) => report.opened += 1,
+            Ok(false) => {}
+            Err(err) => report.errors.push(format!(
+                "{}: reporting the unreadable item failed: {err}",
+                unreadable.id
+            )),
+        }
+    }
+    report
+}
+
+/// [`open_corrupt_incidents`], then resolves the open `corrupt_item` incidents whose item is
+/// readable again or gone. One Query of the open-incidents index.
+pub async fn reconcile_corrupt_incidents<S: Store>(
+    store: &S,
+    listing: &IntegrationListing,
+    now: DateTime<Utc>,
+) -> CorruptReport {
+    let mut report = open_corrupt_incidents(store, listing, now).await;
+    let open = match store.open_incidents().await {
+        Ok(open) => open,
+        Err(err) => {
+            report
+                .errors
+                .push(format!("listing open incidents failed: {err}"));
+            return report;
+        }
+    };
+    let unreadable: HashSet<&str> = listing.unreadable.iter().map(|u| u.id.as_str()).collect();
+    for incident in open.iter().filter(|i| i.class == CORRUPT_ITEM) {
+        if unreadable.contains(incident.integration.as_str()) {
+            continue;
+        }
+        let readable = listing
+            .records
+            .iter()
+            .any(|r| r.integration.id == incident.integration);
+        let message = if readable {
+            format!(
+                "credwatch can read the item of integration {} again",
+                incident.integration
+            )
+        } else {
+            format!(
+                "the item of integration {} is no longer in the table",
+                incident.integration
+            )
+        };
+        match store.resolve_incident(&incident.id, &message, now).await {
+            Ok(true) => report.resolved += 1,
+            Ok(false) => {}
+            Err(err) => report.errors.push(format!(
+                "{}: resolving the unreadable-item incident failed: {err}",
+                incident.integration
+            )),
+        }
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::CheckState;
+    use crate::inventory::{LoadOptions, parse_inventory};
+    use crate::store::memory::MemoryStore;
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        format!("2026-11-28T10:{minute:02}:00Z").parse().unwrap()
+    }
+
+    fn unreadable(id: &str) -> UnreadableIntegration {
+        UnreadableIntegration {
+            id: id.into(),
+            field: "next_probe_at".into(),
+            problem: "is not a valid RFC 3339 timestamp".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn reported_once_and_resolved_when_readable_again_or_gone() {
+        let store = MemoryStore::new();
+        let yaml = "version: 1\nteams: [{ id: ops, name: Ops }]\nintegrations:\n  - { id: alpha, name: A, owner: ops, severity: high, auth_url: http://127.0.0.1:1/, client_id: c, client_secret: { env: S } }\n";
+        let inventory = parse_inventory(
+            yaml,
+            &LoadOptions {
+                allow_any_endpoint: true,
+            },
+        )
+        .unwrap()
+        .inventory;
+        store.insert_unreadable(unreadable("alpha"));
+        store.insert_unreadable(unreadable("bravo"));
+
+        let listing = store.list_integrations().await.unwrap();
+        assert!(listing.records.is_empty());
+        let first = reconcile_corrupt_incidents(&store, &listing, at(0)).await;
+        assert_eq!((first.opened, first.resolved), (2, 0), "{first:?}");
+        let again = reconcile_corrupt_incidents(&store, &listing, at(1)).await;
+        assert_eq!(
+            (again.opened, again.resolved),
+            (0, 0),
+            "opened once: {again:?}"
+        );
+        let open = store.open_incidents().await.unwrap();
+        assert_eq!(open[0].id, "alpha:monitor:0");
+        assert_eq!(
+            (open[0].class.as_str(), open[0].team.as_str()),
+            (CORRUPT_ITEM, PLATFORM_TEAM)
+        );
+        assert!(
+            open[0].message.contains("next_probe_at"),
+            "{}",
+            open[0].message
+        );
+
+        // alpha is rewritten (readable again), bravo deleted.
+        store
+            .replace_integration(&inventory.integrations[0], at(2), &CheckState::default())
+            .await
+            .unwrap();
+        store.prune_integration("bravo").await.unwrap();
+        let listing = store.list_integrations().await.unwrap();
+        let fixed = reconcile_corrupt_incidents(&store, &listing, at(3)).await;
+        assert_eq!((fixed.opened, fixed.resolved), (0, 1), "{fixed:?}");
+        let alpha = &store.incidents_of("alpha").await.unwrap()[0];
+        assert!(!alpha.open && alpha.message.contains("again"), "{alpha:?}");
+        assert!(store.open_incidents().await.unwrap().is_empty());
+    }
+}

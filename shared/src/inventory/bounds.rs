@@ -1,0 +1,49 @@
+//! Limits on every inventory value, shared by validation (what `inventory validate|apply`
+//! accepts) and by the store's decoder (what a table item may hold), so one item can never be
+//! too large, too slow or too far in the future for the others.
+//!
+//! Worst case of one integration item: strings are counted in characters (at most 4 bytes each
+//! in UTF-8), so the inventory part is at most about 4 x (name 200 + 2 URLs x 2,048 + client
+//! id 256 + 2 secret reference parts x 2,048 + 100 scopes x 100 + 50 `depends_on` x 200)
+//! = 4 x 28,648 bytes, about 115 KB, plus a few hundred bytes of state: far below DynamoDB's
+//! 400 KB item limit. `store::schema`'s `worst_case_item_is_far_below_dynamodb_limit` encodes
+//! one with every text at its limit in 4-byte characters and measures 103 KB.
+
+use std::time::Duration;
+
+/// `probe_every`: at least 1 minute (SFMC throttles frequent token requests), at most 7 days.
+pub const PROBE_EVERY: (Duration, Duration) =
+    (Duration::from_secs(60), Duration::from_secs(7 * 86_400));
+/// `recheck_every`: 30 seconds to 1 day.
+pub const RECHECK_EVERY: (Duration, Duration) =
+    (Duration::from_secs(30), Duration::from_secs(86_400));
+/// `escalate_after`: at most 30 days.
+pub const ESCALATE_AFTER_MAX: Duration = Duration::from_secs(30 * 86_400);
+/// `expiry_warn_days` entries: 1 to 365 days.
+pub const WARN_DAYS_MAX: u64 = 365;
+/// `expiry_warn_days`: at most this many thresholds.
+pub const WARN_DAYS_COUNT_MAX: usize = 20;
+/// `secret_lifetime_days`: 1 to 10 years.
+pub const SECRET_LIFETIME_DAYS_MAX: u64 = 3650;
+/// `records_per_hour`: at most a billion (impact estimates multiply it by hours).
+pub const RECORDS_PER_HOUR_MAX: u64 = 1_000_000_000;
+/// `name` of an integration or a team, and each `depends_on` entry, in characters.
+pub const NAME_MAX: usize = 200;
+/// `auth_url` and `runbook`, in characters.
+pub const URL_MAX: usize = 2048;
+/// `client_id`, in characters (SFMC's are 24).
+pub const CLIENT_ID_MAX: usize = 256;
+/// Each part of a `client_secret` reference (variable name, file path, secret id or ARN, key).
+pub const SECRET_REF_MAX: usize = 2048;
+/// `expected_scopes`: entries, and characters per entry.
+pub const SCOPES_MAX: usize = 100;
+pub const SCOPE_MAX: usize = 100;
+/// `depends_on`: entries.
+pub const DEPENDS_ON_MAX: usize = 50;
+/// Any other text (time zone names...), in characters.
+pub const TEXT_MAX: usize = 2048;
+
+/// Whether `text` has at most `max` characters (checked without walking a huge text twice).
+pub fn within(text: &str, max: usize) -> bool {
+    text.len() <= max || text.chars().nth(max).is_none()
+}
