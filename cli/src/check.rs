@@ -216,18 +216,23 @@ pub fn select(inventory: &Inventory, ids: &[String]) -> Result<Vec<usize>, Strin
 
 /// Loads the inventory, printing warnings; on problems prints every one and returns `None`.
 pub fn load_or_report(path: &Path, options: &LoadOptions) -> Option<Inventory> {
-    report_loaded(path, load_inventory(path, options))
+    report_loaded(path, load_inventory(path, options), "nothing was probed")
 }
 
-/// The inventory, or `None` after printing why it was refused; warnings are printed either way.
-pub fn report_loaded(path: &Path, result: Result<Loaded, InvalidInventory>) -> Option<Inventory> {
+/// The inventory, or `None` after printing why it was refused and `consequence` (what the
+/// command therefore did not do); warnings are printed either way.
+pub fn report_loaded(
+    path: &Path,
+    result: Result<Loaded, InvalidInventory>,
+    consequence: &str,
+) -> Option<Inventory> {
     match result {
         Ok(loaded) => {
             print_warnings(&loaded.warnings);
             Some(loaded.inventory)
         }
         Err(invalid) => {
-            report_invalid(path, &invalid);
+            report_invalid(path, &invalid, consequence);
             None
         }
     }
@@ -259,11 +264,18 @@ fn print_warnings(warnings: &[Problem]) {
     }
 }
 
-fn report_invalid(path: &Path, invalid: &InvalidInventory) {
+/// Lists every problem of an invalid inventory on stderr; `consequence` says what the command
+/// therefore did not do (e.g. "nothing was probed"), or is empty.
+fn report_invalid(path: &Path, invalid: &InvalidInventory, consequence: &str) {
     print_warnings(&invalid.warnings);
     let n = invalid.problems.len();
+    let consequence = if consequence.is_empty() {
+        String::new()
+    } else {
+        format!("; {consequence}")
+    };
     warn(&format!(
-        "credwatch: {} is not a valid inventory ({n} problem{}); nothing was probed:",
+        "credwatch: {} is not a valid inventory ({n} problem{}){consequence}:",
         printable::echo(&path.display().to_string()),
         if n == 1 { "" } else { "s" }
     ));
@@ -309,7 +321,7 @@ pub fn validate(path: &Path, secret_prefix: Option<&str>, format: Format) -> u8 
                     if inv.teams.len() == 1 { "" } else { "s" },
                 ));
             }
-            Err(invalid) => report_invalid(path, invalid),
+            Err(invalid) => report_invalid(path, invalid, ""),
         },
     }
     out.finish(if result.is_ok() {

@@ -97,7 +97,7 @@ pub async fn inventory_sync(
         secret_prefix,
         true,
     );
-    let Some(inventory) = report_loaded(file, loaded) else {
+    let Some(inventory) = report_loaded(file, loaded, "nothing was written") else {
         return EXIT_INVALID;
     };
     let store = match store(table).await {
@@ -333,7 +333,8 @@ pub fn status_rows(
                 class: failing.or(state.last_class).map(|c| c.as_str().to_string()),
                 since,
                 last_probe_at: state.last_probe_at,
-                next_probe_at: state.next_probe_at,
+                // A retired integration is never probed again, whatever its state says.
+                next_probe_at: state.next_probe_at.filter(|_| !record.retired),
                 days_to_expiry: expiry_date(&record.integration, record.secret_rotated_seen_at)
                     .map(|date| days_until(date, now.date_naive())),
                 retired: record.retired,

@@ -149,6 +149,11 @@ async fn create_plan_apply_status_round_trip() {
     let rows: Vec<Value> = serde_json::from_str(&stdout).unwrap();
     assert_eq!(rows.len(), 2, "kept");
     assert_eq!(rows[1]["retired"], true);
+    assert_eq!(
+        rows[1]["next_probe_at"],
+        Value::Null,
+        "a retired one is never probed"
+    );
     let (_, stdout, _) = run(credwatch(&[
         "inventory",
         "apply",
@@ -368,6 +373,26 @@ async fn check_reads_secrets_manager_sources_with_the_standard_aws_environment()
     assert!(
         !stdout.contains("Aws7Secret3From9Manager") && !stderr.contains("Aws7Secret3From9Manager")
     );
+
+    // No region anywhere: the integration says what to set, not the SDK's "signing region".
+    let mut command = bare(credwatch(&[
+        "check",
+        "--inventory",
+        &inventory,
+        "--format",
+        "json",
+    ]));
+    command
+        .env("AWS_ENDPOINT_URL", credwatch_tests::aws::endpoint())
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION");
+    let (code, stdout, stderr) = run(command).await;
+    assert_eq!(code, 1, "{stderr}");
+    let rows: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    let message = rows[0]["message"].as_str().unwrap();
+    assert_eq!(rows[0]["class"], "secret_unavailable", "{message}");
+    assert!(message.contains("no AWS region is configured"), "{message}");
+    assert!(message.contains("AWS_REGION"), "{message}");
 }
 
 /// `aws secretsmanager create-secret --secret-string file://secret.txt` keeps the file's line

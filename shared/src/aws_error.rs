@@ -33,15 +33,26 @@ where
         SdkError::DispatchFailure(failure) if failure.is_timeout() => {
             "no answer from AWS in time".to_string()
         }
-        // Not a connection problem: missing credentials, a failed signing step, ...
-        SdkError::DispatchFailure(_) => {
-            format!("the request could not be sent ({})", innermost(err))
+        // Not a connection problem: missing region or credentials, a failed signing step, ...
+        SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => {
+            let cause = innermost(err);
+            if cause.contains("region") {
+                "no AWS region is configured: set AWS_REGION (e.g. export AWS_REGION=eu-west-1) \
+                 or a region in your AWS profile"
+                    .to_string()
+            } else if cause.contains("credentials") {
+                format!(
+                    "no usable AWS credentials ({cause}): set AWS_PROFILE or \
+                     AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is available"
+                )
+            } else if matches!(err, SdkError::ConstructionFailure(_)) {
+                format!("the request could not be built ({cause})")
+            } else {
+                format!("the request could not be sent ({cause})")
+            }
         }
         SdkError::ResponseError(_) => {
             format!("the answer was not AWS's ({})", innermost(err))
-        }
-        SdkError::ConstructionFailure(_) => {
-            format!("the request could not be built ({})", innermost(err))
         }
         _ => innermost(err),
     };

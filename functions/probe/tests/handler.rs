@@ -147,6 +147,17 @@ impl World {
     }
 
     /// Writes `value` into attribute `name` of the integration's item, bypassing credwatch.
+    /// Environment for the built probe binary to work on this world: its table, the
+    /// simulator's endpoint and the file secrets the world uses (which only tests may allow).
+    fn binary_env(&self) -> Vec<(&'static str, String)> {
+        let mut env = child_env();
+        env.push(("CREDWATCH_TABLE", self.table.clone()));
+        env.push(("CREDWATCH_ALLOW_ANY_ENDPOINT", "1".into()));
+        env.push(("CREDWATCH_SECRET_PREFIX", "sfmc/".into()));
+        env.push(("CREDWATCH_ALLOW_LOCAL_SECRETS", "1".into()));
+        env
+    }
+
     async fn poison(&self, id: &str, name: &str, value: AttributeValue) {
         aws_sdk_dynamodb::Client::new(&sdk_config().await)
             .update_item()
@@ -526,12 +537,7 @@ async fn the_binary_under_a_runtime_api_probes_and_never_leaks_secrets() {
         .send()
         .await
         .unwrap();
-    let mut env = child_env();
-    env.push(("CREDWATCH_TABLE", world.table.clone()));
-    env.push(("CREDWATCH_ALLOW_ANY_ENDPOINT", "1".into()));
-    env.push(("CREDWATCH_SECRET_PREFIX", "sfmc/".into()));
-    // Two of the three read their secret from a file, which only tests may allow.
-    env.push(("CREDWATCH_ALLOW_LOCAL_SECRETS", "1".into()));
+    let mut env = world.binary_env();
     env.push(("CREDWATCH_LOG", "trace".into()));
     let function =
         FunctionProcess::spawn(env!("CARGO_BIN_EXE_credwatch-probe").as_ref(), &env).await;
@@ -1138,12 +1144,7 @@ async fn the_binary_defers_what_it_cannot_finish_before_its_deadline() {
         specs
     })
     .await;
-    let mut env = child_env();
-    env.push(("CREDWATCH_TABLE", world.table.clone()));
-    env.push(("CREDWATCH_ALLOW_ANY_ENDPOINT", "1".into()));
-    env.push(("CREDWATCH_SECRET_PREFIX", "sfmc/".into()));
-    // The world's secrets are files, which only tests may allow.
-    env.push(("CREDWATCH_ALLOW_LOCAL_SECRETS", "1".into()));
+    let mut env = world.binary_env();
     env.push(("CREDWATCH_REQUEST_TIMEOUT", "1s".into()));
     let function =
         FunctionProcess::spawn(env!("CARGO_BIN_EXE_credwatch-probe").as_ref(), &env).await;
@@ -1315,12 +1316,7 @@ async fn the_binary_probes_the_rest_when_one_item_is_unreadable() {
             AttributeValue::S("+20327-03-01T00:00:00.000Z".into()),
         )
         .await;
-    let mut env = child_env();
-    env.push(("CREDWATCH_TABLE", world.table.clone()));
-    env.push(("CREDWATCH_ALLOW_ANY_ENDPOINT", "1".into()));
-    env.push(("CREDWATCH_SECRET_PREFIX", "sfmc/".into()));
-    // The world's secrets are files, which only tests may allow.
-    env.push(("CREDWATCH_ALLOW_LOCAL_SECRETS", "1".into()));
+    let env = world.binary_env();
     let function =
         FunctionProcess::spawn(env!("CARGO_BIN_EXE_credwatch-probe").as_ref(), &env).await;
     let answer = function.invoke(event("scheduled.json")).await;

@@ -437,8 +437,13 @@ impl Cadence {
 }
 
 fn probe_every(at: &mut At, value: &Value) -> Option<Duration> {
-    let hint = format!(" ({TOKEN_RATE}); 15m is a good default");
-    let every = at.duration_in("probe_every", value, bounds::PROBE_EVERY, &hint)?;
+    let every = at.duration_in(
+        "probe_every",
+        value,
+        bounds::PROBE_EVERY,
+        &format!(" ({TOKEN_RATE}); 15m is a good default"),
+        " (a credential that breaks would go unnoticed that long); 15m is a good default",
+    )?;
     if every < Duration::from_secs(5 * 60) {
         at.warn(
             "probe_every",
@@ -450,8 +455,13 @@ fn probe_every(at: &mut At, value: &Value) -> Option<Duration> {
 }
 
 fn recheck_every(at: &mut At, value: &Value) -> Option<Duration> {
-    let hint = format!(" ({TOKEN_RATE}); 2m is a good default");
-    at.duration_in("recheck_every", value, bounds::RECHECK_EVERY, &hint)
+    at.duration_in(
+        "recheck_every",
+        value,
+        bounds::RECHECK_EVERY,
+        &format!(" ({TOKEN_RATE}); 2m is a good default"),
+        " (a failing credential is rechecked this often to confirm it); 2m is a good default",
+    )
 }
 
 fn expiry_warn_days(at: &mut At, value: &Value) -> Option<Vec<u32>> {
@@ -541,6 +551,7 @@ fn parse_team(
                     value,
                     (Duration::from_secs(1), bounds::ESCALATE_AFTER_MAX),
                     "",
+                    " (an unacknowledged incident should reach a backup within days, not weeks)",
                 )
             }
             _ => at.unknown_key("", key, &TEAM_KEYS),

@@ -224,16 +224,21 @@ impl<'r> At<'r> {
     }
 
     /// A duration from `min` to `max`; `hint` says what a good value is.
+    /// A duration within `(min, max)`. Out of range, the message gives the range and the hint
+    /// for its side: `too_short` says why short values hurt (SFMC's token rate), `too_long`
+    /// why long ones do (a broken credential unnoticed for that long).
     pub fn duration_in(
         &mut self,
         field: &str,
         value: &Value,
         (min, max): (Duration, Duration),
-        hint: &str,
+        too_short: &str,
+        too_long: &str,
     ) -> Option<Duration> {
         use crate::duration::format_duration;
         let duration = self.duration(field, value)?;
         if duration < min || duration > max {
+            let hint = if duration < min { too_short } else { too_long };
             self.error(
                 field,
                 Some(value),

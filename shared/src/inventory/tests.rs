@@ -397,7 +397,7 @@ fn defaults_rules() {
             with_defaults("probe_every: 30s"),
             "defaults",
             "probe_every",
-            "from 1m to 7d",
+            "from 1m to 7d (SFMC asks",
         ),
         (
             "probe_every no unit",
@@ -1648,7 +1648,7 @@ fn every_value_is_bounded_and_named_with_its_value_capped() {
             with_integration(&[("probe_every", Some("6000000d"))]),
             INT,
             "probe_every",
-            "from 1m to 7d",
+            "from 1m to 7d (a credential that breaks would go unnoticed",
         ),
         (
             "recheck_every over a day",
