@@ -252,7 +252,8 @@ pub struct ProbeOutcome {
     pub attempts: u32,
     /// True when a definitive class was seen on two consecutive attempts.
     pub confirmed: bool,
-    /// Seconds SFMC asked us to wait (`Retry-After`), when it said.
+    /// Seconds the answer asked us to wait (`Retry-After`, else SFMC's body `retryAfter`), when
+    /// it said; at most 86,400 ([`crate::sfmc::classify::MAX_RETRY_AFTER`], one day).
     pub retry_after_secs: Option<u64>,
     pub probed_at: DateTime<Utc>,
     /// Fingerprint ([`crate::rotation::secret_fingerprint`]) of the client secret the deciding

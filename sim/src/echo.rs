@@ -25,15 +25,21 @@ pub enum EchoEncoding {
     UrlLower,
     /// `application/x-www-form-urlencoded`: space as `+`.
     Form,
+    /// JavaScript's `encodeURI` (RFC 3986 reserved characters kept): `+`, `/`, `:`, `=`, `&`,
+    /// ... as written, space as `%20`, so a `+` in the value stays a literal `+`.
+    EncodeUri,
     /// HTML character references for `& < > " ' /` and every non-ASCII character.
     Html,
+    /// Named HTML references beyond the basic five (`&sol;`, `&equals;`, `&plus;`, `&bsol;`,
+    /// `&colon;`, `&percnt;`, `&NewLine;`, ...), non-ASCII as `&#N;`.
+    HtmlNamed,
     /// Control characters replaced by spaces, as a log pipeline would.
     ControlsAsSpaces,
 }
 
 impl EchoEncoding {
     /// Every encoding, for tests that try them all.
-    pub const ALL: [EchoEncoding; 10] = [
+    pub const ALL: [EchoEncoding; 12] = [
         EchoEncoding::Raw,
         EchoEncoding::Json,
         EchoEncoding::JsonSlashes,
@@ -42,7 +48,9 @@ impl EchoEncoding {
         EchoEncoding::UrlUpper,
         EchoEncoding::UrlLower,
         EchoEncoding::Form,
+        EchoEncoding::EncodeUri,
         EchoEncoding::Html,
+        EchoEncoding::HtmlNamed,
         EchoEncoding::ControlsAsSpaces,
     ];
 
@@ -70,6 +78,37 @@ impl EchoEncoding {
             EchoEncoding::UrlUpper => percent(value, true, false),
             EchoEncoding::UrlLower => percent(value, false, false),
             EchoEncoding::Form => percent(value, true, true),
+            EchoEncoding::EncodeUri => value
+                .chars()
+                .map(|c| {
+                    if c.is_ascii() && ";,/?:@&=+$#".contains(c) {
+                        c.to_string()
+                    } else {
+                        percent(c.encode_utf8(&mut [0; 4]), true, false)
+                    }
+                })
+                .collect(),
+            EchoEncoding::HtmlNamed => value
+                .chars()
+                .map(|c| match c {
+                    '&' => "&amp;".to_owned(),
+                    '<' => "&lt;".to_owned(),
+                    '>' => "&gt;".to_owned(),
+                    '"' => "&quot;".to_owned(),
+                    '\'' => "&apos;".to_owned(),
+                    '/' => "&sol;".to_owned(),
+                    '\\' => "&bsol;".to_owned(),
+                    '=' => "&equals;".to_owned(),
+                    '+' => "&plus;".to_owned(),
+                    ':' => "&colon;".to_owned(),
+                    '%' => "&percnt;".to_owned(),
+                    ';' => "&semi;".to_owned(),
+                    '\n' => "&NewLine;".to_owned(),
+                    '\t' => "&Tab;".to_owned(),
+                    c if !c.is_ascii() => format!("&#{};", u32::from(c)),
+                    c => c.to_string(),
+                })
+                .collect(),
             EchoEncoding::Html => value
                 .chars()
                 .map(|c| match c {
@@ -160,7 +199,15 @@ mod tests {
                 "a%2fb%22c%5cd%0ae%20%25%2b%f0%9f%98%80",
             ),
             (EchoEncoding::Form, "a%2Fb%22c%5Cd%0Ae+%25%2B%F0%9F%98%80"),
+            (
+                EchoEncoding::EncodeUri,
+                "a/b%22c%5Cd%0Ae%20%25+%F0%9F%98%80",
+            ),
             (EchoEncoding::Html, "a&#x2F;b&quot;c\\d\ne %+&#128512;"),
+            (
+                EchoEncoding::HtmlNamed,
+                "a&sol;b&quot;c&bsol;d&NewLine;e &percnt;&plus;&#128512;",
+            ),
             (EchoEncoding::ControlsAsSpaces, "a/b\"c\\d e %+😀"),
         ];
         for (encoding, encoded) in expect {

@@ -295,6 +295,163 @@ async fn other_answers_that_are_not_sfmcs_never_judge_the_credential() {
     assert_eq!(bare.kind, Kind::Credential);
 }
 
+/// Gateways' own JSON refusals (security review of issue 8): API Gateway, Kong, an Envoy
+/// `access_denied`, Cloudflare Access, and a WAF answering in OAuth's words. None is SFMC's, so
+/// none may judge the credential or its permissions. `(status, Server, body, words quoted)`.
+const GATEWAY_JSON: [(u16, &str, &str, &str); 6] = [
+    (
+        403,
+        "",
+        r#"{"message":"Forbidden"}"#,
+        "saying \"Forbidden\"",
+    ),
+    (
+        401,
+        "kong/3.4.2",
+        r#"{"message":"Unauthorized"}"#,
+        "saying \"Unauthorized\"",
+    ),
+    (
+        401,
+        "kong/3.4.2",
+        r#"{"message":"No API key found in request"}"#,
+        "saying \"No API key found in request\"",
+    ),
+    (
+        403,
+        "envoy",
+        r#"{"error":"access_denied"}"#,
+        "saying \"access_denied\"",
+    ),
+    (
+        401,
+        "cloudflare",
+        r#"{"error":"unauthorized","error_description":"Cloudflare Access: sign in to continue","error_uri":"https://developers.cloudflare.com/cloudflare-one/identity/"}"#,
+        "Cloudflare Access: sign in to continue",
+    ),
+    // A decision (documented in classify.rs): client_credentials has no grant to be invalid, so
+    // an invalid_grant without SFMC's IP-allowlist words or SFMC's error_uri is not SFMC's.
+    (
+        400,
+        "awselb/2.0",
+        r#"{"error":"invalid_grant","error_description":"blocked by WAF"}"#,
+        "saying \"blocked by WAF\"",
+    ),
+];
+
+#[tokio::test]
+async fn gateway_json_at_either_endpoint_is_intermediary_blocked_naming_who_answered() {
+    let sim = Simulator::start().await.expect("simulator starts");
+    for (status, server, body, words) in GATEWAY_JSON {
+        let mut headers = vec![("Content-Type", "application/json")];
+        if !server.is_empty() {
+            headers.push(("Server", server));
+        }
+        let server_named = format!("server \"{server}\"");
+        let mut needles = vec![format!("HTTP {status}"), words.to_string()];
+        if !server.is_empty() {
+            needles.push(server_named);
+        }
+        let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
+        let token = probe(&sim, token_raw(status, &headers, body)).await;
+        assert_blocked(&token, status, &needles);
+        assert!(
+            token.message.contains("The token request"),
+            "{}",
+            token.message
+        );
+        assert!(!token.message.contains("SFMC said"), "{}", token.message);
+        let rest = probe(&sim, rest_raw(status, &headers, body)).await;
+        assert_blocked(&rest, status, &needles);
+        assert!(
+            rest.message.contains("The tokenContext call"),
+            "{}",
+            rest.message
+        );
+        assert!(!rest.message.contains("SFMC said"), "{}", rest.message);
+    }
+}
+
+/// Size never changes the verdict: `{"message":"Forbidden"}` padded with 1 MiB of spaces (over
+/// the client's 64 KiB cap) is judged as the small one is, and so is SFMC's own body padded.
+#[tokio::test]
+async fn a_json_body_padded_past_the_size_cap_keeps_its_verdict() {
+    let sim = Simulator::start().await.expect("simulator starts");
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("Server", "awselb/2.0"),
+    ];
+    let padding = " ".repeat(1024 * 1024);
+    let forbidden = r#"{"message":"Forbidden"}"#;
+    let padded = format!("{forbidden}{padding}");
+    for config in [
+        token_raw(403, &headers, forbidden),
+        token_raw(403, &headers, &padded),
+        rest_raw(403, &headers, forbidden),
+        rest_raw(403, &headers, &padded),
+    ] {
+        let outcome = probe(&sim, config).await;
+        assert_blocked(&outcome, 403, &["server \"awselb/2.0\""]);
+    }
+    let sfmc = credwatch_sim::fixtures::REST_INSUFFICIENT_PRIVILEGES;
+    for body in [sfmc.to_string(), format!("{sfmc}{padding}")] {
+        let outcome = probe(&sim, rest_raw(403, &headers, &body)).await;
+        assert_eq!(
+            outcome.class,
+            OutcomeClass::RestUnauthorized,
+            "{outcome:#?}"
+        );
+        assert!(
+            outcome.message.contains("Insufficient privileges"),
+            "{}",
+            outcome.message
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_gateways_5xx_json_stays_transient_and_says_who_answered() {
+    let sim = Simulator::start().await.expect("simulator starts");
+    let headers = [
+        ("Server", "kong/3.4.2"),
+        ("Content-Type", "application/json"),
+    ];
+    let body = r#"{"message":"An invalid response was received from the upstream server"}"#;
+    for config in [
+        token_raw(502, &headers, body),
+        rest_raw(503, &headers, body),
+    ] {
+        let outcome = probe(&sim, config).await;
+        assert_eq!(outcome.class, OutcomeClass::SfmcUnavailable, "{outcome:#?}");
+        assert_eq!(outcome.kind, Kind::Transient);
+        assert!(
+            outcome.message.contains("not in SFMC's API format")
+                && outcome.message.contains("server \"kong/3.4.2\"")
+                && outcome.message.contains("invalid response was received")
+                && !outcome.message.contains("SFMC said"),
+            "{}",
+            outcome.message
+        );
+    }
+}
+
+/// Absurd waits (a 20-digit `Retry-After`, a date in the year 9999, a huge body `retryAfter`)
+/// are reported as one day at most; the probe itself still waits only its own short cap.
+#[tokio::test]
+async fn absurd_waits_are_reported_as_at_most_one_day() {
+    let sim = Simulator::start().await.expect("simulator starts");
+    let rate_limited = r#"{"message":"Rate limit exceeded","errorcode":50100,"retryAfter":1e300}"#;
+    for config in [
+        token_raw(503, &[("Retry-After", "99999999999999999999")], ""),
+        token_raw(503, &[("Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT")], ""),
+        rest_raw(429, &[], rate_limited),
+    ] {
+        let outcome = probe(&sim, config).await;
+        assert_eq!(outcome.retry_after_secs, Some(86_400), "{outcome:#?}");
+        assert_eq!(outcome.attempts, 2, "retried after the probe's own cap");
+    }
+}
+
 #[tokio::test]
 async fn a_gateways_5xx_page_stays_transient_and_says_who_answered() {
     let sim = Simulator::start().await.expect("simulator starts");

@@ -78,8 +78,8 @@ fn forms(secret: &str) -> Vec<String> {
 
 fn secrets() -> impl Strategy<Value = String> {
     let tricky = prop::sample::select(vec![
-        '/', '\\', '"', '\'', '\n', '\r', '\t', '%', '+', ' ', '&', '<', 'é', '😀', '€', '\u{1b}',
-        '\u{202e}',
+        '/', '\\', '"', '\'', '\n', '\r', '\t', '%', '+', '+', ' ', '&', '<', ':', '=', 'é', '😀',
+        '€', '\u{1b}', '\u{202e}',
     ]);
     let plain = prop::sample::select(
         ('a'..='z')

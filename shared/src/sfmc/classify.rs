@@ -4,12 +4,18 @@
 //! Only SFMC's own answers can make a credential, access or permission verdict. The order is:
 //! 1. a redirect (3xx) is never SFMC's API answering (it does not redirect API calls), so it is
 //!    `intermediary_blocked`;
-//! 2. an SFMC error body (OAuth `{error, error_description}` or Marketing Cloud
-//!    `{message, errorcode}`) decides by its words and codes, then by its status;
+//! 2. an SFMC error body decides by its words and codes, then by its status. Only SFMC's own
+//!    shapes count, strictly: OAuth `{error, error_description, error_uri}` with an RFC 6749
+//!    code SFMC uses and SFMC's `error_uri` if any, or Marketing Cloud `{message, errorcode,
+//!    documentation}` with a numeric `errorcode` (or SFMC's documentation link). A gateway's
+//!    `{"message":"Forbidden"}` or `{"error":"access_denied"}` is not SFMC's answer;
 //! 3. otherwise the status decides, knowing the body is not SFMC's: 596 ("Service Not Found" in
 //!    SFMC's error table) is `service_not_found`, other 5xx stay transient (`sfmc_unavailable`,
 //!    naming what answered), an empty 401 is SFMC's refusal and an empty 429 its throttling, and
 //!    any other 4xx (HTML, text, other JSON or empty) is `intermediary_blocked`.
+//!
+//! A body's size never changes its verdict: a body over the client's cap is read as far as the
+//! cap, and one JSON value padded with whitespace is still that value.
 //!
 //! SFMC's statuses for several failures are undocumented, which is why the body goes first.
 
@@ -89,7 +95,8 @@ pub struct Failure {
     pub class: OutcomeClass,
     pub http_status: Option<u16>,
     pub message: String,
-    /// The wait SFMC asked for (`Retry-After`, else the body's `retryAfter`), uncapped.
+    /// The wait asked for (`Retry-After`, else the body's `retryAfter`), at most
+    /// [`MAX_RETRY_AFTER`].
     pub retry_after: Option<Duration>,
 }
 
@@ -255,11 +262,20 @@ impl Step {
     }
 }
 
-/// The body as JSON, when it was read completely and parses.
+/// The body as JSON, when it parses. A body too large to read completely counts as JSON when
+/// the part read is one JSON value followed only by whitespace, so padding never changes what
+/// the body is (and so never the verdict); callers still refuse a too-large success body.
 fn complete_json(answer: &HttpAnswer) -> Option<Value> {
     match &answer.body {
         Body::Complete(bytes) => serde_json::from_slice(bytes).ok(),
-        Body::TooLarge { .. } => None,
+        Body::TooLarge { prefix, .. } => {
+            let mut values = serde_json::Deserializer::from_slice(prefix).into_iter::<Value>();
+            let value = values.next()?.ok()?;
+            prefix[values.byte_offset()..]
+                .trim_ascii()
+                .is_empty()
+                .then_some(value)
+        }
     }
 }
 
@@ -284,29 +300,107 @@ fn classify_failure(
     Some(with_retry_after(failure, answer, json))
 }
 
-/// Recognises the two SFMC error shapes. `None` when the body is not an error body.
+/// The error codes of RFC 6749 §5.2 that SFMC's token endpoint answers with, and the two it
+/// documents for its own trouble (`server_error`, `temporarily_unavailable`, RFC 6749 §4.1.2.1).
+/// Other codes (`access_denied`, ...) are SFMC's only with SFMC's `error_uri`.
+const SFMC_OAUTH_ERRORS: [&str; 8] = [
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "server_error",
+    "temporarily_unavailable",
+];
+
+/// SFMC's words for its one `invalid_grant` to a `client_credentials` request (the Login IP
+/// Allowlist refusal; research §1.3).
+const SFMC_IP_NOT_ALLOWLISTED: &str = "ip address is unauthorized";
+
+/// Whether `url` is on SFMC's documentation site (`https://developer.salesforce.com/...`), the
+/// link SFMC puts in `error_uri` (OAuth form) and `documentation` (Marketing Cloud form).
+fn is_sfmc_documentation(url: &str) -> bool {
+    Url::parse(url.trim()).is_ok_and(|url| {
+        url.scheme() == "https" && url.host_str() == Some("developer.salesforce.com")
+    })
+}
+
+/// SFMC's OAuth error form, strictly: `{"error": <code>, "error_description": <text>,
+/// "error_uri": "https://developer.salesforce.com/docs"}` (every token fixture; research §1.3).
+/// `error_uri` may be missing, but when present it must be SFMC's link. The code must be one
+/// SFMC uses ([`SFMC_OAUTH_ERRORS`]), or any code when `error_uri` is SFMC's link. A decision
+/// (the WAF case of issue 8): `client_credentials` has no grant that could be invalid (RFC 6749
+/// §4.4), so SFMC's only `invalid_grant` is its IP-allowlist refusal; an `invalid_grant` with
+/// other words and without SFMC's `error_uri` (e.g. `"blocked by WAF"`) is not SFMC's.
+/// Returns `(error, error_description)`.
+fn sfmc_oauth_error(json: &Value) -> Option<(&str, &str)> {
+    let error = json.get("error")?.as_str()?;
+    let description = json.get("error_description")?.as_str()?;
+    let sfmc_link = match json.get("error_uri") {
+        None => false,
+        Some(uri) => {
+            if !uri.as_str().is_some_and(is_sfmc_documentation) {
+                return None;
+            }
+            true
+        }
+    };
+    let known = SFMC_OAUTH_ERRORS.contains(&error)
+        && (error != "invalid_grant"
+            || description
+                .to_ascii_lowercase()
+                .contains(SFMC_IP_NOT_ALLOWLISTED));
+    (known || sfmc_link).then_some((error, description))
+}
+
+/// SFMC's Marketing Cloud error form, strictly: `{"message": <text>, "errorcode": <integer>,
+/// "documentation": <link>}` (every REST fixture; research §1.3, §4). `documentation` may be
+/// missing or empty (SFMC's errorcode 10007 answer has `""`), but a non-empty one must be SFMC's
+/// link. Without `errorcode`, SFMC's `documentation` link is the evidence instead (research §3.4
+/// saw a bare `{"message": ...}` 403 from SFMC, possibly shortened by the tool). A string
+/// `errorcode` is not SFMC's: no source shows one. Returns `(message, errorcode)`.
+fn sfmc_rest_error(json: &Value) -> Option<(&str, Option<i64>)> {
+    let message = json.get("message")?.as_str()?;
+    let errorcode = match json.get("errorcode") {
+        None => None,
+        Some(code) => Some(code.as_i64()?),
+    };
+    let sfmc_link = match json.get("documentation") {
+        None => false,
+        Some(link) => {
+            let link = link.as_str()?;
+            if !link.trim().is_empty() && !is_sfmc_documentation(link) {
+                return None;
+            }
+            !link.trim().is_empty()
+        }
+    };
+    (errorcode.is_some() || sfmc_link).then_some((message, errorcode))
+}
+
+/// Recognises SFMC's two error shapes ([`sfmc_oauth_error`], [`sfmc_rest_error`]). `None` when
+/// the body is not one of them: then it is not SFMC's words, whatever fields it has.
 fn classify_error_body(
     json: &Value,
     status: u16,
     secrets: &[&Secret],
     step: Step,
 ) -> Option<Failure> {
-    let text = |key: &str| json.get(key).and_then(Value::as_str).map(str::to_string);
-    if let Some(error) = text("error") {
-        let description = text("error_description").unwrap_or_default();
+    if let Some((error, description)) = sfmc_oauth_error(json) {
         let said = sanitize(&format!("{description} ({error})"), secrets);
         let lower = description.to_ascii_lowercase();
         let class = if lower.contains("not eligible to use the /v2/token") {
             OutcomeClass::LegacyPackage
-        } else if lower.contains("ip address is unauthorized") {
+        } else if lower.contains(SFMC_IP_NOT_ALLOWLISTED) {
             OutcomeClass::IpNotAllowlisted
         } else if error == "invalid_client" && lower.contains("invalid client id") {
             OutcomeClass::InvalidClientId
         } else if error == "invalid_client" && lower.contains("client authentication failed") {
             OutcomeClass::ClientAuthFailed
-        } else if REQUEST_ERRORS.contains(&error.as_str()) {
+        } else if REQUEST_ERRORS.contains(&error) {
             OutcomeClass::RequestRejected
-        } else if matches!(error.as_str(), "server_error" | "temporarily_unavailable") {
+        } else if matches!(error, "server_error" | "temporarily_unavailable") {
             // RFC 6749 §5.2 / §4.1.2.1: SFMC saying it is having trouble.
             OutcomeClass::SfmcUnavailable
         } else {
@@ -319,19 +413,13 @@ fn classify_error_body(
             format!("SFMC said: {said}"),
         ));
     }
-    let errorcode = json.get("errorcode").and_then(Value::as_i64);
-    let message = text("message");
-    if errorcode.is_none() && message.is_none() {
-        return None;
-    }
+    let (message, errorcode) = sfmc_rest_error(json)?;
     if (200..300).contains(&status) && json.get("access_token").is_some() {
         return None;
     }
-    let said = match (&message, errorcode) {
-        (Some(m), Some(code)) => sanitize(&format!("{m} (errorcode {code})"), secrets),
-        (Some(m), None) => sanitize(m, secrets),
-        (None, Some(code)) => format!("errorcode {code}"),
-        (None, None) => String::new(),
+    let said = match errorcode {
+        Some(code) => sanitize(&format!("{message} (errorcode {code})"), secrets),
+        None => sanitize(message, secrets),
     };
     // Custom codes from SFMC's "Handle Errors in REST API" table.
     let class = match errorcode {
@@ -385,13 +473,11 @@ fn classify_non_sfmc_body(answer: &HttpAnswer, secrets: &[&Secret], step: Step) 
         500..=599 => {
             let detail = if empty {
                 " with an empty body".to_string()
-            } else if looks_like_html(answer) {
+            } else {
                 format!(
                     ", not in SFMC's API format ({})",
                     who_answered(answer, secrets)
                 )
-            } else {
-                body_excerpt(answer, secrets)
             };
             Failure::new(
                 OutcomeClass::SfmcUnavailable,
@@ -483,10 +569,23 @@ fn who_answered(answer: &HttpAnswer, secrets: &[&Secret]) -> String {
             .and_then(|ct| ct.split(';').next())
             .map(str::trim)
             .filter(|ct| !ct.is_empty());
-        match clean(media, secrets, 40) {
-            Some(media) => parts.push(format!("a body of type {media}")),
-            None if looks_like_html(answer) => parts.push("an HTML page".to_string()),
-            None => parts.push("a body of unknown type".to_string()),
+        let json = complete_json(answer);
+        let kind = match clean(media, secrets, 40) {
+            Some(media) => format!("a body of type {media}"),
+            None if looks_like_html(answer) => "an HTML page".to_string(),
+            None if json.is_some() => "a JSON body".to_string(),
+            None => "a body of unknown type".to_string(),
+        };
+        // What a gateway's JSON says ("Forbidden", "No API key found in request") tells which
+        // gateway rule refused; it is quoted as the gateway's words, never as SFMC's.
+        let words = json.as_ref().and_then(|json| {
+            ["message", "error_description", "error"]
+                .iter()
+                .find_map(|key| json.get(key).and_then(Value::as_str))
+        });
+        match clean(words, secrets, 80) {
+            Some(words) => parts.push(format!("{kind} saying \"{words}\"")),
+            None => parts.push(kind),
         }
     }
     if let Body::TooLarge { limit, .. } = answer.body {
@@ -547,12 +646,21 @@ fn html_title(bytes: &[u8]) -> Option<String> {
 
 /// Attaches the wait SFMC asked for: the `Retry-After` header, or else the `retryAfter` field
 /// of SFMC's rate-limit body (a number of seconds, or a numeric string).
+/// Capped at [`MAX_RETRY_AFTER`].
 fn with_retry_after(mut failure: Failure, answer: &HttpAnswer, json: Option<&Value>) -> Failure {
     failure.retry_after = answer
         .retry_after
-        .or_else(|| json.and_then(body_retry_after));
+        .or_else(|| json.and_then(body_retry_after))
+        .map(|wait| wait.min(MAX_RETRY_AFTER));
     failure
 }
+
+/// The longest wait an answer can ask for, as far as credwatch records it: one day. The probe
+/// waits far less (its own cap, `RetryPolicy::max_retry_after`); this bound keeps what is
+/// reported (`retry_after_secs` in JSON output and history) sane when a header says
+/// `99999999999999999999` or a date in the year 9999. A wait of a day or more means "not soon"
+/// either way.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// `retryAfter` of an SFMC error body, in seconds; anything else is ignored.
 fn body_retry_after(json: &Value) -> Option<Duration> {
@@ -643,17 +751,18 @@ pub fn scope_diff(expected: &[String], granted: &[String]) -> (Vec<String>, Vec<
 }
 
 /// Parses `Retry-After` relative to `now`: delta-seconds or an HTTP date (RFC 9110 §10.2.3, all
-/// three date formats). A date in the past is a wait of zero; anything unreadable is `None`.
+/// three date formats), capped at [`MAX_RETRY_AFTER`]. A date in the past is a wait of zero;
+/// anything unreadable is `None`.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+    let wait = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // Saturates: a 30-digit wait is "very long", not unreadable.
-        return Some(Duration::from_secs(
-            value.parse::<u64>().unwrap_or(u64::MAX),
-        ));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+        Duration::from_secs(value.parse::<u64>().unwrap_or(u64::MAX))
+    } else {
+        let at = httpdate::parse_http_date(value).ok()?;
+        at.duration_since(now).unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
 }
 
 #[cfg(test)]
@@ -897,6 +1006,236 @@ mod tests {
         );
     }
 
+    /// Gateways' own JSON answers, as API Gateway, Kong, Cloudflare Access and a WAF send them
+    /// (security review of issue 8): `(status, Server, body)`.
+    const GATEWAY_JSON: [(u16, Option<&str>, &str); 7] = [
+        (403, None, r#"{"message":"Forbidden"}"#),
+        (401, Some("kong/3.4.2"), r#"{"message":"Unauthorized"}"#),
+        (
+            401,
+            Some("kong/3.4.2"),
+            r#"{"message":"No API key found in request"}"#,
+        ),
+        (403, Some("envoy"), r#"{"error":"access_denied"}"#),
+        (
+            401,
+            Some("cloudflare"),
+            r#"{"error":"unauthorized","error_description":"Cloudflare Access: sign in required","error_uri":"https://developers.cloudflare.com/cloudflare-one/"}"#,
+        ),
+        (
+            400,
+            Some("AWSALB"),
+            r#"{"error":"invalid_grant","error_description":"blocked by WAF"}"#,
+        ),
+        (
+            403,
+            Some("gw"),
+            r#"{"message":"Forbidden","errorcode":"403"}"#,
+        ),
+    ];
+
+    #[test]
+    fn gateway_json_is_never_taken_for_sfmcs_answer() {
+        for (status, server, body) in GATEWAY_JSON {
+            let a = with_headers(status, body, server, Some("application/json"), None);
+            for failure in [token_failure(&a), rest_failure(&a)] {
+                assert_eq!(
+                    failure.class,
+                    OutcomeClass::IntermediaryBlocked,
+                    "{status} {body}"
+                );
+                assert_eq!(failure.class.kind(), crate::outcome::Kind::Monitor);
+                assert!(
+                    !failure.message.contains("SFMC said"),
+                    "{}",
+                    failure.message
+                );
+                assert!(
+                    failure.message.contains(&format!("HTTP {status}"))
+                        && failure.message.contains("not SFMC's"),
+                    "{}",
+                    failure.message
+                );
+                if let Some(server) = server {
+                    assert!(
+                        failure.message.contains(&format!("server \"{server}\"")),
+                        "{}",
+                        failure.message
+                    );
+                }
+            }
+        }
+        let kong = token_failure(&with_headers(
+            401,
+            r#"{"message":"No API key found in request"}"#,
+            Some("kong/3.4.2"),
+            None,
+            None,
+        ));
+        assert_eq!(
+            kong.message,
+            "The token request got an answer that is not SFMC's (HTTP 401, server \"kong/3.4.2\", \
+             a JSON body saying \"No API key found in request\"): a proxy, firewall, CDN or captive \
+             portal is in the way"
+        );
+        // Other statuses of the same kind: any 3xx/4xx.
+        for status in [400, 401, 403, 404, 405, 407, 409, 429, 451] {
+            assert_eq!(
+                token_class(status, r#"{"message":"Forbidden"}"#),
+                OutcomeClass::IntermediaryBlocked,
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn gateway_json_on_5xx_stays_transient_naming_who_answered() {
+        for (body, server) in [
+            (r#"{"message":"Internal server error"}"#, "awselb/2.0"),
+            (
+                r#"{"message":"An invalid response was received from the upstream server"}"#,
+                "kong/3.4.2",
+            ),
+            (r#"{"error":"access_denied"}"#, "envoy"),
+        ] {
+            let a = with_headers(503, body, Some(server), Some("application/json"), None);
+            for failure in [token_failure(&a), rest_failure(&a)] {
+                assert_eq!(failure.class, OutcomeClass::SfmcUnavailable, "{body}");
+                assert!(
+                    !failure.message.contains("SFMC said"),
+                    "{}",
+                    failure.message
+                );
+                assert!(
+                    failure.message.contains("not in SFMC's API format")
+                        && failure.message.contains(&format!("server \"{server}\"")),
+                    "{}",
+                    failure.message
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn sfmcs_shapes_are_recognised_strictly_but_keep_their_verdicts() {
+        use OutcomeClass::*;
+        // SFMC's own bodies (research §1.3, §3.4, §4) and the evidence each may carry.
+        for (status, body, class) in [
+            (
+                403,
+                r#"{"message":"Insufficient privileges to complete this action.","documentation":"https://developer.salesforce.com/docs/atlas.en-us.mc-apis.meta/mc-apis/error-handling.htm"}"#,
+                RestUnauthorized,
+            ),
+            (
+                401,
+                r#"{"message":"Unauthorized","errorcode":1}"#,
+                RestUnauthorized,
+            ),
+            (
+                401,
+                r#"{"message":"Not eligible","errorcode":10007,"documentation":""}"#,
+                RestUnauthorized,
+            ),
+            (
+                401,
+                r#"{"error":"access_denied","error_description":"x","error_uri":"https://developer.salesforce.com/docs"}"#,
+                RestUnauthorized,
+            ),
+        ] {
+            assert_eq!(rest_class(status, body), class, "{body}");
+        }
+        // SFMC's invalid_grant (IP allowlist) keeps its verdict without error_uri too.
+        assert_eq!(
+            token_class(
+                400,
+                r#"{"error":"invalid_grant","error_description":"The client's IP address is unauthorized for this account."}"#
+            ),
+            IpNotAllowlisted
+        );
+        // Another invalid_grant is SFMC's only with SFMC's error_uri.
+        assert_eq!(
+            token_class(
+                400,
+                r#"{"error":"invalid_grant","error_description":"blocked","error_uri":"https://developer.salesforce.com/docs"}"#
+            ),
+            AuthRejected
+        );
+        // Each required part missing or foreign makes the body someone else's.
+        for body in [
+            r#"{"error":"invalid_client"}"#,
+            r#"{"error":"invalid_client","error_description":7}"#,
+            r#"{"error":"invalid_client","error_description":"x","error_uri":"https://evil.example/docs"}"#,
+            r#"{"error":"invalid_client","error_description":"x","error_uri":"http://developer.salesforce.com/docs"}"#,
+            r#"{"error":"invalid_client","error_description":"x","error_uri":"https://developer.salesforce.com.evil.example/"}"#,
+            r#"{"error":"invalid_client","error_description":"x","error_uri":null}"#,
+            r#"{"error":42,"error_description":"x"}"#,
+            r#"{"errorcode":0}"#,
+            r#"{"message":"Not Authorized","errorcode":0.5}"#,
+            r#"{"message":"Not Authorized","errorcode":null}"#,
+            r#"{"message":"Not Authorized","errorcode":0,"documentation":"https://gateway.example/docs"}"#,
+            r#"{"message":["Not Authorized"],"errorcode":0}"#,
+            r#"{"message":"Not Authorized","documentation":""}"#,
+        ] {
+            assert_eq!(token_class(401, body), IntermediaryBlocked, "{body}");
+            assert_eq!(rest_class(401, body), IntermediaryBlocked, "{body}");
+        }
+    }
+
+    #[test]
+    fn size_never_changes_the_verdict_of_a_json_body() {
+        use OutcomeClass::*;
+        let padded = |body: &str, pad: usize| {
+            let full = format!("{body}{}", " ".repeat(pad));
+            HttpAnswer {
+                body: Body::TooLarge {
+                    limit: 64 * 1024,
+                    prefix: full.as_bytes()[..64 * 1024].to_vec(),
+                },
+                ..answer(403, "")
+            }
+        };
+        for (body, class) in [
+            (r#"{"message":"Forbidden"}"#, IntermediaryBlocked),
+            (fixtures::REST_INSUFFICIENT_PRIVILEGES, RestUnauthorized),
+        ] {
+            let small = rest_failure(&answer(403, body));
+            let big = rest_failure(&padded(body, 1024 * 1024));
+            assert_eq!(small.class, class, "{body}");
+            assert_eq!(big.class, class, "{body}");
+        }
+        let small = token_failure(&answer(403, r#"{"message":"Forbidden"}"#));
+        let big = token_failure(&padded(r#"{"message":"Forbidden"}"#, 1024 * 1024));
+        assert_eq!(small.class, IntermediaryBlocked);
+        assert_eq!(big.class, IntermediaryBlocked);
+        assert!(big.message.contains("over 64 KiB"), "{}", big.message);
+        // Not whitespace after the value: not one JSON value, so not SFMC's either.
+        let mut junk = padded(r#"{"message":"Forbidden"}"#, 1024 * 1024);
+        if let Body::TooLarge { prefix, .. } = &mut junk.body {
+            prefix.extend_from_slice(b"x");
+        }
+        assert_eq!(token_failure(&junk).class, IntermediaryBlocked);
+    }
+
+    #[test]
+    fn reported_waits_are_at_most_one_day() {
+        let huge = HttpAnswer {
+            retry_after: Some(Duration::from_secs(u64::MAX)),
+            ..answer(429, fixtures::TOKEN_BLOCKED)
+        };
+        assert_eq!(token_failure(&huge).retry_after, Some(MAX_RETRY_AFTER));
+        for body in [
+            r#"{"message":"Rate limit exceeded","errorcode":50100,"retryAfter":1e300}"#,
+            r#"{"message":"Rate limit exceeded","errorcode":50100,"retryAfter":"99999999999999999999"}"#,
+            r#"{"message":"Rate limit exceeded","errorcode":50100,"retryAfter":86401}"#,
+        ] {
+            assert_eq!(
+                rest_failure(&answer(429, body)).retry_after,
+                Some(MAX_RETRY_AFTER),
+                "{body}"
+            );
+        }
+    }
+
     #[test]
     fn every_redirect_is_intermediary_blocked_with_its_target_host() {
         for status in [300, 301, 302, 303, 307, 308] {
@@ -1021,7 +1360,7 @@ mod tests {
             (596, "Service Not Found"),
             (596, r#"{"message":"Service Not Found","errorcode":0}"#),
             (404, not_found),
-            (405, r#"{"message":"Method Not Allowed"}"#),
+            (405, r#"{"message":"Method Not Allowed","errorcode":0}"#),
             (410, r#"{"message":"Gone","errorcode":0}"#),
             (
                 403,
@@ -1319,9 +1658,24 @@ mod tests {
         ] {
             assert_eq!(parse_retry_after(garbage, now), None, "{garbage:?}");
         }
+        // Absurd waits are reported as one day (MAX_RETRY_AFTER), never as u64::MAX seconds.
+        for absurd in [
+            "99999999999999999999",
+            "99999999999999999999999",
+            "18446744073709551615",
+            "86401",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            assert_eq!(
+                parse_retry_after(absurd, now),
+                Some(MAX_RETRY_AFTER),
+                "{absurd}"
+            );
+        }
+        assert_eq!(MAX_RETRY_AFTER, Duration::from_secs(86_400));
         assert_eq!(
-            parse_retry_after("99999999999999999999999", now),
-            Some(Duration::from_secs(u64::MAX))
+            parse_retry_after("86400", now),
+            Some(Duration::from_secs(86_400))
         );
     }
 }

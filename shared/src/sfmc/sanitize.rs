@@ -3,8 +3,10 @@
 //!
 //! Known secrets (the client secret sent, the access token received) are found in the text as
 //! written and in every form an echo may have given them: JSON-escaped (`\/`, `\n`, `\"`, `\\`,
-//! `\uXXXX` in either hex case, surrogate pairs), URL-encoded (`%XX` in either hex case, `+` for a
-//! space), HTML-escaped (`&quot;`, `&#47;`, `&#x2F;`), nested forms of these (a JSON body quoted
+//! `\uXXXX` in either hex case, surrogate pairs), URL-encoded (`%XX` in either hex case, with `+`
+//! read both as a space, as forms write it, and as itself, as RFC 3986 and `encodeURI` leave it),
+//! HTML-escaped (every named reference of the WHATWG table such as `&quot;` or `&sol;`, and
+//! numeric `&#47;`, `&#x2F;`), nested forms of these (a JSON body quoted
 //! inside another JSON string), and with control characters turned into spaces by some system on
 //! the way. This happens on the raw text, before any other cleaning, so cleaning can never turn
 //! a secret into a form that is no longer found.
@@ -160,11 +162,15 @@ fn views(text: &str) -> Vec<View> {
 }
 
 /// Byte ranges (of the original text) where `secret` occurs in `view`. A control character of
-/// the secret also matches a space or any control character (control-character normalising).
+/// the secret also matches a space or any control character (control-character normalising),
+/// and a space of the secret also matches a `+` (form encoding writes a space as `+`, while
+/// RFC 3986 keeps `+` as itself: a `+` in the text may be either, even within one echo).
 /// When the text was `cut`, a beginning of the secret that runs into the cut counts too.
 fn find_all(view: &View, secret: &[char], cut: bool) -> Vec<Range<usize>> {
     let same = |expected: char, found: char| {
-        expected == found || (expected.is_control() && (found == ' ' || found.is_control()))
+        expected == found
+            || (expected == ' ' && found == '+')
+            || (expected.is_control() && (found == ' ' || found.is_control()))
     };
     let mut ranges = Vec::new();
     for start in 0..view.len() {
@@ -262,19 +268,16 @@ fn json_unescape(view: &View) -> Option<View> {
     changed.then_some(out)
 }
 
-/// Undoes URL encoding: `%XX` sequences (either hex case) that form UTF-8, and `+` for a space.
-/// `None` when there was nothing to undo.
+/// Undoes URL encoding: `%XX` sequences (either hex case) that form UTF-8. A `+` is left as
+/// written: whether it stands for a space (forms) or for itself (RFC 3986, `encodeURI`) is
+/// decided per character when matching (see [`find_all`]), so every mix of the two readings is
+/// tried at once. `None` when there was nothing to undo.
 fn percent_decode(view: &View) -> Option<View> {
     let mut out = Vec::with_capacity(view.len());
     let mut changed = false;
     let mut i = 0;
     while i < view.len() {
         match view[i].c {
-            '+' => {
-                out.push(joined(view, ' ', i, i));
-                changed = true;
-                i += 1;
-            }
             '%' if hex_value(view, i + 1, 2).is_some() => {
                 // Consecutive %XX bytes, decoded as the whole characters they hold.
                 let mut bytes: Vec<(u8, usize)> = Vec::new();
@@ -328,33 +331,41 @@ fn utf8_width(first: u8) -> usize {
     }
 }
 
-/// Undoes the HTML character references a proxy's error page uses: `&quot;` `&amp;` `&lt;`
-/// `&gt;` `&apos;` and numeric `&#NN;` / `&#xHH;`. `None` when there was nothing to undo.
+/// Undoes HTML character references: every named one of the WHATWG table (`&quot;`, `&sol;`,
+/// `&equals;`, `&plus;`, `&bsol;`, `&colon;`, ... through the `htmlize` crate's copy of
+/// <https://html.spec.whatwg.org/entities.json>), written with its `;`, and numeric `&#NN;` /
+/// `&#xHH;`. A name without its `;` (legacy `&amp` forms) is left as written. `None` when there
+/// was nothing to undo.
 fn html_unescape(view: &View) -> Option<View> {
     let mut out = Vec::with_capacity(view.len());
     let mut changed = false;
     let mut i = 0;
     while i < view.len() {
         if view[i].c == '&'
-            && let Some(end) = (i + 2..view.len().min(i + 12)).find(|&j| view[j].c == ';')
+            && let Some(end) = (i + 2..view.len().min(i + htmlize::ENTITY_MAX_LENGTH))
+                .find(|&j| view[j].c == ';' || view[j].c == '&')
+                .filter(|&j| view[j].c == ';')
         {
-            let name: String = view[i + 1..end].iter().map(|d| d.c).collect();
-            let decoded = match name.as_str() {
-                "quot" => Some('"'),
-                "amp" => Some('&'),
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "apos" => Some('\''),
-                _ => name
-                    .strip_prefix("#x")
-                    .or_else(|| name.strip_prefix("#X"))
-                    .map(|hex| u32::from_str_radix(hex, 16).ok())
-                    .or_else(|| name.strip_prefix('#').map(|dec| dec.parse::<u32>().ok()))
-                    .flatten()
-                    .and_then(char::from_u32),
+            let reference: String = view[i..=end].iter().map(|d| d.c).collect();
+            let decoded: Option<Vec<char>> = match htmlize::ENTITIES.get(reference.as_bytes()) {
+                Some(expansion) => std::str::from_utf8(expansion)
+                    .ok()
+                    .map(|text| text.chars().collect()),
+                None => {
+                    let name = &reference[1..reference.len() - 1];
+                    name.strip_prefix("#x")
+                        .or_else(|| name.strip_prefix("#X"))
+                        .map(|hex| u32::from_str_radix(hex, 16).ok())
+                        .or_else(|| name.strip_prefix('#').map(|dec| dec.parse::<u32>().ok()))
+                        .flatten()
+                        .and_then(char::from_u32)
+                        .map(|c| vec![c])
+                }
             };
-            if let Some(c) = decoded {
-                out.push(joined(view, c, i, end));
+            if let Some(chars) = decoded.filter(|chars| !chars.is_empty()) {
+                // A reference standing for two characters (e.g. `&NotEqualTilde;`) maps both
+                // back to the whole reference.
+                out.extend(chars.into_iter().map(|c| joined(view, c, i, end)));
                 changed = true;
                 i = end + 1;
                 continue;

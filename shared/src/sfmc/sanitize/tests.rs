@@ -63,10 +63,18 @@ fn finds_a_secret_in_every_encoding() {
         ),
         ("form", "a%2Fb%22c%5Cd%0Ax%C3%A9%25%2B+%F0%9F%98%80z"),
         (
+            "url keeping +",
+            "a%2Fb%22c%5Cd%0Ax%C3%A9%25+%20%F0%9F%98%80z",
+        ),
+        (
             "url of json",
             "a%5C%2Fb%5C%22c%5C%5Cd%5Cnx%C3%A9%25%2B%20%F0%9F%98%80z",
         ),
         ("html", "a&#x2F;b&quot;c\\d\nx&#233;%+ 😀z"),
+        (
+            "html named",
+            "a&sol;b&QUOT;c&bsol;d&NewLine;x&eacute;&percnt;&plus; 😀z",
+        ),
         ("control normalised", "a/b\"c\\d xé%+ 😀z"),
     ];
     for (name, encoded) in cases {
@@ -105,6 +113,66 @@ fn a_secret_cut_at_the_scan_limit_is_still_redacted() {
     let out = redact_known_secrets(&text, &[&secret]);
     assert!(!out.contains("Hk8sQ"), "{}", &out[out.len() - 40..]);
     assert!(out.ends_with("[redacted]…"), "{}", &out[out.len() - 40..]);
+}
+
+/// Security review of issue 8: an RFC 3986 / `encodeURI` echo keeps `+` as itself, and a form
+/// echo writes a space as `+`; both are found, whichever the secret holds.
+#[test]
+fn finds_a_url_encoded_secret_whichever_way_plus_was_written() {
+    let secret = Secret::new("Ab3+xYz\"q9Kp2LmN0vWq");
+    for echoed in [
+        "secret=Ab3+xYz%22q9Kp2LmN0vWq",
+        "secret=Ab3%2BxYz%22q9Kp2LmN0vWq",
+        "secret=Ab3%2bxYz%22q9Kp2LmN0vWq",
+        "secret=Ab3+xYz\"q9Kp2LmN0vWq",
+    ] {
+        assert_eq!(
+            sanitize(echoed, &[&secret]),
+            "secret=[redacted]",
+            "{echoed}"
+        );
+    }
+    let spaced = Secret::new("Ab3 xYz+q9Kp");
+    for echoed in ["Ab3+xYz%2Bq9Kp", "Ab3%20xYz+q9Kp", "Ab3 xYz+q9Kp"] {
+        assert_eq!(
+            redact_known_secrets(&format!("s={echoed}&x=1"), &[&spaced]),
+            "s=[redacted]&x=1",
+            "{echoed}"
+        );
+    }
+}
+
+/// Security review of issue 8: named references beyond the basic five.
+#[test]
+fn finds_a_secret_behind_any_named_html_reference() {
+    let secret = Secret::new("abcd/efgh=ijkl0123");
+    for echoed in [
+        "abcd&sol;efgh&equals;ijkl0123",
+        "abcd&#47;efgh&#x3D;ijkl0123",
+        "abcd&sol;efgh=ijkl0123",
+    ] {
+        assert_eq!(
+            sanitize(&format!("<p>{echoed}</p>"), &[&secret]),
+            "<p>[redacted]</p>",
+            "{echoed}"
+        );
+    }
+    let punctuated = Secret::new("x+y\\z:w#v!u");
+    assert_eq!(
+        redact_known_secrets("[x&plus;y&bsol;z&colon;w&num;v&excl;u]", &[&punctuated]),
+        "[[redacted]]"
+    );
+    // A reference that stands for two characters maps back to the whole reference.
+    let pair = Secret::new("ab\u{2242}\u{338}cd");
+    assert_eq!(
+        redact_known_secrets("<ab&NotEqualTilde;cd>", &[&pair]),
+        "<[redacted]>"
+    );
+    // Unknown names and names without `;` are text, not references.
+    let plain = Secret::new("secretvalue");
+    for text in ["&nosuchentity;", "&sol", "&&sol;", "&;"] {
+        assert_eq!(redact_known_secrets(text, &[&plain]), text);
+    }
 }
 
 #[test]
@@ -148,15 +216,48 @@ pub(crate) mod encode {
     }
 
     pub fn url(s: &str, upper: bool, plus_for_space: bool) -> String {
+        url_keeping(s, upper, plus_for_space, "")
+    }
+
+    /// Like [`url`], but the characters of `kept` are left as written (RFC 3986 / `encodeURI`
+    /// leave `+`, `/`, `:`, `=`, `&`, ... unescaped).
+    pub fn url_keeping(s: &str, upper: bool, plus_for_space: bool, kept: &str) -> String {
         let mut out = String::new();
         for b in s.bytes() {
             match b {
                 b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
                     out.push(b as char)
                 }
+                _ if b.is_ascii() && kept.contains(b as char) => out.push(b as char),
                 b' ' if plus_for_space => out.push('+'),
                 _ if upper => out.push_str(&format!("%{b:02X}")),
                 _ => out.push_str(&format!("%{b:02x}")),
+            }
+        }
+        out
+    }
+
+    /// HTML with a named reference for each character that has a common one (independent of
+    /// the decoder's table: written out here).
+    pub fn html_named(s: &str) -> String {
+        let mut out = String::new();
+        for c in s.chars() {
+            match c {
+                '/' => out.push_str("&sol;"),
+                '\\' => out.push_str("&bsol;"),
+                '=' => out.push_str("&equals;"),
+                '+' => out.push_str("&plus;"),
+                ':' => out.push_str("&colon;"),
+                '"' => out.push_str("&QUOT;"),
+                '\'' => out.push_str("&apos;"),
+                '&' => out.push_str("&amp;"),
+                '%' => out.push_str("&percnt;"),
+                ';' => out.push_str("&semi;"),
+                '\n' => out.push_str("&NewLine;"),
+                '\t' => out.push_str("&Tab;"),
+                'é' => out.push_str("&eacute;"),
+                '€' => out.push_str("&euro;"),
+                _ => out.push(c),
             }
         }
         out
@@ -180,6 +281,10 @@ pub(crate) mod encode {
             ("url upper", url(s, true, false)),
             ("url lower", url(s, false, false)),
             ("form", url(s, true, true)),
+            // JavaScript's encodeURI keeps these; a form encoder keeping `+` is the mix of both.
+            ("encodeURI", url_keeping(s, true, false, ";,/?:@&=+$#")),
+            ("form keeping +", url_keeping(s, false, true, "+")),
+            ("html named", html_named(s)),
             ("url of json", url(&json(s), true, false)),
             ("control normalised", control_normalised(s)),
         ]
@@ -189,8 +294,8 @@ pub(crate) mod encode {
 /// Secrets with the characters that break naive redaction.
 fn secrets() -> impl Strategy<Value = String> {
     let tricky = prop::sample::select(vec![
-        '/', '\\', '"', '\'', '\n', '\r', '\t', '%', '+', ' ', '&', ';', 'é', 'ß', '😀', '€',
-        '\u{7}', '\u{202e}',
+        '/', '\\', '"', '\'', '\n', '\r', '\t', '%', '+', '+', '+', ' ', '&', ';', ':', '=', 'é',
+        'ß', '😀', '€', '\u{7}', '\u{202e}',
     ]);
     let plain =
         prop::char::range('0', 'z').prop_filter("alphanumeric", |c| c.is_ascii_alphanumeric());
