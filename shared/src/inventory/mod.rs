@@ -124,9 +124,10 @@ pub fn parse_inventory_on(
 }
 
 /// Reads and validates an inventory file. At most [`parse::MAX_FILE_BYTES`] (plus one, to tell)
-/// are read, so a huge file or a device never fills memory.
+/// are read, so a huge file or a device never fills memory. The file is opened without waiting
+/// for a writer, so a FIFO nobody writes to reads as empty (refused at once) instead of hanging,
+/// while `/dev/stdin` and `<(cat inventory.yaml)` (pipes with a writer) are read normally.
 pub fn load_inventory(path: &Path, options: &LoadOptions) -> Result<Loaded, InvalidInventory> {
-    use std::io::Read as _;
     let refuse = |message: String| InvalidInventory {
         problems: vec![Problem {
             location: "inventory".into(),
@@ -136,31 +137,67 @@ pub fn load_inventory(path: &Path, options: &LoadOptions) -> Result<Loaded, Inva
         }],
         warnings: Vec::new(),
     };
-    let mut bytes = Vec::new();
-    let read = std::fs::File::open(path).and_then(|file| {
-        file.take(parse::MAX_FILE_BYTES as u64 + 1)
-            .read_to_end(&mut bytes)
-    });
-    if let Err(err) = read {
-        return Err(refuse(format!(
-            "could not read the file {}: {err}",
-            crate::printable::echo(&path.display().to_string())
-        )));
-    }
+    let shown = || crate::printable::echo(&path.display().to_string());
+    let (bytes, regular) = match read_capped(path, parse::MAX_FILE_BYTES as u64 + 1) {
+        Ok(read) => read,
+        Err(err) => {
+            return Err(refuse(format!(
+                "could not read the file {}: {err}",
+                shown()
+            )));
+        }
+    };
     if bytes.len() > parse::MAX_FILE_BYTES {
         return Err(refuse(format!(
             "the file {} is larger than {} bytes (1 MiB), the most an inventory may be",
-            crate::printable::echo(&path.display().to_string()),
+            shown(),
             parse::MAX_FILE_BYTES
+        )));
+    }
+    if bytes.is_empty() && !regular {
+        return Err(refuse(format!(
+            "nothing could be read from {}: it is a pipe or device with nothing writing to it; \
+             give the path of the inventory file",
+            shown()
         )));
     }
     match String::from_utf8(bytes) {
         Ok(yaml) => parse_inventory(&yaml, options),
         Err(_) => Err(refuse(format!(
             "the file {} is not UTF-8 text; save it as UTF-8",
-            crate::printable::echo(&path.display().to_string())
+            shown()
         ))),
     }
+}
+
+/// At most `cap` bytes of `path`, and whether it is a regular file. Opened with `O_NONBLOCK` (so
+/// opening a FIFO never waits for a writer), which is then cleared so a pipe with a writer is
+/// read to its end like a file; a FIFO without a writer reads as empty.
+fn read_capped(path: &Path, cap: u64) -> std::io::Result<(Vec<u8>, bool)> {
+    use std::io::Read as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd as _;
+        let fd = file.as_raw_fd();
+        // SAFETY: `fd` is owned by `file`, open for the whole block; F_GETFL/F_SETFL only read
+        // and change its status flags.
+        let cleared = unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            flags >= 0 && libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) >= 0
+        };
+        if !cleared {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    let regular = file.metadata()?.is_file();
+    let mut bytes = Vec::new();
+    file.take(cap).read_to_end(&mut bytes)?;
+    Ok((bytes, regular))
 }
 
 /// Whether `name` is a time zone of the IANA database, e.g. `America/New_York` or `UTC`.

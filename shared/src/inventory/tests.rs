@@ -1864,6 +1864,45 @@ fn aliases_expanding_past_the_value_budget_are_refused() {
     assert_eq!(found[0].field, "x", "{found:?}");
 }
 
+/// The two alias bombs of the hostile-input review: few values, each a copy of one large anchor.
+#[test]
+fn aliases_expanding_past_the_text_budget_are_refused() {
+    // A 1 MiB file: a 700,000-character anchor, then 67,996 lines `- *s` (about 47 GB expanded).
+    let mut list = format!("version: 1\ns: &s {}\nintegrations:\n", "A".repeat(700_000));
+    while list.len() + "- *s\n".len() <= 1024 * 1024 {
+        list.push_str("- *s\n");
+    }
+    // A 300 KB file: one 100 KB anchor, 8,000 `name: *s` (804 MB expanded before the fix).
+    let mut names = format!("version: 1\ns: &s {}\nintegrations:\n", "A".repeat(100_000));
+    for i in 0..8_000 {
+        names.push_str(&format!("- id: i{i}\n  name: *s\n"));
+    }
+    for yaml in [&list, &names] {
+        assert!(yaml.len() <= 1024 * 1024);
+        let found = problems(yaml);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].location, "inventory");
+        assert!(
+            found[0].message.contains("more than 8388608 bytes (8 MiB)")
+                && found[0].message.contains("aliases"),
+            "{}",
+            found[0]
+        );
+    }
+
+    // Just under the budget: the same shape is parsed (and then judged on its content).
+    let small = format!(
+        "version: 1\ns: &s {}\nx: [*s, *s, *s]\nintegrations: []\n",
+        "A".repeat(1_000_000)
+    );
+    let found = problems(&small);
+    assert!(
+        found.iter().all(|p| !p.message.contains("8 MiB")),
+        "{found:?}"
+    );
+    assert!(found.iter().any(|p| p.field == "x"), "{found:?}");
+}
+
 #[test]
 fn an_oversized_file_is_not_read_whole() {
     let dir = std::env::temp_dir().join(format!("credwatch-big-{}", std::process::id()));
