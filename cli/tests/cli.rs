@@ -830,3 +830,46 @@ async fn inventory_from_a_pipe_is_read_and_a_fifo_without_writer_is_refused() {
         "{stdout}"
     );
 }
+
+/// An inventory with thousands of problems prints the first 100 and counts the rest (a 1 MiB
+/// file with 400,000 problems wrote 59 MB to stderr); JSON keeps at most 1,000 and the total.
+#[tokio::test(flavor = "multi_thread")]
+async fn thousands_of_problems_are_capped_in_the_table_and_in_json() {
+    let scratch = Scratch::new("cli-many-problems");
+    let path = scratch.path().join("inventory.yaml");
+    // Each entry is a number where a mapping belongs: one problem each.
+    let yaml = format!("version: 1\nintegrations:\n{}", "- 1\n".repeat(5_000));
+    std::fs::write(&path, yaml).unwrap();
+    let (code, stdout, stderr) = run(credwatch()
+        .args(["inventory", "validate", "--format", "json"])
+        .arg(&path))
+    .await;
+    assert_eq!(code, 2, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(
+        report["problem_count"], 5_000,
+        "{}",
+        report["problem_count"]
+    );
+    assert_eq!(report["problems"].as_array().unwrap().len(), 1_000);
+    assert_eq!(report["problems"][999]["location"], "integrations[999]");
+
+    for args in [vec!["inventory", "validate"], vec!["check", "--inventory"]] {
+        let (code, stdout, stderr) = run(credwatch().args(&args).arg(&path)).await;
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{stdout}");
+        assert!(stderr.contains("(5000 problems)"), "{stderr}");
+        assert_eq!(
+            stderr.matches("\n  - integrations[").count(),
+            100,
+            "{stderr}"
+        );
+        assert!(stderr.contains("integrations[99]:"), "{stderr}");
+        assert!(!stderr.contains("integrations[100]:"), "{stderr}");
+        assert!(
+            stderr.contains("... and 4900 more problems (the first 100 are listed"),
+            "{stderr}"
+        );
+    }
+}

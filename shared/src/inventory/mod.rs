@@ -87,13 +87,20 @@ pub struct InvalidInventory {
     pub warnings: Vec<Problem>,
 }
 
+/// Problems [`InvalidInventory`]'s `Display` lists before `... and N more`.
+pub const MAX_PROBLEMS_DISPLAYED: usize = 100;
+
+/// The first [`MAX_PROBLEMS_DISPLAYED`] problems, one per line, then how many more there are.
 impl fmt::Display for InvalidInventory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.problems.len();
         let noun = if n == 1 { "problem" } else { "problems" };
         write!(f, "{n} {noun} in the inventory")?;
-        for problem in &self.problems {
+        for problem in self.problems.iter().take(MAX_PROBLEMS_DISPLAYED) {
             write!(f, "\n  {problem}")?;
+        }
+        if n > MAX_PROBLEMS_DISPLAYED {
+            write!(f, "\n  ... and {} more", n - MAX_PROBLEMS_DISPLAYED)?;
         }
         Ok(())
     }
