@@ -17,7 +17,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-pub use integration::is_sfmc_auth_url;
+pub use integration::{is_sfmc_auth_url, lookalike_refusal, userinfo_refusal};
 pub use model::*;
 pub use secret_layout::{DEFAULT_SECRET_PREFIX, SecretLayout, check_secret_layout};
 

@@ -1918,3 +1918,68 @@ fn an_oversized_file_is_not_read_whole() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Userinfo in `auth_url` (`<tenant>.auth.marketingcloudapis.com%2F@evil.example` reads as SFMC
+/// and points at evil.example) is refused whatever the options, without echoing it; so is a host
+/// that imitates SFMC's with international characters, and an IDN label is never a tenant.
+#[test]
+fn userinfo_and_lookalike_auth_urls_are_refused_with_any_options() {
+    let tenant = "mc563885gzs27c5t9-63k636ttgm";
+    let cases = [
+        (
+            format!("https://{tenant}.auth.marketingcloudapis.com%2F@evil.example/"),
+            "user name or password before `@`, so the request would go to evil.example",
+        ),
+        (
+            "https://someone@evil.example/".to_string(),
+            "user name or password",
+        ),
+        (
+            "http://user:pw@127.0.0.1:8080/".to_string(),
+            "user name or password",
+        ),
+        (
+            format!("https://{tenant}.auth.market\u{456}ngcloudapis.com/"),
+            "international characters",
+        ),
+        (
+            format!("https://{tenant}.auth.xn--marketngcloudapis-hpo.com/"),
+            "international characters",
+        ),
+        (
+            "https://\u{435}xacttarget.com/".to_string(),
+            "international characters",
+        ),
+        (
+            format!("https://xn--{}.auth.marketingcloudapis.com/", &tenant[4..]),
+            "international characters",
+        ),
+    ];
+    for (written, message) in &cases {
+        for options in [STRICT, ANY_ENDPOINT] {
+            let yaml = with_integration(&[("auth_url", Some(written))]);
+            let invalid = parse_inventory_on(&yaml, &options, today()).unwrap_err();
+            assert_eq!(invalid.problems.len(), 1, "{written}: {invalid}");
+            let problem = &invalid.problems[0];
+            assert_eq!(problem.field, "auth_url");
+            assert!(problem.message.contains(message), "{written}: {problem}");
+            assert!(
+                problem.message.contains("Authentication Base URI"),
+                "{problem}"
+            );
+            assert!(
+                !problem.message.contains(ALLOW_ANY_ENDPOINT_VAR),
+                "never suggests turning the check off: {problem}"
+            );
+            let shown = format!("{invalid} {invalid:?}");
+            assert!(!shown.contains("pw@"), "{shown}");
+        }
+    }
+    // An IDN host that imitates nothing SFMC is left to the endpoint policy.
+    let yaml = with_integration(&[("auth_url", Some("https://b\u{fc}cher.example/"))]);
+    assert!(parse_inventory_on(&yaml, &ANY_ENDPOINT, today()).is_ok());
+    assert!(!is_sfmc_auth_url(&format!(
+        "https://xn--{}.auth.marketingcloudapis.com/",
+        &tenant[4..]
+    )));
+}
