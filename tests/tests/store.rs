@@ -1403,6 +1403,20 @@ async fn poisoned_items_are_listed_apart_and_never_hide_the_others() {
             "id",
             "differs from the id in the item's key",
         ),
+        (
+            "version-max",
+            "version",
+            Some(AttributeValue::N("18446744073709551615".into())),
+            "version",
+            "is outside 0..=9007199254740991",
+        ),
+        (
+            "seq-max",
+            "incident_seq",
+            Some(AttributeValue::N("4294967295".into())),
+            "incident_seq",
+            "is outside 0..=2147483647",
+        ),
     ];
     for id in ["alpha", "zulu"] {
         dynamo
@@ -1513,6 +1527,68 @@ async fn poisoned_items_are_listed_apart_and_never_hide_the_others() {
             .any(|u| u.id == "year-20327" || u.id == "huge-name")
     );
     assert!(dynamo.raw("INVENTORY", "INT#huge-name").await.is_none());
+}
+
+/// A version at the largest value an item may hold is read, but a commit cannot go past it: that
+/// commit is an error naming the integration and the attribute, never a panic or a wrap, and the
+/// item is unchanged.
+#[tokio::test]
+async fn a_commit_past_the_largest_version_is_an_error_not_an_overflow() {
+    let dynamo = Dynamo::new().await;
+    dynamo
+        .store
+        .put_integration(&integration("alpha"), at(0), at(1))
+        .await
+        .unwrap();
+    dynamo
+        .client
+        .update_item()
+        .table_name(&dynamo.table)
+        .key("pk", string("INVENTORY"))
+        .key("sk", string("INT#alpha"))
+        .update_expression("SET version = :v")
+        .expression_attribute_values(":v", AttributeValue::N("9007199254740991".into()))
+        .send()
+        .await
+        .unwrap();
+    let record = dynamo
+        .store
+        .get_integration("alpha")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.state.version, 9_007_199_254_740_991);
+    for incidents in [
+        Vec::new(),
+        vec![IncidentWrite::Open(incident(
+            "alpha",
+            CheckKind::Auth,
+            1,
+            2,
+        ))],
+    ] {
+        let err = dynamo
+            .store
+            .commit(&commit(
+                "alpha",
+                record.state.version,
+                healthy(2),
+                incidents,
+            ))
+            .await
+            .unwrap_err();
+        for part in [
+            "alpha",
+            "version",
+            "is outside 0..=9007199254740991",
+            &dynamo.table,
+        ] {
+            assert!(err.0.contains(part), "{part:?} missing from: {err}");
+        }
+    }
+    let item = dynamo.raw_existing("INVENTORY", "INT#alpha").await;
+    assert_eq!(item["version"].as_n().unwrap(), "9007199254740991");
+    assert!(dynamo.raw("INC#alpha", "auth#000001").await.is_none());
 }
 
 /// A team, incident or history item that cannot be read is skipped (and logged): the others

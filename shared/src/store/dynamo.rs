@@ -283,22 +283,29 @@ impl DynamoStore {
 
     /// The state update of a commit: the state attributes and the next version, if the
     /// stored version is still the expected one.
-    fn state_update(commit: &StateCommit) -> UpdateSpec {
+    ///
+    /// A version read from the table that cannot be incremented is that item's error, never a
+    /// panic or a silent wrap.
+    fn state_update(&self, commit: &StateCommit) -> StoreResult<UpdateSpec> {
         let expected = commit.expected_version;
-        UpdateSpec::new(schema::integration_key(&commit.integration))
-            .fields(schema::state_fields(&commit.state))
-            .set(schema::VERSION, schema::n(expected + 1))
-            .condition(|e| {
-                format!(
-                    "{} = {}",
-                    e.name(schema::VERSION),
-                    e.value(schema::n(expected))
-                )
-            })
+        let next =
+            schema::next_version(&commit.integration, expected).map_err(|err| self.corrupt(err))?;
+        Ok(
+            UpdateSpec::new(schema::integration_key(&commit.integration))
+                .fields(schema::state_fields(&commit.state))
+                .set(schema::VERSION, schema::n(next))
+                .condition(|e| {
+                    format!(
+                        "{} = {}",
+                        e.name(schema::VERSION),
+                        e.value(schema::n(expected))
+                    )
+                }),
+        )
     }
 
     async fn commit_alone(&self, commit: &StateCommit) -> StoreResult<Attempt> {
-        match self.update(Self::state_update(commit)).await {
+        match self.update(self.state_update(commit)?).await {
             Ok(()) => Ok(Attempt::Done(CommitOutcome::Applied)),
             Err(UpdateFailure::Condition) => Ok(Attempt::Done(CommitOutcome::Conflict)),
             Err(UpdateFailure::TransactionConflict) => Ok(Attempt::Collided),
@@ -307,7 +314,7 @@ impl DynamoStore {
     }
 
     async fn commit_transaction(&self, commit: &StateCommit, keys: &[Key]) -> StoreResult<Attempt> {
-        let mut items = vec![Self::state_update(commit).transact(&self.table)?];
+        let mut items = vec![self.state_update(commit)?.transact(&self.table)?];
         for (write, key) in commit.incidents.iter().zip(keys) {
             items.push(self.incident_write(write, key)?);
         }
