@@ -1647,6 +1647,123 @@ async fn unreadable_teams_incidents_and_history_are_skipped() {
     assert_eq!(history, vec![entry("alpha", 1)]);
 }
 
+/// An open incident item that cannot be read (its `message` a number, its `opened_at` in year
+/// 20327) is listed apart with its key, integration and attribute (never its value) instead of
+/// vanishing; the expiry scan's report counts it (`CorruptItems`) and opens the integration's
+/// `corrupt_item` incident for the platform team, resolved once the item reads again.
+#[tokio::test]
+async fn unreadable_open_incidents_are_listed_apart_and_reported() {
+    let dynamo = Dynamo::new().await;
+    for id in ["alpha", "bravo", "charlie"] {
+        dynamo
+            .store
+            .put_integration(&integration(id), at(0), at(1))
+            .await
+            .unwrap();
+        dynamo
+            .store
+            .open_incident(&incident(id, CheckKind::Auth, 1, 1))
+            .await
+            .unwrap();
+    }
+    let poison = |sk_pk: (&'static str, &'static str), attribute: &'static str, value| {
+        dynamo
+            .client
+            .update_item()
+            .table_name(&dynamo.table)
+            .key("pk", string(sk_pk.0))
+            .key("sk", string(sk_pk.1))
+            .update_expression("SET #a = :v")
+            .expression_attribute_names("#a", attribute)
+            .expression_attribute_values(":v", value)
+            .send()
+    };
+    poison(
+        ("INC#alpha", "auth#000001"),
+        "message",
+        AttributeValue::N("4711".into()),
+    )
+    .await
+    .unwrap();
+    poison(
+        ("INC#bravo", "auth#000001"),
+        "opened_at",
+        string("+20327-01-01T00:00:00.000Z"),
+    )
+    .await
+    .unwrap();
+
+    let listing = dynamo.store.open_incident_listing().await.unwrap();
+    assert_eq!(ids(&listing.incidents), ["charlie:auth:1"]);
+    let found: Vec<(Option<&str>, &str, &str)> = listing
+        .unreadable
+        .iter()
+        .map(|u| (u.integration.as_deref(), u.key.as_str(), u.field.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (Some("alpha"), "pk=INC#alpha sk=auth#000001", "message"),
+            (Some("bravo"), "pk=INC#bravo sk=auth#000001", "opened_at"),
+        ],
+        "{listing:?}"
+    );
+    let shown = format!("{:?} {}", listing.unreadable, listing.unreadable[1]);
+    assert!(
+        !shown.contains("4711") && !shown.contains("20327"),
+        "values leaked: {shown}"
+    );
+    assert_eq!(
+        ids(&dynamo.store.open_incidents().await.unwrap()),
+        ["charlie:auth:1"]
+    );
+
+    let listing = dynamo.store.list_integrations().await.unwrap();
+    let report =
+        credwatch::corrupt::reconcile_corrupt_incidents(&dynamo.store, &listing, at(5)).await;
+    assert_eq!(report.opened, 2, "{report:?}");
+    assert_eq!(report.unreadable_incidents.len(), 2, "{report:?}");
+    assert!(report.errors.is_empty(), "{report:?}");
+    let open = dynamo
+        .store
+        .open_incident_listing()
+        .await
+        .unwrap()
+        .incidents;
+    let reports: Vec<&Incident> = open.iter().filter(|i| i.class == "corrupt_item").collect();
+    assert_eq!(
+        reports.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+        ["alpha:monitor:0", "bravo:monitor:0"]
+    );
+    assert!(
+        reports[0].message.contains("sk=auth#000001") && reports[0].message.contains("message"),
+        "{}",
+        reports[0].message
+    );
+    assert_eq!(reports[0].team, "platform");
+    let again =
+        credwatch::corrupt::reconcile_corrupt_incidents(&dynamo.store, &listing, at(6)).await;
+    assert_eq!((again.opened, again.resolved), (0, 0), "{again:?}");
+
+    // alpha's incident fixed by hand: its report resolves, bravo's stays.
+    poison(
+        ("INC#alpha", "auth#000001"),
+        "message",
+        string("SFMC says: Client authentication failed."),
+    )
+    .await
+    .unwrap();
+    let fixed =
+        credwatch::corrupt::reconcile_corrupt_incidents(&dynamo.store, &listing, at(7)).await;
+    assert_eq!((fixed.opened, fixed.resolved), (0, 1), "{fixed:?}");
+    let open = dynamo.store.open_incident_listing().await.unwrap();
+    assert_eq!(
+        ids(&open.incidents),
+        ["alpha:auth:1", "charlie:auth:1", "bravo:monitor:0"]
+    );
+    assert_eq!(open.unreadable.len(), 1);
+}
+
 /// What credwatch writes always reads back: a schedule past year 9999 is written as the last
 /// millisecond of 9999.
 #[tokio::test]

@@ -29,8 +29,9 @@ use chrono::{DateTime, Utc};
 
 use super::schema::{self, Fields, Item, Key};
 use super::{
-    CommitOutcome, HistoryEntry, Incident, IncidentWrite, IntegrationListing, IntegrationRecord,
-    StateCommit, Store, StoreError, StoreResult, UnreadableIntegration,
+    CommitOutcome, HistoryEntry, Incident, IncidentListing, IncidentWrite, IntegrationListing,
+    IntegrationRecord, StateCommit, Store, StoreError, StoreResult, UnreadableIntegration,
+    UnreadableItem,
 };
 use crate::check::CheckState;
 use crate::inventory::{Integration, Team};
@@ -564,13 +565,39 @@ impl Store for DynamoStore {
     }
 
     async fn open_incidents(&self) -> StoreResult<Vec<Incident>> {
+        Ok(self.open_incident_listing().await?.incidents)
+    }
+
+    async fn open_incident_listing(&self) -> StoreResult<IncidentListing> {
         // The sparse index holds open incidents only, sorted by `{opened_at}#{id}`.
         let query = Query {
             index: Some(schema::GSI_NAME),
             ..Query::partition(schema::OPEN_GSI_PK)
         };
         let items = self.query(query).await?;
-        self.decode_all(&items, schema::decode_incident)
+        let mut listing = IncidentListing::default();
+        for item in &items {
+            match schema::decode_incident_item(item) {
+                Ok(incident) => listing.incidents.push(incident),
+                Err(corrupt) => {
+                    let unreadable = UnreadableItem {
+                        integration: schema::item_incident_integration(item).map(str::to_string),
+                        key: corrupt.label,
+                        field: corrupt.field,
+                        problem: corrupt.problem,
+                    };
+                    tracing::error!(
+                        table = %self.table,
+                        item = %unreadable.key,
+                        field = %unreadable.field,
+                        problem = %unreadable.problem,
+                        "open incident item cannot be read; listed apart"
+                    );
+                    listing.unreadable.push(unreadable);
+                }
+            }
+        }
+        Ok(listing)
     }
 
     async fn incidents_of(&self, integration: &str) -> StoreResult<Vec<Incident>> {

@@ -1010,6 +1010,11 @@ pub fn incident_change_fields(write: &IncidentWrite) -> Option<Fields> {
 }
 
 pub fn decode_incident(item: &Item) -> StoreResult<Incident> {
+    Ok(decode_incident_item(item)?)
+}
+
+/// [`decode_incident`], saying which attribute is wrong and why (never its value).
+pub fn decode_incident_item(item: &Item) -> Result<Incident, Corrupt> {
     use attr::*;
     let label = item_label(item);
     let r = Reader::new(item, &label);
@@ -1060,6 +1065,11 @@ pub fn next_version(integration: &str, expected: u64) -> StoreResult<u64> {
 /// The integration id in a raw integration item's sort key `INT#{id}`, if it has one.
 pub fn item_key_id(item: &Item) -> Option<&str> {
     item.get(SK)?.as_s().ok()?.strip_prefix(INTEGRATION_PREFIX)
+}
+
+/// The integration id in a raw incident item's partition key `INC#{id}`, if it has one.
+pub fn item_incident_integration(item: &Item) -> Option<&str> {
+    item.get(PK)?.as_s().ok()?.strip_prefix("INC#")
 }
 
 /// `pk=… sk=…` of a raw item, for messages (keys are ids and timestamps, never secrets).
