@@ -487,7 +487,7 @@ pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>, width: u16, colours:
     let mut two = Grid::new(vec!["Integration", "State"]);
     let mut one = Grid::new(vec!["Integration and state"]);
     for row in rows {
-        if let Some(problem) = &row.problem {
+        if let Some(problem) = row.problem.as_ref().filter(|_| row.health == UNREADABLE) {
             // An item credwatch cannot read: only its id (from the key) and why.
             let id = escape(&row.integration).into_owned();
             let problem = escape(problem).into_owned();
@@ -552,6 +552,12 @@ pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>, width: u16, colours:
                     ago(i.opened_at, now)
                 )
             })
+            .collect();
+        // A readable integration with a problem (an open incident that cannot be read): said
+        // where its incidents are listed.
+        let incidents: Vec<String> = incidents
+            .into_iter()
+            .chain(row.problem.as_deref().map(|p| escape(p).into_owned()))
             .collect();
         let id = escape(&row.integration).into_owned();
         let retired = if row.retired { " (retired)" } else { "" };
