@@ -24,9 +24,10 @@ use crate::{EXIT_FAILING, EXIT_INVALID, EXIT_OK, Format, render};
 /// file with 400,000 problems prints a screenful, not 59 MB.
 pub const MAX_PROBLEMS_SHOWN: usize = 100;
 
-/// Problems (and, separately, warnings) in `inventory validate --format json`; the totals are in
-/// `problem_count` / `warning_count`, so a script still knows how many there were.
-pub const MAX_PROBLEMS_IN_JSON: usize = 1000;
+/// Problems (and, separately, warnings) in `inventory validate --format json` (as many as the
+/// inventory keeps, [`credwatch::inventory::MAX_PROBLEMS_KEPT`]); the total is in
+/// `problem_count`, so a script still knows how many there were.
+pub const MAX_PROBLEMS_IN_JSON: usize = credwatch::inventory::MAX_PROBLEMS_KEPT;
 
 /// Progress is shown only when probing more than this many integrations.
 const PROGRESS_THRESHOLD: usize = 5;
@@ -262,6 +263,7 @@ pub fn with_secret_layout(
         Err(InvalidInventory {
             problems: layout.errors,
             warnings: loaded.warnings,
+            more_problems: 0,
         })
     }
 }
@@ -271,6 +273,12 @@ fn print_warnings(warnings: &[Problem]) {
         warn(&format!("warning: {warning}"));
     }
     print_more(warnings.len(), "warning");
+    // Past the kept ones, the inventory's last warning says how many more it found.
+    if warnings.len() > credwatch::inventory::MAX_PROBLEMS_KEPT
+        && let Some(last) = warnings.last()
+    {
+        warn(&format!("warning: {last}"));
+    }
 }
 
 /// `... and 399,900 more problems (the first 100 are listed)` when some were left out.
@@ -291,7 +299,7 @@ fn print_more(total: usize, noun: &str) {
 /// therefore did not do (e.g. "nothing was probed"), or is empty.
 fn report_invalid(path: &Path, invalid: &InvalidInventory, consequence: &str) {
     print_warnings(&invalid.warnings);
-    let n = invalid.problems.len();
+    let n = invalid.problem_count();
     let consequence = if consequence.is_empty() {
         String::new()
     } else {
@@ -315,21 +323,28 @@ pub fn validate(path: &Path, secret_prefix: Option<&str>, format: Format) -> u8 
     let mut out = Stdout::new();
     match format {
         Format::Json => {
-            let (valid, problems, warnings, integrations) = match &result {
+            let (valid, problems, problem_count, warnings, integrations) = match &result {
                 Ok(loaded) => (
                     true,
                     vec![],
+                    0,
                     loaded.warnings.clone(),
                     loaded.inventory.integrations.len(),
                 ),
-                Err(invalid) => (false, invalid.problems.clone(), invalid.warnings.clone(), 0),
+                Err(invalid) => (
+                    false,
+                    invalid.problems.clone(),
+                    invalid.problem_count(),
+                    invalid.warnings.clone(),
+                    0,
+                ),
             };
             let first = |list: &[Problem]| list[..list.len().min(MAX_PROBLEMS_IN_JSON)].to_vec();
             let report = serde_json::json!({
                 "valid": valid,
                 "integrations": integrations,
                 "problems": first(&problems),
-                "problem_count": problems.len(),
+                "problem_count": problem_count,
                 "warnings": first(&warnings),
                 "warning_count": warnings.len(),
             });

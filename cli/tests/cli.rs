@@ -872,4 +872,29 @@ async fn thousands_of_problems_are_capped_in_the_table_and_in_json() {
             "{stderr}"
         );
     }
+
+    // A 1 MiB file of `- {}`: 7 missing keys each, 1.5 million problems. The first 1,000 are
+    // kept, the rest counted (the memory they would take is not).
+    std::fs::write(
+        &path,
+        format!("version: 1\nintegrations:\n{}", "- {}\n".repeat(209_000)),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run(credwatch()
+        .args(["inventory", "validate", "--format", "json"])
+        .arg(&path))
+    .await;
+    assert_eq!(code, 2, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        report["problem_count"],
+        209_000 * 7,
+        "{}",
+        report["problem_count"]
+    );
+    assert_eq!(report["problems"].as_array().unwrap().len(), 1_000);
+    let (code, _, stderr) = run(credwatch().args(["inventory", "validate"]).arg(&path)).await;
+    assert_eq!(code, 2);
+    assert!(stderr.contains("(1463000 problems)"), "{stderr}");
+    assert!(stderr.contains("... and 1462900 more problems"), "{stderr}");
 }

@@ -83,8 +83,21 @@ pub struct Loaded {
 /// The inventory was refused. `problems` is never empty; both lists are in file order.
 #[derive(Debug, Clone, thiserror::Error)]
 pub struct InvalidInventory {
+    /// The first [`MAX_PROBLEMS_KEPT`] problems.
     pub problems: Vec<Problem>,
     pub warnings: Vec<Problem>,
+    /// Problems found beyond `problems`, counted but not kept (so a hostile file cannot fill
+    /// memory): the total is `problems.len() + more_problems`.
+    pub more_problems: usize,
+}
+
+pub use report::MAX_PROBLEMS_KEPT;
+
+impl InvalidInventory {
+    /// Every problem found, listed or not.
+    pub fn problem_count(&self) -> usize {
+        self.problems.len() + self.more_problems
+    }
 }
 
 /// Problems [`InvalidInventory`]'s `Display` lists before `... and N more`.
@@ -93,7 +106,7 @@ pub const MAX_PROBLEMS_DISPLAYED: usize = 100;
 /// The first [`MAX_PROBLEMS_DISPLAYED`] problems, one per line, then how many more there are.
 impl fmt::Display for InvalidInventory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.problems.len();
+        let n = self.problem_count();
         let noun = if n == 1 { "problem" } else { "problems" };
         write!(f, "{n} {noun} in the inventory")?;
         for problem in self.problems.iter().take(MAX_PROBLEMS_DISPLAYED) {
@@ -117,15 +130,16 @@ pub fn parse_inventory_on(
     options: &LoadOptions,
     today: NaiveDate,
 ) -> Result<Loaded, InvalidInventory> {
-    let (inventory, report) = parse::parse(yaml, options, today);
+    let (inventory, mut report) = parse::parse(yaml, options, today);
     match inventory {
         Some(inventory) if report.problems.is_empty() => Ok(Loaded {
             inventory,
-            warnings: report.warnings,
+            warnings: report.warnings_listed(),
         }),
         _ => Err(InvalidInventory {
-            problems: report.problems,
-            warnings: report.warnings,
+            problems: std::mem::take(&mut report.problems),
+            more_problems: report.more_problems,
+            warnings: report.warnings_listed(),
         }),
     }
 }
@@ -143,6 +157,7 @@ pub fn load_inventory(path: &Path, options: &LoadOptions) -> Result<Loaded, Inva
             message,
         }],
         warnings: Vec::new(),
+        more_problems: 0,
     };
     let shown = || crate::printable::echo(&path.display().to_string());
     let (bytes, regular) = match read_capped(path, parse::MAX_FILE_BYTES as u64 + 1) {

@@ -52,7 +52,7 @@ pub(super) fn parse(
     let root = match read_yaml(yaml) {
         Ok(root) => root,
         Err(problem) => {
-            report.problems.push(problem);
+            report.push_problem(problem);
             return (None, report);
         }
     };

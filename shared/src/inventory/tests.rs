@@ -1453,6 +1453,7 @@ fn problems_read_well() {
     let one = InvalidInventory {
         problems: vec![problem("name", None)],
         warnings: vec![],
+        more_problems: 0,
     };
     assert_eq!(
         one.to_string(),
@@ -1982,4 +1983,23 @@ fn userinfo_and_lookalike_auth_urls_are_refused_with_any_options() {
         "https://xn--{}.auth.marketingcloudapis.com/",
         &tenant[4..]
     )));
+}
+
+/// A file with more problems than are kept (1,000) counts the rest: the total is right, the
+/// memory is bounded, and the message lists the first 100 then says how many more.
+#[test]
+fn problems_past_the_kept_ones_are_counted_not_kept() {
+    let yaml = format!("version: 1\nintegrations:\n{}", "- 1\n".repeat(3_000));
+    let invalid = parse(&yaml).unwrap_err();
+    assert_eq!(invalid.problems.len(), MAX_PROBLEMS_KEPT);
+    assert_eq!(invalid.problem_count(), 3_000);
+    assert_eq!(invalid.problems[999].location, "integrations[999]");
+    let text = invalid.to_string();
+    assert!(text.starts_with("3000 problems in the inventory"), "{text}");
+    assert_eq!(
+        text.lines().count(),
+        1 + MAX_PROBLEMS_DISPLAYED + 1,
+        "{text}"
+    );
+    assert!(text.ends_with("... and 2900 more"), "{text}");
 }
