@@ -794,18 +794,21 @@ async fn inventory_from_a_pipe_is_read_and_a_fifo_without_writer_is_refused() {
             .unwrap()
             .success()
     );
-    let mut command = credwatch();
-    command.args(["inventory", "validate"]).arg(&fifo);
-    // A guard against the hang this is about, not a timing assertion.
-    let (code, stdout, stderr) = tokio::time::timeout(Duration::from_secs(120), run(&mut command))
-        .await
-        .expect("validate of a FIFO without a writer finishes");
-    assert_eq!(code, 2, "{stderr}");
-    assert!(
-        stderr.contains("a pipe or device with nothing writing to it"),
-        "{stderr}"
-    );
-    assert!(stdout.is_empty(), "{stdout}");
+    for args in [vec!["inventory", "validate"], vec!["check", "--inventory"]] {
+        let mut command = credwatch();
+        command.args(&args).arg(&fifo);
+        // A guard against the hang this is about, not a timing assertion.
+        let (code, stdout, stderr) =
+            tokio::time::timeout(Duration::from_secs(120), run(&mut command))
+                .await
+                .expect("reading a FIFO without a writer finishes");
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("a pipe or device with nothing writing to it"),
+            "{args:?}: {stderr}"
+        );
+        assert!(stdout.is_empty(), "{stdout}");
+    }
 
     let file = std::fs::File::open(&inventory).unwrap();
     let (code, stdout, stderr) = run(credwatch()

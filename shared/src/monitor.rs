@@ -156,7 +156,7 @@ pub async fn run_cycle<S: Store, R: SecretReader>(
                 Probed::Done(index, outcome) => {
                     let record = chosen[index];
                     let committing = commit_outcome(store, record, &outcome, now, policy);
-                    let result = contain_panic(committing).await;
+                    let result = contain_panic(async { committing.await.1 }).await;
                     Some((outcome, record.integration.id.clone(), result))
                 }
                 Probed::Deferred(_) => None,
@@ -196,20 +196,21 @@ pub async fn run_cycle<S: Store, R: SecretReader>(
 }
 
 /// Runs one integration's commit so that a panic inside it (a decision or a store adapter
-/// meeting data nobody foresaw) becomes that integration's error and never stops the cycle for
-/// the others, as probing already does with its own `catch_unwind`.
-async fn contain_panic<T>(
-    committing: impl Future<Output = (String, Result<T, StoreError>)>,
+/// meeting data nobody foresaw) becomes that integration's error and never stops the run for
+/// the others, as probing already does with its own `catch_unwind`. Used by the probe cycle and
+/// the expiry scan.
+pub(crate) async fn contain_panic<T>(
+    committing: impl Future<Output = Result<T, StoreError>>,
 ) -> Result<T, StoreError> {
     use futures::FutureExt as _;
     match std::panic::AssertUnwindSafe(committing)
         .catch_unwind()
         .await
     {
-        Ok((_, result)) => result,
+        Ok(result) => result,
         Err(_) => Err(StoreError(
-            "saving the probe result failed unexpectedly (an internal error, logged); nothing \
-             was saved for this integration and it is probed again next run"
+            "saving the result failed unexpectedly (an internal error, logged); nothing was \
+             saved for this integration and it is tried again next run"
                 .into(),
         )),
     }
@@ -484,11 +485,16 @@ mod tests {
             if "alpha".len() == 5 {
                 panic!("a decision met data nobody foresaw");
             }
-            ("alpha".to_string(), Ok::<u32, StoreError>(1))
+            Ok::<u32, StoreError>(1)
         };
         let err = contain_panic(panicking).await.unwrap_err();
         assert!(err.0.contains("nothing was saved"), "{err}");
-        let fine = async { ("bravo".to_string(), Ok::<u32, StoreError>(7)) };
+        let failed = async { Err::<u32, _>(StoreError("throttled".into())) };
+        assert_eq!(
+            contain_panic(failed).await,
+            Err(StoreError("throttled".into()))
+        );
+        let fine = async { Ok::<u32, StoreError>(7) };
         assert_eq!(contain_panic(fine).await, Ok(7));
     }
 }

@@ -73,7 +73,13 @@ pub async fn run_scan<S: Store>(store: &S, now: DateTime<Utc>) -> Result<ScanSum
             summary.scanned += 1;
             count_expiry(record, now, &mut summary);
         }
-        match commit_with_retry(store, record, now).await {
+        // A panic while committing one integration is its error, never the end of the scan.
+        let committed = crate::monitor::contain_panic(async {
+            Ok(commit_with_retry(store, record, now).await)
+        })
+        .await
+        .unwrap_or_else(|err| Err(ScanError::Store(err)));
+        match committed {
             Ok(Some(commit)) => record_changes(&commit, &mut summary),
             Ok(None) => {}
             Err(ScanError::Conflict) => summary.conflicts += 1,
