@@ -182,8 +182,8 @@ fn check_expanded_size(yaml: &str) -> Result<(), Problem> {
     };
     match result {
         _ if budget.values.get() > MAX_VALUES => refuse(format!(
-            "the file expands to more than {MAX_VALUES} values (through YAML aliases `*name`?); \
-             an inventory needs far fewer"
+            "the file holds more than {MAX_VALUES} values (lists, mappings and scalars, each \
+             YAML alias `*name` counted as what it repeats); an inventory needs far fewer"
         )),
         _ if budget.bytes.get() > MAX_EXPANDED_BYTES => refuse(format!(
             "the file expands to more than {MAX_EXPANDED_BYTES} bytes (8 MiB) of text through \
