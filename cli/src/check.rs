@@ -20,6 +20,15 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::output::{Stdout, stdout_colours, table_width, warn};
 use crate::{EXIT_FAILING, EXIT_INVALID, EXIT_OK, Format, render};
 
+/// Problems (and, separately, warnings) listed on stderr; the rest are counted in one line, so a
+/// file with 400,000 problems prints a screenful, not 59 MB.
+pub const MAX_PROBLEMS_SHOWN: usize = 100;
+
+/// Problems (and, separately, warnings) in `inventory validate --format json` (as many as the
+/// inventory keeps, [`credwatch::inventory::MAX_PROBLEMS_KEPT`]); the total is in
+/// `problem_count`, so a script still knows how many there were.
+pub const MAX_PROBLEMS_IN_JSON: usize = credwatch::inventory::MAX_PROBLEMS_KEPT;
+
 /// Progress is shown only when probing more than this many integrations.
 const PROGRESS_THRESHOLD: usize = 5;
 
@@ -254,13 +263,35 @@ pub fn with_secret_layout(
         Err(InvalidInventory {
             problems: layout.errors,
             warnings: loaded.warnings,
+            more_problems: 0,
         })
     }
 }
 
 fn print_warnings(warnings: &[Problem]) {
-    for warning in warnings {
+    for warning in warnings.iter().take(MAX_PROBLEMS_SHOWN) {
         warn(&format!("warning: {warning}"));
+    }
+    print_more(warnings.len(), "warning");
+    // Past the kept ones, the inventory's last warning says how many more it found.
+    if warnings.len() > credwatch::inventory::MAX_PROBLEMS_KEPT
+        && let Some(last) = warnings.last()
+    {
+        warn(&format!("warning: {last}"));
+    }
+}
+
+/// `... and 399,900 more problems (the first 100 are listed)` when some were left out.
+fn print_more(total: usize, noun: &str) {
+    if let Some(more) = total
+        .checked_sub(MAX_PROBLEMS_SHOWN)
+        .filter(|&more| more > 0)
+    {
+        warn(&format!(
+            "  ... and {more} more {noun}{} (the first {MAX_PROBLEMS_SHOWN} are listed; fix \
+             these and run again)",
+            if more == 1 { "" } else { "s" }
+        ));
     }
 }
 
@@ -268,7 +299,7 @@ fn print_warnings(warnings: &[Problem]) {
 /// therefore did not do (e.g. "nothing was probed"), or is empty.
 fn report_invalid(path: &Path, invalid: &InvalidInventory, consequence: &str) {
     print_warnings(&invalid.warnings);
-    let n = invalid.problems.len();
+    let n = invalid.problem_count();
     let consequence = if consequence.is_empty() {
         String::new()
     } else {
@@ -279,9 +310,10 @@ fn report_invalid(path: &Path, invalid: &InvalidInventory, consequence: &str) {
         printable::echo(&path.display().to_string()),
         if n == 1 { "" } else { "s" }
     ));
-    for problem in &invalid.problems {
+    for problem in invalid.problems.iter().take(MAX_PROBLEMS_SHOWN) {
         warn(&format!("  - {problem}"));
     }
+    print_more(n, "problem");
 }
 
 /// `credwatch inventory validate FILE [--secret-prefix P]`.
@@ -291,20 +323,30 @@ pub fn validate(path: &Path, secret_prefix: Option<&str>, format: Format) -> u8 
     let mut out = Stdout::new();
     match format {
         Format::Json => {
-            let (valid, problems, warnings, integrations) = match &result {
+            let (valid, problems, problem_count, warnings, integrations) = match &result {
                 Ok(loaded) => (
                     true,
                     vec![],
+                    0,
                     loaded.warnings.clone(),
                     loaded.inventory.integrations.len(),
                 ),
-                Err(invalid) => (false, invalid.problems.clone(), invalid.warnings.clone(), 0),
+                Err(invalid) => (
+                    false,
+                    invalid.problems.clone(),
+                    invalid.problem_count(),
+                    invalid.warnings.clone(),
+                    0,
+                ),
             };
+            let first = |list: &[Problem]| list[..list.len().min(MAX_PROBLEMS_IN_JSON)].to_vec();
             let report = serde_json::json!({
                 "valid": valid,
                 "integrations": integrations,
-                "problems": problems,
-                "warnings": warnings,
+                "problems": first(&problems),
+                "problem_count": problem_count,
+                "warnings": first(&warnings),
+                "warning_count": warnings.len(),
             });
             out.line(&serde_json::to_string_pretty(&report).expect("plain JSON"));
         }

@@ -13,7 +13,9 @@ use credwatch::inventory::{LoadOptions, load_inventory};
 use credwatch::printable::{self, escape};
 use credwatch::store::dynamo::DynamoStore;
 use credwatch::store::schema::{create_table, table_spec};
-use credwatch::store::{Incident, IntegrationRecord, Store, UnreadableIntegration};
+use credwatch::store::{
+    Incident, IncidentListing, IntegrationRecord, Store, UnreadableIntegration, UnreadableItem,
+};
 use credwatch::sync::{ItemResult, SyncPlan, apply, plan};
 use serde::Serialize;
 
@@ -361,6 +363,41 @@ pub fn status_rows(
         .collect()
 }
 
+/// Pure: says on each integration's row which of its open incident items cannot be read (the
+/// integration may be firing with no incident shown); an item whose key names no listed
+/// integration gets a row of its own.
+pub fn mark_unreadable_incidents(rows: &mut Vec<StatusRow>, unreadable: &[UnreadableItem]) {
+    for bad in unreadable {
+        let id = bad.integration.clone().unwrap_or_else(|| bad.key.clone());
+        let note = format!(
+            "credwatch cannot read an open incident of it ({bad}); that incident is not shown \
+             until the item is fixed or deleted"
+        );
+        match rows.iter_mut().find(|row| row.integration == id) {
+            Some(row) => {
+                row.problem = Some(match row.problem.take() {
+                    Some(earlier) => format!("{earlier}; {note}"),
+                    None => note,
+                })
+            }
+            None => rows.push(StatusRow {
+                integration: id.clone(),
+                name: id,
+                owner: String::new(),
+                health: UNREADABLE,
+                class: Some(credwatch::corrupt::CORRUPT_ITEM.to_string()),
+                since: None,
+                last_probe_at: None,
+                next_probe_at: None,
+                days_to_expiry: None,
+                retired: false,
+                open_incidents: Vec::new(),
+                problem: Some(note),
+            }),
+        }
+    }
+}
+
 /// `health` of a status row whose table item cannot be read.
 pub const UNREADABLE: &str = "unreadable";
 
@@ -387,11 +424,25 @@ pub async fn status(table: &str, format: Format) -> u8 {
         Err(trouble) => return fail(&trouble),
     };
     let shown = printable::echo(table);
-    let (records, open) = match tokio::try_join!(store.list_integrations(), store.open_incidents())
-    {
-        Ok(found) => found,
-        Err(err) => return fail_reading(&shown, &err.0),
-    };
+    let (records, open) =
+        match tokio::try_join!(store.list_integrations(), store.open_incident_listing()) {
+            Ok(found) => found,
+            Err(err) => return fail_reading(&shown, &err.0),
+        };
+    let IncidentListing {
+        incidents: open,
+        unreadable: unreadable_incidents,
+    } = open;
+    for bad in &unreadable_incidents {
+        warn(&format!(
+            "credwatch: warning: an open incident{} cannot be read ({}); it is not shown",
+            bad.integration
+                .as_deref()
+                .map(|id| format!(" of integration {}", printable::echo(id)))
+                .unwrap_or_default(),
+            escape(&bad.to_string())
+        ));
+    }
     for bad in &records.unreadable {
         warn(&format!(
             "credwatch: warning: the table item of integration {} cannot be read ({}); it is \
@@ -400,7 +451,8 @@ pub async fn status(table: &str, format: Format) -> u8 {
             escape(&bad.to_string())
         ));
     }
-    let rows = status_rows(&records.records, &records.unreadable, &open, Utc::now());
+    let mut rows = status_rows(&records.records, &records.unreadable, &open, Utc::now());
+    mark_unreadable_incidents(&mut rows, &unreadable_incidents);
     let mut out = Stdout::new();
     if rows.is_empty() && format == Format::Table {
         out.line(&format!(
@@ -435,7 +487,7 @@ pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>, width: u16, colours:
     let mut two = Grid::new(vec!["Integration", "State"]);
     let mut one = Grid::new(vec!["Integration and state"]);
     for row in rows {
-        if let Some(problem) = &row.problem {
+        if let Some(problem) = row.problem.as_ref().filter(|_| row.health == UNREADABLE) {
             // An item credwatch cannot read: only its id (from the key) and why.
             let id = escape(&row.integration).into_owned();
             let problem = escape(problem).into_owned();
@@ -500,6 +552,12 @@ pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>, width: u16, colours:
                     ago(i.opened_at, now)
                 )
             })
+            .collect();
+        // A readable integration with a problem (an open incident that cannot be read): said
+        // where its incidents are listed.
+        let incidents: Vec<String> = incidents
+            .into_iter()
+            .chain(row.problem.as_deref().map(|p| escape(p).into_owned()))
             .collect();
         let id = escape(&row.integration).into_owned();
         let retired = if row.retired { " (retired)" } else { "" };

@@ -755,3 +755,149 @@ async fn a_hostile_inventory_is_refused_with_exit_2() {
         assert!(stdout.is_empty(), "{stdout}");
     }
 }
+
+/// An alias bomb (a 1 MiB file whose 68,000 aliases repeat a 700,000-character anchor, about
+/// 47 GB once expanded) is refused before any value is built, with exit 2, by `validate` and
+/// `check`.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_alias_bomb_inventory_is_refused_with_exit_2() {
+    let scratch = Scratch::new("cli-alias-bomb");
+    let path = scratch.path().join("inventory.yaml");
+    let mut yaml = format!("version: 1\ns: &s {}\nintegrations:\n", "A".repeat(700_000));
+    while yaml.len() + "- *s\n".len() <= 1024 * 1024 {
+        yaml.push_str("- *s\n");
+    }
+    std::fs::write(&path, yaml).unwrap();
+    for args in [vec!["inventory", "validate"], vec!["check", "--inventory"]] {
+        let (code, stdout, stderr) = run(credwatch().args(&args).arg(&path)).await;
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("more than 8388608 bytes (8 MiB) of text through YAML aliases"),
+            "{args:?}: {stderr}"
+        );
+        assert!(stdout.is_empty(), "{stdout}");
+    }
+}
+
+/// The inventory path may be a pipe: a FIFO nobody writes to is refused at once (exit 2) instead
+/// of hanging; `/dev/stdin` and bash's process substitution `<(cat inventory.yaml)` are read.
+#[tokio::test(flavor = "multi_thread")]
+async fn inventory_from_a_pipe_is_read_and_a_fifo_without_writer_is_refused() {
+    let sim = Simulator::start().await.unwrap();
+    let scratch = Scratch::new("cli-inventory-pipes");
+    let inventory = write_inventory(scratch.path(), &mixed_tenant(&sim));
+    let fifo = scratch.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for args in [vec!["inventory", "validate"], vec!["check", "--inventory"]] {
+        let mut command = credwatch();
+        command.args(&args).arg(&fifo);
+        // A guard against the hang this is about, not a timing assertion.
+        let (code, stdout, stderr) =
+            tokio::time::timeout(Duration::from_secs(120), run(&mut command))
+                .await
+                .expect("reading a FIFO without a writer finishes");
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("a pipe or device with nothing writing to it"),
+            "{args:?}: {stderr}"
+        );
+        assert!(stdout.is_empty(), "{stdout}");
+    }
+
+    let file = std::fs::File::open(&inventory).unwrap();
+    let (code, stdout, stderr) = run(credwatch()
+        .args(["inventory", "validate", "/dev/stdin"])
+        .stdin(std::process::Stdio::from(file)))
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("is valid: 3 integrations"), "{stdout}");
+    // stdin as a pipe, not a file: `cat inventory.yaml | credwatch inventory validate /dev/stdin`.
+    let script = r#""$CREDWATCH" inventory validate /dev/stdin < <(cat "$INVENTORY") && "$CREDWATCH" inventory validate <(cat "$INVENTORY")"#;
+    let (code, stdout, stderr) = run(tokio::process::Command::new("bash")
+        .args(["-c", script])
+        .env("CREDWATCH", env!("CARGO_BIN_EXE_credwatch"))
+        .env("INVENTORY", &inventory)
+        .env("CREDWATCH_ALLOW_ANY_ENDPOINT", "1")
+        .kill_on_drop(true))
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout.matches("is valid: 3 integrations").count(),
+        2,
+        "{stdout}"
+    );
+}
+
+/// An inventory with thousands of problems prints the first 100 and counts the rest (a 1 MiB
+/// file with 400,000 problems wrote 59 MB to stderr); JSON keeps at most 1,000 and the total.
+#[tokio::test(flavor = "multi_thread")]
+async fn thousands_of_problems_are_capped_in_the_table_and_in_json() {
+    let scratch = Scratch::new("cli-many-problems");
+    let path = scratch.path().join("inventory.yaml");
+    // Each entry is a number where a mapping belongs: one problem each.
+    let yaml = format!("version: 1\nintegrations:\n{}", "- 1\n".repeat(5_000));
+    std::fs::write(&path, yaml).unwrap();
+    let (code, stdout, stderr) = run(credwatch()
+        .args(["inventory", "validate", "--format", "json"])
+        .arg(&path))
+    .await;
+    assert_eq!(code, 2, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(
+        report["problem_count"], 5_000,
+        "{}",
+        report["problem_count"]
+    );
+    assert_eq!(report["problems"].as_array().unwrap().len(), 1_000);
+    assert_eq!(report["problems"][999]["location"], "integrations[999]");
+
+    for args in [vec!["inventory", "validate"], vec!["check", "--inventory"]] {
+        let (code, stdout, stderr) = run(credwatch().args(&args).arg(&path)).await;
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{stdout}");
+        assert!(stderr.contains("(5000 problems)"), "{stderr}");
+        assert_eq!(
+            stderr.matches("\n  - integrations[").count(),
+            100,
+            "{stderr}"
+        );
+        assert!(stderr.contains("integrations[99]:"), "{stderr}");
+        assert!(!stderr.contains("integrations[100]:"), "{stderr}");
+        assert!(
+            stderr.contains("... and 4900 more problems (the first 100 are listed"),
+            "{stderr}"
+        );
+    }
+
+    // A 1 MiB file of `- {}`: 7 missing keys each, 1.5 million problems. The first 1,000 are
+    // kept, the rest counted (the memory they would take is not).
+    std::fs::write(
+        &path,
+        format!("version: 1\nintegrations:\n{}", "- {}\n".repeat(209_000)),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run(credwatch()
+        .args(["inventory", "validate", "--format", "json"])
+        .arg(&path))
+    .await;
+    assert_eq!(code, 2, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        report["problem_count"],
+        209_000 * 7,
+        "{}",
+        report["problem_count"]
+    );
+    assert_eq!(report["problems"].as_array().unwrap().len(), 1_000);
+    let (code, _, stderr) = run(credwatch().args(["inventory", "validate"]).arg(&path)).await;
+    assert_eq!(code, 2);
+    assert!(stderr.contains("(1463000 problems)"), "{stderr}");
+    assert!(stderr.contains("... and 1462900 more problems"), "{stderr}");
+}

@@ -539,3 +539,86 @@ async fn status_shows_an_unreadable_item_and_apply_repairs_it() {
         "a rerun converges: {stdout}"
     );
 }
+
+/// An open incident whose item cannot be read (its `opened_at` in year 20327) is not dropped
+/// silently: `status` warns about it on stderr and says so on the integration's row.
+#[tokio::test(flavor = "multi_thread")]
+async fn status_shows_an_unreadable_open_incident() {
+    let sim = Simulator::start().await.unwrap();
+    let scratch = Scratch::new("cli-unreadable-incident");
+    let table = unique_name("cli-corrupt-inc");
+    let healthy = ClientConfig::healthy("Ops4Secret8Value2Here6", SYNC_SCOPES, 7281698);
+    let specs = vec![
+        Spec::on(&sim, "crm-sync", &healthy),
+        Spec::on(&sim, "loyalty-feed", &healthy),
+    ];
+    let full = write(
+        scratch.path(),
+        "full.yaml",
+        &inventory_yaml(scratch.path(), &specs),
+    );
+    let (code, _, stderr) = run(credwatch(&["table", "create", "--table", &table])).await;
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = run(credwatch(&["inventory", "apply", &full, "--table", &table])).await;
+    assert_eq!(code, 0, "{stderr}");
+    let client = aws_sdk_dynamodb::Client::new(&credwatch_tests::aws::sdk_config().await);
+    let store = credwatch::store::dynamo::DynamoStore::new(client.clone(), table.clone());
+    let now = chrono::Utc::now();
+    let incident = credwatch::store::Incident {
+        id: "loyalty-feed:auth:1".into(),
+        integration: "loyalty-feed".into(),
+        check: credwatch::check::CheckKind::Auth,
+        class: "client_auth_failed".into(),
+        severity: credwatch::inventory::Severity::High,
+        team: "marketing-ops".into(),
+        open: true,
+        opened_at: now,
+        updated_at: now,
+        resolved_at: None,
+        threshold_days: None,
+        message: "SFMC says: Client authentication failed.".into(),
+        http_status: Some(401),
+    };
+    use credwatch::store::Store as _;
+    assert!(store.open_incident(&incident).await.unwrap());
+    client
+        .update_item()
+        .table_name(&table)
+        .key("pk", AttributeValue::S("INC#loyalty-feed".into()))
+        .key("sk", AttributeValue::S("auth#000001".into()))
+        .update_expression("SET opened_at = :v")
+        .expression_attribute_values(":v", AttributeValue::S("+20327-01-01T00:00:00.000Z".into()))
+        .send()
+        .await
+        .unwrap();
+
+    let (code, stdout, stderr) = run(credwatch(&[
+        "status", "--table", &table, "--format", "json",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let rows: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    assert_eq!(rows[0]["problem"], Value::Null, "{stdout}");
+    assert_eq!(rows[1]["integration"], "loyalty-feed");
+    let problem = rows[1]["problem"].as_str().unwrap();
+    assert!(
+        problem.contains("cannot read an open incident")
+            && problem.contains("sk=auth#000001")
+            && problem.contains("opened_at"),
+        "{problem}"
+    );
+    assert!(!stdout.contains("20327"), "{stdout}");
+    assert!(
+        stderr.contains("an open incident of integration loyalty-feed cannot be read"),
+        "{stderr}"
+    );
+    let mut wide = credwatch(&["status", "--table", &table]);
+    wide.env("COLUMNS", "400");
+    let (code, table_text, _) = run(wide).await;
+    assert_eq!(code, 0);
+    assert!(
+        table_text.contains("never") && table_text.contains("cannot read an open incident"),
+        "{table_text}"
+    );
+}

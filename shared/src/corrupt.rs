@@ -1,17 +1,21 @@
-//! Unreadable integration items: reported to the platform team as one `monitor` incident each,
+//! Unreadable integration items (and, found by the expiry scan, unreadable open incident items):
+//! reported to the platform team as one `monitor` incident per integration,
 //! never allowed to stop the others. The probe and the expiry scan open the incident (the probe
 //! every run, so it opens within a minute); the expiry scan also resolves those whose item
 //! became readable again or was deleted (an extra Query it can afford hourly, which the probe's
 //! one-Query hot path cannot); `inventory apply` resolves it when it repairs the item.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::check::{CheckKind, incident_id};
 use crate::inventory::Severity;
-use crate::store::{Incident, IntegrationListing, PLATFORM_TEAM, Store, UnreadableIntegration};
+use crate::store::{
+    Incident, IncidentListing, IntegrationListing, PLATFORM_TEAM, Store, UnreadableIntegration,
+    UnreadableItem,
+};
 
 /// Incident class of an integration item credwatch cannot read (a `monitor` incident).
 pub const CORRUPT_ITEM: &str = "corrupt_item";
@@ -47,6 +51,43 @@ pub fn corrupt_incident(unreadable: &UnreadableIntegration, now: DateTime<Utc>) 
     }
 }
 
+/// Pure: the incident for an integration whose open incident items cannot be read (the first
+/// of them named): the integration may be firing with no incident anyone can see.
+pub fn corrupt_incidents_incident(
+    integration: &str,
+    unreadable: &[&UnreadableItem],
+    now: DateTime<Utc>,
+) -> Incident {
+    let first = unreadable
+        .first()
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    let more = match unreadable.len() {
+        0 | 1 => String::new(),
+        n => format!(" and {} more", n - 1),
+    };
+    Incident {
+        id: corrupt_incident_id(integration),
+        integration: integration.to_string(),
+        check: CheckKind::Monitor,
+        class: CORRUPT_ITEM.to_string(),
+        severity: Severity::High,
+        team: PLATFORM_TEAM.to_string(),
+        open: true,
+        opened_at: now,
+        updated_at: now,
+        resolved_at: None,
+        threshold_days: None,
+        message: format!(
+            "credwatch cannot read an open incident of integration {integration} ({first}{more}), \
+             so that incident is not shown or updated; the integration is still probed. Fix or \
+             delete that table item, or run `credwatch inventory apply --prune` without the \
+             integration to delete everything of it"
+        ),
+        http_status: None,
+    }
+}
+
 /// What reporting unreadable items did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CorruptReport {
@@ -54,6 +95,8 @@ pub struct CorruptReport {
     pub opened: usize,
     /// Incidents resolved this run (their item is readable again, or gone).
     pub resolved: usize,
+    /// Open incident items that cannot be read (counted in `CorruptItems`).
+    pub unreadable_incidents: Vec<UnreadableItem>,
     pub errors: Vec<String>,
 }
 
@@ -88,8 +131,11 @@ pub async fn reconcile_corrupt_incidents<S: Store>(
     now: DateTime<Utc>,
 ) -> CorruptReport {
     let mut report = open_corrupt_incidents(store, listing, now).await;
-    let open = match store.open_incidents().await {
-        Ok(open) => open,
+    let IncidentListing {
+        incidents: open,
+        unreadable: unreadable_incidents,
+    } = match store.open_incident_listing().await {
+        Ok(found) => found,
         Err(err) => {
             report
                 .errors
@@ -97,7 +143,31 @@ pub async fn reconcile_corrupt_incidents<S: Store>(
             return report;
         }
     };
-    let unreadable: HashSet<&str> = listing.unreadable.iter().map(|u| u.id.as_str()).collect();
+    // Unreadable open incidents, by integration (one report each, unless its integration item
+    // is unreadable too and already reported).
+    let mut by_integration: BTreeMap<&str, Vec<&UnreadableItem>> = BTreeMap::new();
+    for bad in &unreadable_incidents {
+        if let Some(integration) = bad.integration.as_deref() {
+            by_integration.entry(integration).or_default().push(bad);
+        }
+    }
+    for (integration, items) in &by_integration {
+        if listing.unreadable.iter().any(|u| u.id == *integration) {
+            continue;
+        }
+        match store
+            .open_incident(&corrupt_incidents_incident(integration, items, now))
+            .await
+        {
+            Ok(true) => report.opened += 1,
+            Ok(false) => {}
+            Err(err) => report.errors.push(format!(
+                "{integration}: reporting the unreadable incident failed: {err}"
+            )),
+        }
+    }
+    let mut unreadable: HashSet<&str> = listing.unreadable.iter().map(|u| u.id.as_str()).collect();
+    unreadable.extend(by_integration.keys());
     for incident in open.iter().filter(|i| i.class == CORRUPT_ITEM) {
         if unreadable.contains(incident.integration.as_str()) {
             continue;
@@ -107,6 +177,7 @@ pub async fn reconcile_corrupt_incidents<S: Store>(
             .iter()
             .any(|r| r.integration.id == incident.integration);
         let message = if readable {
+            // Its item and its open incidents all read.
             format!(
                 "credwatch can read the item of integration {} again",
                 incident.integration
@@ -126,6 +197,7 @@ pub async fn reconcile_corrupt_incidents<S: Store>(
             )),
         }
     }
+    report.unreadable_incidents = unreadable_incidents;
     report
 }
 

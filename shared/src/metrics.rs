@@ -52,7 +52,7 @@ pub fn expiry_scan_emf(function: &str, summary: &ScanSummary, now: DateTime<Utc>
         json!({
             "Function": function,
             "Heartbeat": 1,
-            "CorruptItems": summary.unreadable.len(),
+            "CorruptItems": summary.unreadable.len() + summary.unreadable_incidents.len(),
             "IntegrationsScanned": summary.scanned,
             "SecretsExpiringSoon": summary.expiring,
             "SecretsExpired": summary.expired,

@@ -154,9 +154,10 @@ pub async fn run_cycle<S: Store, R: SecretReader>(
         .map(|probed| async move {
             match probed {
                 Probed::Done(index, outcome) => {
-                    let (id, result) =
-                        commit_outcome(store, chosen[index], &outcome, now, policy).await;
-                    Some((outcome, id, result))
+                    let record = chosen[index];
+                    let committing = commit_outcome(store, record, &outcome, now, policy);
+                    let result = contain_panic(async { committing.await.1 }).await;
+                    Some((outcome, record.integration.id.clone(), result))
                 }
                 Probed::Deferred(_) => None,
             }
@@ -192,6 +193,27 @@ pub async fn run_cycle<S: Store, R: SecretReader>(
     }
     append_history(store, &mut history, &mut summary).await;
     Ok(summary)
+}
+
+/// Runs one integration's commit so that a panic inside it (a decision or a store adapter
+/// meeting data nobody foresaw) becomes that integration's error and never stops the run for
+/// the others, as probing already does with its own `catch_unwind`. Used by the probe cycle and
+/// the expiry scan.
+pub(crate) async fn contain_panic<T>(
+    committing: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    use futures::FutureExt as _;
+    match std::panic::AssertUnwindSafe(committing)
+        .catch_unwind()
+        .await
+    {
+        Ok(result) => result,
+        Err(_) => Err(StoreError(
+            "saving the result failed unexpectedly (an internal error, logged); nothing was \
+             saved for this integration and it is tried again next run"
+                .into(),
+        )),
+    }
 }
 
 /// Appends and empties `history`; a failure is counted, never fatal.
@@ -450,5 +472,29 @@ fn history_entry(outcome: &ProbeOutcome, now: DateTime<Utc>) -> HistoryEntry {
         business_unit: outcome.business_unit,
         missing_scopes: outcome.missing_scopes.clone(),
         message: outcome.message.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_while_committing_is_that_integrations_error() {
+        let panicking = async {
+            if "alpha".len() == 5 {
+                panic!("a decision met data nobody foresaw");
+            }
+            Ok::<u32, StoreError>(1)
+        };
+        let err = contain_panic(panicking).await.unwrap_err();
+        assert!(err.0.contains("nothing was saved"), "{err}");
+        let failed = async { Err::<u32, _>(StoreError("throttled".into())) };
+        assert_eq!(
+            contain_panic(failed).await,
+            Err(StoreError("throttled".into()))
+        );
+        let fine = async { Ok::<u32, StoreError>(7) };
+        assert_eq!(contain_panic(fine).await, Ok(7));
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use futures::{FutureExt, StreamExt, stream::FuturesUnordered};
 use tokio::sync::Semaphore;
 
-use crate::inventory::{Integration, is_sfmc_auth_url};
+use crate::inventory::{Integration, is_sfmc_auth_url, lookalike_refusal, userinfo_refusal};
 use crate::outcome::{Kind, OutcomeClass, ProbeOutcome};
 use crate::rotation::secret_fingerprint;
 use crate::secret::{Secret, SecretSource, SecretUnavailable, read_local_secret_bounded};
@@ -163,15 +163,36 @@ impl Prober {
     /// Whether this prober may send `integration`'s client secret to its `auth_url`: an SFMC
     /// Authentication Base URI always (the inventory's own rule,
     /// [`crate::inventory::is_sfmc_auth_url`]), anything else only when this process allows any
-    /// endpoint. Checked at probe time because the table may say something no inventory did.
+    /// endpoint, and never a URL with userinfo (`user@host`) or an IDN host imitating SFMC's,
+    /// whatever the policy. Checked at probe time because the table may say something no
+    /// inventory did.
     pub fn endpoint_allowed(&self, integration: &Integration) -> bool {
-        self.client.settings().endpoint_policy == EndpointPolicy::AnyEndpoint
-            || is_sfmc_auth_url(integration.auth_url.as_str())
+        self.endpoint_refusal(integration).is_none()
     }
 
-    /// The outcome of an integration whose `auth_url` this process may not use: nothing read,
-    /// nothing sent. A monitor-kind verdict, for the platform team.
-    fn endpoint_refused(integration: &Integration) -> ProbeOutcome {
+    /// Why `integration`'s `auth_url` may not be used by this prober (see
+    /// [`Prober::endpoint_allowed`]), in words for the platform team; `None` when it may.
+    pub fn endpoint_refusal(&self, integration: &Integration) -> Option<String> {
+        let url = &integration.auth_url;
+        if let Some(why) = userinfo_refusal(url) {
+            return Some(why);
+        }
+        if let Some(why) = url.host_str().and_then(lookalike_refusal) {
+            return Some(why);
+        }
+        let allowed = self.client.settings().endpoint_policy == EndpointPolicy::AnyEndpoint
+            || is_sfmc_auth_url(url.as_str());
+        (!allowed).then(|| {
+            "is not an SFMC Authentication Base URI \
+             (https://<subdomain>.auth.marketingcloudapis.com/)"
+                .to_string()
+        })
+    }
+
+    /// The outcome of an integration whose `auth_url` this process may not use (`why`, from
+    /// [`Prober::endpoint_refusal`]): nothing read, nothing sent. A monitor-kind verdict, for the
+    /// platform team.
+    fn endpoint_refused(integration: &Integration, why: &str) -> ProbeOutcome {
         // Only scheme, host and port: a hostile row's URL may carry credentials or a long path.
         let origin = integration.auth_url.origin().ascii_serialization();
         tracing::warn!(integration = %integration.id, auth_url = %origin, "auth_url not allowed; not probed, secret not read");
@@ -180,9 +201,8 @@ impl Prober {
                 class: OutcomeClass::EndpointNotAllowed,
                 http_status: None,
                 message: format!(
-                    "auth_url {origin} is not an SFMC Authentication Base URI \
-                     (https://<subdomain>.auth.marketingcloudapis.com/); credwatch did not read the \
-                     client secret or send anything there"
+                    "auth_url {origin} {why}; credwatch did not read the client secret or send \
+                     anything there"
                 ),
                 retry_after: None,
             },
@@ -204,8 +224,8 @@ impl Prober {
         slots: Option<&Semaphore>,
         refresh: Option<&R>,
     ) -> ProbeOutcome {
-        if !self.endpoint_allowed(integration) {
-            return Self::endpoint_refused(integration);
+        if let Some(why) = self.endpoint_refusal(integration) {
+            return Self::endpoint_refused(integration, &why);
         }
         let probed_at = chrono::Utc::now();
         let secret = match secret {
@@ -470,8 +490,8 @@ pub fn probe_stream<'a, R: SecretReader>(
         let global = global.clone();
         let probe = async move {
             // Checked before the secret is read: a row pointing elsewhere never gets it.
-            if !prober.endpoint_allowed(integration) {
-                return Some(Prober::endpoint_refused(integration));
+            if let Some(why) = prober.endpoint_refusal(integration) {
+                return Some(Prober::endpoint_refused(integration, &why));
             }
             // Host first: waiting for a busy tenant must not hold a global slot.
             let _host = host.acquire_owned().await.expect("semaphore never closed");

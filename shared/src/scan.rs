@@ -11,7 +11,7 @@ use crate::expiry::{self, ExpiryChange};
 use crate::inventory::Severity;
 use crate::store::{
     CommitOutcome, Incident, IncidentWrite, IntegrationRecord, PLATFORM_TEAM, StateCommit, Store,
-    StoreError, UnreadableIntegration,
+    StoreError, UnreadableIntegration, UnreadableItem,
 };
 
 /// Incident class of the dead-man's switch (a `monitor` incident).
@@ -48,6 +48,9 @@ pub struct ScanSummary {
     pub conflicts: usize,
     /// Integration items that cannot be read: skipped, reported as `corrupt_item` incidents.
     pub unreadable: Vec<UnreadableIntegration>,
+    /// Open incident items that cannot be read: reported as their integration's `corrupt_item`
+    /// incident.
+    pub unreadable_incidents: Vec<UnreadableItem>,
     pub errors: Vec<String>,
     pub changes: Vec<ScanChange>,
     /// Days to expiry of each active integration whose date is known (for metrics).
@@ -64,12 +67,19 @@ pub async fn run_scan<S: Store>(store: &S, now: DateTime<Utc>) -> Result<ScanSum
     summary.resolved += corrupt.resolved;
     summary.errors.extend(corrupt.errors);
     summary.unreadable = listing.unreadable.clone();
+    summary.unreadable_incidents = corrupt.unreadable_incidents;
     for record in &listing.records {
         if !record.retired {
             summary.scanned += 1;
             count_expiry(record, now, &mut summary);
         }
-        match commit_with_retry(store, record, now).await {
+        // A panic while committing one integration is its error, never the end of the scan.
+        let committed = crate::monitor::contain_panic(async {
+            Ok(commit_with_retry(store, record, now).await)
+        })
+        .await
+        .unwrap_or_else(|err| Err(ScanError::Store(err)));
+        match committed {
             Ok(Some(commit)) => record_changes(&commit, &mut summary),
             Ok(None) => {}
             Err(ScanError::Conflict) => summary.conflicts += 1,

@@ -594,3 +594,65 @@ async fn an_auth_url_outside_sfmc_is_refused_before_the_secret_is_read() {
         assert!(!sfmc_only.endpoint_allowed(&sfmc), "{near_miss}");
     }
 }
+
+/// Even a prober that allows any endpoint refuses, at probe time, a row whose `auth_url` carries
+/// userinfo (it reads as SFMC and points elsewhere, here at the simulator) or whose host imitates
+/// SFMC's with international characters: `endpoint_not_allowed`, no secret read, no request.
+#[tokio::test]
+async fn userinfo_and_lookalike_hosts_are_refused_whatever_the_policy() {
+    let sim = Simulator::start().await.unwrap();
+    let scratch = Scratch::new("classes-userinfo");
+    let inventory = inventory(scratch.path(), &[Spec::on(&sim, "it", &healthy())]);
+    let any = prober(Duration::from_secs(5));
+    let base = sim.base_url().trim_end_matches('/').to_string();
+    let port = base.rsplit(':').next().unwrap();
+    let tenant = "mc563885gzs27c5t9-63k636ttgm";
+    let cases = [
+        (
+            format!("http://{tenant}.auth.marketingcloudapis.com%2F@127.0.0.1:{port}/"),
+            "user name or password",
+        ),
+        (
+            format!("http://user:hunter2@127.0.0.1:{port}/"),
+            "user name or password",
+        ),
+        (
+            // Cyrillic `і` in marketingcloudapis.
+            format!("https://{tenant}.auth.market\u{456}ngcloudapis.com/"),
+            "international characters",
+        ),
+        (
+            format!("https://xn--{}.auth.marketingcloudapis.com/", &tenant[4..]),
+            "international characters",
+        ),
+    ];
+    for (written, why) in cases {
+        let mut row = inventory.integrations[0].clone();
+        row.auth_url = written.parse().unwrap();
+        assert!(!any.endpoint_allowed(&row), "{written}");
+        let secrets = CountingSecrets::default();
+        let outcomes = probe_all(
+            &any,
+            &secrets,
+            std::slice::from_ref(&row),
+            Concurrency::default(),
+            &|_| {},
+        )
+        .await;
+        assert_eq!(
+            outcomes[0].class,
+            OutcomeClass::EndpointNotAllowed,
+            "{written}"
+        );
+        assert!(outcomes[0].message.contains(why), "{}", outcomes[0].message);
+        assert!(
+            !outcomes[0].message.contains("hunter2"),
+            "{}",
+            outcomes[0].message
+        );
+        assert_eq!(secrets.0.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
+    assert_eq!(sim.total_counts().token, 0, "no request reached the host");
+    // The same prober still probes the plain simulator URL.
+    assert!(any.endpoint_allowed(&inventory.integrations[0]));
+}

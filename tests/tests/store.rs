@@ -1403,6 +1403,20 @@ async fn poisoned_items_are_listed_apart_and_never_hide_the_others() {
             "id",
             "differs from the id in the item's key",
         ),
+        (
+            "version-max",
+            "version",
+            Some(AttributeValue::N("18446744073709551615".into())),
+            "version",
+            "is outside 0..=9007199254740991",
+        ),
+        (
+            "seq-max",
+            "incident_seq",
+            Some(AttributeValue::N("4294967295".into())),
+            "incident_seq",
+            "is outside 0..=2147483647",
+        ),
     ];
     for id in ["alpha", "zulu"] {
         dynamo
@@ -1515,6 +1529,68 @@ async fn poisoned_items_are_listed_apart_and_never_hide_the_others() {
     assert!(dynamo.raw("INVENTORY", "INT#huge-name").await.is_none());
 }
 
+/// A version at the largest value an item may hold is read, but a commit cannot go past it: that
+/// commit is an error naming the integration and the attribute, never a panic or a wrap, and the
+/// item is unchanged.
+#[tokio::test]
+async fn a_commit_past_the_largest_version_is_an_error_not_an_overflow() {
+    let dynamo = Dynamo::new().await;
+    dynamo
+        .store
+        .put_integration(&integration("alpha"), at(0), at(1))
+        .await
+        .unwrap();
+    dynamo
+        .client
+        .update_item()
+        .table_name(&dynamo.table)
+        .key("pk", string("INVENTORY"))
+        .key("sk", string("INT#alpha"))
+        .update_expression("SET version = :v")
+        .expression_attribute_values(":v", AttributeValue::N("9007199254740991".into()))
+        .send()
+        .await
+        .unwrap();
+    let record = dynamo
+        .store
+        .get_integration("alpha")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.state.version, 9_007_199_254_740_991);
+    for incidents in [
+        Vec::new(),
+        vec![IncidentWrite::Open(incident(
+            "alpha",
+            CheckKind::Auth,
+            1,
+            2,
+        ))],
+    ] {
+        let err = dynamo
+            .store
+            .commit(&commit(
+                "alpha",
+                record.state.version,
+                healthy(2),
+                incidents,
+            ))
+            .await
+            .unwrap_err();
+        for part in [
+            "alpha",
+            "version",
+            "is outside 0..=9007199254740991",
+            &dynamo.table,
+        ] {
+            assert!(err.0.contains(part), "{part:?} missing from: {err}");
+        }
+    }
+    let item = dynamo.raw_existing("INVENTORY", "INT#alpha").await;
+    assert_eq!(item["version"].as_n().unwrap(), "9007199254740991");
+    assert!(dynamo.raw("INC#alpha", "auth#000001").await.is_none());
+}
+
 /// A team, incident or history item that cannot be read is skipped (and logged): the others
 /// are still listed, so `status` and `inventory apply` keep working.
 #[tokio::test]
@@ -1569,6 +1645,123 @@ async fn unreadable_teams_incidents_and_history_are_skipped() {
     );
     let history = dynamo.store.history("alpha", 10).await.unwrap();
     assert_eq!(history, vec![entry("alpha", 1)]);
+}
+
+/// An open incident item that cannot be read (its `message` a number, its `opened_at` in year
+/// 20327) is listed apart with its key, integration and attribute (never its value) instead of
+/// vanishing; the expiry scan's report counts it (`CorruptItems`) and opens the integration's
+/// `corrupt_item` incident for the platform team, resolved once the item reads again.
+#[tokio::test]
+async fn unreadable_open_incidents_are_listed_apart_and_reported() {
+    let dynamo = Dynamo::new().await;
+    for id in ["alpha", "bravo", "charlie"] {
+        dynamo
+            .store
+            .put_integration(&integration(id), at(0), at(1))
+            .await
+            .unwrap();
+        dynamo
+            .store
+            .open_incident(&incident(id, CheckKind::Auth, 1, 1))
+            .await
+            .unwrap();
+    }
+    let poison = |sk_pk: (&'static str, &'static str), attribute: &'static str, value| {
+        dynamo
+            .client
+            .update_item()
+            .table_name(&dynamo.table)
+            .key("pk", string(sk_pk.0))
+            .key("sk", string(sk_pk.1))
+            .update_expression("SET #a = :v")
+            .expression_attribute_names("#a", attribute)
+            .expression_attribute_values(":v", value)
+            .send()
+    };
+    poison(
+        ("INC#alpha", "auth#000001"),
+        "message",
+        AttributeValue::N("4711".into()),
+    )
+    .await
+    .unwrap();
+    poison(
+        ("INC#bravo", "auth#000001"),
+        "opened_at",
+        string("+20327-01-01T00:00:00.000Z"),
+    )
+    .await
+    .unwrap();
+
+    let listing = dynamo.store.open_incident_listing().await.unwrap();
+    assert_eq!(ids(&listing.incidents), ["charlie:auth:1"]);
+    let found: Vec<(Option<&str>, &str, &str)> = listing
+        .unreadable
+        .iter()
+        .map(|u| (u.integration.as_deref(), u.key.as_str(), u.field.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (Some("alpha"), "pk=INC#alpha sk=auth#000001", "message"),
+            (Some("bravo"), "pk=INC#bravo sk=auth#000001", "opened_at"),
+        ],
+        "{listing:?}"
+    );
+    let shown = format!("{:?} {}", listing.unreadable, listing.unreadable[1]);
+    assert!(
+        !shown.contains("4711") && !shown.contains("20327"),
+        "values leaked: {shown}"
+    );
+    assert_eq!(
+        ids(&dynamo.store.open_incidents().await.unwrap()),
+        ["charlie:auth:1"]
+    );
+
+    let listing = dynamo.store.list_integrations().await.unwrap();
+    let report =
+        credwatch::corrupt::reconcile_corrupt_incidents(&dynamo.store, &listing, at(5)).await;
+    assert_eq!(report.opened, 2, "{report:?}");
+    assert_eq!(report.unreadable_incidents.len(), 2, "{report:?}");
+    assert!(report.errors.is_empty(), "{report:?}");
+    let open = dynamo
+        .store
+        .open_incident_listing()
+        .await
+        .unwrap()
+        .incidents;
+    let reports: Vec<&Incident> = open.iter().filter(|i| i.class == "corrupt_item").collect();
+    assert_eq!(
+        reports.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+        ["alpha:monitor:0", "bravo:monitor:0"]
+    );
+    assert!(
+        reports[0].message.contains("sk=auth#000001") && reports[0].message.contains("message"),
+        "{}",
+        reports[0].message
+    );
+    assert_eq!(reports[0].team, "platform");
+    let again =
+        credwatch::corrupt::reconcile_corrupt_incidents(&dynamo.store, &listing, at(6)).await;
+    assert_eq!((again.opened, again.resolved), (0, 0), "{again:?}");
+
+    // alpha's incident fixed by hand: its report resolves, bravo's stays.
+    poison(
+        ("INC#alpha", "auth#000001"),
+        "message",
+        string("SFMC says: Client authentication failed."),
+    )
+    .await
+    .unwrap();
+    let fixed =
+        credwatch::corrupt::reconcile_corrupt_incidents(&dynamo.store, &listing, at(7)).await;
+    assert_eq!((fixed.opened, fixed.resolved), (0, 1), "{fixed:?}");
+    let open = dynamo.store.open_incident_listing().await.unwrap();
+    assert_eq!(
+        ids(&open.incidents),
+        ["alpha:auth:1", "charlie:auth:1", "bravo:monitor:0"]
+    );
+    assert_eq!(open.unreadable.len(), 1);
 }
 
 /// What credwatch writes always reads back: a schedule past year 9999 is written as the last

@@ -929,3 +929,70 @@ async fn the_binary_scans_the_rest_when_one_item_is_unreadable() {
         "{closed:?}"
     );
 }
+
+/// An open incident item that cannot be read (its `message` made a number by hand) no longer
+/// vanishes: the built binary lists it under `unreadable_incidents`, counts it in `CorruptItems`,
+/// and reports it once as the integration's `corrupt_item` incident for the platform team.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_binary_reports_an_unreadable_open_incident() {
+    not_near_midnight().await;
+    let world = World::new("expiry-corrupt-incident").await;
+    let now = Utc::now();
+    let soon = |id| {
+        (
+            id,
+            format!(
+                "secret_expires_at: {}",
+                now.date_naive() + TimeDelta::days(5)
+            ),
+        )
+    };
+    let specs = [offline("crm"), offline("loyalty")];
+    world
+        .apply(&world.yaml(&specs, &[soon("crm"), soon("loyalty")]), now)
+        .await;
+    let first = world.scan(now).await;
+    assert_eq!(first["opened"], 2, "both expiry warnings: {first}");
+    aws_sdk_dynamodb::Client::new(&sdk_config().await)
+        .update_item()
+        .table_name(&world.table)
+        .key("pk", AttributeValue::S("INC#loyalty".into()))
+        .key("sk", AttributeValue::S("expiry#000001".into()))
+        .update_expression("SET message = :v")
+        .expression_attribute_values(":v", AttributeValue::N("4711".into()))
+        .send()
+        .await
+        .unwrap();
+
+    let mut env = child_env();
+    env.push(("CREDWATCH_TABLE", world.table.clone()));
+    let function =
+        FunctionProcess::spawn(env!("CARGO_BIN_EXE_credwatch-expiry-scan").as_ref(), &env).await;
+    let second = function.invoke(event("scheduled.json")).await.unwrap();
+    let third = function.invoke(event("scheduled.json")).await.unwrap();
+    let (stdout, _) = function.stop().await;
+    assert_eq!(second["scanned"], 2, "{second}");
+    assert_eq!(second["opened"], 1, "the report: {second}");
+    assert_eq!(second["errors"], json!([]), "{second}");
+    let unreadable = &second["unreadable_incidents"];
+    assert_eq!(unreadable.as_array().unwrap().len(), 1, "{second}");
+    assert_eq!(unreadable[0]["integration"], "loyalty", "{second}");
+    assert_eq!(unreadable[0]["field"], "message", "{second}");
+    assert!(!second.to_string().contains("4711"), "{second}");
+    assert_eq!(third["opened"], 0, "reported once: {third}");
+    assert!(stdout.contains("\"CorruptItems\":1"), "{stdout}");
+    let report: Vec<Incident> = world
+        .open_incidents()
+        .await
+        .into_iter()
+        .filter(|i| i.class == "corrupt_item")
+        .collect();
+    assert_eq!(report.len(), 1, "{report:?}");
+    assert_eq!(report[0].id, "loyalty:monitor:0");
+    assert_eq!(report[0].team, PLATFORM_TEAM);
+    assert!(
+        report[0].message.contains("sk=expiry#000001"),
+        "{}",
+        report[0].message
+    );
+}

@@ -1342,3 +1342,78 @@ async fn the_binary_probes_the_rest_when_one_item_is_unreadable() {
         [("loyalty-feed:monitor:0", "corrupt_item")]
     );
 }
+
+/// A row whose `version` is u64::MAX (written by hand or another tool) made the commit's
+/// `version + 1` panic in debug builds, aborting the cycle for every integration (and wrap
+/// silently in release). Now every counter read from the table is range-checked: the row is an
+/// unreadable item (reported once as `corrupt_item`), every other integration is probed and its
+/// result committed; the same holds for an `incident_seq` at u32::MAX.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_row_with_an_overflowing_version_never_stops_the_others() {
+    let world = World::new(|sim| {
+        vec![
+            Spec::on(sim, "crm-sync", &healthy()),
+            Spec::on(sim, "loyalty-feed", &healthy()),
+            Spec::on(sim, "preference-sync", &healthy()),
+        ]
+    })
+    .await;
+    world
+        .poison(
+            "loyalty-feed",
+            "version",
+            AttributeValue::N("18446744073709551615".into()),
+        )
+        .await;
+    world
+        .poison(
+            "preference-sync",
+            "incident_seq",
+            AttributeValue::N("4294967295".into()),
+        )
+        .await;
+
+    let summary = world.run(&event("scheduled.json"), t0()).await;
+    assert_eq!(summary["probed"], 1, "{summary}");
+    assert_eq!(summary["ok"], 1, "{summary}");
+    assert_eq!(summary["errors"], json!([]), "{summary}");
+    let unreadable: Vec<(&str, &str)> = summary["unreadable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["id"].as_str().unwrap(), u["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        unreadable,
+        [
+            ("loyalty-feed", "version"),
+            ("preference-sync", "incident_seq")
+        ],
+        "{summary}"
+    );
+    for u in summary["unreadable"].as_array().unwrap() {
+        assert!(
+            u["problem"]
+                .as_str()
+                .unwrap()
+                .starts_with("is outside 0..="),
+            "{u}"
+        );
+    }
+    let crm = world
+        .app
+        .store
+        .get_integration("crm-sync")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(crm.state.last_probe_at, Some(t0()), "committed");
+    assert_eq!(crm.state.version, 1);
+    let open = world.app.store.open_incidents().await.unwrap();
+    let reported: Vec<&str> = open.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(
+        reported,
+        ["loyalty-feed:monitor:0", "preference-sync:monitor:0"],
+        "{open:?}"
+    );
+}

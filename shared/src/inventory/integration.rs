@@ -273,6 +273,14 @@ fn parse_auth_url(at: &mut At, value: &Value, options: &LoadOptions) -> Option<U
     // Echoed capped, and not at all if it may hold a password (`user:pw@host`).
     let capped = Value::String(raw.chars().take(MAX_ECHO_CHARS).collect());
     let shown = Some(&capped).filter(|_| !raw.contains('@'));
+    // Whatever the options: `user@host` can make an address read as SFMC's while pointing
+    // elsewhere (`https://<tenant>.auth.marketingcloudapis.com%2F@evil.example/`).
+    if let Ok(url) = Url::parse(raw.trim())
+        && let Some(why) = userinfo_refusal(&url)
+    {
+        at.error("auth_url", None, why);
+        return None;
+    }
     // Whatever the options, an address that is (or tries to be) SFMC's must be the
     // Authentication Base URI: the secret is sent there.
     match check_sfmc_auth_url(raw) {
@@ -340,6 +348,9 @@ fn check_sfmc_auth_url(raw: &str) -> Option<Result<Url, String>> {
         _ => (Url::parse(&format!("https://{raw}")).ok()?, true),
     };
     let host = url.host_str()?.to_ascii_lowercase();
+    if let Some(why) = lookalike_refusal(&host) {
+        return Some(Err(format!("{why}; {}", auth_url_fix(None))));
+    }
     let (first, rest) = host.split_once('.').unwrap_or((host.as_str(), ""));
     let subdomain = Some(first).filter(|label| is_sfmc_subdomain(label));
     let fix = auth_url_fix(subdomain);
@@ -417,9 +428,59 @@ pub fn is_sfmc_auth_url(url: &str) -> bool {
         .is_some_and(is_sfmc_subdomain)
 }
 
-/// 28 of `[a-z0-9-]`, the form of an SFMC tenant subdomain (e.g. `mc563885gzs27c5t9-63k636ttgm`).
+/// Why an `auth_url` carrying userinfo (`user@` or `user:password@` before the host) is refused,
+/// whatever the endpoint options, at validation and at probe time: the part before `@` can
+/// spell an SFMC address while the request goes to the host after it. `None` without userinfo.
+/// The message never repeats the userinfo (it may be a password).
+pub fn userinfo_refusal(url: &Url) -> Option<String> {
+    (!url.username().is_empty() || url.password().is_some()).then(|| {
+        let host = url.host_str().unwrap_or_default();
+        format!(
+            "contains a user name or password before `@`, so the request would go to {} whatever \
+             comes before it; an auth_url never carries credentials: {}",
+            crate::printable::echo(host),
+            auth_url_fix(None)
+        )
+    })
+}
+
+/// Why a host written with international characters (an IDN: a label encoded `xn--...`) is
+/// refused as SFMC's: SFMC's addresses are plain ASCII, so an IDN host is never an SFMC host,
+/// and one that decodes to something resembling SFMC's or ExactTarget's domain
+/// (`marketіngcloudapis` with a Cyrillic `і`) is a look-alike. `None` for a host without IDN
+/// labels, or an IDN host that resembles no SFMC address (left to the endpoint policy).
+pub fn lookalike_refusal(host: &str) -> Option<String> {
+    let host = host.to_ascii_lowercase();
+    if !host.split('.').any(|label| label.starts_with("xn--")) {
+        return None;
+    }
+    let (unicode, _) = idna::domain_to_unicode(&host);
+    // Each non-ASCII character stands for the ASCII one it imitates: one edit away.
+    let skeleton: String = unicode
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { '?' })
+        .collect();
+    let (_, rest) = skeleton.split_once('.').unwrap_or((skeleton.as_str(), ""));
+    let resembles = host.ends_with(&format!(".{SFMC_API_DOMAIN}"))
+        || near_sfmc_domain(&skeleton, rest)
+        || names_sfmc(&skeleton)
+        || skeleton.contains("marketingcloud")
+        || skeleton.contains("exacttarget");
+    resembles.then(|| {
+        format!(
+            "is written with international characters ({}, shown as {}) that imitate an SFMC \
+             address; SFMC's addresses are plain ASCII",
+            crate::printable::echo(&host),
+            crate::printable::echo(&unicode)
+        )
+    })
+}
+
+/// 28 of `[a-z0-9-]`, the form of an SFMC tenant subdomain (e.g. `mc563885gzs27c5t9-63k636ttgm`),
+/// and not an IDN label (`xn--`): SFMC's names are plain ASCII.
 fn is_sfmc_subdomain(label: &str) -> bool {
-    label.len() == 28
+    !label.starts_with("xn--")
+        && label.len() == 28
         && label
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')

@@ -17,7 +17,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-pub use integration::is_sfmc_auth_url;
+pub use integration::{is_sfmc_auth_url, lookalike_refusal, userinfo_refusal};
 pub use model::*;
 pub use secret_layout::{DEFAULT_SECRET_PREFIX, SecretLayout, check_secret_layout};
 
@@ -83,17 +83,37 @@ pub struct Loaded {
 /// The inventory was refused. `problems` is never empty; both lists are in file order.
 #[derive(Debug, Clone, thiserror::Error)]
 pub struct InvalidInventory {
+    /// The first [`MAX_PROBLEMS_KEPT`] problems.
     pub problems: Vec<Problem>,
     pub warnings: Vec<Problem>,
+    /// Problems found beyond `problems`, counted but not kept (so a hostile file cannot fill
+    /// memory): the total is `problems.len() + more_problems`.
+    pub more_problems: usize,
 }
 
+pub use report::MAX_PROBLEMS_KEPT;
+
+impl InvalidInventory {
+    /// Every problem found, listed or not.
+    pub fn problem_count(&self) -> usize {
+        self.problems.len() + self.more_problems
+    }
+}
+
+/// Problems [`InvalidInventory`]'s `Display` lists before `... and N more`.
+pub const MAX_PROBLEMS_DISPLAYED: usize = 100;
+
+/// The first [`MAX_PROBLEMS_DISPLAYED`] problems, one per line, then how many more there are.
 impl fmt::Display for InvalidInventory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.problems.len();
+        let n = self.problem_count();
         let noun = if n == 1 { "problem" } else { "problems" };
         write!(f, "{n} {noun} in the inventory")?;
-        for problem in &self.problems {
+        for problem in self.problems.iter().take(MAX_PROBLEMS_DISPLAYED) {
             write!(f, "\n  {problem}")?;
+        }
+        if n > MAX_PROBLEMS_DISPLAYED {
+            write!(f, "\n  ... and {} more", n - MAX_PROBLEMS_DISPLAYED)?;
         }
         Ok(())
     }
@@ -110,23 +130,25 @@ pub fn parse_inventory_on(
     options: &LoadOptions,
     today: NaiveDate,
 ) -> Result<Loaded, InvalidInventory> {
-    let (inventory, report) = parse::parse(yaml, options, today);
+    let (inventory, mut report) = parse::parse(yaml, options, today);
     match inventory {
         Some(inventory) if report.problems.is_empty() => Ok(Loaded {
             inventory,
-            warnings: report.warnings,
+            warnings: report.warnings_listed(),
         }),
         _ => Err(InvalidInventory {
-            problems: report.problems,
-            warnings: report.warnings,
+            problems: std::mem::take(&mut report.problems),
+            more_problems: report.more_problems,
+            warnings: report.warnings_listed(),
         }),
     }
 }
 
 /// Reads and validates an inventory file. At most [`parse::MAX_FILE_BYTES`] (plus one, to tell)
-/// are read, so a huge file or a device never fills memory.
+/// are read, so a huge file or a device never fills memory. The file is opened without waiting
+/// for a writer, so a FIFO nobody writes to reads as empty (refused at once) instead of hanging,
+/// while `/dev/stdin` and `<(cat inventory.yaml)` (pipes with a writer) are read normally.
 pub fn load_inventory(path: &Path, options: &LoadOptions) -> Result<Loaded, InvalidInventory> {
-    use std::io::Read as _;
     let refuse = |message: String| InvalidInventory {
         problems: vec![Problem {
             location: "inventory".into(),
@@ -135,32 +157,69 @@ pub fn load_inventory(path: &Path, options: &LoadOptions) -> Result<Loaded, Inva
             message,
         }],
         warnings: Vec::new(),
+        more_problems: 0,
     };
-    let mut bytes = Vec::new();
-    let read = std::fs::File::open(path).and_then(|file| {
-        file.take(parse::MAX_FILE_BYTES as u64 + 1)
-            .read_to_end(&mut bytes)
-    });
-    if let Err(err) = read {
-        return Err(refuse(format!(
-            "could not read the file {}: {err}",
-            crate::printable::echo(&path.display().to_string())
-        )));
-    }
+    let shown = || crate::printable::echo(&path.display().to_string());
+    let (bytes, regular) = match read_capped(path, parse::MAX_FILE_BYTES as u64 + 1) {
+        Ok(read) => read,
+        Err(err) => {
+            return Err(refuse(format!(
+                "could not read the file {}: {err}",
+                shown()
+            )));
+        }
+    };
     if bytes.len() > parse::MAX_FILE_BYTES {
         return Err(refuse(format!(
             "the file {} is larger than {} bytes (1 MiB), the most an inventory may be",
-            crate::printable::echo(&path.display().to_string()),
+            shown(),
             parse::MAX_FILE_BYTES
+        )));
+    }
+    if bytes.is_empty() && !regular {
+        return Err(refuse(format!(
+            "nothing could be read from {}: it is a pipe or device with nothing writing to it; \
+             give the path of the inventory file",
+            shown()
         )));
     }
     match String::from_utf8(bytes) {
         Ok(yaml) => parse_inventory(&yaml, options),
         Err(_) => Err(refuse(format!(
             "the file {} is not UTF-8 text; save it as UTF-8",
-            crate::printable::echo(&path.display().to_string())
+            shown()
         ))),
     }
+}
+
+/// At most `cap` bytes of `path`, and whether it is a regular file. Opened with `O_NONBLOCK` (so
+/// opening a FIFO never waits for a writer), which is then cleared so a pipe with a writer is
+/// read to its end like a file; a FIFO without a writer reads as empty.
+fn read_capped(path: &Path, cap: u64) -> std::io::Result<(Vec<u8>, bool)> {
+    use std::io::Read as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd as _;
+        let fd = file.as_raw_fd();
+        // SAFETY: `fd` is owned by `file`, open for the whole block; F_GETFL/F_SETFL only read
+        // and change its status flags.
+        let cleared = unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            flags >= 0 && libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) >= 0
+        };
+        if !cleared {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    let regular = file.metadata()?.is_file();
+    let mut bytes = Vec::new();
+    file.take(cap).read_to_end(&mut bytes)?;
+    Ok((bytes, regular))
 }
 
 /// Whether `name` is a time zone of the IANA database, e.g. `America/New_York` or `UTC`.

@@ -52,7 +52,7 @@ pub(super) fn parse(
     let root = match read_yaml(yaml) {
         Ok(root) => root,
         Err(problem) => {
-            report.problems.push(problem);
+            report.push_problem(problem);
             return (None, report);
         }
     };
@@ -82,6 +82,11 @@ pub const MAX_DEPTH: usize = 32;
 /// Most YAML values (scalars, lists and mappings, counted with every alias expanded) an
 /// inventory may hold: a thousand integrations need about 25,000.
 pub const MAX_VALUES: usize = 250_000;
+
+/// Most bytes of text (scalars and keys, counted with every alias expanded) an inventory may
+/// hold: 8 MiB, eight times the largest file, so only aliases of large anchors reach it (one
+/// 700,000-character anchor referenced 68,000 times would otherwise need about 47 GB).
+pub const MAX_EXPANDED_BYTES: usize = 8 * 1024 * 1024;
 
 fn read_yaml(yaml: &str) -> Result<Value, Problem> {
     check_shape(yaml)?;
@@ -113,7 +118,8 @@ pub(super) fn check_shape(yaml: &str) -> Result<(), Problem> {
     }
     let too_deep = |line: usize| {
         refuse(format!(
-            "the file nests lists and mappings more than {MAX_DEPTH} levels deep (line {line});              an inventory needs about 5"
+            "the file nests lists and mappings more than {MAX_DEPTH} levels deep (line {line}); \
+             an inventory needs about 5"
         ))
     };
     let mut flow = 0usize;
@@ -159,37 +165,60 @@ pub(super) fn check_shape(yaml: &str) -> Result<(), Problem> {
     Ok(())
 }
 
-/// Refuses a file whose aliases expand to more than [`MAX_VALUES`] values, by counting them in a
-/// first pass that allocates nothing (a small file with many aliases of a large anchor would
-/// otherwise expand to gigabytes).
+/// Refuses a file whose aliases expand to more than [`MAX_VALUES`] values or more than
+/// [`MAX_EXPANDED_BYTES`] bytes of text, by counting both in a first pass that builds no values
+/// (a small file with many aliases of a large anchor would otherwise expand to gigabytes).
 fn check_expanded_size(yaml: &str) -> Result<(), Problem> {
     use serde::de::DeserializeSeed as _;
-    let count = std::cell::Cell::new(0);
-    let result = ValueCounter(&count).deserialize(serde_yaml_ng::Deserializer::from_str(yaml));
-    match result {
-        _ if count.get() > MAX_VALUES => Err(Problem {
+    let budget = Budget::default();
+    let result = ValueCounter(&budget).deserialize(serde_yaml_ng::Deserializer::from_str(yaml));
+    let refuse = |message: String| {
+        Err(Problem {
             location: "inventory".into(),
             field: String::new(),
             value: None,
-            message: format!(
-                "the file expands to more than {MAX_VALUES} values (through YAML aliases `*name`?); \
-                 an inventory needs far fewer"
-            ),
-        }),
+            message,
+        })
+    };
+    match result {
+        _ if budget.values.get() > MAX_VALUES => refuse(format!(
+            "the file holds more than {MAX_VALUES} values (lists, mappings and scalars, each \
+             YAML alias `*name` counted as what it repeats); an inventory needs far fewer"
+        )),
+        _ if budget.bytes.get() > MAX_EXPANDED_BYTES => refuse(format!(
+            "the file expands to more than {MAX_EXPANDED_BYTES} bytes (8 MiB) of text through \
+             YAML aliases (`*name` repeating a long `&name` value); write each value out once \
+             or shorten the anchored one"
+        )),
         // Any other error is reported by the real parse, with its position.
         _ => Ok(()),
     }
 }
 
-/// Counts values while visiting a document, failing once past [`MAX_VALUES`].
+/// What the first pass has counted so far.
+#[derive(Default)]
+struct Budget {
+    values: std::cell::Cell<usize>,
+    bytes: std::cell::Cell<usize>,
+}
+
+/// Counts values and text bytes while visiting a document, failing once past [`MAX_VALUES`] or
+/// [`MAX_EXPANDED_BYTES`].
 #[derive(Clone, Copy)]
-struct ValueCounter<'a>(&'a std::cell::Cell<usize>);
+struct ValueCounter<'a>(&'a Budget);
 
 impl ValueCounter<'_> {
     fn bump<E: serde::de::Error>(self) -> Result<(), E> {
-        self.0.set(self.0.get() + 1);
-        if self.0.get() > MAX_VALUES {
-            return Err(E::custom("too many values"));
+        self.bump_text(0)
+    }
+
+    /// One value of `len` bytes of text (0 for numbers, lists and mappings).
+    fn bump_text<E: serde::de::Error>(self, len: usize) -> Result<(), E> {
+        let (values, bytes) = (&self.0.values, &self.0.bytes);
+        values.set(values.get().saturating_add(1));
+        bytes.set(bytes.get().saturating_add(len));
+        if values.get() > MAX_VALUES || bytes.get() > MAX_EXPANDED_BYTES {
+            return Err(E::custom("too large once expanded"));
         }
         Ok(())
     }
@@ -219,8 +248,11 @@ impl<'de> serde::de::Visitor<'de> for ValueCounter<'_> {
     fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
         self.bump()
     }
-    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
-        self.bump()
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<(), E> {
+        self.bump_text(text.len())
+    }
+    fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<(), E> {
+        self.bump_text(bytes.len())
     }
     fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
         self.bump()

@@ -12,17 +12,64 @@ use super::bounds::{self, TEXT_MAX};
 use crate::duration::parse_duration;
 use crate::printable::{self, MAX_ECHOED_CHARS, code_point, first_unprintable, is_bidi_control};
 
-/// Problems (the inventory is refused) and warnings (it is accepted), each in file order.
+/// Problems (and, separately, warnings) kept in full; more are only counted, so a hostile 1 MiB
+/// file with 1.5 million problems (`- {}` repeated: 7 missing keys each) needs kilobytes, not
+/// half a gigabyte.
+pub const MAX_PROBLEMS_KEPT: usize = 1000;
+
+/// Problems (the inventory is refused) and warnings (it is accepted), each in file order: the
+/// first [`MAX_PROBLEMS_KEPT`] of each, and how many more there were.
 #[derive(Debug, Default)]
 pub(super) struct Report {
     pub problems: Vec<Problem>,
     pub warnings: Vec<Problem>,
+    pub more_problems: usize,
+    pub more_warnings: usize,
 }
 
 impl Report {
     pub fn append(&mut self, other: Report) {
-        self.problems.extend(other.problems);
-        self.warnings.extend(other.warnings);
+        for problem in other.problems {
+            self.push_problem(problem);
+        }
+        for warning in other.warnings {
+            self.push_warning(warning);
+        }
+        self.more_problems += other.more_problems;
+        self.more_warnings += other.more_warnings;
+    }
+
+    pub fn push_problem(&mut self, problem: Problem) {
+        if self.problems.len() < MAX_PROBLEMS_KEPT {
+            self.problems.push(problem);
+        } else {
+            self.more_problems += 1;
+        }
+    }
+
+    pub fn push_warning(&mut self, warning: Problem) {
+        if self.warnings.len() < MAX_PROBLEMS_KEPT {
+            self.warnings.push(warning);
+        } else {
+            self.more_warnings += 1;
+        }
+    }
+
+    /// The warnings, with one last line saying how many more were found when some were not
+    /// kept.
+    pub fn warnings_listed(mut self) -> Vec<Problem> {
+        if self.more_warnings > 0 {
+            self.warnings.push(Problem {
+                location: "inventory".into(),
+                field: String::new(),
+                value: None,
+                message: format!(
+                    "... and {} more warnings, not listed (the first {MAX_PROBLEMS_KEPT} are)",
+                    self.more_warnings
+                ),
+            });
+        }
+        self.warnings
     }
 }
 
@@ -42,12 +89,12 @@ impl<'r> At<'r> {
 
     pub fn error(&mut self, field: &str, value: Option<&Value>, message: impl Into<String>) {
         let problem = self.problem(field, value, message.into());
-        self.report.problems.push(problem);
+        self.report.push_problem(problem);
     }
 
     pub fn warn(&mut self, field: &str, value: Option<&Value>, message: impl Into<String>) {
         let problem = self.problem(field, value, message.into());
-        self.report.warnings.push(problem);
+        self.report.push_warning(problem);
     }
 
     fn problem(&self, field: &str, value: Option<&Value>, message: String) -> Problem {

@@ -1453,6 +1453,7 @@ fn problems_read_well() {
     let one = InvalidInventory {
         problems: vec![problem("name", None)],
         warnings: vec![],
+        more_problems: 0,
     };
     assert_eq!(
         one.to_string(),
@@ -1864,6 +1865,45 @@ fn aliases_expanding_past_the_value_budget_are_refused() {
     assert_eq!(found[0].field, "x", "{found:?}");
 }
 
+/// The two alias bombs of the hostile-input review: few values, each a copy of one large anchor.
+#[test]
+fn aliases_expanding_past_the_text_budget_are_refused() {
+    // A 1 MiB file: a 700,000-character anchor, then 67,996 lines `- *s` (about 47 GB expanded).
+    let mut list = format!("version: 1\ns: &s {}\nintegrations:\n", "A".repeat(700_000));
+    while list.len() + "- *s\n".len() <= 1024 * 1024 {
+        list.push_str("- *s\n");
+    }
+    // A 300 KB file: one 100 KB anchor, 8,000 `name: *s` (804 MB expanded before the fix).
+    let mut names = format!("version: 1\ns: &s {}\nintegrations:\n", "A".repeat(100_000));
+    for i in 0..8_000 {
+        names.push_str(&format!("- id: i{i}\n  name: *s\n"));
+    }
+    for yaml in [&list, &names] {
+        assert!(yaml.len() <= 1024 * 1024);
+        let found = problems(yaml);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].location, "inventory");
+        assert!(
+            found[0].message.contains("more than 8388608 bytes (8 MiB)")
+                && found[0].message.contains("aliases"),
+            "{}",
+            found[0]
+        );
+    }
+
+    // Just under the budget: the same shape is parsed (and then judged on its content).
+    let small = format!(
+        "version: 1\ns: &s {}\nx: [*s, *s, *s]\nintegrations: []\n",
+        "A".repeat(1_000_000)
+    );
+    let found = problems(&small);
+    assert!(
+        found.iter().all(|p| !p.message.contains("8 MiB")),
+        "{found:?}"
+    );
+    assert!(found.iter().any(|p| p.field == "x"), "{found:?}");
+}
+
 #[test]
 fn an_oversized_file_is_not_read_whole() {
     let dir = std::env::temp_dir().join(format!("credwatch-big-{}", std::process::id()));
@@ -1878,4 +1918,88 @@ fn an_oversized_file_is_not_read_whole() {
         "{err}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Userinfo in `auth_url` (`<tenant>.auth.marketingcloudapis.com%2F@evil.example` reads as SFMC
+/// and points at evil.example) is refused whatever the options, without echoing it; so is a host
+/// that imitates SFMC's with international characters, and an IDN label is never a tenant.
+#[test]
+fn userinfo_and_lookalike_auth_urls_are_refused_with_any_options() {
+    let tenant = "mc563885gzs27c5t9-63k636ttgm";
+    let cases = [
+        (
+            format!("https://{tenant}.auth.marketingcloudapis.com%2F@evil.example/"),
+            "user name or password before `@`, so the request would go to evil.example",
+        ),
+        (
+            "https://someone@evil.example/".to_string(),
+            "user name or password",
+        ),
+        (
+            "http://user:pw@127.0.0.1:8080/".to_string(),
+            "user name or password",
+        ),
+        (
+            format!("https://{tenant}.auth.market\u{456}ngcloudapis.com/"),
+            "international characters",
+        ),
+        (
+            format!("https://{tenant}.auth.xn--marketngcloudapis-hpo.com/"),
+            "international characters",
+        ),
+        (
+            "https://\u{435}xacttarget.com/".to_string(),
+            "international characters",
+        ),
+        (
+            format!("https://xn--{}.auth.marketingcloudapis.com/", &tenant[4..]),
+            "international characters",
+        ),
+    ];
+    for (written, message) in &cases {
+        for options in [STRICT, ANY_ENDPOINT] {
+            let yaml = with_integration(&[("auth_url", Some(written))]);
+            let invalid = parse_inventory_on(&yaml, &options, today()).unwrap_err();
+            assert_eq!(invalid.problems.len(), 1, "{written}: {invalid}");
+            let problem = &invalid.problems[0];
+            assert_eq!(problem.field, "auth_url");
+            assert!(problem.message.contains(message), "{written}: {problem}");
+            assert!(
+                problem.message.contains("Authentication Base URI"),
+                "{problem}"
+            );
+            assert!(
+                !problem.message.contains(ALLOW_ANY_ENDPOINT_VAR),
+                "never suggests turning the check off: {problem}"
+            );
+            let shown = format!("{invalid} {invalid:?}");
+            assert!(!shown.contains("pw@"), "{shown}");
+        }
+    }
+    // An IDN host that imitates nothing SFMC is left to the endpoint policy.
+    let yaml = with_integration(&[("auth_url", Some("https://b\u{fc}cher.example/"))]);
+    assert!(parse_inventory_on(&yaml, &ANY_ENDPOINT, today()).is_ok());
+    assert!(!is_sfmc_auth_url(&format!(
+        "https://xn--{}.auth.marketingcloudapis.com/",
+        &tenant[4..]
+    )));
+}
+
+/// A file with more problems than are kept (1,000) counts the rest: the total is right, the
+/// memory is bounded, and the message lists the first 100 then says how many more.
+#[test]
+fn problems_past_the_kept_ones_are_counted_not_kept() {
+    let yaml = format!("version: 1\nintegrations:\n{}", "- 1\n".repeat(3_000));
+    let invalid = parse(&yaml).unwrap_err();
+    assert_eq!(invalid.problems.len(), MAX_PROBLEMS_KEPT);
+    assert_eq!(invalid.problem_count(), 3_000);
+    assert_eq!(invalid.problems[999].location, "integrations[999]");
+    let text = invalid.to_string();
+    assert!(text.starts_with("3000 problems in the inventory"), "{text}");
+    assert_eq!(
+        text.lines().count(),
+        1 + MAX_PROBLEMS_DISPLAYED + 1,
+        "{text}"
+    );
+    assert!(text.ends_with("... and 2900 more"), "{text}");
 }

@@ -29,8 +29,9 @@ use chrono::{DateTime, Utc};
 
 use super::schema::{self, Fields, Item, Key};
 use super::{
-    CommitOutcome, HistoryEntry, Incident, IncidentWrite, IntegrationListing, IntegrationRecord,
-    StateCommit, Store, StoreError, StoreResult, UnreadableIntegration,
+    CommitOutcome, HistoryEntry, Incident, IncidentListing, IncidentWrite, IntegrationListing,
+    IntegrationRecord, StateCommit, Store, StoreError, StoreResult, UnreadableIntegration,
+    UnreadableItem,
 };
 use crate::check::CheckState;
 use crate::inventory::{Integration, Team};
@@ -283,22 +284,29 @@ impl DynamoStore {
 
     /// The state update of a commit: the state attributes and the next version, if the
     /// stored version is still the expected one.
-    fn state_update(commit: &StateCommit) -> UpdateSpec {
+    ///
+    /// A version read from the table that cannot be incremented is that item's error, never a
+    /// panic or a silent wrap.
+    fn state_update(&self, commit: &StateCommit) -> StoreResult<UpdateSpec> {
         let expected = commit.expected_version;
-        UpdateSpec::new(schema::integration_key(&commit.integration))
-            .fields(schema::state_fields(&commit.state))
-            .set(schema::VERSION, schema::n(expected + 1))
-            .condition(|e| {
-                format!(
-                    "{} = {}",
-                    e.name(schema::VERSION),
-                    e.value(schema::n(expected))
-                )
-            })
+        let next =
+            schema::next_version(&commit.integration, expected).map_err(|err| self.corrupt(err))?;
+        Ok(
+            UpdateSpec::new(schema::integration_key(&commit.integration))
+                .fields(schema::state_fields(&commit.state))
+                .set(schema::VERSION, schema::n(next))
+                .condition(|e| {
+                    format!(
+                        "{} = {}",
+                        e.name(schema::VERSION),
+                        e.value(schema::n(expected))
+                    )
+                }),
+        )
     }
 
     async fn commit_alone(&self, commit: &StateCommit) -> StoreResult<Attempt> {
-        match self.update(Self::state_update(commit)).await {
+        match self.update(self.state_update(commit)?).await {
             Ok(()) => Ok(Attempt::Done(CommitOutcome::Applied)),
             Err(UpdateFailure::Condition) => Ok(Attempt::Done(CommitOutcome::Conflict)),
             Err(UpdateFailure::TransactionConflict) => Ok(Attempt::Collided),
@@ -307,7 +315,7 @@ impl DynamoStore {
     }
 
     async fn commit_transaction(&self, commit: &StateCommit, keys: &[Key]) -> StoreResult<Attempt> {
-        let mut items = vec![Self::state_update(commit).transact(&self.table)?];
+        let mut items = vec![self.state_update(commit)?.transact(&self.table)?];
         for (write, key) in commit.incidents.iter().zip(keys) {
             items.push(self.incident_write(write, key)?);
         }
@@ -557,13 +565,39 @@ impl Store for DynamoStore {
     }
 
     async fn open_incidents(&self) -> StoreResult<Vec<Incident>> {
+        Ok(self.open_incident_listing().await?.incidents)
+    }
+
+    async fn open_incident_listing(&self) -> StoreResult<IncidentListing> {
         // The sparse index holds open incidents only, sorted by `{opened_at}#{id}`.
         let query = Query {
             index: Some(schema::GSI_NAME),
             ..Query::partition(schema::OPEN_GSI_PK)
         };
         let items = self.query(query).await?;
-        self.decode_all(&items, schema::decode_incident)
+        let mut listing = IncidentListing::default();
+        for item in &items {
+            match schema::decode_incident_item(item) {
+                Ok(incident) => listing.incidents.push(incident),
+                Err(corrupt) => {
+                    let unreadable = UnreadableItem {
+                        integration: schema::item_incident_integration(item).map(str::to_string),
+                        key: corrupt.label,
+                        field: corrupt.field,
+                        problem: corrupt.problem,
+                    };
+                    tracing::error!(
+                        table = %self.table,
+                        item = %unreadable.key,
+                        field = %unreadable.field,
+                        problem = %unreadable.problem,
+                        "open incident item cannot be read; listed apart"
+                    );
+                    listing.unreadable.push(unreadable);
+                }
+            }
+        }
+        Ok(listing)
     }
 
     async fn incidents_of(&self, integration: &str) -> StoreResult<Vec<Incident>> {

@@ -104,7 +104,7 @@ impl Store for MemoryStore {
         }
 
         record.state = CheckState {
-            version: commit.expected_version + 1,
+            version: super::schema::next_version(&commit.integration, commit.expected_version)?,
             ..commit.state.clone()
         };
         for (write, key) in commit.incidents.iter().zip(keys) {

@@ -58,6 +58,38 @@ pub struct IntegrationListing {
     pub unreadable: Vec<UnreadableIntegration>,
 }
 
+/// An item other than an integration (an incident) that cannot be decoded. Listed apart so it
+/// is counted and shown, never silently dropped. Never carries the item's values, only where
+/// it is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnreadableItem {
+    /// The item's key, `pk=INC#crm-sync sk=auth#000003` (keys are ids and timestamps).
+    pub key: String,
+    /// The integration it belongs to, from its key, when the key names one.
+    pub integration: Option<String>,
+    /// The attribute that is wrong, e.g. `message` or `opened_at`.
+    pub field: String,
+    /// What is wrong with it, e.g. `is not a string (S)`.
+    pub problem: String,
+}
+
+impl std::fmt::Display for UnreadableItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "item {}: attribute {} {}",
+            self.key, self.field, self.problem
+        )
+    }
+}
+
+/// Incidents that decode, and apart from them the incident items that do not.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IncidentListing {
+    pub incidents: Vec<Incident>,
+    pub unreadable: Vec<UnreadableItem>,
+}
+
 /// An incident: one period during which one check of one integration was failing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Incident {
@@ -146,8 +178,9 @@ pub struct StoreError(pub String);
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything credwatch reads and writes between invocations. Listings never fail because of
-/// one item: unreadable integrations are returned apart ([`IntegrationListing`]); unreadable
-/// teams, incidents and history entries are logged and skipped.
+/// one item: unreadable integrations are returned apart ([`IntegrationListing`]), and so are
+/// unreadable open incidents ([`Store::open_incident_listing`]); unreadable teams, history
+/// entries and (in [`Store::incidents_of`]) incidents are logged and skipped.
 pub trait Store: Send + Sync {
     // ---- the probe's hot path ----
 
@@ -200,6 +233,18 @@ pub trait Store: Send + Sync {
         &self,
         integration: &str,
     ) -> impl Future<Output = StoreResult<Vec<Incident>>> + Send;
+
+    /// [`Store::open_incidents`] with the open incident items that cannot be decoded listed
+    /// apart (an open incident whose `message` is a number must not vanish). The default is for
+    /// stores that cannot hold such items (in memory).
+    fn open_incident_listing(&self) -> impl Future<Output = StoreResult<IncidentListing>> + Send {
+        async {
+            Ok(IncidentListing {
+                incidents: self.open_incidents().await?,
+                unreadable: Vec::new(),
+            })
+        }
+    }
 
     // ---- inventory sync ----
 

@@ -110,6 +110,15 @@ pub const OPEN_GSI_PK: &str = "OPEN";
 
 /// Attributes the adapter names in conditions and partial updates.
 pub const VERSION: &str = "version";
+
+/// Largest `version` an item may hold: 2^53 - 1, the largest integer every DynamoDB client
+/// (JavaScript's included) reads exactly; at one commit a minute, billions of years away. A
+/// larger one is an unreadable item, never an overflow.
+pub const MAX_VERSION: u64 = (1 << 53) - 1;
+
+/// Largest `incident_seq` an item may hold (incidents ever opened for one integration): far
+/// beyond any real count, and far enough below `u32::MAX` that the next number always exists.
+pub const MAX_INCIDENT_SEQ: u32 = i32::MAX as u32;
 pub const OPEN: &str = "open";
 pub const RETIRED: &str = "retired";
 pub const RETIRED_AT: &str = "retired_at";
@@ -690,7 +699,7 @@ pub fn decode_integration(item: &Item) -> Result<IntegrationRecord, Corrupt> {
         last_class: r.opt_parsed(LAST_CLASS, "outcome class", OutcomeClass::parse)?,
         last_probe_at: r.opt_time(LAST_PROBE_AT)?,
         next_probe_at: r.opt_time(NEXT_PROBE_AT)?,
-        incident_seq: r.number(INCIDENT_SEQ)?,
+        incident_seq: r.number_at_most(INCIDENT_SEQ, MAX_INCIDENT_SEQ)?,
         // Items written before expiry tracking existed have neither attribute.
         expiry: r
             .opt_map(EXPIRY)?
@@ -699,7 +708,7 @@ pub fn decode_integration(item: &Item) -> Result<IntegrationRecord, Corrupt> {
             .unwrap_or_default(),
         stale_incident: r.opt_string(STALE_INCIDENT)?,
         secret_fingerprint: r.opt_string(SECRET_FINGERPRINT)?,
-        version: r.number(VERSION)?,
+        version: r.number_at_most(VERSION, MAX_VERSION)?,
     };
     Ok(IntegrationRecord {
         integration,
@@ -1001,6 +1010,11 @@ pub fn incident_change_fields(write: &IncidentWrite) -> Option<Fields> {
 }
 
 pub fn decode_incident(item: &Item) -> StoreResult<Incident> {
+    Ok(decode_incident_item(item)?)
+}
+
+/// [`decode_incident`], saying which attribute is wrong and why (never its value).
+pub fn decode_incident_item(item: &Item) -> Result<Incident, Corrupt> {
     use attr::*;
     let label = item_label(item);
     let r = Reader::new(item, &label);
@@ -1034,9 +1048,28 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
 }
 
+/// The version a commit writes after `expected`: an error naming the integration when
+/// `expected` is already [`MAX_VERSION`] (a hand-edited item), never an overflow.
+pub fn next_version(integration: &str, expected: u64) -> StoreResult<u64> {
+    expected
+        .checked_add(1)
+        .filter(|&next| next <= MAX_VERSION)
+        .ok_or_else(|| {
+            StoreError(format!(
+                "integration {integration}: attribute {VERSION} is outside 0..={MAX_VERSION}; \
+                 `credwatch inventory apply` rewrites the item"
+            ))
+        })
+}
+
 /// The integration id in a raw integration item's sort key `INT#{id}`, if it has one.
 pub fn item_key_id(item: &Item) -> Option<&str> {
     item.get(SK)?.as_s().ok()?.strip_prefix(INTEGRATION_PREFIX)
+}
+
+/// The integration id in a raw incident item's partition key `INC#{id}`, if it has one.
+pub fn item_incident_integration(item: &Item) -> Option<&str> {
+    item.get(PK)?.as_s().ok()?.strip_prefix("INC#")
 }
 
 /// `pk=… sk=…` of a raw item, for messages (keys are ids and timestamps, never secrets).
@@ -1168,6 +1201,19 @@ impl<'a> Reader<'a> {
 
     fn number<T: FromStr>(&self, name: &str) -> ReadResult<T> {
         self.number_of(name, self.required(name)?)
+    }
+
+    /// A required number in `0..=max` (counters that are incremented: never an overflow).
+    fn number_at_most<T: FromStr + PartialOrd + Display>(
+        &self,
+        name: &str,
+        max: T,
+    ) -> ReadResult<T> {
+        let value: T = self.number(name)?;
+        if value > max {
+            return Err(self.corrupt(name, &format!("is outside 0..={max}")));
+        }
+        Ok(value)
     }
 
     fn opt_number<T: FromStr>(&self, name: &str) -> ReadResult<Option<T>> {
