@@ -295,6 +295,50 @@ async fn other_answers_that_are_not_sfmcs_never_judge_the_credential() {
     assert_eq!(bare.kind, Kind::Credential);
 }
 
+/// Bare answers SFMC documents (an empty 401, a 596) made by a proxy, and a proxy's 407 dressed
+/// in SFMC's words (second security review of issue 8): the headers or the status show who
+/// answered, so none may judge the credential or its permissions.
+#[tokio::test]
+async fn bare_answers_a_proxy_made_never_judge_the_credential() {
+    let sim = Simulator::start().await.expect("simulator starts");
+    let sfmc_words = r#"{"error":"invalid_client","error_description":"Client authentication failed.","error_uri":"https://developer.salesforce.com/docs"}"#;
+    let cases = [
+        token_raw(401, &[("Server", "cloudflare")], ""),
+        token_raw(
+            401,
+            &[
+                ("Via", "1.1 squid"),
+                ("WWW-Authenticate", "Basic realm=\"corp proxy\""),
+            ],
+            "",
+        ),
+        rest_raw(401, &[("Via", "1.1 corp-proxy")], ""),
+        token_raw(
+            596,
+            &[("Server", "cloudflare"), ("Content-Type", "text/html")],
+            "<html><title>Attention Required! | Cloudflare</title></html>",
+        ),
+        token_raw(407, &[("Content-Type", "application/json")], sfmc_words),
+    ];
+    for config in cases {
+        let label = format!("{}/{}", config.token, config.rest);
+        let outcome = probe(&sim, config).await;
+        assert_eq!(
+            outcome.class,
+            OutcomeClass::IntermediaryBlocked,
+            "{label}: {outcome:#?}"
+        );
+        assert!(
+            !outcome.message.contains("SFMC answered"),
+            "{label}: {}",
+            outcome.message
+        );
+    }
+    // SFMC's own bare 596 keeps its routing verdict.
+    let routing = probe(&sim, rest_raw(596, &[], "")).await;
+    assert_eq!(routing.class, OutcomeClass::ServiceNotFound, "{routing:#?}");
+}
+
 /// Gateways' own JSON refusals (security review of issue 8): API Gateway, Kong, an Envoy
 /// `access_denied`, Cloudflare Access, and a WAF answering in OAuth's words. None is SFMC's, so
 /// none may judge the credential or its permissions. `(status, Server, body, words quoted)`.

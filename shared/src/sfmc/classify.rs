@@ -2,8 +2,8 @@
 //! body.
 //!
 //! Only SFMC's own answers can make a credential, access or permission verdict. The order is:
-//! 1. a redirect (3xx) is never SFMC's API answering (it does not redirect API calls), so it is
-//!    `intermediary_blocked`;
+//! 1. a redirect (3xx) is never SFMC's API answering (it does not redirect API calls), nor is a
+//!    proxy's own challenge (407), so both are `intermediary_blocked` whatever the body says;
 //! 2. an SFMC error body decides by its words and codes, then by its status. Only SFMC's own
 //!    shapes count, strictly: OAuth `{error, error_description, error_uri}` with an RFC 6749
 //!    code SFMC uses and SFMC's `error_uri` if any, or Marketing Cloud `{message, errorcode,
@@ -12,7 +12,9 @@
 //! 3. otherwise the status decides, knowing the body is not SFMC's: 596 ("Service Not Found" in
 //!    SFMC's error table) is `service_not_found`, other 5xx stay transient (`sfmc_unavailable`,
 //!    naming what answered), an empty 401 is SFMC's refusal and an empty 429 its throttling, and
-//!    any other 4xx (HTML, text, other JSON or empty) is `intermediary_blocked`.
+//!    any other 4xx (HTML, text, other JSON or empty) is `intermediary_blocked`. A bare 401 or
+//!    596 is SFMC's only when no `Via` or intermediary `Server` header (and, for 596, no HTML
+//!    page) shows that a proxy made it.
 //!
 //! A body's size never changes its verdict: a body over the client's cap is read as far as the
 //! cap, and one JSON value padded with whitespace is still that value.
@@ -288,7 +290,8 @@ fn classify_failure(
     step: Step,
 ) -> Option<Failure> {
     let status = answer.status;
-    let failure = if (300..400).contains(&status) {
+    // A redirect or a proxy's own challenge (407) is never SFMC's API, whatever the body says.
+    let failure = if (300..400).contains(&status) || status == 407 {
         Some(intermediary(answer, secrets, step))
     } else if let Some(failure) = json.and_then(|j| classify_error_body(j, status, secrets, step)) {
         Some(failure)
@@ -457,17 +460,19 @@ fn classify_non_sfmc_body(answer: &HttpAnswer, secrets: &[&Secret], step: Step) 
     let status = answer.status;
     let empty = matches!(&answer.body, Body::Complete(bytes) if bytes.trim_ascii().is_empty());
     let request = step.request();
+    // A bare answer only counts as SFMC's when nothing says a proxy made it: SFMC's KB documents
+    // a bare 401 and its error table a 596, but an HTML page or a `Via` / known intermediary
+    // `Server` header means something else answered in SFMC's place.
+    let proxied = proxy_evidence(&answer.headers);
     match status {
         // SFMC's own status (its error table lists 596 "Service Not Found" among
-        // authentication errors); no proxy invents it.
-        596 => Failure::new(
+        // authentication errors); no proxy invents it, but one may serve its page with it.
+        596 if !proxied && !looks_like_html(answer) => Failure::new(
             OutcomeClass::ServiceNotFound,
             Some(status),
-            format!(
-                "SFMC answered HTTP 596 (Service Not Found) to {request}{}",
-                body_excerpt(answer, secrets)
-            ),
+            format!("SFMC answered HTTP 596 (Service Not Found) to {request}"),
         ),
+        596 => intermediary(answer, secrets, step),
         // A gateway or load balancer that could not reach SFMC is still an outage: transient,
         // but the message says the answer was not SFMC's API speaking.
         500..=599 => {
@@ -486,8 +491,8 @@ fn classify_non_sfmc_body(answer: &HttpAnswer, secrets: &[&Secret], step: Step) 
             )
         }
         // SFMC's KB documents a bare "401 Unauthorized" (inactive package user) and proxies
-        // ask for their own credentials with 407, not 401: an empty 401 is SFMC refusing.
-        401 if empty => Failure::new(
+        // ask for their own credentials with 407, not 401: a bare 401 is SFMC refusing.
+        401 if empty && !proxied => Failure::new(
             match step {
                 Step::Token => OutcomeClass::AuthRejected,
                 Step::Rest => OutcomeClass::RestUnauthorized,
@@ -502,6 +507,43 @@ fn classify_non_sfmc_body(answer: &HttpAnswer, secrets: &[&Secret], step: Step) 
         ),
         _ => intermediary(answer, secrets, step),
     }
+}
+
+/// `Server` values of proxies, CDNs, gateways and firewalls (lower case, matched as a prefix of
+/// the header's product name): an answer carrying one was made by that product, not by SFMC.
+const INTERMEDIARY_SERVERS: [&str; 18] = [
+    "cloudflare",
+    "akamai",
+    "zscaler",
+    "squid",
+    "kong",
+    "big-ip",
+    "bigip",
+    "f5",
+    "fortigate",
+    "fortiweb",
+    "barracuda",
+    "bluecoat",
+    "imperva",
+    "incapsula",
+    "netskope",
+    "varnish",
+    "cloudfront",
+    "awselb",
+];
+
+/// Whether the headers show that an intermediary made the answer: a `Via` header (RFC 9110
+/// §7.6.3: every proxy adds one) or a `Server` naming a proxy, CDN, gateway or firewall.
+fn proxy_evidence(headers: &AnswerHeaders) -> bool {
+    let server = headers
+        .server
+        .as_deref()
+        .map(|s| s.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    headers.via.is_some()
+        || INTERMEDIARY_SERVERS
+            .iter()
+            .any(|product| server.starts_with(product))
 }
 
 /// `intermediary_blocked`: something that is not SFMC's API answered. The message names it.
@@ -675,17 +717,6 @@ fn body_retry_after(json: &Value) -> Option<Duration> {
 
 fn malformed(status: u16, why: impl Into<String>) -> Failure {
     Failure::new(OutcomeClass::MalformedResponse, Some(status), why)
-}
-
-/// `: <sanitized start of the body>`, or nothing for an empty body.
-fn body_excerpt(answer: &HttpAnswer, secrets: &[&Secret]) -> String {
-    let text = String::from_utf8_lossy(answer.body.bytes());
-    let clean = sanitize(&text, secrets);
-    if clean.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", cap(&clean, 120))
-    }
 }
 
 /// Reads `rest_instance_url`. SFMC documents it as `https://<host>/`; one SFMC doc example
@@ -1389,6 +1420,74 @@ mod tests {
             rest_class(404, "<html><title>Not Found</title></html>"),
             IntermediaryBlocked
         );
+    }
+
+    /// Bare answers SFMC documents (an empty 401, a 596) are SFMC's only when nothing shows a
+    /// proxy made them; a 407 is a proxy's own challenge whatever its body says.
+    #[test]
+    fn bare_answers_with_proxy_evidence_are_intermediary_blocked() {
+        use OutcomeClass::*;
+        let with = |status: u16, body: &str, server: Option<&str>, via: Option<&str>| {
+            let mut answer = answer(status, body);
+            answer.headers.server = server.map(str::to_string);
+            answer.headers.via = via.map(str::to_string);
+            answer
+        };
+        let sfmc_refusal = r#"{"error":"invalid_client","error_description":"Client authentication failed.","error_uri":"https://developer.salesforce.com/docs"}"#;
+        let cases = [
+            (with(401, "", Some("cloudflare"), None), IntermediaryBlocked),
+            (with(401, "", None, Some("1.1 squid")), IntermediaryBlocked),
+            (with(401, "", Some("Kong/3.4.0"), None), IntermediaryBlocked),
+            (with(401, "", None, None), AuthRejected),
+            (with(401, "", Some("Apache"), None), AuthRejected),
+            (
+                with(
+                    596,
+                    "<html><title>Attention Required! | Cloudflare</title></html>",
+                    Some("cloudflare"),
+                    None,
+                ),
+                IntermediaryBlocked,
+            ),
+            (
+                with(596, "<html><title>x</title></html>", None, None),
+                IntermediaryBlocked,
+            ),
+            (
+                with(596, "", None, Some("1.1 corp-proxy")),
+                IntermediaryBlocked,
+            ),
+            (with(596, "", None, None), ServiceNotFound),
+            (with(407, sfmc_refusal, None, None), IntermediaryBlocked),
+            (with(407, "", None, None), IntermediaryBlocked),
+        ];
+        for (answer, expected) in &cases {
+            let token = classify_token_answer(answer, EndpointPolicy::SfmcOnly, &[])
+                .expect_err("a failure");
+            assert_eq!(
+                token.class, *expected,
+                "token {}: {:?}",
+                answer.status, answer.headers
+            );
+            let rest_expected = match expected {
+                AuthRejected => RestUnauthorized,
+                other => *other,
+            };
+            assert_eq!(
+                rest_failure(answer).class,
+                rest_expected,
+                "tokenContext {}: {:?}",
+                answer.status,
+                answer.headers
+            );
+            if *expected == IntermediaryBlocked {
+                assert!(
+                    !token.message.contains("SFMC answered"),
+                    "{}",
+                    token.message
+                );
+            }
+        }
     }
 
     #[test]
