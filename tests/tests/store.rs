@@ -1417,6 +1417,14 @@ async fn poisoned_items_are_listed_apart_and_never_hide_the_others() {
             "incident_seq",
             "is outside 0..=2147483647",
         ),
+        // A hand-written key and id that agree but break the id rule (terminal escapes, bidi).
+        (
+            "Evil\u{1b}[2J\u{202e}id",
+            "name",
+            Some(string("Evil")),
+            "id",
+            "is not a valid integration id",
+        ),
     ];
     for id in ["alpha", "zulu"] {
         dynamo
@@ -1487,6 +1495,10 @@ async fn poisoned_items_are_listed_apart_and_never_hide_the_others() {
             .unwrap_or_else(|| panic!("{id} not listed as unreadable: {:?}", listing.unreadable));
         assert_eq!(found.field, *field, "{id}: {found:?}");
         assert!(found.problem.contains(problem), "{id}: {found:?}");
+        assert!(
+            !found.to_string().contains('\u{1b}'),
+            "{id}: a raw escape in: {found}"
+        );
         let text = format!("{found:?} {found}");
         assert!(
             !text.contains("4711") && !text.contains("hhhh") && !text.contains("+20327-01-01"),

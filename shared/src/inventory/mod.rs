@@ -19,6 +19,7 @@ use chrono::NaiveDate;
 
 pub use integration::{is_sfmc_auth_url, lookalike_refusal, userinfo_refusal};
 pub use model::*;
+pub use parse::is_valid_id;
 pub use secret_layout::{DEFAULT_SECRET_PREFIX, SecretLayout, check_secret_layout};
 
 /// The environment variable that lets `auth_url` point anywhere (a simulator, a proxy).

@@ -771,8 +771,9 @@ pub(super) fn entry_id(
     Some(id.to_string())
 }
 
-/// `[a-z0-9][a-z0-9-]{0,63}`
-pub(super) fn is_valid_id(id: &str) -> bool {
+/// Whether `id` is a valid integration or team id, `[a-z0-9][a-z0-9-]{0,63}`: the rule of the
+/// inventory, also applied to ids read back from the table.
+pub fn is_valid_id(id: &str) -> bool {
     let lower_or_digit = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
     match id.as_bytes() {
         [first, rest @ ..] => {

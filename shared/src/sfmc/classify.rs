@@ -580,6 +580,15 @@ fn redirect_target(answer: &HttpAnswer, secrets: &[&Secret]) -> String {
         return " with no Location".to_string();
     };
     match Url::parse(location.trim()) {
+        // Parsing lower-cases (and percent-decodes) the host, so a secret written into it no
+        // longer matches as sent: compare without case before showing anything of it.
+        Ok(url)
+            if url
+                .host_str()
+                .is_some_and(|host| carries_secret(host, secrets)) =>
+        {
+            " to [redacted]".to_string()
+        }
         Ok(url) => match clean(url.host_str(), secrets, 80) {
             Some(host) => format!(" to {host}"),
             None => " to a non-web address".to_string(),
@@ -587,6 +596,16 @@ fn redirect_target(answer: &HttpAnswer, secrets: &[&Secret]) -> String {
         // A relative Location stays on the host we asked.
         Err(_) => " to another path on the same host".to_string(),
     }
+}
+
+/// Whether `text` holds one of `secrets` in any letter case (secrets shorter than 4 characters
+/// are not searched for, as in [`sanitize`]).
+fn carries_secret(text: &str, secrets: &[&Secret]) -> bool {
+    let text = text.to_lowercase();
+    secrets.iter().any(|secret| {
+        let value = secret.expose();
+        value.chars().count() >= 4 && text.contains(&value.to_lowercase())
+    })
 }
 
 /// `server "Zscaler", page "Website blocked"`: who answered as far as the headers and body
@@ -1419,6 +1438,33 @@ mod tests {
         assert_eq!(
             rest_class(404, "<html><title>Not Found</title></html>"),
             IntermediaryBlocked
+        );
+    }
+
+    /// A redirect's host is shown, unless it carries a secret in any case (URL parsing folds
+    /// the host to lower case, past the redaction of the text as written).
+    #[test]
+    fn a_secret_in_a_redirect_host_is_never_shown_in_any_case() {
+        let secret = Secret::new("Sx9aQ7mZ!kL3pR2tW8yB4nV6c");
+        let mut answer = answer(302, "");
+        answer.headers.location = Some(format!("https://{}.evil.example/x", secret.expose()));
+        let failure = classify_token_answer(&answer, EndpointPolicy::SfmcOnly, &[&secret])
+            .expect_err("a redirect");
+        assert_eq!(failure.class, OutcomeClass::IntermediaryBlocked);
+        let lower = failure.message.to_lowercase();
+        assert!(!lower.contains("sx9aq7mz"), "{}", failure.message);
+        assert!(
+            failure.message.contains("to [redacted]"),
+            "{}",
+            failure.message
+        );
+        answer.headers.location = Some("https://portal.example/login".into());
+        let failure = classify_token_answer(&answer, EndpointPolicy::SfmcOnly, &[&secret])
+            .expect_err("a redirect");
+        assert!(
+            failure.message.contains("to portal.example"),
+            "{}",
+            failure.message
         );
     }
 

@@ -441,7 +441,8 @@ impl Store for DynamoStore {
                         .to_string();
                     tracing::error!(
                         table = %self.table,
-                        integration = %id,
+                        // The key is whatever was written: escaped and capped for the log.
+                        integration = %crate::printable::echo(&id),
                         field = %corrupt.field,
                         problem = %corrupt.problem,
                         "integration item cannot be read; skipped"

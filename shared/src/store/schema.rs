@@ -672,6 +672,14 @@ pub fn decode_integration(item: &Item) -> Result<IntegrationRecord, Corrupt> {
     if item_key_id(item).is_some_and(|key_id| key_id != id) {
         return Err(r.corrupt(ID, "differs from the id in the item's key (sk)"));
     }
+    // The inventory's rule, so a hand-written id can never carry terminal escapes or
+    // megabytes into logs, tables and incident ids.
+    if !crate::inventory::is_valid_id(&id) {
+        return Err(r.corrupt(
+            ID,
+            "is not a valid integration id (a-z, 0-9 and -, starting with a letter or digit, at most 64)",
+        ));
+    }
     let integration = Integration {
         id,
         name: r.string(NAME)?,
@@ -1074,10 +1082,11 @@ pub fn item_incident_integration(item: &Item) -> Option<&str> {
 
 /// `pk=… sk=…` of a raw item, for messages (keys are ids and timestamps, never secrets).
 fn item_label(item: &Item) -> String {
+    // Keys are whatever was written to the table: escaped and capped wherever they are shown.
     let key = |name| {
         item.get(name)
             .and_then(|v| v.as_s().ok())
-            .map_or("?", String::as_str)
+            .map_or_else(|| "?".to_string(), |text| crate::printable::echo(text))
     };
     format!("pk={} sk={}", key(PK), key(SK))
 }
