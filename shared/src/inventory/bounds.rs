@@ -47,3 +47,20 @@ pub const TEXT_MAX: usize = 2048;
 pub fn within(text: &str, max: usize) -> bool {
     text.len() <= max || text.chars().nth(max).is_none()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::within;
+
+    /// Limits count characters, not bytes: a name in accented or CJK letters may use three
+    /// times as many bytes as characters and is still within its limit.
+    #[test]
+    fn limits_count_characters_not_bytes() {
+        assert!(within("", 0));
+        assert!(within("abcde", 5));
+        assert!(!within("abcdef", 5));
+        assert!(within("ééééé", 5), "10 bytes, 5 characters");
+        assert!(within("日本語テキ", 5), "15 bytes, 5 characters");
+        assert!(!within("ééééééé", 5));
+    }
+}
