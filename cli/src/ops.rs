@@ -344,23 +344,35 @@ pub fn status_rows(
                 problem: None,
             }
         })
-        .chain(unreadable.iter().map(|bad| StatusRow {
-            integration: bad.id.clone(),
-            name: bad.id.clone(),
-            owner: String::new(),
-            health: UNREADABLE,
-            class: Some(credwatch::corrupt::CORRUPT_ITEM.to_string()),
-            since: None,
-            last_probe_at: None,
-            next_probe_at: None,
-            days_to_expiry: None,
-            retired: false,
-            open_incidents: incident_rows(&by_integration, &bad.id),
-            problem: Some(format!(
-                "credwatch cannot read its table item: {bad}; `inventory apply` rewrites it, --prune deletes it"
-            )),
+        .chain(unreadable.iter().map(|bad| {
+            unreadable_row(
+                bad.id.clone(),
+                incident_rows(&by_integration, &bad.id),
+                format!(
+                    "credwatch cannot read its table item: {bad}; `inventory apply` rewrites it, --prune deletes it"
+                ),
+            )
         }))
         .collect()
+}
+
+/// The row of an integration whose table item cannot be read: only its id (from the key),
+/// its open incidents and why.
+fn unreadable_row(id: String, open_incidents: Vec<IncidentRow>, problem: String) -> StatusRow {
+    StatusRow {
+        integration: id.clone(),
+        name: id,
+        owner: String::new(),
+        health: UNREADABLE,
+        class: Some(credwatch::corrupt::CORRUPT_ITEM.to_string()),
+        since: None,
+        last_probe_at: None,
+        next_probe_at: None,
+        days_to_expiry: None,
+        retired: false,
+        open_incidents,
+        problem: Some(problem),
+    }
 }
 
 /// Pure: says on each integration's row which of its open incident items cannot be read (the
@@ -380,20 +392,7 @@ pub fn mark_unreadable_incidents(rows: &mut Vec<StatusRow>, unreadable: &[Unread
                     None => note,
                 })
             }
-            None => rows.push(StatusRow {
-                integration: id.clone(),
-                name: id,
-                owner: String::new(),
-                health: UNREADABLE,
-                class: Some(credwatch::corrupt::CORRUPT_ITEM.to_string()),
-                since: None,
-                last_probe_at: None,
-                next_probe_at: None,
-                days_to_expiry: None,
-                retired: false,
-                open_incidents: Vec::new(),
-                problem: Some(note),
-            }),
+            None => rows.push(unreadable_row(id, Vec::new(), note)),
         }
     }
 }

@@ -11,10 +11,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::check::{CheckKind, incident_id};
-use crate::inventory::Severity;
 use crate::store::{
-    Incident, IncidentListing, IntegrationListing, PLATFORM_TEAM, Store, UnreadableIntegration,
-    UnreadableItem,
+    Incident, IncidentListing, IntegrationListing, Store, UnreadableIntegration, UnreadableItem,
 };
 
 /// Incident class of an integration item credwatch cannot read (a `monitor` incident).
@@ -29,26 +27,16 @@ pub fn corrupt_incident_id(id: &str) -> String {
 
 /// Pure: the incident for one unreadable item, in words for the platform team.
 pub fn corrupt_incident(unreadable: &UnreadableIntegration, now: DateTime<Utc>) -> Incident {
-    Incident {
-        id: corrupt_incident_id(&unreadable.id),
-        integration: unreadable.id.clone(),
-        check: CheckKind::Monitor,
-        class: CORRUPT_ITEM.to_string(),
-        severity: Severity::High,
-        team: PLATFORM_TEAM.to_string(),
-        open: true,
-        opened_at: now,
-        updated_at: now,
-        resolved_at: None,
-        threshold_days: None,
-        message: format!(
+    platform_report(
+        &unreadable.id,
+        format!(
             "credwatch cannot read its table item for integration {} ({unreadable}), so it is \
              not probed or scanned; every other integration still is. Run `credwatch inventory \
              apply` to rewrite it from the inventory, or apply with --prune to delete it",
             unreadable.id
         ),
-        http_status: None,
-    }
+        now,
+    )
 }
 
 /// Pure: the incident for an integration whose open incident items cannot be read (the first
@@ -66,26 +54,22 @@ pub fn corrupt_incidents_incident(
         0 | 1 => String::new(),
         n => format!(" and {} more", n - 1),
     };
-    Incident {
-        id: corrupt_incident_id(integration),
-        integration: integration.to_string(),
-        check: CheckKind::Monitor,
-        class: CORRUPT_ITEM.to_string(),
-        severity: Severity::High,
-        team: PLATFORM_TEAM.to_string(),
-        open: true,
-        opened_at: now,
-        updated_at: now,
-        resolved_at: None,
-        threshold_days: None,
-        message: format!(
+    platform_report(
+        integration,
+        format!(
             "credwatch cannot read an open incident of integration {integration} ({first}{more}), \
              so that incident is not shown or updated; the integration is still probed. Fix or \
              delete that table item, or run `credwatch inventory apply --prune` without the \
              integration to delete everything of it"
         ),
-        http_status: None,
-    }
+        now,
+    )
+}
+
+/// The open `corrupt_item` incident of `integration`, for the platform team.
+fn platform_report(integration: &str, message: String, now: DateTime<Utc>) -> Incident {
+    let id = corrupt_incident_id(integration);
+    Incident::for_platform(id, integration, CORRUPT_ITEM, message, now)
 }
 
 /// What reporting unreadable items did.
@@ -206,6 +190,7 @@ mod tests {
     use super::*;
     use crate::check::CheckState;
     use crate::inventory::{LoadOptions, parse_inventory};
+    use crate::store::PLATFORM_TEAM;
     use crate::store::memory::MemoryStore;
 
     fn at(minute: u32) -> DateTime<Utc> {

@@ -8,10 +8,9 @@ use serde::Serialize;
 use crate::check::{CheckKind, CheckState, incident_id};
 use crate::corrupt::reconcile_corrupt_incidents;
 use crate::expiry::{self, ExpiryChange};
-use crate::inventory::Severity;
 use crate::store::{
-    CommitOutcome, Incident, IncidentWrite, IntegrationRecord, PLATFORM_TEAM, StateCommit, Store,
-    StoreError, UnreadableIntegration, UnreadableItem,
+    CommitOutcome, Incident, IncidentWrite, IntegrationRecord, StateCommit, Store, StoreError,
+    UnreadableIntegration, UnreadableItem,
 };
 
 /// Incident class of the dead-man's switch (a `monitor` incident).
@@ -191,21 +190,13 @@ pub fn plan_scan(record: &IntegrationRecord, now: DateTime<Utc>) -> Option<State
                 seq = seq.saturating_add(1);
                 let id = incident_id(&integration.id, CheckKind::Monitor, seq);
                 state.stale_incident = Some(id.clone());
-                incidents.push(IncidentWrite::Open(Incident {
+                incidents.push(IncidentWrite::Open(Incident::for_platform(
                     id,
-                    integration: integration.id.clone(),
-                    check: CheckKind::Monitor,
-                    class: NOT_PROBED.to_string(),
-                    severity: Severity::High,
-                    team: PLATFORM_TEAM.to_string(),
-                    open: true,
-                    opened_at: now,
-                    updated_at: now,
-                    resolved_at: None,
-                    threshold_days: None,
+                    &integration.id,
+                    NOT_PROBED,
                     message,
-                    http_status: None,
-                }));
+                    now,
+                )));
             }
             (None, Some(open)) => {
                 state.stale_incident = None;
@@ -350,7 +341,9 @@ fn record_changes(commit: &StateCommit, summary: &mut ScanSummary) {
 mod tests {
     use super::*;
     use crate::check::CheckState;
+    use crate::inventory::Severity;
     use crate::inventory::{LoadOptions, parse_inventory_on};
+    use crate::store::PLATFORM_TEAM;
 
     fn record(extra: &str, added: &str, last_probe: Option<&str>) -> IntegrationRecord {
         let yaml = format!(

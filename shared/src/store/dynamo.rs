@@ -260,6 +260,19 @@ impl DynamoStore {
     async fn put_new(&self, item: Item, key: &Key) -> StoreResult<bool> {
         let mut expr = Expr::default();
         let condition = absent(&mut expr);
+        self.put_if(item, key, expr, condition).await
+    }
+
+    /// Puts `item` if `condition` holds: `Ok(false)` when it does not (nothing written).
+    async fn put_if(
+        &self,
+        item: Item,
+        key: &Key,
+        expr: Expr,
+        condition: String,
+    ) -> StoreResult<bool> {
+        // DynamoDB refuses an empty ExpressionAttributeValues map.
+        let values = Some(expr.values).filter(|values| !values.is_empty());
         match self
             .client
             .put_item()
@@ -267,6 +280,7 @@ impl DynamoStore {
             .set_item(Some(item))
             .condition_expression(condition)
             .set_expression_attribute_names(Some(expr.names))
+            .set_expression_attribute_values(values)
             .send()
             .await
         {
@@ -713,29 +727,7 @@ impl Store for DynamoStore {
             expr.name(schema::OPEN),
             expr.value(schema::boolean(false))
         );
-        match self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(condition)
-            .set_expression_attribute_names(Some(expr.names))
-            .set_expression_attribute_values(Some(expr.values))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => {
-                Err(self.failed("PutItem", &schema::describe_key(&key), error_detail(&err)))
-            }
-        }
+        self.put_if(item, &key, expr, condition).await
     }
 
     async fn resolve_incident(

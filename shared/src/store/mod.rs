@@ -114,6 +114,34 @@ pub struct Incident {
     pub http_status: Option<u16>,
 }
 
+impl Incident {
+    /// A newly opened `monitor` incident about credwatch's own trouble with `integration`
+    /// (not probed, an unreadable item): the [`PLATFORM_TEAM`]'s, at high severity.
+    pub fn for_platform(
+        id: String,
+        integration: &str,
+        class: &str,
+        message: String,
+        now: DateTime<Utc>,
+    ) -> Incident {
+        Incident {
+            id,
+            integration: integration.to_string(),
+            check: CheckKind::Monitor,
+            class: class.to_string(),
+            severity: Severity::High,
+            team: PLATFORM_TEAM.to_string(),
+            open: true,
+            opened_at: now,
+            updated_at: now,
+            resolved_at: None,
+            threshold_days: None,
+            message,
+            http_status: None,
+        }
+    }
+}
+
 /// A change to an incident, written together with the state change that caused it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IncidentWrite {
