@@ -974,12 +974,9 @@ fn hanging() -> ClientConfig {
     }
 }
 
-/// The year-20327 item of issue 7 (`probe_every: 6000000d` wrote a `next_probe_at` nobody
-/// could read back): before, every run failed for every integration. Now the item is skipped
-/// and reported once to the platform team, the others are probed and scanned, `inventory
-/// apply` repairs it (resolving the report) and `--prune` deletes it.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_poisoned_item_is_reported_once_and_never_stops_the_others() {
+/// Two healthy integrations, `loyalty-feed`'s item poisoned with the year-20327
+/// `next_probe_at` of issue 7 (nobody can read it back).
+async fn year_20327_world() -> World {
     let world = World::new(|sim| {
         vec![
             Spec::on(sim, "crm-sync", &healthy()),
@@ -994,6 +991,16 @@ async fn a_poisoned_item_is_reported_once_and_never_stops_the_others() {
             AttributeValue::S("+20327-03-01T00:00:00.000Z".into()),
         )
         .await;
+    world
+}
+
+/// The year-20327 item of issue 7 (`probe_every: 6000000d` wrote a `next_probe_at` nobody
+/// could read back): before, every run failed for every integration. Now the item is skipped
+/// and reported once to the platform team, the others are probed and scanned, `inventory
+/// apply` repairs it (resolving the report) and `--prune` deletes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_poisoned_item_is_reported_once_and_never_stops_the_others() {
+    let world = year_20327_world().await;
 
     let first = world.run(&event("scheduled.json"), t0()).await;
     assert_eq!(first["probed"], 1, "the readable one is probed: {first}");
@@ -1302,20 +1309,7 @@ async fn apply_moves_incidents_reschedules_and_retiring_resolves_everything() {
 /// rest, reports the item (`CorruptItems` metric, one `corrupt_item` incident) and logs it.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_binary_probes_the_rest_when_one_item_is_unreadable() {
-    let world = World::new(|sim| {
-        vec![
-            Spec::on(sim, "crm-sync", &healthy()),
-            Spec::on(sim, "loyalty-feed", &healthy()),
-        ]
-    })
-    .await;
-    world
-        .poison(
-            "loyalty-feed",
-            "next_probe_at",
-            AttributeValue::S("+20327-03-01T00:00:00.000Z".into()),
-        )
-        .await;
+    let world = year_20327_world().await;
     let env = world.binary_env();
     let function =
         FunctionProcess::spawn(env!("CARGO_BIN_EXE_credwatch-probe").as_ref(), &env).await;
