@@ -14,7 +14,7 @@ use std::fmt::Debug;
 use aws_sdk_dynamodb::config::ProvideCredentials;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use credwatch::aws_error::innermost;
-use credwatch::printable;
+use credwatch::text::printable;
 
 use crate::{EXIT_FAILING, EXIT_INVALID};
 

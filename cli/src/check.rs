@@ -5,16 +5,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Args;
-use credwatch::duration::parse_duration;
+use credwatch::domain::outcome::ProbeOutcome;
 use credwatch::inventory::{
     InvalidInventory, Inventory, LoadOptions, Loaded, Problem, check_secret_layout, load_inventory,
 };
-use credwatch::outcome::ProbeOutcome;
-use credwatch::printable;
 use credwatch::probe::{Concurrency, LocalSecrets, Prober, RetryPolicy, SecretReader, probe_all};
-use credwatch::secret::SecretSource;
-use credwatch::secrets_aws::{AwsSecrets, DEFAULT_CACHE_TTL};
+use credwatch::secrets::SecretSource;
+use credwatch::secrets::aws::{AwsSecrets, DEFAULT_CACHE_TTL};
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
+use credwatch::text::duration::parse_duration;
+use credwatch::text::printable;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::output::{Stdout, stdout_colours, table_width, warn};
@@ -129,7 +129,7 @@ pub async fn run(args: CheckArgs) -> u8 {
 pub fn exit_code(outcomes: &[ProbeOutcome]) -> u8 {
     if outcomes
         .iter()
-        .all(|o| o.class == credwatch::outcome::OutcomeClass::Ok)
+        .all(|o| o.class == credwatch::domain::outcome::OutcomeClass::Ok)
     {
         EXIT_OK
     } else {
@@ -171,7 +171,7 @@ pub async fn probe<R: SecretReader>(
     let failing = std::sync::atomic::AtomicUsize::new(0);
     let on_done = |outcome: &ProbeOutcome| {
         if let Some(bar) = &progress {
-            if outcome.class != credwatch::outcome::OutcomeClass::Ok {
+            if outcome.class != credwatch::domain::outcome::OutcomeClass::Ok {
                 let n = failing.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 bar.set_message(format!("{n} failing"));
             }

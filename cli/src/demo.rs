@@ -10,16 +10,16 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use clap::Args;
-use credwatch::check::{CheckKind, Health};
+use credwatch::domain::outcome::{OutcomeClass, ProbeOutcome};
 use credwatch::inventory::{Inventory, LoadOptions, parse_inventory};
-use credwatch::monitor::{CycleSettings, Selection, run_cycle};
-use credwatch::outcome::{OutcomeClass, ProbeOutcome};
+use credwatch::jobs::expiry_scan::run_scan;
+use credwatch::jobs::inventory_sync;
+use credwatch::jobs::probe_cycle::{CycleSettings, Selection, run_cycle};
 use credwatch::probe::{Concurrency, LocalSecrets, Prober, RetryPolicy};
-use credwatch::scan::run_scan;
+use credwatch::rules::health::{CheckKind, Health};
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch::store::memory::MemoryStore;
 use credwatch::store::{Incident, Store};
-use credwatch::sync;
 use credwatch_sim::{DemoClient, Simulator, TokenBehaviour, demo_scenario};
 use serde_json::json;
 
@@ -334,10 +334,10 @@ fn explain(inventory: &Inventory, clients: &[DemoClient], outcomes: &[ProbeOutco
         let _ = writeln!(
             text,
             "  Evidence:  {}",
-            credwatch::printable::escape(&outcome.message)
+            credwatch::text::printable::escape(&outcome.message)
         );
         let note = if outcome.class.is_definitive()
-            && outcome.class.kind() == credwatch::outcome::Kind::Monitor
+            && outcome.class.kind() == credwatch::domain::outcome::Kind::Monitor
         {
             "The same answer came twice in a row, so this is real: the monitor opens an incident at once, for the platform team, not the integration's owner."
         } else if outcome.class.is_definitive() {
@@ -373,8 +373,8 @@ async fn monitor_timeline(
 ) -> Result<Monitor, String> {
     let store = MemoryStore::new();
     let start = demo_start();
-    let plan = sync::plan(inventory, &[], &[], &[], false);
-    if let Some(failed) = sync::apply(&store, inventory, &plan, start)
+    let plan = inventory_sync::plan(inventory, &[], &[], &[], false);
+    if let Some(failed) = inventory_sync::apply(&store, inventory, &plan, start)
         .await
         .into_iter()
         .find_map(|r| r.error.map(|e| format!("{}: {e}", r.item)))

@@ -7,16 +7,16 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use comfy_table::Color;
-use credwatch::check::Health;
-use credwatch::expiry::{days_until, expiry_date};
 use credwatch::inventory::{LoadOptions, load_inventory};
-use credwatch::printable::{self, escape};
+use credwatch::jobs::inventory_sync::{ItemResult, SyncPlan, apply, plan};
+use credwatch::rules::expiry::{days_until, expiry_date};
+use credwatch::rules::health::Health;
 use credwatch::store::dynamo::DynamoStore;
-use credwatch::store::schema::{create_table, table_spec};
+use credwatch::store::dynamo::schema::{create_table, table_spec};
 use credwatch::store::{
     Incident, IncidentListing, IntegrationRecord, Store, UnreadableIntegration, UnreadableItem,
 };
-use credwatch::sync::{ItemResult, SyncPlan, apply, plan};
+use credwatch::text::printable::{self, escape};
 use serde::Serialize;
 
 use crate::aws_trouble::{self, Target, Trouble, store_error_line};
@@ -364,7 +364,7 @@ fn unreadable_row(id: String, open_incidents: Vec<IncidentRow>, problem: String)
         name: id,
         owner: String::new(),
         health: UNREADABLE,
-        class: Some(credwatch::corrupt::CORRUPT_ITEM.to_string()),
+        class: Some(credwatch::jobs::corrupt::CORRUPT_ITEM.to_string()),
         since: None,
         last_probe_at: None,
         next_probe_at: None,
@@ -537,7 +537,7 @@ pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>, width: u16, colours:
                 let number = i.id.rsplit(':').next().unwrap_or(&i.id);
                 let class = escape(&i.class).into_owned();
                 let shown = match i.threshold_days {
-                    Some(days) if i.class == credwatch::expiry::SECRET_EXPIRING => {
+                    Some(days) if i.class == credwatch::rules::expiry::SECRET_EXPIRING => {
                         format!("{class} ({days}d)")
                     }
                     _ => class.clone(),

@@ -3,9 +3,9 @@
 use comfy_table::{
     Cell, Color, ColumnConstraint, ContentArrangement, Table, Width, presets::UTF8_FULL_CONDENSED,
 };
+use credwatch::domain::outcome::{OutcomeClass, ProbeOutcome};
 use credwatch::inventory::Inventory;
-use credwatch::outcome::{OutcomeClass, ProbeOutcome};
-use credwatch::printable::escape;
+use credwatch::text::printable::escape;
 use serde::Serialize;
 
 /// One element of `credwatch check --format json`: the contract fields of the probe outcome,
@@ -319,8 +319,8 @@ pub(crate) fn assert_laid_out(text: &str, width: u16, whole: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use credwatch::domain::outcome::Kind;
     use credwatch::inventory::{LoadOptions, parse_inventory};
-    use credwatch::outcome::Kind;
 
     fn outcome(id: &str, class: OutcomeClass) -> ProbeOutcome {
         ProbeOutcome {

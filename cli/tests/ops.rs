@@ -567,7 +567,7 @@ async fn status_shows_an_unreadable_open_incident() {
     let incident = credwatch::store::Incident {
         id: "loyalty-feed:auth:1".into(),
         integration: "loyalty-feed".into(),
-        check: credwatch::check::CheckKind::Auth,
+        check: credwatch::rules::health::CheckKind::Auth,
         class: "client_auth_failed".into(),
         severity: credwatch::inventory::Severity::High,
         team: "marketing-ops".into(),

@@ -8,7 +8,7 @@ use std::fmt::Debug;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
-use crate::printable;
+use crate::text::printable;
 
 /// Longest description, in characters.
 const MAX_CHARS: usize = 300;

@@ -7,22 +7,13 @@
 //! small types that tests drive against the simulator (`credwatch-sim`) over real HTTP.
 
 pub mod aws_error;
-pub mod check;
-pub mod corrupt;
-pub mod duration;
-pub mod expiry;
+pub mod domain;
 pub mod inventory;
-pub mod logging;
-pub mod metrics;
-pub mod monitor;
-pub mod outcome;
-pub mod printable;
+pub mod jobs;
 pub mod probe;
-pub mod rotation;
-pub mod scan;
-pub mod scopes;
-pub mod secret;
-pub mod secrets_aws;
+pub mod rules;
+pub mod secrets;
 pub mod sfmc;
 pub mod store;
-pub mod sync;
+pub mod telemetry;
+pub mod text;

@@ -13,9 +13,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use credwatch::jobs::inventory_sync;
 use credwatch::store::dynamo::DynamoStore;
-use credwatch::store::schema::create_table;
-use credwatch::sync;
+use credwatch::store::dynamo::schema::create_table;
 use credwatch_sim::{ClientConfig, Simulator};
 use credwatch_tests::aws::{ENDPOINT_VAR, child_env, sdk_config, unique_name};
 use credwatch_tests::lambda::FunctionProcess;
@@ -119,8 +119,8 @@ async fn main() {
     let dynamo = aws_sdk_dynamodb::Client::new(&config);
     create_table(&dynamo, &table).await.unwrap();
     let store = DynamoStore::new(dynamo, table.clone());
-    let plan = sync::plan(&inventory, &[], &[], &[], false);
-    let results = sync::apply(&store, &inventory, &plan, chrono::Utc::now()).await;
+    let plan = inventory_sync::plan(&inventory, &[], &[], &[], false);
+    let results = inventory_sync::apply(&store, &inventory, &plan, chrono::Utc::now()).await;
     assert!(results.iter().all(|r| r.error.is_none()), "{results:?}");
 
     let mut env = child_env();

@@ -77,7 +77,7 @@ async fn main() {
         let elapsed = started.elapsed();
         let failing = outcomes
             .iter()
-            .filter(|o| o.class != credwatch::outcome::OutcomeClass::Ok)
+            .filter(|o| o.class != credwatch::domain::outcome::OutcomeClass::Ok)
             .count();
         assert_eq!(failing, 0, "benchmark integrations must all be healthy");
         let ratio = elapsed.as_secs_f64() / lower_bound.as_secs_f64();

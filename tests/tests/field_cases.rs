@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use credwatch::outcome::{Kind, OutcomeClass, ProbeOutcome};
+use credwatch::domain::outcome::{Kind, OutcomeClass, ProbeOutcome};
 use credwatch::probe::{Concurrency, LocalSecrets, Prober, RetryPolicy, probe_all};
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch_sim::{ClientConfig, INVALID_REQUEST_BODY, RestBehaviour, Simulator, TokenBehaviour};

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use credwatch::outcome::{OutcomeClass, ProbeOutcome};
+use credwatch::domain::outcome::{OutcomeClass, ProbeOutcome};
 use credwatch::probe::{Concurrency, LocalSecrets, Prober, RetryPolicy, probe_all};
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch_sim::{ClientConfig, RestBehaviour, Simulator, TokenBehaviour};
@@ -379,7 +379,7 @@ async fn unreadable_secret_is_secret_unavailable_and_probes_nothing() {
     let spec = Spec::on(&sim, "nosecret", &healthy());
     let mut inv = inventory(scratch.path(), &[spec]);
     inv.integrations[0].client_secret =
-        credwatch::secret::SecretSource::File(scratch.path().join("missing"));
+        credwatch::secrets::SecretSource::File(scratch.path().join("missing"));
     let outcomes = probe_all(
         &prober(Duration::from_secs(2)),
         &LocalSecrets,
@@ -509,8 +509,8 @@ struct CountingSecrets(std::sync::atomic::AtomicUsize);
 impl credwatch::probe::SecretReader for CountingSecrets {
     async fn read(
         &self,
-        source: &credwatch::secret::SecretSource,
-    ) -> Result<credwatch::secret::Secret, credwatch::secret::SecretUnavailable> {
+        source: &credwatch::secrets::SecretSource,
+    ) -> Result<credwatch::secrets::Secret, credwatch::secrets::SecretUnavailable> {
         self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         credwatch::probe::LocalSecrets.read(source).await
     }
@@ -557,7 +557,7 @@ async fn an_auth_url_outside_sfmc_is_refused_before_the_secret_is_read() {
     let direct = sfmc_only
         .probe(
             &inventory.integrations[0],
-            Ok(credwatch::secret::Secret::new("s")),
+            Ok(credwatch::secrets::Secret::new("s")),
         )
         .await;
     assert_eq!(direct.class, OutcomeClass::EndpointNotAllowed);
@@ -568,7 +568,7 @@ async fn an_auth_url_outside_sfmc_is_refused_before_the_secret_is_read() {
     let mut with_password = inventory.integrations[0].clone();
     with_password.auth_url = "https://user:hunter2@evil.example/x".parse().unwrap();
     let refused = sfmc_only
-        .probe(&with_password, Ok(credwatch::secret::Secret::new("s")))
+        .probe(&with_password, Ok(credwatch::secrets::Secret::new("s")))
         .await;
     assert_eq!(refused.class, OutcomeClass::EndpointNotAllowed);
     assert!(!refused.message.contains("hunter2"), "{}", refused.message);

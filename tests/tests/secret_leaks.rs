@@ -8,11 +8,11 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
-use credwatch::monitor::{CycleSettings, Selection, run_cycle};
+use credwatch::jobs::inventory_sync;
+use credwatch::jobs::probe_cycle::{CycleSettings, Selection, run_cycle};
 use credwatch::probe::{LocalSecrets, Prober, RetryPolicy};
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch::store::memory::MemoryStore;
-use credwatch::sync;
 use credwatch_sim::{ClientConfig, EchoEncoding, RestBehaviour, Simulator, TokenBehaviour};
 use credwatch_tests::{SYNC_SCOPES, Scratch, Spec, inventory};
 use proptest::prelude::*;
@@ -137,8 +137,8 @@ proptest! {
             let inventory = inventory(scratch.path(), &[echo_secret, echo_token]);
             let store = MemoryStore::new();
             let now = Utc::now();
-            let plan = sync::plan(&inventory, &[], &[], &[], false);
-            let results = sync::apply(&store, &inventory, &plan, now).await;
+            let plan = inventory_sync::plan(&inventory, &[], &[], &[], false);
+            let results = inventory_sync::apply(&store, &inventory, &plan, now).await;
             assert!(results.iter().all(|r| r.error.is_none()), "apply");
             let client = SfmcClient::new(ClientSettings {
                 endpoint_policy: EndpointPolicy::AnyEndpoint,

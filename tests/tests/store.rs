@@ -5,7 +5,7 @@
 //! The tests crate does not depend on chrono; timestamps reach chrono's `DateTime<Utc>` through
 //! `FromStr` and type inference (see [`at`]).
 
-use credwatch::expiry::{ExpiryTrack, Threshold};
+use credwatch::rules::expiry::{ExpiryTrack, Threshold};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Debug;
 use std::str::FromStr;
@@ -13,12 +13,12 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
-use credwatch::check::{CheckKind, CheckState, Health, Track, incident_id};
+use credwatch::domain::outcome::OutcomeClass;
 use credwatch::inventory::{BusinessHours, Integration, Severity, Team};
-use credwatch::outcome::OutcomeClass;
-use credwatch::secret::SecretSource;
+use credwatch::rules::health::{CheckKind, CheckState, Health, Track, incident_id};
+use credwatch::secrets::SecretSource;
 use credwatch::store::dynamo::DynamoStore;
-use credwatch::store::schema::{create_table, table_spec};
+use credwatch::store::dynamo::schema::{create_table, table_spec};
 use credwatch::store::{
     CommitOutcome, HistoryEntry, Incident, IncidentWrite, IntegrationRecord, StateCommit, Store,
 };
@@ -131,7 +131,7 @@ fn firing(id: &str, minutes: u32, seq: u32) -> CheckState {
     }
 }
 
-/// Two secret fingerprints (32 hex digits, as `credwatch::rotation::secret_fingerprint` makes).
+/// Two secret fingerprints (32 hex digits, as `credwatch::jobs::rotation::secret_fingerprint` makes).
 const FINGERPRINT_A: &str = "00112233445566778899aabbccddeeff";
 const FINGERPRINT_B: &str = "ffeeddccbbaa99887766554433221100";
 
@@ -1732,7 +1732,7 @@ async fn unreadable_open_incidents_are_listed_apart_and_reported() {
 
     let listing = dynamo.store.list_integrations().await.unwrap();
     let report =
-        credwatch::corrupt::reconcile_corrupt_incidents(&dynamo.store, &listing, at(5)).await;
+        credwatch::jobs::corrupt::reconcile_corrupt_incidents(&dynamo.store, &listing, at(5)).await;
     assert_eq!(report.opened, 2, "{report:?}");
     assert_eq!(report.unreadable_incidents.len(), 2, "{report:?}");
     assert!(report.errors.is_empty(), "{report:?}");
@@ -1754,7 +1754,7 @@ async fn unreadable_open_incidents_are_listed_apart_and_reported() {
     );
     assert_eq!(reports[0].team, "platform");
     let again =
-        credwatch::corrupt::reconcile_corrupt_incidents(&dynamo.store, &listing, at(6)).await;
+        credwatch::jobs::corrupt::reconcile_corrupt_incidents(&dynamo.store, &listing, at(6)).await;
     assert_eq!((again.opened, again.resolved), (0, 0), "{again:?}");
 
     // alpha's incident fixed by hand: its report resolves, bravo's stays.
@@ -1766,7 +1766,7 @@ async fn unreadable_open_incidents_are_listed_apart_and_reported() {
     .await
     .unwrap();
     let fixed =
-        credwatch::corrupt::reconcile_corrupt_incidents(&dynamo.store, &listing, at(7)).await;
+        credwatch::jobs::corrupt::reconcile_corrupt_incidents(&dynamo.store, &listing, at(7)).await;
     assert_eq!((fixed.opened, fixed.resolved), (0, 1), "{fixed:?}");
     let open = dynamo.store.open_incident_listing().await.unwrap();
     assert_eq!(

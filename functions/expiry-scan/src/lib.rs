@@ -1,10 +1,10 @@
-//! The expiry-scan Lambda: turns a scheduled invocation into one `credwatch::scan` run.
+//! The expiry-scan Lambda: turns a scheduled invocation into one `credwatch::jobs::expiry_scan` run.
 //! `main.rs` builds the clients once per container; everything here is testable in-process.
 
 use chrono::{DateTime, Utc};
-use credwatch::metrics::expiry_scan_emf;
-use credwatch::scan::run_scan;
+use credwatch::jobs::expiry_scan::run_scan;
 use credwatch::store::Store;
+use credwatch::telemetry::metrics::expiry_scan_emf;
 use serde_json::Value;
 
 /// Name used in logs and metrics.

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    credwatch::logging::init_lambda();
+    credwatch::telemetry::logging::init_lambda();
     let table = std::env::var("CREDWATCH_TABLE")
         .ok()
         .filter(|v| !v.is_empty())

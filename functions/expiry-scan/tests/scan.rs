@@ -8,15 +8,15 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
-use credwatch::check::CheckKind;
 use credwatch::inventory::{Inventory, LoadOptions, Severity, parse_inventory_on};
-use credwatch::monitor::{CycleSettings, CycleSummary, Selection, run_cycle};
+use credwatch::jobs::inventory_sync;
+use credwatch::jobs::probe_cycle::{CycleSettings, CycleSummary, Selection, run_cycle};
 use credwatch::probe::{LocalSecrets, Prober, RetryPolicy};
+use credwatch::rules::health::CheckKind;
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch::store::dynamo::DynamoStore;
-use credwatch::store::schema::create_table;
+use credwatch::store::dynamo::schema::create_table;
 use credwatch::store::{CommitOutcome, Incident, PLATFORM_TEAM, StateCommit, Store};
-use credwatch::sync;
 use credwatch_expiry_scan::handle_at;
 use credwatch_sim::{ClientConfig, Simulator};
 use credwatch_tests::aws::{child_env, sdk_config, unique_name};
@@ -68,18 +68,18 @@ impl World {
 
     /// `credwatch inventory apply` of `yaml` at `now` (parsed as on that day): plans against
     /// what the table holds, then applies.
-    async fn apply(&self, yaml: &str, now: DateTime<Utc>) -> sync::SyncPlan {
+    async fn apply(&self, yaml: &str, now: DateTime<Utc>) -> inventory_sync::SyncPlan {
         let inventory = parse(yaml, now.date_naive());
         let listing = self.store.list_integrations().await.unwrap();
         let teams = self.store.list_teams().await.unwrap();
-        let plan = sync::plan(
+        let plan = inventory_sync::plan(
             &inventory,
             &listing.records,
             &listing.unreadable,
             &teams,
             false,
         );
-        let results = sync::apply(&self.store, &inventory, &plan, now).await;
+        let results = inventory_sync::apply(&self.store, &inventory, &plan, now).await;
         assert!(results.iter().all(|r| r.error.is_none()), "{results:?}");
         plan
     }

@@ -1,7 +1,7 @@
 //! The probe function's inputs: which events it accepts and what each asks for.
 
 use chrono::{DateTime, Utc};
-use credwatch::monitor::Selection;
+use credwatch::jobs::probe_cycle::Selection;
 use serde_json::Value;
 
 /// Secrets Manager API calls (and service events) after which the secret's value may differ.

@@ -1,13 +1,13 @@
-//! The probe Lambda: turns an invocation into one monitoring cycle of `credwatch::monitor`.
+//! The probe Lambda: turns an invocation into one monitoring cycle of `credwatch::jobs::probe_cycle`.
 //! `main.rs` builds the clients once per container; everything here is testable in-process.
 
 pub mod event;
 
 use chrono::{DateTime, Utc};
-use credwatch::metrics::probe_cycle_emf;
-use credwatch::monitor::{CycleSettings, Selection, run_cycle};
+use credwatch::jobs::probe_cycle::{CycleSettings, Selection, run_cycle};
 use credwatch::probe::{Prober, SecretReader};
 use credwatch::store::Store;
+use credwatch::telemetry::metrics::probe_cycle_emf;
 use serde_json::{Value, json};
 
 use crate::event::{Request, parse_request};

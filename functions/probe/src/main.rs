@@ -3,19 +3,19 @@
 
 use std::time::Duration;
 
-use credwatch::duration::parse_duration;
-use credwatch::monitor::CycleSettings;
+use credwatch::jobs::probe_cycle::CycleSettings;
 use credwatch::probe::{Concurrency, Prober, RetryPolicy};
-use credwatch::secrets_aws::{AwsSecrets, DEFAULT_CACHE_TTL, SecretPolicy};
+use credwatch::secrets::aws::{AwsSecrets, DEFAULT_CACHE_TTL, SecretPolicy};
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch::store::dynamo::DynamoStore;
+use credwatch::text::duration::parse_duration;
 use credwatch_probe::{App, deadline_instant, handle_until};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    credwatch::logging::init_lambda();
+    credwatch::telemetry::logging::init_lambda();
     let table = required_env("CREDWATCH_TABLE")?;
     let secret_policy = secret_policy()?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;

@@ -6,18 +6,18 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, TimeDelta, Utc};
-use credwatch::check::{CheckKind, Health};
+use credwatch::domain::outcome::{Kind, OutcomeClass};
 use credwatch::inventory::{LoadOptions, parse_inventory};
-use credwatch::monitor::CycleSettings;
-use credwatch::outcome::{Kind, OutcomeClass};
+use credwatch::jobs::expiry_scan::run_scan;
+use credwatch::jobs::inventory_sync;
+use credwatch::jobs::probe_cycle::CycleSettings;
 use credwatch::probe::{Prober, RetryPolicy};
-use credwatch::scan::run_scan;
-use credwatch::secrets_aws::AwsSecrets;
+use credwatch::rules::health::{CheckKind, Health};
+use credwatch::secrets::aws::AwsSecrets;
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch::store::dynamo::DynamoStore;
-use credwatch::store::schema::create_table;
+use credwatch::store::dynamo::schema::create_table;
 use credwatch::store::{PLATFORM_TEAM, Store};
-use credwatch::sync;
 use credwatch_probe::{App, handle_at};
 use credwatch_sim::{ClientConfig, EchoEncoding, RestBehaviour, Simulator, TokenBehaviour};
 use credwatch_tests::aws::{DynamoRequestCounter, child_env, sdk_config, unique_name};
@@ -84,8 +84,8 @@ impl World {
         let dynamo = requests.client(&config);
         create_table(&dynamo, &table).await.unwrap();
         let store = DynamoStore::new(dynamo, table.clone());
-        let plan = sync::plan(&inventory, &[], &[], &[], false);
-        let results = sync::apply(&store, &inventory, &plan, t0() - minutes(1)).await;
+        let plan = inventory_sync::plan(&inventory, &[], &[], &[], false);
+        let results = inventory_sync::apply(&store, &inventory, &plan, t0() - minutes(1)).await;
         assert!(results.iter().all(|r| r.error.is_none()), "{results:?}");
         let secrets_manager = aws_sdk_secretsmanager::Client::new(&config);
         let client = SfmcClient::new(ClientSettings {
@@ -125,7 +125,12 @@ impl World {
 
     /// `credwatch inventory apply` of `yaml` at `now` (with `--prune` if asked): every item's
     /// result.
-    async fn apply(&self, yaml: &str, now: DateTime<Utc>, prune: bool) -> Vec<sync::ItemResult> {
+    async fn apply(
+        &self,
+        yaml: &str,
+        now: DateTime<Utc>,
+        prune: bool,
+    ) -> Vec<inventory_sync::ItemResult> {
         let inventory = parse_inventory(
             yaml,
             &LoadOptions {
@@ -136,14 +141,14 @@ impl World {
         .inventory;
         let listing = self.app.store.list_integrations().await.unwrap();
         let teams = self.app.store.list_teams().await.unwrap();
-        let plan = sync::plan(
+        let plan = inventory_sync::plan(
             &inventory,
             &listing.records,
             &listing.unreadable,
             &teams,
             prune,
         );
-        sync::apply(&self.app.store, &inventory, &plan, now).await
+        inventory_sync::apply(&self.app.store, &inventory, &plan, now).await
     }
 
     /// Writes `value` into attribute `name` of the integration's item, bypassing credwatch.
@@ -1027,7 +1032,7 @@ async fn a_poisoned_item_is_reported_once_and_never_stops_the_others() {
     assert_eq!(world.app.store.open_incidents().await.unwrap().len(), 1);
 
     // The expiry scan scans the rest and keeps the report open.
-    let scan = credwatch::scan::run_scan(&world.app.store, t0() + minutes(21))
+    let scan = credwatch::jobs::expiry_scan::run_scan(&world.app.store, t0() + minutes(21))
         .await
         .unwrap();
     assert_eq!((scan.scanned, scan.unreadable.len()), (1, 1), "{scan:?}");

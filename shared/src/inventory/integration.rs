@@ -13,8 +13,8 @@ use super::parse::{
 };
 use super::report::{At, Report, index, join};
 use super::{ALLOW_ANY_ENDPOINT_VAR, Defaults, Integration, LoadOptions, Severity};
-use crate::scopes::is_known_scope;
-use crate::secret::SecretSource;
+use crate::secrets::SecretSource;
+use crate::sfmc::scopes::is_known_scope;
 
 /// The keys of an integration besides the [`CADENCE_KEYS`] overrides.
 const INTEGRATION_KEYS: [&str; 14] = [
@@ -438,7 +438,7 @@ pub fn userinfo_refusal(url: &Url) -> Option<String> {
         format!(
             "contains a user name or password before `@`, so the request would go to {} whatever \
              comes before it; an auth_url never carries credentials: {}",
-            crate::printable::echo(host),
+            crate::text::printable::echo(host),
             auth_url_fix(None)
         )
     })
@@ -470,8 +470,8 @@ pub fn lookalike_refusal(host: &str) -> Option<String> {
         format!(
             "is written with international characters ({}, shown as {}) that imitate an SFMC \
              address; SFMC's addresses are plain ASCII",
-            crate::printable::echo(&host),
-            crate::printable::echo(&unicode)
+            crate::text::printable::echo(&host),
+            crate::text::printable::echo(&unicode)
         )
     })
 }

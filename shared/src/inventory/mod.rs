@@ -51,7 +51,7 @@ pub struct Problem {
     /// `expected_scopes[2]`; empty when the problem is about the location as a whole.
     pub field: String,
     /// The offending value as written, cut to
-    /// [`crate::printable::MAX_ECHOED_CHARS`] characters. Always `None` under `client_secret`:
+    /// [`crate::text::printable::MAX_ECHOED_CHARS`] characters. Always `None` under `client_secret`:
     /// a secret is never echoed.
     pub value: Option<String>,
     /// What is wrong and how to fix it, for the person editing the file.
@@ -60,10 +60,10 @@ pub struct Problem {
 
 /// One line, safe for a terminal: the value is quoted with Rust's escapes (control and
 /// bidirectional characters show as `\u{..}`), everything else goes through
-/// [`crate::printable::escape`].
+/// [`crate::text::printable::escape`].
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use crate::printable::escape;
+        use crate::text::printable::escape;
         write!(f, "{}: ", escape(&self.location))?;
         match (&self.field[..], &self.value) {
             ("", _) => {}
@@ -160,7 +160,7 @@ pub fn load_inventory(path: &Path, options: &LoadOptions) -> Result<Loaded, Inva
         warnings: Vec::new(),
         more_problems: 0,
     };
-    let shown = || crate::printable::echo(&path.display().to_string());
+    let shown = || crate::text::printable::echo(&path.display().to_string());
     let (bytes, regular) = match read_capped(path, parse::MAX_FILE_BYTES as u64 + 1) {
         Ok(read) => read,
         Err(err) => {

@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveTime, Weekday};
 use serde::Serialize;
 use url::Url;
 
-use crate::secret::SecretSource;
+use crate::secrets::SecretSource;
 
 /// The whole inventory file (`version: 1`).
 #[derive(Debug, Clone, PartialEq)]

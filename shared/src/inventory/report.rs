@@ -9,8 +9,10 @@ use serde_yaml_ng::{Mapping, Value};
 
 use super::Problem;
 use super::bounds::{self, TEXT_MAX};
-use crate::duration::parse_duration;
-use crate::printable::{self, MAX_ECHOED_CHARS, code_point, first_unprintable, is_bidi_control};
+use crate::text::duration::parse_duration;
+use crate::text::printable::{
+    self, MAX_ECHOED_CHARS, code_point, first_unprintable, is_bidi_control,
+};
 
 /// Problems (and, separately, warnings) kept in full; more are only counted, so a hostile 1 MiB
 /// file with 1.5 million problems (`- {}` repeated: 7 missing keys each) needs kilobytes, not
@@ -282,7 +284,7 @@ impl<'r> At<'r> {
         too_short: &str,
         too_long: &str,
     ) -> Option<Duration> {
-        use crate::duration::format_duration;
+        use crate::text::duration::format_duration;
         let duration = self.duration(field, value)?;
         if duration < min || duration > max {
             let hint = if duration < min { too_short } else { too_long };

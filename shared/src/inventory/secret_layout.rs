@@ -4,8 +4,8 @@
 //! anything else would only ever be `secret_unavailable` once applied.
 
 use super::{Inventory, Problem};
-use crate::secret::SecretSource;
-use crate::secrets_aws::{is_under_prefix, secret_name};
+use crate::secrets::SecretSource;
+use crate::secrets::aws::{is_under_prefix, secret_name};
 
 /// The template's default `SecretNamePrefix`, used for advice when no prefix is given.
 pub const DEFAULT_SECRET_PREFIX: &str = "sfmc/";

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{NaiveDate, NaiveTime, Weekday};
 
 use super::*;
-use crate::secret::SecretSource;
+use crate::secrets::SecretSource;
 
 /// The example from DESIGN.md, verbatim.
 const DESIGN_EXAMPLE: &str = r#"version: 1
@@ -1603,7 +1603,7 @@ fn control_and_bidi_characters_are_refused_in_every_printed_text() {
         assert!(problem.message.contains(code), "{problem}");
         let shown = problem.to_string();
         assert!(
-            !shown.chars().any(crate::printable::is_unprintable),
+            !shown.chars().any(crate::text::printable::is_unprintable),
             "printed as is: {shown:?}"
         );
     }
@@ -1616,7 +1616,7 @@ fn echoed_values_and_unknown_keys_are_capped_and_escaped() {
     let value = found[0].value.as_deref().expect("value echoed");
     assert_eq!(
         value.chars().count(),
-        crate::printable::MAX_ECHOED_CHARS + 1
+        crate::text::printable::MAX_ECHOED_CHARS + 1
     );
     assert!(found[0].to_string().chars().count() < 300, "{}", found[0]);
 
@@ -1748,7 +1748,7 @@ fn every_value_is_bounded_and_named_with_its_value_capped() {
     let found = problems(&with_integration(&[("name", Some(&long(5000)))]));
     let shown = found[0].value.as_deref().unwrap();
     assert!(
-        shown.chars().count() <= crate::printable::MAX_ECHOED_CHARS + 1,
+        shown.chars().count() <= crate::text::printable::MAX_ECHOED_CHARS + 1,
         "{shown}"
     );
     assert!(shown.ends_with('…'), "{shown}");

@@ -26,8 +26,8 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 use url::Url;
 
-use crate::outcome::OutcomeClass;
-use crate::secret::Secret;
+use crate::domain::outcome::OutcomeClass;
+use crate::secrets::Secret;
 use crate::sfmc::sanitize::sanitize;
 
 /// An HTTP answer as the client read it.
@@ -975,7 +975,7 @@ mod tests {
             );
             let failure = token_failure(&answer(status, &body));
             assert_eq!(failure.class, OutcomeClass::RequestRejected, "{error}");
-            assert_eq!(failure.class.kind(), crate::outcome::Kind::Monitor);
+            assert_eq!(failure.class.kind(), crate::domain::outcome::Kind::Monitor);
             assert_eq!(
                 failure.message,
                 format!("SFMC said: The request was wrong. ({error})")
@@ -1094,7 +1094,7 @@ mod tests {
                     OutcomeClass::IntermediaryBlocked,
                     "{status} {body}"
                 );
-                assert_eq!(failure.class.kind(), crate::outcome::Kind::Monitor);
+                assert_eq!(failure.class.kind(), crate::domain::outcome::Kind::Monitor);
                 assert!(
                     !failure.message.contains("SFMC said"),
                     "{}",
@@ -1428,7 +1428,10 @@ mod tests {
                 "{status} {body}"
             );
         }
-        assert_eq!(ServiceNotFound.kind(), crate::outcome::Kind::Permission);
+        assert_eq!(
+            ServiceNotFound.kind(),
+            crate::domain::outcome::Kind::Permission
+        );
         let failure = rest_failure(&answer(596, ""));
         assert_eq!(
             failure.message,

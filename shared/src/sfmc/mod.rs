@@ -4,6 +4,7 @@
 
 pub mod classify;
 pub mod sanitize;
+pub mod scopes;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use std::time::Duration;
 use serde_json::json;
 use url::Url;
 
-use crate::secret::Secret;
+use crate::secrets::Secret;
 pub use classify::{
     AnswerHeaders, Body, EndpointPolicy, Failure, HttpAnswer, TokenContext, TokenGrant,
 };

@@ -13,8 +13,8 @@
 
 use std::ops::Range;
 
-use crate::printable::is_unprintable;
-use crate::secret::Secret;
+use crate::secrets::Secret;
+use crate::text::printable::is_unprintable;
 
 /// Longest SFMC text we keep, in characters. Enough for every documented message.
 pub const MAX_SFMC_TEXT_CHARS: usize = 300;

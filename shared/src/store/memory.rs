@@ -7,13 +7,13 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
 
-use super::schema::{self, Key};
+use super::dynamo::schema::{self, Key};
 use super::{
     CommitOutcome, HistoryEntry, Incident, IncidentWrite, IntegrationListing, IntegrationRecord,
     StateCommit, Store, StoreError, StoreResult, UnreadableIntegration,
 };
-use crate::check::CheckState;
 use crate::inventory::{Integration, Team};
+use crate::rules::health::CheckState;
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -104,7 +104,7 @@ impl Store for MemoryStore {
         }
 
         record.state = CheckState {
-            version: super::schema::next_version(&commit.integration, commit.expected_version)?,
+            version: schema::next_version(&commit.integration, commit.expected_version)?,
             ..commit.state.clone()
         };
         for (write, key) in commit.incidents.iter().zip(keys) {

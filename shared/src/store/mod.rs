@@ -5,16 +5,15 @@
 
 pub mod dynamo;
 pub mod memory;
-pub mod schema;
 
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::check::{CheckKind, CheckState};
+use crate::domain::outcome::OutcomeClass;
 use crate::inventory::{Integration, Severity, Team};
-use crate::outcome::OutcomeClass;
+use crate::rules::health::{CheckKind, CheckState};
 
 /// Incidents of `monitor` checks belong to this team: credwatch's own operators, never the
 /// integration's owners.
@@ -93,7 +92,7 @@ pub struct IncidentListing {
 /// An incident: one period during which one check of one integration was failing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Incident {
-    /// `{integration}:{check}:{seq}`, see [`crate::check::incident_id`].
+    /// `{integration}:{check}:{seq}`, see [`crate::rules::health::incident_id`].
     pub id: String,
     pub integration: String,
     pub check: CheckKind,

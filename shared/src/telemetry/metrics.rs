@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::monitor::CycleSummary;
-use crate::scan::ScanSummary;
+use crate::jobs::expiry_scan::ScanSummary;
+use crate::jobs::probe_cycle::CycleSummary;
 
 /// Metric namespace of every credwatch metric.
 pub const NAMESPACE: &str = "credwatch";

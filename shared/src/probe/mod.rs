@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use futures::{FutureExt, StreamExt, stream::FuturesUnordered};
 use tokio::sync::Semaphore;
 
+use crate::domain::outcome::{Kind, OutcomeClass, ProbeOutcome};
 use crate::inventory::{Integration, is_sfmc_auth_url, lookalike_refusal, userinfo_refusal};
-use crate::outcome::{Kind, OutcomeClass, ProbeOutcome};
-use crate::rotation::secret_fingerprint;
-use crate::secret::{Secret, SecretSource, SecretUnavailable, read_local_secret_bounded};
+use crate::jobs::rotation::secret_fingerprint;
+use crate::secrets::{Secret, SecretSource, SecretUnavailable, read_local_secret_bounded};
 use crate::sfmc::classify::{classify_context_answer, classify_token_answer, scope_diff};
 use crate::sfmc::{EndpointPolicy, Failure, SfmcClient};
 
@@ -138,7 +138,7 @@ impl Prober {
 
     /// The longest one probe can take once started: two attempts of two requests (token,
     /// tokenContext) each up to the request timeout, plus the longest wait before a retry.
-    /// Secret reads (bounded on their own, see [`crate::secret::SECRET_READ_TIMEOUT`]) are left
+    /// Secret reads (bounded on their own, see [`crate::secrets::SECRET_READ_TIMEOUT`]) are left
     /// out: they are quick unless Secrets Manager itself hangs, and a probe that overruns the
     /// deadline loses only itself, never what was committed before.
     pub fn worst_case(&self) -> Duration {
@@ -563,7 +563,7 @@ fn internal_failure(integration: &Integration) -> ProbeOutcome {
 mod tests {
     use super::*;
     use crate::inventory::Severity;
-    use crate::secret::SecretSource;
+    use crate::secrets::SecretSource;
 
     fn integration(auth_url: &str) -> Integration {
         Integration {

@@ -184,6 +184,8 @@ fn read_secret_file(path: &Path) -> Result<Secret, SecretUnavailable> {
     Ok(Secret::new(text.trim_end_matches(['\r', '\n']).to_string()))
 }
 
+pub mod aws;
+
 #[cfg(test)]
 mod tests {
     use super::*;

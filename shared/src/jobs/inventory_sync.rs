@@ -5,10 +5,10 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::check::{self, CheckState};
-use crate::corrupt::corrupt_incident_id;
 use crate::inventory::{Integration, Inventory, Team};
-use crate::scan::retire_state;
+use crate::jobs::corrupt::corrupt_incident_id;
+use crate::jobs::expiry_scan::retire_state;
+use crate::rules::health::{self, CheckState};
 use crate::store::{
     CommitOutcome, IntegrationRecord, PLATFORM_TEAM, StateCommit, Store, StoreError,
     UnreadableIntegration,
@@ -277,7 +277,7 @@ async fn update<S: Store>(
                 // Failing: the recheck cadence rules until it recovers.
                 return None;
             }
-            let next = check::next_slot(id, now, integration.probe_every);
+            let next = health::next_slot(id, now, integration.probe_every);
             (state.next_probe_at != Some(next)).then(|| StateCommit {
                 integration: id.clone(),
                 expected_version: state.version,
@@ -380,8 +380,8 @@ async fn commit_fresh<S: Store>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::CheckState;
     use crate::inventory::{LoadOptions, parse_inventory};
+    use crate::rules::health::CheckState;
 
     fn inventory(integrations: &[(&str, &str)]) -> Inventory {
         let mut yaml = String::from(

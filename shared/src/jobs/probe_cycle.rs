@@ -7,14 +7,14 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde::Serialize;
 
-use crate::check::{self, CheckKind, Observation, Policy, Transition};
-use crate::corrupt::open_corrupt_incidents;
+use crate::domain::outcome::{OutcomeClass, ProbeOutcome};
 use crate::inventory::Severity;
-use crate::outcome::{OutcomeClass, ProbeOutcome};
+use crate::jobs::corrupt::open_corrupt_incidents;
+use crate::jobs::rotation;
 use crate::probe::{Concurrency, Probed, Prober, SecretReader, probe_stream};
-use crate::rotation;
-use crate::secret::SecretSource;
-use crate::secrets_aws::secret_ids_match;
+use crate::rules::health::{self, CheckKind, Observation, Policy, Transition};
+use crate::secrets::SecretSource;
+use crate::secrets::aws::secret_ids_match;
 use crate::store::{
     CommitOutcome, HistoryEntry, Incident, IncidentWrite, IntegrationRecord, PLATFORM_TEAM,
     StateCommit, Store, StoreError, UnreadableIntegration,
@@ -28,7 +28,7 @@ pub enum Selection {
     /// The named ones; with `force` even if not due (a direct invocation).
     Only { ids: Vec<String>, force: bool },
     /// Those whose `aws_secret` is this secret, which just changed: a rotation is recorded
-    /// where the value really changed ([`crate::rotation`]), then all are probed now.
+    /// where the value really changed ([`crate::jobs::rotation`]), then all are probed now.
     SecretChanged {
         secret_id: String,
         at: DateTime<Utc>,
@@ -97,7 +97,7 @@ const HISTORY_BATCH: usize = 25;
 /// [`HISTORY_BATCH`]), so a run killed part-way keeps every result committed before. With
 /// `settings.deadline`, no probe starts later than the deadline minus one probe's worst case
 /// ([`Prober::worst_case`]) and `settings.commit_margin`: the rest are `deferred`, left due for
-/// the next run. Unreadable items are skipped and reported ([`crate::corrupt`]).
+/// the next run. Unreadable items are skipped and reported ([`crate::jobs::corrupt`]).
 pub async fn run_cycle<S: Store, R: SecretReader>(
     store: &S,
     prober: &Prober,
@@ -346,14 +346,14 @@ pub fn plan_commit(
         at: now,
     };
     let (mut state, transitions) =
-        check::advance(&record.state, &integration.id, &observation, policy);
+        health::advance(&record.state, &integration.id, &observation, policy);
     // The secret this probe read is the baseline the next change event is compared with.
     if let Some(fingerprint) = &outcome.secret_fingerprint {
         state.secret_fingerprint = Some(fingerprint.clone());
     }
     // Not healthy: the short recheck cadence (with jitter). Healthy: the integration's own slot.
     state.next_probe_at = Some(if state.health().needs_recheck() {
-        check::schedule(
+        health::schedule(
             &state,
             now,
             integration.probe_every,
@@ -361,7 +361,7 @@ pub fn plan_commit(
             fastrand::f64(),
         )
     } else {
-        check::next_slot(&integration.id, now, integration.probe_every)
+        health::next_slot(&integration.id, now, integration.probe_every)
     });
     let mut incidents: Vec<IncidentWrite> = transitions
         .iter()

@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use proptest::prelude::*;
 
 use super::*;
-use crate::outcome::OutcomeClass::{self, *};
+use crate::domain::outcome::OutcomeClass::{self, *};
 
 const ID: &str = "crm";
 const CONFIRMED: bool = true;

@@ -3,7 +3,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use super::*;
-use crate::secret::SecretSource;
+use crate::secrets::SecretSource;
 
 fn date(text: &str) -> NaiveDate {
     text.parse().unwrap()

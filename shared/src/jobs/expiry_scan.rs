@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::check::{CheckKind, CheckState, incident_id};
-use crate::corrupt::reconcile_corrupt_incidents;
-use crate::expiry::{self, ExpiryChange};
+use crate::jobs::corrupt::reconcile_corrupt_incidents;
+use crate::rules::expiry::{self, ExpiryChange};
+use crate::rules::health::{CheckKind, CheckState, incident_id};
 use crate::store::{
     CommitOutcome, Incident, IncidentWrite, IntegrationRecord, StateCommit, Store, StoreError,
     UnreadableIntegration, UnreadableItem,
@@ -73,7 +73,7 @@ pub async fn run_scan<S: Store>(store: &S, now: DateTime<Utc>) -> Result<ScanSum
             count_expiry(record, now, &mut summary);
         }
         // A panic while committing one integration is its error, never the end of the scan.
-        let committed = crate::monitor::contain_panic(async {
+        let committed = crate::jobs::probe_cycle::contain_panic(async {
             Ok(commit_with_retry(store, record, now).await)
         })
         .await
@@ -340,9 +340,9 @@ fn record_changes(commit: &StateCommit, summary: &mut ScanSummary) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::CheckState;
     use crate::inventory::Severity;
     use crate::inventory::{LoadOptions, parse_inventory_on};
+    use crate::rules::health::CheckState;
     use crate::store::PLATFORM_TEAM;
 
     fn record(extra: &str, added: &str, last_probe: Option<&str>) -> IntegrationRecord {

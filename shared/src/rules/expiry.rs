@@ -17,8 +17,8 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::check::{CheckKind, incident_id};
 use crate::inventory::{Integration, Severity};
+use crate::rules::health::{CheckKind, incident_id};
 
 /// Incident classes of the expiry check.
 pub const SECRET_EXPIRING: &str = "secret_expiring";
@@ -317,7 +317,7 @@ pub fn stale_reason(
         Some(last) if now - last > limit => Some(format!(
             "credwatch has not checked {name} since {} (it should every {}); probes of it are failing to run",
             last.format("%Y-%m-%d %H:%M UTC"),
-            crate::duration::format_duration(probe_every)
+            crate::text::duration::format_duration(probe_every)
         )),
         None if now - added_at > chrono::TimeDelta::days(1) => Some(format!(
             "credwatch has never checked {name}, added {}; probes of it are failing to run",

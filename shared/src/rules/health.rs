@@ -16,7 +16,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::outcome::{Kind, OutcomeClass};
+use crate::domain::outcome::{Kind, OutcomeClass};
 
 /// Health of one track, and of an integration (the worse of its tracks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -133,12 +133,12 @@ pub struct CheckState {
     /// the same id, and the conditional put lets only one of them open it.
     pub incident_seq: u32,
     /// Expiry warnings of the client secret (written by the expiry scan).
-    pub expiry: crate::expiry::ExpiryTrack,
+    pub expiry: crate::rules::expiry::ExpiryTrack,
     /// The open dead-man's-switch incident ("credwatch has not checked X since ..."): opened by
     /// the expiry scan, resolved by the next completed probe.
     pub stale_incident: Option<String>,
     /// Fingerprint of the client secret the last probe that read it used
-    /// ([`crate::rotation::secret_fingerprint`]; never the secret): the baseline a Secrets
+    /// ([`crate::jobs::rotation::secret_fingerprint`]; never the secret): the baseline a Secrets
     /// Manager change event is compared with to tell a rotation from a re-save.
     pub secret_fingerprint: Option<String>,
     /// Optimistic-concurrency version, bumped by the store on every committed update.

@@ -256,7 +256,7 @@ pub struct ProbeOutcome {
     /// it said; at most 86,400 ([`crate::sfmc::classify::MAX_RETRY_AFTER`], one day).
     pub retry_after_secs: Option<u64>,
     pub probed_at: DateTime<Utc>,
-    /// Fingerprint ([`crate::rotation::secret_fingerprint`]) of the client secret the deciding
+    /// Fingerprint ([`crate::jobs::rotation::secret_fingerprint`]) of the client secret the deciding
     /// attempt used; `None` when no secret was read. Kept in the check state, never output.
     #[serde(skip)]
     pub secret_fingerprint: Option<String>,

@@ -1,6 +1,6 @@
 //! Logging set-up of the Lambda functions: JSON lines on stderr (CloudWatch Logs), no ANSI
 //! colours, level from `CREDWATCH_LOG` or `RUST_LOG` (default `info`). Secrets never reach a
-//! log: they are [`crate::secret::Secret`]s, which cannot be formatted.
+//! log: they are [`crate::secrets::Secret`]s, which cannot be formatted.
 
 use tracing_subscriber::EnvFilter;
 

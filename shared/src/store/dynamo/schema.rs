@@ -22,7 +22,7 @@
 //!   each), `last_class`?, `last_probe_at`?, `next_probe_at`?, `incident_seq` (N), `expiry`
 //!   (M: `open_incident`?, `secret_version`?, `threshold`? (`30`, `expired`, `unknown`),
 //!   `notified` L of S `{secret_version}#{threshold}`), `stale_incident`?,
-//!   `secret_fingerprint`? (32 hex digits, see [`crate::rotation::secret_fingerprint`]; never the
+//!   `secret_fingerprint`? (32 hex digits, see [`crate::jobs::rotation::secret_fingerprint`]; never the
 //!   secret).
 //! - team: `id`, `name`, `timezone`?, `business_hours` (M: `days` L of S `mon`..`sun`,
 //!   `start`, `end` `HH:MM:SS`)?, `escalate_after` (N, seconds)?.
@@ -63,7 +63,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::expiry::{ExpiryTrack, Threshold};
+use crate::rules::expiry::{ExpiryTrack, Threshold};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, IndexStatus,
@@ -72,14 +72,14 @@ use aws_sdk_dynamodb::types::{
 };
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday};
 
-use super::dynamo::error_detail;
-use super::{
+use super::error_detail;
+use crate::domain::outcome::OutcomeClass;
+use crate::inventory::{BusinessHours, Integration, Severity, Team};
+use crate::rules::health::{CheckKind, CheckState, Health, Track};
+use crate::secrets::SecretSource;
+use crate::store::{
     HistoryEntry, Incident, IncidentWrite, IntegrationRecord, StateCommit, StoreError, StoreResult,
 };
-use crate::check::{CheckKind, CheckState, Health, Track};
-use crate::inventory::{BusinessHours, Integration, Severity, Team};
-use crate::outcome::OutcomeClass;
-use crate::secret::SecretSource;
 
 /// Probe history is kept this long (DynamoDB TTL), unless the store is told otherwise.
 pub const HISTORY_TTL_DAYS: i64 = 90;
@@ -401,7 +401,7 @@ pub fn incident_id_of_key(pk: &str, sk: &str) -> Option<String> {
     let (check, seq) = sk.split_once('#')?;
     let check = CheckKind::parse(check)?;
     let seq: u32 = seq.parse().ok()?;
-    Some(crate::check::incident_id(integration, check, seq))
+    Some(crate::rules::health::incident_id(integration, check, seq))
 }
 
 /// The key attributes of an item.
@@ -1084,9 +1084,10 @@ pub fn item_incident_integration(item: &Item) -> Option<&str> {
 fn item_label(item: &Item) -> String {
     // Keys are whatever was written to the table: escaped and capped wherever they are shown.
     let key = |name| {
-        item.get(name)
-            .and_then(|v| v.as_s().ok())
-            .map_or_else(|| "?".to_string(), |text| crate::printable::echo(text))
+        item.get(name).and_then(|v| v.as_s().ok()).map_or_else(
+            || "?".to_string(),
+            |text| crate::text::printable::echo(text),
+        )
     };
     format!("pk={} sk={}", key(PK), key(SK))
 }

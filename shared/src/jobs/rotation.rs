@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::probe::SecretReader;
-use crate::secret::Secret;
+use crate::secrets::Secret;
 use crate::store::{IntegrationRecord, Store};
 
 /// Domain tag hashed before everything else, so these digests are never comparable with a

@@ -1,4 +1,4 @@
-//! The store on DynamoDB: one table laid out as [`super::schema`] documents.
+//! The store on DynamoDB: one table laid out as [`schema`] documents.
 //!
 //! Requests per operation (no Scan anywhere):
 //! - `list_integrations`, `list_teams`, `history`, `incidents_of`, `open_incidents` (on the
@@ -14,6 +14,8 @@
 //! A write that collides with another transaction in flight on the same item
 //! (`TransactionConflict`) is retried a few times; the version condition then decides.
 
+pub mod schema;
+
 use std::collections::HashMap;
 use std::error::Error;
 use std::fmt::{Debug, Display};
@@ -27,14 +29,14 @@ use aws_sdk_dynamodb::types::{
 };
 use chrono::{DateTime, Utc};
 
-use super::schema::{self, Fields, Item, Key};
-use super::{
+use crate::inventory::{Integration, Team};
+use crate::rules::health::CheckState;
+use crate::store::{
     CommitOutcome, HistoryEntry, Incident, IncidentListing, IncidentWrite, IntegrationListing,
     IntegrationRecord, StateCommit, Store, StoreError, StoreResult, UnreadableIntegration,
     UnreadableItem,
 };
-use crate::check::CheckState;
-use crate::inventory::{Integration, Team};
+use schema::{Fields, Item, Key};
 
 /// BatchWriteItem takes at most 25 requests.
 const BATCH_SIZE: usize = 25;
@@ -456,7 +458,7 @@ impl Store for DynamoStore {
                     tracing::error!(
                         table = %self.table,
                         // The key is whatever was written: escaped and capped for the log.
-                        integration = %crate::printable::echo(&id),
+                        integration = %crate::text::printable::echo(&id),
                         field = %corrupt.field,
                         problem = %corrupt.problem,
                         "integration item cannot be read; skipped"

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::probe::SecretReader;
-use crate::secret::{
+use crate::secrets::{
     MAX_SECRET_BYTES, Secret, SecretSource, SecretUnavailable, read_local_secret_bounded,
 };
 

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::check::{CheckKind, incident_id};
+use crate::rules::health::{CheckKind, incident_id};
 use crate::store::{
     Incident, IncidentListing, IntegrationListing, Store, UnreadableIntegration, UnreadableItem,
 };
@@ -188,8 +188,8 @@ pub async fn reconcile_corrupt_incidents<S: Store>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::CheckState;
     use crate::inventory::{LoadOptions, parse_inventory};
+    use crate::rules::health::CheckState;
     use crate::store::PLATFORM_TEAM;
     use crate::store::memory::MemoryStore;
 

@@ -1,0 +1,3 @@
+//! Vocabulary: plain data every other module speaks.
+
+pub mod outcome;

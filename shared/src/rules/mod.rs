@@ -1,0 +1,4 @@
+//! Pure decisions.
+
+pub mod expiry;
+pub mod health;

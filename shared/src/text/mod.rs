@@ -1,0 +1,4 @@
+//! Text helpers.
+
+pub mod duration;
+pub mod printable;
