@@ -19,7 +19,7 @@ use credwatch::probe::{Concurrency, LocalSecrets, Prober, RetryPolicy};
 use credwatch::rules::health::{CheckKind, Health};
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch::store::memory::MemoryStore;
-use credwatch::store::{Incident, Store};
+use credwatch::store::{Incident, Incidents, Integrations};
 use credwatch_sim::{DemoClient, Simulator, TokenBehaviour, demo_scenario};
 use serde_json::json;
 

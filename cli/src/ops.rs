@@ -12,9 +12,10 @@ use credwatch::jobs::inventory_sync::{ItemResult, SyncPlan, apply, plan};
 use credwatch::rules::expiry::{days_until, expiry_date};
 use credwatch::rules::health::Health;
 use credwatch::store::dynamo::DynamoStore;
-use credwatch::store::dynamo::schema::{create_table, table_spec};
+use credwatch::store::dynamo::{create_table, table_spec};
 use credwatch::store::{
-    Incident, IncidentListing, IntegrationRecord, Store, UnreadableIntegration, UnreadableItem,
+    Incident, IncidentListing, Incidents, IntegrationRecord, Integrations, Teams,
+    UnreadableIntegration, UnreadableItem,
 };
 use credwatch::text::printable::{self, escape};
 use serde::Serialize;
@@ -78,7 +79,7 @@ pub async fn table_create(table: &str) -> u8 {
             message: format!(
                 "could not create table {}: {}",
                 target.table,
-                store_error_line(&err.0)
+                store_error_line(err.message())
             ),
             code: EXIT_FAILING,
         }),
@@ -109,7 +110,7 @@ pub async fn inventory_sync(
     let shown = printable::echo(table);
     let current = match tokio::try_join!(store.list_integrations(), store.list_teams()) {
         Ok(current) => current,
-        Err(err) => return fail_reading(&shown, &err.0),
+        Err(err) => return fail_reading(&shown, err.message()),
     };
     let (listing, teams) = current;
     for bad in &listing.unreadable {
@@ -426,7 +427,7 @@ pub async fn status(table: &str, format: Format) -> u8 {
     let (records, open) =
         match tokio::try_join!(store.list_integrations(), store.open_incident_listing()) {
             Ok(found) => found,
-            Err(err) => return fail_reading(&shown, &err.0),
+            Err(err) => return fail_reading(&shown, err.message()),
         };
     let IncidentListing {
         incidents: open,

@@ -579,7 +579,7 @@ async fn status_shows_an_unreadable_open_incident() {
         message: "SFMC says: Client authentication failed.".into(),
         http_status: Some(401),
     };
-    use credwatch::store::Store as _;
+    use credwatch::store::Incidents as _;
     assert!(store.open_incident(&incident).await.unwrap());
     client
         .update_item()

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use credwatch::jobs::inventory_sync;
 use credwatch::store::dynamo::DynamoStore;
-use credwatch::store::dynamo::schema::create_table;
+use credwatch::store::dynamo::create_table;
 use credwatch_sim::{ClientConfig, Simulator};
 use credwatch_tests::aws::{ENDPOINT_VAR, child_env, sdk_config, unique_name};
 use credwatch_tests::lambda::FunctionProcess;

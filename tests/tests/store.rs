@@ -1,6 +1,6 @@
 //! The store contract, run against both adapters: the in-memory store and the DynamoDB store on
 //! a fresh table in moto (created by `create_table`). Then what only DynamoDB has: the table's
-//! definition, the raw item layout of `store::schema`, TTL, and corrupt items.
+//! definition, the raw item layout of `store::dynamo`, TTL, and corrupt items.
 //!
 //! The tests crate does not depend on chrono; timestamps reach chrono's `DateTime<Utc>` through
 //! `FromStr` and type inference (see [`at`]).
@@ -18,9 +18,10 @@ use credwatch::inventory::{BusinessHours, Integration, Severity, Team};
 use credwatch::rules::health::{CheckKind, CheckState, Health, Track, incident_id};
 use credwatch::secrets::SecretSource;
 use credwatch::store::dynamo::DynamoStore;
-use credwatch::store::dynamo::schema::{create_table, table_spec};
+use credwatch::store::dynamo::{create_table, table_spec};
 use credwatch::store::{
-    CommitOutcome, HistoryEntry, Incident, IncidentWrite, IntegrationRecord, StateCommit, Store,
+    CommitOutcome, HistoryEntry, HistoryReader, Incident, IncidentWrite, Incidents,
+    IntegrationRecord, Integrations, ProbeResults, StateCommit, Store, Teams,
 };
 use credwatch_tests::aws::{sdk_config, unique_name};
 
@@ -1031,8 +1032,8 @@ async fn create_table_refuses_an_existing_table() {
     let err = create_table(&dynamo.client, &dynamo.table)
         .await
         .unwrap_err();
-    assert!(err.0.contains("already exists"), "{err}");
-    assert!(err.0.contains(&dynamo.table), "{err}");
+    assert!(err.to_string().contains("already exists"), "{err}");
+    assert!(err.to_string().contains(&dynamo.table), "{err}");
 }
 
 #[tokio::test]
@@ -1121,7 +1122,7 @@ async fn created_table_matches_the_spec() {
     );
 }
 
-/// The items hold exactly the attributes `store::schema` documents: in particular, the
+/// The items hold exactly the attributes `store::dynamo` documents: in particular, the
 /// integration holds where its secret is (a variable name), and nothing else about it.
 #[tokio::test]
 async fn items_hold_exactly_the_documented_attributes() {
@@ -1513,9 +1514,12 @@ async fn poisoned_items_are_listed_apart_and_never_hide_the_others() {
         .await
         .unwrap_err();
     for part in [dynamo.table.as_str(), "sk=INT#nested-wrong", "auth.health"] {
-        assert!(err.0.contains(part), "{part:?} missing from: {err}");
+        assert!(
+            err.to_string().contains(part),
+            "{part:?} missing from: {err}"
+        );
     }
-    assert!(!err.0.contains("4711"), "the value leaked: {err}");
+    assert!(!err.to_string().contains("4711"), "the value leaked: {err}");
 
     // Rewriting repairs; pruning deletes.
     let state = CheckState::default();
@@ -1595,7 +1599,10 @@ async fn a_commit_past_the_largest_version_is_an_error_not_an_overflow() {
             "is outside 0..=9007199254740991",
             &dynamo.table,
         ] {
-            assert!(err.0.contains(part), "{part:?} missing from: {err}");
+            assert!(
+                err.to_string().contains(part),
+                "{part:?} missing from: {err}"
+            );
         }
     }
     let item = dynamo.raw_existing("INVENTORY", "INT#alpha").await;
@@ -1863,13 +1870,19 @@ async fn request_errors_name_table_operation_and_key() {
         "pk=INVENTORY",
         "ResourceNotFound",
     ] {
-        assert!(err.0.contains(part), "{part:?} missing from: {err}");
+        assert!(
+            err.to_string().contains(part),
+            "{part:?} missing from: {err}"
+        );
     }
     let err = store
         .commit(&commit("alpha", 0, healthy(1), Vec::new()))
         .await
         .unwrap_err();
     for part in ["UpdateItem", "credwatch-no-such-table", "sk=INT#alpha"] {
-        assert!(err.0.contains(part), "{part:?} missing from: {err}");
+        assert!(
+            err.to_string().contains(part),
+            "{part:?} missing from: {err}"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! The SAM template declares the same table as `credwatch table create` (both from
 //! `credwatch::store::dynamo::schema`), and wires each function to the binary that exists.
 
-use credwatch::store::dynamo::schema::table_spec;
+use credwatch::store::dynamo::table_spec;
 use serde_yaml_ng::Value;
 
 fn template() -> Value {

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use credwatch::jobs::expiry_scan::run_scan;
-use credwatch::store::Store;
+use credwatch::store::{Incidents, Integrations, ProbeResults};
 use credwatch::telemetry::metrics::expiry_scan_emf;
 use serde_json::Value;
 
@@ -17,7 +17,7 @@ pub struct InvocationError(pub String);
 
 /// Handles one invocation at `now`: an EventBridge "Scheduled Event", or `{}` for a manual run.
 /// Runs the scan, prints its metrics (CloudWatch EMF on stdout) and returns its summary.
-pub async fn handle_at<S: Store>(
+pub async fn handle_at<S: Integrations + ProbeResults + Incidents>(
     store: &S,
     payload: &Value,
     now: DateTime<Utc>,

@@ -15,8 +15,11 @@ use credwatch::probe::{LocalSecrets, Prober, RetryPolicy};
 use credwatch::rules::health::CheckKind;
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch::store::dynamo::DynamoStore;
-use credwatch::store::dynamo::schema::create_table;
-use credwatch::store::{CommitOutcome, Incident, PLATFORM_TEAM, StateCommit, Store};
+use credwatch::store::dynamo::create_table;
+use credwatch::store::{
+    CommitOutcome, Incident, Incidents, Integrations, PLATFORM_TEAM, ProbeResults, StateCommit,
+    Teams,
+};
 use credwatch_expiry_scan::handle_at;
 use credwatch_sim::{ClientConfig, Simulator};
 use credwatch_tests::aws::{child_env, sdk_config, unique_name};

@@ -6,7 +6,7 @@ pub mod event;
 use chrono::{DateTime, Utc};
 use credwatch::jobs::probe_cycle::{CycleSettings, Selection, run_cycle};
 use credwatch::probe::{Prober, SecretReader};
-use credwatch::store::Store;
+use credwatch::store::{Incidents, Integrations, ProbeResults};
 use credwatch::telemetry::metrics::probe_cycle_emf;
 use serde_json::{Value, json};
 
@@ -29,7 +29,7 @@ pub struct App<S, R> {
 pub struct InvocationError(pub String);
 
 /// Handles one invocation at `now` with no deadline; see [`handle_until`].
-pub async fn handle_at<S: Store, R: SecretReader>(
+pub async fn handle_at<S: Integrations + ProbeResults + Incidents, R: SecretReader>(
     app: &App<S, R>,
     payload: &Value,
     now: DateTime<Utc>,
@@ -51,7 +51,7 @@ pub fn deadline_instant(deadline_ms: u64) -> tokio::time::Instant {
 /// Handles one invocation at `now`: parses the payload, runs the cycle (starting no probe too
 /// close to `deadline` to finish before it: those are deferred to the next run), prints its
 /// metrics (CloudWatch EMF on stdout) and returns its summary.
-pub async fn handle_until<S: Store, R: SecretReader>(
+pub async fn handle_until<S: Integrations + ProbeResults + Incidents, R: SecretReader>(
     app: &App<S, R>,
     payload: &Value,
     now: DateTime<Utc>,

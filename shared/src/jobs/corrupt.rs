@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::rules::health::{CheckKind, incident_id};
 use crate::store::{
-    Incident, IncidentListing, IntegrationListing, Store, UnreadableIntegration, UnreadableItem,
+    Incident, IncidentListing, Incidents, IntegrationListing, UnreadableIntegration, UnreadableItem,
 };
 
 /// Incident class of an integration item credwatch cannot read (a `monitor` incident).
@@ -85,7 +85,7 @@ pub struct CorruptReport {
 }
 
 /// Opens the incident of every unreadable item (once: an open one is left alone).
-pub async fn open_corrupt_incidents<S: Store>(
+pub async fn open_corrupt_incidents<S: Incidents>(
     store: &S,
     listing: &IntegrationListing,
     now: DateTime<Utc>,
@@ -109,7 +109,7 @@ pub async fn open_corrupt_incidents<S: Store>(
 
 /// [`open_corrupt_incidents`], then resolves the open `corrupt_item` incidents whose item is
 /// readable again or gone. One Query of the open-incidents index.
-pub async fn reconcile_corrupt_incidents<S: Store>(
+pub async fn reconcile_corrupt_incidents<S: Incidents>(
     store: &S,
     listing: &IntegrationListing,
     now: DateTime<Utc>,
@@ -190,8 +190,8 @@ mod tests {
     use super::*;
     use crate::inventory::{LoadOptions, parse_inventory};
     use crate::rules::health::CheckState;
-    use crate::store::PLATFORM_TEAM;
     use crate::store::memory::MemoryStore;
+    use crate::store::{Integrations, PLATFORM_TEAM};
 
     fn at(minute: u32) -> DateTime<Utc> {
         format!("2026-11-28T10:{minute:02}:00Z").parse().unwrap()

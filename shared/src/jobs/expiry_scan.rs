@@ -9,8 +9,8 @@ use crate::jobs::corrupt::reconcile_corrupt_incidents;
 use crate::rules::expiry::{self, ExpiryChange};
 use crate::rules::health::{CheckKind, CheckState, incident_id};
 use crate::store::{
-    CommitOutcome, Incident, IncidentWrite, IntegrationRecord, StateCommit, Store, StoreError,
-    UnreadableIntegration, UnreadableItem,
+    CommitOutcome, Incident, IncidentWrite, Incidents, IntegrationRecord, Integrations,
+    ProbeResults, StateCommit, StoreError, UnreadableIntegration, UnreadableItem,
 };
 
 /// Incident class of the dead-man's switch (a `monitor` incident).
@@ -58,7 +58,10 @@ pub struct ScanSummary {
 }
 
 /// Scans every integration at `now`. Fails only if the integrations cannot be listed.
-pub async fn run_scan<S: Store>(store: &S, now: DateTime<Utc>) -> Result<ScanSummary, StoreError> {
+pub async fn run_scan<S: Integrations + ProbeResults + Incidents>(
+    store: &S,
+    now: DateTime<Utc>,
+) -> Result<ScanSummary, StoreError> {
     let listing = store.list_integrations().await?;
     let mut summary = ScanSummary::default();
     let corrupt = reconcile_corrupt_incidents(store, &listing, now).await;
@@ -96,7 +99,7 @@ enum ScanError {
 }
 
 /// Plans and commits one integration, re-reading it when a concurrent probe won the version.
-async fn commit_with_retry<S: Store>(
+async fn commit_with_retry<S: Integrations + ProbeResults>(
     store: &S,
     record: &IntegrationRecord,
     now: DateTime<Utc>,

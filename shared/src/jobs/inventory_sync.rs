@@ -10,8 +10,8 @@ use crate::jobs::corrupt::corrupt_incident_id;
 use crate::jobs::expiry_scan::retire_state;
 use crate::rules::health::{self, CheckState};
 use crate::store::{
-    CommitOutcome, IntegrationRecord, PLATFORM_TEAM, StateCommit, Store, StoreError,
-    UnreadableIntegration,
+    CommitOutcome, Incidents, IntegrationRecord, Integrations, PLATFORM_TEAM, ProbeResults,
+    StateCommit, StoreError, Teams, UnreadableIntegration,
 };
 
 /// What applying the inventory would do.
@@ -177,7 +177,7 @@ pub struct ItemResult {
 /// checks to the new team; a changed `probe_every` reschedules a healthy integration; retiring
 /// resolves every open incident of the integration (saying why); repairing an unreadable item
 /// rewrites it from the inventory (checks afresh) and resolves its incidents.
-pub async fn apply<S: Store>(
+pub async fn apply<S: Integrations + ProbeResults + Incidents + Teams>(
     store: &S,
     desired: &Inventory,
     plan: &SyncPlan,
@@ -188,7 +188,7 @@ pub async fn apply<S: Store>(
         results.push(ItemResult {
             item,
             action,
-            error: result.err().map(|e| e.0),
+            error: result.err().map(|e| e.to_string()),
         })
     };
     for team in &desired.teams {
@@ -251,7 +251,7 @@ pub async fn apply<S: Store>(
 
 /// Writes changed inventory fields, then what follows from them: open incidents to a new owner,
 /// a new schedule for a new cadence.
-async fn update<S: Store>(
+async fn update<S: Integrations + ProbeResults + Incidents>(
     store: &S,
     integration: &Integration,
     fields: &[&str],
@@ -295,7 +295,11 @@ async fn update<S: Store>(
 
 /// Resolves every open incident of an integration (so whoever follows them sees them end), then
 /// deletes it with its state, history and incidents. Works on unreadable items too.
-async fn prune<S: Store>(store: &S, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+async fn prune<S: Integrations + Incidents>(
+    store: &S,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let message = format!("integration {id} was deleted from credwatch (inventory apply --prune)");
     for incident in store.incidents_of(id).await?.iter().filter(|i| i.open) {
         store.resolve_incident(&incident.id, &message, now).await?;
@@ -304,7 +308,11 @@ async fn prune<S: Store>(store: &S, id: &str, now: DateTime<Utc>) -> Result<(), 
 }
 
 /// Retires an integration and resolves every open incident of it.
-async fn retire<S: Store>(store: &S, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+async fn retire<S: Integrations + ProbeResults>(
+    store: &S,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     store.retire_integration(id, now).await?;
     commit_fresh(store, id, |record| {
         let mut state = record.state.clone();
@@ -321,7 +329,7 @@ async fn retire<S: Store>(store: &S, id: &str, now: DateTime<Utc>) -> Result<(),
 
 /// Rewrites an unreadable item from the inventory with a fresh state (its incident numbering
 /// continued), and resolves its open incidents, which no state tracks any more.
-async fn repair<S: Store>(
+async fn repair<S: Integrations + Incidents>(
     store: &S,
     integration: &Integration,
     now: DateTime<Utc>,
@@ -356,7 +364,7 @@ async fn repair<S: Store>(
 
 /// Reads the integration and commits what `plan` makes of it, re-reading once if a probe or
 /// scan committed in between.
-async fn commit_fresh<S: Store>(
+async fn commit_fresh<S: Integrations + ProbeResults>(
     store: &S,
     id: &str,
     plan: impl Fn(&IntegrationRecord) -> Option<StateCommit>,
@@ -372,7 +380,7 @@ async fn commit_fresh<S: Store>(
             return Ok(());
         }
     }
-    Err(StoreError(format!(
+    Err(StoreError::conflict(format!(
         "integration {id} kept changing while being applied (probes committing); run apply again"
     )))
 }

@@ -16,8 +16,8 @@ use crate::rules::health::{self, CheckKind, Observation, Policy, Transition};
 use crate::secrets::SecretSource;
 use crate::secrets::aws::secret_ids_match;
 use crate::store::{
-    CommitOutcome, HistoryEntry, Incident, IncidentWrite, IntegrationRecord, PLATFORM_TEAM,
-    StateCommit, Store, StoreError, UnreadableIntegration,
+    CommitOutcome, HistoryEntry, Incident, IncidentWrite, Incidents, IntegrationRecord,
+    Integrations, PLATFORM_TEAM, ProbeResults, StateCommit, StoreError, UnreadableIntegration,
 };
 
 /// Which integrations a cycle probes.
@@ -98,7 +98,7 @@ const HISTORY_BATCH: usize = 25;
 /// `settings.deadline`, no probe starts later than the deadline minus one probe's worst case
 /// ([`Prober::worst_case`]) and `settings.commit_margin`: the rest are `deferred`, left due for
 /// the next run. Unreadable items are skipped and reported ([`crate::jobs::corrupt`]).
-pub async fn run_cycle<S: Store, R: SecretReader>(
+pub async fn run_cycle<S: Integrations + ProbeResults + Incidents, R: SecretReader>(
     store: &S,
     prober: &Prober,
     secrets: &R,
@@ -208,16 +208,15 @@ pub(crate) async fn contain_panic<T>(
         .await
     {
         Ok(result) => result,
-        Err(_) => Err(StoreError(
+        Err(_) => Err(StoreError::permanent(
             "saving the result failed unexpectedly (an internal error, logged); nothing was \
-             saved for this integration and it is tried again next run"
-                .into(),
+             saved for this integration and it is tried again next run",
         )),
     }
 }
 
 /// Appends and empties `history`; a failure is counted, never fatal.
-async fn append_history<S: Store>(
+async fn append_history<S: ProbeResults>(
     store: &S,
     history: &mut Vec<HistoryEntry>,
     summary: &mut CycleSummary,
@@ -255,7 +254,7 @@ impl CycleSummary {
 /// probe completed meanwhile (the other writer was the expiry scan or an inventory change), the
 /// outcome is applied to the fresh state once more; if another probe did, its result stands.
 /// `Ok(None)` when this outcome was not applied.
-async fn commit_outcome<S: Store>(
+async fn commit_outcome<S: Integrations + ProbeResults>(
     store: &S,
     record: &IntegrationRecord,
     outcome: &ProbeOutcome,
@@ -488,11 +487,11 @@ mod tests {
             Ok::<u32, StoreError>(1)
         };
         let err = contain_panic(panicking).await.unwrap_err();
-        assert!(err.0.contains("nothing was saved"), "{err}");
-        let failed = async { Err::<u32, _>(StoreError("throttled".into())) };
+        assert!(err.to_string().contains("nothing was saved"), "{err}");
+        let failed = async { Err::<u32, _>(StoreError::retryable("throttled")) };
         assert_eq!(
             contain_panic(failed).await,
-            Err(StoreError("throttled".into()))
+            Err(StoreError::retryable("throttled"))
         );
         let fine = async { Ok::<u32, StoreError>(7) };
         assert_eq!(contain_panic(fine).await, Ok(7));

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::probe::SecretReader;
 use crate::secrets::Secret;
-use crate::store::{IntegrationRecord, Store};
+use crate::store::{IntegrationRecord, ProbeResults};
 
 /// Domain tag hashed before everything else, so these digests are never comparable with a
 /// SHA-256 of the secret made for any other purpose.
@@ -70,7 +70,7 @@ pub struct RotationReport {
 /// For each integration whose secret just changed (event time `at`): reads the secret past any
 /// cache, compares its fingerprint with the stored baseline, and records a rotation only when
 /// the value changed. One integration's failure never stops the others.
-pub async fn verify_rotations<S: Store, R: SecretReader>(
+pub async fn verify_rotations<S: ProbeResults, R: SecretReader>(
     store: &S,
     secrets: &R,
     records: &[&IntegrationRecord],

@@ -7,14 +7,17 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
 
-use super::dynamo::schema::{self, Key};
-use super::{
+use super::error::{StoreError, StoreResult};
+use super::invariants::{self, IncidentSlot};
+use super::model::{
     CommitOutcome, HistoryEntry, Incident, IncidentWrite, IntegrationListing, IntegrationRecord,
-    StateCommit, Store, StoreError, StoreResult, UnreadableIntegration,
+    StateCommit, UnreadableIntegration, UnreadableItem,
 };
+use super::roles::{HistoryReader, Incidents, Integrations, ProbeResults, Teams};
 use crate::inventory::{Integration, Team};
 use crate::rules::health::CheckState;
 
+/// The store in memory (see the module doc). Cheap to create; every method locks one mutex.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
@@ -24,15 +27,16 @@ pub struct MemoryStore {
 struct Inner {
     integrations: BTreeMap<String, IntegrationRecord>,
     teams: BTreeMap<String, Team>,
-    /// Integration id -> probe time ([`schema::timestamp`], as the DynamoDB sort key) -> entry.
-    history: BTreeMap<String, BTreeMap<String, HistoryEntry>>,
-    /// Keyed like the DynamoDB items, so ids that map to one key are one incident there too.
-    incidents: BTreeMap<Key, Incident>,
+    /// Integration id -> probe time ([`invariants::stored_time`], as any store keys it) -> entry.
+    history: BTreeMap<String, BTreeMap<DateTime<Utc>, HistoryEntry>>,
+    /// Keyed by slot, so ids that name one slot are one incident, as in every store.
+    incidents: BTreeMap<IncidentSlot, Incident>,
     /// Items that stand for undecodable DynamoDB items (see [`MemoryStore::insert_unreadable`]).
     unreadable: BTreeMap<String, UnreadableIntegration>,
 }
 
 impl MemoryStore {
+    /// An empty store.
     pub fn new() -> Self {
         MemoryStore::default()
     }
@@ -52,14 +56,14 @@ impl MemoryStore {
 }
 
 fn missing(id: &str, what: &str) -> StoreError {
-    StoreError(format!("memory store: {what}: no integration {id}"))
+    StoreError::conflict(format!("memory store: {what}: no integration {id}"))
 }
 
 fn sort_incidents(incidents: &mut [Incident]) {
     incidents.sort_by(|a, b| (a.opened_at, &a.id).cmp(&(b.opened_at, &b.id)));
 }
 
-impl Store for MemoryStore {
+impl Integrations for MemoryStore {
     async fn list_integrations(&self) -> StoreResult<IntegrationListing> {
         let inner = self.lock();
         Ok(IntegrationListing {
@@ -71,157 +75,15 @@ impl Store for MemoryStore {
     async fn get_integration(&self, id: &str) -> StoreResult<Option<IntegrationRecord>> {
         let inner = self.lock();
         if let Some(bad) = inner.unreadable.get(id) {
-            return Err(StoreError(format!(
-                "memory store: item of integration {id} is corrupt: {bad}"
-            )));
+            let item = UnreadableItem {
+                key: format!("integration {id}"),
+                integration: Some(id.to_string()),
+                field: bad.field.clone(),
+                problem: bad.problem.clone(),
+            };
+            return Err(StoreError::corrupt("memory store", item));
         }
         Ok(inner.integrations.get(id).cloned())
-    }
-
-    async fn commit(&self, commit: &StateCommit) -> StoreResult<CommitOutcome> {
-        let keys = schema::commit_incident_keys(commit)?;
-        let mut inner = self.lock();
-        let inner = &mut *inner;
-
-        // Every condition first, then every write: all or nothing, like a transaction.
-        let Some(record) = inner.integrations.get_mut(&commit.integration) else {
-            return Ok(CommitOutcome::Conflict);
-        };
-        if record.state.version != commit.expected_version {
-            return Ok(CommitOutcome::Conflict);
-        }
-        let incidents_allowed = commit.incidents.iter().zip(&keys).all(|(write, key)| {
-            let existing = inner.incidents.get(key);
-            match write {
-                IncidentWrite::Open(_) => existing.is_none(),
-                IncidentWrite::Update { .. } | IncidentWrite::Resolve { .. } => {
-                    existing.is_some_and(|i| i.open)
-                }
-            }
-        });
-        if !incidents_allowed {
-            return Ok(CommitOutcome::Conflict);
-        }
-
-        record.state = CheckState {
-            version: schema::next_version(&commit.integration, commit.expected_version)?,
-            ..commit.state.clone()
-        };
-        for (write, key) in commit.incidents.iter().zip(keys) {
-            match write {
-                IncidentWrite::Open(incident) => {
-                    inner.incidents.insert(key, incident.clone());
-                }
-                IncidentWrite::Update {
-                    class,
-                    message,
-                    http_status,
-                    severity,
-                    threshold_days,
-                    at,
-                    ..
-                } => {
-                    let incident = inner.incidents.get_mut(&key).expect("checked above");
-                    incident.class = class.clone();
-                    incident.message = message.clone();
-                    incident.http_status = *http_status;
-                    incident.severity = *severity;
-                    incident.threshold_days = *threshold_days;
-                    incident.updated_at = *at;
-                }
-                IncidentWrite::Resolve { message, at, .. } => {
-                    let incident = inner.incidents.get_mut(&key).expect("checked above");
-                    incident.open = false;
-                    incident.message = message.clone();
-                    incident.resolved_at = Some(*at);
-                    incident.updated_at = *at;
-                }
-            }
-        }
-        Ok(CommitOutcome::Applied)
-    }
-
-    async fn append_history(&self, entries: &[HistoryEntry]) -> StoreResult<()> {
-        let mut inner = self.lock();
-        for entry in entries {
-            inner
-                .history
-                .entry(entry.integration.clone())
-                .or_default()
-                .insert(schema::timestamp(entry.probed_at), entry.clone());
-        }
-        Ok(())
-    }
-
-    async fn record_rotation(
-        &self,
-        integration: &str,
-        at: DateTime<Utc>,
-        fingerprint: &str,
-    ) -> StoreResult<bool> {
-        let mut inner = self.lock();
-        let record = inner
-            .integrations
-            .get_mut(integration)
-            .ok_or_else(|| missing(integration, "record secret rotation"))?;
-        if record.secret_rotated_seen_at.is_some_and(|seen| seen >= at) {
-            return Ok(false);
-        }
-        // Like DynamoDB: no version bump, so a probe's commit in flight still applies.
-        record.secret_rotated_seen_at = Some(at);
-        record.state.next_probe_at = Some(at);
-        record.state.secret_fingerprint = Some(fingerprint.to_string());
-        Ok(true)
-    }
-
-    async fn history(&self, integration: &str, limit: usize) -> StoreResult<Vec<HistoryEntry>> {
-        let inner = self.lock();
-        let entries = inner.history.get(integration);
-        Ok(entries
-            .into_iter()
-            .flat_map(|e| e.values().rev())
-            .take(limit)
-            .cloned()
-            .collect())
-    }
-
-    async fn open_incidents(&self) -> StoreResult<Vec<Incident>> {
-        let mut open: Vec<Incident> = self
-            .lock()
-            .incidents
-            .values()
-            .filter(|i| i.open)
-            .cloned()
-            .collect();
-        sort_incidents(&mut open);
-        Ok(open)
-    }
-
-    async fn incidents_of(&self, integration: &str) -> StoreResult<Vec<Incident>> {
-        let pk = schema::incident_pk(integration);
-        let mut incidents: Vec<Incident> = self
-            .lock()
-            .incidents
-            .iter()
-            .filter(|(key, _)| key.0 == pk)
-            .map(|(_, i)| i.clone())
-            .collect();
-        sort_incidents(&mut incidents);
-        Ok(incidents)
-    }
-
-    async fn list_teams(&self) -> StoreResult<Vec<Team>> {
-        Ok(self.lock().teams.values().cloned().collect())
-    }
-
-    async fn put_team(&self, team: &Team) -> StoreResult<()> {
-        self.lock().teams.insert(team.id.clone(), team.clone());
-        Ok(())
-    }
-
-    async fn delete_team(&self, id: &str) -> StoreResult<()> {
-        self.lock().teams.remove(id);
-        Ok(())
     }
 
     async fn put_integration(
@@ -279,9 +141,178 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn retire_integration(&self, id: &str, _now: DateTime<Utc>) -> StoreResult<()> {
+        let mut inner = self.lock();
+        let record = inner
+            .integrations
+            .get_mut(id)
+            .ok_or_else(|| missing(id, "retire"))?;
+        record.retired = true;
+        Ok(())
+    }
+
+    async fn prune_integration(&self, id: &str) -> StoreResult<()> {
+        let mut inner = self.lock();
+        inner.incidents.retain(|slot, _| slot.integration != id);
+        inner.history.remove(id);
+        inner.integrations.remove(id);
+        inner.unreadable.remove(id);
+        Ok(())
+    }
+}
+
+impl ProbeResults for MemoryStore {
+    async fn commit(&self, commit: &StateCommit) -> StoreResult<CommitOutcome> {
+        let keys = invariants::commit_incident_slots(commit)?;
+        let mut inner = self.lock();
+        let inner = &mut *inner;
+
+        // Every condition first, then every write: all or nothing, like a transaction.
+        let Some(record) = inner.integrations.get_mut(&commit.integration) else {
+            return Ok(CommitOutcome::Conflict);
+        };
+        if record.state.version != commit.expected_version {
+            return Ok(CommitOutcome::Conflict);
+        }
+        let incidents_allowed = commit.incidents.iter().zip(&keys).all(|(write, key)| {
+            let existing = inner.incidents.get(key);
+            match write {
+                IncidentWrite::Open(_) => existing.is_none(),
+                IncidentWrite::Update { .. } | IncidentWrite::Resolve { .. } => {
+                    existing.is_some_and(|i| i.open)
+                }
+            }
+        });
+        if !incidents_allowed {
+            return Ok(CommitOutcome::Conflict);
+        }
+
+        let Some(version) = invariants::next_version(commit.expected_version) else {
+            let item = UnreadableItem {
+                key: format!("integration {}", commit.integration),
+                integration: Some(commit.integration.clone()),
+                field: "version".into(),
+                problem: format!(
+                    "is outside 0..={}; `credwatch inventory apply` rewrites the item",
+                    invariants::MAX_VERSION
+                ),
+            };
+            return Err(StoreError::corrupt("memory store", item));
+        };
+        record.state = CheckState {
+            version,
+            ..commit.state.clone()
+        };
+        for (write, key) in commit.incidents.iter().zip(keys) {
+            match write {
+                IncidentWrite::Open(incident) => {
+                    inner.incidents.insert(key, incident.clone());
+                }
+                IncidentWrite::Update {
+                    class,
+                    message,
+                    http_status,
+                    severity,
+                    threshold_days,
+                    at,
+                    ..
+                } => {
+                    let incident = inner.incidents.get_mut(&key).expect("checked above");
+                    incident.class = class.clone();
+                    incident.message = message.clone();
+                    incident.http_status = *http_status;
+                    incident.severity = *severity;
+                    incident.threshold_days = *threshold_days;
+                    incident.updated_at = *at;
+                }
+                IncidentWrite::Resolve { message, at, .. } => {
+                    let incident = inner.incidents.get_mut(&key).expect("checked above");
+                    incident.open = false;
+                    incident.message = message.clone();
+                    incident.resolved_at = Some(*at);
+                    incident.updated_at = *at;
+                }
+            }
+        }
+        Ok(CommitOutcome::Applied)
+    }
+
+    async fn append_history(&self, entries: &[HistoryEntry]) -> StoreResult<()> {
+        let mut inner = self.lock();
+        for entry in entries {
+            inner
+                .history
+                .entry(entry.integration.clone())
+                .or_default()
+                .insert(invariants::stored_time(entry.probed_at), entry.clone());
+        }
+        Ok(())
+    }
+
+    async fn record_rotation(
+        &self,
+        integration: &str,
+        at: DateTime<Utc>,
+        fingerprint: &str,
+    ) -> StoreResult<bool> {
+        let mut inner = self.lock();
+        let record = inner
+            .integrations
+            .get_mut(integration)
+            .ok_or_else(|| missing(integration, "record secret rotation"))?;
+        if record.secret_rotated_seen_at.is_some_and(|seen| seen >= at) {
+            return Ok(false);
+        }
+        // Like DynamoDB: no version bump, so a probe's commit in flight still applies.
+        record.secret_rotated_seen_at = Some(at);
+        record.state.next_probe_at = Some(at);
+        record.state.secret_fingerprint = Some(fingerprint.to_string());
+        Ok(true)
+    }
+}
+
+impl HistoryReader for MemoryStore {
+    async fn history(&self, integration: &str, limit: usize) -> StoreResult<Vec<HistoryEntry>> {
+        let inner = self.lock();
+        let entries = inner.history.get(integration);
+        Ok(entries
+            .into_iter()
+            .flat_map(|e| e.values().rev())
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+}
+
+impl Incidents for MemoryStore {
+    async fn open_incidents(&self) -> StoreResult<Vec<Incident>> {
+        let mut open: Vec<Incident> = self
+            .lock()
+            .incidents
+            .values()
+            .filter(|i| i.open)
+            .cloned()
+            .collect();
+        sort_incidents(&mut open);
+        Ok(open)
+    }
+
+    async fn incidents_of(&self, integration: &str) -> StoreResult<Vec<Incident>> {
+        let mut incidents: Vec<Incident> = self
+            .lock()
+            .incidents
+            .iter()
+            .filter(|(slot, _)| slot.integration == integration)
+            .map(|(_, i)| i.clone())
+            .collect();
+        sort_incidents(&mut incidents);
+        Ok(incidents)
+    }
+
     async fn open_incident(&self, incident: &Incident) -> StoreResult<bool> {
-        let key = schema::incident_key(&incident.id)
-            .ok_or_else(|| StoreError(format!("memory store: bad incident id {}", incident.id)))?;
+        let key = IncidentSlot::of_id(&incident.id).ok_or_else(|| {
+            StoreError::permanent(format!("memory store: bad incident id {}", incident.id))
+        })?;
         let mut inner = self.lock();
         if inner.incidents.get(&key).is_some_and(|i| i.open) {
             return Ok(false);
@@ -296,7 +327,7 @@ impl Store for MemoryStore {
         message: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let Some(key) = schema::incident_key(id) else {
+        let Some(key) = IncidentSlot::of_id(id) else {
             return Ok(false);
         };
         let mut inner = self.lock();
@@ -318,7 +349,7 @@ impl Store for MemoryStore {
         team: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let Some(key) = schema::incident_key(id) else {
+        let Some(key) = IncidentSlot::of_id(id) else {
             return Ok(false);
         };
         let mut inner = self.lock();
@@ -331,24 +362,20 @@ impl Store for MemoryStore {
             None => Ok(false),
         }
     }
+}
 
-    async fn retire_integration(&self, id: &str, _now: DateTime<Utc>) -> StoreResult<()> {
-        let mut inner = self.lock();
-        let record = inner
-            .integrations
-            .get_mut(id)
-            .ok_or_else(|| missing(id, "retire"))?;
-        record.retired = true;
+impl Teams for MemoryStore {
+    async fn list_teams(&self) -> StoreResult<Vec<Team>> {
+        Ok(self.lock().teams.values().cloned().collect())
+    }
+
+    async fn put_team(&self, team: &Team) -> StoreResult<()> {
+        self.lock().teams.insert(team.id.clone(), team.clone());
         Ok(())
     }
 
-    async fn prune_integration(&self, id: &str) -> StoreResult<()> {
-        let mut inner = self.lock();
-        let pk = schema::incident_pk(id);
-        inner.incidents.retain(|key, _| key.0 != pk);
-        inner.history.remove(id);
-        inner.integrations.remove(id);
-        inner.unreadable.remove(id);
+    async fn delete_team(&self, id: &str) -> StoreResult<()> {
+        self.lock().teams.remove(id);
         Ok(())
     }
 }

@@ -1,331 +1,42 @@
-//! The store port: what credwatch keeps between invocations, and the adapters that keep it
-//! (DynamoDB when deployed, in memory for the demo and unit tests).
+//! The store port: what credwatch keeps between invocations, and the adapters that keep it.
 //!
-//! Key names and item shapes live in [`schema`]; nothing else knows them.
+//! # Architecture
+//!
+//! - [`model`]: the plain data the port speaks ([`IntegrationRecord`], [`Incident`],
+//!   [`IncidentWrite`], [`HistoryEntry`], [`StateCommit`], the listings and what an unreadable
+//!   item is).
+//! - [`roles`]: one small trait per concern ([`Integrations`], [`ProbeResults`],
+//!   [`HistoryReader`], [`Incidents`], [`Teams`]); [`Store`] is all of them. A caller takes the
+//!   narrowest role it needs, so code that only reads cannot write by accident.
+//! - [`error`]: [`StoreError`], which tells a caller what it can do about a failure (re-read on a
+//!   conflict, retry a retryable one, skip and report a corrupt item, stop on a permanent one).
+//! - [`invariants`]: what every adapter holds to alike (the version bound, incident identity,
+//!   millisecond times), so the adapters share semantics without sharing code.
+//! - Adapters: [`memory`] (the demo and unit tests) and [`dynamo`] (deployed; key names and
+//!   item shapes live only there). Neither imports the other.
 
 pub mod dynamo;
+pub mod error;
+pub mod invariants;
 pub mod memory;
+pub mod model;
+pub mod roles;
 
-use std::future::Future;
+pub use error::{StoreError, StoreResult};
+pub use model::{
+    CommitOutcome, HistoryEntry, Incident, IncidentListing, IncidentWrite, IntegrationListing,
+    IntegrationRecord, PLATFORM_TEAM, StateCommit, UnreadableIntegration, UnreadableItem,
+};
+pub use roles::{HistoryReader, Incidents, Integrations, ProbeResults, Teams};
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
+/// Everything credwatch reads and writes between invocations: every role at once, for the
+/// callers that need them all (`inventory apply`, the probe cycle). Implemented for every type
+/// that implements each role.
+///
+/// Listings never fail because of one item: unreadable integrations are returned apart
+/// ([`IntegrationListing`]), and so are unreadable open incidents
+/// ([`Incidents::open_incident_listing`]); unreadable teams, history entries and (in
+/// [`Incidents::incidents_of`]) incidents are logged and skipped.
+pub trait Store: Integrations + ProbeResults + HistoryReader + Incidents + Teams {}
 
-use crate::domain::outcome::OutcomeClass;
-use crate::inventory::{Integration, Severity, Team};
-use crate::rules::health::{CheckKind, CheckState};
-
-/// Incidents of `monitor` checks belong to this team: credwatch's own operators, never the
-/// integration's owners.
-pub const PLATFORM_TEAM: &str = "platform";
-
-/// An integration as the store holds it: its inventory entry, its monitoring state, and its life.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IntegrationRecord {
-    pub integration: Integration,
-    pub state: CheckState,
-    /// Removed from the inventory: no longer probed, its state, history and incidents kept.
-    pub retired: bool,
-    pub added_at: DateTime<Utc>,
-    /// Last time a Secrets Manager change to this integration's secret was seen (rotation).
-    pub secret_rotated_seen_at: Option<DateTime<Utc>>,
-}
-
-/// An integration item that cannot be decoded (written by hand, by another tool, or by an older
-/// credwatch). Every reader skips it and reports it; `inventory apply` overwrites it and
-/// `--prune` deletes it. Never carries the item's values, only where it is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct UnreadableIntegration {
-    /// The integration id from the item's key.
-    pub id: String,
-    /// The attribute that is wrong, e.g. `next_probe_at` or `auth.health`.
-    pub field: String,
-    /// What is wrong with it, e.g. `is not a valid RFC 3339 timestamp`.
-    pub problem: String,
-}
-
-impl std::fmt::Display for UnreadableIntegration {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "attribute {} {}", self.field, self.problem)
-    }
-}
-
-/// Every integration in the store: those that decode, in id order, and those that do not.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct IntegrationListing {
-    pub records: Vec<IntegrationRecord>,
-    pub unreadable: Vec<UnreadableIntegration>,
-}
-
-/// An item other than an integration (an incident) that cannot be decoded. Listed apart so it
-/// is counted and shown, never silently dropped. Never carries the item's values, only where
-/// it is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct UnreadableItem {
-    /// The item's key, `pk=INC#crm-sync sk=auth#000003` (keys are ids and timestamps).
-    pub key: String,
-    /// The integration it belongs to, from its key, when the key names one.
-    pub integration: Option<String>,
-    /// The attribute that is wrong, e.g. `message` or `opened_at`.
-    pub field: String,
-    /// What is wrong with it, e.g. `is not a string (S)`.
-    pub problem: String,
-}
-
-impl std::fmt::Display for UnreadableItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "item {}: attribute {} {}",
-            self.key, self.field, self.problem
-        )
-    }
-}
-
-/// Incidents that decode, and apart from them the incident items that do not.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct IncidentListing {
-    pub incidents: Vec<Incident>,
-    pub unreadable: Vec<UnreadableItem>,
-}
-
-/// An incident: one period during which one check of one integration was failing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Incident {
-    /// `{integration}:{check}:{seq}`, see [`crate::rules::health::incident_id`].
-    pub id: String,
-    pub integration: String,
-    pub check: CheckKind,
-    /// An outcome class for auth/monitor incidents; `secret_expiring`, `secret_expired` or
-    /// `expiry_unknown` for expiry ones.
-    pub class: String,
-    pub severity: Severity,
-    /// Team that owns it: the integration's owner, or [`PLATFORM_TEAM`].
-    pub team: String,
-    pub open: bool,
-    pub opened_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    /// Expiry incidents: the warning threshold (days) last crossed.
-    pub threshold_days: Option<u32>,
-    /// What is wrong, in plain words (sanitized SFMC text included, never a secret).
-    pub message: String,
-    pub http_status: Option<u16>,
-}
-
-impl Incident {
-    /// A newly opened `monitor` incident about credwatch's own trouble with `integration`
-    /// (not probed, an unreadable item): the [`PLATFORM_TEAM`]'s, at high severity.
-    pub fn for_platform(
-        id: String,
-        integration: &str,
-        class: &str,
-        message: String,
-        now: DateTime<Utc>,
-    ) -> Incident {
-        Incident {
-            id,
-            integration: integration.to_string(),
-            check: CheckKind::Monitor,
-            class: class.to_string(),
-            severity: Severity::High,
-            team: PLATFORM_TEAM.to_string(),
-            open: true,
-            opened_at: now,
-            updated_at: now,
-            resolved_at: None,
-            threshold_days: None,
-            message,
-            http_status: None,
-        }
-    }
-}
-
-/// A change to an incident, written together with the state change that caused it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum IncidentWrite {
-    /// Create; refused if an incident with this id already exists (it is opened exactly once).
-    Open(Incident),
-    /// Update an open incident in place (class change, expiry threshold step).
-    Update {
-        id: String,
-        class: String,
-        message: String,
-        http_status: Option<u16>,
-        severity: Severity,
-        threshold_days: Option<u32>,
-        at: DateTime<Utc>,
-    },
-    /// Close an open incident.
-    Resolve {
-        id: String,
-        message: String,
-        at: DateTime<Utc>,
-    },
-}
-
-/// One probe, as kept in the history (with a TTL; default 90 days).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct HistoryEntry {
-    pub integration: String,
-    pub probed_at: DateTime<Utc>,
-    pub class: OutcomeClass,
-    pub http_status: Option<u16>,
-    pub latency_ms: u64,
-    pub attempts: u32,
-    pub confirmed: bool,
-    pub business_unit: Option<u64>,
-    pub missing_scopes: Vec<String>,
-    pub message: String,
-}
-
-/// A state update after a probe: applied only if the stored version is still
-/// `expected_version`, together with its incident writes (all or nothing).
-#[derive(Debug, Clone, PartialEq)]
-pub struct StateCommit {
-    pub integration: String,
-    pub expected_version: u64,
-    /// The new state; the store writes it with version `expected_version + 1`.
-    pub state: CheckState,
-    pub incidents: Vec<IncidentWrite>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommitOutcome {
-    Applied,
-    /// Another invocation updated the state first; nothing was written.
-    Conflict,
-}
-
-/// A store failure. Messages name the table, item key and operation, never item contents.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct StoreError(pub String);
-
-pub type StoreResult<T> = Result<T, StoreError>;
-
-/// Everything credwatch reads and writes between invocations. Listings never fail because of
-/// one item: unreadable integrations are returned apart ([`IntegrationListing`]), and so are
-/// unreadable open incidents ([`Store::open_incident_listing`]); unreadable teams, history
-/// entries and (in [`Store::incidents_of`]) incidents are logged and skipped.
-pub trait Store: Send + Sync {
-    // ---- the probe's hot path ----
-
-    /// Every integration with its state, active and retired, in id order, and apart from them
-    /// the items that cannot be decoded: one bad item never hides the others. One Query (paged).
-    fn list_integrations(&self) -> impl Future<Output = StoreResult<IntegrationListing>> + Send;
-
-    fn get_integration(
-        &self,
-        id: &str,
-    ) -> impl Future<Output = StoreResult<Option<IntegrationRecord>>> + Send;
-
-    /// Applies a state update and its incident writes atomically, if the version still matches.
-    fn commit(
-        &self,
-        commit: &StateCommit,
-    ) -> impl Future<Output = StoreResult<CommitOutcome>> + Send;
-
-    /// Appends probe history, batched.
-    fn append_history(
-        &self,
-        entries: &[HistoryEntry],
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-
-    /// Records a verified rotation: the integration's secret changed in Secrets Manager at `at`
-    /// to a value with `fingerprint`; makes the integration due now. Rotation times only move
-    /// forward: `Ok(false)` (nothing written) when a rotation at or after `at` is already
-    /// recorded.
-    fn record_rotation(
-        &self,
-        integration: &str,
-        at: DateTime<Utc>,
-        fingerprint: &str,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
-
-    // ---- reading ----
-
-    /// Most recent first.
-    fn history(
-        &self,
-        integration: &str,
-        limit: usize,
-    ) -> impl Future<Output = StoreResult<Vec<HistoryEntry>>> + Send;
-
-    /// Every open incident (sparse index; no Scan).
-    fn open_incidents(&self) -> impl Future<Output = StoreResult<Vec<Incident>>> + Send;
-
-    /// Every incident of one integration, open or resolved, oldest first.
-    fn incidents_of(
-        &self,
-        integration: &str,
-    ) -> impl Future<Output = StoreResult<Vec<Incident>>> + Send;
-
-    /// [`Store::open_incidents`] with the open incident items that cannot be decoded listed
-    /// apart (an open incident whose `message` is a number must not vanish). The default is for
-    /// stores that cannot hold such items (in memory).
-    fn open_incident_listing(&self) -> impl Future<Output = StoreResult<IncidentListing>> + Send {
-        async {
-            Ok(IncidentListing {
-                incidents: self.open_incidents().await?,
-                unreadable: Vec::new(),
-            })
-        }
-    }
-
-    // ---- inventory sync ----
-
-    fn list_teams(&self) -> impl Future<Output = StoreResult<Vec<Team>>> + Send;
-
-    fn put_team(&self, team: &Team) -> impl Future<Output = StoreResult<()>> + Send;
-
-    fn delete_team(&self, id: &str) -> impl Future<Output = StoreResult<()>> + Send;
-
-    /// Creates the integration with a fresh state (due at `first_probe_at`), or updates its
-    /// inventory fields only, keeping state, and un-retiring it.
-    fn put_integration(
-        &self,
-        integration: &Integration,
-        now: DateTime<Utc>,
-        first_probe_at: DateTime<Utc>,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-
-    /// Writes the integration afresh over whatever its item holds (repairing an unreadable
-    /// one): inventory fields, `state` as version 0, added at `now`, not retired.
-    fn replace_integration(
-        &self,
-        integration: &Integration,
-        now: DateTime<Utc>,
-        state: &CheckState,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-
-    /// Opens an incident that no integration state tracks (an unreadable item), unless an open
-    /// incident with its id exists; a resolved one of that id is replaced. True if opened.
-    fn open_incident(&self, incident: &Incident) -> impl Future<Output = StoreResult<bool>> + Send;
-
-    /// Resolves incident `id` if it is open. True if it was.
-    fn resolve_incident(
-        &self,
-        id: &str,
-        message: &str,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
-
-    /// Hands open incident `id` to `team` (the integration's owner changed). True if it was open.
-    fn reassign_incident(
-        &self,
-        id: &str,
-        team: &str,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
-
-    /// Marks an integration removed from the inventory: kept, not probed.
-    fn retire_integration(
-        &self,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-
-    /// Deletes an integration with its state, history and incidents (`--prune`).
-    fn prune_integration(&self, id: &str) -> impl Future<Output = StoreResult<()>> + Send;
-}
+impl<T> Store for T where T: Integrations + ProbeResults + HistoryReader + Incidents + Teams {}

@@ -1,0 +1,126 @@
+//! [`Incidents`] on DynamoDB.
+
+use chrono::{DateTime, Utc};
+
+use super::super::attributes::OPEN;
+use super::super::expr::{Expr, Query, UpdateSpec, absent, exists};
+use super::super::incident::{
+    decode_incident, incident_change_fields, incident_item, reassign_fields,
+};
+use super::super::keys::{GSI_NAME, OPEN_GSI_PK, describe_key, incident_key, incident_pk};
+use super::super::value::boolean;
+use super::{DynamoStore, UpdateFailure};
+use crate::store::error::{StoreError, StoreResult};
+use crate::store::model::{Incident, IncidentListing, IncidentWrite};
+use crate::store::roles::Incidents;
+
+impl DynamoStore {
+    /// An update of an incident that applies only while it is open; false if it was not.
+    async fn update_if_open(&self, update: UpdateSpec) -> StoreResult<bool> {
+        let key = describe_key(&update.key);
+        let update = update.condition(open_condition);
+        match self.update(update).await {
+            Ok(()) => Ok(true),
+            Err(UpdateFailure::Condition) => Ok(false),
+            Err(UpdateFailure::TransactionConflict) => Err(self.collided("", &key)),
+            Err(UpdateFailure::Other(err)) => Err(err),
+        }
+    }
+}
+
+/// Condition: the incident exists and is open.
+pub(super) fn open_condition(e: &mut Expr) -> String {
+    let open = (e.name(OPEN), e.value(boolean(true)));
+    format!("{} AND {} = {}", exists(e), open.0, open.1)
+}
+
+impl Incidents for DynamoStore {
+    async fn open_incidents(&self) -> StoreResult<Vec<Incident>> {
+        Ok(self.open_incident_listing().await?.incidents)
+    }
+
+    async fn open_incident_listing(&self) -> StoreResult<IncidentListing> {
+        // The sparse index holds open incidents only, sorted by `{opened_at}#{id}`.
+        let query = Query {
+            index: Some(GSI_NAME),
+            ..Query::partition(OPEN_GSI_PK)
+        };
+        let items = self.query(query).await?;
+        let mut listing = IncidentListing::default();
+        for item in &items {
+            match decode_incident(item) {
+                Ok(incident) => listing.incidents.push(incident),
+                Err(unreadable) => {
+                    tracing::error!(
+                        table = %self.table,
+                        item = %unreadable.key,
+                        field = %unreadable.field,
+                        problem = %unreadable.problem,
+                        "open incident item cannot be read; listed apart"
+                    );
+                    listing.unreadable.push(unreadable);
+                }
+            }
+        }
+        Ok(listing)
+    }
+
+    async fn incidents_of(&self, integration: &str) -> StoreResult<Vec<Incident>> {
+        let pk = incident_pk(integration);
+        let items = self.query(Query::partition(&pk)).await?;
+        let mut incidents = self.decode_all(&items, decode_incident);
+        // Sort keys order by check, then sequence; the contract is oldest first.
+        incidents.sort_by(|a, b| (a.opened_at, &a.id).cmp(&(b.opened_at, &b.id)));
+        Ok(incidents)
+    }
+
+    async fn open_incident(&self, incident: &Incident) -> StoreResult<bool> {
+        let (Some(key), Some(item)) = (incident_key(&incident.id), incident_item(incident)) else {
+            return Err(StoreError::permanent(format!(
+                "incident id {:?} is not of the form integration:check:seq",
+                incident.id
+            )));
+        };
+        let mut expr = Expr::default();
+        // Absent, or resolved (a problem that came back): opened once per occurrence.
+        let condition = format!(
+            "{} OR {} = {}",
+            absent(&mut expr),
+            expr.name(OPEN),
+            expr.value(boolean(false))
+        );
+        self.put_if(item, &key, expr, condition).await
+    }
+
+    async fn resolve_incident(
+        &self,
+        id: &str,
+        message: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let Some(key) = incident_key(id) else {
+            return Ok(false);
+        };
+        let write = IncidentWrite::Resolve {
+            id: id.to_string(),
+            message: message.to_string(),
+            at,
+        };
+        let fields = incident_change_fields(&write).expect("Resolve changes fields");
+        self.update_if_open(UpdateSpec::new(key).fields(fields))
+            .await
+    }
+
+    async fn reassign_incident(
+        &self,
+        id: &str,
+        team: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let Some(key) = incident_key(id) else {
+            return Ok(false);
+        };
+        self.update_if_open(UpdateSpec::new(key).fields(reassign_fields(team, at)))
+            .await
+    }
+}

@@ -1,0 +1,144 @@
+//! Attribute names: the encoders and decoders of each item kind and the adapter's conditions
+//! use these, nothing else. What each holds is documented in [`super`].
+
+/// Integration, team and incident id.
+pub const ID: &str = "id";
+/// Display name (integration, team); also the variable name of an `env` secret source.
+pub const NAME: &str = "name";
+/// Owning team id.
+pub const OWNER: &str = "owner";
+/// `critical`, `high`, `medium` or `low`.
+pub const SEVERITY: &str = "severity";
+/// SFMC authentication base URI.
+pub const AUTH_URL: &str = "auth_url";
+/// SFMC installed-package client id.
+pub const CLIENT_ID: &str = "client_id";
+/// Where the client secret lives (M), never its value.
+pub const CLIENT_SECRET: &str = "client_secret";
+/// Business unit MID (N).
+pub const ACCOUNT_ID: &str = "account_id";
+/// Scopes the token must carry (L of S).
+pub const EXPECTED_SCOPES: &str = "expected_scopes";
+/// Day the secret was last rotated (`YYYY-MM-DD`).
+pub const SECRET_ROTATED_AT: &str = "secret_rotated_at";
+/// Day the secret expires (`YYYY-MM-DD`).
+pub const SECRET_EXPIRES_AT: &str = "secret_expires_at";
+/// What depends on the credential (L of S).
+pub const DEPENDS_ON: &str = "depends_on";
+/// Records moved per hour, for impact estimates (N).
+pub const RECORDS_PER_HOUR: &str = "records_per_hour";
+/// Runbook URL.
+pub const RUNBOOK: &str = "runbook";
+/// Probe cadence (N, seconds).
+pub const PROBE_EVERY: &str = "probe_every";
+/// Cadence while failing (N, seconds).
+pub const RECHECK_EVERY: &str = "recheck_every";
+/// Expiry warning thresholds (L of N, days).
+pub const EXPIRY_WARN_DAYS: &str = "expiry_warn_days";
+/// Secret lifetime (N, days).
+pub const SECRET_LIFETIME_DAYS: &str = "secret_lifetime_days";
+/// When the integration was added.
+pub const ADDED_AT: &str = "added_at";
+/// When a Secrets Manager rotation was last seen.
+pub const SECRET_ROTATED_SEEN_AT: &str = "secret_rotated_seen_at";
+
+/// The auth track (M).
+pub const AUTH: &str = "auth";
+/// The monitor track (M).
+pub const MONITOR: &str = "monitor";
+/// Last probe's outcome class.
+pub const LAST_CLASS: &str = "last_class";
+/// Last probe time.
+pub const LAST_PROBE_AT: &str = "last_probe_at";
+/// Next probe due.
+pub const NEXT_PROBE_AT: &str = "next_probe_at";
+/// Incidents ever opened for the integration (N).
+pub const INCIDENT_SEQ: &str = "incident_seq";
+/// The expiry track (M).
+pub const EXPIRY: &str = "expiry";
+/// Open `not_probed` incident id.
+pub const STALE_INCIDENT: &str = "stale_incident";
+/// Fingerprint of the secret's value (32 hex digits), never the secret.
+pub const SECRET_FINGERPRINT: &str = "secret_fingerprint";
+/// Inside `expiry`: the threshold last crossed (`30`, `expired`, `unknown`).
+pub const THRESHOLD: &str = "threshold";
+/// Inside the `expiry` map: the secret version (expiry date) the open incident is about.
+pub const VERSION_KEY: &str = "secret_version";
+/// Inside `expiry`: thresholds already notified (L of S `{secret_version}#{threshold}`).
+pub const NOTIFIED: &str = "notified";
+
+/// Inside a track: its health.
+pub const HEALTH: &str = "health";
+/// Outcome or incident class.
+pub const CLASS: &str = "class";
+/// Inside a track: when its health last changed.
+pub const SINCE: &str = "since";
+/// Inside a track (N).
+pub const CONSECUTIVE_FAILURES: &str = "consecutive_failures";
+/// Inside a track: first failure of the current run.
+pub const FIRST_FAILURE_AT: &str = "first_failure_at";
+/// Inside a track (N).
+pub const CONSECUTIVE_SUCCESSES: &str = "consecutive_successes";
+/// Inside a track or `expiry`: its open incident id.
+pub const OPEN_INCIDENT: &str = "open_incident";
+
+/// Inside `client_secret`: `env`, `file` or `aws_secret`.
+pub const KIND: &str = "kind";
+/// Inside `client_secret`: a file path.
+pub const PATH: &str = "path";
+/// Inside `client_secret`: the JSON key in the Secrets Manager secret.
+pub const KEY: &str = "key";
+
+/// Team time zone (IANA name).
+pub const TIMEZONE: &str = "timezone";
+/// Team business hours (M).
+pub const BUSINESS_HOURS: &str = "business_hours";
+/// Inside `business_hours`: weekdays (L of S).
+pub const DAYS: &str = "days";
+/// Inside `business_hours`: start (`HH:MM:SS`).
+pub const START: &str = "start";
+/// Inside `business_hours`: end (`HH:MM:SS`).
+pub const END: &str = "end";
+/// Team escalation delay (N, seconds).
+pub const ESCALATE_AFTER: &str = "escalate_after";
+
+/// History and incidents: the integration id.
+pub const INTEGRATION: &str = "integration";
+/// History: probe time.
+pub const PROBED_AT: &str = "probed_at";
+/// SFMC's HTTP status (N).
+pub const HTTP_STATUS: &str = "http_status";
+/// History: probe duration (N, milliseconds).
+pub const LATENCY_MS: &str = "latency_ms";
+/// History: requests made (N).
+pub const ATTEMPTS: &str = "attempts";
+/// History: failure confirmed (BOOL).
+pub const CONFIRMED: &str = "confirmed";
+/// History: token's business unit (N).
+pub const BUSINESS_UNIT: &str = "business_unit";
+/// History: expected scopes missing (L of S).
+pub const MISSING_SCOPES: &str = "missing_scopes";
+/// History and incidents: what happened, in plain words.
+pub const MESSAGE: &str = "message";
+
+/// Incident check: `auth`, `expiry` or `monitor`.
+pub const CHECK: &str = "check";
+/// Incident owner team.
+pub const TEAM: &str = "team";
+/// Incident opened.
+pub const OPENED_AT: &str = "opened_at";
+/// Incident last changed.
+pub const UPDATED_AT: &str = "updated_at";
+/// Incident resolved.
+pub const RESOLVED_AT: &str = "resolved_at";
+/// Expiry incident threshold (N, days).
+pub const THRESHOLD_DAYS: &str = "threshold_days";
+
+/// The integration's optimistic-concurrency counter (N).
+pub const VERSION: &str = "version";
+/// Incident open (BOOL).
+pub const OPEN: &str = "open";
+/// Integration removed from the inventory (BOOL).
+pub const RETIRED: &str = "retired";
+/// When it was first retired.
+pub const RETIRED_AT: &str = "retired_at";

@@ -1,0 +1,150 @@
+//! Stream images: the JSON a Lambda DynamoDB stream event carries, decoded by the adapter's
+//! decoders.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+
+use super::*;
+use crate::inventory::Severity;
+use crate::rules::health::CheckKind;
+use crate::store::dynamo::history::history_item;
+use crate::store::dynamo::incident::incident_item;
+use crate::store::dynamo::keys::{incident_key, key_item};
+use crate::store::dynamo::team::team_item;
+use crate::store::dynamo::value::s;
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .expect("a valid time")
+        .with_timezone(&Utc)
+}
+
+fn incident() -> Incident {
+    Incident {
+        id: "crm:auth:3".into(),
+        integration: "crm".into(),
+        check: CheckKind::Auth,
+        class: "client_auth_failed".into(),
+        severity: Severity::High,
+        team: "crm-ops".into(),
+        open: false,
+        opened_at: at("2026-06-01T12:00:00.000Z"),
+        updated_at: at("2026-06-01T13:00:00.000Z"),
+        resolved_at: Some(at("2026-06-01T13:00:00.000Z")),
+        threshold_days: None,
+        message: "Client authentication failed.".into(),
+        http_status: Some(401),
+    }
+}
+
+/// `item` as a Lambda stream record's `NewImage` JSON, and read back from that JSON.
+fn through_json(item: Item) -> (serde_json::Value, serde_dynamo::Item) {
+    let json = serde_json::to_value(image_of_item(item)).expect("an image serializes");
+    let image = serde_json::from_value(json.clone()).expect("an image deserializes");
+    (json, image)
+}
+
+#[test]
+fn an_incident_survives_the_stream_json_unchanged() {
+    let item = incident_item(&incident()).expect("a well-formed id");
+    let (json, image) = through_json(item);
+    // DynamoDB's JSON, as Lambda delivers it.
+    assert_eq!(json["pk"], serde_json::json!({"S": "INC#crm"}));
+    assert_eq!(json["sk"], serde_json::json!({"S": "auth#000003"}));
+    assert_eq!(json["http_status"], serde_json::json!({"N": "401"}));
+    assert_eq!(json["open"], serde_json::json!({"BOOL": false}));
+    assert_eq!(incident_of_image(&image), Ok(incident()));
+    assert_eq!(
+        decode_image(&image),
+        Ok(Some(StoredItem::Incident(incident())))
+    );
+}
+
+#[test]
+fn a_hand_written_image_decodes_like_the_table_item() {
+    let image: serde_dynamo::Item = serde_json::from_str(
+        r#"{
+            "pk": {"S": "INC#crm"}, "sk": {"S": "auth#000003"},
+            "id": {"S": "crm:auth:3"}, "integration": {"S": "crm"}, "check": {"S": "auth"},
+            "class": {"S": "client_auth_failed"}, "severity": {"S": "high"},
+            "team": {"S": "crm-ops"}, "open": {"BOOL": false},
+            "opened_at": {"S": "2026-06-01T12:00:00.000Z"},
+            "updated_at": {"S": "2026-06-01T13:00:00.000Z"},
+            "resolved_at": {"S": "2026-06-01T13:00:00.000Z"},
+            "message": {"S": "Client authentication failed."},
+            "http_status": {"N": "401"}, "expires_at": {"N": "1815066000"}
+        }"#,
+    )
+    .expect("DynamoDB JSON");
+    assert_eq!(incident_of_image(&image), Ok(incident()));
+}
+
+#[test]
+fn a_corrupt_image_is_unreadable_naming_key_and_field() {
+    let good = incident_item(&incident()).expect("a well-formed id");
+    let mut missing = good.clone();
+    missing.remove("team");
+    let mut ill_typed = good.clone();
+    ill_typed.insert("opened_at".into(), AttributeValue::N("4711".into()));
+    let mut huge = good.clone();
+    huge.insert("message".into(), s("h".repeat(350_000)));
+    for (item, field, problem) in [
+        (missing, "team", "is missing"),
+        (ill_typed, "opened_at", "is not a string (S)"),
+        (huge, "message", "is longer than 16384 characters"),
+    ] {
+        let (_, image) = through_json(item);
+        let err = incident_of_image(&image).expect_err("a corrupt image");
+        assert_eq!(err.key, "pk=INC#crm sk=auth#000003");
+        assert_eq!(err.integration.as_deref(), Some("crm"));
+        assert_eq!(err.field, field);
+        assert!(err.problem.contains(problem), "{err:?}");
+        let shown = format!("{err:?} {err}");
+        assert!(
+            !shown.contains("4711") && !shown.contains("hhhh"),
+            "{shown}"
+        );
+        assert_eq!(decode_image(&image), Err(err));
+    }
+}
+
+#[test]
+fn other_items_are_told_apart_by_their_key() {
+    let team = crate::inventory::Team {
+        id: "crm-ops".into(),
+        name: "CRM Operations".into(),
+        timezone: None,
+        business_hours: None,
+        escalate_after: None,
+    };
+    let (_, image) = through_json(team_item(&team));
+    assert_eq!(decode_image(&image), Ok(Some(StoredItem::Team(team))));
+    let err = incident_of_image(&image).expect_err("a team is not an incident");
+    assert_eq!(
+        (err.key.as_str(), err.field.as_str()),
+        ("pk=INVENTORY sk=TEAM#crm-ops", "pk")
+    );
+
+    let entry = HistoryEntry {
+        integration: "crm".into(),
+        probed_at: at("2026-06-01T12:00:00.000Z"),
+        class: crate::domain::outcome::OutcomeClass::Ok,
+        http_status: Some(200),
+        latency_ms: 120,
+        attempts: 1,
+        confirmed: false,
+        business_unit: Some(7_281_698),
+        missing_scopes: Vec::new(),
+        message: "ok".into(),
+    };
+    let (_, image) = through_json(history_item(&entry, 90));
+    assert_eq!(decode_image(&image), Ok(Some(StoredItem::History(entry))));
+
+    let (_, image) = through_json(key_item(&("SOMEONE".into(), "ELSE".into())));
+    assert_eq!(decode_image(&image), Ok(None), "not credwatch's item");
+
+    // Keys only (a TTL deletion's `Keys`): unreadable, naming the first missing attribute.
+    let (_, image) = through_json(key_item(&incident_key("crm:auth:3").expect("an id")));
+    let err = decode_image(&image).expect_err("keys only");
+    assert_eq!(err.field, "id");
+}

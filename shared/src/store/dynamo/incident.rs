@@ -1,0 +1,149 @@
+//! The incident item, encoded and decoded. [`decode_incident`] is the one decoder of incidents:
+//! the adapter reads Query results through it, and [`super::image`] reads DynamoDB stream images
+//! through it, so the alert fan-out never decodes an incident differently.
+
+use chrono::{DateTime, Utc};
+
+use super::attributes::*;
+use super::keys::{
+    GSI_PK, GSI_SK, OPEN_GSI_PK, TTL_ATTRIBUTE, incident_key, item_key, item_label, keyed,
+};
+use super::reader::{ReadResult, Reader};
+use super::value::{Fields, Item, boolean, expiry_after, n, s, time, timestamp};
+use crate::inventory::Severity;
+use crate::inventory::bounds::{NAME_MAX, within};
+use crate::rules::health::CheckKind;
+use crate::store::model::{Incident, IncidentWrite};
+
+/// A resolved incident is kept this long after it resolved (DynamoDB TTL on `expires_at`): a
+/// year of look-back plus a margin. Open incidents never expire.
+pub const RESOLVED_INCIDENT_TTL_DAYS: i64 = 400;
+
+/// Longest `message` an incident item may hold, in characters: far beyond any message credwatch
+/// writes (a sentence around at most 300 characters of sanitized SFMC text), and small enough
+/// that one notification stays well inside SNS's 256 KB. A longer one is an unreadable item.
+pub const MESSAGE_MAX_CHARS: usize = 16 * 1024;
+
+/// Longest `class` an incident item may hold, in characters (classes are short snake_case
+/// words such as `client_auth_failed`).
+pub const CLASS_MAX_CHARS: usize = 64;
+
+/// `expires_at` of an incident resolved at `at`.
+pub fn resolved_expiry(at: DateTime<Utc>) -> aws_sdk_dynamodb::types::AttributeValue {
+    expiry_after(at, RESOLVED_INCIDENT_TTL_DAYS)
+}
+
+/// The whole item of an incident (`None` if its id is malformed), with the open-incidents
+/// index keys while it is open, and its TTL once resolved.
+pub fn incident_item(incident: &Incident) -> Option<Item> {
+    let key = incident_key(&incident.id)?;
+    let mut fields = vec![
+        (ID, Some(s(&incident.id))),
+        (INTEGRATION, Some(s(&incident.integration))),
+        (CHECK, Some(s(incident.check.as_str()))),
+        (CLASS, Some(s(&incident.class))),
+        (SEVERITY, Some(s(incident.severity.as_str()))),
+        (TEAM, Some(s(&incident.team))),
+        (OPEN, Some(boolean(incident.open))),
+        (OPENED_AT, Some(time(incident.opened_at))),
+        (UPDATED_AT, Some(time(incident.updated_at))),
+        (RESOLVED_AT, incident.resolved_at.map(time)),
+        (THRESHOLD_DAYS, incident.threshold_days.map(n)),
+        (MESSAGE, Some(s(&incident.message))),
+        (HTTP_STATUS, incident.http_status.map(n)),
+    ];
+    if incident.open {
+        fields.extend(open_index_fields(incident.opened_at, &incident.id));
+    } else if let Some(resolved_at) = incident.resolved_at {
+        fields.push((TTL_ATTRIBUTE, Some(resolved_expiry(resolved_at))));
+    }
+    Some(keyed(&key, fields))
+}
+
+fn open_index_fields(opened_at: DateTime<Utc>, id: &str) -> Fields {
+    vec![
+        (GSI_PK, Some(s(OPEN_GSI_PK))),
+        (GSI_SK, Some(s(format!("{}#{id}", timestamp(opened_at))))),
+    ]
+}
+
+/// What an `Update` or `Resolve` writes onto the open incident (`None` for `Open`, which puts
+/// a whole item). Resolving removes the open-incidents index keys and sets the TTL.
+pub fn incident_change_fields(write: &IncidentWrite) -> Option<Fields> {
+    match write {
+        IncidentWrite::Open(_) => None,
+        IncidentWrite::Update {
+            class,
+            message,
+            http_status,
+            severity,
+            threshold_days,
+            at,
+            ..
+        } => Some(vec![
+            (CLASS, Some(s(class))),
+            (MESSAGE, Some(s(message))),
+            (HTTP_STATUS, http_status.map(n)),
+            (SEVERITY, Some(s(severity.as_str()))),
+            (THRESHOLD_DAYS, threshold_days.map(n)),
+            (UPDATED_AT, Some(time(*at))),
+        ]),
+        IncidentWrite::Resolve { message, at, .. } => Some(vec![
+            (TTL_ATTRIBUTE, Some(resolved_expiry(*at))),
+            (OPEN, Some(boolean(false))),
+            (MESSAGE, Some(s(message))),
+            (RESOLVED_AT, Some(time(*at))),
+            (UPDATED_AT, Some(time(*at))),
+            (GSI_PK, None),
+            (GSI_SK, None),
+        ]),
+    }
+}
+
+/// An open incident handed to another team.
+pub fn reassign_fields(team: &str, at: DateTime<Utc>) -> Fields {
+    vec![(TEAM, Some(s(team))), (UPDATED_AT, Some(time(at)))]
+}
+
+/// An incident item decoded, or where it is wrong (key, attribute, problem; never a value).
+/// Besides types, it checks that the id is the one the item's key stands for, and that its
+/// texts are within bounds ([`MESSAGE_MAX_CHARS`], [`CLASS_MAX_CHARS`], the inventory's
+/// `NAME_MAX` for the team), so an item or stream image edited by hand cannot route a
+/// notification to the wrong incident or carry megabytes into it. (The integration is not
+/// bounded: reports about unreadable items carry whatever id their key holds.)
+pub fn decode_incident(item: &Item) -> ReadResult<Incident> {
+    let label = item_label(item);
+    let r = Reader::new(item, &label);
+    let id = r.string(ID)?;
+    if incident_key(&id).is_none_or(|key| Some(key) != item_key(item)) {
+        return Err(r.corrupt(ID, "is not the incident id of the item's key (pk, sk)"));
+    }
+    let incident = Incident {
+        integration: r.string(INTEGRATION)?,
+        check: r.parsed(CHECK, "check", CheckKind::parse)?,
+        class: r.string(CLASS)?,
+        severity: r.parsed(SEVERITY, "severity", Severity::parse)?,
+        team: r.string(TEAM)?,
+        open: r.boolean(OPEN)?,
+        opened_at: r.time(OPENED_AT)?,
+        updated_at: r.time(UPDATED_AT)?,
+        resolved_at: r.opt_time(RESOLVED_AT)?,
+        threshold_days: r.opt_number(THRESHOLD_DAYS)?,
+        message: r.string(MESSAGE)?,
+        http_status: r.opt_number(HTTP_STATUS)?,
+        id,
+    };
+    for (name, text, max) in [
+        (CLASS, &incident.class, CLASS_MAX_CHARS),
+        (TEAM, &incident.team, NAME_MAX),
+        (MESSAGE, &incident.message, MESSAGE_MAX_CHARS),
+    ] {
+        if !within(text, max) {
+            return Err(r.corrupt(name, &format!("is longer than {max} characters")));
+        }
+    }
+    Ok(incident)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,100 @@
+//! The integration item's encoder and decoder, without a table.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::*;
+use crate::store::dynamo::keys::key_item;
+use crate::store::error::StoreError;
+
+/// DynamoDB's item size: attribute names plus values (strings and numbers by length, lists
+/// and maps by their elements plus 3 bytes each, booleans 1 byte).
+fn item_size(item: &Item) -> usize {
+    fn value_size(value: &AttributeValue) -> usize {
+        match value {
+            AttributeValue::S(text) | AttributeValue::N(text) => text.len(),
+            AttributeValue::Bool(_) => 1,
+            AttributeValue::L(values) => {
+                3 + values.iter().map(|v| 1 + value_size(v)).sum::<usize>()
+            }
+            AttributeValue::M(map) => {
+                3 + map
+                    .iter()
+                    .map(|(k, v)| 1 + k.len() + value_size(v))
+                    .sum::<usize>()
+            }
+            _ => 0,
+        }
+    }
+    item.iter().map(|(k, v)| k.len() + value_size(v)).sum()
+}
+
+#[test]
+fn worst_case_item_is_far_below_dynamodb_limit() {
+    use crate::inventory::bounds::*;
+    // Every text at its limit, in 4-byte characters (the worst UTF-8 can do).
+    let wide = |chars: usize| "😀".repeat(chars);
+    let url = |chars: usize| {
+        url::Url::parse(&format!(
+            "https://example.com/{}",
+            "%F0%9F%98%80".repeat(chars / 12)
+        ))
+        .unwrap()
+    };
+    let integration = Integration {
+        id: "a".repeat(64),
+        name: wide(NAME_MAX),
+        owner: "o".repeat(64),
+        severity: Severity::Critical,
+        auth_url: url(URL_MAX),
+        client_id: wide(CLIENT_ID_MAX),
+        client_secret: SecretSource::AwsSecret {
+            id: wide(SECRET_REF_MAX),
+            key: Some(wide(SECRET_REF_MAX)),
+        },
+        account_id: Some(u64::MAX),
+        expected_scopes: (0..SCOPES_MAX).map(|_| wide(SCOPE_MAX)).collect(),
+        secret_rotated_at: NaiveDate::from_ymd_opt(2026, 1, 1),
+        secret_expires_at: NaiveDate::from_ymd_opt(2026, 1, 1),
+        depends_on: (0..DEPENDS_ON_MAX).map(|_| wide(NAME_MAX)).collect(),
+        records_per_hour: Some(RECORDS_PER_HOUR_MAX),
+        runbook: Some(url(URL_MAX).to_string()),
+        probe_every: PROBE_EVERY.1,
+        recheck_every: RECHECK_EVERY.1,
+        expiry_warn_days: (1..=WARN_DAYS_COUNT_MAX as u32).collect(),
+        secret_lifetime_days: SECRET_LIFETIME_DAYS_MAX as u32,
+    };
+    let now = DateTime::<Utc>::MAX_UTC;
+    let size = item_size(&new_integration_item(&integration, now, now));
+    println!("worst-case integration item: {size} bytes");
+    assert!(
+        size < 140_000,
+        "worst-case integration item is {size} bytes"
+    );
+    assert!(
+        size * 2 < 400 * 1024,
+        "{size} bytes is not far below 400 KB"
+    );
+}
+
+#[test]
+fn corrupt_attributes_are_named_without_their_value() {
+    let mut item = key_item(&integration_key("broken"));
+    item.insert(
+        "auth".into(),
+        AttributeValue::M(HashMap::from([("health".into(), s("s3cr3t-ish"))])),
+    );
+    let label = item_label(&item);
+    let r = Reader::new(&item, &label);
+    let err = StoreError::corrupt("t", decode_track(&r.map("auth").unwrap()).unwrap_err());
+    assert!(
+        err.to_string().contains("pk=INVENTORY sk=INT#broken"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("auth.health"), "{err}");
+    assert!(!err.to_string().contains("s3cr3t-ish"), "{err}");
+    let err = StoreError::corrupt("t", r.number::<u64>("version").unwrap_err());
+    assert!(err.to_string().contains("version is missing"), "{err}");
+}

@@ -1,0 +1,176 @@
+//! What every store adapter holds to alike, so the in-memory store and DynamoDB agree without
+//! one importing the other: the bounds of stored counters, an incident's identity, the commit
+//! rules, and the precision and range of stored times.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use super::error::{StoreError, StoreResult};
+use super::model::StateCommit;
+use crate::rules::health::CheckKind;
+
+/// Largest `version` an integration may hold: 2^53 - 1, the largest integer every DynamoDB
+/// client (JavaScript's included) reads exactly; at one commit a minute, billions of years
+/// away. A larger one is an unreadable item, never an overflow.
+pub const MAX_VERSION: u64 = (1 << 53) - 1;
+
+/// Largest `incident_seq` an integration may hold (incidents ever opened for it): far beyond any
+/// real count, and far enough below `u32::MAX` that the next number always exists.
+pub const MAX_INCIDENT_SEQ: u32 = i32::MAX as u32;
+
+/// The version a commit writes after `expected`: `None` when `expected` is already
+/// [`MAX_VERSION`] (a hand-edited item), never an overflow.
+pub fn next_version(expected: u64) -> Option<u64> {
+    expected.checked_add(1).filter(|&next| next <= MAX_VERSION)
+}
+
+/// Where an incident lives: the parts of its id `{integration}:{check}:{seq}`. Two ids with the
+/// same slot (`a:auth:3`, `a:auth:03`) are one incident in every store.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IncidentSlot {
+    /// The integration id (may itself contain `:`; the check and sequence are the last parts).
+    pub integration: String,
+    /// The check, as [`CheckKind::as_str`].
+    pub check: &'static str,
+    /// The sequence number.
+    pub seq: u32,
+}
+
+impl IncidentSlot {
+    /// The slot of incident `id`, `None` if it is not of the form `{integration}:{check}:{seq}`
+    /// with a non-empty integration, a known check and a decimal `u32` sequence.
+    pub fn of_id(id: &str) -> Option<IncidentSlot> {
+        let mut parts = id.rsplitn(3, ':');
+        let seq: u32 = parts.next()?.parse().ok()?;
+        let check = CheckKind::parse(parts.next()?)?;
+        let integration = parts.next().filter(|i| !i.is_empty())?;
+        Some(IncidentSlot {
+            integration: integration.to_string(),
+            check: check.as_str(),
+            seq,
+        })
+    }
+}
+
+/// The slots of a commit's incident writes, checked: every id well-formed, none twice (one
+/// DynamoDB transaction cannot touch an item twice, and the in-memory store refuses the same).
+/// Either fault is [`StoreError::Permanent`] (a caller's mistake: retrying cannot help).
+pub fn commit_incident_slots(commit: &StateCommit) -> StoreResult<Vec<IncidentSlot>> {
+    let mut seen = HashSet::new();
+    commit
+        .incidents
+        .iter()
+        .map(|write| {
+            let id = write.id();
+            let slot = IncidentSlot::of_id(id).ok_or_else(|| {
+                StoreError::permanent(format!(
+                    "commit of {}: incident id {id:?} is not of the form integration:check:seq",
+                    commit.integration
+                ))
+            })?;
+            if !seen.insert(slot.clone()) {
+                return Err(StoreError::permanent(format!(
+                    "commit of {}: incident {id} is written twice in one commit",
+                    commit.integration
+                )));
+            }
+            Ok(slot)
+        })
+        .collect()
+}
+
+/// The latest time a store holds: the last millisecond of year 9999. Later times (a schedule
+/// past any real date) are stored as this, so every stored time has a 4-digit year and reads
+/// back.
+pub fn latest_time() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(253_402_300_799_999).expect("9999-12-31 is representable")
+}
+
+/// The earliest time a store holds: the first millisecond of year 0000.
+pub fn earliest_time() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(-62_167_219_200_000).expect("year 0 is representable")
+}
+
+/// `at` as a store keeps it in keys: clamped to years 0000..=9999 and cut to the millisecond.
+/// Two probe times equal here are one history entry.
+pub fn stored_time(at: DateTime<Utc>) -> DateTime<Utc> {
+    let clamped = at.clamp(earliest_time(), latest_time());
+    DateTime::from_timestamp_millis(clamped.timestamp_millis())
+        .expect("a clamped time is representable")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::model::IncidentWrite;
+
+    #[test]
+    fn incident_ids_map_to_slots() {
+        assert_eq!(
+            IncidentSlot::of_id("crm-contact-sync:auth:3"),
+            Some(IncidentSlot {
+                integration: "crm-contact-sync".into(),
+                check: "auth",
+                seq: 3
+            })
+        );
+        assert_eq!(
+            IncidentSlot::of_id("a:auth:03"),
+            IncidentSlot::of_id("a:auth:3")
+        );
+        for bad in [
+            "",
+            "x",
+            "a:auth",
+            "a:bogus:1",
+            ":auth:1",
+            "a:auth:-1",
+            "a:auth:one",
+        ] {
+            assert_eq!(IncidentSlot::of_id(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn versions_stop_at_the_bound() {
+        assert_eq!(next_version(0), Some(1));
+        assert_eq!(next_version(MAX_VERSION - 1), Some(MAX_VERSION));
+        assert_eq!(next_version(MAX_VERSION), None);
+        assert_eq!(next_version(u64::MAX), None);
+    }
+
+    #[test]
+    fn commits_with_bad_or_repeated_incident_ids_are_permanent_errors() {
+        let resolve = |id: &str| IncidentWrite::Resolve {
+            id: id.into(),
+            message: String::new(),
+            at: DateTime::UNIX_EPOCH,
+        };
+        let commit = |writes| StateCommit {
+            integration: "a".into(),
+            expected_version: 0,
+            state: Default::default(),
+            incidents: writes,
+        };
+        let ok = commit_incident_slots(&commit(vec![resolve("a:auth:1"), resolve("a:expiry:1")]));
+        assert_eq!(ok.map(|s| s.len()), Ok(2));
+        let err = commit_incident_slots(&commit(vec![resolve("nope")])).unwrap_err();
+        assert!(matches!(err, StoreError::Permanent { .. }), "{err:?}");
+        assert!(err.to_string().contains("\"nope\""), "{err}");
+        let err = commit_incident_slots(&commit(vec![resolve("a:auth:1"), resolve("a:auth:01")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("written twice"), "{err}");
+    }
+
+    #[test]
+    fn stored_times_are_clamped_and_cut_to_milliseconds() {
+        assert_eq!(stored_time(DateTime::<Utc>::MAX_UTC), latest_time());
+        assert_eq!(stored_time(DateTime::<Utc>::MIN_UTC), earliest_time());
+        let at = DateTime::from_timestamp(1_780_272_000, 5_678_901).unwrap();
+        assert_eq!(
+            stored_time(at),
+            DateTime::from_timestamp_millis(1_780_272_000_005).unwrap()
+        );
+    }
+}

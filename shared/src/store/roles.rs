@@ -1,0 +1,159 @@
+//! The store's role traits, one per concern. [`super::Store`] requires them all; a caller
+//! takes only those it uses (the expiry scan never appends history, `status` never writes).
+//!
+//! Every method fails with a [`StoreError`](super::error::StoreError) whose kind says what the caller can do
+//! ([`StoreError::is_retryable`](super::error::StoreError::is_retryable), [`StoreError::Conflict`](super::error::StoreError::Conflict), [`StoreError::Corrupt`](super::error::StoreError::Corrupt)).
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use super::error::StoreResult;
+use super::model::{
+    CommitOutcome, HistoryEntry, Incident, IncidentListing, IntegrationListing, IntegrationRecord,
+    StateCommit,
+};
+use crate::inventory::{Integration, Team};
+use crate::rules::health::CheckState;
+
+/// The integrations themselves: listing and reading them (the probe's hot path) and what
+/// `inventory apply` does to them.
+pub trait Integrations: Send + Sync {
+    /// Every integration with its state, active and retired, in id order, and apart from them
+    /// the items that cannot be decoded: one bad item never hides the others. One Query (paged).
+    fn list_integrations(&self) -> impl Future<Output = StoreResult<IntegrationListing>> + Send;
+
+    /// One integration, `None` if there is none. An item that cannot be decoded is
+    /// [`StoreError::Corrupt`](super::error::StoreError::Corrupt).
+    fn get_integration(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = StoreResult<Option<IntegrationRecord>>> + Send;
+
+    /// Creates the integration with a fresh state (due at `first_probe_at`), or updates its
+    /// inventory fields only, keeping state, and un-retiring it.
+    fn put_integration(
+        &self,
+        integration: &Integration,
+        now: DateTime<Utc>,
+        first_probe_at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Writes the integration afresh over whatever its item holds (repairing an unreadable
+    /// one): inventory fields, `state` as version 0, added at `now`, not retired.
+    fn replace_integration(
+        &self,
+        integration: &Integration,
+        now: DateTime<Utc>,
+        state: &CheckState,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Marks an integration removed from the inventory: kept, not probed. No such integration
+    /// is [`StoreError::Conflict`](super::error::StoreError::Conflict).
+    fn retire_integration(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Deletes an integration with its state, history and incidents (`--prune`).
+    fn prune_integration(&self, id: &str) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// What probing and scanning write: state commits with their incident writes, probe history,
+/// and seen rotations.
+pub trait ProbeResults: Send + Sync {
+    /// Applies a state update and its incident writes atomically, if the version still matches
+    /// ([`CommitOutcome::Conflict`] otherwise: nothing written, re-read and decide again).
+    /// A stored version that cannot be incremented is [`StoreError::Corrupt`](super::error::StoreError::Corrupt); a malformed or
+    /// repeated incident id is [`StoreError::Permanent`](super::error::StoreError::Permanent).
+    fn commit(
+        &self,
+        commit: &StateCommit,
+    ) -> impl Future<Output = StoreResult<CommitOutcome>> + Send;
+
+    /// Appends probe history, batched.
+    fn append_history(
+        &self,
+        entries: &[HistoryEntry],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Records a verified rotation: the integration's secret changed in Secrets Manager at `at`
+    /// to a value with `fingerprint`; makes the integration due now. Rotation times only move
+    /// forward: `Ok(false)` (nothing written) when a rotation at or after `at` is already
+    /// recorded. No such integration is [`StoreError::Conflict`](super::error::StoreError::Conflict).
+    fn record_rotation(
+        &self,
+        integration: &str,
+        at: DateTime<Utc>,
+        fingerprint: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+}
+
+/// Reading probe history.
+pub trait HistoryReader: Send + Sync {
+    /// The last `limit` probes of one integration, most recent first.
+    fn history(
+        &self,
+        integration: &str,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<HistoryEntry>>> + Send;
+}
+
+/// Incidents: listing them, and the writes no state commit carries (reports about unreadable
+/// items, resolves and moves by `inventory apply`).
+pub trait Incidents: Send + Sync {
+    /// Every open incident (sparse index; no Scan), oldest first.
+    fn open_incidents(&self) -> impl Future<Output = StoreResult<Vec<Incident>>> + Send;
+
+    /// [`Incidents::open_incidents`] with the open incident items that cannot be decoded
+    /// listed apart (an open incident whose `message` is a number must not vanish). The
+    /// default is for stores that cannot hold such items (in memory).
+    fn open_incident_listing(&self) -> impl Future<Output = StoreResult<IncidentListing>> + Send {
+        async {
+            Ok(IncidentListing {
+                incidents: self.open_incidents().await?,
+                unreadable: Vec::new(),
+            })
+        }
+    }
+
+    /// Every incident of one integration, open or resolved, oldest first.
+    fn incidents_of(
+        &self,
+        integration: &str,
+    ) -> impl Future<Output = StoreResult<Vec<Incident>>> + Send;
+
+    /// Opens an incident that no integration state tracks (an unreadable item), unless an open
+    /// incident with its id exists; a resolved one of that id is replaced. True if opened. An
+    /// id not of the form `integration:check:seq` is [`StoreError::Permanent`](super::error::StoreError::Permanent).
+    fn open_incident(&self, incident: &Incident) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Resolves incident `id` if it is open. True if it was.
+    fn resolve_incident(
+        &self,
+        id: &str,
+        message: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Hands open incident `id` to `team` (the integration's owner changed). True if it was open.
+    fn reassign_incident(
+        &self,
+        id: &str,
+        team: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+}
+
+/// Teams, as `inventory apply` keeps them.
+pub trait Teams: Send + Sync {
+    /// Every team that decodes, in id order.
+    fn list_teams(&self) -> impl Future<Output = StoreResult<Vec<Team>>> + Send;
+
+    /// Creates or overwrites a team.
+    fn put_team(&self, team: &Team) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Deletes a team (absent is fine).
+    fn delete_team(&self, id: &str) -> impl Future<Output = StoreResult<()>> + Send;
+}
