@@ -17,13 +17,16 @@ use credwatch::domain::outcome::OutcomeClass;
 use credwatch::inventory::{BusinessHours, Integration, Severity, Team};
 use credwatch::rules::health::{CheckKind, CheckState, Health, Track, incident_id};
 use credwatch::secrets::SecretSource;
-use credwatch::store::dynamo::DynamoStore;
-use credwatch::store::dynamo::{create_table, table_spec};
+use credwatch::store::dynamo::image::image_of_item;
+use credwatch::store::dynamo::{
+    DynamoStore, StoredItem, create_table, decode_image, incident_of_image, table_spec,
+};
 use credwatch::store::{
     CommitOutcome, HistoryEntry, HistoryReader, Incident, IncidentWrite, Incidents,
-    IntegrationRecord, Integrations, ProbeResults, StateCommit, Store, Teams,
+    IntegrationRecord, Integrations, ProbeResults, StateCommit, Store, StoreError, Teams,
 };
 use credwatch_tests::aws::{sdk_config, unique_name};
+use serde_json::Value;
 
 // ---- fixtures ----
 
@@ -930,6 +933,68 @@ mod contract {
         assert_eq!(Some(record.added_at), Some(at(8)));
         assert!(!record.retired);
     }
+
+    /// Failures are sorted by what the caller can do: an integration that is not there is a
+    /// conflict (re-read), a malformed or repeated incident id a permanent error (a bug);
+    /// neither is retryable, and nothing is written.
+    pub async fn failures_are_sorted_by_kind<S: Store>(store: &S) {
+        let conflicts = [
+            store.retire_integration("ghost", at(1)).await.unwrap_err(),
+            store
+                .record_rotation("ghost", at(1), "0123456789abcdef0123456789abcdef")
+                .await
+                .unwrap_err(),
+        ];
+        for err in &conflicts {
+            assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+            assert!(err.to_string().contains("ghost"), "{err}");
+        }
+
+        store
+            .put_integration(&integration("alpha"), at(0), at(1))
+            .await
+            .unwrap();
+        let resolve = |id: &str| IncidentWrite::Resolve {
+            id: id.to_string(),
+            message: "fixed".to_string(),
+            at: at(2),
+        };
+        let malformed = Incident {
+            id: "not-an-incident-id".to_string(),
+            ..incident("alpha", CheckKind::Auth, 1, 1)
+        };
+        let permanent = [
+            store
+                .commit(&commit("alpha", 0, healthy(2), vec![resolve("nope")]))
+                .await
+                .unwrap_err(),
+            store
+                .commit(&commit(
+                    "alpha",
+                    0,
+                    healthy(2),
+                    vec![resolve("alpha:auth:1"), resolve("alpha:auth:01")],
+                ))
+                .await
+                .unwrap_err(),
+            store.open_incident(&malformed).await.unwrap_err(),
+        ];
+        for err in &permanent {
+            assert!(matches!(err, StoreError::Permanent { .. }), "{err:?}");
+        }
+        assert!(
+            permanent[1].to_string().contains("written twice"),
+            "{}",
+            permanent[1]
+        );
+        for err in conflicts.iter().chain(&permanent) {
+            assert!(!err.is_retryable(), "{err:?}");
+            assert_eq!(err.corrupt_item(), None, "{err:?}");
+        }
+        let record = store.get_integration("alpha").await.unwrap().unwrap();
+        assert_eq!(record.state.version, 0, "nothing was written");
+        assert!(store.incidents_of("alpha").await.unwrap().is_empty());
+    }
 }
 
 /// Each contract as two tests: `memory::NAME` and `dynamo::NAME` (a fresh table in moto).
@@ -970,6 +1035,7 @@ contract_tests!(
     concurrent_commits_apply_once,
     standalone_incidents_open_once_resolve_and_move,
     replace_rewrites_an_integration_with_the_state_given,
+    failures_are_sorted_by_kind,
 );
 
 // ---- DynamoDB only ----
@@ -1883,6 +1949,179 @@ async fn request_errors_name_table_operation_and_key() {
         assert!(
             err.to_string().contains(part),
             "{part:?} missing from: {err}"
+        );
+    }
+}
+
+/// What DynamoDB's own failures are: a missing table is permanent (retrying cannot create it),
+/// an endpoint nobody answers on is retryable, an item that does not decode is corrupt and
+/// names its key and attribute, never its value.
+#[tokio::test]
+async fn dynamodb_failures_are_sorted_by_kind() {
+    let config = sdk_config().await;
+    let missing = DynamoStore::new(Client::new(&config), "credwatch-no-such-table");
+    let err = missing.list_integrations().await.unwrap_err();
+    assert!(matches!(err, StoreError::Permanent { .. }), "{err:?}");
+    assert!(err.to_string().contains("ResourceNotFound"), "{err}");
+
+    // A port nothing listens on (bound, then released), tried once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let unreachable = aws_sdk_dynamodb::config::Builder::from(&config)
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+        .build();
+    let store = DynamoStore::new(Client::from_conf(unreachable), "credwatch-anything");
+    for err in [
+        store.list_integrations().await.unwrap_err(),
+        store
+            .commit(&commit("alpha", 0, healthy(1), Vec::new()))
+            .await
+            .unwrap_err(),
+    ] {
+        assert!(err.is_retryable(), "{err:?}");
+        assert!(err.to_string().contains("credwatch-anything"), "{err}");
+    }
+
+    let dynamo = Dynamo::new().await;
+    dynamo
+        .store
+        .put_integration(&integration("alpha"), at(0), at(1))
+        .await
+        .unwrap();
+    dynamo
+        .client
+        .update_item()
+        .table_name(&dynamo.table)
+        .key("pk", string("INVENTORY"))
+        .key("sk", string("INT#alpha"))
+        .update_expression("SET probe_every = :v")
+        .expression_attribute_values(":v", string("every-4711-minutes"))
+        .send()
+        .await
+        .unwrap();
+    let err = dynamo.store.get_integration("alpha").await.unwrap_err();
+    assert!(!err.is_retryable(), "{err:?}");
+    let item = err
+        .corrupt_item()
+        .unwrap_or_else(|| panic!("not corrupt: {err:?}"));
+    assert_eq!(item.key, "pk=INVENTORY sk=INT#alpha");
+    assert_eq!(item.integration.as_deref(), Some("alpha"));
+    assert_eq!(item.field, "probe_every");
+    assert_eq!(item.problem, "is not a number (N)");
+    assert!(err.to_string().contains(&dynamo.table), "{err}");
+    assert!(
+        !format!("{err:?} {err}").contains("4711"),
+        "the value leaked: {err}"
+    );
+}
+
+/// A Lambda DynamoDB stream event (`aws_lambda_events`' shape) around `keys`, `old` and `new`
+/// images, as JSON.
+fn stream_event(keys: Value, old: Value, new: Value) -> Value {
+    serde_json::json!({
+        "Records": [{
+            "eventID": "7de3041dd709b024af6f29e4fa13d34c",
+            "eventName": "MODIFY",
+            "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb",
+            "awsRegion": "us-east-1",
+            "dynamodb": {
+                "ApproximateCreationDateTime": 1780275600.0,
+                "Keys": keys,
+                "OldImage": old,
+                "NewImage": new,
+                "SequenceNumber": "111",
+                "SizeBytes": 512,
+                "StreamViewType": "NEW_AND_OLD_IMAGES"
+            },
+            "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/credwatch/stream/2026-06-01T00:00:00.000"
+        }]
+    })
+}
+
+/// Items as DynamoDB JSON, the way a stream record carries them.
+fn dynamodb_json(item: HashMap<String, AttributeValue>) -> Value {
+    serde_json::to_value(image_of_item(item)).expect("an item serializes")
+}
+
+/// An incident as the table holds it, before and after it resolves, delivered in a Lambda
+/// stream event, decodes through the adapter's own decoder to exactly what the store reads;
+/// a corrupt image is unreadable, naming key and attribute, never the value.
+#[tokio::test]
+async fn stream_images_decode_like_the_table() {
+    let dynamo = Dynamo::new().await;
+    let opened = incident("alpha", CheckKind::Auth, 1, 1);
+    dynamo.store.open_incident(&opened).await.unwrap();
+    let old = dynamo.raw_existing("INC#alpha", "auth#000001").await;
+    dynamo
+        .store
+        .resolve_incident(&opened.id, "fixed by rotating the secret", at(5))
+        .await
+        .unwrap();
+    let new = dynamo.raw_existing("INC#alpha", "auth#000001").await;
+    let resolved = dynamo.store.incidents_of("alpha").await.unwrap().remove(0);
+    assert!(!resolved.open);
+    let keys = HashMap::from([
+        ("pk".to_string(), string("INC#alpha")),
+        ("sk".to_string(), string("auth#000001")),
+    ]);
+    let (keys, old, new) = (dynamodb_json(keys), dynamodb_json(old), dynamodb_json(new));
+    assert_eq!(new["pk"], serde_json::json!({"S": "INC#alpha"}));
+    assert_eq!(new["open"], serde_json::json!({"BOOL": false}));
+
+    let event: aws_lambda_events::event::dynamodb::Event =
+        serde_json::from_value(stream_event(keys.clone(), old.clone(), new.clone()))
+            .expect("a Lambda DynamoDB stream event");
+    let change = &event.records[0].change;
+    assert_eq!(incident_of_image(&change.old_image), Ok(opened));
+    assert_eq!(incident_of_image(&change.new_image), Ok(resolved.clone()));
+    assert_eq!(
+        decode_image(&change.new_image),
+        Ok(Some(StoredItem::Incident(resolved)))
+    );
+
+    let huge = "h".repeat(300_000);
+    let corruptions: Vec<(&str, Option<Value>, &str)> = vec![
+        ("team", None, "is missing"),
+        (
+            "message",
+            Some(serde_json::json!({"N": "4711"})),
+            "is not a string (S)",
+        ),
+        (
+            "message",
+            Some(serde_json::json!({"S": huge})),
+            "is longer than 16384 characters",
+        ),
+        (
+            "opened_at",
+            Some(serde_json::json!({"S": "+20327-01-01T00:00:00.000Z"})),
+            "is not a valid RFC 3339 timestamp",
+        ),
+    ];
+    for (attribute, value, problem) in corruptions {
+        let mut image = new.clone();
+        let attributes = image.as_object_mut().expect("an image is an object");
+        match value {
+            Some(value) => attributes.insert(attribute.to_string(), value),
+            None => attributes.remove(attribute),
+        };
+        let event: aws_lambda_events::event::dynamodb::Event =
+            serde_json::from_value(stream_event(keys.clone(), old.clone(), image))
+                .expect("a Lambda DynamoDB stream event");
+        let err =
+            incident_of_image(&event.records[0].change.new_image).expect_err("a corrupt image");
+        assert_eq!(err.key, "pk=INC#alpha sk=auth#000001", "{attribute}");
+        assert_eq!(err.integration.as_deref(), Some("alpha"));
+        assert_eq!(err.field, attribute);
+        assert!(err.problem.contains(problem), "{attribute}: {err:?}");
+        let shown = format!("{err:?} {err}");
+        assert!(
+            !shown.contains("4711") && !shown.contains("hhhh") && !shown.contains("20327"),
+            "{attribute}: the value leaked: {shown}"
         );
     }
 }
