@@ -1,8 +1,10 @@
-//! The store's role traits, one per concern. [`super::Store`] requires them all; a caller
-//! takes only those it uses (the expiry scan never appends history, `status` never writes).
+//! The store's role traits, one per concern. `Store` (in the parent module) requires them all; a
+//! caller takes only those it uses (the expiry scan never appends history, `status` never writes).
 //!
-//! Every method fails with a [`StoreError`](super::error::StoreError) whose kind says what the caller can do
-//! ([`StoreError::is_retryable`](super::error::StoreError::is_retryable), [`StoreError::Conflict`](super::error::StoreError::Conflict), [`StoreError::Corrupt`](super::error::StoreError::Corrupt)).
+//! Every method fails with a [`StoreError`](super::error::StoreError) whose kind says what the
+//! caller can do ([`StoreError::is_retryable`](super::error::StoreError::is_retryable),
+//! [`StoreError::Conflict`](super::error::StoreError::Conflict),
+//! [`StoreError::Corrupt`](super::error::StoreError::Corrupt)).
 
 use std::future::Future;
 
@@ -64,9 +66,10 @@ pub trait Integrations: Send + Sync {
 /// and seen rotations.
 pub trait ProbeResults: Send + Sync {
     /// Applies a state update and its incident writes atomically, if the version still matches
-    /// ([`CommitOutcome::Conflict`] otherwise: nothing written, re-read and decide again).
-    /// A stored version that cannot be incremented is [`StoreError::Corrupt`](super::error::StoreError::Corrupt); a malformed or
-    /// repeated incident id is [`StoreError::Permanent`](super::error::StoreError::Permanent).
+    /// ([`CommitOutcome::Conflict`] otherwise: nothing written, re-read and decide again). A stored
+    /// version that cannot be incremented is
+    /// [`StoreError::Corrupt`](super::error::StoreError::Corrupt); a malformed or repeated incident
+    /// id is [`StoreError::Permanent`](super::error::StoreError::Permanent).
     fn commit(
         &self,
         commit: &StateCommit,
@@ -78,10 +81,10 @@ pub trait ProbeResults: Send + Sync {
         entries: &[HistoryEntry],
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// Records a verified rotation: the integration's secret changed in Secrets Manager at `at`
-    /// to a value with `fingerprint`; makes the integration due now. Rotation times only move
-    /// forward: `Ok(false)` (nothing written) when a rotation at or after `at` is already
-    /// recorded. No such integration is [`StoreError::Conflict`](super::error::StoreError::Conflict).
+    /// Records a verified rotation: the integration's secret changed in Secrets Manager at `at` to
+    /// a value with `fingerprint`; makes the integration due now. Rotation times only move forward:
+    /// `Ok(false)` (nothing written) when a rotation at or after `at` is already recorded. No such
+    /// integration is [`StoreError::Conflict`](super::error::StoreError::Conflict).
     fn record_rotation(
         &self,
         integration: &str,
@@ -125,8 +128,9 @@ pub trait Incidents: Send + Sync {
     ) -> impl Future<Output = StoreResult<Vec<Incident>>> + Send;
 
     /// Opens an incident that no integration state tracks (an unreadable item), unless an open
-    /// incident with its id exists; a resolved one of that id is replaced. True if opened. An
-    /// id not of the form `integration:check:seq` is [`StoreError::Permanent`](super::error::StoreError::Permanent).
+    /// incident with its id exists; a resolved one of that id is replaced. True if opened. An id
+    /// not of the form `integration:check:seq` is
+    /// [`StoreError::Permanent`](super::error::StoreError::Permanent).
     fn open_incident(&self, incident: &Incident) -> impl Future<Output = StoreResult<bool>> + Send;
 
     /// Resolves incident `id` if it is open. True if it was.

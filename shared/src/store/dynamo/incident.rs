@@ -1,5 +1,5 @@
 //! The incident item, encoded and decoded. [`decode_incident`] is the one decoder of incidents:
-//! the adapter reads Query results through it, and [`super::image`] reads DynamoDB stream images
+//! the adapter reads Query results through it, and the `image` module reads DynamoDB stream images
 //! through it, so the alert fan-out never decodes an incident differently.
 
 use chrono::{DateTime, Utc};

@@ -40,7 +40,8 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    /// A reader of `item`'s top-level attributes; `label` is [`item_label`](super::keys::item_label) of it.
+    /// A reader of `item`'s top-level attributes; `label` is
+    /// [`item_label`](super::keys::item_label) of it.
     pub fn new(item: &'a Item, label: &'a str) -> Self {
         Reader {
             attributes: item,
@@ -129,7 +130,8 @@ impl<'a> Reader<'a> {
         self.opt_parsed(name, "RFC 3339 timestamp", parse_time)
     }
 
-    /// `value` (attribute `name`) as a number of type `T`, or `is not a number (N)` / `is out of range`.
+    /// `value` (attribute `name`) as a number of type `T`, or `is not a number (N)` / `is out of
+    /// range`.
     pub fn number_of<T: FromStr>(&self, name: &str, value: &AttributeValue) -> ReadResult<T> {
         let text = value
             .as_n()
@@ -207,7 +209,8 @@ impl<'a> Reader<'a> {
             .collect()
     }
 
-    /// A reader of map `value` (attribute `name`), whose paths start `name.`; or `is not a map (M)`.
+    /// A reader of map `value` (attribute `name`), whose paths start `name.`; or `is not a map
+    /// (M)`.
     pub fn nested(&self, name: &str, value: &'a AttributeValue) -> ReadResult<Reader<'a>> {
         let attributes = value
             .as_m()
