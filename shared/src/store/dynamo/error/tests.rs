@@ -141,3 +141,13 @@ fn request_errors_keep_their_message_and_take_their_kind() {
     let err = request_error(&service("AccessDeniedException", 400), message.clone());
     assert_eq!(err, StoreError::permanent(message));
 }
+
+#[test]
+fn details_are_aws_code_and_message_in_one_line() {
+    assert_eq!(
+        error_detail(&service("ThrottlingException", 400)),
+        "ThrottlingException: as AWS says it"
+    );
+    let err = SdkError::<QueryError, HttpResponse>::timeout_error("slow");
+    assert_eq!(error_detail(&err), "no answer from AWS in time");
+}
