@@ -157,3 +157,15 @@ fn resolving_removes_the_index_keys_and_sets_the_ttl() {
         None
     );
 }
+
+#[test]
+fn reassigning_writes_the_team_and_the_time_only() {
+    let fields = reassign_fields("loyalty", at("2026-06-01T02:00:00.000Z"));
+    assert_eq!(
+        fields,
+        vec![
+            (TEAM, Some(s("loyalty"))),
+            (UPDATED_AT, Some(s("2026-06-01T02:00:00.000Z"))),
+        ]
+    );
+}
