@@ -9,9 +9,10 @@ use credwatch::domain::outcome::ProbeOutcome;
 use credwatch::inventory::{
     InvalidInventory, Inventory, LoadOptions, Loaded, Problem, check_secret_layout, load_inventory,
 };
-use credwatch::probe::{Concurrency, LocalSecrets, Prober, RetryPolicy, SecretReader, probe_all};
+use credwatch::probe::{Concurrency, Prober, RetryPolicy, probe_all};
 use credwatch::secrets::SecretSource;
 use credwatch::secrets::aws::{AwsSecrets, DEFAULT_CACHE_TTL};
+use credwatch::secrets::{LocalSecrets, SecretReader};
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch::text::duration::parse_duration;
 use credwatch::text::printable;
