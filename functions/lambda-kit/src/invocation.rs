@@ -81,4 +81,12 @@ mod tests {
             assert_eq!(remaining(deadline, now), left, "deadline {deadline}");
         }
     }
+
+    #[test]
+    fn deadlines_ahead_are_instants_ahead_and_past_ones_are_now() {
+        let before = tokio::time::Instant::now();
+        assert!(deadline_instant(u64::MAX) >= before + MAX_BUDGET);
+        let past = deadline_instant(0);
+        assert!(past >= before && past <= tokio::time::Instant::now());
+    }
 }
