@@ -37,3 +37,28 @@ pub fn host_key(integration: &Integration) -> String {
         url.port_or_known_default().unwrap_or(0)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::test_support::integration;
+
+    #[test]
+    fn the_host_key_is_the_auth_host_and_its_port() {
+        let cases = [
+            (
+                "https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/",
+                "mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com:443",
+            ),
+            (
+                "https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com:443/v2/",
+                "mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com:443",
+            ),
+            ("http://127.0.0.1:8080/", "127.0.0.1:8080"),
+            ("http://localhost/", "localhost:80"),
+        ];
+        for (url, key) in cases {
+            assert_eq!(host_key(&integration(url)), key, "{url}");
+        }
+    }
+}

@@ -18,6 +18,8 @@ mod limits;
 mod prober;
 mod retry;
 mod stream;
+#[cfg(test)]
+mod test_support;
 
 pub use limits::{Concurrency, DEFAULT_CONCURRENCY, DEFAULT_PER_HOST, host_key};
 pub use prober::Prober;

@@ -257,30 +257,7 @@ fn rest_policy(integration: &Integration) -> EndpointPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::Severity;
-
-    fn integration(auth_url: &str) -> Integration {
-        Integration {
-            id: "crm-sync".into(),
-            name: "CRM sync".into(),
-            owner: "crm-ops".into(),
-            severity: Severity::High,
-            auth_url: auth_url.parse().expect("test URL"),
-            client_id: "abc".into(),
-            client_secret: SecretSource::Env("S".into()),
-            account_id: None,
-            expected_scopes: vec![],
-            secret_rotated_at: None,
-            secret_expires_at: None,
-            depends_on: vec![],
-            records_per_hour: None,
-            runbook: None,
-            probe_every: Duration::from_secs(900),
-            recheck_every: Duration::from_secs(120),
-            expiry_warn_days: vec![30, 14, 7, 3, 1],
-            secret_lifetime_days: 180,
-        }
-    }
+    use crate::probe::test_support::integration;
 
     #[test]
     fn tokens_from_sfmc_auth_hosts_go_only_to_sfmc_rest_hosts_whatever_the_setting() {
