@@ -14,6 +14,7 @@ use std::fmt::Debug;
 use aws_sdk_dynamodb::config::ProvideCredentials;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use credwatch::aws_error::innermost;
+use credwatch::config::TABLE_VAR;
 use credwatch::text::printable;
 
 use crate::{EXIT_FAILING, EXIT_INVALID};
@@ -161,7 +162,7 @@ pub fn service_error(code: &str, message: &str, operation: &str, target: &Target
     let Target { table, region, .. } = target;
     match code {
         "ResourceNotFoundException" => Trouble::invalid(format!(
-            "DynamoDB table {table} does not exist in {region}; check --table (or CREDWATCH_TABLE) \
+            "DynamoDB table {table} does not exist in {region}; check --table (or {TABLE_VAR}) \
              and AWS_REGION, or create it with `credwatch table create --table {table}`"
         )),
         "AccessDeniedException" => Trouble::failing(access_denied(message, operation, target)),

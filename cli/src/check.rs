@@ -5,13 +5,17 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Args;
+use credwatch::config::{
+    DEFAULT_CHECK_TIMEOUT, DEFAULT_CONCURRENCY, DEFAULT_PER_HOST, connect_timeout_for,
+};
 use credwatch::domain::outcome::ProbeOutcome;
 use credwatch::inventory::{
     InvalidInventory, Inventory, LoadOptions, Loaded, Problem, check_secret_layout, load_inventory,
 };
-use credwatch::probe::{Concurrency, LocalSecrets, Prober, RetryPolicy, SecretReader, probe_all};
+use credwatch::probe::{Concurrency, Prober, RetryPolicy, probe_all};
 use credwatch::secrets::SecretSource;
 use credwatch::secrets::aws::{AwsSecrets, DEFAULT_CACHE_TTL};
+use credwatch::secrets::{LocalSecrets, SecretReader};
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch::text::duration::parse_duration;
 use credwatch::text::printable;
@@ -43,13 +47,13 @@ pub struct CheckArgs {
     #[arg(long = "integration", value_name = "ID")]
     pub integrations: Vec<String>,
     /// Probes in flight at once.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
     /// Probes in flight against one SFMC tenant (auth host) at once.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, default_value_t = DEFAULT_PER_HOST as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub per_host: u16,
     /// Give up on an SFMC request after this long (e.g. 10s).
-    #[arg(long, default_value = "15s", value_parser = parse_duration)]
+    #[arg(long, default_value = DEFAULT_CHECK_TIMEOUT, value_parser = parse_duration)]
     pub timeout: Duration,
 }
 
@@ -80,7 +84,7 @@ pub async fn run(args: CheckArgs) -> u8 {
         },
         client: ClientSettings {
             request_timeout: args.timeout,
-            connect_timeout: args.timeout.min(Duration::from_secs(5)),
+            connect_timeout: connect_timeout_for(args.timeout),
             endpoint_policy: if options.allow_any_endpoint {
                 EndpointPolicy::AnyEndpoint
             } else {

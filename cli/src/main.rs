@@ -12,10 +12,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use credwatch::config::{SECRET_PREFIX_VAR, TABLE_VAR};
+use credwatch::telemetry::logging::{self, LogOutput};
 
 /// Exit codes of the contract: 0 all ok, 1 some integration failing, 2 invalid input.
 pub const EXIT_OK: u8 = 0;
+/// Exit code: some integration is failing, or AWS could not be reached or refused on the way.
 pub const EXIT_FAILING: u8 = 1;
+/// Exit code: the command cannot run as given (invalid input); retrying unchanged cannot help.
 pub const EXIT_INVALID: u8 = 2;
 
 #[derive(Parser)]
@@ -60,7 +64,7 @@ enum Command {
 #[derive(clap::Args)]
 struct TableArg {
     /// The credwatch DynamoDB table.
-    #[arg(long = "table", env = "CREDWATCH_TABLE", value_name = "NAME")]
+    #[arg(long = "table", env = TABLE_VAR, value_name = "NAME")]
     name: String,
 }
 
@@ -71,7 +75,7 @@ struct SecretPrefixArg {
     /// without it those are warnings against the default prefix sfmc/.
     #[arg(
         long = "secret-prefix",
-        env = "CREDWATCH_SECRET_PREFIX",
+        env = SECRET_PREFIX_VAR,
         value_name = "PREFIX"
     )]
     value: Option<String>,
@@ -118,9 +122,12 @@ struct SyncArgs {
     format: Format,
 }
 
+/// How a command prints its result (`--format`).
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// A table for people, sized to the terminal.
     Table,
+    /// JSON for scripts (the contract's shapes).
     Json,
 }
 
@@ -202,22 +209,13 @@ fn explain_arguments(err: &clap::Error) -> u8 {
 }
 
 /// Logs go to stderr so that `--format json` output on stdout stays parseable. By default only
-/// credwatch's own warnings are shown: the AWS SDK's and the HTTP stack's (e.g. a profile file
-/// it could not parse) appear only when `CREDWATCH_LOG` / `RUST_LOG` asks for them, because the
-/// operator commands already say in one line what went wrong. Colours only on a terminal and
-/// without `NO_COLOR`.
+/// credwatch's own warnings are shown ([`logging::DEFAULT_CLI_LOG_FILTER`]); `CREDWATCH_LOG` /
+/// `RUST_LOG` ask for more. Colours only on a terminal and without `NO_COLOR`.
 fn init_logging() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("CREDWATCH_LOG")
-        .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(output::stderr_colours())
-        .with_target(true)
-        .init();
+    let filter = logging::log_filter(
+        |name| std::env::var(name).ok(),
+        logging::DEFAULT_CLI_LOG_FILTER,
+    );
+    let ansi = output::stderr_colours();
+    logging::init(LogOutput::Terminal { ansi }, &filter);
 }
-
-/// Only credwatch's own crates (`credwatch`, `credwatch_cli`, `credwatch_sim`), at warn.
-const DEFAULT_LOG_FILTER: &str = "off,credwatch=warn,credwatch_cli=warn,credwatch_sim=warn";

@@ -7,6 +7,7 @@
 //! small types that tests drive against the simulator (`credwatch-sim`) over real HTTP.
 
 pub mod aws_error;
+pub mod config;
 pub mod domain;
 pub mod inventory;
 pub mod jobs;

@@ -8,7 +8,8 @@
 
 use std::time::{Duration, Instant};
 
-use credwatch::probe::{Concurrency, LocalSecrets, Prober, RetryPolicy, probe_all};
+use credwatch::probe::{Concurrency, Prober, RetryPolicy, probe_all};
+use credwatch::secrets::LocalSecrets;
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch_sim::{ClientConfig, Simulator};
 use credwatch_tests::{SYNC_SCOPES, Scratch, Spec, inventory};

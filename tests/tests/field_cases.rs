@@ -7,7 +7,8 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use credwatch::domain::outcome::{Kind, OutcomeClass, ProbeOutcome};
-use credwatch::probe::{Concurrency, LocalSecrets, Prober, RetryPolicy, probe_all};
+use credwatch::probe::{Concurrency, Prober, RetryPolicy, probe_all};
+use credwatch::secrets::LocalSecrets;
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch_sim::{ClientConfig, INVALID_REQUEST_BODY, RestBehaviour, Simulator, TokenBehaviour};
 use credwatch_tests::{SYNC_SCOPES, Scratch, Spec, inventory};

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use credwatch::domain::outcome::{OutcomeClass, ProbeOutcome};
-use credwatch::probe::{Concurrency, LocalSecrets, Prober, RetryPolicy, probe_all};
+use credwatch::probe::{Concurrency, Prober, RetryPolicy, probe_all};
+use credwatch::secrets::LocalSecrets;
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch_sim::{ClientConfig, RestBehaviour, Simulator, TokenBehaviour};
 use credwatch_tests::{SYNC_SCOPES, Scratch, Spec, inventory};
@@ -506,13 +507,13 @@ async fn a_non_sfmc_auth_url_is_probed_only_where_any_endpoint_is_allowed() {
 #[derive(Default)]
 struct CountingSecrets(std::sync::atomic::AtomicUsize);
 
-impl credwatch::probe::SecretReader for CountingSecrets {
+impl credwatch::secrets::SecretReader for CountingSecrets {
     async fn read(
         &self,
         source: &credwatch::secrets::SecretSource,
     ) -> Result<credwatch::secrets::Secret, credwatch::secrets::SecretUnavailable> {
         self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        credwatch::probe::LocalSecrets.read(source).await
+        credwatch::secrets::LocalSecrets.read(source).await
     }
 }
 

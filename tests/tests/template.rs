@@ -186,3 +186,42 @@ fn the_probe_reads_secrets_only_under_the_prefix_and_failures_are_kept() {
         "the queue is encrypted"
     );
 }
+
+/// Every variable the template sets for a function (globally or per function) is one credwatch
+/// reads (`credwatch::config::ALL_VARS`): a misspelt name would be silently ignored and leave
+/// its setting at the default. The table and log level reach both functions.
+#[test]
+fn the_template_sets_only_variables_credwatch_reads() {
+    let template = template();
+    let mut sets: Vec<(String, &Value)> = vec![(
+        "Globals".to_string(),
+        &template["Globals"]["Function"]["Environment"]["Variables"],
+    )];
+    for (name, resource) in template["Resources"].as_mapping().expect("resources") {
+        if resource["Type"].as_str() == Some("AWS::Serverless::Function") {
+            let name = text(name).to_string();
+            sets.push((name, &resource["Properties"]["Environment"]["Variables"]));
+        }
+    }
+    assert!(sets.len() >= 3, "the globals and both functions: {sets:?}");
+    let mut seen = Vec::new();
+    for (owner, variables) in sets {
+        let Some(variables) = variables.as_mapping() else {
+            continue;
+        };
+        for name in variables.keys().map(text) {
+            assert!(
+                credwatch::config::ALL_VARS.contains(&name),
+                "{owner} sets {name}, which credwatch does not read"
+            );
+            seen.push(name.to_string());
+        }
+    }
+    for needed in [
+        credwatch::config::TABLE_VAR,
+        credwatch::config::LOG_VAR,
+        credwatch::config::SECRET_PREFIX_VAR,
+    ] {
+        assert!(seen.iter().any(|name| name == needed), "{needed}: {seen:?}");
+    }
+}

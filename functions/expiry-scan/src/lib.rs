@@ -5,18 +5,19 @@ use chrono::{DateTime, Utc};
 use credwatch::jobs::expiry_scan::run_scan;
 use credwatch::store::{Incidents, Integrations, ProbeResults};
 use credwatch::telemetry::metrics::expiry_scan_emf;
+pub use credwatch_lambda::InvocationError;
 use serde_json::Value;
 
 /// Name used in logs and metrics.
 pub const FUNCTION: &str = "credwatch-expiry-scan";
 
-/// A failure the caller should see as a failed invocation (so EventBridge retries it).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct InvocationError(pub String);
-
 /// Handles one invocation at `now`: an EventBridge "Scheduled Event", or `{}` for a manual run.
 /// Runs the scan, prints its metrics (CloudWatch EMF on stdout) and returns its summary.
+///
+/// # Errors
+/// [`InvocationError::BadEvent`] for any other event; [`InvocationError::Dependency`] when the
+/// integrations cannot be listed (the store failed). A failure of one integration is in the
+/// summary, never an error of the invocation.
 pub async fn handle_at<S: Integrations + ProbeResults + Incidents>(
     store: &S,
     payload: &Value,
@@ -25,14 +26,14 @@ pub async fn handle_at<S: Integrations + ProbeResults + Incidents>(
     let scheduled = payload.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event");
     let manual = payload.as_object().is_some_and(|o| o.is_empty());
     if !scheduled && !manual {
-        return Err(InvocationError(
+        return Err(InvocationError::BadEvent(
             "unrecognised event; expected an EventBridge Scheduled Event, or {} to scan now"
                 .to_string(),
         ));
     }
     let summary = run_scan(store, now)
         .await
-        .map_err(|err| InvocationError(format!("cannot list integrations: {err}")))?;
+        .map_err(|err| InvocationError::Dependency(format!("cannot list integrations: {err}")))?;
     for line in expiry_scan_emf(FUNCTION, &summary, now) {
         println!("{line}");
     }

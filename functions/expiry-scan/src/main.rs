@@ -2,24 +2,18 @@
 //! work is in the library.
 
 use credwatch::store::dynamo::DynamoStore;
+use credwatch::telemetry::logging::{self, LogOutput};
 use credwatch_expiry_scan::handle_at;
-use lambda_runtime::{Error, LambdaEvent, service_fn};
-use serde_json::Value;
+use credwatch_lambda::{Config, aws_sdk_config, serve};
+use lambda_runtime::Error;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    credwatch::telemetry::logging::init_lambda();
-    let table = std::env::var("CREDWATCH_TABLE")
-        .ok()
-        .filter(|v| !v.is_empty())
-        .ok_or("CREDWATCH_TABLE is not set; it names the credwatch DynamoDB table")?;
-    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
+    let config = Config::from_env()?;
+    logging::init(LogOutput::Lambda, &config.log_filter);
+    let aws = aws_sdk_config().await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table);
     let store = &store;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle_at(store, &event.payload, chrono::Utc::now())
-            .await
-            .map_err(Error::from)
-    }))
-    .await
+    serve(move |event| async move { handle_at(store, &event.payload, chrono::Utc::now()).await })
+        .await
 }

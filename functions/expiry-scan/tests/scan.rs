@@ -11,8 +11,9 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use credwatch::inventory::{Inventory, LoadOptions, Severity, parse_inventory_on};
 use credwatch::jobs::inventory_sync;
 use credwatch::jobs::probe_cycle::{CycleSettings, CycleSummary, Selection, run_cycle};
-use credwatch::probe::{LocalSecrets, Prober, RetryPolicy};
+use credwatch::probe::{Prober, RetryPolicy};
 use credwatch::rules::health::CheckKind;
+use credwatch::secrets::LocalSecrets;
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch::store::dynamo::DynamoStore;
 use credwatch::store::dynamo::create_table;
@@ -998,4 +999,45 @@ async fn the_binary_reports_an_unreadable_open_incident() {
         "{}",
         report[0].message
     );
+}
+
+/// The binary tells the Lambda runtime whether a failed invocation is worth retrying: an event
+/// it does not handle fails the same way every time (`NonRetryable`); a table it cannot read
+/// may be back later (`Retryable`). The message is the library's, unchanged.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_binary_reports_failures_as_retryable_or_not() {
+    let mut env = child_env();
+    env.push((
+        credwatch::config::TABLE_VAR,
+        unique_name("credwatch-no-such-table"),
+    ));
+    let function =
+        FunctionProcess::spawn(env!("CARGO_BIN_EXE_credwatch-expiry-scan").as_ref(), &env).await;
+    let refused = function
+        .invoke(json!({"detail-type": "Object Created"}))
+        .await;
+    let missing_table = function.invoke(event("scheduled.json")).await;
+    let (_, stderr) = function.stop().await;
+
+    let refused = refused.expect_err("an unrecognised event fails");
+    assert_eq!(refused["errorType"], "NonRetryable", "{refused}\n{stderr}");
+    assert!(
+        text(&refused["errorMessage"]).starts_with("unrecognised event; expected an EventBridge"),
+        "{refused}"
+    );
+    let missing_table = missing_table.expect_err("a missing table fails");
+    assert_eq!(
+        missing_table["errorType"], "Retryable",
+        "{missing_table}\n{stderr}"
+    );
+    assert!(
+        text(&missing_table["errorMessage"]).starts_with("cannot list integrations: "),
+        "{missing_table}"
+    );
+}
+
+fn text(value: &Value) -> &str {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("expected a string, found {value}"))
 }

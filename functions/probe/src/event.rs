@@ -10,6 +10,7 @@ pub const SECRET_CHANGE_EVENTS: [&str; 3] = ["PutSecretValue", "UpdateSecret", "
 /// What an invocation asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
+    /// Probe this selection: what is due, the integrations named, or the one whose secret changed.
     Probe(Selection),
     /// A well-formed event that needs no work (e.g. an UpdateSecret that changed only the
     /// description); said in the response so nobody wonders.

@@ -5,9 +5,11 @@ pub mod event;
 
 use chrono::{DateTime, Utc};
 use credwatch::jobs::probe_cycle::{CycleSettings, Selection, run_cycle};
-use credwatch::probe::{Prober, SecretReader};
+use credwatch::probe::Prober;
+use credwatch::secrets::SecretReader;
 use credwatch::store::{Incidents, Integrations, ProbeResults};
 use credwatch::telemetry::metrics::probe_cycle_emf;
+pub use credwatch_lambda::InvocationError;
 use serde_json::{Value, json};
 
 use crate::event::{Request, parse_request};
@@ -17,18 +19,20 @@ pub const FUNCTION: &str = "credwatch-probe";
 
 /// Everything an invocation needs, built once per container.
 pub struct App<S, R> {
+    /// The table: integrations, their state, history and incidents.
     pub store: S,
+    /// Probes with one SFMC client and one retry policy.
     pub prober: Prober,
+    /// Reads client secrets (Secrets Manager when deployed).
     pub secrets: R,
+    /// Concurrency and commit settings of a cycle (its deadline is set per invocation).
     pub settings: CycleSettings,
 }
 
-/// A failure the caller should see as a failed invocation (so EventBridge and Lambda retry it).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct InvocationError(pub String);
-
 /// Handles one invocation at `now` with no deadline; see [`handle_until`].
+///
+/// # Errors
+/// As [`handle_until`].
 pub async fn handle_at<S: Integrations + ProbeResults + Incidents, R: SecretReader>(
     app: &App<S, R>,
     payload: &Value,
@@ -37,27 +41,21 @@ pub async fn handle_at<S: Integrations + ProbeResults + Incidents, R: SecretRead
     handle_until(app, payload, now, None).await
 }
 
-/// The Lambda deadline (`LambdaEvent.context.deadline`, milliseconds since the Unix epoch) as
-/// an instant of this process's clock; a deadline already past is now.
-pub fn deadline_instant(deadline_ms: u64) -> tokio::time::Instant {
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
-    let remaining = u128::from(deadline_ms).saturating_sub(now_ms);
-    let remaining = std::time::Duration::from_millis(u64::try_from(remaining).unwrap_or(u64::MAX));
-    tokio::time::Instant::now() + remaining.min(std::time::Duration::from_secs(86_400))
-}
-
 /// Handles one invocation at `now`: parses the payload, runs the cycle (starting no probe too
 /// close to `deadline` to finish before it: those are deferred to the next run), prints its
 /// metrics (CloudWatch EMF on stdout) and returns its summary.
+///
+/// # Errors
+/// [`InvocationError::BadEvent`] for a payload that is not a request this function handles;
+/// [`InvocationError::Dependency`] when the integrations cannot be listed (the store failed).
+/// A failure of one integration is in the summary, never an error of the invocation.
 pub async fn handle_until<S: Integrations + ProbeResults + Incidents, R: SecretReader>(
     app: &App<S, R>,
     payload: &Value,
     now: DateTime<Utc>,
     deadline: Option<tokio::time::Instant>,
 ) -> Result<Value, InvocationError> {
-    let selection = match parse_request(payload, now).map_err(InvocationError)? {
+    let selection = match parse_request(payload, now).map_err(InvocationError::BadEvent)? {
         Request::Probe(selection) => selection,
         Request::Ignore(reason) => {
             tracing::info!(%reason, "nothing to do");
@@ -80,7 +78,7 @@ pub async fn handle_until<S: Integrations + ProbeResults + Incidents, R: SecretR
         &settings,
     )
     .await
-    .map_err(|err| InvocationError(format!("cannot list integrations: {err}")))?;
+    .map_err(|err| InvocationError::Dependency(format!("cannot list integrations: {err}")))?;
     for line in probe_cycle_emf(FUNCTION, &summary, now) {
         println!("{line}");
     }

@@ -1416,3 +1416,37 @@ async fn a_row_with_an_overflowing_version_never_stops_the_others() {
         "{open:?}"
     );
 }
+
+/// A request the probe cannot parse, or an event it does not handle, fails as `NonRetryable`
+/// (sending it again changes nothing), with the library's message; the binary goes on serving
+/// the next event.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_binary_reports_a_malformed_request_as_not_retryable() {
+    let mut env = child_env();
+    env.push((
+        credwatch::config::TABLE_VAR,
+        unique_name("credwatch-unused"),
+    ));
+    env.push((credwatch::config::SECRET_PREFIX_VAR, "sfmc/".into()));
+    let function =
+        FunctionProcess::spawn(env!("CARGO_BIN_EXE_credwatch-probe").as_ref(), &env).await;
+    let refused = function.invoke(json!({"integrations": "crm-sync"})).await;
+    let unrecognised = function.invoke(json!({"hello": "world"})).await;
+    let (_, stderr) = function.stop().await;
+    let refused = refused.expect_err("a malformed request fails");
+    assert_eq!(refused["errorType"], "NonRetryable", "{refused}\n{stderr}");
+    assert!(
+        refused["errorMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("integrations")),
+        "{refused}"
+    );
+    let unrecognised = unrecognised.expect_err("an unrecognised event fails");
+    assert_eq!(unrecognised["errorType"], "NonRetryable", "{unrecognised}");
+    assert!(
+        unrecognised["errorMessage"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("unrecognised event")),
+        "{unrecognised}"
+    );
+}

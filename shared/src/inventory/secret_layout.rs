@@ -5,7 +5,7 @@
 
 use super::{Inventory, Problem};
 use crate::secrets::SecretSource;
-use crate::secrets::aws::{is_under_prefix, secret_name};
+use crate::secrets::{is_under_prefix, secret_name};
 
 /// The template's default `SecretNamePrefix`, used for advice when no prefix is given.
 pub const DEFAULT_SECRET_PREFIX: &str = "sfmc/";

@@ -11,10 +11,10 @@ use crate::domain::outcome::{OutcomeClass, ProbeOutcome};
 use crate::inventory::Severity;
 use crate::jobs::corrupt::open_corrupt_incidents;
 use crate::jobs::rotation;
-use crate::probe::{Concurrency, Probed, Prober, SecretReader, probe_stream};
+use crate::probe::{Concurrency, Probed, Prober, probe_stream};
 use crate::rules::health::{self, CheckKind, Observation, Policy, Transition};
-use crate::secrets::SecretSource;
-use crate::secrets::aws::secret_ids_match;
+use crate::secrets::secret_ids_match;
+use crate::secrets::{SecretReader, SecretSource};
 use crate::store::{
     CommitOutcome, HistoryEntry, Incident, IncidentWrite, Incidents, IntegrationRecord,
     Integrations, PLATFORM_TEAM, ProbeResults, StateCommit, StoreError, UnreadableIntegration,

@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::probe::SecretReader;
 use crate::secrets::Secret;
+use crate::secrets::SecretReader;
 use crate::store::{IntegrationRecord, ProbeResults};
 
 /// Domain tag hashed before everything else, so these digests are never comparable with a

@@ -1,0 +1,195 @@
+//! [`Config`]: every `CREDWATCH_*` variable a credwatch function reads, parsed once, with its
+//! default; names and defaults come from [`credwatch::config`].
+
+use std::fmt;
+use std::time::Duration;
+
+use credwatch::config::{
+    ALLOW_ANY_ENDPOINT_VAR, ALLOW_LOCAL_SECRETS_VAR, DEFAULT_CONCURRENCY,
+    DEFAULT_FUNCTION_REQUEST_TIMEOUT, DEFAULT_LAMBDA_LOG_FILTER, DEFAULT_PER_HOST,
+    PROBE_CONCURRENCY_VAR, PROBE_PER_HOST_VAR, REQUEST_TIMEOUT_VAR, SECRET_PREFIX_VAR, TABLE_VAR,
+    connect_timeout_for, flag_on,
+};
+use credwatch::probe::Concurrency;
+use credwatch::secrets::SecretPolicy;
+use credwatch::sfmc::{ClientSettings, EndpointPolicy};
+use credwatch::telemetry::logging::log_filter;
+use credwatch::text::duration::parse_duration;
+use credwatch::text::printable::{MAX_ECHOED_CHARS, cap};
+
+/// What [`SECRET_PREFIX_VAR`] is for, in the error when the probe function starts without it.
+const SECRET_PREFIX_PURPOSE: &str = "the Secrets Manager prefix (e.g. sfmc/) under which the \
+                                     probe may read client secrets";
+
+/// A credwatch function's configuration, from its environment. Every field names its variable;
+/// the defaults are [`credwatch::config`]'s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The DynamoDB table (`CREDWATCH_TABLE`, required, non-empty).
+    pub table: String,
+    /// The Secrets Manager prefix the probe may read under (`CREDWATCH_SECRET_PREFIX`, e.g.
+    /// `sfmc/`); `None` when unset or empty. The probe function requires it
+    /// ([`Config::secret_policy`]); the expiry scan reads no secrets.
+    pub secret_prefix: Option<String>,
+    /// Whether `env` and `file` secret sources may be read too (`CREDWATCH_ALLOW_LOCAL_SECRETS`
+    /// exactly `1`; tests and benchmarks only, the template never sets it).
+    pub allow_local_secrets: bool,
+    /// Whether an `auth_url` that is not SFMC's may be probed (`CREDWATCH_ALLOW_ANY_ENDPOINT`
+    /// exactly `1`; a simulator or proxy).
+    pub allow_any_endpoint: bool,
+    /// Probes in flight overall (`CREDWATCH_PROBE_CONCURRENCY`, default
+    /// [`credwatch::config::DEFAULT_CONCURRENCY`]) and per auth host
+    /// (`CREDWATCH_PROBE_PER_HOST`, default [`credwatch::config::DEFAULT_PER_HOST`]); positive
+    /// whole numbers.
+    pub concurrency: Concurrency,
+    /// How long one SFMC request may take (`CREDWATCH_REQUEST_TIMEOUT`, a duration such as
+    /// `10s`; default [`credwatch::config::DEFAULT_FUNCTION_REQUEST_TIMEOUT`]).
+    pub request_timeout: Duration,
+    /// The log filter (`CREDWATCH_LOG`, else `RUST_LOG`, else
+    /// [`credwatch::config::DEFAULT_LAMBDA_LOG_FILTER`]); see
+    /// [`credwatch::telemetry::logging::log_filter`].
+    pub log_filter: String,
+}
+
+/// A variable a function needs is missing or does not hold what it should. The message names
+/// the variable and what is wrong; a value is echoed only cut to a few dozen characters (these
+/// variables hold names and numbers, never secrets).
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A required variable is unset or empty.
+    #[error("{var} is not set; it names {purpose}")]
+    Missing {
+        /// The variable, e.g. `CREDWATCH_TABLE`.
+        var: &'static str,
+        /// What it names, for the person deploying.
+        purpose: &'static str,
+    },
+    /// A variable is set to something it cannot hold.
+    #[error("{var}={value:?}: {problem}")]
+    Invalid {
+        /// The variable.
+        var: &'static str,
+        /// Its value, cut to [`MAX_ECHOED_CHARS`] characters.
+        value: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+// `main` returning this error prints it with `Debug`: the sentence, quoted, as operators saw it
+// when `main` returned plain strings.
+impl fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.to_string(), f)
+    }
+}
+
+impl Config {
+    /// Reads the configuration from this process's environment.
+    ///
+    /// # Errors
+    /// The first [`ConfigError`] met, in the order of [`Config`]'s fields.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup`, which gives a variable's value by name
+    /// (`None`: unset).
+    ///
+    /// # Errors
+    /// As [`Config::from_env`].
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let non_empty = |var: &str| lookup(var).filter(|value| !value.is_empty());
+        let table = non_empty(TABLE_VAR).ok_or(ConfigError::Missing {
+            var: TABLE_VAR,
+            purpose: "the credwatch DynamoDB table",
+        })?;
+        Ok(Config {
+            table,
+            secret_prefix: non_empty(SECRET_PREFIX_VAR),
+            allow_local_secrets: flag_on(lookup(ALLOW_LOCAL_SECRETS_VAR).as_deref()),
+            allow_any_endpoint: flag_on(lookup(ALLOW_ANY_ENDPOINT_VAR).as_deref()),
+            request_timeout: optional_duration(
+                &lookup,
+                REQUEST_TIMEOUT_VAR,
+                DEFAULT_FUNCTION_REQUEST_TIMEOUT,
+            )?,
+            concurrency: Concurrency {
+                global: optional_count(&lookup, PROBE_CONCURRENCY_VAR, DEFAULT_CONCURRENCY)?,
+                per_host: optional_count(&lookup, PROBE_PER_HOST_VAR, DEFAULT_PER_HOST)?,
+            },
+            log_filter: log_filter(&lookup, DEFAULT_LAMBDA_LOG_FILTER),
+        })
+    }
+
+    /// The deployed secret policy: Secrets Manager only, only under the prefix (the template
+    /// sets it from `SecretNamePrefix`); with `allow_local_secrets`, env and file sources too.
+    /// Without a prefix the probe refuses to start: a loud init error (and the heartbeat alarm)
+    /// beats probing with secrets it may not read.
+    ///
+    /// # Errors
+    /// [`ConfigError::Missing`] for `CREDWATCH_SECRET_PREFIX`.
+    pub fn secret_policy(&self) -> Result<SecretPolicy, ConfigError> {
+        let prefix = self.secret_prefix.clone().ok_or(ConfigError::Missing {
+            var: SECRET_PREFIX_VAR,
+            purpose: SECRET_PREFIX_PURPOSE,
+        })?;
+        let mut policy = SecretPolicy::deployed(prefix);
+        policy.local_sources = self.allow_local_secrets;
+        Ok(policy)
+    }
+
+    /// The SFMC client's settings: the request timeout, the connect timeout that goes with it
+    /// ([`credwatch::config::connect_timeout_for`]) and the endpoint policy; the rest default.
+    pub fn client_settings(&self) -> ClientSettings {
+        ClientSettings {
+            request_timeout: self.request_timeout,
+            connect_timeout: connect_timeout_for(self.request_timeout),
+            endpoint_policy: if self.allow_any_endpoint {
+                EndpointPolicy::AnyEndpoint
+            } else {
+                EndpointPolicy::SfmcOnly
+            },
+            ..ClientSettings::default()
+        }
+    }
+}
+
+fn invalid(var: &'static str, value: &str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        var,
+        value: cap(value, MAX_ECHOED_CHARS).into_owned(),
+        problem: problem.into(),
+    }
+}
+
+/// `var` as a duration (`10s`, `2m`), or `default` when unset.
+fn optional_duration(
+    lookup: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    match lookup(var) {
+        Some(text) => parse_duration(&text).map_err(|why| invalid(var, &text, why)),
+        None => Ok(default),
+    }
+}
+
+/// `var` as a positive whole number, or `default` when unset.
+fn optional_count(
+    lookup: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: usize,
+) -> Result<usize, ConfigError> {
+    match lookup(var) {
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(invalid(var, &text, "must be a positive whole number")),
+        },
+        None => Ok(default),
+    }
+}
+
+#[cfg(test)]
+mod tests;
