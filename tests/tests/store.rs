@@ -5,7 +5,6 @@
 //! The tests crate does not depend on chrono; timestamps reach chrono's `DateTime<Utc>` through
 //! `FromStr` and type inference (see [`at`]).
 
-use credwatch::rules::expiry::{ExpiryTrack, Threshold};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Debug;
 use std::str::FromStr;
@@ -13,18 +12,28 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
+use credwatch::domain::incident::{
+    CheckKind, IncidentChange, IncidentClass, IncidentFacts, IncidentId,
+};
 use credwatch::domain::outcome::OutcomeClass;
+use credwatch::domain::state::{CheckState, ExpiryTrack, Health, Threshold, Track};
 use credwatch::inventory::{BusinessHours, Integration, Severity, Team};
-use credwatch::rules::health::{CheckKind, CheckState, Health, Track, incident_id};
 use credwatch::secrets::SecretSource;
 use credwatch::store::dynamo::DynamoStore;
 use credwatch::store::dynamo::schema::{create_table, table_spec};
 use credwatch::store::{
-    CommitOutcome, HistoryEntry, Incident, IncidentWrite, IntegrationRecord, StateCommit, Store,
+    CommitOutcome, HistoryEntry, Incident, IntegrationRecord, StateCommit, Store,
 };
 use credwatch_tests::aws::{sdk_config, unique_name};
 
 // ---- fixtures ----
+
+fn incident_id(integration: &str, check: CheckKind, seq: u32) -> IncidentId {
+    IncidentId::new(integration, check, seq)
+}
+
+/// The class the fixtures' resolutions carry (the store does not write it).
+const RESOLVED_CLASS: IncidentClass = IncidentClass::Outcome(OutcomeClass::ClientAuthFailed);
 
 /// `minutes` after 2026-06-01T00:00:00Z (under 28 days), as whatever type the context needs:
 /// in practice chrono's `DateTime<Utc>`.
@@ -120,18 +129,18 @@ fn firing(id: &str, minutes: u32, seq: u32) -> CheckState {
         incident_seq: seq,
         // Every state attribute set, so the round trip covers them all.
         expiry: ExpiryTrack {
-            open_incident: Some(format!("{id}:expiry:9")),
+            open_incident: Some(incident_id(id, CheckKind::Expiry, 9)),
             version: Some("2026-12-31".to_string()),
             threshold: Some(Threshold::Days(7)),
             notified: vec!["2026-12-31#30".to_string(), "2026-12-31#7".to_string()],
         },
-        stale_incident: Some(format!("{id}:monitor:8")),
+        stale_incident: Some(incident_id(id, CheckKind::Monitor, 8)),
         secret_fingerprint: Some(FINGERPRINT_A.to_string()),
         version: 0,
     }
 }
 
-/// Two secret fingerprints (32 hex digits, as `credwatch::jobs::rotation::secret_fingerprint` makes).
+/// Two secret fingerprints (32 hex digits, as `credwatch::secrets::fingerprint::secret_fingerprint` makes).
 const FINGERPRINT_A: &str = "00112233445566778899aabbccddeeff";
 const FINGERPRINT_B: &str = "ffeeddccbbaa99887766554433221100";
 
@@ -161,7 +170,7 @@ fn incident(integration: &str, check: CheckKind, seq: u32, minutes: u32) -> Inci
         id: incident_id(integration, check, seq),
         integration: integration.to_string(),
         check,
-        class: "client_auth_failed".to_string(),
+        class: IncidentClass::Outcome(OutcomeClass::ClientAuthFailed),
         severity: Severity::Critical,
         team: "crm-ops".to_string(),
         open: true,
@@ -178,7 +187,7 @@ fn commit(
     integration: &str,
     expected_version: u64,
     state: CheckState,
-    incidents: Vec<IncidentWrite>,
+    incidents: Vec<IncidentChange>,
 ) -> StateCommit {
     StateCommit {
         integration: integration.to_string(),
@@ -381,7 +390,7 @@ mod contract {
             .await
             .unwrap();
 
-        let open = IncidentWrite::Open(incident("alpha", CheckKind::Auth, 1, 5));
+        let open = IncidentChange::Opened(incident("alpha", CheckKind::Auth, 1, 5));
         for (expected_version, incidents) in
             [(0, vec![open.clone()]), (0, Vec::new()), (7, vec![open])]
         {
@@ -420,13 +429,13 @@ mod contract {
             "alpha",
             0,
             firing("alpha", 5, 1),
-            vec![IncidentWrite::Open(first.clone())],
+            vec![IncidentChange::Opened(first.clone())],
         );
         let loser = commit(
             "alpha",
             0,
             firing("alpha", 6, 1),
-            vec![IncidentWrite::Open(second.clone())],
+            vec![IncidentChange::Opened(second.clone())],
         );
         assert_eq!(store.commit(&winner).await.unwrap(), CommitOutcome::Applied);
         assert_eq!(store.commit(&loser).await.unwrap(), CommitOutcome::Conflict);
@@ -440,7 +449,7 @@ mod contract {
             "alpha",
             1,
             firing("alpha", 7, 1),
-            vec![IncidentWrite::Open(second)],
+            vec![IncidentChange::Opened(second)],
         );
         assert_eq!(store.commit(&again).await.unwrap(), CommitOutcome::Conflict);
         let record = store.get_integration("alpha").await.unwrap().unwrap();
@@ -459,14 +468,19 @@ mod contract {
             "alpha",
             0,
             firing("alpha", 5, 1),
-            vec![IncidentWrite::Open(opened.clone())],
+            vec![IncidentChange::Opened(opened.clone())],
         );
         assert_eq!(store.commit(&open).await.unwrap(), CommitOutcome::Applied);
         assert_eq!(store.open_incidents().await.unwrap(), vec![opened.clone()]);
 
-        let update = IncidentWrite::Update {
+        let update = IncidentChange::Changed {
             id: id.clone(),
-            class: "invalid_client_id".to_string(),
+            previous: IncidentFacts {
+                class: RESOLVED_CLASS,
+                severity: Severity::Critical,
+                threshold_days: None,
+            },
+            class: IncidentClass::Outcome(OutcomeClass::InvalidClientId),
             message: "now the client id is unknown".to_string(),
             http_status: None,
             severity: Severity::High,
@@ -479,7 +493,7 @@ mod contract {
             CommitOutcome::Applied
         );
         let updated = Incident {
-            class: "invalid_client_id".to_string(),
+            class: IncidentClass::Outcome(OutcomeClass::InvalidClientId),
             message: "now the client id is unknown".to_string(),
             http_status: None,
             severity: Severity::High,
@@ -493,8 +507,9 @@ mod contract {
         );
         assert_eq!(store.open_incidents().await.unwrap(), vec![updated.clone()]);
 
-        let resolve = IncidentWrite::Resolve {
+        let resolve = IncidentChange::Resolved {
             id: id.clone(),
+            class: RESOLVED_CLASS,
             message: "working again".to_string(),
             at: at(20),
         };
@@ -522,8 +537,9 @@ mod contract {
         // Resolving or updating what is not open (any more) is another invocation's work.
         for write in [
             resolve,
-            IncidentWrite::Resolve {
+            IncidentChange::Resolved {
                 id: incident_id("alpha", CheckKind::Auth, 9),
+                class: RESOLVED_CLASS,
                 message: "never opened".to_string(),
                 at: at(21),
             },
@@ -541,9 +557,10 @@ mod contract {
             3,
             healthy(22),
             vec![
-                IncidentWrite::Open(incident("alpha", CheckKind::Auth, 2, 22)),
-                IncidentWrite::Resolve {
+                IncidentChange::Opened(incident("alpha", CheckKind::Auth, 2, 22)),
+                IncidentChange::Resolved {
                     id: incident_id("alpha", CheckKind::Auth, 2),
+                    class: RESOLVED_CLASS,
                     message: String::new(),
                     at: at(22),
                 },
@@ -561,7 +578,7 @@ mod contract {
         }
         let alpha_auth = incident("alpha", CheckKind::Auth, 1, 10);
         let alpha_expiry = Incident {
-            class: "secret_expiring".to_string(),
+            class: IncidentClass::SecretExpiring,
             threshold_days: Some(14),
             http_status: None,
             ..incident("alpha", CheckKind::Expiry, 2, 5)
@@ -572,15 +589,15 @@ mod contract {
             0,
             firing("alpha", 10, 2),
             vec![
-                IncidentWrite::Open(alpha_auth.clone()),
-                IncidentWrite::Open(alpha_expiry.clone()),
+                IncidentChange::Opened(alpha_auth.clone()),
+                IncidentChange::Opened(alpha_expiry.clone()),
             ],
         );
         let bravo_commit = commit(
             "bravo",
             0,
             firing("bravo", 5, 1),
-            vec![IncidentWrite::Open(bravo_auth.clone())],
+            vec![IncidentChange::Opened(bravo_auth.clone())],
         );
         assert_eq!(
             store.commit(&alpha_commit).await.unwrap(),
@@ -601,8 +618,9 @@ mod contract {
         let of_alpha = store.incidents_of("alpha").await.unwrap();
         assert_eq!(ids(&of_alpha), ["alpha:expiry:2", "alpha:auth:1"]);
 
-        let resolve = IncidentWrite::Resolve {
+        let resolve = IncidentChange::Resolved {
             id: bravo_auth.id.clone(),
+            class: RESOLVED_CLASS,
             message: "ok".to_string(),
             at: at(30),
         };
@@ -752,15 +770,16 @@ mod contract {
                 id,
                 0,
                 firing(id, 5, 1),
-                vec![IncidentWrite::Open(incident(id, CheckKind::Auth, 1, 5))],
+                vec![IncidentChange::Opened(incident(id, CheckKind::Auth, 1, 5))],
             );
             assert_eq!(store.commit(&open).await.unwrap(), CommitOutcome::Applied);
-            let resolve = IncidentWrite::Resolve {
+            let resolve = IncidentChange::Resolved {
                 id: incident_id(id, CheckKind::Auth, 1),
+                class: RESOLVED_CLASS,
                 message: "ok".to_string(),
                 at: at(9),
             };
-            let reopen = IncidentWrite::Open(incident(id, CheckKind::Auth, 2, 10));
+            let reopen = IncidentChange::Opened(incident(id, CheckKind::Auth, 2, 10));
             let cycle = commit(id, 1, firing(id, 10, 2), vec![resolve, reopen]);
             assert_eq!(store.commit(&cycle).await.unwrap(), CommitOutcome::Applied);
         }
@@ -793,7 +812,7 @@ mod contract {
                 .await
                 .unwrap();
             let open = |message: &str| {
-                IncidentWrite::Open(Incident {
+                IncidentChange::Opened(Incident {
                     message: message.to_string(),
                     ..incident(&id, CheckKind::Auth, 1, 5)
                 })
@@ -823,7 +842,7 @@ mod contract {
                 .incidents
                 .iter()
                 .map(|w| match w {
-                    IncidentWrite::Open(incident) => incident.clone(),
+                    IncidentChange::Opened(incident) => incident.clone(),
                     other => panic!("unexpected write {other:?}"),
                 })
                 .collect();
@@ -833,7 +852,7 @@ mod contract {
 
     pub async fn standalone_incidents_open_once_resolve_and_move<S: Store>(store: &S) {
         let mut corrupt = incident("alpha", CheckKind::Monitor, 0, 1);
-        corrupt.class = "corrupt_item".into();
+        corrupt.class = IncidentClass::CorruptItem;
         corrupt.team = "platform".into();
         assert!(store.open_incident(&corrupt).await.unwrap(), "opened");
         assert!(
@@ -1136,7 +1155,7 @@ async fn items_hold_exactly_the_documented_attributes() {
         "alpha",
         0,
         firing("alpha", 5, 1),
-        vec![IncidentWrite::Open(opened)],
+        vec![IncidentChange::Opened(opened)],
     );
     assert_eq!(store.commit(&open).await.unwrap(), CommitOutcome::Applied);
     store
@@ -1307,8 +1326,9 @@ async fn items_hold_exactly_the_documented_attributes() {
     }
     assert_eq!(back["retired"], AttributeValue::Bool(false));
 
-    let resolve = IncidentWrite::Resolve {
+    let resolve = IncidentChange::Resolved {
         id: incident_id("alpha", CheckKind::Auth, 1),
+        class: RESOLVED_CLASS,
         message: "ok".to_string(),
         at: at(10),
     };
@@ -1572,7 +1592,7 @@ async fn a_commit_past_the_largest_version_is_an_error_not_an_overflow() {
     assert_eq!(record.state.version, 9_007_199_254_740_991);
     for incidents in [
         Vec::new(),
-        vec![IncidentWrite::Open(incident(
+        vec![IncidentChange::Opened(incident(
             "alpha",
             CheckKind::Auth,
             1,
@@ -1843,7 +1863,7 @@ async fn resolved_incidents_expire_after_400_days() {
     );
     dynamo
         .store
-        .resolve_incident(&open.id, "fixed", at(60))
+        .resolve_incident(open.id.as_str(), "fixed", at(60))
         .await
         .unwrap();
     let item = dynamo.raw_existing("INC#alpha", "monitor#000000").await;

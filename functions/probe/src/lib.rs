@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use credwatch::jobs::probe_cycle::{CycleSettings, Selection, run_cycle};
 use credwatch::probe::{Prober, SecretReader};
 use credwatch::store::Store;
-use credwatch::telemetry::metrics::probe_cycle_emf;
+use credwatch::telemetry::emf;
 use serde_json::{Value, json};
 
 use crate::event::{Request, parse_request};
@@ -81,7 +81,7 @@ pub async fn handle_until<S: Store, R: SecretReader>(
     )
     .await
     .map_err(|err| InvocationError(format!("cannot list integrations: {err}")))?;
-    for line in probe_cycle_emf(FUNCTION, &summary, now) {
+    for line in emf::lines(FUNCTION, &summary.metrics(), now) {
         println!("{line}");
     }
     for error in &summary.errors {

@@ -5,14 +5,13 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::domain::incident::PLATFORM_TEAM;
+use crate::domain::state::{CheckState, StateCommit};
 use crate::inventory::{Integration, Inventory, Team};
 use crate::jobs::corrupt::corrupt_incident_id;
-use crate::jobs::expiry_scan::retire_state;
-use crate::rules::health::{self, CheckState};
-use crate::store::{
-    CommitOutcome, IntegrationRecord, PLATFORM_TEAM, StateCommit, Store, StoreError,
-    UnreadableIntegration,
-};
+use crate::rules::deadman::retire_state;
+use crate::rules::schedule;
+use crate::store::{CommitOutcome, IntegrationRecord, Store, StoreError, UnreadableIntegration};
 
 /// What applying the inventory would do.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -265,7 +264,7 @@ async fn update<S: Store>(
             if incident.open && incident.team != PLATFORM_TEAM && incident.team != integration.owner
             {
                 store
-                    .reassign_incident(&incident.id, &integration.owner, now)
+                    .reassign_incident(incident.id.as_str(), &integration.owner, now)
                     .await?;
             }
         }
@@ -277,7 +276,7 @@ async fn update<S: Store>(
                 // Failing: the recheck cadence rules until it recovers.
                 return None;
             }
-            let next = health::next_slot(id, now, integration.probe_every);
+            let next = schedule::next_slot(id, now, integration.probe_every);
             (state.next_probe_at != Some(next)).then(|| StateCommit {
                 integration: id.clone(),
                 expected_version: state.version,
@@ -298,7 +297,9 @@ async fn update<S: Store>(
 async fn prune<S: Store>(store: &S, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
     let message = format!("integration {id} was deleted from credwatch (inventory apply --prune)");
     for incident in store.incidents_of(id).await?.iter().filter(|i| i.open) {
-        store.resolve_incident(&incident.id, &message, now).await?;
+        store
+            .resolve_incident(incident.id.as_str(), &message, now)
+            .await?;
     }
     store.prune_integration(id).await
 }
@@ -308,7 +309,7 @@ async fn retire<S: Store>(store: &S, id: &str, now: DateTime<Utc>) -> Result<(),
     store.retire_integration(id, now).await?;
     commit_fresh(store, id, |record| {
         let mut state = record.state.clone();
-        let incidents = retire_state(record, &mut state, now);
+        let incidents = retire_state(&record.integration, &mut state, now);
         (!incidents.is_empty() || state != record.state).then(|| StateCommit {
             integration: id.to_string(),
             expected_version: record.state.version,
@@ -328,11 +329,7 @@ async fn repair<S: Store>(
 ) -> Result<(), StoreError> {
     let id = &integration.id;
     let incidents = store.incidents_of(id).await?;
-    let incident_seq = incidents
-        .iter()
-        .filter_map(|i| i.id.rsplit(':').next()?.parse::<u32>().ok())
-        .max()
-        .unwrap_or(0);
+    let incident_seq = incidents.iter().map(|i| i.id.seq()).max().unwrap_or(0);
     let state = CheckState {
         incident_seq,
         next_probe_at: Some(now),
@@ -349,7 +346,9 @@ async fn repair<S: Store>(
                 "the item of integration {id} was rewritten from the inventory; its checks start afresh"
             )
         };
-        store.resolve_incident(&incident.id, &message, now).await?;
+        store
+            .resolve_incident(incident.id.as_str(), &message, now)
+            .await?;
     }
     Ok(())
 }
@@ -380,8 +379,8 @@ async fn commit_fresh<S: Store>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::state::CheckState;
     use crate::inventory::{LoadOptions, parse_inventory};
-    use crate::rules::health::CheckState;
 
     fn inventory(integrations: &[(&str, &str)]) -> Inventory {
         let mut yaml = String::from(

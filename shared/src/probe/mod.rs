@@ -10,7 +10,7 @@ use tokio::sync::Semaphore;
 
 use crate::domain::outcome::{Kind, OutcomeClass, ProbeOutcome};
 use crate::inventory::{Integration, is_sfmc_auth_url, lookalike_refusal, userinfo_refusal};
-use crate::jobs::rotation::secret_fingerprint;
+use crate::secrets::fingerprint::secret_fingerprint;
 use crate::secrets::{Secret, SecretSource, SecretUnavailable, read_local_secret_bounded};
 use crate::sfmc::classify::{classify_context_answer, classify_token_answer, scope_diff};
 use crate::sfmc::{EndpointPolicy, Failure, SfmcClient};

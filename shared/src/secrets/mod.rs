@@ -185,6 +185,9 @@ fn read_secret_file(path: &Path) -> Result<Secret, SecretUnavailable> {
 }
 
 pub mod aws;
+pub mod fingerprint;
+
+pub use fingerprint::secret_fingerprint;
 
 #[cfg(test)]
 mod tests {

@@ -9,11 +9,11 @@ use chrono::{DateTime, Utc};
 
 use super::dynamo::schema::{self, Key};
 use super::{
-    CommitOutcome, HistoryEntry, Incident, IncidentWrite, IntegrationListing, IntegrationRecord,
+    CommitOutcome, HistoryEntry, Incident, IncidentChange, IntegrationListing, IntegrationRecord,
     StateCommit, Store, StoreError, StoreResult, UnreadableIntegration,
 };
+use crate::domain::state::CheckState;
 use crate::inventory::{Integration, Team};
-use crate::rules::health::CheckState;
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -93,8 +93,8 @@ impl Store for MemoryStore {
         let incidents_allowed = commit.incidents.iter().zip(&keys).all(|(write, key)| {
             let existing = inner.incidents.get(key);
             match write {
-                IncidentWrite::Open(_) => existing.is_none(),
-                IncidentWrite::Update { .. } | IncidentWrite::Resolve { .. } => {
+                IncidentChange::Opened(_) => existing.is_none(),
+                IncidentChange::Changed { .. } | IncidentChange::Resolved { .. } => {
                     existing.is_some_and(|i| i.open)
                 }
             }
@@ -109,10 +109,10 @@ impl Store for MemoryStore {
         };
         for (write, key) in commit.incidents.iter().zip(keys) {
             match write {
-                IncidentWrite::Open(incident) => {
+                IncidentChange::Opened(incident) => {
                     inner.incidents.insert(key, incident.clone());
                 }
-                IncidentWrite::Update {
+                IncidentChange::Changed {
                     class,
                     message,
                     http_status,
@@ -122,14 +122,14 @@ impl Store for MemoryStore {
                     ..
                 } => {
                     let incident = inner.incidents.get_mut(&key).expect("checked above");
-                    incident.class = class.clone();
+                    incident.class = *class;
                     incident.message = message.clone();
                     incident.http_status = *http_status;
                     incident.severity = *severity;
                     incident.threshold_days = *threshold_days;
                     incident.updated_at = *at;
                 }
-                IncidentWrite::Resolve { message, at, .. } => {
+                IncidentChange::Resolved { message, at, .. } => {
                     let incident = inner.incidents.get_mut(&key).expect("checked above");
                     incident.open = false;
                     incident.message = message.clone();
@@ -280,7 +280,7 @@ impl Store for MemoryStore {
     }
 
     async fn open_incident(&self, incident: &Incident) -> StoreResult<bool> {
-        let key = schema::incident_key(&incident.id)
+        let key = schema::incident_key(incident.id.as_str())
             .ok_or_else(|| StoreError(format!("memory store: bad incident id {}", incident.id)))?;
         let mut inner = self.lock();
         if inner.incidents.get(&key).is_some_and(|i| i.open) {

@@ -12,12 +12,13 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::outcome::OutcomeClass;
-use crate::inventory::{Integration, Severity, Team};
-use crate::rules::health::{CheckKind, CheckState};
+use crate::domain::state::CheckState;
+use crate::inventory::{Integration, Team};
 
-/// Incidents of `monitor` checks belong to this team: credwatch's own operators, never the
-/// integration's owners.
-pub const PLATFORM_TEAM: &str = "platform";
+/// The vocabulary of the port's signatures, defined in [`crate::domain`].
+pub use crate::domain::incident::{Incident, IncidentChange};
+/// The state commit, defined in [`crate::domain::state`].
+pub use crate::domain::state::StateCommit;
 
 /// An integration as the store holds it: its inventory entry, its monitoring state, and its life.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,81 +90,6 @@ pub struct IncidentListing {
     pub unreadable: Vec<UnreadableItem>,
 }
 
-/// An incident: one period during which one check of one integration was failing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Incident {
-    /// `{integration}:{check}:{seq}`, see [`crate::rules::health::incident_id`].
-    pub id: String,
-    pub integration: String,
-    pub check: CheckKind,
-    /// An outcome class for auth/monitor incidents; `secret_expiring`, `secret_expired` or
-    /// `expiry_unknown` for expiry ones.
-    pub class: String,
-    pub severity: Severity,
-    /// Team that owns it: the integration's owner, or [`PLATFORM_TEAM`].
-    pub team: String,
-    pub open: bool,
-    pub opened_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    /// Expiry incidents: the warning threshold (days) last crossed.
-    pub threshold_days: Option<u32>,
-    /// What is wrong, in plain words (sanitized SFMC text included, never a secret).
-    pub message: String,
-    pub http_status: Option<u16>,
-}
-
-impl Incident {
-    /// A newly opened `monitor` incident about credwatch's own trouble with `integration`
-    /// (not probed, an unreadable item): the [`PLATFORM_TEAM`]'s, at high severity.
-    pub fn for_platform(
-        id: String,
-        integration: &str,
-        class: &str,
-        message: String,
-        now: DateTime<Utc>,
-    ) -> Incident {
-        Incident {
-            id,
-            integration: integration.to_string(),
-            check: CheckKind::Monitor,
-            class: class.to_string(),
-            severity: Severity::High,
-            team: PLATFORM_TEAM.to_string(),
-            open: true,
-            opened_at: now,
-            updated_at: now,
-            resolved_at: None,
-            threshold_days: None,
-            message,
-            http_status: None,
-        }
-    }
-}
-
-/// A change to an incident, written together with the state change that caused it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum IncidentWrite {
-    /// Create; refused if an incident with this id already exists (it is opened exactly once).
-    Open(Incident),
-    /// Update an open incident in place (class change, expiry threshold step).
-    Update {
-        id: String,
-        class: String,
-        message: String,
-        http_status: Option<u16>,
-        severity: Severity,
-        threshold_days: Option<u32>,
-        at: DateTime<Utc>,
-    },
-    /// Close an open incident.
-    Resolve {
-        id: String,
-        message: String,
-        at: DateTime<Utc>,
-    },
-}
-
 /// One probe, as kept in the history (with a TTL; default 90 days).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HistoryEntry {
@@ -177,17 +103,6 @@ pub struct HistoryEntry {
     pub business_unit: Option<u64>,
     pub missing_scopes: Vec<String>,
     pub message: String,
-}
-
-/// A state update after a probe: applied only if the stored version is still
-/// `expected_version`, together with its incident writes (all or nothing).
-#[derive(Debug, Clone, PartialEq)]
-pub struct StateCommit {
-    pub integration: String,
-    pub expected_version: u64,
-    /// The new state; the store writes it with version `expected_version + 1`.
-    pub state: CheckState,
-    pub incidents: Vec<IncidentWrite>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::*;
 use crate::secrets::SecretSource;
@@ -45,7 +45,7 @@ fn run_days(
     let mut log = Vec::new();
     let mut day = from;
     while day <= to {
-        let (next, changes) = evaluate(track, integration, rotation_seen, day, seq);
+        let (next, changes) = evaluate(track, integration, rotation_seen, noon(day), seq);
         for change in changes {
             log.push(format!("{day}: {}", describe(&change)));
         }
@@ -55,34 +55,42 @@ fn run_days(
     log
 }
 
-fn describe(change: &ExpiryChange) -> String {
-    match change {
-        ExpiryChange::Open {
-            incident_id,
-            threshold,
-            severity,
-            ..
-        } => {
-            format!(
-                "open {incident_id} {} {}",
-                threshold.key(),
-                severity.as_str()
-            )
-        }
-        ExpiryChange::Step {
-            incident_id,
-            threshold,
-            severity,
-            ..
-        } => {
-            format!(
-                "step {incident_id} {} {}",
-                threshold.key(),
-                severity.as_str()
-            )
-        }
-        ExpiryChange::Resolve { incident_id, .. } => format!("resolve {incident_id}"),
+/// The threshold key an expiry incident is at, from its class and days.
+fn key(class: IncidentClass, threshold_days: Option<u32>) -> String {
+    match (class, threshold_days) {
+        (IncidentClass::SecretExpired, _) => "expired".into(),
+        (IncidentClass::ExpiryUnknown, _) => "unknown".into(),
+        (_, Some(days)) => days.to_string(),
+        (other, None) => format!("{other} without days"),
     }
+}
+
+fn describe(change: &IncidentChange) -> String {
+    match change {
+        IncidentChange::Opened(incident) => format!(
+            "open {} {} {}",
+            incident.id,
+            key(incident.class, incident.threshold_days),
+            incident.severity.as_str()
+        ),
+        IncidentChange::Changed {
+            id,
+            class,
+            threshold_days,
+            severity,
+            ..
+        } => format!(
+            "step {id} {} {}",
+            key(*class, *threshold_days),
+            severity.as_str()
+        ),
+        IncidentChange::Resolved { id, .. } => format!("resolve {id}"),
+    }
+}
+
+/// Noon UTC of `day`: when the tables' scans run.
+fn noon(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(12, 0, 0).unwrap().and_utc()
 }
 
 #[test]
@@ -194,7 +202,7 @@ fn countdown_opens_once_and_steps_through_each_threshold() {
     assert_eq!(seq, 5);
     assert_eq!(track.threshold, Some(Threshold::Expired));
     // A second scan the same day changes nothing.
-    let (again, changes) = evaluate(&track, &it, None, date("2027-01-05"), &mut seq);
+    let (again, changes) = evaluate(&track, &it, None, noon(date("2027-01-05")), &mut seq);
     assert!(changes.is_empty());
     assert_eq!(again, track);
 }
@@ -338,19 +346,15 @@ fn each_version_and_threshold_notifies_at_most_once_ever() {
 fn an_unknown_date_opens_one_low_incident_that_says_how_to_fix_it() {
     let unknown = integration(None, None);
     let (mut track, mut seq) = (ExpiryTrack::default(), 0);
-    let (next, changes) = evaluate(&track, &unknown, None, date("2026-11-28"), &mut seq);
-    let [
-        ExpiryChange::Open {
-            threshold,
-            severity,
-            message,
-            ..
-        },
-    ] = changes.as_slice()
-    else {
+    let (next, changes) = evaluate(&track, &unknown, None, noon(date("2026-11-28")), &mut seq);
+    let [IncidentChange::Opened(incident)] = changes.as_slice() else {
         panic!("{changes:?}")
     };
-    assert_eq!((*threshold, *severity), (Threshold::Unknown, Severity::Low));
+    let message = &incident.message;
+    assert_eq!(
+        (incident.class, incident.threshold_days, incident.severity),
+        (IncidentClass::ExpiryUnknown, None, Severity::Low)
+    );
     assert!(
         message.contains("Client Secret Expires") && message.contains("secret_expires_at"),
         "{message}"
@@ -376,35 +380,4 @@ fn an_unknown_date_opens_one_low_incident_that_says_how_to_fix_it() {
         date("2027-02-02"),
     );
     assert_eq!(log, ["2027-02-02: resolve crm-sync:expiry:1"]);
-}
-
-#[test]
-fn the_dead_mans_switch() {
-    let now = "2026-11-28T12:00:00Z".parse::<DateTime<Utc>>().unwrap();
-    let every = Duration::from_secs(900);
-    assert!(
-        stale_reason(
-            "X",
-            every,
-            Some(now - TimeDelta::minutes(44)),
-            now - TimeDelta::days(9),
-            now
-        )
-        .is_none()
-    );
-    let stale = stale_reason(
-        "X",
-        every,
-        Some(now - TimeDelta::minutes(46)),
-        now - TimeDelta::days(9),
-        now,
-    )
-    .unwrap();
-    assert!(
-        stale.contains("has not checked X since 2026-11-28 11:14 UTC"),
-        "{stale}"
-    );
-    assert!(stale_reason("X", every, None, now - TimeDelta::hours(23), now).is_none());
-    let never = stale_reason("X", every, None, now - TimeDelta::hours(25), now).unwrap();
-    assert!(never.contains("never checked X"), "{never}");
 }

@@ -29,10 +29,10 @@ use aws_sdk_dynamodb::types::{
 };
 use chrono::{DateTime, Utc};
 
+use crate::domain::state::CheckState;
 use crate::inventory::{Integration, Team};
-use crate::rules::health::CheckState;
 use crate::store::{
-    CommitOutcome, HistoryEntry, Incident, IncidentListing, IncidentWrite, IntegrationListing,
+    CommitOutcome, HistoryEntry, Incident, IncidentChange, IncidentListing, IntegrationListing,
     IntegrationRecord, StateCommit, Store, StoreError, StoreResult, UnreadableIntegration,
     UnreadableItem,
 };
@@ -379,8 +379,8 @@ impl DynamoStore {
         Ok(Attempt::Done(CommitOutcome::Conflict))
     }
 
-    fn incident_write(&self, write: &IncidentWrite, key: &Key) -> StoreResult<TransactWriteItem> {
-        if let IncidentWrite::Open(incident) = write {
+    fn incident_write(&self, write: &IncidentChange, key: &Key) -> StoreResult<TransactWriteItem> {
+        if let IncidentChange::Opened(incident) = write {
             let item =
                 schema::incident_item(incident).expect("commit_incident_keys checked the id");
             let mut expr = Expr::default();
@@ -714,7 +714,7 @@ impl Store for DynamoStore {
     }
 
     async fn open_incident(&self, incident: &Incident) -> StoreResult<bool> {
-        let key = schema::incident_key(&incident.id).ok_or_else(|| {
+        let key = schema::incident_key(incident.id.as_str()).ok_or_else(|| {
             StoreError(format!(
                 "incident id {:?} is not of the form integration:check:seq",
                 incident.id
@@ -741,12 +741,7 @@ impl Store for DynamoStore {
         let Some(key) = schema::incident_key(id) else {
             return Ok(false);
         };
-        let write = IncidentWrite::Resolve {
-            id: id.to_string(),
-            message: message.to_string(),
-            at,
-        };
-        let fields = schema::incident_change_fields(&write).expect("Resolve changes fields");
+        let fields = schema::resolved_fields(message, at);
         self.update_if_open(UpdateSpec::new(key).fields(fields))
             .await
     }

@@ -22,7 +22,7 @@
 //!   each), `last_class`?, `last_probe_at`?, `next_probe_at`?, `incident_seq` (N), `expiry`
 //!   (M: `open_incident`?, `secret_version`?, `threshold`? (`30`, `expired`, `unknown`),
 //!   `notified` L of S `{secret_version}#{threshold}`), `stale_incident`?,
-//!   `secret_fingerprint`? (32 hex digits, see [`crate::jobs::rotation::secret_fingerprint`]; never the
+//!   `secret_fingerprint`? (32 hex digits, see [`crate::secrets::fingerprint::secret_fingerprint`]; never the
 //!   secret).
 //! - team: `id`, `name`, `timezone`?, `business_hours` (M: `days` L of S `mon`..`sun`,
 //!   `start`, `end` `HH:MM:SS`)?, `escalate_after` (N, seconds)?.
@@ -63,7 +63,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::rules::expiry::{ExpiryTrack, Threshold};
+use crate::domain::state::{ExpiryTrack, Threshold};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, IndexStatus,
@@ -73,12 +73,13 @@ use aws_sdk_dynamodb::types::{
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday};
 
 use super::error_detail;
+use crate::domain::incident::{CheckKind, IncidentClass, IncidentId};
 use crate::domain::outcome::OutcomeClass;
+use crate::domain::state::{CheckState, Health, Track};
 use crate::inventory::{BusinessHours, Integration, Severity, Team};
-use crate::rules::health::{CheckKind, CheckState, Health, Track};
 use crate::secrets::SecretSource;
 use crate::store::{
-    HistoryEntry, Incident, IncidentWrite, IntegrationRecord, StateCommit, StoreError, StoreResult,
+    HistoryEntry, Incident, IncidentChange, IntegrationRecord, StateCommit, StoreError, StoreResult,
 };
 
 /// Probe history is kept this long (DynamoDB TTL), unless the store is told otherwise.
@@ -396,12 +397,12 @@ pub fn incident_key(id: &str) -> Option<Key> {
 }
 
 /// The incident id stored under `(pk, sk)`, the inverse of [`incident_key`].
-pub fn incident_id_of_key(pk: &str, sk: &str) -> Option<String> {
+pub fn incident_id_of_key(pk: &str, sk: &str) -> Option<IncidentId> {
     let integration = pk.strip_prefix("INC#").filter(|i| !i.is_empty())?;
     let (check, seq) = sk.split_once('#')?;
     let check = CheckKind::parse(check)?;
     let seq: u32 = seq.parse().ok()?;
-    Some(crate::rules::health::incident_id(integration, check, seq))
+    Some(IncidentId::new(integration, check, seq))
 }
 
 /// The key attributes of an item.
@@ -440,11 +441,9 @@ pub fn commit_incident_keys(commit: &StateCommit) -> StoreResult<Vec<Key>> {
         .collect()
 }
 
-pub fn incident_write_id(write: &IncidentWrite) -> &str {
-    match write {
-        IncidentWrite::Open(incident) => &incident.id,
-        IncidentWrite::Update { id, .. } | IncidentWrite::Resolve { id, .. } => id,
-    }
+/// The id of the incident a change is about, as text.
+pub fn incident_write_id(write: &IncidentChange) -> &str {
+    write.id().as_str()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -603,7 +602,10 @@ pub fn state_fields(state: &CheckState) -> Fields {
         (NEXT_PROBE_AT, state.next_probe_at.map(time)),
         (INCIDENT_SEQ, Some(n(state.incident_seq))),
         (EXPIRY, Some(expiry_track(&state.expiry))),
-        (STALE_INCIDENT, state.stale_incident.as_deref().map(s)),
+        (
+            STALE_INCIDENT,
+            state.stale_incident.as_ref().map(|id| s(id.as_str())),
+        ),
         (
             SECRET_FINGERPRINT,
             state.secret_fingerprint.as_deref().map(s),
@@ -614,7 +616,10 @@ pub fn state_fields(state: &CheckState) -> Fields {
 fn expiry_track(t: &ExpiryTrack) -> AttributeValue {
     use attr::*;
     map(vec![
-        (OPEN_INCIDENT, t.open_incident.as_deref().map(s)),
+        (
+            OPEN_INCIDENT,
+            t.open_incident.as_ref().map(|id| s(id.as_str())),
+        ),
         (VERSION_KEY, t.version.as_deref().map(s)),
         (THRESHOLD, t.threshold.map(|th| s(th.key()))),
         (NOTIFIED, Some(strings(&t.notified))),
@@ -640,7 +645,10 @@ fn track(t: &Track) -> AttributeValue {
         (CONSECUTIVE_FAILURES, Some(n(t.consecutive_failures))),
         (FIRST_FAILURE_AT, t.first_failure_at.map(time)),
         (CONSECUTIVE_SUCCESSES, Some(n(t.consecutive_successes))),
-        (OPEN_INCIDENT, t.open_incident.as_deref().map(s)),
+        (
+            OPEN_INCIDENT,
+            t.open_incident.as_ref().map(|id| s(id.as_str())),
+        ),
     ])
 }
 
@@ -714,7 +722,7 @@ pub fn decode_integration(item: &Item) -> Result<IntegrationRecord, Corrupt> {
             .map(|t| decode_expiry_track(&t))
             .transpose()?
             .unwrap_or_default(),
-        stale_incident: r.opt_string(STALE_INCIDENT)?,
+        stale_incident: r.opt_parsed(STALE_INCIDENT, "incident id", |t| t.parse().ok())?,
         secret_fingerprint: r.opt_string(SECRET_FINGERPRINT)?,
         version: r.number_at_most(VERSION, MAX_VERSION)?,
     };
@@ -820,7 +828,7 @@ fn check_bounds(r: &Reader<'_>, i: &Integration) -> ReadResult<()> {
 fn decode_expiry_track(r: &Reader<'_>) -> ReadResult<ExpiryTrack> {
     use attr::*;
     Ok(ExpiryTrack {
-        open_incident: r.opt_string(OPEN_INCIDENT)?,
+        open_incident: r.opt_parsed(OPEN_INCIDENT, "incident id", |t| t.parse().ok())?,
         version: r.opt_string(VERSION_KEY)?,
         threshold: r.opt_parsed(THRESHOLD, "expiry threshold", Threshold::parse)?,
         notified: r.strings(NOTIFIED)?,
@@ -836,7 +844,7 @@ fn decode_track(r: &Reader<'_>) -> ReadResult<Track> {
         consecutive_failures: r.number(CONSECUTIVE_FAILURES)?,
         first_failure_at: r.opt_time(FIRST_FAILURE_AT)?,
         consecutive_successes: r.number(CONSECUTIVE_SUCCESSES)?,
-        open_incident: r.opt_string(OPEN_INCIDENT)?,
+        open_incident: r.opt_parsed(OPEN_INCIDENT, "incident id", |t| t.parse().ok())?,
     })
 }
 
@@ -952,12 +960,12 @@ pub fn decode_history(item: &Item) -> StoreResult<HistoryEntry> {
 /// index keys while it is open.
 pub fn incident_item(incident: &Incident) -> Option<Item> {
     use attr::*;
-    let key = incident_key(&incident.id)?;
+    let key = incident_key(incident.id.as_str())?;
     let mut fields = vec![
-        (ID, Some(s(&incident.id))),
+        (ID, Some(s(incident.id.as_str()))),
         (INTEGRATION, Some(s(&incident.integration))),
         (CHECK, Some(s(incident.check.as_str()))),
-        (CLASS, Some(s(&incident.class))),
+        (CLASS, Some(s(incident.class.as_str()))),
         (SEVERITY, Some(s(incident.severity.as_str()))),
         (TEAM, Some(s(&incident.team))),
         (OPEN, Some(boolean(incident.open))),
@@ -969,7 +977,7 @@ pub fn incident_item(incident: &Incident) -> Option<Item> {
         (HTTP_STATUS, incident.http_status.map(n)),
     ];
     if incident.open {
-        fields.extend(open_index_fields(incident.opened_at, &incident.id));
+        fields.extend(open_index_fields(incident.opened_at, incident.id.as_str()));
     } else if let Some(resolved_at) = incident.resolved_at {
         fields.push((TTL_ATTRIBUTE, Some(resolved_expiry(resolved_at))));
     }
@@ -985,11 +993,11 @@ fn open_index_fields(opened_at: DateTime<Utc>, id: &str) -> Fields {
 
 /// What an `Update` or `Resolve` writes onto the open incident (`None` for `Open`, which puts
 /// a whole item). Resolving removes the open-incidents index keys.
-pub fn incident_change_fields(write: &IncidentWrite) -> Option<Fields> {
+pub fn incident_change_fields(write: &IncidentChange) -> Option<Fields> {
     use attr::*;
     match write {
-        IncidentWrite::Open(_) => None,
-        IncidentWrite::Update {
+        IncidentChange::Opened(_) => None,
+        IncidentChange::Changed {
             class,
             message,
             http_status,
@@ -998,23 +1006,30 @@ pub fn incident_change_fields(write: &IncidentWrite) -> Option<Fields> {
             at,
             ..
         } => Some(vec![
-            (CLASS, Some(s(class))),
+            (CLASS, Some(s(class.as_str()))),
             (MESSAGE, Some(s(message))),
             (HTTP_STATUS, http_status.map(n)),
             (SEVERITY, Some(s(severity.as_str()))),
             (THRESHOLD_DAYS, threshold_days.map(n)),
             (UPDATED_AT, Some(time(*at))),
         ]),
-        IncidentWrite::Resolve { message, at, .. } => Some(vec![
-            (TTL_ATTRIBUTE, Some(resolved_expiry(*at))),
-            (OPEN, Some(boolean(false))),
-            (MESSAGE, Some(s(message))),
-            (RESOLVED_AT, Some(time(*at))),
-            (UPDATED_AT, Some(time(*at))),
-            (GSI_PK, None),
-            (GSI_SK, None),
-        ]),
+        IncidentChange::Resolved { message, at, .. } => Some(resolved_fields(message, *at)),
     }
+}
+
+/// What resolving writes onto an open incident: closed at `at` with `message`, its TTL set and
+/// its open-incidents index keys removed.
+pub fn resolved_fields(message: &str, at: DateTime<Utc>) -> Fields {
+    use attr::*;
+    vec![
+        (TTL_ATTRIBUTE, Some(resolved_expiry(at))),
+        (OPEN, Some(boolean(false))),
+        (MESSAGE, Some(s(message))),
+        (RESOLVED_AT, Some(time(at))),
+        (UPDATED_AT, Some(time(at))),
+        (GSI_PK, None),
+        (GSI_SK, None),
+    ]
 }
 
 pub fn decode_incident(item: &Item) -> StoreResult<Incident> {
@@ -1027,10 +1042,10 @@ pub fn decode_incident_item(item: &Item) -> Result<Incident, Corrupt> {
     let label = item_label(item);
     let r = Reader::new(item, &label);
     Ok(Incident {
-        id: r.string(ID)?,
+        id: r.parsed(ID, "incident id", |t| t.parse().ok())?,
         integration: r.string(INTEGRATION)?,
         check: r.parsed(CHECK, "check", CheckKind::parse)?,
-        class: r.string(CLASS)?,
+        class: r.parsed(CLASS, "incident class", IncidentClass::parse)?,
         severity: r.parsed(SEVERITY, "severity", Severity::parse)?,
         team: r.string(TEAM)?,
         open: r.boolean(OPEN)?,
@@ -1306,7 +1321,9 @@ mod tests {
             )
         );
         assert_eq!(
-            incident_id_of_key(&key.0, &key.1).as_deref(),
+            incident_id_of_key(&key.0, &key.1)
+                .as_ref()
+                .map(IncidentId::as_str),
             Some("crm-contact-sync:auth:3")
         );
         for bad in [
