@@ -381,3 +381,236 @@ fn an_unknown_date_opens_one_low_incident_that_says_how_to_fix_it() {
     );
     assert_eq!(log, ["2027-02-02: resolve crm-sync:expiry:1"]);
 }
+
+#[test]
+fn severity_boundaries_sit_exactly_at_3_7_and_14_days() {
+    use Severity::*;
+    let cases = [
+        (0, Critical),
+        (2, Critical),
+        (3, Critical),
+        (4, High),
+        (7, High),
+        (8, Medium),
+        (14, Medium),
+        (15, Low),
+        (90, Low),
+    ];
+    for (days, expected) in cases {
+        assert_eq!(
+            severity(Threshold::Days(days), Critical),
+            expected,
+            "{days}"
+        );
+    }
+    // Never more urgent than the integration itself.
+    for days in [0, 4, 8, 15] {
+        assert_eq!(severity(Threshold::Days(days), Low), Low, "{days}");
+    }
+}
+
+#[test]
+fn days_until_counts_whole_days() {
+    let cases = [
+        ("2026-11-28", "2026-11-28", 0),
+        ("2026-11-29", "2026-11-28", 1),
+        ("2026-11-27", "2026-11-28", -1),
+        ("2027-11-28", "2026-11-28", 365),
+    ];
+    for (expiry, today, days) in cases {
+        assert_eq!(
+            days_until(date(expiry), date(today)),
+            days,
+            "{expiry} from {today}"
+        );
+    }
+}
+
+#[test]
+fn messages_say_when_in_plain_words() {
+    let it = integration(Some("2026-12-31"), None);
+    let cases = [
+        (
+            "2026-12-31",
+            "CRM sync's client secret expires today (2026-12-31).",
+        ),
+        (
+            "2026-12-30",
+            "CRM sync's client secret expires tomorrow (2026-12-31).",
+        ),
+        (
+            "2026-12-28",
+            "CRM sync's client secret expires in 3 days (2026-12-31).",
+        ),
+        (
+            "2027-01-01",
+            "CRM sync's client secret expired on 2026-12-31; calls with it fail.",
+        ),
+    ];
+    for (day, start) in cases {
+        let (_, changes) = evaluate(&ExpiryTrack::default(), &it, None, noon(date(day)), &mut 0);
+        let [IncidentChange::Opened(incident)] = changes.as_slice() else {
+            panic!("{day}: {changes:?}")
+        };
+        assert!(
+            incident.message.starts_with(start) && incident.message.contains("Rotate it in Setup"),
+            "{day}: {}",
+            incident.message
+        );
+        assert_eq!(
+            (incident.team.as_str(), incident.check, incident.opened_at),
+            ("crm-ops", CheckKind::Expiry, noon(date(day))),
+            "{day}"
+        );
+    }
+}
+
+#[test]
+fn why_an_open_incident_resolves_is_said_in_its_message() {
+    let today = date("2026-12-20");
+    let open = |version: &str| ExpiryTrack {
+        open_incident: Some(IncidentId::new("crm-sync", CheckKind::Expiry, 1)),
+        version: Some(version.into()),
+        threshold: Some(Threshold::Days(14)),
+        notified: vec![format!("{version}#14")],
+    };
+    let cases = [
+        // A new date: the countdown restarts (and the new version opens its own if close).
+        (
+            open("2026-12-31"),
+            Some("2027-06-01"),
+            "CRM sync has a new client secret expiry date, 2027-06-01: the countdown restarts",
+        ),
+        // The same version, now outside every window (the warning days were shortened).
+        (
+            open("2026-12-31"),
+            Some("2026-12-31"),
+            "CRM sync's client secret expires on 2026-12-31, outside the warning window",
+        ),
+        // The date is no longer known.
+        (
+            open("2026-12-31"),
+            None,
+            "CRM sync's client secret expiry date is no longer known",
+        ),
+    ];
+    for (track, expires, message) in cases {
+        let mut it = integration(expires, None);
+        if expires == Some("2026-12-31") {
+            it.expiry_warn_days = vec![3];
+        }
+        let mut seq = 1;
+        let (next, changes) = evaluate(&track, &it, None, noon(today), &mut seq);
+        let Some(IncidentChange::Resolved {
+            id,
+            class,
+            message: said,
+            at,
+        }) = changes.first()
+        else {
+            panic!("{expires:?}: {changes:?}")
+        };
+        assert_eq!(id.as_str(), "crm-sync:expiry:1");
+        assert_eq!(*class, IncidentClass::SecretExpiring, "the class it had");
+        assert_eq!(said, message, "{expires:?}");
+        assert_eq!(*at, noon(today));
+        if expires == Some("2026-12-31") {
+            assert_eq!(changes.len(), 1, "{changes:?}");
+            assert_eq!(
+                (next.open_incident, next.version, next.threshold),
+                (None, None, None)
+            );
+        }
+    }
+}
+
+#[test]
+fn a_step_says_what_the_incident_was() {
+    let it = integration(Some("2026-12-31"), None);
+    let track = ExpiryTrack {
+        open_incident: Some(IncidentId::new("crm-sync", CheckKind::Expiry, 1)),
+        version: Some("2026-12-31".into()),
+        threshold: Some(Threshold::Days(14)),
+        notified: vec!["2026-12-31#30".into(), "2026-12-31#14".into()],
+    };
+    let (next, changes) = evaluate(&track, &it, None, noon(date("2026-12-29")), &mut 1);
+    let [
+        IncidentChange::Changed {
+            id,
+            previous,
+            class,
+            severity,
+            threshold_days,
+            http_status,
+            at,
+            ..
+        },
+    ] = changes.as_slice()
+    else {
+        panic!("{changes:?}")
+    };
+    assert_eq!(id.as_str(), "crm-sync:expiry:1");
+    assert_eq!(
+        *previous,
+        IncidentFacts {
+            class: IncidentClass::SecretExpiring,
+            severity: Severity::Medium,
+            threshold_days: Some(14),
+        }
+    );
+    assert_eq!(
+        (*class, *severity, *threshold_days, *http_status, *at),
+        (
+            IncidentClass::SecretExpiring,
+            Severity::Critical,
+            Some(3),
+            None,
+            noon(date("2026-12-29"))
+        )
+    );
+    assert_eq!(next.threshold, Some(Threshold::Days(3)));
+    assert_eq!(
+        next.notified.last().map(String::as_str),
+        Some("2026-12-31#3")
+    );
+}
+
+#[test]
+fn notifications_kept_are_capped_oldest_first() {
+    let it = integration(Some("2026-12-31"), None);
+    let old: Vec<String> = (0..MAX_NOTIFIED).map(|i| format!("old-{i}#30")).collect();
+    let track = ExpiryTrack {
+        notified: old.clone(),
+        ..ExpiryTrack::default()
+    };
+    let (next, changes) = evaluate(&track, &it, None, noon(date("2026-12-20")), &mut 0);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(next.notified.len(), MAX_NOTIFIED);
+    assert_eq!(next.notified[0], "old-1#30", "the oldest is dropped");
+    assert_eq!(next.notified[MAX_NOTIFIED - 1], "2026-12-31#14");
+    // Under the cap nothing is dropped.
+    let short = ExpiryTrack {
+        notified: old[..3].to_vec(),
+        ..ExpiryTrack::default()
+    };
+    let (next, _) = evaluate(&short, &it, None, noon(date("2026-12-20")), &mut 0);
+    assert_eq!(next.notified.len(), 4);
+    assert_eq!(next.notified[0], "old-0#30");
+}
+
+#[test]
+fn a_version_already_notified_at_a_threshold_stays_quiet_even_with_nothing_open() {
+    // The incident was resolved by hand (or by retiring); the same version and threshold do not
+    // notify again, but a more urgent threshold of that version still does.
+    let it = integration(Some("2026-12-31"), None);
+    let track = ExpiryTrack {
+        notified: vec!["2026-12-31#14".into()],
+        ..ExpiryTrack::default()
+    };
+    let (_, changes) = evaluate(&track, &it, None, noon(date("2026-12-20")), &mut 0);
+    assert!(changes.is_empty(), "{changes:?}");
+    // Another version at the same threshold is not covered by that key.
+    let moved = integration(Some("2027-01-01"), None);
+    let (_, changes) = evaluate(&track, &moved, None, noon(date("2026-12-20")), &mut 0);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+}

@@ -712,3 +712,218 @@ fn arbitrary_state() -> impl Strategy<Value = CheckState> {
         },
     )
 }
+
+/// What the incidents a probe opens, changes and resolves say: whose they are, how severe,
+/// and in which words (the owner's for auth, the platform team's for monitor).
+#[test]
+fn incident_changes_carry_the_owner_the_message_and_what_changed() {
+    let policy = Policy {
+        failures_to_fire: 1,
+        min_failure_span: Duration::ZERO,
+        successes_to_resolve: 2,
+    };
+    let cases = [
+        (
+            ClientAuthFailed,
+            MissingScopes,
+            "crm-ops",
+            Severity::High,
+            "CRM sync works again: 2 successful probes in a row",
+        ),
+        (
+            SecretUnavailable,
+            EndpointNotAllowed,
+            PLATFORM_TEAM,
+            Severity::High,
+            "credwatch can probe this integration again",
+        ),
+    ];
+    let mut owned_by_team = it();
+    owned_by_team.severity = Severity::Critical;
+    for (first, then, team, severity, resolved_message) in cases {
+        let integration = if team == PLATFORM_TEAM {
+            owned_by_team.clone()
+        } else {
+            it()
+        };
+        let probe = |state: &CheckState, class, at: i64| {
+            let mut obs = observation(class, true, minute(at));
+            obs.http_status = Some(401 + u16::try_from(at).unwrap());
+            advance(state, &integration, &obs, &policy)
+        };
+        let (state, changes) = probe(&CheckState::default(), first, 1);
+        let [IncidentChange::Opened(incident)] = changes.as_slice() else {
+            panic!("{first}: {changes:?}")
+        };
+        let check = track_of(first);
+        assert_eq!(
+            incident,
+            &Incident {
+                id: IncidentId::new(ID, check, 1),
+                integration: ID.into(),
+                check,
+                class: IncidentClass::Outcome(first),
+                severity: if team == PLATFORM_TEAM {
+                    Severity::High
+                } else {
+                    severity
+                },
+                team: team.into(),
+                open: true,
+                opened_at: minute(1),
+                updated_at: minute(1),
+                resolved_at: None,
+                threshold_days: None,
+                message: format!("probe said {first}"),
+                http_status: Some(402),
+            },
+            "{first}"
+        );
+        let (state, changes) = probe(&state, then, 2);
+        assert_eq!(
+            changes,
+            [IncidentChange::Changed {
+                id: IncidentId::new(ID, check, 1),
+                previous: IncidentFacts {
+                    class: IncidentClass::Outcome(first),
+                    severity: incident.severity,
+                    threshold_days: None,
+                },
+                class: IncidentClass::Outcome(then),
+                severity: incident.severity,
+                threshold_days: None,
+                message: format!("probe said {then}"),
+                http_status: Some(403),
+                at: minute(2),
+            }],
+            "{first} -> {then}"
+        );
+        let (state, changes) = probe(&state, Ok, 3);
+        assert!(
+            changes.is_empty(),
+            "{first}: one success is not enough: {changes:?}"
+        );
+        let (state, changes) = probe(&state, Ok, 4);
+        assert_eq!(
+            changes,
+            [IncidentChange::Resolved {
+                id: IncidentId::new(ID, check, 1),
+                class: IncidentClass::Outcome(then),
+                message: resolved_message.into(),
+                at: minute(4),
+            }],
+            "{first}"
+        );
+        assert_eq!(state.incident_seq, 1);
+    }
+}
+
+#[test]
+fn owners_of_each_check() {
+    let mut integration = it();
+    integration.severity = Severity::Low;
+    let cases = [
+        (CheckKind::Auth, "crm-ops", Severity::Low),
+        (CheckKind::Expiry, "crm-ops", Severity::Low),
+        (CheckKind::Monitor, PLATFORM_TEAM, Severity::High),
+    ];
+    for (check, team, severity) in cases {
+        assert_eq!(
+            owner_of(&integration, check),
+            (team.to_string(), severity),
+            "{check:?}"
+        );
+    }
+}
+
+#[test]
+fn a_repaired_incident_without_a_class_resolves_with_the_checks_default_class() {
+    let policy = Policy {
+        successes_to_resolve: 1,
+        ..Policy::default()
+    };
+    let mut prev = CheckState::default();
+    prev.auth.open_incident = Some(IncidentId::new(ID, CheckKind::Auth, 1));
+    prev.monitor.open_incident = Some(IncidentId::new(ID, CheckKind::Monitor, 2));
+    let (next, changes) = advance(&prev, &it(), &observation(Ok, false, minute(0)), &policy);
+    let classes: Vec<(String, IncidentClass)> = changes
+        .iter()
+        .map(|c| (c.id().to_string(), c.class()))
+        .collect();
+    assert_eq!(
+        classes,
+        [
+            (
+                "crm:monitor:2".to_string(),
+                IncidentClass::Outcome(SecretUnavailable)
+            ),
+            (
+                "crm:auth:1".to_string(),
+                IncidentClass::Outcome(AuthRejected)
+            ),
+        ]
+    );
+    assert_eq!(
+        (next.auth.health, next.monitor.health),
+        (Health::Healthy, Health::Healthy)
+    );
+}
+
+/// Repair sets the health the state should have had all along, so `since` (when the health
+/// last changed) is kept: the track has been in that health since then.
+#[test]
+fn repair_keeps_since_because_the_track_was_in_that_health_all_along() {
+    let long_ago = Some(minute(-100));
+    let id = IncidentId::new(ID, CheckKind::Auth, 1);
+    // (health, open incident, probe) -> (health, since) after the probe
+    let cases = [
+        (
+            Healthy,
+            Some(id.clone()),
+            ClientAuthFailed,
+            Firing,
+            long_ago,
+        ),
+        (Pending, Some(id.clone()), Throttled, Firing, long_ago),
+        (
+            Unknown,
+            Some(id.clone()),
+            ClientAuthFailed,
+            Firing,
+            long_ago,
+        ),
+        (Firing, None, Throttled, Pending, long_ago),
+        (Recovering, None, Throttled, Pending, long_ago),
+        // Consistent states: failure moves the health and `since` with it.
+        (Healthy, None, Throttled, Pending, Some(minute(0))),
+        (
+            Recovering,
+            Some(id.clone()),
+            Throttled,
+            Firing,
+            Some(minute(0)),
+        ),
+    ];
+    for (health, open_incident, class, after, since) in cases {
+        let prev = CheckState {
+            auth: Track {
+                health,
+                class: Some(ClientAuthFailed),
+                since: long_ago,
+                open_incident: open_incident.clone(),
+                ..Track::default()
+            },
+            incident_seq: 1,
+            ..CheckState::default()
+        };
+        let (next, _) = advance(
+            &prev,
+            &it(),
+            &observation(class, false, minute(0)),
+            &Policy::default(),
+        );
+        let context = format!("{health:?} with incident {open_incident:?}, then {class}");
+        assert_eq!(next.auth.health, after, "{context}");
+        assert_eq!(next.auth.since, since, "{context}");
+    }
+}
