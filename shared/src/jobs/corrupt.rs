@@ -78,6 +78,7 @@ pub struct CorruptReport {
     pub resolved: usize,
     /// Open incident items that cannot be read (counted in `CorruptItems`).
     pub unreadable_incidents: Vec<UnreadableItem>,
+    /// Store failures, each naming the integration; never fatal.
     pub errors: Vec<String>,
 }
 

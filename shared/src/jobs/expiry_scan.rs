@@ -22,13 +22,19 @@ const COMMIT_ATTEMPTS: usize = 3;
 /// What a scan found and did: the expiry-scan function's return value and metrics source.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ScanSummary {
+    /// Active integrations scanned (retired ones are committed, not counted).
     pub scanned: usize,
+    /// Incidents opened (expiry, dead-man's switch, unreadable items).
     pub opened: usize,
+    /// Expiry incidents stepped to a more urgent threshold.
     pub stepped: usize,
+    /// Incidents resolved.
     pub resolved: usize,
     /// Secrets inside their warning window, expired, and of unknown expiry.
     pub expiring: usize,
+    /// Secrets past their expiry day.
     pub expired: usize,
+    /// Secrets whose expiry date nothing tells.
     pub unknown: usize,
     /// Integrations credwatch has not checked for too long (dead-man's switch).
     pub stale: usize,
@@ -39,6 +45,7 @@ pub struct ScanSummary {
     /// Open incident items that cannot be read: reported as their integration's `corrupt_item`
     /// incident.
     pub unreadable_incidents: Vec<UnreadableItem>,
+    /// Per-integration store failures, each naming the integration; never fatal.
     pub errors: Vec<String>,
     /// Every incident change the scan committed, in order; each serialized as
     /// `{integration, incident, change: opened|stepped|resolved, class, threshold_days}`

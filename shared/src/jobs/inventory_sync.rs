@@ -16,6 +16,7 @@ use crate::store::{CommitOutcome, IntegrationRecord, Store, StoreError, Unreadab
 /// What applying the inventory would do.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SyncPlan {
+    /// Integrations in the inventory, not in the table: created, first probe spread.
     pub added: Vec<String>,
     /// Integrations whose inventory fields changed, with the names of those fields.
     pub changed: Vec<ChangedIntegration>,
@@ -29,19 +30,27 @@ pub struct SyncPlan {
     pub repaired: Vec<String>,
     /// Unreadable items of integrations not in the inventory: left alone (`--prune` deletes).
     pub unreadable: Vec<String>,
+    /// Integrations whose table item already matches the inventory.
     pub unchanged: usize,
+    /// Teams in the inventory, not in the table.
     pub teams_added: Vec<String>,
+    /// Teams whose fields changed.
     pub teams_changed: Vec<String>,
+    /// Teams in the table, no longer in the inventory: deleted.
     pub teams_removed: Vec<String>,
 }
 
+/// An integration whose inventory fields changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangedIntegration {
+    /// The integration's id.
     pub id: String,
+    /// The inventory field names that changed, e.g. `owner`, `probe_every`.
     pub fields: Vec<&'static str>,
 }
 
 impl SyncPlan {
+    /// Nothing to add, change, reactivate, retire, prune or repair, and no team changes.
     pub fn is_empty(&self) -> bool {
         self.added.is_empty()
             && self.changed.is_empty()

@@ -30,18 +30,28 @@ pub enum Selection {
     /// Those whose `next_probe_at` has come (the schedule).
     Due,
     /// The named ones; with `force` even if not due (a direct invocation).
-    Only { ids: Vec<String>, force: bool },
+    Only {
+        /// The integration ids, in the order asked.
+        ids: Vec<String>,
+        /// Probe them even if not due.
+        force: bool,
+    },
     /// Those whose `aws_secret` is this secret, which just changed: a rotation is recorded
     /// where the value really changed ([`crate::jobs::rotation`]), then all are probed now.
     SecretChanged {
+        /// The Secrets Manager secret (name or ARN) that changed.
         secret_id: String,
+        /// When it changed (the event's time).
         at: DateTime<Utc>,
     },
 }
 
+/// How a cycle runs: the state machine's policy, probing and commit concurrency, the deadline.
 #[derive(Debug, Clone)]
 pub struct CycleSettings {
+    /// When tracks fire and resolve.
     pub policy: Policy,
+    /// Probes in flight at once, overall and per SFMC host.
     pub concurrency: Concurrency,
     /// State commits in flight at once.
     pub commit_concurrency: usize,
@@ -66,15 +76,22 @@ impl Default for CycleSettings {
 /// What a cycle did: the probe function's return value, and the source of its metrics.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CycleSummary {
+    /// Integrations probed.
     pub probed: usize,
+    /// Probes that found the integration working.
     pub ok: usize,
+    /// Probes that found any other class.
     pub failing: usize,
+    /// Incidents opened (including unreadable-item reports).
     pub opened: usize,
+    /// Open incidents whose class changed.
     pub updated: usize,
+    /// Incidents resolved.
     pub resolved: usize,
     /// Integrations another overlapping invocation had already updated; their result was not
     /// applied (the other invocation's was).
     pub conflicts: usize,
+    /// Secret changes verified as rotations and recorded.
     pub rotations_recorded: usize,
     /// Secret change events that were not rotations (same value re-saved, no baseline yet,
     /// unreadable, or older than a recorded rotation): nothing recorded.
@@ -87,7 +104,9 @@ pub struct CycleSummary {
     pub unreadable: Vec<UnreadableIntegration>,
     /// Per-integration store failures; they never stop the other integrations.
     pub errors: Vec<String>,
+    /// Probes per outcome class name.
     pub by_class: BTreeMap<String, usize>,
+    /// Latency (milliseconds) of each probe that made a request; metrics only.
     #[serde(skip)]
     pub latencies_ms: Vec<u64>,
 }

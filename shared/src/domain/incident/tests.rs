@@ -218,3 +218,24 @@ fn a_change_names_its_incident_and_class() {
         assert_eq!(change.class(), class, "{change:?}");
     }
 }
+
+#[test]
+fn ids_and_classes_differ_from_other_text_in_every_comparison() {
+    let id = IncidentId::new("crm", CheckKind::Auth, 1);
+    for other in [
+        "crm:auth:2",
+        "crm:expiry:1",
+        "crm2:auth:1",
+        "",
+        "crm:auth:1 ",
+    ] {
+        assert!(id != *other, "str {other:?}");
+        assert!(id != other, "&str {other:?}");
+        assert!(id != other.to_string(), "String {other:?}");
+    }
+    let class = IncidentClass::NotProbed;
+    for other in ["corrupt_item", "not_probed ", ""] {
+        assert!(class != *other, "str {other:?}");
+        assert!(class != other, "&str {other:?}");
+    }
+}

@@ -614,3 +614,24 @@ fn a_version_already_notified_at_a_threshold_stays_quiet_even_with_nothing_open(
     let (_, changes) = evaluate(&track, &moved, None, noon(date("2026-12-20")), &mut 0);
     assert_eq!(changes.len(), 1, "{changes:?}");
 }
+
+#[test]
+fn an_oversized_notification_list_is_cut_back_to_the_cap() {
+    // Written by hand or by an older version: far more keys than the cap.
+    let it = integration(Some("2026-12-31"), None);
+    let track = ExpiryTrack {
+        notified: (0..3 * MAX_NOTIFIED)
+            .map(|i| format!("old-{i}#30"))
+            .collect(),
+        ..ExpiryTrack::default()
+    };
+    let (next, changes) = evaluate(&track, &it, None, noon(date("2026-12-20")), &mut 0);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(next.notified.len(), MAX_NOTIFIED);
+    assert_eq!(
+        next.notified[0],
+        format!("old-{}#30", 2 * MAX_NOTIFIED + 1),
+        "the newest keys are kept"
+    );
+    assert_eq!(next.notified[MAX_NOTIFIED - 1], "2026-12-31#14");
+}

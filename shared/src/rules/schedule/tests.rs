@@ -165,3 +165,33 @@ fn healthy_slots_keep_a_stable_phase_spread_over_the_interval() {
         .collect();
     assert!(minutes.len() >= 10, "{} distinct minutes", minutes.len());
 }
+
+#[test]
+fn next_slot_is_the_first_own_slot_at_least_half_an_interval_away() {
+    let every = Duration::from_secs(900);
+    let base = DateTime::parse_from_rfc3339("2026-11-28T09:00:00Z")
+        .unwrap()
+        .to_utc();
+    for i in 0..40 {
+        let id = format!("integration-{i}");
+        let phase = first_probe_offset(&id, every).as_secs() as i64;
+        for offset in [0, 1, 7, 449, 450, 451, 899, 900, 1234] {
+            let at = base + TimeDelta::seconds(offset);
+            let slot = next_slot(&id, at, every);
+            let earliest = at + TimeDelta::seconds(450);
+            assert!(
+                slot >= earliest && slot < earliest + TimeDelta::seconds(900),
+                "{id} at +{offset}s: {slot}"
+            );
+            assert_eq!(
+                slot.timestamp().rem_euclid(900),
+                phase,
+                "{id} at +{offset}s"
+            );
+        }
+        // Exactly half an interval before a slot: that slot itself, not the one after.
+        let on_slot = base.timestamp() - base.timestamp().rem_euclid(900) + 900 + phase;
+        let at = DateTime::from_timestamp(on_slot - 450, 0).unwrap();
+        assert_eq!(next_slot(&id, at, every).timestamp(), on_slot, "{id}");
+    }
+}
