@@ -231,7 +231,8 @@ fn ids_and_classes_differ_from_other_text_in_every_comparison() {
     ] {
         assert!(id != *other, "str {other:?}");
         assert!(id != other, "&str {other:?}");
-        assert!(id != other.to_string(), "String {other:?}");
+        let owned: String = other.into();
+        assert!(id != owned, "String {other:?}");
     }
     let class = IncidentClass::NotProbed;
     for other in ["corrupt_item", "not_probed ", ""] {
