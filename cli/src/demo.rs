@@ -10,13 +10,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use clap::Args;
+use credwatch::domain::incident::CheckKind;
 use credwatch::domain::outcome::{OutcomeClass, ProbeOutcome};
+use credwatch::domain::state::Health;
 use credwatch::inventory::{Inventory, LoadOptions, parse_inventory};
 use credwatch::jobs::expiry_scan::run_scan;
 use credwatch::jobs::inventory_sync;
 use credwatch::jobs::probe_cycle::{CycleSettings, Selection, run_cycle};
 use credwatch::probe::{Concurrency, Prober, RetryPolicy};
-use credwatch::rules::health::{CheckKind, Health};
 use credwatch::secrets::LocalSecrets;
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch::store::memory::MemoryStore;
@@ -479,7 +480,7 @@ async fn snapshot(store: &MemoryStore) -> Result<Snapshot, String> {
                 (r.integration.id, (health, class))
             })
             .collect(),
-        open: open.into_iter().map(|i| (i.id.clone(), i)).collect(),
+        open: open.into_iter().map(|i| (i.id.to_string(), i)).collect(),
     })
 }
 

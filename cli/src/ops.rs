@@ -7,10 +7,11 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use comfy_table::Color;
+use credwatch::domain::incident::IncidentClass;
+use credwatch::domain::state::Health;
 use credwatch::inventory::{LoadOptions, load_inventory};
 use credwatch::jobs::inventory_sync::{ItemResult, SyncPlan, apply, plan};
 use credwatch::rules::expiry::{days_until, expiry_date};
-use credwatch::rules::health::Health;
 use credwatch::store::dynamo::DynamoStore;
 use credwatch::store::dynamo::{create_table, table_spec};
 use credwatch::store::{
@@ -365,7 +366,7 @@ fn unreadable_row(id: String, open_incidents: Vec<IncidentRow>, problem: String)
         name: id,
         owner: String::new(),
         health: UNREADABLE,
-        class: Some(credwatch::jobs::corrupt::CORRUPT_ITEM.to_string()),
+        class: Some(IncidentClass::CorruptItem.to_string()),
         since: None,
         last_probe_at: None,
         next_probe_at: None,
@@ -407,9 +408,9 @@ fn incident_rows(by_integration: &BTreeMap<&str, Vec<&Incident>>, id: &str) -> V
         .into_iter()
         .flatten()
         .map(|i| IncidentRow {
-            id: i.id.clone(),
+            id: i.id.to_string(),
             check: i.check.as_str(),
-            class: i.class.clone(),
+            class: i.class.to_string(),
             severity: i.severity.as_str(),
             opened_at: i.opened_at,
             threshold_days: i.threshold_days,
@@ -538,7 +539,7 @@ pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>, width: u16, colours:
                 let number = i.id.rsplit(':').next().unwrap_or(&i.id);
                 let class = escape(&i.class).into_owned();
                 let shown = match i.threshold_days {
-                    Some(days) if i.class == credwatch::rules::expiry::SECRET_EXPIRING => {
+                    Some(days) if i.class == IncidentClass::SecretExpiring.as_str() => {
                         format!("{class} ({days}d)")
                     }
                     _ => class.clone(),

@@ -565,10 +565,10 @@ async fn status_shows_an_unreadable_open_incident() {
     let store = credwatch::store::dynamo::DynamoStore::new(client.clone(), table.clone());
     let now = chrono::Utc::now();
     let incident = credwatch::store::Incident {
-        id: "loyalty-feed:auth:1".into(),
+        id: "loyalty-feed:auth:1".parse().unwrap(),
         integration: "loyalty-feed".into(),
-        check: credwatch::rules::health::CheckKind::Auth,
-        class: "client_auth_failed".into(),
+        check: credwatch::domain::incident::CheckKind::Auth,
+        class: credwatch::domain::incident::IncidentClass::parse("client_auth_failed").unwrap(),
         severity: credwatch::inventory::Severity::High,
         team: "marketing-ops".into(),
         open: true,

@@ -5,7 +5,6 @@
 //! The tests crate does not depend on chrono; timestamps reach chrono's `DateTime<Utc>` through
 //! `FromStr` and type inference (see [`at`]).
 
-use credwatch::rules::expiry::{ExpiryTrack, Threshold};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Debug;
 use std::str::FromStr;
@@ -13,22 +12,32 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
+use credwatch::domain::incident::{
+    CheckKind, IncidentChange, IncidentClass, IncidentFacts, IncidentId,
+};
 use credwatch::domain::outcome::OutcomeClass;
+use credwatch::domain::state::{CheckState, ExpiryTrack, Health, Threshold, Track};
 use credwatch::inventory::{BusinessHours, Integration, Severity, Team};
-use credwatch::rules::health::{CheckKind, CheckState, Health, Track, incident_id};
 use credwatch::secrets::SecretSource;
 use credwatch::store::dynamo::image::image_of_item;
 use credwatch::store::dynamo::{
     DynamoStore, StoredItem, create_table, decode_image, incident_of_image, table_spec,
 };
 use credwatch::store::{
-    CommitOutcome, HistoryEntry, HistoryReader, Incident, IncidentWrite, Incidents,
-    IntegrationRecord, Integrations, ProbeResults, StateCommit, Store, StoreError, Teams,
+    CommitOutcome, HistoryEntry, HistoryReader, Incident, Incidents, IntegrationRecord,
+    Integrations, ProbeResults, StateCommit, Store, StoreError, Teams,
 };
 use credwatch_tests::aws::{sdk_config, unique_name};
 use serde_json::Value;
 
 // ---- fixtures ----
+
+fn incident_id(integration: &str, check: CheckKind, seq: u32) -> IncidentId {
+    IncidentId::new(integration, check, seq)
+}
+
+/// The class the fixtures' resolutions carry (the store does not write it).
+const RESOLVED_CLASS: IncidentClass = IncidentClass::Outcome(OutcomeClass::ClientAuthFailed);
 
 /// `minutes` after 2026-06-01T00:00:00Z (under 28 days), as whatever type the context needs:
 /// in practice chrono's `DateTime<Utc>`.
@@ -124,18 +133,18 @@ fn firing(id: &str, minutes: u32, seq: u32) -> CheckState {
         incident_seq: seq,
         // Every state attribute set, so the round trip covers them all.
         expiry: ExpiryTrack {
-            open_incident: Some(format!("{id}:expiry:9")),
+            open_incident: Some(incident_id(id, CheckKind::Expiry, 9)),
             version: Some("2026-12-31".to_string()),
             threshold: Some(Threshold::Days(7)),
             notified: vec!["2026-12-31#30".to_string(), "2026-12-31#7".to_string()],
         },
-        stale_incident: Some(format!("{id}:monitor:8")),
+        stale_incident: Some(incident_id(id, CheckKind::Monitor, 8)),
         secret_fingerprint: Some(FINGERPRINT_A.to_string()),
         version: 0,
     }
 }
 
-/// Two secret fingerprints (32 hex digits, as `credwatch::jobs::rotation::secret_fingerprint` makes).
+/// Two secret fingerprints (32 hex digits, as `credwatch::secrets::fingerprint::secret_fingerprint` makes).
 const FINGERPRINT_A: &str = "00112233445566778899aabbccddeeff";
 const FINGERPRINT_B: &str = "ffeeddccbbaa99887766554433221100";
 
@@ -165,7 +174,7 @@ fn incident(integration: &str, check: CheckKind, seq: u32, minutes: u32) -> Inci
         id: incident_id(integration, check, seq),
         integration: integration.to_string(),
         check,
-        class: "client_auth_failed".to_string(),
+        class: IncidentClass::Outcome(OutcomeClass::ClientAuthFailed),
         severity: Severity::Critical,
         team: "crm-ops".to_string(),
         open: true,
@@ -182,7 +191,7 @@ fn commit(
     integration: &str,
     expected_version: u64,
     state: CheckState,
-    incidents: Vec<IncidentWrite>,
+    incidents: Vec<IncidentChange>,
 ) -> StateCommit {
     StateCommit {
         integration: integration.to_string(),
@@ -385,7 +394,7 @@ mod contract {
             .await
             .unwrap();
 
-        let open = IncidentWrite::Open(incident("alpha", CheckKind::Auth, 1, 5));
+        let open = IncidentChange::Opened(incident("alpha", CheckKind::Auth, 1, 5));
         for (expected_version, incidents) in
             [(0, vec![open.clone()]), (0, Vec::new()), (7, vec![open])]
         {
@@ -424,13 +433,13 @@ mod contract {
             "alpha",
             0,
             firing("alpha", 5, 1),
-            vec![IncidentWrite::Open(first.clone())],
+            vec![IncidentChange::Opened(first.clone())],
         );
         let loser = commit(
             "alpha",
             0,
             firing("alpha", 6, 1),
-            vec![IncidentWrite::Open(second.clone())],
+            vec![IncidentChange::Opened(second.clone())],
         );
         assert_eq!(store.commit(&winner).await.unwrap(), CommitOutcome::Applied);
         assert_eq!(store.commit(&loser).await.unwrap(), CommitOutcome::Conflict);
@@ -444,7 +453,7 @@ mod contract {
             "alpha",
             1,
             firing("alpha", 7, 1),
-            vec![IncidentWrite::Open(second)],
+            vec![IncidentChange::Opened(second)],
         );
         assert_eq!(store.commit(&again).await.unwrap(), CommitOutcome::Conflict);
         let record = store.get_integration("alpha").await.unwrap().unwrap();
@@ -463,14 +472,19 @@ mod contract {
             "alpha",
             0,
             firing("alpha", 5, 1),
-            vec![IncidentWrite::Open(opened.clone())],
+            vec![IncidentChange::Opened(opened.clone())],
         );
         assert_eq!(store.commit(&open).await.unwrap(), CommitOutcome::Applied);
         assert_eq!(store.open_incidents().await.unwrap(), vec![opened.clone()]);
 
-        let update = IncidentWrite::Update {
+        let update = IncidentChange::Changed {
             id: id.clone(),
-            class: "invalid_client_id".to_string(),
+            previous: IncidentFacts {
+                class: RESOLVED_CLASS,
+                severity: Severity::Critical,
+                threshold_days: None,
+            },
+            class: IncidentClass::Outcome(OutcomeClass::InvalidClientId),
             message: "now the client id is unknown".to_string(),
             http_status: None,
             severity: Severity::High,
@@ -483,7 +497,7 @@ mod contract {
             CommitOutcome::Applied
         );
         let updated = Incident {
-            class: "invalid_client_id".to_string(),
+            class: IncidentClass::Outcome(OutcomeClass::InvalidClientId),
             message: "now the client id is unknown".to_string(),
             http_status: None,
             severity: Severity::High,
@@ -497,8 +511,9 @@ mod contract {
         );
         assert_eq!(store.open_incidents().await.unwrap(), vec![updated.clone()]);
 
-        let resolve = IncidentWrite::Resolve {
+        let resolve = IncidentChange::Resolved {
             id: id.clone(),
+            class: RESOLVED_CLASS,
             message: "working again".to_string(),
             at: at(20),
         };
@@ -526,8 +541,9 @@ mod contract {
         // Resolving or updating what is not open (any more) is another invocation's work.
         for write in [
             resolve,
-            IncidentWrite::Resolve {
+            IncidentChange::Resolved {
                 id: incident_id("alpha", CheckKind::Auth, 9),
+                class: RESOLVED_CLASS,
                 message: "never opened".to_string(),
                 at: at(21),
             },
@@ -545,9 +561,10 @@ mod contract {
             3,
             healthy(22),
             vec![
-                IncidentWrite::Open(incident("alpha", CheckKind::Auth, 2, 22)),
-                IncidentWrite::Resolve {
+                IncidentChange::Opened(incident("alpha", CheckKind::Auth, 2, 22)),
+                IncidentChange::Resolved {
                     id: incident_id("alpha", CheckKind::Auth, 2),
+                    class: RESOLVED_CLASS,
                     message: String::new(),
                     at: at(22),
                 },
@@ -565,7 +582,7 @@ mod contract {
         }
         let alpha_auth = incident("alpha", CheckKind::Auth, 1, 10);
         let alpha_expiry = Incident {
-            class: "secret_expiring".to_string(),
+            class: IncidentClass::SecretExpiring,
             threshold_days: Some(14),
             http_status: None,
             ..incident("alpha", CheckKind::Expiry, 2, 5)
@@ -576,15 +593,15 @@ mod contract {
             0,
             firing("alpha", 10, 2),
             vec![
-                IncidentWrite::Open(alpha_auth.clone()),
-                IncidentWrite::Open(alpha_expiry.clone()),
+                IncidentChange::Opened(alpha_auth.clone()),
+                IncidentChange::Opened(alpha_expiry.clone()),
             ],
         );
         let bravo_commit = commit(
             "bravo",
             0,
             firing("bravo", 5, 1),
-            vec![IncidentWrite::Open(bravo_auth.clone())],
+            vec![IncidentChange::Opened(bravo_auth.clone())],
         );
         assert_eq!(
             store.commit(&alpha_commit).await.unwrap(),
@@ -605,8 +622,9 @@ mod contract {
         let of_alpha = store.incidents_of("alpha").await.unwrap();
         assert_eq!(ids(&of_alpha), ["alpha:expiry:2", "alpha:auth:1"]);
 
-        let resolve = IncidentWrite::Resolve {
+        let resolve = IncidentChange::Resolved {
             id: bravo_auth.id.clone(),
+            class: RESOLVED_CLASS,
             message: "ok".to_string(),
             at: at(30),
         };
@@ -756,15 +774,16 @@ mod contract {
                 id,
                 0,
                 firing(id, 5, 1),
-                vec![IncidentWrite::Open(incident(id, CheckKind::Auth, 1, 5))],
+                vec![IncidentChange::Opened(incident(id, CheckKind::Auth, 1, 5))],
             );
             assert_eq!(store.commit(&open).await.unwrap(), CommitOutcome::Applied);
-            let resolve = IncidentWrite::Resolve {
+            let resolve = IncidentChange::Resolved {
                 id: incident_id(id, CheckKind::Auth, 1),
+                class: RESOLVED_CLASS,
                 message: "ok".to_string(),
                 at: at(9),
             };
-            let reopen = IncidentWrite::Open(incident(id, CheckKind::Auth, 2, 10));
+            let reopen = IncidentChange::Opened(incident(id, CheckKind::Auth, 2, 10));
             let cycle = commit(id, 1, firing(id, 10, 2), vec![resolve, reopen]);
             assert_eq!(store.commit(&cycle).await.unwrap(), CommitOutcome::Applied);
         }
@@ -797,7 +816,7 @@ mod contract {
                 .await
                 .unwrap();
             let open = |message: &str| {
-                IncidentWrite::Open(Incident {
+                IncidentChange::Opened(Incident {
                     message: message.to_string(),
                     ..incident(&id, CheckKind::Auth, 1, 5)
                 })
@@ -827,7 +846,7 @@ mod contract {
                 .incidents
                 .iter()
                 .map(|w| match w {
-                    IncidentWrite::Open(incident) => incident.clone(),
+                    IncidentChange::Opened(incident) => incident.clone(),
                     other => panic!("unexpected write {other:?}"),
                 })
                 .collect();
@@ -837,7 +856,7 @@ mod contract {
 
     pub async fn standalone_incidents_open_once_resolve_and_move<S: Store>(store: &S) {
         let mut corrupt = incident("alpha", CheckKind::Monitor, 0, 1);
-        corrupt.class = "corrupt_item".into();
+        corrupt.class = IncidentClass::CorruptItem;
         corrupt.team = "platform".into();
         assert!(store.open_incident(&corrupt).await.unwrap(), "opened");
         assert!(
@@ -954,38 +973,30 @@ mod contract {
             .put_integration(&integration("alpha"), at(0), at(1))
             .await
             .unwrap();
-        let resolve = |id: &str| IncidentWrite::Resolve {
-            id: id.to_string(),
+        // Malformed incident ids cannot be built (IncidentId parses them away); what is left
+        // for the store to refuse is a commit that writes one incident twice.
+        let resolve = |id: &str| IncidentChange::Resolved {
+            id: id.parse().expect("an incident id"),
+            class: IncidentClass::Outcome(OutcomeClass::ClientAuthFailed),
             message: "fixed".to_string(),
             at: at(2),
         };
-        let malformed = Incident {
-            id: "not-an-incident-id".to_string(),
-            ..incident("alpha", CheckKind::Auth, 1, 1)
-        };
-        let permanent = [
-            store
-                .commit(&commit("alpha", 0, healthy(2), vec![resolve("nope")]))
-                .await
-                .unwrap_err(),
-            store
-                .commit(&commit(
-                    "alpha",
-                    0,
-                    healthy(2),
-                    vec![resolve("alpha:auth:1"), resolve("alpha:auth:01")],
-                ))
-                .await
-                .unwrap_err(),
-            store.open_incident(&malformed).await.unwrap_err(),
-        ];
+        let permanent = [store
+            .commit(&commit(
+                "alpha",
+                0,
+                healthy(2),
+                vec![resolve("alpha:auth:1"), resolve("alpha:auth:1")],
+            ))
+            .await
+            .unwrap_err()];
         for err in &permanent {
             assert!(matches!(err, StoreError::Permanent { .. }), "{err:?}");
         }
         assert!(
-            permanent[1].to_string().contains("written twice"),
+            permanent[0].to_string().contains("written twice"),
             "{}",
-            permanent[1]
+            permanent[0]
         );
         for err in conflicts.iter().chain(&permanent) {
             assert!(!err.is_retryable(), "{err:?}");
@@ -1203,7 +1214,7 @@ async fn items_hold_exactly_the_documented_attributes() {
         "alpha",
         0,
         firing("alpha", 5, 1),
-        vec![IncidentWrite::Open(opened)],
+        vec![IncidentChange::Opened(opened)],
     );
     assert_eq!(store.commit(&open).await.unwrap(), CommitOutcome::Applied);
     store
@@ -1374,8 +1385,9 @@ async fn items_hold_exactly_the_documented_attributes() {
     }
     assert_eq!(back["retired"], AttributeValue::Bool(false));
 
-    let resolve = IncidentWrite::Resolve {
+    let resolve = IncidentChange::Resolved {
         id: incident_id("alpha", CheckKind::Auth, 1),
+        class: RESOLVED_CLASS,
         message: "ok".to_string(),
         at: at(10),
     };
@@ -1642,7 +1654,7 @@ async fn a_commit_past_the_largest_version_is_an_error_not_an_overflow() {
     assert_eq!(record.state.version, 9_007_199_254_740_991);
     for incidents in [
         Vec::new(),
-        vec![IncidentWrite::Open(incident(
+        vec![IncidentChange::Opened(incident(
             "alpha",
             CheckKind::Auth,
             1,
@@ -1916,7 +1928,7 @@ async fn resolved_incidents_expire_after_400_days() {
     );
     dynamo
         .store
-        .resolve_incident(&open.id, "fixed", at(60))
+        .resolve_incident(open.id.as_str(), "fixed", at(60))
         .await
         .unwrap();
     let item = dynamo.raw_existing("INC#alpha", "monitor#000000").await;
@@ -2058,7 +2070,7 @@ async fn stream_images_decode_like_the_table() {
     let old = dynamo.raw_existing("INC#alpha", "auth#000001").await;
     dynamo
         .store
-        .resolve_incident(&opened.id, "fixed by rotating the secret", at(5))
+        .resolve_incident(opened.id.as_str(), "fixed by rotating the secret", at(5))
         .await
         .unwrap();
     let new = dynamo.raw_existing("INC#alpha", "auth#000001").await;

@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use credwatch::jobs::expiry_scan::run_scan;
+use credwatch::jobs::expiry_scan::{change_class_and_threshold, change_name};
 use credwatch::store::{Incidents, Integrations, ProbeResults};
-use credwatch::telemetry::metrics::expiry_scan_emf;
+use credwatch::telemetry::emf;
 pub use credwatch_lambda::InvocationError;
 use serde_json::Value;
 
@@ -34,19 +35,20 @@ pub async fn handle_at<S: Integrations + ProbeResults + Incidents>(
     let summary = run_scan(store, now)
         .await
         .map_err(|err| InvocationError::Dependency(format!("cannot list integrations: {err}")))?;
-    for line in expiry_scan_emf(FUNCTION, &summary, now) {
+    for line in emf::lines(FUNCTION, &summary.metrics(), now) {
         println!("{line}");
     }
     for error in &summary.errors {
         tracing::error!(%error, "store error");
     }
     for change in &summary.changes {
+        let (class, threshold_days) = change_class_and_threshold(change);
         tracing::info!(
-            integration = %change.integration,
-            incident = %change.incident,
-            change = change.change,
-            class = %change.class,
-            threshold_days = ?change.threshold_days,
+            integration = %change.id().integration(),
+            incident = %change.id(),
+            change = change_name(change),
+            class = %class,
+            threshold_days = ?threshold_days,
             "incident change"
         );
     }

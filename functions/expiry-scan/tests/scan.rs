@@ -8,18 +8,17 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
+use credwatch::domain::incident::{CheckKind, PLATFORM_TEAM};
 use credwatch::inventory::{Inventory, LoadOptions, Severity, parse_inventory_on};
 use credwatch::jobs::inventory_sync;
 use credwatch::jobs::probe_cycle::{CycleSettings, CycleSummary, Selection, run_cycle};
 use credwatch::probe::{Prober, RetryPolicy};
-use credwatch::rules::health::CheckKind;
 use credwatch::secrets::LocalSecrets;
 use credwatch::sfmc::{ClientSettings, EndpointPolicy, SfmcClient};
 use credwatch::store::dynamo::DynamoStore;
 use credwatch::store::dynamo::create_table;
 use credwatch::store::{
-    CommitOutcome, Incident, Incidents, Integrations, PLATFORM_TEAM, ProbeResults, StateCommit,
-    Teams,
+    CommitOutcome, Incident, Incidents, Integrations, ProbeResults, StateCommit, Teams,
 };
 use credwatch_expiry_scan::handle_at;
 use credwatch_sim::{ClientConfig, Simulator};
@@ -196,8 +195,8 @@ fn open_expiry_by_integration(
         let previous = by_integration.insert(
             incident.integration.clone(),
             (
-                incident.id.clone(),
-                incident.class.clone(),
+                incident.id.to_string(),
+                incident.class.to_string(),
                 incident.threshold_days,
             ),
         );

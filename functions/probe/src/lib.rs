@@ -8,7 +8,7 @@ use credwatch::jobs::probe_cycle::{CycleSettings, Selection, run_cycle};
 use credwatch::probe::Prober;
 use credwatch::secrets::SecretReader;
 use credwatch::store::{Incidents, Integrations, ProbeResults};
-use credwatch::telemetry::metrics::probe_cycle_emf;
+use credwatch::telemetry::emf;
 pub use credwatch_lambda::InvocationError;
 use serde_json::{Value, json};
 
@@ -79,7 +79,7 @@ pub async fn handle_until<S: Integrations + ProbeResults + Incidents, R: SecretR
     )
     .await
     .map_err(|err| InvocationError::Dependency(format!("cannot list integrations: {err}")))?;
-    for line in probe_cycle_emf(FUNCTION, &summary, now) {
+    for line in emf::lines(FUNCTION, &summary.metrics(), now) {
         println!("{line}");
     }
     for error in &summary.errors {

@@ -7,22 +7,42 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeClass {
+    /// Token issued, business unit matches `account_id`, every expected scope granted.
     Ok,
+    /// The token endpoint answered 401 `invalid_client` "Invalid client ID".
     InvalidClientId,
+    /// 401 `invalid_client` "Client authentication failed": a wrong, expired, rotated or revoked
+    /// secret, or a disabled package.
     ClientAuthFailed,
+    /// `invalid_client` "not eligible to use the /v2/token endpoint": a legacy package.
     LegacyPackage,
+    /// `invalid_grant` with "IP address is unauthorized" (Login IP Allowlist).
     IpNotAllowlisted,
+    /// Any other 400/401/403 from the token endpoint (SFMC's text kept, sanitized).
     AuthRejected,
+    /// A token was issued but an expected scope is missing.
     MissingScopes,
+    /// tokenContext `organization.id` differs from the inventory's `account_id`.
     WrongBusinessUnit,
+    /// A token was issued but tokenContext answered 401/403.
     RestUnauthorized,
+    /// 429 (SFMC errorcode 50100 / 50200); `Retry-After` is honoured.
     Throttled,
+    /// A 5xx from SFMC.
     SfmcUnavailable,
+    /// Connect, DNS or TLS error, or a timeout.
     Network,
+    /// A 2xx body that is not the JSON SFMC's API documents.
     MalformedResponse,
+    /// The client secret could not be read (env unset, Secrets Manager error, ...).
     SecretUnavailable,
+    /// Something that is not SFMC answered (HTML or another non-SFMC body on a 3xx/4xx, a
+    /// redirect): a proxy, firewall, CDN or captive portal.
     IntermediaryBlocked,
+    /// SFMC refused the token request itself (not the credential): altered on the way, or sent
+    /// to the wrong place.
     RequestRejected,
+    /// SFMC could not route the call to a service (wrong Authentication or REST Base URI).
     ServiceNotFound,
     /// The integration's `auth_url`, as stored in the table, is not one this process may send a
     /// client secret to (not an SFMC auth host, and other endpoints are not allowed here).
@@ -34,15 +54,23 @@ pub enum OutcomeClass {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
+    /// Working.
     Ok,
+    /// SFMC refused the credential (client id or secret); definitive.
     Credential,
+    /// SFMC refused the caller's network (IP allowlist); definitive.
     Access,
+    /// The credential works but lacks what the integration needs (scopes, business unit, REST);
+    /// definitive.
     Permission,
+    /// Momentary trouble (throttling, outages, network); fires only when sustained.
     Transient,
+    /// credwatch's own trouble probing; goes to the platform team.
     Monitor,
 }
 
 impl Kind {
+    /// The snake_case name, as written in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Ok => "ok",
@@ -56,6 +84,7 @@ impl Kind {
 }
 
 impl OutcomeClass {
+    /// Every class, in the order of DESIGN.md's outcome table.
     pub const ALL: [OutcomeClass; 18] = [
         OutcomeClass::Ok,
         OutcomeClass::InvalidClientId,
@@ -77,6 +106,7 @@ impl OutcomeClass {
         OutcomeClass::EndpointNotAllowed,
     ];
 
+    /// How the class is treated (see [`Kind`]), per DESIGN.md's outcome table.
     pub fn kind(self) -> Kind {
         use OutcomeClass::*;
         match self {
@@ -108,10 +138,12 @@ impl OutcomeClass {
         )
     }
 
+    /// Momentary: fires only when sustained.
     pub fn is_transient(self) -> bool {
         self.kind() == Kind::Transient
     }
 
+    /// The snake_case name of DESIGN.md, e.g. `client_auth_failed`.
     pub fn as_str(self) -> &'static str {
         use OutcomeClass::*;
         match self {
@@ -136,6 +168,7 @@ impl OutcomeClass {
         }
     }
 
+    /// The inverse of [`OutcomeClass::as_str`]; `None` for any other text.
     pub fn parse(text: &str) -> Option<OutcomeClass> {
         OutcomeClass::ALL.into_iter().find(|c| c.as_str() == text)
     }
@@ -234,17 +267,23 @@ impl std::fmt::Display for OutcomeClass {
 /// The result of probing one integration: the JSON object of `credwatch check --format json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProbeOutcome {
+    /// The integration's id.
     pub integration: String,
+    /// What the probe concluded.
     pub class: OutcomeClass,
+    /// The class's kind.
     pub kind: Kind,
     /// Status of the HTTP answer that decided the class; null when there was none.
     pub http_status: Option<u16>,
     /// Plain words, with SFMC's own (sanitized) text where it gave one.
     pub message: String,
+    /// Expected scopes the token lacks.
     pub missing_scopes: Vec<String>,
+    /// Scopes granted beyond the expected set (a security note, not a failure).
     pub unexpected_scopes: Vec<String>,
     /// Wall time of the deciding attempt (token request plus tokenContext).
     pub latency_ms: u64,
+    /// `expires_in` of the issued token, in seconds.
     pub token_expires_in: Option<u64>,
     /// `organization.id` (MID) the token is for, from tokenContext.
     pub business_unit: Option<u64>,
@@ -253,10 +292,11 @@ pub struct ProbeOutcome {
     /// True when a definitive class was seen on two consecutive attempts.
     pub confirmed: bool,
     /// Seconds the answer asked us to wait (`Retry-After`, else SFMC's body `retryAfter`), when
-    /// it said; at most 86,400 ([`crate::sfmc::classify::MAX_RETRY_AFTER`], one day).
+    /// it said; at most 86,400 (one day), the cap the SFMC classifier applies.
     pub retry_after_secs: Option<u64>,
+    /// When the probe completed.
     pub probed_at: DateTime<Utc>,
-    /// Fingerprint ([`crate::jobs::rotation::secret_fingerprint`]) of the client secret the deciding
+    /// Fingerprint ([`crate::secrets::fingerprint::secret_fingerprint`]) of the client secret the deciding
     /// attempt used; `None` when no secret was read. Kept in the check state, never output.
     #[serde(skip)]
     pub secret_fingerprint: Option<String>,

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use chrono::{NaiveDate, NaiveTime, Weekday};
-use serde::Serialize;
 use url::Url;
 
 use crate::secrets::SecretSource;
@@ -66,35 +65,8 @@ pub struct BusinessHours {
     pub end: NaiveTime,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Critical,
-    High,
-    Medium,
-    Low,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::High => "high",
-            Severity::Medium => "medium",
-            Severity::Low => "low",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Severity> {
-        match text {
-            "critical" => Some(Severity::Critical),
-            "high" => Some(Severity::High),
-            "medium" => Some(Severity::Medium),
-            "low" => Some(Severity::Low),
-            _ => None,
-        }
-    }
-}
+/// Moved to the domain vocabulary; re-exported so inventory code keeps its paths.
+pub use crate::domain::severity::Severity;
 
 /// One SFMC API integration (an installed package's client id/secret) and who owns it.
 #[derive(Debug, Clone, PartialEq)]

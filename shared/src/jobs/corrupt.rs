@@ -10,19 +10,16 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::rules::health::{CheckKind, incident_id};
+use crate::domain::incident::{CheckKind, Incident, IncidentClass, IncidentId};
 use crate::store::{
-    Incident, IncidentListing, Incidents, IntegrationListing, UnreadableIntegration, UnreadableItem,
+    IncidentListing, Incidents, IntegrationListing, UnreadableIntegration, UnreadableItem,
 };
-
-/// Incident class of an integration item credwatch cannot read (a `monitor` incident).
-pub const CORRUPT_ITEM: &str = "corrupt_item";
 
 /// The one incident id of integration `id`'s unreadable item: sequence 0, which the check
 /// state never uses (its incidents start at 1), so it is the same id in every run and opens
 /// once while the item stays unreadable.
-pub fn corrupt_incident_id(id: &str) -> String {
-    incident_id(id, CheckKind::Monitor, 0)
+pub fn corrupt_incident_id(id: &str) -> IncidentId {
+    IncidentId::new(id, CheckKind::Monitor, 0)
 }
 
 /// Pure: the incident for one unreadable item, in words for the platform team.
@@ -69,7 +66,7 @@ pub fn corrupt_incidents_incident(
 /// The open `corrupt_item` incident of `integration`, for the platform team.
 fn platform_report(integration: &str, message: String, now: DateTime<Utc>) -> Incident {
     let id = corrupt_incident_id(integration);
-    Incident::for_platform(id, integration, CORRUPT_ITEM, message, now)
+    Incident::for_platform(id, integration, IncidentClass::CorruptItem, message, now)
 }
 
 /// What reporting unreadable items did.
@@ -81,6 +78,7 @@ pub struct CorruptReport {
     pub resolved: usize,
     /// Open incident items that cannot be read (counted in `CorruptItems`).
     pub unreadable_incidents: Vec<UnreadableItem>,
+    /// Store failures, each naming the integration; never fatal.
     pub errors: Vec<String>,
 }
 
@@ -152,7 +150,10 @@ pub async fn reconcile_corrupt_incidents<S: Incidents>(
     }
     let mut unreadable: HashSet<&str> = listing.unreadable.iter().map(|u| u.id.as_str()).collect();
     unreadable.extend(by_integration.keys());
-    for incident in open.iter().filter(|i| i.class == CORRUPT_ITEM) {
+    for incident in open
+        .iter()
+        .filter(|i| i.class == IncidentClass::CorruptItem)
+    {
         if unreadable.contains(incident.integration.as_str()) {
             continue;
         }
@@ -172,7 +173,10 @@ pub async fn reconcile_corrupt_incidents<S: Incidents>(
                 incident.integration
             )
         };
-        match store.resolve_incident(&incident.id, &message, now).await {
+        match store
+            .resolve_incident(incident.id.as_str(), &message, now)
+            .await
+        {
             Ok(true) => report.resolved += 1,
             Ok(false) => {}
             Err(err) => report.errors.push(format!(
@@ -188,10 +192,11 @@ pub async fn reconcile_corrupt_incidents<S: Incidents>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::incident::PLATFORM_TEAM;
+    use crate::domain::state::CheckState;
     use crate::inventory::{LoadOptions, parse_inventory};
-    use crate::rules::health::CheckState;
+    use crate::store::Integrations;
     use crate::store::memory::MemoryStore;
-    use crate::store::{Integrations, PLATFORM_TEAM};
 
     fn at(minute: u32) -> DateTime<Utc> {
         format!("2026-11-28T10:{minute:02}:00Z").parse().unwrap()
@@ -234,7 +239,7 @@ mod tests {
         assert_eq!(open[0].id, "alpha:monitor:0");
         assert_eq!(
             (open[0].class.as_str(), open[0].team.as_str()),
-            (CORRUPT_ITEM, PLATFORM_TEAM)
+            ("corrupt_item", PLATFORM_TEAM)
         );
         assert!(
             open[0].message.contains("next_probe_at"),

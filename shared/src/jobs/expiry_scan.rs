@@ -3,43 +3,39 @@
 //! Idempotent: a second scan with nothing new changes nothing.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
 
+use crate::domain::incident::IncidentChange;
+use crate::domain::state::{StateCommit, Threshold};
 use crate::jobs::corrupt::reconcile_corrupt_incidents;
-use crate::rules::expiry::{self, ExpiryChange};
-use crate::rules::health::{CheckKind, CheckState, incident_id};
+use crate::jobs::panic::contain_panic;
+use crate::rules::{deadman, expiry};
 use crate::store::{
-    CommitOutcome, Incident, IncidentWrite, Incidents, IntegrationRecord, Integrations,
-    ProbeResults, StateCommit, StoreError, UnreadableIntegration, UnreadableItem,
+    CommitOutcome, Incidents, IntegrationRecord, Integrations, ProbeResults, StoreError,
+    UnreadableIntegration, UnreadableItem,
 };
-
-/// Incident class of the dead-man's switch (a `monitor` incident).
-pub const NOT_PROBED: &str = "not_probed";
+use crate::telemetry::emf::{Metric, MetricSet};
 
 /// Attempts to commit one integration when other writers (the probe) keep changing it.
 const COMMIT_ATTEMPTS: usize = 3;
 
-/// One incident change a scan made.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ScanChange {
-    pub integration: String,
-    pub incident: String,
-    /// `opened`, `stepped` or `resolved`.
-    pub change: &'static str,
-    pub class: String,
-    pub threshold_days: Option<u32>,
-}
-
 /// What a scan found and did: the expiry-scan function's return value and metrics source.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ScanSummary {
+    /// Active integrations scanned (retired ones are committed, not counted).
     pub scanned: usize,
+    /// Incidents opened (expiry, dead-man's switch, unreadable items).
     pub opened: usize,
+    /// Expiry incidents stepped to a more urgent threshold.
     pub stepped: usize,
+    /// Incidents resolved.
     pub resolved: usize,
     /// Secrets inside their warning window, expired, and of unknown expiry.
     pub expiring: usize,
+    /// Secrets past their expiry day.
     pub expired: usize,
+    /// Secrets whose expiry date nothing tells.
     pub unknown: usize,
     /// Integrations credwatch has not checked for too long (dead-man's switch).
     pub stale: usize,
@@ -50,8 +46,13 @@ pub struct ScanSummary {
     /// Open incident items that cannot be read: reported as their integration's `corrupt_item`
     /// incident.
     pub unreadable_incidents: Vec<UnreadableItem>,
+    /// Per-integration store failures, each naming the integration; never fatal.
     pub errors: Vec<String>,
-    pub changes: Vec<ScanChange>,
+    /// Every incident change the scan committed, in order; each serialized as
+    /// `{integration, incident, change: opened|stepped|resolved, class, threshold_days}`
+    /// ([`change_name`]; `class` is empty for a resolution).
+    #[serde(serialize_with = "serialize_changes")]
+    pub changes: Vec<IncidentChange>,
     /// Days to expiry of each active integration whose date is known (for metrics).
     #[serde(skip)]
     pub days_to_expiry: Vec<(String, i64)>,
@@ -76,11 +77,9 @@ pub async fn run_scan<S: Integrations + ProbeResults + Incidents>(
             count_expiry(record, now, &mut summary);
         }
         // A panic while committing one integration is its error, never the end of the scan.
-        let committed = crate::jobs::probe_cycle::contain_panic(async {
-            Ok(commit_with_retry(store, record, now).await)
-        })
-        .await
-        .unwrap_or_else(|err| Err(ScanError::Store(err)));
+        let committed = contain_panic(async { Ok(commit_with_retry(store, record, now).await) })
+            .await
+            .unwrap_or_else(|err| Err(ScanError::Store(err)));
         match committed {
             Ok(Some(commit)) => record_changes(&commit, &mut summary),
             Ok(None) => {}
@@ -126,37 +125,6 @@ async fn commit_with_retry<S: Integrations + ProbeResults>(
     Err(ScanError::Conflict)
 }
 
-/// Pure: what retiring does to an integration's state: every open incident (auth, monitor,
-/// expiry, dead-man's switch) resolved, saying why, and every track forgotten, so that if the
-/// integration comes back it is watched afresh (and warns again) rather than staying silent.
-pub fn retire_state(
-    record: &IntegrationRecord,
-    state: &mut CheckState,
-    now: DateTime<Utc>,
-) -> Vec<IncidentWrite> {
-    let message = format!(
-        "{} is no longer in the inventory, so credwatch no longer watches it",
-        record.integration.name
-    );
-    let open = [
-        state.auth.open_incident.take(),
-        state.monitor.open_incident.take(),
-        state.expiry.open_incident.take(),
-        state.stale_incident.take(),
-    ];
-    state.auth = Default::default();
-    state.monitor = Default::default();
-    state.expiry = Default::default();
-    open.into_iter()
-        .flatten()
-        .map(|id| IncidentWrite::Resolve {
-            id,
-            message: message.clone(),
-            at: now,
-        })
-        .collect()
-}
-
 /// Pure: the commit one scan makes for one integration, or `None` when nothing changes.
 pub fn plan_scan(record: &IntegrationRecord, now: DateTime<Utc>) -> Option<StateCommit> {
     let integration = &record.integration;
@@ -164,53 +132,25 @@ pub fn plan_scan(record: &IntegrationRecord, now: DateTime<Utc>) -> Option<State
     let mut incidents = Vec::new();
 
     if record.retired {
-        incidents = retire_state(record, &mut state, now);
+        incidents = deadman::retire_state(integration, &mut state, now);
     } else {
         let mut seq = state.incident_seq;
         let (expiry, changes) = expiry::evaluate(
             &state.expiry,
             integration,
             record.secret_rotated_seen_at,
-            now.date_naive(),
+            now,
             &mut seq,
         );
         state.expiry = expiry;
-        incidents.extend(
-            changes
-                .into_iter()
-                .map(|change| expiry_write(record, change, now)),
-        );
-
-        let stale = expiry::stale_reason(
-            &integration.name,
-            integration.probe_every,
-            state.last_probe_at,
+        incidents.extend(changes);
+        incidents.extend(deadman::check_stale(
+            integration,
+            &mut state,
             record.added_at,
             now,
-        );
-        match (stale, state.stale_incident.clone()) {
-            (Some(message), None) => {
-                seq = seq.saturating_add(1);
-                let id = incident_id(&integration.id, CheckKind::Monitor, seq);
-                state.stale_incident = Some(id.clone());
-                incidents.push(IncidentWrite::Open(Incident::for_platform(
-                    id,
-                    &integration.id,
-                    NOT_PROBED,
-                    message,
-                    now,
-                )));
-            }
-            (None, Some(open)) => {
-                state.stale_incident = None;
-                incidents.push(IncidentWrite::Resolve {
-                    id: open,
-                    message: format!("credwatch is checking {} again", integration.name),
-                    at: now,
-                });
-            }
-            _ => {}
-        }
+            &mut seq,
+        ));
         state.incident_seq = seq;
     }
 
@@ -225,58 +165,6 @@ pub fn plan_scan(record: &IntegrationRecord, now: DateTime<Utc>) -> Option<State
     })
 }
 
-fn expiry_write(
-    record: &IntegrationRecord,
-    change: ExpiryChange,
-    now: DateTime<Utc>,
-) -> IncidentWrite {
-    let integration = &record.integration;
-    match change {
-        ExpiryChange::Open {
-            incident_id,
-            threshold,
-            severity,
-            message,
-        } => IncidentWrite::Open(Incident {
-            id: incident_id,
-            integration: integration.id.clone(),
-            check: CheckKind::Expiry,
-            class: threshold.class().to_string(),
-            severity,
-            team: integration.owner.clone(),
-            open: true,
-            opened_at: now,
-            updated_at: now,
-            resolved_at: None,
-            threshold_days: threshold.days(),
-            message,
-            http_status: None,
-        }),
-        ExpiryChange::Step {
-            incident_id,
-            threshold,
-            severity,
-            message,
-        } => IncidentWrite::Update {
-            id: incident_id,
-            class: threshold.class().to_string(),
-            message,
-            http_status: None,
-            severity,
-            threshold_days: threshold.days(),
-            at: now,
-        },
-        ExpiryChange::Resolve {
-            incident_id,
-            message,
-        } => IncidentWrite::Resolve {
-            id: incident_id,
-            message,
-            at: now,
-        },
-    }
-}
-
 fn count_expiry(record: &IntegrationRecord, now: DateTime<Utc>, summary: &mut ScanSummary) {
     let integration = &record.integration;
     match expiry::expiry_date(integration, record.secret_rotated_seen_at) {
@@ -285,13 +173,13 @@ fn count_expiry(record: &IntegrationRecord, now: DateTime<Utc>, summary: &mut Sc
             let days = expiry::days_until(date, now.date_naive());
             summary.days_to_expiry.push((integration.id.clone(), days));
             match expiry::most_urgent_crossed(days, &integration.expiry_warn_days) {
-                Some(expiry::Threshold::Expired) => summary.expired += 1,
+                Some(Threshold::Expired) => summary.expired += 1,
                 Some(_) => summary.expiring += 1,
                 None => {}
             }
         }
     }
-    if expiry::stale_reason(
+    if deadman::stale_reason(
         &integration.name,
         integration.probe_every,
         record.state.last_probe_at,
@@ -305,48 +193,106 @@ fn count_expiry(record: &IntegrationRecord, now: DateTime<Utc>, summary: &mut Sc
 }
 
 fn record_changes(commit: &StateCommit, summary: &mut ScanSummary) {
-    for write in &commit.incidents {
-        let (incident, change, class, threshold_days) = match write {
-            IncidentWrite::Open(incident) => {
-                summary.opened += 1;
-                (
-                    incident.id.clone(),
-                    "opened",
-                    incident.class.clone(),
-                    incident.threshold_days,
-                )
-            }
-            IncidentWrite::Update {
-                id,
-                class,
-                threshold_days,
-                ..
-            } => {
-                summary.stepped += 1;
-                (id.clone(), "stepped", class.clone(), *threshold_days)
-            }
-            IncidentWrite::Resolve { id, .. } => {
-                summary.resolved += 1;
-                (id.clone(), "resolved", String::new(), None)
-            }
-        };
-        summary.changes.push(ScanChange {
-            integration: commit.integration.clone(),
-            incident,
-            change,
+    for change in &commit.incidents {
+        match change {
+            IncidentChange::Opened(_) => summary.opened += 1,
+            IncidentChange::Changed { .. } => summary.stepped += 1,
+            IncidentChange::Resolved { .. } => summary.resolved += 1,
+        }
+        summary.changes.push(change.clone());
+    }
+}
+
+/// How the scan's output names a change: `opened`, `stepped` (an expiry threshold step; the
+/// scan makes no other in-place change) or `resolved`.
+pub fn change_name(change: &IncidentChange) -> &'static str {
+    match change {
+        IncidentChange::Opened(_) => "opened",
+        IncidentChange::Changed { .. } => "stepped",
+        IncidentChange::Resolved { .. } => "resolved",
+    }
+}
+
+/// The scan output's line for one change: its class (empty for a resolution, as the scan has
+/// always written) and expiry threshold (days) after the change.
+pub fn change_class_and_threshold(change: &IncidentChange) -> (&'static str, Option<u32>) {
+    match change {
+        IncidentChange::Opened(incident) => (incident.class.as_str(), incident.threshold_days),
+        IncidentChange::Changed {
             class,
             threshold_days,
-        });
+            ..
+        } => (class.as_str(), *threshold_days),
+        IncidentChange::Resolved { .. } => ("", None),
+    }
+}
+
+/// Serializes [`ScanSummary::changes`] in the scan's output shape.
+fn serialize_changes<S: Serializer>(
+    changes: &[IncidentChange],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    struct Line<'a>(&'a IncidentChange);
+    impl Serialize for Line<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let change = self.0;
+            let (class, threshold_days) = change_class_and_threshold(change);
+            let mut line = serializer.serialize_struct("ScanChange", 5)?;
+            line.serialize_field("integration", change.id().integration())?;
+            line.serialize_field("incident", change.id())?;
+            line.serialize_field("change", change_name(change))?;
+            line.serialize_field("class", class)?;
+            line.serialize_field("threshold_days", &threshold_days)?;
+            line.end()
+        }
+    }
+    serializer.collect_seq(changes.iter().map(Line))
+}
+
+impl ScanSummary {
+    /// The metrics of one scan: totals with a `Heartbeat` of 1, then `DaysToExpiry` per
+    /// integration whose date is known (for a dashboard of upcoming rotations).
+    pub fn metrics(&self) -> Vec<MetricSet> {
+        let mut sets = vec![MetricSet {
+            dimensions: vec![],
+            metrics: vec![
+                Metric::count("Heartbeat", 1),
+                Metric::count("IntegrationsScanned", self.scanned),
+                Metric::count("SecretsExpiringSoon", self.expiring),
+                Metric::count("SecretsExpired", self.expired),
+                Metric::count("SecretExpiryUnknown", self.unknown),
+                Metric::count("StaleIntegrations", self.stale),
+                Metric::count("IncidentsOpened", self.opened),
+                Metric::count("IncidentsStepped", self.stepped),
+                Metric::count("IncidentsResolved", self.resolved),
+                Metric::count("StoreErrors", self.errors.len()),
+                Metric::count(
+                    "CorruptItems",
+                    self.unreadable.len() + self.unreadable_incidents.len(),
+                ),
+            ],
+        }];
+        sets.extend(
+            self.days_to_expiry
+                .iter()
+                .map(|(integration, days)| MetricSet {
+                    dimensions: vec![("Integration", integration.clone())],
+                    metrics: vec![Metric::count("DaysToExpiry", *days)],
+                }),
+        );
+        sets
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::Severity;
+    use crate::domain::incident::{CheckKind, PLATFORM_TEAM};
+    use crate::domain::severity::Severity;
+    use crate::domain::state::CheckState;
     use crate::inventory::{LoadOptions, parse_inventory_on};
-    use crate::rules::health::CheckState;
-    use crate::store::PLATFORM_TEAM;
+    use crate::telemetry::emf;
+    use serde_json::{Value, json};
 
     fn record(extra: &str, added: &str, last_probe: Option<&str>) -> IntegrationRecord {
         let yaml = format!(
@@ -386,7 +332,7 @@ mod tests {
             Some("2026-11-28T11:55:00Z"),
         );
         let commit = plan_scan(&it, now()).unwrap();
-        let [IncidentWrite::Open(incident)] = commit.incidents.as_slice() else {
+        let [IncidentChange::Opened(incident)] = commit.incidents.as_slice() else {
             panic!("{commit:?}")
         };
         assert_eq!(incident.id, "crm:expiry:1");
@@ -415,12 +361,12 @@ mod tests {
             Some("2026-11-28T10:00:00Z"),
         );
         let commit = plan_scan(&it, now()).unwrap();
-        let [IncidentWrite::Open(incident)] = commit.incidents.as_slice() else {
+        let [IncidentChange::Opened(incident)] = commit.incidents.as_slice() else {
             panic!("{commit:?}")
         };
         assert_eq!(
             (incident.check, incident.class.as_str()),
-            (CheckKind::Monitor, NOT_PROBED)
+            (CheckKind::Monitor, "not_probed")
         );
         assert_eq!(incident.team, PLATFORM_TEAM);
         assert!(
@@ -435,7 +381,7 @@ mod tests {
         resumed.state.last_probe_at = Some("2026-11-28T11:59:00Z".parse().unwrap());
         let commit = plan_scan(&resumed, now()).unwrap();
         assert!(
-            matches!(commit.incidents.as_slice(), [IncidentWrite::Resolve { id, .. }] if id == "crm:monitor:1")
+            matches!(commit.incidents.as_slice(), [IncidentChange::Resolved { id, .. }] if id == "crm:monitor:1")
         );
         assert_eq!(commit.state.stale_incident, None);
     }
@@ -452,7 +398,7 @@ mod tests {
         it.retired = true;
         let commit = plan_scan(&it, now()).unwrap();
         assert!(
-            matches!(commit.incidents.as_slice(), [IncidentWrite::Resolve { id, .. }] if id == "crm:expiry:1")
+            matches!(commit.incidents.as_slice(), [IncidentChange::Resolved { id, .. }] if id == "crm:expiry:1")
         );
         it.state = commit.state;
         assert_eq!(plan_scan(&it, now()), None);
@@ -460,8 +406,33 @@ mod tests {
         it.retired = false;
         let commit = plan_scan(&it, now()).unwrap();
         assert!(
-            matches!(commit.incidents.as_slice(), [IncidentWrite::Open(incident)] if incident.id == "crm:expiry:2"),
+            matches!(commit.incidents.as_slice(), [IncidentChange::Opened(incident)] if incident.id == "crm:expiry:2"),
             "{commit:?}"
+        );
+    }
+
+    #[test]
+    fn expiry_scan_emf_reports_days_to_expiry_per_integration() {
+        let summary = ScanSummary {
+            scanned: 2,
+            expiring: 1,
+            days_to_expiry: vec![("crm".into(), 12), ("loyalty".into(), -3)],
+            ..Default::default()
+        };
+        let now = DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z")
+            .unwrap()
+            .to_utc();
+        let lines = emf::lines("credwatch-expiry-scan", &summary.metrics(), now);
+        assert_eq!(lines.len(), 3);
+        let totals: Value = serde_json::from_str(&lines[0]).unwrap();
+        assert_eq!(totals["Heartbeat"], 1);
+        assert_eq!(totals["SecretsExpiringSoon"], 1);
+        let loyalty: Value = serde_json::from_str(&lines[2]).unwrap();
+        assert_eq!(loyalty["Integration"], "loyalty");
+        assert_eq!(loyalty["DaysToExpiry"], -3);
+        assert_eq!(
+            loyalty["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["Function", "Integration"]])
         );
     }
 }

@@ -5,18 +5,21 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::domain::incident::PLATFORM_TEAM;
+use crate::domain::state::{CheckState, StateCommit};
 use crate::inventory::{Integration, Inventory, Team};
 use crate::jobs::corrupt::corrupt_incident_id;
-use crate::jobs::expiry_scan::retire_state;
-use crate::rules::health::{self, CheckState};
+use crate::rules::deadman::retire_state;
+use crate::rules::schedule;
 use crate::store::{
-    CommitOutcome, Incidents, IntegrationRecord, Integrations, PLATFORM_TEAM, ProbeResults,
-    StateCommit, StoreError, Teams, UnreadableIntegration,
+    CommitOutcome, Incidents, IntegrationRecord, Integrations, ProbeResults, StoreError, Teams,
+    UnreadableIntegration,
 };
 
 /// What applying the inventory would do.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SyncPlan {
+    /// Integrations in the inventory, not in the table: created, first probe spread.
     pub added: Vec<String>,
     /// Integrations whose inventory fields changed, with the names of those fields.
     pub changed: Vec<ChangedIntegration>,
@@ -30,19 +33,27 @@ pub struct SyncPlan {
     pub repaired: Vec<String>,
     /// Unreadable items of integrations not in the inventory: left alone (`--prune` deletes).
     pub unreadable: Vec<String>,
+    /// Integrations whose table item already matches the inventory.
     pub unchanged: usize,
+    /// Teams in the inventory, not in the table.
     pub teams_added: Vec<String>,
+    /// Teams whose fields changed.
     pub teams_changed: Vec<String>,
+    /// Teams in the table, no longer in the inventory: deleted.
     pub teams_removed: Vec<String>,
 }
 
+/// An integration whose inventory fields changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangedIntegration {
+    /// The integration's id.
     pub id: String,
+    /// The inventory field names that changed, e.g. `owner`, `probe_every`.
     pub fields: Vec<&'static str>,
 }
 
 impl SyncPlan {
+    /// Nothing to add, change, reactivate, retire, prune or repair, and no team changes.
     pub fn is_empty(&self) -> bool {
         self.added.is_empty()
             && self.changed.is_empty()
@@ -265,7 +276,7 @@ async fn update<S: Integrations + ProbeResults + Incidents>(
             if incident.open && incident.team != PLATFORM_TEAM && incident.team != integration.owner
             {
                 store
-                    .reassign_incident(&incident.id, &integration.owner, now)
+                    .reassign_incident(incident.id.as_str(), &integration.owner, now)
                     .await?;
             }
         }
@@ -277,7 +288,7 @@ async fn update<S: Integrations + ProbeResults + Incidents>(
                 // Failing: the recheck cadence rules until it recovers.
                 return None;
             }
-            let next = health::next_slot(id, now, integration.probe_every);
+            let next = schedule::next_slot(id, now, integration.probe_every);
             (state.next_probe_at != Some(next)).then(|| StateCommit {
                 integration: id.clone(),
                 expected_version: state.version,
@@ -302,7 +313,9 @@ async fn prune<S: Integrations + Incidents>(
 ) -> Result<(), StoreError> {
     let message = format!("integration {id} was deleted from credwatch (inventory apply --prune)");
     for incident in store.incidents_of(id).await?.iter().filter(|i| i.open) {
-        store.resolve_incident(&incident.id, &message, now).await?;
+        store
+            .resolve_incident(incident.id.as_str(), &message, now)
+            .await?;
     }
     store.prune_integration(id).await
 }
@@ -316,7 +329,7 @@ async fn retire<S: Integrations + ProbeResults>(
     store.retire_integration(id, now).await?;
     commit_fresh(store, id, |record| {
         let mut state = record.state.clone();
-        let incidents = retire_state(record, &mut state, now);
+        let incidents = retire_state(&record.integration, &mut state, now);
         (!incidents.is_empty() || state != record.state).then(|| StateCommit {
             integration: id.to_string(),
             expected_version: record.state.version,
@@ -336,11 +349,7 @@ async fn repair<S: Integrations + Incidents>(
 ) -> Result<(), StoreError> {
     let id = &integration.id;
     let incidents = store.incidents_of(id).await?;
-    let incident_seq = incidents
-        .iter()
-        .filter_map(|i| i.id.rsplit(':').next()?.parse::<u32>().ok())
-        .max()
-        .unwrap_or(0);
+    let incident_seq = incidents.iter().map(|i| i.id.seq()).max().unwrap_or(0);
     let state = CheckState {
         incident_seq,
         next_probe_at: Some(now),
@@ -357,7 +366,9 @@ async fn repair<S: Integrations + Incidents>(
                 "the item of integration {id} was rewritten from the inventory; its checks start afresh"
             )
         };
-        store.resolve_incident(&incident.id, &message, now).await?;
+        store
+            .resolve_incident(incident.id.as_str(), &message, now)
+            .await?;
     }
     Ok(())
 }
@@ -388,8 +399,8 @@ async fn commit_fresh<S: Integrations + ProbeResults>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::state::CheckState;
     use crate::inventory::{LoadOptions, parse_inventory};
-    use crate::rules::health::CheckState;
 
     fn inventory(integrations: &[(&str, &str)]) -> Inventory {
         let mut yaml = String::from(

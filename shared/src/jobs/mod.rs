@@ -1,7 +1,14 @@
-//! Use cases.
+//! Use cases: one per file, each owning its summary and the metrics that summary declares.
+//!
+//! - [`probe_cycle`]: choose, probe, advance, commit (the probe function, `demo`).
+//! - [`expiry_scan`]: expiry countdowns and the dead-man's switch (the expiry-scan function).
+//! - [`inventory_sync`]: the inventory file into the store (`inventory apply`).
+//! - [`rotation`]: verifying that a secret change event is a rotation.
+//! - [`corrupt`]: reporting unreadable items to the platform team.
 
 pub mod corrupt;
 pub mod expiry_scan;
 pub mod inventory_sync;
+mod panic;
 pub mod probe_cycle;
 pub mod rotation;

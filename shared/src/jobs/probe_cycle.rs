@@ -7,18 +7,24 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde::Serialize;
 
+use crate::domain::incident::IncidentChange;
 use crate::domain::outcome::{OutcomeClass, ProbeOutcome};
-use crate::inventory::Severity;
+use crate::domain::state::StateCommit;
 use crate::jobs::corrupt::open_corrupt_incidents;
+use crate::jobs::panic::contain_panic;
 use crate::jobs::rotation;
 use crate::probe::{Concurrency, Probed, Prober, probe_stream};
-use crate::rules::health::{self, CheckKind, Observation, Policy, Transition};
+use crate::rules::deadman::resolve_stale;
+use crate::rules::health::{self, Observation, Policy};
+use crate::rules::schedule;
+use crate::secrets::SecretReader;
+use crate::secrets::SecretSource;
 use crate::secrets::secret_ids_match;
-use crate::secrets::{SecretReader, SecretSource};
 use crate::store::{
-    CommitOutcome, HistoryEntry, Incident, IncidentWrite, Incidents, IntegrationRecord,
-    Integrations, PLATFORM_TEAM, ProbeResults, StateCommit, StoreError, UnreadableIntegration,
+    CommitOutcome, HistoryEntry, Incidents, IntegrationRecord, Integrations, ProbeResults,
+    StoreError, UnreadableIntegration,
 };
+use crate::telemetry::emf::{Metric, MetricSet, Unit};
 
 /// Which integrations a cycle probes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,18 +32,28 @@ pub enum Selection {
     /// Those whose `next_probe_at` has come (the schedule).
     Due,
     /// The named ones; with `force` even if not due (a direct invocation).
-    Only { ids: Vec<String>, force: bool },
+    Only {
+        /// The integration ids, in the order asked.
+        ids: Vec<String>,
+        /// Probe them even if not due.
+        force: bool,
+    },
     /// Those whose `aws_secret` is this secret, which just changed: a rotation is recorded
     /// where the value really changed ([`crate::jobs::rotation`]), then all are probed now.
     SecretChanged {
+        /// The Secrets Manager secret (name or ARN) that changed.
         secret_id: String,
+        /// When it changed (the event's time).
         at: DateTime<Utc>,
     },
 }
 
+/// How a cycle runs: the state machine's policy, probing and commit concurrency, the deadline.
 #[derive(Debug, Clone)]
 pub struct CycleSettings {
+    /// When tracks fire and resolve.
     pub policy: Policy,
+    /// Probes in flight at once, overall and per SFMC host.
     pub concurrency: Concurrency,
     /// State commits in flight at once.
     pub commit_concurrency: usize,
@@ -62,15 +78,22 @@ impl Default for CycleSettings {
 /// What a cycle did: the probe function's return value, and the source of its metrics.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CycleSummary {
+    /// Integrations probed.
     pub probed: usize,
+    /// Probes that found the integration working.
     pub ok: usize,
+    /// Probes that found any other class.
     pub failing: usize,
+    /// Incidents opened (including unreadable-item reports).
     pub opened: usize,
+    /// Open incidents whose class changed.
     pub updated: usize,
+    /// Incidents resolved.
     pub resolved: usize,
     /// Integrations another overlapping invocation had already updated; their result was not
     /// applied (the other invocation's was).
     pub conflicts: usize,
+    /// Secret changes verified as rotations and recorded.
     pub rotations_recorded: usize,
     /// Secret change events that were not rotations (same value re-saved, no baseline yet,
     /// unreadable, or older than a recorded rotation): nothing recorded.
@@ -83,7 +106,9 @@ pub struct CycleSummary {
     pub unreadable: Vec<UnreadableIntegration>,
     /// Per-integration store failures; they never stop the other integrations.
     pub errors: Vec<String>,
+    /// Probes per outcome class name.
     pub by_class: BTreeMap<String, usize>,
+    /// Latency (milliseconds) of each probe that made a request; metrics only.
     #[serde(skip)]
     pub latencies_ms: Vec<u64>,
 }
@@ -174,9 +199,9 @@ pub async fn run_cycle<S: Integrations + ProbeResults + Incidents, R: SecretRead
             Ok(Some(commit)) => {
                 for write in &commit.incidents {
                     match write {
-                        IncidentWrite::Open(_) => summary.opened += 1,
-                        IncidentWrite::Update { .. } => summary.updated += 1,
-                        IncidentWrite::Resolve { .. } => summary.resolved += 1,
+                        IncidentChange::Opened(_) => summary.opened += 1,
+                        IncidentChange::Changed { .. } => summary.updated += 1,
+                        IncidentChange::Resolved { .. } => summary.resolved += 1,
                     }
                 }
             }
@@ -193,26 +218,6 @@ pub async fn run_cycle<S: Integrations + ProbeResults + Incidents, R: SecretRead
     }
     append_history(store, &mut history, &mut summary).await;
     Ok(summary)
-}
-
-/// Runs one integration's commit so that a panic inside it (a decision or a store adapter
-/// meeting data nobody foresaw) becomes that integration's error and never stops the run for
-/// the others, as probing already does with its own `catch_unwind`. Used by the probe cycle and
-/// the expiry scan.
-pub(crate) async fn contain_panic<T>(
-    committing: impl Future<Output = Result<T, StoreError>>,
-) -> Result<T, StoreError> {
-    use futures::FutureExt as _;
-    match std::panic::AssertUnwindSafe(committing)
-        .catch_unwind()
-        .await
-    {
-        Ok(result) => result,
-        Err(_) => Err(StoreError::permanent(
-            "saving the result failed unexpectedly (an internal error, logged); nothing was \
-             saved for this integration and it is tried again next run",
-        )),
-    }
 }
 
 /// Appends and empties `history`; a failure is counted, never fatal.
@@ -233,6 +238,38 @@ async fn append_history<S: ProbeResults>(
 }
 
 impl CycleSummary {
+    /// The metrics of one cycle: totals (with a `Heartbeat` of 1, so an alarm on its absence
+    /// catches a probe function that stopped running; `ProbesDeferred`, due integrations left
+    /// for the next run because the deadline was near; `CorruptItems`, unreadable table items;
+    /// `ProbeLatency`, one sample per probe that made a request), then `Outcomes` per class.
+    pub fn metrics(&self) -> Vec<MetricSet> {
+        let mut sets = vec![MetricSet {
+            dimensions: vec![],
+            metrics: vec![
+                Metric::count("Heartbeat", 1),
+                Metric::count("Probes", self.probed),
+                Metric::count("ProbesOk", self.ok),
+                Metric::count("ProbesFailing", self.failing),
+                Metric::count("IncidentsOpened", self.opened),
+                Metric::count("IncidentsResolved", self.resolved),
+                Metric::count("CommitConflicts", self.conflicts),
+                Metric::count("StoreErrors", self.errors.len()),
+                Metric {
+                    name: "ProbeLatency",
+                    unit: Unit::Milliseconds,
+                    value: self.latencies_ms.clone().into(),
+                },
+                Metric::count("ProbesDeferred", self.deferred),
+                Metric::count("CorruptItems", self.unreadable.len()),
+            ],
+        }];
+        sets.extend(self.by_class.iter().map(|(class, count)| MetricSet {
+            dimensions: vec![("Class", class.clone())],
+            metrics: vec![Metric::count("Outcomes", *count)],
+        }));
+        sets
+    }
+
     fn count(&mut self, outcome: &ProbeOutcome) {
         self.probed += 1;
         if outcome.class == OutcomeClass::Ok {
@@ -343,16 +380,18 @@ pub fn plan_commit(
         class: outcome.class,
         confirmed: outcome.confirmed,
         at: now,
+        message: outcome.message.clone(),
+        http_status: outcome.http_status,
     };
-    let (mut state, transitions) =
-        health::advance(&record.state, &integration.id, &observation, policy);
+    let (mut state, mut incidents) =
+        health::advance(&record.state, integration, &observation, policy);
     // The secret this probe read is the baseline the next change event is compared with.
     if let Some(fingerprint) = &outcome.secret_fingerprint {
         state.secret_fingerprint = Some(fingerprint.clone());
     }
     // Not healthy: the short recheck cadence (with jitter). Healthy: the integration's own slot.
     state.next_probe_at = Some(if state.health().needs_recheck() {
-        health::schedule(
+        schedule::schedule(
             &state,
             now,
             integration.probe_every,
@@ -360,102 +399,17 @@ pub fn plan_commit(
             fastrand::f64(),
         )
     } else {
-        health::next_slot(&integration.id, now, integration.probe_every)
+        schedule::next_slot(&integration.id, now, integration.probe_every)
     });
-    let mut incidents: Vec<IncidentWrite> = transitions
-        .iter()
-        .map(|t| incident_write(record, t, outcome, now, policy))
-        .collect();
     // A completed probe ends the dead-man's switch: credwatch is checking it again.
     if let Some(stale) = state.stale_incident.take() {
-        incidents.push(IncidentWrite::Resolve {
-            id: stale,
-            message: format!("credwatch is checking {} again", integration.name),
-            at: now,
-        });
+        incidents.push(resolve_stale(stale, &integration.name, now));
     }
     StateCommit {
         integration: integration.id.clone(),
         expected_version: record.state.version,
         state,
         incidents,
-    }
-}
-
-fn incident_write(
-    record: &IntegrationRecord,
-    transition: &Transition,
-    outcome: &ProbeOutcome,
-    now: DateTime<Utc>,
-    policy: &Policy,
-) -> IncidentWrite {
-    let integration = &record.integration;
-    let (team, severity) = owner_of(record, transition_check(transition));
-    match transition {
-        Transition::Opened {
-            incident_id,
-            check,
-            class,
-        } => IncidentWrite::Open(Incident {
-            id: incident_id.clone(),
-            integration: integration.id.clone(),
-            check: *check,
-            class: class.as_str().to_string(),
-            severity,
-            team,
-            open: true,
-            opened_at: now,
-            updated_at: now,
-            resolved_at: None,
-            threshold_days: None,
-            message: outcome.message.clone(),
-            http_status: outcome.http_status,
-        }),
-        Transition::ClassChanged {
-            incident_id, to, ..
-        } => IncidentWrite::Update {
-            id: incident_id.clone(),
-            class: to.as_str().to_string(),
-            message: outcome.message.clone(),
-            http_status: outcome.http_status,
-            severity,
-            threshold_days: None,
-            at: now,
-        },
-        Transition::Resolved {
-            incident_id, check, ..
-        } => IncidentWrite::Resolve {
-            id: incident_id.clone(),
-            message: match check {
-                CheckKind::Monitor => "credwatch can probe this integration again".to_string(),
-                _ => format!(
-                    "{} works again: {} successful probes in a row",
-                    integration.name, policy.successes_to_resolve
-                ),
-            },
-            at: now,
-        },
-    }
-}
-
-/// Who an incident of `check` belongs to, and how severe it is.
-pub fn owner_of(record: &IntegrationRecord, check: CheckKind) -> (String, Severity) {
-    if check == CheckKind::Monitor {
-        // credwatch's own failure: the platform team's, never the integration owner's.
-        (PLATFORM_TEAM.to_string(), Severity::High)
-    } else {
-        (
-            record.integration.owner.clone(),
-            record.integration.severity,
-        )
-    }
-}
-
-fn transition_check(transition: &Transition) -> CheckKind {
-    match transition {
-        Transition::Opened { check, .. }
-        | Transition::ClassChanged { check, .. }
-        | Transition::Resolved { check, .. } => *check,
     }
 }
 
@@ -477,23 +431,52 @@ fn history_entry(outcome: &ProbeOutcome, now: DateTime<Utc>) -> HistoryEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::telemetry::emf;
+    use chrono::DateTime;
+    use serde_json::{Value, json};
 
-    #[tokio::test]
-    async fn a_panic_while_committing_is_that_integrations_error() {
-        let panicking = async {
-            if "alpha".len() == 5 {
-                panic!("a decision met data nobody foresaw");
-            }
-            Ok::<u32, StoreError>(1)
+    #[test]
+    fn emf_documents_declare_what_they_carry() {
+        let mut summary = CycleSummary {
+            probed: 3,
+            ok: 2,
+            failing: 1,
+            ..Default::default()
         };
-        let err = contain_panic(panicking).await.unwrap_err();
-        assert!(err.to_string().contains("nothing was saved"), "{err}");
-        let failed = async { Err::<u32, _>(StoreError::retryable("throttled")) };
+        summary.by_class.insert("ok".into(), 2);
+        summary.by_class.insert("throttled".into(), 1);
+        summary.latencies_ms = vec![120, 80];
+        let now = DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z")
+            .unwrap()
+            .to_utc();
+        let lines = emf::lines("credwatch-probe", &summary.metrics(), now);
+        assert_eq!(lines.len(), 3);
+        let totals: Value = serde_json::from_str(&lines[0]).unwrap();
+        assert_eq!(totals["_aws"]["Timestamp"], now.timestamp_millis());
         assert_eq!(
-            contain_panic(failed).await,
-            Err(StoreError::retryable("throttled"))
+            totals["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+            "credwatch"
         );
-        let fine = async { Ok::<u32, StoreError>(7) };
-        assert_eq!(contain_panic(fine).await, Ok(7));
+        assert_eq!(totals["Heartbeat"], 1);
+        assert_eq!(totals["Probes"], 3);
+        assert_eq!(totals["ProbeLatency"], json!([120, 80]));
+        // Every declared metric has a value at the root, as EMF requires.
+        for metric in totals["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+            .as_array()
+            .unwrap()
+        {
+            assert!(
+                totals.get(metric["Name"].as_str().unwrap()).is_some(),
+                "{metric}"
+            );
+        }
+        assert_eq!(totals["Function"], "credwatch-probe");
+        let throttled: Value = serde_json::from_str(&lines[2]).unwrap();
+        assert_eq!(throttled["Class"], "throttled");
+        assert_eq!(throttled["Outcomes"], 1);
+        assert_eq!(
+            throttled["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["Function", "Class"]])
+        );
     }
 }

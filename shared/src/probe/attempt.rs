@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use crate::domain::outcome::{OutcomeClass, ProbeOutcome};
 use crate::inventory::Integration;
-use crate::jobs::rotation::secret_fingerprint;
 use crate::secrets::Secret;
+use crate::secrets::secret_fingerprint;
 use crate::sfmc::Failure;
 
 /// One token request (and tokenContext call, when a token was issued) and what it showed.

@@ -13,17 +13,17 @@
 //! - A new expiry date (a rotation, or a corrected date) resolves the open incident and restarts
 //!   the countdown; the new version may open its own incident at once if it is already close.
 //! - An unknown date opens one low-severity `expiry_unknown` incident saying how to find it.
+//!
+//! The vocabulary (thresholds, the expiry track) is in [`crate::domain::state`].
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
 
-use crate::inventory::{Integration, Severity};
-use crate::rules::health::{CheckKind, incident_id};
-
-/// Incident classes of the expiry check.
-pub const SECRET_EXPIRING: &str = "secret_expiring";
-pub const SECRET_EXPIRED: &str = "secret_expired";
-pub const EXPIRY_UNKNOWN: &str = "expiry_unknown";
+use crate::domain::incident::{
+    CheckKind, Incident, IncidentChange, IncidentClass, IncidentFacts, IncidentId,
+};
+use crate::domain::severity::Severity;
+use crate::domain::state::{ExpiryTrack, Threshold};
+use crate::inventory::Integration;
 
 /// The version key of a secret whose expiry date is unknown.
 const UNKNOWN_VERSION: &str = "unknown";
@@ -31,77 +31,6 @@ const UNKNOWN_VERSION: &str = "unknown";
 /// Notification keys kept per integration; older ones are dropped. Far more than the ~6 a
 /// version can use, so only a secret re-dated dozens of times could ever notify twice.
 const MAX_NOTIFIED: usize = 64;
-
-/// A warning threshold: `Days(n)` is crossed when the secret expires in `n` days or fewer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Threshold {
-    Days(u32),
-    Expired,
-    /// The expiry date is not known.
-    Unknown,
-}
-
-impl Threshold {
-    /// `30`, `7`, `expired`, `unknown`: the form stored and shown.
-    pub fn key(self) -> String {
-        match self {
-            Threshold::Days(days) => days.to_string(),
-            Threshold::Expired => "expired".to_string(),
-            Threshold::Unknown => "unknown".to_string(),
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Threshold> {
-        match text {
-            "expired" => Some(Threshold::Expired),
-            "unknown" => Some(Threshold::Unknown),
-            days => days.parse().ok().map(Threshold::Days),
-        }
-    }
-
-    /// `threshold_days` of the incident: the days of a warning, 0 once expired.
-    pub fn days(self) -> Option<u32> {
-        match self {
-            Threshold::Days(days) => Some(days),
-            Threshold::Expired => Some(0),
-            Threshold::Unknown => None,
-        }
-    }
-
-    pub fn class(self) -> &'static str {
-        match self {
-            Threshold::Days(_) => SECRET_EXPIRING,
-            Threshold::Expired => SECRET_EXPIRED,
-            Threshold::Unknown => EXPIRY_UNKNOWN,
-        }
-    }
-
-    /// Lower is more urgent.
-    fn rank(self) -> u64 {
-        match self {
-            Threshold::Expired => 0,
-            Threshold::Days(days) => 1 + u64::from(days),
-            Threshold::Unknown => u64::MAX,
-        }
-    }
-
-    pub fn more_urgent_than(self, other: Threshold) -> bool {
-        self.rank() < other.rank()
-    }
-}
-
-/// What the monitor remembers about an integration's expiry between scans.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct ExpiryTrack {
-    /// The open expiry incident, if any.
-    pub open_incident: Option<String>,
-    /// Version (expiry date `YYYY-MM-DD`, or `unknown`) the open incident is about.
-    pub version: Option<String>,
-    /// Threshold the open incident is at.
-    pub threshold: Option<Threshold>,
-    /// `{version}#{threshold}` of every notification ever made (opened or stepped), oldest first.
-    pub notified: Vec<String>,
-}
 
 /// The day the client secret expires. `secret_expires_at` (copied from Setup) wins over
 /// `secret_rotated_at`; either is superseded by a later rotation seen in Secrets Manager
@@ -158,37 +87,17 @@ pub fn severity(threshold: Threshold, integration: Severity) -> Severity {
     by_urgency.max(integration)
 }
 
-/// A change to the expiry incident that one evaluation decides.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ExpiryChange {
-    Open {
-        incident_id: String,
-        threshold: Threshold,
-        severity: Severity,
-        message: String,
-    },
-    /// The open incident moves to a more urgent threshold.
-    Step {
-        incident_id: String,
-        threshold: Threshold,
-        severity: Severity,
-        message: String,
-    },
-    Resolve {
-        incident_id: String,
-        message: String,
-    },
-}
-
-/// Pure: the next expiry track and the incident changes for one integration on `today`.
-/// `incident_seq` is the integration's incident counter; a new incident takes the next number.
+/// Pure: the next expiry track and the incident changes for one integration at `now` (its UTC
+/// day counts). `incident_seq` is the integration's incident counter; a new incident takes the
+/// next number. Incidents are the integration owner's.
 pub fn evaluate(
     prev: &ExpiryTrack,
     integration: &Integration,
     rotation_seen: Option<DateTime<Utc>>,
-    today: NaiveDate,
+    now: DateTime<Utc>,
     incident_seq: &mut u32,
-) -> (ExpiryTrack, Vec<ExpiryChange>) {
+) -> (ExpiryTrack, Vec<IncidentChange>) {
+    let today = now.date_naive();
     let mut track = prev.clone();
     let mut changes = Vec::new();
     let expiry = expiry_date(integration, rotation_seen);
@@ -219,9 +128,14 @@ pub fn evaluate(
                 integration.name
             ),
         };
-        changes.push(ExpiryChange::Resolve {
-            incident_id: open,
+        changes.push(IncidentChange::Resolved {
+            id: open,
+            // Only a hand-edited state has an open incident without a threshold.
+            class: track
+                .threshold
+                .map_or(IncidentClass::SecretExpiring, Threshold::class),
             message,
+            at: now,
         });
         track.open_incident = None;
         track.version = None;
@@ -242,23 +156,44 @@ pub fn evaluate(
     let severity = severity(threshold, integration.severity);
     let message = message(integration, threshold, expiry, today);
     match track.open_incident.clone() {
-        Some(incident_id) => changes.push(ExpiryChange::Step {
-            incident_id,
-            threshold,
-            severity,
-            message,
-        }),
+        Some(id) => {
+            // Only a hand-edited state has an open incident without a threshold.
+            let before = track.threshold.unwrap_or(Threshold::Unknown);
+            changes.push(IncidentChange::Changed {
+                id,
+                previous: IncidentFacts {
+                    class: before.class(),
+                    severity: self::severity(before, integration.severity),
+                    threshold_days: before.days(),
+                },
+                class: threshold.class(),
+                severity,
+                threshold_days: threshold.days(),
+                message,
+                http_status: None,
+                at: now,
+            });
+        }
         None => {
             *incident_seq = incident_seq.saturating_add(1);
-            let incident_id = incident_id(&integration.id, CheckKind::Expiry, *incident_seq);
-            track.open_incident = Some(incident_id.clone());
+            let id = IncidentId::new(&integration.id, CheckKind::Expiry, *incident_seq);
+            track.open_incident = Some(id.clone());
             track.version = Some(version);
-            changes.push(ExpiryChange::Open {
-                incident_id,
-                threshold,
+            changes.push(IncidentChange::Opened(Incident {
+                id,
+                integration: integration.id.clone(),
+                check: CheckKind::Expiry,
+                class: threshold.class(),
                 severity,
+                team: integration.owner.clone(),
+                open: true,
+                opened_at: now,
+                updated_at: now,
+                resolved_at: None,
+                threshold_days: threshold.days(),
                 message,
-            });
+                http_status: None,
+            }));
         }
     }
     track.threshold = Some(threshold);
@@ -299,31 +234,6 @@ fn message(
             format!("{name}'s client secret expires {when} ({date}). {rotate}")
         }
         (_, None) => format!("{name}'s client secret is about to expire. {rotate}"),
-    }
-}
-
-/// Why an integration counts as not being checked (the dead-man's switch), if it does: its last
-/// completed probe is older than 3 x `probe_every`, or it was never probed a day after being added.
-pub fn stale_reason(
-    name: &str,
-    probe_every: std::time::Duration,
-    last_probe_at: Option<DateTime<Utc>>,
-    added_at: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Option<String> {
-    let limit = chrono::TimeDelta::from_std(probe_every.saturating_mul(3))
-        .unwrap_or(chrono::TimeDelta::MAX);
-    match last_probe_at {
-        Some(last) if now - last > limit => Some(format!(
-            "credwatch has not checked {name} since {} (it should every {}); probes of it are failing to run",
-            last.format("%Y-%m-%d %H:%M UTC"),
-            crate::text::duration::format_duration(probe_every)
-        )),
-        None if now - added_at > chrono::TimeDelta::days(1) => Some(format!(
-            "credwatch has never checked {name}, added {}; probes of it are failing to run",
-            added_at.format("%Y-%m-%d %H:%M UTC")
-        )),
-        _ => None,
     }
 }
 

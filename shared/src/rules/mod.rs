@@ -1,4 +1,15 @@
-//! Pure decisions.
+//! Pure decisions, one per file: state and `now` in, new state and incident changes out.
+//! Randomness and time are parameters; no rule imports a store, an SDK or another rule that
+//! imports it back.
+//!
+//! - [`health`]: the check state machine (one probe outcome -> health, incidents).
+//! - [`schedule`]: when to probe next.
+//! - [`expiry`]: client-secret expiry thresholds and the expiry incident.
+//! - [`deadman`]: the dead-man's switch and retiring an integration.
+//! - [`rotation`]: whether a secret change is a rotation.
 
+pub mod deadman;
 pub mod expiry;
 pub mod health;
+pub mod rotation;
+pub mod schedule;

@@ -24,6 +24,10 @@ mod reader;
 mod secret;
 mod source;
 
+pub mod fingerprint;
+
+pub use fingerprint::secret_fingerprint;
+
 pub use ids::{is_under_prefix, secret_ids_match, secret_name};
 pub use local::{
     LocalSecrets, MAX_SECRET_BYTES, SECRET_READ_TIMEOUT, read_local_secret,

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 
 use super::error::{StoreError, StoreResult};
-use super::model::StateCommit;
-use crate::rules::health::CheckKind;
+use crate::domain::incident::IncidentId;
+use crate::domain::state::StateCommit;
 
 /// Largest `version` an integration may hold: 2^53 - 1, the largest integer every DynamoDB
 /// client (JavaScript's included) reads exactly; at one commit a minute, billions of years
@@ -38,24 +38,27 @@ pub struct IncidentSlot {
 }
 
 impl IncidentSlot {
-    /// The slot of incident `id`, `None` if it is not of the form `{integration}:{check}:{seq}`
-    /// with a non-empty integration, a known check and a decimal `u32` sequence.
+    /// The slot of incident `id`.
+    pub fn of(id: &IncidentId) -> IncidentSlot {
+        IncidentSlot {
+            integration: id.integration().to_string(),
+            check: id.check().as_str(),
+            seq: id.seq(),
+        }
+    }
+
+    /// The slot of an incident id given as text, `None` if the text is not an [`IncidentId`]
+    /// (the one parsing rule: `{integration}:{check}:{seq}`, see its `FromStr`).
     pub fn of_id(id: &str) -> Option<IncidentSlot> {
-        let mut parts = id.rsplitn(3, ':');
-        let seq: u32 = parts.next()?.parse().ok()?;
-        let check = CheckKind::parse(parts.next()?)?;
-        let integration = parts.next().filter(|i| !i.is_empty())?;
-        Some(IncidentSlot {
-            integration: integration.to_string(),
-            check: check.as_str(),
-            seq,
-        })
+        id.parse::<IncidentId>()
+            .ok()
+            .map(|id| IncidentSlot::of(&id))
     }
 }
 
-/// The slots of a commit's incident writes, checked: every id well-formed, none twice (one
-/// DynamoDB transaction cannot touch an item twice, and the in-memory store refuses the same).
-/// Either fault is [`StoreError::Permanent`] (a caller's mistake: retrying cannot help).
+/// The slots of a commit's incident writes, checked: none twice (one DynamoDB transaction
+/// cannot touch an item twice, and the in-memory store refuses the same). A repeat is
+/// [`StoreError::Permanent`] (a caller's mistake: retrying cannot help).
 pub fn commit_incident_slots(commit: &StateCommit) -> StoreResult<Vec<IncidentSlot>> {
     let mut seen = HashSet::new();
     commit
@@ -63,12 +66,7 @@ pub fn commit_incident_slots(commit: &StateCommit) -> StoreResult<Vec<IncidentSl
         .iter()
         .map(|write| {
             let id = write.id();
-            let slot = IncidentSlot::of_id(id).ok_or_else(|| {
-                StoreError::permanent(format!(
-                    "commit of {}: incident id {id:?} is not of the form integration:check:seq",
-                    commit.integration
-                ))
-            })?;
+            let slot = IncidentSlot::of(id);
             if !seen.insert(slot.clone()) {
                 return Err(StoreError::permanent(format!(
                     "commit of {}: incident {id} is written twice in one commit",
@@ -103,7 +101,7 @@ pub fn stored_time(at: DateTime<Utc>) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::model::IncidentWrite;
+    use crate::domain::incident::IncidentChange;
 
     #[test]
     fn incident_ids_map_to_slots() {
@@ -115,11 +113,8 @@ mod tests {
                 seq: 3
             })
         );
-        assert_eq!(
-            IncidentSlot::of_id("a:auth:03"),
-            IncidentSlot::of_id("a:auth:3")
-        );
         for bad in [
+            "a:auth:03",
             "",
             "x",
             "a:auth",
@@ -141,9 +136,10 @@ mod tests {
     }
 
     #[test]
-    fn commits_with_bad_or_repeated_incident_ids_are_permanent_errors() {
-        let resolve = |id: &str| IncidentWrite::Resolve {
-            id: id.into(),
+    fn commits_with_repeated_incident_ids_are_permanent_errors() {
+        let resolve = |id: &str| IncidentChange::Resolved {
+            id: id.parse().unwrap(),
+            class: crate::domain::incident::IncidentClass::NotProbed,
             message: String::new(),
             at: DateTime::UNIX_EPOCH,
         };
@@ -155,11 +151,9 @@ mod tests {
         };
         let ok = commit_incident_slots(&commit(vec![resolve("a:auth:1"), resolve("a:expiry:1")]));
         assert_eq!(ok.map(|s| s.len()), Ok(2));
-        let err = commit_incident_slots(&commit(vec![resolve("nope")])).unwrap_err();
-        assert!(matches!(err, StoreError::Permanent { .. }), "{err:?}");
-        assert!(err.to_string().contains("\"nope\""), "{err}");
-        let err = commit_incident_slots(&commit(vec![resolve("a:auth:1"), resolve("a:auth:01")]))
+        let err = commit_incident_slots(&commit(vec![resolve("a:auth:1"), resolve("a:auth:1")]))
             .unwrap_err();
+        assert!(matches!(err, StoreError::Permanent { .. }), "{err:?}");
         assert!(err.to_string().contains("written twice"), "{err}");
     }
 

@@ -9,13 +9,13 @@ use chrono::{DateTime, Utc};
 
 use super::error::{StoreError, StoreResult};
 use super::invariants::{self, IncidentSlot};
-use super::model::{
-    CommitOutcome, HistoryEntry, Incident, IncidentWrite, IntegrationListing, IntegrationRecord,
+use super::roles::{HistoryReader, Incidents, Integrations, ProbeResults, Teams};
+use super::{
+    CommitOutcome, HistoryEntry, Incident, IncidentChange, IntegrationListing, IntegrationRecord,
     StateCommit, UnreadableIntegration, UnreadableItem,
 };
-use super::roles::{HistoryReader, Incidents, Integrations, ProbeResults, Teams};
+use crate::domain::state::CheckState;
 use crate::inventory::{Integration, Team};
-use crate::rules::health::CheckState;
 
 /// The store in memory (see the module doc). Cheap to create; every method locks one mutex.
 #[derive(Debug, Default)]
@@ -177,8 +177,8 @@ impl ProbeResults for MemoryStore {
         let incidents_allowed = commit.incidents.iter().zip(&keys).all(|(write, key)| {
             let existing = inner.incidents.get(key);
             match write {
-                IncidentWrite::Open(_) => existing.is_none(),
-                IncidentWrite::Update { .. } | IncidentWrite::Resolve { .. } => {
+                IncidentChange::Opened(_) => existing.is_none(),
+                IncidentChange::Changed { .. } | IncidentChange::Resolved { .. } => {
                     existing.is_some_and(|i| i.open)
                 }
             }
@@ -205,10 +205,10 @@ impl ProbeResults for MemoryStore {
         };
         for (write, key) in commit.incidents.iter().zip(keys) {
             match write {
-                IncidentWrite::Open(incident) => {
+                IncidentChange::Opened(incident) => {
                     inner.incidents.insert(key, incident.clone());
                 }
-                IncidentWrite::Update {
+                IncidentChange::Changed {
                     class,
                     message,
                     http_status,
@@ -218,14 +218,14 @@ impl ProbeResults for MemoryStore {
                     ..
                 } => {
                     let incident = inner.incidents.get_mut(&key).expect("checked above");
-                    incident.class = class.clone();
+                    incident.class = *class;
                     incident.message = message.clone();
                     incident.http_status = *http_status;
                     incident.severity = *severity;
                     incident.threshold_days = *threshold_days;
                     incident.updated_at = *at;
                 }
-                IncidentWrite::Resolve { message, at, .. } => {
+                IncidentChange::Resolved { message, at, .. } => {
                     let incident = inner.incidents.get_mut(&key).expect("checked above");
                     incident.open = false;
                     incident.message = message.clone();
@@ -310,9 +310,7 @@ impl Incidents for MemoryStore {
     }
 
     async fn open_incident(&self, incident: &Incident) -> StoreResult<bool> {
-        let key = IncidentSlot::of_id(&incident.id).ok_or_else(|| {
-            StoreError::permanent(format!("memory store: bad incident id {}", incident.id))
-        })?;
+        let key = IncidentSlot::of(&incident.id);
         let mut inner = self.lock();
         if inner.incidents.get(&key).is_some_and(|i| i.open) {
             return Ok(false);

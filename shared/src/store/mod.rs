@@ -2,9 +2,9 @@
 //!
 //! # Architecture
 //!
-//! - [`model`]: the plain data the port speaks ([`IntegrationRecord`], [`Incident`],
-//!   [`IncidentWrite`], [`HistoryEntry`], [`StateCommit`], the listings and what an unreadable
-//!   item is).
+//! - [`model`]: the plain data the port speaks ([`IntegrationRecord`], [`HistoryEntry`], the
+//!   listings and what an unreadable item is); incidents and state commits are the domain's
+//!   ([`Incident`], [`IncidentChange`], [`StateCommit`]).
 //! - [`roles`]: one small trait per concern ([`Integrations`], [`ProbeResults`],
 //!   [`HistoryReader`], [`Incidents`], [`Teams`]); [`Store`] is all of them. A caller takes the
 //!   narrowest role it needs, so code that only reads cannot write by accident.
@@ -24,9 +24,14 @@ pub mod roles;
 
 pub use error::{StoreError, StoreResult};
 pub use model::{
-    CommitOutcome, HistoryEntry, Incident, IncidentListing, IncidentWrite, IntegrationListing,
-    IntegrationRecord, PLATFORM_TEAM, StateCommit, UnreadableIntegration, UnreadableItem,
+    CommitOutcome, HistoryEntry, IncidentListing, IntegrationListing, IntegrationRecord,
+    UnreadableIntegration, UnreadableItem,
 };
+
+/// The vocabulary of the port's signatures, defined in [`crate::domain`].
+pub use crate::domain::incident::{Incident, IncidentChange, PLATFORM_TEAM};
+/// The state commit, defined in [`crate::domain::state`].
+pub use crate::domain::state::StateCommit;
 pub use roles::{HistoryReader, Incidents, Integrations, ProbeResults, Teams};
 
 /// Everything credwatch reads and writes between invocations: every role at once, for the

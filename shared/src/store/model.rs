@@ -4,13 +4,10 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::domain::incident::Incident;
 use crate::domain::outcome::OutcomeClass;
-use crate::inventory::{Integration, Severity};
-use crate::rules::health::{CheckKind, CheckState};
-
-/// Incidents of `monitor` checks belong to this team: credwatch's own operators, never the
-/// integration's owners.
-pub const PLATFORM_TEAM: &str = "platform";
+use crate::domain::state::CheckState;
+use crate::inventory::Integration;
 
 /// An integration as the store holds it: its inventory entry, its monitoring state, and its life.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,109 +87,6 @@ pub struct IncidentListing {
     pub unreadable: Vec<UnreadableItem>,
 }
 
-/// An incident: one period during which one check of one integration was failing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Incident {
-    /// `{integration}:{check}:{seq}`, see [`crate::rules::health::incident_id`].
-    pub id: String,
-    /// The integration id.
-    pub integration: String,
-    /// Which check it belongs to.
-    pub check: CheckKind,
-    /// An outcome class for auth/monitor incidents; `secret_expiring`, `secret_expired` or
-    /// `expiry_unknown` for expiry ones.
-    pub class: String,
-    /// How urgent it is (the integration's severity; `high` for the platform's).
-    pub severity: Severity,
-    /// Team that owns it: the integration's owner, or [`PLATFORM_TEAM`].
-    pub team: String,
-    /// Still failing; false once resolved.
-    pub open: bool,
-    /// When it opened.
-    pub opened_at: DateTime<Utc>,
-    /// When it last changed (opened, changed class or threshold, moved team, resolved).
-    pub updated_at: DateTime<Utc>,
-    /// When it resolved.
-    pub resolved_at: Option<DateTime<Utc>>,
-    /// Expiry incidents: the warning threshold (days) last crossed.
-    pub threshold_days: Option<u32>,
-    /// What is wrong, in plain words (sanitized SFMC text included, never a secret).
-    pub message: String,
-    /// The HTTP status SFMC answered with, when the failure had one.
-    pub http_status: Option<u16>,
-}
-
-impl Incident {
-    /// A newly opened `monitor` incident about credwatch's own trouble with `integration`
-    /// (not probed, an unreadable item): the [`PLATFORM_TEAM`]'s, at high severity.
-    pub fn for_platform(
-        id: String,
-        integration: &str,
-        class: &str,
-        message: String,
-        now: DateTime<Utc>,
-    ) -> Incident {
-        Incident {
-            id,
-            integration: integration.to_string(),
-            check: CheckKind::Monitor,
-            class: class.to_string(),
-            severity: Severity::High,
-            team: PLATFORM_TEAM.to_string(),
-            open: true,
-            opened_at: now,
-            updated_at: now,
-            resolved_at: None,
-            threshold_days: None,
-            message,
-            http_status: None,
-        }
-    }
-}
-
-/// A change to an incident, written together with the state change that caused it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum IncidentWrite {
-    /// Create; refused if an incident with this id already exists (it is opened exactly once).
-    Open(Incident),
-    /// Update an open incident in place (class change, expiry threshold step).
-    Update {
-        /// The incident's id.
-        id: String,
-        /// Its new class.
-        class: String,
-        /// Its new message.
-        message: String,
-        /// Its new HTTP status (absent removes it).
-        http_status: Option<u16>,
-        /// Its new severity.
-        severity: Severity,
-        /// Its new threshold (absent removes it).
-        threshold_days: Option<u32>,
-        /// When it changed.
-        at: DateTime<Utc>,
-    },
-    /// Close an open incident.
-    Resolve {
-        /// The incident's id.
-        id: String,
-        /// The closing message.
-        message: String,
-        /// When it resolved.
-        at: DateTime<Utc>,
-    },
-}
-
-impl IncidentWrite {
-    /// The id of the incident it writes.
-    pub fn id(&self) -> &str {
-        match self {
-            IncidentWrite::Open(incident) => &incident.id,
-            IncidentWrite::Update { id, .. } | IncidentWrite::Resolve { id, .. } => id,
-        }
-    }
-}
-
 /// One probe, as kept in the history (with a TTL; default 90 days).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HistoryEntry {
@@ -216,20 +110,6 @@ pub struct HistoryEntry {
     pub missing_scopes: Vec<String>,
     /// What happened, in plain words (sanitized, never a secret).
     pub message: String,
-}
-
-/// A state update after a probe: applied only if the stored version is still
-/// `expected_version`, together with its incident writes (all or nothing).
-#[derive(Debug, Clone, PartialEq)]
-pub struct StateCommit {
-    /// The integration id.
-    pub integration: String,
-    /// The version the state was read at.
-    pub expected_version: u64,
-    /// The new state; the store writes it with version `expected_version + 1`.
-    pub state: CheckState,
-    /// Incident writes applied with it, at most one per incident.
-    pub incidents: Vec<IncidentWrite>,
 }
 
 /// What became of a [`StateCommit`].

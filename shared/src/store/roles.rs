@@ -11,12 +11,12 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use super::error::StoreResult;
-use super::model::{
+use super::{
     CommitOutcome, HistoryEntry, Incident, IncidentListing, IntegrationListing, IntegrationRecord,
     StateCommit,
 };
+use crate::domain::state::CheckState;
 use crate::inventory::{Integration, Team};
-use crate::rules::health::CheckState;
 
 /// The integrations themselves: listing and reading them (the probe's hot path) and what
 /// `inventory apply` does to them.

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::*;
 use crate::secrets::SecretSource;
@@ -45,7 +45,7 @@ fn run_days(
     let mut log = Vec::new();
     let mut day = from;
     while day <= to {
-        let (next, changes) = evaluate(track, integration, rotation_seen, day, seq);
+        let (next, changes) = evaluate(track, integration, rotation_seen, noon(day), seq);
         for change in changes {
             log.push(format!("{day}: {}", describe(&change)));
         }
@@ -55,34 +55,42 @@ fn run_days(
     log
 }
 
-fn describe(change: &ExpiryChange) -> String {
-    match change {
-        ExpiryChange::Open {
-            incident_id,
-            threshold,
-            severity,
-            ..
-        } => {
-            format!(
-                "open {incident_id} {} {}",
-                threshold.key(),
-                severity.as_str()
-            )
-        }
-        ExpiryChange::Step {
-            incident_id,
-            threshold,
-            severity,
-            ..
-        } => {
-            format!(
-                "step {incident_id} {} {}",
-                threshold.key(),
-                severity.as_str()
-            )
-        }
-        ExpiryChange::Resolve { incident_id, .. } => format!("resolve {incident_id}"),
+/// The threshold key an expiry incident is at, from its class and days.
+fn key(class: IncidentClass, threshold_days: Option<u32>) -> String {
+    match (class, threshold_days) {
+        (IncidentClass::SecretExpired, _) => "expired".into(),
+        (IncidentClass::ExpiryUnknown, _) => "unknown".into(),
+        (_, Some(days)) => days.to_string(),
+        (other, None) => format!("{other} without days"),
     }
+}
+
+fn describe(change: &IncidentChange) -> String {
+    match change {
+        IncidentChange::Opened(incident) => format!(
+            "open {} {} {}",
+            incident.id,
+            key(incident.class, incident.threshold_days),
+            incident.severity.as_str()
+        ),
+        IncidentChange::Changed {
+            id,
+            class,
+            threshold_days,
+            severity,
+            ..
+        } => format!(
+            "step {id} {} {}",
+            key(*class, *threshold_days),
+            severity.as_str()
+        ),
+        IncidentChange::Resolved { id, .. } => format!("resolve {id}"),
+    }
+}
+
+/// Noon UTC of `day`: when the tables' scans run.
+fn noon(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(12, 0, 0).unwrap().and_utc()
 }
 
 #[test]
@@ -194,7 +202,7 @@ fn countdown_opens_once_and_steps_through_each_threshold() {
     assert_eq!(seq, 5);
     assert_eq!(track.threshold, Some(Threshold::Expired));
     // A second scan the same day changes nothing.
-    let (again, changes) = evaluate(&track, &it, None, date("2027-01-05"), &mut seq);
+    let (again, changes) = evaluate(&track, &it, None, noon(date("2027-01-05")), &mut seq);
     assert!(changes.is_empty());
     assert_eq!(again, track);
 }
@@ -338,19 +346,15 @@ fn each_version_and_threshold_notifies_at_most_once_ever() {
 fn an_unknown_date_opens_one_low_incident_that_says_how_to_fix_it() {
     let unknown = integration(None, None);
     let (mut track, mut seq) = (ExpiryTrack::default(), 0);
-    let (next, changes) = evaluate(&track, &unknown, None, date("2026-11-28"), &mut seq);
-    let [
-        ExpiryChange::Open {
-            threshold,
-            severity,
-            message,
-            ..
-        },
-    ] = changes.as_slice()
-    else {
+    let (next, changes) = evaluate(&track, &unknown, None, noon(date("2026-11-28")), &mut seq);
+    let [IncidentChange::Opened(incident)] = changes.as_slice() else {
         panic!("{changes:?}")
     };
-    assert_eq!((*threshold, *severity), (Threshold::Unknown, Severity::Low));
+    let message = &incident.message;
+    assert_eq!(
+        (incident.class, incident.threshold_days, incident.severity),
+        (IncidentClass::ExpiryUnknown, None, Severity::Low)
+    );
     assert!(
         message.contains("Client Secret Expires") && message.contains("secret_expires_at"),
         "{message}"
@@ -379,32 +383,255 @@ fn an_unknown_date_opens_one_low_incident_that_says_how_to_fix_it() {
 }
 
 #[test]
-fn the_dead_mans_switch() {
-    let now = "2026-11-28T12:00:00Z".parse::<DateTime<Utc>>().unwrap();
-    let every = Duration::from_secs(900);
-    assert!(
-        stale_reason(
-            "X",
-            every,
-            Some(now - TimeDelta::minutes(44)),
-            now - TimeDelta::days(9),
-            now
+fn severity_boundaries_sit_exactly_at_3_7_and_14_days() {
+    use Severity::*;
+    let cases = [
+        (0, Critical),
+        (2, Critical),
+        (3, Critical),
+        (4, High),
+        (7, High),
+        (8, Medium),
+        (14, Medium),
+        (15, Low),
+        (90, Low),
+    ];
+    for (days, expected) in cases {
+        assert_eq!(
+            severity(Threshold::Days(days), Critical),
+            expected,
+            "{days}"
+        );
+    }
+    // Never more urgent than the integration itself.
+    for days in [0, 4, 8, 15] {
+        assert_eq!(severity(Threshold::Days(days), Low), Low, "{days}");
+    }
+}
+
+#[test]
+fn days_until_counts_whole_days() {
+    let cases = [
+        ("2026-11-28", "2026-11-28", 0),
+        ("2026-11-29", "2026-11-28", 1),
+        ("2026-11-27", "2026-11-28", -1),
+        ("2027-11-28", "2026-11-28", 365),
+    ];
+    for (expiry, today, days) in cases {
+        assert_eq!(
+            days_until(date(expiry), date(today)),
+            days,
+            "{expiry} from {today}"
+        );
+    }
+}
+
+#[test]
+fn messages_say_when_in_plain_words() {
+    let it = integration(Some("2026-12-31"), None);
+    let cases = [
+        (
+            "2026-12-31",
+            "CRM sync's client secret expires today (2026-12-31).",
+        ),
+        (
+            "2026-12-30",
+            "CRM sync's client secret expires tomorrow (2026-12-31).",
+        ),
+        (
+            "2026-12-28",
+            "CRM sync's client secret expires in 3 days (2026-12-31).",
+        ),
+        (
+            "2027-01-01",
+            "CRM sync's client secret expired on 2026-12-31; calls with it fail.",
+        ),
+    ];
+    for (day, start) in cases {
+        let (_, changes) = evaluate(&ExpiryTrack::default(), &it, None, noon(date(day)), &mut 0);
+        let [IncidentChange::Opened(incident)] = changes.as_slice() else {
+            panic!("{day}: {changes:?}")
+        };
+        assert!(
+            incident.message.starts_with(start) && incident.message.contains("Rotate it in Setup"),
+            "{day}: {}",
+            incident.message
+        );
+        assert_eq!(
+            (incident.team.as_str(), incident.check, incident.opened_at),
+            ("crm-ops", CheckKind::Expiry, noon(date(day))),
+            "{day}"
+        );
+    }
+}
+
+#[test]
+fn why_an_open_incident_resolves_is_said_in_its_message() {
+    let today = date("2026-12-20");
+    let open = |version: &str| ExpiryTrack {
+        open_incident: Some(IncidentId::new("crm-sync", CheckKind::Expiry, 1)),
+        version: Some(version.into()),
+        threshold: Some(Threshold::Days(14)),
+        notified: vec![format!("{version}#14")],
+    };
+    let cases = [
+        // A new date: the countdown restarts (and the new version opens its own if close).
+        (
+            open("2026-12-31"),
+            Some("2027-06-01"),
+            "CRM sync has a new client secret expiry date, 2027-06-01: the countdown restarts",
+        ),
+        // The same version, now outside every window (the warning days were shortened).
+        (
+            open("2026-12-31"),
+            Some("2026-12-31"),
+            "CRM sync's client secret expires on 2026-12-31, outside the warning window",
+        ),
+        // The date is no longer known.
+        (
+            open("2026-12-31"),
+            None,
+            "CRM sync's client secret expiry date is no longer known",
+        ),
+    ];
+    for (track, expires, message) in cases {
+        let mut it = integration(expires, None);
+        if expires == Some("2026-12-31") {
+            it.expiry_warn_days = vec![3];
+        }
+        let mut seq = 1;
+        let (next, changes) = evaluate(&track, &it, None, noon(today), &mut seq);
+        let Some(IncidentChange::Resolved {
+            id,
+            class,
+            message: said,
+            at,
+        }) = changes.first()
+        else {
+            panic!("{expires:?}: {changes:?}")
+        };
+        assert_eq!(id.as_str(), "crm-sync:expiry:1");
+        assert_eq!(*class, IncidentClass::SecretExpiring, "the class it had");
+        assert_eq!(said, message, "{expires:?}");
+        assert_eq!(*at, noon(today));
+        if expires == Some("2026-12-31") {
+            assert_eq!(changes.len(), 1, "{changes:?}");
+            assert_eq!(
+                (next.open_incident, next.version, next.threshold),
+                (None, None, None)
+            );
+        }
+    }
+}
+
+#[test]
+fn a_step_says_what_the_incident_was() {
+    let it = integration(Some("2026-12-31"), None);
+    let track = ExpiryTrack {
+        open_incident: Some(IncidentId::new("crm-sync", CheckKind::Expiry, 1)),
+        version: Some("2026-12-31".into()),
+        threshold: Some(Threshold::Days(14)),
+        notified: vec!["2026-12-31#30".into(), "2026-12-31#14".into()],
+    };
+    let (next, changes) = evaluate(&track, &it, None, noon(date("2026-12-29")), &mut 1);
+    let [
+        IncidentChange::Changed {
+            id,
+            previous,
+            class,
+            severity,
+            threshold_days,
+            http_status,
+            at,
+            ..
+        },
+    ] = changes.as_slice()
+    else {
+        panic!("{changes:?}")
+    };
+    assert_eq!(id.as_str(), "crm-sync:expiry:1");
+    assert_eq!(
+        *previous,
+        IncidentFacts {
+            class: IncidentClass::SecretExpiring,
+            severity: Severity::Medium,
+            threshold_days: Some(14),
+        }
+    );
+    assert_eq!(
+        (*class, *severity, *threshold_days, *http_status, *at),
+        (
+            IncidentClass::SecretExpiring,
+            Severity::Critical,
+            Some(3),
+            None,
+            noon(date("2026-12-29"))
         )
-        .is_none()
     );
-    let stale = stale_reason(
-        "X",
-        every,
-        Some(now - TimeDelta::minutes(46)),
-        now - TimeDelta::days(9),
-        now,
-    )
-    .unwrap();
-    assert!(
-        stale.contains("has not checked X since 2026-11-28 11:14 UTC"),
-        "{stale}"
+    assert_eq!(next.threshold, Some(Threshold::Days(3)));
+    assert_eq!(
+        next.notified.last().map(String::as_str),
+        Some("2026-12-31#3")
     );
-    assert!(stale_reason("X", every, None, now - TimeDelta::hours(23), now).is_none());
-    let never = stale_reason("X", every, None, now - TimeDelta::hours(25), now).unwrap();
-    assert!(never.contains("never checked X"), "{never}");
+}
+
+#[test]
+fn notifications_kept_are_capped_oldest_first() {
+    let it = integration(Some("2026-12-31"), None);
+    let old: Vec<String> = (0..MAX_NOTIFIED).map(|i| format!("old-{i}#30")).collect();
+    let track = ExpiryTrack {
+        notified: old.clone(),
+        ..ExpiryTrack::default()
+    };
+    let (next, changes) = evaluate(&track, &it, None, noon(date("2026-12-20")), &mut 0);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(next.notified.len(), MAX_NOTIFIED);
+    assert_eq!(next.notified[0], "old-1#30", "the oldest is dropped");
+    assert_eq!(next.notified[MAX_NOTIFIED - 1], "2026-12-31#14");
+    // Under the cap nothing is dropped.
+    let short = ExpiryTrack {
+        notified: old[..3].to_vec(),
+        ..ExpiryTrack::default()
+    };
+    let (next, _) = evaluate(&short, &it, None, noon(date("2026-12-20")), &mut 0);
+    assert_eq!(next.notified.len(), 4);
+    assert_eq!(next.notified[0], "old-0#30");
+}
+
+#[test]
+fn a_version_already_notified_at_a_threshold_stays_quiet_even_with_nothing_open() {
+    // The incident was resolved by hand (or by retiring); the same version and threshold do not
+    // notify again, but a more urgent threshold of that version still does.
+    let it = integration(Some("2026-12-31"), None);
+    let track = ExpiryTrack {
+        notified: vec!["2026-12-31#14".into()],
+        ..ExpiryTrack::default()
+    };
+    let (_, changes) = evaluate(&track, &it, None, noon(date("2026-12-20")), &mut 0);
+    assert!(changes.is_empty(), "{changes:?}");
+    // Another version at the same threshold is not covered by that key.
+    let moved = integration(Some("2027-01-01"), None);
+    let (_, changes) = evaluate(&track, &moved, None, noon(date("2026-12-20")), &mut 0);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+}
+
+#[test]
+fn an_oversized_notification_list_is_cut_back_to_the_cap() {
+    // Written by hand or by an older version: far more keys than the cap.
+    let it = integration(Some("2026-12-31"), None);
+    let track = ExpiryTrack {
+        notified: (0..3 * MAX_NOTIFIED)
+            .map(|i| format!("old-{i}#30"))
+            .collect(),
+        ..ExpiryTrack::default()
+    };
+    let (next, changes) = evaluate(&track, &it, None, noon(date("2026-12-20")), &mut 0);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(next.notified.len(), MAX_NOTIFIED);
+    assert_eq!(
+        next.notified[0],
+        format!("old-{}#30", 2 * MAX_NOTIFIED + 1),
+        "the newest keys are kept"
+    );
+    assert_eq!(next.notified[MAX_NOTIFIED - 1], "2026-12-31#14");
 }

@@ -8,6 +8,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::domain::outcome::OutcomeClass::{self, *};
+use crate::rules::schedule::{first_probe_offset, schedule};
 
 const ID: &str = "crm";
 const CONFIRMED: bool = true;
@@ -22,33 +23,50 @@ fn observation(class: OutcomeClass, confirmed: bool, at: DateTime<Utc>) -> Obser
         class,
         confirmed,
         at,
+        message: format!("probe said {class}"),
+        http_status: Some(400),
     }
 }
 
-/// One line per transition, so that tables can spell out what they expect.
-fn describe(transition: &Transition) -> String {
-    match transition {
-        Transition::Opened {
-            incident_id,
-            check,
-            class,
-        } => {
-            format!("opened {incident_id} {} {class}", check.as_str())
+/// The integration the tables probe: id [`ID`], owned by `crm-ops` at high severity.
+fn it() -> Integration {
+    Integration {
+        id: ID.into(),
+        name: "CRM sync".into(),
+        owner: "crm-ops".into(),
+        severity: Severity::High,
+        auth_url: "https://example.invalid/".parse().unwrap(),
+        client_id: "abc".into(),
+        client_secret: crate::secrets::SecretSource::Env("S".into()),
+        account_id: None,
+        expected_scopes: vec![],
+        secret_rotated_at: None,
+        secret_expires_at: None,
+        depends_on: vec![],
+        records_per_hour: None,
+        runbook: None,
+        probe_every: Duration::from_secs(900),
+        recheck_every: Duration::from_secs(120),
+        expiry_warn_days: vec![30, 14, 7, 3, 1],
+        secret_lifetime_days: 180,
+    }
+}
+
+/// One line per change, so that tables can spell out what they expect.
+fn describe(change: &IncidentChange) -> String {
+    let id = change.id();
+    let check = id.check().as_str();
+    match change {
+        IncidentChange::Opened(incident) => {
+            format!("opened {id} {check} {}", incident.class)
         }
-        Transition::ClassChanged {
-            incident_id,
-            check,
-            from,
-            to,
+        IncidentChange::Changed {
+            previous, class, ..
         } => {
-            format!("changed {incident_id} {} {from}->{to}", check.as_str())
+            format!("changed {id} {check} {}->{class}", previous.class)
         }
-        Transition::Resolved {
-            incident_id,
-            check,
-            class,
-        } => {
-            format!("resolved {incident_id} {} {class}", check.as_str())
+        IncidentChange::Resolved { class, .. } => {
+            format!("resolved {id} {check} {class}")
         }
     }
 }
@@ -190,7 +208,7 @@ fn probe_sequences_follow_the_rules() {
         let mut state = CheckState::default();
         for (i, &(at, class, confirmed, auth, monitor, expected)) in steps.iter().enumerate() {
             let obs = observation(class, confirmed, minute(at));
-            let (next, transitions) = advance(&state, ID, &obs, &policy);
+            let (next, transitions) = advance(&state, &it(), &obs, &policy);
             let got: Vec<String> = transitions.iter().map(describe).collect();
             let context = format!("{name}: step {i} ({class} at minute {at})");
             assert_eq!(got, *expected, "{context}: transitions");
@@ -202,13 +220,13 @@ fn probe_sequences_follow_the_rules() {
 }
 
 /// Feeds `probes` (minute, class, confirmed) from the default state.
-fn run(probes: &[(i64, OutcomeClass, bool)], policy: &Policy) -> (CheckState, Vec<Transition>) {
+fn run(probes: &[(i64, OutcomeClass, bool)], policy: &Policy) -> (CheckState, Vec<IncidentChange>) {
     let mut state = CheckState::default();
     let mut all = Vec::new();
     for &(at, class, confirmed) in probes {
         let (next, transitions) = advance(
             &state,
-            ID,
+            &it(),
             &observation(class, confirmed, minute(at)),
             policy,
         );
@@ -255,7 +273,7 @@ fn bookkeeping_of_a_failing_then_recovering_track() {
             consecutive_failures: 0,
             first_failure_at: None,
             consecutive_successes: 1,
-            open_incident: Some("crm:auth:1".into()),
+            open_incident: Some("crm:auth:1".parse().unwrap()),
         }
     );
 
@@ -304,7 +322,7 @@ fn advance_leaves_version_and_next_probe_to_others() {
     };
     let (next, _) = advance(
         &prev,
-        ID,
+        &it(),
         &observation(Ok, false, minute(15)),
         &Policy::default(),
     );
@@ -320,7 +338,7 @@ fn a_monitor_failure_leaves_the_auth_track_exactly_as_it_was() {
     let (before, _) = run(&[(0, Network, false), (5, Throttled, false)], &policy);
     let (after, transitions) = advance(
         &before,
-        ID,
+        &it(),
         &observation(SecretUnavailable, true, minute(9)),
         &policy,
     );
@@ -372,11 +390,11 @@ fn inconsistent_states_are_repaired_not_trusted() {
     // An open incident on a "healthy" track still gets resolved.
     let mut prev = CheckState::default();
     prev.auth.health = Healthy;
-    prev.auth.open_incident = Some("crm:auth:9".into());
+    prev.auth.open_incident = Some("crm:auth:9".parse().unwrap());
     prev.auth.class = Some(ClientAuthFailed);
     let (next, transitions) = advance(
         &prev,
-        ID,
+        &it(),
         &ok,
         &Policy {
             successes_to_resolve: 1,
@@ -390,133 +408,28 @@ fn inconsistent_states_are_repaired_not_trusted() {
     // A "firing" track without an incident heals silently, or opens a real incident.
     let mut prev = CheckState::default();
     prev.auth.health = Firing;
-    let (next, transitions) = advance(&prev, ID, &ok, &policy);
+    let (next, transitions) = advance(&prev, &it(), &ok, &policy);
     assert_eq!((next.auth.health, transitions), (Healthy, vec![]));
     let (next, transitions) = advance(
         &prev,
-        ID,
+        &it(),
         &observation(ClientAuthFailed, true, minute(0)),
         &policy,
     );
-    assert_eq!(next.auth.open_incident.as_deref(), Some("crm:auth:1"));
+    assert_eq!(
+        next.auth.open_incident.as_ref().map(IncidentId::as_str),
+        Some("crm:auth:1")
+    );
     assert_eq!(transitions.len(), 1);
 
     // An incident without a class still resolves, with the track's catch-all class.
     let mut prev = CheckState::default();
     prev.monitor.health = Recovering;
     prev.monitor.consecutive_successes = 1;
-    prev.monitor.open_incident = Some("crm:monitor:3".into());
-    let (_, transitions) = advance(&prev, ID, &ok, &policy);
+    prev.monitor.open_incident = Some("crm:monitor:3".parse().unwrap());
+    let (_, transitions) = advance(&prev, &it(), &ok, &policy);
     let got: Vec<String> = transitions.iter().map(describe).collect();
     assert_eq!(got, ["resolved crm:monitor:3 monitor secret_unavailable"]);
-}
-
-fn firing_state() -> CheckState {
-    run(&[(0, ClientAuthFailed, true)], &Policy::default()).0
-}
-
-const FIFTEEN_MINUTES: Duration = Duration::from_secs(15 * 60);
-const TWO_MINUTES: Duration = Duration::from_secs(2 * 60);
-
-#[test]
-fn schedule_uses_the_cadence_of_the_integrations_health() {
-    let at = minute(0);
-    let healthy = run(&[(0, Ok, false)], &Policy::default()).0;
-    let cases = [
-        (
-            "unknown",
-            CheckState::default(),
-            at + TimeDelta::minutes(15),
-        ),
-        ("healthy", healthy, at + TimeDelta::minutes(15)),
-        ("firing", firing_state(), at + TimeDelta::minutes(2)),
-    ];
-    for (name, state, expected) in cases {
-        assert_eq!(
-            schedule(&state, at, FIFTEEN_MINUTES, TWO_MINUTES, 0.0),
-            expected,
-            "{name}"
-        );
-    }
-}
-
-#[test]
-fn schedule_jitter_takes_at_most_a_tenth_of_the_interval() {
-    let at = minute(0);
-    let state = CheckState::default();
-    let next = |jitter| schedule(&state, at, FIFTEEN_MINUTES, TWO_MINUTES, jitter);
-    assert_eq!(next(0.0), at + TimeDelta::seconds(900));
-    assert_eq!(next(0.5), at + TimeDelta::seconds(855));
-    let almost_one = next(0.999_999);
-    assert!(almost_one > at + TimeDelta::seconds(810) && almost_one < at + TimeDelta::seconds(811));
-    // Outside [0, 1) is clamped, and NaN counts as no jitter.
-    assert_eq!(next(1.5), next(1.0));
-    assert_eq!(next(-1.0), next(0.0));
-    assert_eq!(next(f64::NAN), next(0.0));
-}
-
-#[test]
-fn schedule_never_probes_sooner_than_30_seconds() {
-    let at = minute(0);
-    let cases = [
-        Duration::ZERO,
-        Duration::from_secs(10),
-        Duration::from_secs(31),
-    ];
-    for interval in cases {
-        let next = schedule(&firing_state(), at, FIFTEEN_MINUTES, interval, 0.99);
-        assert_eq!(
-            next,
-            at + TimeDelta::seconds(30),
-            "recheck every {interval:?}"
-        );
-    }
-}
-
-#[test]
-fn schedule_saturates_instead_of_overflowing() {
-    let late = DateTime::<Utc>::MAX_UTC - TimeDelta::days(1);
-    for every in [Duration::from_secs(2 * 86_400), Duration::MAX] {
-        let next = schedule(&CheckState::default(), late, every, TWO_MINUTES, 0.5);
-        assert_eq!(next, DateTime::<Utc>::MAX_UTC, "probe every {every:?}");
-    }
-}
-
-#[test]
-fn fnv1a_matches_the_reference_vectors() {
-    assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
-    assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
-    assert_eq!(fnv1a(b"foobar"), 0x8594_4171_f739_67e8);
-}
-
-#[test]
-fn first_probe_offsets_are_stable_bounded_and_spread() {
-    let ids: Vec<String> = (0..200).map(|i| format!("integration-{i}")).collect();
-    let offsets: Vec<Duration> = ids
-        .iter()
-        .map(|id| first_probe_offset(id, FIFTEEN_MINUTES))
-        .collect();
-    assert!(offsets.iter().all(|offset| *offset < FIFTEEN_MINUTES));
-    let minutes: HashSet<u64> = offsets.iter().map(|offset| offset.as_secs() / 60).collect();
-    assert_eq!(
-        minutes.len(),
-        15,
-        "200 ids should land in every minute of 15"
-    );
-    assert_eq!(
-        first_probe_offset("integration-7", FIFTEEN_MINUTES),
-        offsets[7]
-    );
-
-    assert_eq!(first_probe_offset("crm", Duration::ZERO), Duration::ZERO);
-    assert_eq!(
-        first_probe_offset("crm", Duration::from_millis(900)),
-        Duration::ZERO
-    );
-    assert_eq!(
-        first_probe_offset("crm", Duration::from_secs(1)),
-        Duration::ZERO
-    );
 }
 
 // --- Properties over arbitrary probe sequences ---
@@ -549,9 +462,9 @@ struct Replay {
     state: CheckState,
     at: DateTime<Utc>,
     /// Per check, the incident the transitions say is open.
-    open: HashMap<CheckKind, String>,
-    ever_opened: HashSet<String>,
-    resolved: HashSet<String>,
+    open: HashMap<CheckKind, IncidentId>,
+    ever_opened: HashSet<IncidentId>,
+    resolved: HashSet<IncidentId>,
 }
 
 impl Replay {
@@ -568,11 +481,11 @@ impl Replay {
         confirmed: bool,
         step_secs: i64,
         policy: &Policy,
-    ) -> Vec<Transition> {
+    ) -> Vec<IncidentChange> {
         self.at += TimeDelta::seconds(step_secs);
         let (next, transitions) = advance(
             &self.state,
-            ID,
+            &it(),
             &observation(class, confirmed, self.at),
             policy,
         );
@@ -581,7 +494,7 @@ impl Replay {
         transitions
     }
 
-    fn check_step(&mut self, transitions: &[Transition]) {
+    fn check_step(&mut self, transitions: &[IncidentChange]) {
         // Property 3: nothing twice within one probe, at most one transition per track.
         for (i, transition) in transitions.iter().enumerate() {
             assert!(
@@ -600,26 +513,28 @@ impl Replay {
         // Property 4: opened / resolved alternate per track, and ids are never reused.
         for transition in transitions {
             let check = check_of(transition);
-            let id = transition.incident_id().to_string();
+            let id = transition.id().clone();
             match transition {
-                Transition::Opened { .. } => {
+                IncidentChange::Opened(_) => {
                     assert!(
                         !self.open.contains_key(&check),
                         "opened while open: {transition:?}"
                     );
                     assert!(self.ever_opened.insert(id.clone()), "id reused: {id}");
-                    assert_eq!(id, incident_id(ID, check, self.state.incident_seq));
+                    assert_eq!(id, IncidentId::new(ID, check, self.state.incident_seq));
                     self.open.insert(check, id);
                 }
-                Transition::ClassChanged { from, to, .. } => {
-                    assert_ne!(from, to);
+                IncidentChange::Changed {
+                    previous, class, ..
+                } => {
+                    assert_ne!(previous.class, *class);
                     assert_eq!(
                         self.open.get(&check),
                         Some(&id),
                         "changed a closed incident"
                     );
                 }
-                Transition::Resolved { .. } => {
+                IncidentChange::Resolved { .. } => {
                     assert_eq!(
                         self.open.remove(&check).as_ref(),
                         Some(&id),
@@ -654,12 +569,8 @@ impl Replay {
     }
 }
 
-fn check_of(transition: &Transition) -> CheckKind {
-    match transition {
-        Transition::Opened { check, .. }
-        | Transition::ClassChanged { check, .. }
-        | Transition::Resolved { check, .. } => *check,
-    }
+fn check_of(transition: &IncidentChange) -> CheckKind {
+    transition.id().check()
 }
 
 proptest! {
@@ -740,7 +651,7 @@ proptest! {
             min_failure_span: Duration::from_secs(span),
             successes_to_resolve,
         };
-        let (next, _) = advance(&state, ID, &observation(class, confirmed, at), &policy);
+        let (next, _) = advance(&state, &it(), &observation(class, confirmed, at), &policy);
         let every = Duration::from_secs(every);
         schedule(&next, at, every, every, jitter);
         first_probe_offset(ID, every);
@@ -763,7 +674,10 @@ fn arbitrary_track() -> impl Strategy<Value = Track> {
         any::<u32>(),
         time(),
         any::<u32>(),
-        prop::option::of("[a-z:0-9]{1,12}"),
+        prop::option::of(
+            ("[a-z0-9-]{1,12}", any::<u32>())
+                .prop_map(|(integration, seq)| IncidentId::new(&integration, CheckKind::Auth, seq)),
+        ),
     )
         .prop_map(
             |(
@@ -799,36 +713,217 @@ fn arbitrary_state() -> impl Strategy<Value = CheckState> {
     )
 }
 
+/// What the incidents a probe opens, changes and resolves say: whose they are, how severe,
+/// and in which words (the owner's for auth, the platform team's for monitor).
 #[test]
-fn healthy_slots_keep_a_stable_phase_spread_over_the_interval() {
-    let every = Duration::from_secs(15 * 60);
-    let at = DateTime::parse_from_rfc3339("2026-11-28T09:00:20Z")
-        .unwrap()
-        .to_utc();
-    let slot = next_slot("crm-contact-sync", at, every);
-    assert!(
-        slot >= at + TimeDelta::seconds(450),
-        "at least half an interval away: {slot}"
-    );
-    assert!(
-        slot < at + TimeDelta::seconds(450 + 900),
-        "within one interval after that: {slot}"
-    );
-    // Probing a little late still lands on the next slot: the cadence is exactly probe_every.
-    let late = slot + TimeDelta::seconds(40);
-    assert_eq!(
-        next_slot("crm-contact-sync", late, every),
-        slot + TimeDelta::seconds(900)
-    );
-    // The phase is the id's own.
-    let phase = slot.timestamp().rem_euclid(900);
-    assert_eq!(
-        phase,
-        first_probe_offset("crm-contact-sync", every).as_secs() as i64
-    );
-    // Many ids spread over many different minutes of the interval.
-    let minutes: HashSet<i64> = (0..100)
-        .map(|i| next_slot(&format!("integration-{i}"), at, every).timestamp() / 60)
+fn incident_changes_carry_the_owner_the_message_and_what_changed() {
+    let policy = Policy {
+        failures_to_fire: 1,
+        min_failure_span: Duration::ZERO,
+        successes_to_resolve: 2,
+    };
+    let cases = [
+        (
+            ClientAuthFailed,
+            MissingScopes,
+            "crm-ops",
+            Severity::High,
+            "CRM sync works again: 2 successful probes in a row",
+        ),
+        (
+            SecretUnavailable,
+            EndpointNotAllowed,
+            PLATFORM_TEAM,
+            Severity::High,
+            "credwatch can probe this integration again",
+        ),
+    ];
+    let mut owned_by_team = it();
+    owned_by_team.severity = Severity::Critical;
+    for (first, then, team, severity, resolved_message) in cases {
+        let integration = if team == PLATFORM_TEAM {
+            owned_by_team.clone()
+        } else {
+            it()
+        };
+        let probe = |state: &CheckState, class, at: i64| {
+            let mut obs = observation(class, true, minute(at));
+            obs.http_status = Some(401 + u16::try_from(at).unwrap());
+            advance(state, &integration, &obs, &policy)
+        };
+        let (state, changes) = probe(&CheckState::default(), first, 1);
+        let [IncidentChange::Opened(incident)] = changes.as_slice() else {
+            panic!("{first}: {changes:?}")
+        };
+        let check = track_of(first);
+        assert_eq!(
+            incident,
+            &Incident {
+                id: IncidentId::new(ID, check, 1),
+                integration: ID.into(),
+                check,
+                class: IncidentClass::Outcome(first),
+                severity: if team == PLATFORM_TEAM {
+                    Severity::High
+                } else {
+                    severity
+                },
+                team: team.into(),
+                open: true,
+                opened_at: minute(1),
+                updated_at: minute(1),
+                resolved_at: None,
+                threshold_days: None,
+                message: format!("probe said {first}"),
+                http_status: Some(402),
+            },
+            "{first}"
+        );
+        let (state, changes) = probe(&state, then, 2);
+        assert_eq!(
+            changes,
+            [IncidentChange::Changed {
+                id: IncidentId::new(ID, check, 1),
+                previous: IncidentFacts {
+                    class: IncidentClass::Outcome(first),
+                    severity: incident.severity,
+                    threshold_days: None,
+                },
+                class: IncidentClass::Outcome(then),
+                severity: incident.severity,
+                threshold_days: None,
+                message: format!("probe said {then}"),
+                http_status: Some(403),
+                at: minute(2),
+            }],
+            "{first} -> {then}"
+        );
+        let (state, changes) = probe(&state, Ok, 3);
+        assert!(
+            changes.is_empty(),
+            "{first}: one success is not enough: {changes:?}"
+        );
+        let (state, changes) = probe(&state, Ok, 4);
+        assert_eq!(
+            changes,
+            [IncidentChange::Resolved {
+                id: IncidentId::new(ID, check, 1),
+                class: IncidentClass::Outcome(then),
+                message: resolved_message.into(),
+                at: minute(4),
+            }],
+            "{first}"
+        );
+        assert_eq!(state.incident_seq, 1);
+    }
+}
+
+#[test]
+fn owners_of_each_check() {
+    let mut integration = it();
+    integration.severity = Severity::Low;
+    let cases = [
+        (CheckKind::Auth, "crm-ops", Severity::Low),
+        (CheckKind::Expiry, "crm-ops", Severity::Low),
+        (CheckKind::Monitor, PLATFORM_TEAM, Severity::High),
+    ];
+    for (check, team, severity) in cases {
+        assert_eq!(
+            owner_of(&integration, check),
+            (team.to_string(), severity),
+            "{check:?}"
+        );
+    }
+}
+
+#[test]
+fn a_repaired_incident_without_a_class_resolves_with_the_checks_default_class() {
+    let policy = Policy {
+        successes_to_resolve: 1,
+        ..Policy::default()
+    };
+    let mut prev = CheckState::default();
+    prev.auth.open_incident = Some(IncidentId::new(ID, CheckKind::Auth, 1));
+    prev.monitor.open_incident = Some(IncidentId::new(ID, CheckKind::Monitor, 2));
+    let (next, changes) = advance(&prev, &it(), &observation(Ok, false, minute(0)), &policy);
+    let classes: Vec<(String, IncidentClass)> = changes
+        .iter()
+        .map(|c| (c.id().to_string(), c.class()))
         .collect();
-    assert!(minutes.len() >= 10, "{} distinct minutes", minutes.len());
+    assert_eq!(
+        classes,
+        [
+            (
+                "crm:monitor:2".to_string(),
+                IncidentClass::Outcome(SecretUnavailable)
+            ),
+            (
+                "crm:auth:1".to_string(),
+                IncidentClass::Outcome(AuthRejected)
+            ),
+        ]
+    );
+    assert_eq!(
+        (next.auth.health, next.monitor.health),
+        (Health::Healthy, Health::Healthy)
+    );
+}
+
+/// Repair sets the health the state should have had all along, so `since` (when the health
+/// last changed) is kept: the track has been in that health since then.
+#[test]
+fn repair_keeps_since_because_the_track_was_in_that_health_all_along() {
+    let long_ago = Some(minute(-100));
+    let id = IncidentId::new(ID, CheckKind::Auth, 1);
+    // (health, open incident, probe) -> (health, since) after the probe
+    let cases = [
+        (
+            Healthy,
+            Some(id.clone()),
+            ClientAuthFailed,
+            Firing,
+            long_ago,
+        ),
+        (Pending, Some(id.clone()), Throttled, Firing, long_ago),
+        (
+            Unknown,
+            Some(id.clone()),
+            ClientAuthFailed,
+            Firing,
+            long_ago,
+        ),
+        (Firing, None, Throttled, Pending, long_ago),
+        (Recovering, None, Throttled, Pending, long_ago),
+        // Consistent states: failure moves the health and `since` with it.
+        (Healthy, None, Throttled, Pending, Some(minute(0))),
+        (
+            Recovering,
+            Some(id.clone()),
+            Throttled,
+            Firing,
+            Some(minute(0)),
+        ),
+    ];
+    for (health, open_incident, class, after, since) in cases {
+        let prev = CheckState {
+            auth: Track {
+                health,
+                class: Some(ClientAuthFailed),
+                since: long_ago,
+                open_incident: open_incident.clone(),
+                ..Track::default()
+            },
+            incident_seq: 1,
+            ..CheckState::default()
+        };
+        let (next, _) = advance(
+            &prev,
+            &it(),
+            &observation(class, false, minute(0)),
+            &Policy::default(),
+        );
+        let context = format!("{health:?} with incident {open_incident:?}, then {class}");
+        assert_eq!(next.auth.health, after, "{context}");
+        assert_eq!(next.auth.since, since, "{context}");
+    }
 }

@@ -4,7 +4,7 @@ use super::keys::{TTL_ATTRIBUTE, history_key, item_label, keyed};
 use super::reader::{ReadResult, Reader};
 use super::value::{Item, boolean, expiry_after, n, s, strings, time};
 use crate::domain::outcome::OutcomeClass;
-use crate::store::model::HistoryEntry;
+use crate::store::HistoryEntry;
 
 /// Probe history is kept this long (DynamoDB TTL), unless the store is told otherwise.
 pub const HISTORY_TTL_DAYS: i64 = 90;

@@ -16,7 +16,7 @@ use super::keys::{ItemKind, item_integration, item_label};
 use super::team::decode_team;
 use super::value::Item;
 use crate::inventory::Team;
-use crate::store::model::{HistoryEntry, Incident, IntegrationRecord, UnreadableItem};
+use crate::store::{HistoryEntry, Incident, IntegrationRecord, UnreadableItem};
 
 /// An item of the table, decoded according to its key.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,10 +10,10 @@ use super::keys::{
 };
 use super::reader::{ReadResult, Reader};
 use super::value::{Fields, Item, boolean, expiry_after, n, s, time, timestamp};
+use crate::domain::incident::{CheckKind, IncidentClass, IncidentId};
 use crate::inventory::Severity;
 use crate::inventory::bounds::{NAME_MAX, within};
-use crate::rules::health::CheckKind;
-use crate::store::model::{Incident, IncidentWrite};
+use crate::store::{Incident, IncidentChange};
 
 /// A resolved incident is kept this long after it resolved (DynamoDB TTL on `expires_at`): a
 /// year of look-back plus a margin. Open incidents never expire.
@@ -24,10 +24,6 @@ pub const RESOLVED_INCIDENT_TTL_DAYS: i64 = 400;
 /// that one notification stays well inside SNS's 256 KB. A longer one is an unreadable item.
 pub const MESSAGE_MAX_CHARS: usize = 16 * 1024;
 
-/// Longest `class` an incident item may hold, in characters (classes are short snake_case
-/// words such as `client_auth_failed`).
-pub const CLASS_MAX_CHARS: usize = 64;
-
 /// `expires_at` of an incident resolved at `at`.
 pub fn resolved_expiry(at: DateTime<Utc>) -> aws_sdk_dynamodb::types::AttributeValue {
     expiry_after(at, RESOLVED_INCIDENT_TTL_DAYS)
@@ -36,12 +32,12 @@ pub fn resolved_expiry(at: DateTime<Utc>) -> aws_sdk_dynamodb::types::AttributeV
 /// The whole item of an incident (`None` if its id is malformed), with the open-incidents
 /// index keys while it is open, and its TTL once resolved.
 pub fn incident_item(incident: &Incident) -> Option<Item> {
-    let key = incident_key(&incident.id)?;
+    let key = incident_key(incident.id.as_str())?;
     let mut fields = vec![
-        (ID, Some(s(&incident.id))),
+        (ID, Some(s(incident.id.as_str()))),
         (INTEGRATION, Some(s(&incident.integration))),
         (CHECK, Some(s(incident.check.as_str()))),
-        (CLASS, Some(s(&incident.class))),
+        (CLASS, Some(s(incident.class.as_str()))),
         (SEVERITY, Some(s(incident.severity.as_str()))),
         (TEAM, Some(s(&incident.team))),
         (OPEN, Some(boolean(incident.open))),
@@ -53,7 +49,7 @@ pub fn incident_item(incident: &Incident) -> Option<Item> {
         (HTTP_STATUS, incident.http_status.map(n)),
     ];
     if incident.open {
-        fields.extend(open_index_fields(incident.opened_at, &incident.id));
+        fields.extend(open_index_fields(incident.opened_at, incident.id.as_str()));
     } else if let Some(resolved_at) = incident.resolved_at {
         fields.push((TTL_ATTRIBUTE, Some(resolved_expiry(resolved_at))));
     }
@@ -69,10 +65,10 @@ fn open_index_fields(opened_at: DateTime<Utc>, id: &str) -> Fields {
 
 /// What an `Update` or `Resolve` writes onto the open incident (`None` for `Open`, which puts
 /// a whole item). Resolving removes the open-incidents index keys and sets the TTL.
-pub fn incident_change_fields(write: &IncidentWrite) -> Option<Fields> {
+pub fn incident_change_fields(write: &IncidentChange) -> Option<Fields> {
     match write {
-        IncidentWrite::Open(_) => None,
-        IncidentWrite::Update {
+        IncidentChange::Opened(_) => None,
+        IncidentChange::Changed {
             class,
             message,
             http_status,
@@ -81,23 +77,29 @@ pub fn incident_change_fields(write: &IncidentWrite) -> Option<Fields> {
             at,
             ..
         } => Some(vec![
-            (CLASS, Some(s(class))),
+            (CLASS, Some(s(class.as_str()))),
             (MESSAGE, Some(s(message))),
             (HTTP_STATUS, http_status.map(n)),
             (SEVERITY, Some(s(severity.as_str()))),
             (THRESHOLD_DAYS, threshold_days.map(n)),
             (UPDATED_AT, Some(time(*at))),
         ]),
-        IncidentWrite::Resolve { message, at, .. } => Some(vec![
-            (TTL_ATTRIBUTE, Some(resolved_expiry(*at))),
-            (OPEN, Some(boolean(false))),
-            (MESSAGE, Some(s(message))),
-            (RESOLVED_AT, Some(time(*at))),
-            (UPDATED_AT, Some(time(*at))),
-            (GSI_PK, None),
-            (GSI_SK, None),
-        ]),
+        IncidentChange::Resolved { message, at, .. } => Some(resolved_fields(message, *at)),
     }
+}
+
+/// What resolving writes onto an open incident: closed at `at` with `message`, its TTL set and
+/// its open-incidents index keys removed.
+pub fn resolved_fields(message: &str, at: DateTime<Utc>) -> Fields {
+    vec![
+        (TTL_ATTRIBUTE, Some(resolved_expiry(at))),
+        (OPEN, Some(boolean(false))),
+        (MESSAGE, Some(s(message))),
+        (RESOLVED_AT, Some(time(at))),
+        (UPDATED_AT, Some(time(at))),
+        (GSI_PK, None),
+        (GSI_SK, None),
+    ]
 }
 
 /// An open incident handed to another team.
@@ -107,21 +109,21 @@ pub fn reassign_fields(team: &str, at: DateTime<Utc>) -> Fields {
 
 /// An incident item decoded, or where it is wrong (key, attribute, problem; never a value).
 /// Besides types, it checks that the id is the one the item's key stands for, and that its
-/// texts are within bounds ([`MESSAGE_MAX_CHARS`], [`CLASS_MAX_CHARS`], the inventory's
+/// texts are within bounds ([`MESSAGE_MAX_CHARS`], the inventory's
 /// `NAME_MAX` for the team), so an item or stream image edited by hand cannot route a
 /// notification to the wrong incident or carry megabytes into it. (The integration is not
 /// bounded: reports about unreadable items carry whatever id their key holds.)
 pub fn decode_incident(item: &Item) -> ReadResult<Incident> {
     let label = item_label(item);
     let r = Reader::new(item, &label);
-    let id = r.string(ID)?;
-    if incident_key(&id).is_none_or(|key| Some(key) != item_key(item)) {
+    let id: IncidentId = r.parsed(ID, "incident id", |t| t.parse().ok())?;
+    if incident_key(id.as_str()).is_none_or(|key| Some(key) != item_key(item)) {
         return Err(r.corrupt(ID, "is not the incident id of the item's key (pk, sk)"));
     }
     let incident = Incident {
         integration: r.string(INTEGRATION)?,
         check: r.parsed(CHECK, "check", CheckKind::parse)?,
-        class: r.string(CLASS)?,
+        class: r.parsed(CLASS, "incident class", IncidentClass::parse)?,
         severity: r.parsed(SEVERITY, "severity", Severity::parse)?,
         team: r.string(TEAM)?,
         open: r.boolean(OPEN)?,
@@ -134,7 +136,6 @@ pub fn decode_incident(item: &Item) -> ReadResult<Incident> {
         id,
     };
     for (name, text, max) in [
-        (CLASS, &incident.class, CLASS_MAX_CHARS),
         (TEAM, &incident.team, NAME_MAX),
         (MESSAGE, &incident.message, MESSAGE_MAX_CHARS),
     ] {

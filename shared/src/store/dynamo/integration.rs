@@ -12,12 +12,12 @@ use super::keys::{integration_key, item_key_id, item_label, keyed};
 use super::reader::{ReadResult, Reader, parse_date};
 use super::value::{Fields, Item, boolean, date, map, n, numbers, s, seconds, strings, time};
 use crate::domain::outcome::OutcomeClass;
+use crate::domain::state::{CheckState, Health, Track};
+use crate::domain::state::{ExpiryTrack, Threshold};
 use crate::inventory::{Integration, Severity};
-use crate::rules::expiry::{ExpiryTrack, Threshold};
-use crate::rules::health::{CheckState, Health, Track};
 use crate::secrets::SecretSource;
+use crate::store::IntegrationRecord;
 use crate::store::invariants;
-use crate::store::model::IntegrationRecord;
 
 /// A new integration's whole item: inventory, a fresh state due at `first_probe_at`, version 0.
 pub fn new_integration_item(
@@ -97,7 +97,10 @@ pub fn state_fields(state: &CheckState) -> Fields {
         (NEXT_PROBE_AT, state.next_probe_at.map(time)),
         (INCIDENT_SEQ, Some(n(state.incident_seq))),
         (EXPIRY, Some(expiry_track(&state.expiry))),
-        (STALE_INCIDENT, state.stale_incident.as_deref().map(s)),
+        (
+            STALE_INCIDENT,
+            state.stale_incident.as_ref().map(|id| s(id.as_str())),
+        ),
         (
             SECRET_FINGERPRINT,
             state.secret_fingerprint.as_deref().map(s),
@@ -108,7 +111,10 @@ pub fn state_fields(state: &CheckState) -> Fields {
 fn expiry_track(t: &ExpiryTrack) -> AttributeValue {
     use super::attributes::*;
     map(vec![
-        (OPEN_INCIDENT, t.open_incident.as_deref().map(s)),
+        (
+            OPEN_INCIDENT,
+            t.open_incident.as_ref().map(|id| s(id.as_str())),
+        ),
         (VERSION_KEY, t.version.as_deref().map(s)),
         (THRESHOLD, t.threshold.map(|th| s(th.key()))),
         (NOTIFIED, Some(strings(&t.notified))),
@@ -134,7 +140,10 @@ fn track(t: &Track) -> AttributeValue {
         (CONSECUTIVE_FAILURES, Some(n(t.consecutive_failures))),
         (FIRST_FAILURE_AT, t.first_failure_at.map(time)),
         (CONSECUTIVE_SUCCESSES, Some(n(t.consecutive_successes))),
-        (OPEN_INCIDENT, t.open_incident.as_deref().map(s)),
+        (
+            OPEN_INCIDENT,
+            t.open_incident.as_ref().map(|id| s(id.as_str())),
+        ),
     ])
 }
 
@@ -212,7 +221,7 @@ pub fn decode_integration(item: &Item) -> ReadResult<IntegrationRecord> {
             .map(|t| decode_expiry_track(&t))
             .transpose()?
             .unwrap_or_default(),
-        stale_incident: r.opt_string(STALE_INCIDENT)?,
+        stale_incident: r.opt_parsed(STALE_INCIDENT, "incident id", |t| t.parse().ok())?,
         secret_fingerprint: r.opt_string(SECRET_FINGERPRINT)?,
         version: r.number_at_most(VERSION, invariants::MAX_VERSION)?,
     };
@@ -318,7 +327,7 @@ fn check_bounds(r: &Reader<'_>, i: &Integration) -> ReadResult<()> {
 fn decode_expiry_track(r: &Reader<'_>) -> ReadResult<ExpiryTrack> {
     use super::attributes::*;
     Ok(ExpiryTrack {
-        open_incident: r.opt_string(OPEN_INCIDENT)?,
+        open_incident: r.opt_parsed(OPEN_INCIDENT, "incident id", |t| t.parse().ok())?,
         version: r.opt_string(VERSION_KEY)?,
         threshold: r.opt_parsed(THRESHOLD, "expiry threshold", Threshold::parse)?,
         notified: r.strings(NOTIFIED)?,
@@ -334,7 +343,7 @@ fn decode_track(r: &Reader<'_>) -> ReadResult<Track> {
         consecutive_failures: r.number(CONSECUTIVE_FAILURES)?,
         first_failure_at: r.opt_time(FIRST_FAILURE_AT)?,
         consecutive_successes: r.number(CONSECUTIVE_SUCCESSES)?,
-        open_incident: r.opt_string(OPEN_INCIDENT)?,
+        open_incident: r.opt_parsed(OPEN_INCIDENT, "incident id", |t| t.parse().ok())?,
     })
 }
 

@@ -130,12 +130,16 @@ pub fn slot_key(slot: &IncidentSlot) -> Key {
 }
 
 /// The incident id stored under `(pk, sk)`, the inverse of [`incident_key`].
-pub fn incident_id_of_key(pk: &str, sk: &str) -> Option<String> {
+pub fn incident_id_of_key(pk: &str, sk: &str) -> Option<crate::domain::incident::IncidentId> {
     let integration = pk.strip_prefix(INCIDENT_PREFIX).filter(|i| !i.is_empty())?;
     let (check, seq) = sk.split_once('#')?;
-    let check = crate::rules::health::CheckKind::parse(check)?;
+    let check = crate::domain::incident::CheckKind::parse(check)?;
     let seq: u32 = seq.parse().ok()?;
-    Some(crate::rules::health::incident_id(integration, check, seq))
+    Some(crate::domain::incident::IncidentId::new(
+        integration,
+        check,
+        seq,
+    ))
 }
 
 /// The key attributes of an item.
@@ -211,8 +215,8 @@ mod tests {
             )
         );
         assert_eq!(
-            incident_id_of_key(&key.0, &key.1).as_deref(),
-            Some("crm-contact-sync:auth:3")
+            incident_id_of_key(&key.0, &key.1).map(|id| id.to_string()),
+            Some("crm-contact-sync:auth:3".to_string())
         );
         for bad in [
             "",

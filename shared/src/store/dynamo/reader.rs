@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::keys::item_integration;
 use super::value::Item;
-use crate::store::model::UnreadableItem;
+use crate::store::UnreadableItem;
 
 /// An RFC 3339 time, `None` if it is not one (a year past 9999 is not).
 pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {

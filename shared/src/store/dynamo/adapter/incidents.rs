@@ -4,15 +4,13 @@ use chrono::{DateTime, Utc};
 
 use super::super::attributes::OPEN;
 use super::super::expr::{Expr, Query, UpdateSpec, absent, exists};
-use super::super::incident::{
-    decode_incident, incident_change_fields, incident_item, reassign_fields,
-};
+use super::super::incident::{decode_incident, incident_item, reassign_fields, resolved_fields};
 use super::super::keys::{GSI_NAME, OPEN_GSI_PK, describe_key, incident_key, incident_pk};
 use super::super::value::boolean;
 use super::{DynamoStore, UpdateFailure};
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::model::{Incident, IncidentListing, IncidentWrite};
 use crate::store::roles::Incidents;
+use crate::store::{Incident, IncidentListing};
 
 impl DynamoStore {
     /// An update of an incident that applies only while it is open; false if it was not.
@@ -75,7 +73,8 @@ impl Incidents for DynamoStore {
     }
 
     async fn open_incident(&self, incident: &Incident) -> StoreResult<bool> {
-        let (Some(key), Some(item)) = (incident_key(&incident.id), incident_item(incident)) else {
+        let (Some(key), Some(item)) = (incident_key(incident.id.as_str()), incident_item(incident))
+        else {
             return Err(StoreError::permanent(format!(
                 "incident id {:?} is not of the form integration:check:seq",
                 incident.id
@@ -101,13 +100,7 @@ impl Incidents for DynamoStore {
         let Some(key) = incident_key(id) else {
             return Ok(false);
         };
-        let write = IncidentWrite::Resolve {
-            id: id.to_string(),
-            message: message.to_string(),
-            at,
-        };
-        let fields = incident_change_fields(&write).expect("Resolve changes fields");
-        self.update_if_open(UpdateSpec::new(key).fields(fields))
+        self.update_if_open(UpdateSpec::new(key).fields(resolved_fields(message, at)))
             .await
     }
 

@@ -13,11 +13,11 @@ use super::super::keys::{
 };
 use super::super::value::{boolean, time};
 use super::{DynamoStore, UpdateFailure, backoff};
+use crate::domain::state::CheckState;
 use crate::inventory::Integration;
-use crate::rules::health::CheckState;
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::model::{IntegrationListing, IntegrationRecord, UnreadableIntegration};
 use crate::store::roles::Integrations;
+use crate::store::{IntegrationListing, IntegrationRecord, UnreadableIntegration};
 
 impl Integrations for DynamoStore {
     async fn list_integrations(&self) -> StoreResult<IntegrationListing> {

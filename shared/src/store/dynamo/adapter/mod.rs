@@ -34,8 +34,8 @@ use super::expr::{Expr, Query, UpdateSpec, absent};
 use super::history::HISTORY_TTL_DAYS;
 use super::keys::{GSI_PK, GSI_SK, Key, PK, SK, describe_key, key_item};
 use super::value::Item;
+use crate::store::UnreadableItem;
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::model::UnreadableItem;
 
 /// BatchWriteItem takes at most 25 requests.
 const BATCH_SIZE: usize = 25;

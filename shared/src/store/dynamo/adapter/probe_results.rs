@@ -18,10 +18,8 @@ use super::incidents::open_condition;
 use super::{CONFLICT_ATTEMPTS, DynamoStore, UpdateFailure, backoff};
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::invariants::{self, MAX_VERSION};
-use crate::store::model::{
-    CommitOutcome, HistoryEntry, IncidentWrite, StateCommit, UnreadableItem,
-};
 use crate::store::roles::{Integrations, ProbeResults};
+use crate::store::{CommitOutcome, HistoryEntry, IncidentChange, StateCommit, UnreadableItem};
 
 /// One pass of a commit.
 enum Attempt {
@@ -121,8 +119,8 @@ impl DynamoStore {
         Ok(Attempt::Done(CommitOutcome::Conflict))
     }
 
-    fn incident_write(&self, write: &IncidentWrite, key: &Key) -> StoreResult<TransactWriteItem> {
-        if let IncidentWrite::Open(incident) = write {
+    fn incident_write(&self, write: &IncidentChange, key: &Key) -> StoreResult<TransactWriteItem> {
+        if let IncidentChange::Opened(incident) = write {
             let item = incident_item(incident).expect("commit_incident_slots checked the id");
             let mut expr = Expr::default();
             // Opened exactly once: overlapping invocations compute the same id, one wins.

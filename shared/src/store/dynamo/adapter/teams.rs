@@ -6,8 +6,8 @@ use super::super::keys::{INVENTORY_PK, TEAM_PREFIX, history_pk, team_key};
 use super::super::team::{decode_team, team_item};
 use super::DynamoStore;
 use crate::inventory::Team;
+use crate::store::HistoryEntry;
 use crate::store::error::StoreResult;
-use crate::store::model::HistoryEntry;
 use crate::store::roles::{HistoryReader, Teams};
 
 impl Teams for DynamoStore {

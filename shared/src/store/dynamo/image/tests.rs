@@ -5,8 +5,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
 use super::*;
+use crate::domain::incident::{CheckKind, IncidentClass};
 use crate::inventory::Severity;
-use crate::rules::health::CheckKind;
 use crate::store::dynamo::history::history_item;
 use crate::store::dynamo::incident::incident_item;
 use crate::store::dynamo::keys::{incident_key, key_item};
@@ -21,10 +21,10 @@ fn at(text: &str) -> DateTime<Utc> {
 
 fn incident() -> Incident {
     Incident {
-        id: "crm:auth:3".into(),
+        id: "crm:auth:3".parse().expect("an incident id"),
         integration: "crm".into(),
         check: CheckKind::Auth,
-        class: "client_auth_failed".into(),
+        class: IncidentClass::parse("client_auth_failed").expect("a class"),
         severity: Severity::High,
         team: "crm-ops".into(),
         open: false,
@@ -111,7 +111,7 @@ fn a_corrupt_image_is_unreadable_naming_key_and_field() {
 #[test]
 fn other_items_are_told_apart_by_their_key() {
     let team = crate::inventory::Team {
-        id: "crm-ops".into(),
+        id: "crm-ops".parse().expect("an incident id"),
         name: "CRM Operations".into(),
         timezone: None,
         business_hours: None,

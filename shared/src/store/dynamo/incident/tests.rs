@@ -15,10 +15,10 @@ fn at(text: &str) -> DateTime<Utc> {
 /// Every optional field set.
 fn incident(open: bool) -> Incident {
     Incident {
-        id: "crm-sync:auth:3".into(),
+        id: "crm-sync:auth:3".parse().expect("an incident id"),
         integration: "crm-sync".into(),
         check: CheckKind::Auth,
-        class: "client_auth_failed".into(),
+        class: IncidentClass::parse("client_auth_failed").expect("a class"),
         severity: Severity::Critical,
         team: "crm-ops".into(),
         open,
@@ -123,7 +123,6 @@ fn a_corrupt_incident_names_key_and_attribute_never_the_value() {
 fn texts_at_their_bound_still_read() {
     let long = Incident {
         message: "é".repeat(MESSAGE_MAX_CHARS),
-        class: "c".repeat(CLASS_MAX_CHARS),
         team: "t".repeat(NAME_MAX),
         ..incident(true)
     };
@@ -133,8 +132,9 @@ fn texts_at_their_bound_still_read() {
 
 #[test]
 fn resolving_removes_the_index_keys_and_sets_the_ttl() {
-    let write = IncidentWrite::Resolve {
-        id: "a:auth:1".into(),
+    let write = IncidentChange::Resolved {
+        id: "a:auth:1".parse().expect("an incident id"),
+        class: IncidentClass::NotProbed,
         message: "fixed".into(),
         at: at("2026-06-01T01:00:00.000Z"),
     };
@@ -153,7 +153,7 @@ fn resolving_removes_the_index_keys_and_sets_the_ttl() {
     );
     assert_eq!(get(OPEN), Some(Some(boolean(false))));
     assert_eq!(
-        incident_change_fields(&IncidentWrite::Open(incident(true))),
+        incident_change_fields(&IncidentChange::Opened(incident(true))),
         None
     );
 }
