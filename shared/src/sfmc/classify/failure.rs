@@ -1,0 +1,36 @@
+//! The failure an attempt ends with, in the contract's terms.
+
+use std::time::Duration;
+
+use crate::domain::outcome::OutcomeClass;
+
+/// Why an attempt did not succeed, in the terms of the contract.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub class: OutcomeClass,
+    pub http_status: Option<u16>,
+    pub message: String,
+    /// The wait asked for (`Retry-After`, else the body's `retryAfter`), at most
+    /// [`MAX_RETRY_AFTER`](super::MAX_RETRY_AFTER).
+    pub retry_after: Option<Duration>,
+}
+
+impl Failure {
+    pub(super) fn new(
+        class: OutcomeClass,
+        status: Option<u16>,
+        message: impl Into<String>,
+    ) -> Self {
+        Failure {
+            class,
+            http_status: status,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+}
+
+/// `malformed_response`: the answer is SFMC's but not what its API documents.
+pub(super) fn malformed(status: u16, why: impl Into<String>) -> Failure {
+    Failure::new(OutcomeClass::MalformedResponse, Some(status), why)
+}
