@@ -1,4 +1,6 @@
-//! Unit tests of SFMC answer classification.
+//! Unit tests of SFMC answer classification; [`decisions`] pins each decision by a table.
+
+mod decisions;
 
 use super::*;
 use std::time::{Duration, SystemTime};
