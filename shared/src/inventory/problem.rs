@@ -40,7 +40,9 @@ impl fmt::Display for Problem {
 /// A valid inventory and the warnings found on the way.
 #[derive(Debug, Clone)]
 pub struct Loaded {
+    /// The inventory, defaults applied.
     pub inventory: Inventory,
+    /// What is allowed but worth a look (at most [`MAX_PROBLEMS_KEPT`](super::MAX_PROBLEMS_KEPT)), in file order.
     pub warnings: Vec<Problem>,
 }
 
@@ -49,6 +51,7 @@ pub struct Loaded {
 pub struct InvalidInventory {
     /// The first [`MAX_PROBLEMS_KEPT`](super::MAX_PROBLEMS_KEPT) problems.
     pub problems: Vec<Problem>,
+    /// The warnings found as well, in file order.
     pub warnings: Vec<Problem>,
     /// Problems found beyond `problems`, counted but not kept (so a hostile file cannot fill
     /// memory): the total is `problems.len() + more_problems`.

@@ -8,12 +8,14 @@ use serde_json::Value;
 /// An HTTP answer as the client read it.
 #[derive(Debug, Clone)]
 pub struct HttpAnswer {
+    /// The HTTP status code, e.g. 200, 401, 596.
     pub status: u16,
     /// `Retry-After` (seconds or an HTTP date), as a wait from when the answer arrived; `None`
     /// when absent or unreadable.
     pub retry_after: Option<Duration>,
     /// The headers that tell who answered.
     pub headers: AnswerHeaders,
+    /// The body as far as it was read.
     pub body: Body,
 }
 
@@ -46,12 +48,16 @@ pub struct AnswerHeaders {
 /// Longest header value kept, in characters.
 pub const MAX_HEADER_CHARS: usize = 256;
 
+/// An answer's body: all of it, or the first bytes of one longer than the client reads.
 #[derive(Debug, Clone)]
 pub enum Body {
+    /// Every byte of the body.
     Complete(Vec<u8>),
     /// The body was longer than the client's cap; only its first `limit` bytes were read.
     TooLarge {
+        /// The client's cap, in bytes ([`crate::sfmc::ClientSettings::max_body_bytes`]).
         limit: usize,
+        /// The first `limit` bytes.
         prefix: Vec<u8>,
     },
 }

@@ -10,7 +10,9 @@ use crate::secrets::Secret;
 /// `organization.id` / `enterprise.id` from tokenContext.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenContext {
+    /// The MID of the business unit the token is for (`organization.id`).
     pub organization_id: u64,
+    /// The MID of the enterprise (parent) account (`enterprise.id`), when SFMC gives it.
     pub enterprise_id: Option<u64>,
 }
 

@@ -7,8 +7,12 @@ use crate::domain::outcome::OutcomeClass;
 /// Why an attempt did not succeed, in the terms of the contract.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
+    /// What kind of failure it is.
     pub class: OutcomeClass,
+    /// The status of the answer that showed it; `None` when there was no answer.
     pub http_status: Option<u16>,
+    /// What happened, for a person: SFMC's own words when it gave them (sanitized), else what
+    /// answered instead. Never a secret or a token.
     pub message: String,
     /// The wait asked for (`Retry-After`, else the body's `retryAfter`), at most
     /// [`MAX_RETRY_AFTER`](super::MAX_RETRY_AFTER).

@@ -13,10 +13,15 @@ use crate::secrets::Secret;
 /// for tokenContext, and never stored or printed.
 #[derive(Debug, Clone)]
 pub struct TokenGrant {
+    /// The bearer token for the REST call (SFMC documents a 20-minute life, research §1.2).
     pub access_token: Secret,
+    /// Seconds the token is valid for, as SFMC said (`expires_in`; 1079 in
+    /// `fixtures/sfmc/token-success.json`).
     pub expires_in: Option<u64>,
     /// `None` when SFMC's answer had no `scope` field.
     pub scopes: Option<Vec<String>>,
+    /// Where the REST call goes: `https://<subdomain>.rest.marketingcloudapis.com/` under
+    /// [`EndpointPolicy::SfmcOnly`], always ending in `/`.
     pub rest_instance_url: Url,
 }
 
@@ -24,7 +29,9 @@ pub struct TokenGrant {
 /// hosts over HTTPS, whatever the token answer says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EndpointPolicy {
+    /// Only `https://<subdomain>.rest.marketingcloudapis.com/` (research §1.2).
     SfmcOnly,
+    /// Any http(s) URL: simulators and tests (`CREDWATCH_ALLOW_ANY_ENDPOINT=1`).
     AnyEndpoint,
 }
 
