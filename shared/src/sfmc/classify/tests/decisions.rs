@@ -13,6 +13,9 @@ use crate::sfmc::classify::sfmc_error::{
 };
 use crate::sfmc::classify::token::parse_rest_url;
 
+/// What [`sfmc_rest_error`] finds: SFMC's message and errorcode.
+type RestError<'a> = Option<(&'a str, Option<i64>)>;
+
 /// An answer with `Server` and `Via` as given and an empty body.
 fn bare(status: u16, server: Option<&str>, via: Option<&str>) -> HttpAnswer {
     HttpAnswer {
@@ -102,7 +105,7 @@ fn sfmcs_oauth_error_form_is_recognised_exactly() {
 #[test]
 fn sfmcs_rest_error_form_is_recognised_exactly() {
     let doc = "https://developer.salesforce.com/docs/marketing/x";
-    let cases: Vec<(Value, Option<(&str, Option<i64>)>)> = vec![
+    let cases: Vec<(Value, RestError)> = vec![
         (
             json!({"message": "Not Authorized", "errorcode": 1, "documentation": doc}),
             Some(("Not Authorized", Some(1))),
