@@ -37,6 +37,7 @@ pub const CLIENT_ID_MAX: usize = 256;
 pub const SECRET_REF_MAX: usize = 2048;
 /// `expected_scopes`: entries, and characters per entry.
 pub const SCOPES_MAX: usize = 100;
+/// `expected_scopes`: characters per entry.
 pub const SCOPE_MAX: usize = 100;
 /// `depends_on`: entries.
 pub const DEPENDS_ON_MAX: usize = 50;

@@ -1,19 +1,19 @@
 //! One entry of `integrations:`.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use serde_yaml_ng::{Mapping, Value};
+use serde_yaml_ng::Value;
 use url::Url;
 
-use super::bounds::{self, NAME_MAX, SECRET_REF_MAX, URL_MAX};
-use super::parse::{
-    CADENCE_KEYS, Cadence, entry_id, entry_location, require, warn_no_integrations,
-};
-use super::report::{At, Report, index, join};
-use super::{ALLOW_ANY_ENDPOINT_VAR, Defaults, Integration, LoadOptions, Severity};
-use crate::secrets::SecretSource;
+use super::auth_url::parse_auth_url;
+use super::bounds::{self, NAME_MAX, URL_MAX};
+use super::cadence::{CADENCE_KEYS, Cadence};
+use super::entry::{entry_id, entry_location, require};
+use super::model::{Defaults, Integration, Severity};
+use super::options::LoadOptions;
+use super::report::{At, Report, index};
+use super::secret_ref::parse_client_secret;
 use crate::sfmc::scopes::is_known_scope;
 
 /// The keys of an integration besides the [`CADENCE_KEYS`] overrides.
@@ -33,16 +33,6 @@ const INTEGRATION_KEYS: [&str; 14] = [
     "records_per_hour",
     "runbook",
 ];
-
-const SECRET_KEYS: [&str; 4] = ["env", "file", "aws_secret", "key"];
-
-const SFMC_DOMAIN: &str = ".auth.marketingcloudapis.com";
-
-/// Why a secret written into the inventory is refused. The value itself is never repeated.
-const INLINE_SECRET: &str = "looks like the secret itself; never put a client secret in the \
-     inventory (it is configuration, kept in git and shown in reviews). Store it elsewhere and \
-     say where: { env: VARIABLE }, { file: path } or { aws_secret: name-or-arn }. If this file \
-     was committed or shared, rotate the secret";
 
 /// What every integration is checked against.
 pub(super) struct Context<'a> {
@@ -265,272 +255,6 @@ fn parse_severity(at: &mut At, value: &Value) -> Option<Severity> {
     severity
 }
 
-/// Longest piece of a written `auth_url` echoed back in a problem, in characters.
-const MAX_ECHO_CHARS: usize = 120;
-
-fn parse_auth_url(at: &mut At, value: &Value, options: &LoadOptions) -> Option<Url> {
-    let raw = at.bounded_text("auth_url", value, URL_MAX)?;
-    // Echoed capped, and not at all if it may hold a password (`user:pw@host`).
-    let capped = Value::String(raw.chars().take(MAX_ECHO_CHARS).collect());
-    let shown = Some(&capped).filter(|_| !raw.contains('@'));
-    // Whatever the options: `user@host` can make an address read as SFMC's while pointing
-    // elsewhere (`https://<tenant>.auth.marketingcloudapis.com%2F@evil.example/`).
-    if let Ok(url) = Url::parse(raw.trim())
-        && let Some(why) = userinfo_refusal(&url)
-    {
-        at.error("auth_url", None, why);
-        return None;
-    }
-    // Whatever the options, an address that is (or tries to be) SFMC's must be the
-    // Authentication Base URI: the secret is sent there.
-    match check_sfmc_auth_url(raw) {
-        Some(Ok(url)) => return Some(url),
-        Some(Err(why)) => {
-            at.error("auth_url", shown, why);
-            return None;
-        }
-        None => {}
-    }
-    let parsed = match Url::parse(raw.trim()) {
-        Ok(url) => url,
-        Err(err) => {
-            at.error(
-                "auth_url",
-                shown,
-                format!(
-                    "is not a valid URL ({err}); copy the Authentication Base URI from the installed \
-                     package, e.g. https://<28 characters>{SFMC_DOMAIN}/"
-                ),
-            );
-            return None;
-        }
-    };
-    if options.allow_any_endpoint {
-        any_endpoint(at, shown, parsed)
-    } else {
-        at.error(
-            "auth_url",
-            shown,
-            format!(
-                "must be an SFMC Authentication Base URI like https://<28 characters>{SFMC_DOMAIN}/ \
-                 (set {ALLOW_ANY_ENDPOINT_VAR}=1 to allow other endpoints)"
-            ),
-        );
-        None
-    }
-}
-
-/// The fix for every SFMC address that is not the Authentication Base URI, with the tenant's
-/// subdomain filled in when it could be recovered.
-fn auth_url_fix(subdomain: Option<&str>) -> String {
-    format!(
-        "use the Authentication Base URI from Setup > Apps > Installed Packages > API Integration, \
-         https://{}{SFMC_DOMAIN}/",
-        subdomain.unwrap_or("<subdomain>")
-    )
-}
-
-const SFMC_API_DOMAIN: &str = "marketingcloudapis.com";
-const AUTH_DOMAIN: &str = "auth.marketingcloudapis.com";
-const REST_DOMAIN: &str = "rest.marketingcloudapis.com";
-const SOAP_DOMAIN: &str = "soap.marketingcloudapis.com";
-
-/// Judges an `auth_url` that is SFMC's or tries to be: `Some(Ok)` for the Authentication Base
-/// URI (written in any case, with or without the trailing slash: returned as
-/// `https://<subdomain>.auth.marketingcloudapis.com/`), `Some(Err)` with the exact fix for a
-/// near miss (REST or SOAP Base URI, retired ExactTarget host, `/v2/token` appended, http, a
-/// missing scheme or subdomain, a typo in the domain), and `None` for an address that has
-/// nothing to do with SFMC (a simulator, a proxy).
-fn check_sfmc_auth_url(raw: &str) -> Option<Result<Url, String>> {
-    let raw = raw.trim();
-    let (url, scheme_missing) = match Url::parse(raw) {
-        Ok(url) if url.host_str().is_some_and(|h| !h.is_empty()) => (url, false),
-        _ => (Url::parse(&format!("https://{raw}")).ok()?, true),
-    };
-    let host = url.host_str()?.to_ascii_lowercase();
-    if let Some(why) = lookalike_refusal(&host) {
-        return Some(Err(format!("{why}; {}", auth_url_fix(None))));
-    }
-    let (first, rest) = host.split_once('.').unwrap_or((host.as_str(), ""));
-    let subdomain = Some(first).filter(|label| is_sfmc_subdomain(label));
-    let fix = auth_url_fix(subdomain);
-    let problem = if ["exacttarget.com", "exacttargetapis.com"]
-        .iter()
-        .any(|retired| host == *retired || host.ends_with(&format!(".{retired}")))
-    {
-        "is a retired ExactTarget address (legacy packages)".to_string()
-    } else if [AUTH_DOMAIN, REST_DOMAIN, SOAP_DOMAIN, SFMC_API_DOMAIN].contains(&host.as_str()) {
-        "has no tenant subdomain".to_string()
-    } else if rest == AUTH_DOMAIN {
-        if subdomain.is_none() {
-            let label: String = first.chars().take(40).collect();
-            return Some(Err(format!(
-                "has a subdomain ({label}) that is not the 28 letters, digits and dashes of an SFMC \
-                 tenant; copy it again: {}",
-                auth_url_fix(None)
-            )));
-        }
-        return Some(auth_host_rest(&url, scheme_missing, subdomain, &fix));
-    } else if rest == REST_DOMAIN {
-        "is the REST Base URI, not the Authentication Base URI".to_string()
-    } else if rest == SOAP_DOMAIN {
-        "is the SOAP Base URI, not the Authentication Base URI".to_string()
-    } else if near_sfmc_domain(&host, rest) {
-        "looks like a mistyped SFMC address".to_string()
-    } else if host.ends_with(&format!(".{SFMC_API_DOMAIN}")) {
-        "is an SFMC address but not the Authentication Base URI".to_string()
-    } else if names_sfmc(&host) {
-        "looks like a mistyped SFMC address".to_string()
-    } else {
-        return None;
-    };
-    Some(Err(format!("{problem}; {fix}")))
-}
-
-/// The host is `<subdomain>.auth.marketingcloudapis.com`: everything else must be exactly the
-/// base URI.
-fn auth_host_rest(
-    url: &Url,
-    scheme_missing: bool,
-    subdomain: Option<&str>,
-    fix: &str,
-) -> Result<Url, String> {
-    let path = url.path().to_ascii_lowercase();
-    let problem = if scheme_missing {
-        "is missing https://"
-    } else if url.scheme() != "https" {
-        "must start with https://"
-    } else if path.trim_end_matches('/').ends_with("/v2/token") {
-        "ends with /v2/token, which credwatch adds itself"
-    } else if path != "/"
-        || url.query().is_some()
-        || url.fragment().is_some()
-        || url.port().is_some()
-        || !url.username().is_empty()
-        || url.password().is_some()
-    {
-        "has more than the Authentication Base URI (nothing may follow the domain)"
-    } else {
-        let canonical = format!("https://{}{SFMC_DOMAIN}/", subdomain.unwrap_or_default());
-        return Url::parse(&canonical).map_err(|_| format!("is not a valid URL; {fix}"));
-    };
-    Err(format!("{problem}; {fix}"))
-}
-
-/// Whether `url` is exactly an SFMC Authentication Base URI,
-/// `https://<28 of [a-z0-9-]>.auth.marketingcloudapis.com/` (the form Setup > Installed Packages
-/// shows, and the form validation normalises every accepted `auth_url` to). The one rule both
-/// inventory validation and the probe's check of stored rows use.
-pub fn is_sfmc_auth_url(url: &str) -> bool {
-    url.strip_prefix("https://")
-        .and_then(|rest| rest.strip_suffix('/'))
-        .and_then(|host| host.strip_suffix(SFMC_DOMAIN))
-        .is_some_and(is_sfmc_subdomain)
-}
-
-/// Why an `auth_url` carrying userinfo (`user@` or `user:password@` before the host) is refused,
-/// whatever the endpoint options, at validation and at probe time: the part before `@` can
-/// spell an SFMC address while the request goes to the host after it. `None` without userinfo.
-/// The message never repeats the userinfo (it may be a password).
-pub fn userinfo_refusal(url: &Url) -> Option<String> {
-    (!url.username().is_empty() || url.password().is_some()).then(|| {
-        let host = url.host_str().unwrap_or_default();
-        format!(
-            "contains a user name or password before `@`, so the request would go to {} whatever \
-             comes before it; an auth_url never carries credentials: {}",
-            crate::text::printable::echo(host),
-            auth_url_fix(None)
-        )
-    })
-}
-
-/// Why a host written with international characters (an IDN: a label encoded `xn--...`) is
-/// refused as SFMC's: SFMC's addresses are plain ASCII, so an IDN host is never an SFMC host,
-/// and one that decodes to something resembling SFMC's or ExactTarget's domain
-/// (`marketіngcloudapis` with a Cyrillic `і`) is a look-alike. `None` for a host without IDN
-/// labels, or an IDN host that resembles no SFMC address (left to the endpoint policy).
-pub fn lookalike_refusal(host: &str) -> Option<String> {
-    let host = host.to_ascii_lowercase();
-    if !host.split('.').any(|label| label.starts_with("xn--")) {
-        return None;
-    }
-    let (unicode, _) = idna::domain_to_unicode(&host);
-    // Each non-ASCII character stands for the ASCII one it imitates: one edit away.
-    let skeleton: String = unicode
-        .chars()
-        .map(|c| if c.is_ascii() { c } else { '?' })
-        .collect();
-    let (_, rest) = skeleton.split_once('.').unwrap_or((skeleton.as_str(), ""));
-    let resembles = host.ends_with(&format!(".{SFMC_API_DOMAIN}"))
-        || near_sfmc_domain(&skeleton, rest)
-        || names_sfmc(&skeleton)
-        || skeleton.contains("marketingcloud")
-        || skeleton.contains("exacttarget");
-    resembles.then(|| {
-        format!(
-            "is written with international characters ({}, shown as {}) that imitate an SFMC \
-             address; SFMC's addresses are plain ASCII",
-            crate::text::printable::echo(&host),
-            crate::text::printable::echo(&unicode)
-        )
-    })
-}
-
-/// 28 of `[a-z0-9-]`, the form of an SFMC tenant subdomain (e.g. `mc563885gzs27c5t9-63k636ttgm`),
-/// and not an IDN label (`xn--`): SFMC's names are plain ASCII.
-fn is_sfmc_subdomain(label: &str) -> bool {
-    !label.starts_with("xn--")
-        && label.len() == 28
-        && label
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
-/// A host (or all of it after the subdomain) a few typing mistakes away from an SFMC domain:
-/// `.res.`, `auht.`, `marketingcloudapi.com`, `auth.marketingcloudapis.co`, a trailing dot.
-fn near_sfmc_domain(host: &str, rest: &str) -> bool {
-    let near = |text: &str| {
-        [AUTH_DOMAIN, REST_DOMAIN, SOAP_DOMAIN]
-            .iter()
-            .any(|domain| strsim::levenshtein(text, domain) <= 3)
-    };
-    near(host) || near(rest)
-}
-
-/// A host with a label that is (nearly) SFMC's or ExactTarget's domain name, wherever it sits
-/// (`x.auth.marketingcloudapis.com.example.net`), but not a name that merely starts like it
-/// (`marketingcloud-proxy.corp.example`).
-fn names_sfmc(host: &str) -> bool {
-    host.split('.').any(|label| {
-        ["marketingcloudapis", "exacttargetapis", "exacttarget"]
-            .iter()
-            .any(|name| strsim::levenshtein(label, name) <= 2)
-    })
-}
-
-/// With CREDWATCH_ALLOW_ANY_ENDPOINT=1 (a simulator, a proxy): any http(s) base URL.
-fn any_endpoint(at: &mut At, shown: Option<&Value>, mut url: Url) -> Option<Url> {
-    let problem = if !matches!(url.scheme(), "http" | "https") {
-        Some("must start with https:// or http://")
-    } else if url.query().is_some() || url.fragment().is_some() {
-        Some("must be a base URL, without ?query or #fragment")
-    } else if url.password().is_some() {
-        Some("must not contain a password")
-    } else {
-        None
-    };
-    if let Some(problem) = problem {
-        at.error("auth_url", shown, problem);
-        return None;
-    }
-    // Paths are joined onto the base (`v2/token`), which needs the trailing slash.
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    Some(url)
-}
-
 fn parse_client_id(at: &mut At, value: &Value) -> Option<String> {
     let client_id = at.bounded_text("client_id", value, bounds::CLIENT_ID_MAX)?;
     if client_id.chars().any(char::is_whitespace) {
@@ -542,136 +266,6 @@ fn parse_client_id(at: &mut At, value: &Value) -> Option<String> {
         return None;
     }
     Some(client_id.to_string())
-}
-
-/// `{ env: NAME }`, `{ file: PATH }` or `{ aws_secret: ID, key: FIELD }`. Nothing read here is
-/// ever echoed: `At` drops values under `client_secret`.
-fn parse_client_secret(at: &mut At, value: &Value) -> Option<SecretSource> {
-    let map = match value {
-        Value::Mapping(map) => map,
-        Value::Sequence(_) => {
-            at.wrong_type(
-                "client_secret",
-                value,
-                "a mapping like { env: CRM_SYNC_SECRET }",
-            );
-            return None;
-        }
-        _ => {
-            at.error("client_secret", None, INLINE_SECRET);
-            return None;
-        }
-    };
-    let mut sources = Vec::new();
-    let (mut env, mut file, mut aws_secret, mut key) = (None, None, None, None);
-    for (name, value) in map {
-        // `client_secret: {s3cr3t}` is YAML for a mapping whose only key is the secret.
-        if value.is_null()
-            && !name
-                .as_str()
-                .is_some_and(|name| SECRET_KEYS.contains(&name))
-        {
-            at.error("client_secret", None, INLINE_SECRET);
-            continue;
-        }
-        let Some(name) = at.key("client_secret", name) else {
-            continue;
-        };
-        let field = join("client_secret", name);
-        if SECRET_KEYS.contains(&name) && name != "key" {
-            sources.push(name);
-        }
-        match name {
-            "env" => env = parse_env_name(at, &field, value),
-            "file" => {
-                file = at
-                    .bounded_text(&field, value, SECRET_REF_MAX)
-                    .map(PathBuf::from)
-            }
-            "aws_secret" => {
-                aws_secret = at
-                    .bounded_text(&field, value, SECRET_REF_MAX)
-                    .map(str::to_string)
-            }
-            // Some(None): given but invalid (already reported).
-            "key" => {
-                key = Some(
-                    at.bounded_text(&field, value, SECRET_REF_MAX)
-                        .map(str::to_string),
-                )
-            }
-            _ => at.unknown_key("client_secret", name, &SECRET_KEYS),
-        }
-    }
-    check_one_source(at, map, &sources, key.is_some())?;
-    match sources[0] {
-        "env" => env.map(SecretSource::Env),
-        "file" => file.map(SecretSource::File),
-        _ => Some(SecretSource::AwsSecret {
-            id: aws_secret?,
-            key: match key {
-                Some(key) => Some(key?),
-                None => None,
-            },
-        }),
-    }
-}
-
-/// Exactly one of env, file and aws_secret; `key` only with aws_secret.
-fn check_one_source(at: &mut At, map: &Mapping, sources: &[&str], has_key: bool) -> Option<()> {
-    match sources {
-        [] => {
-            // Any key other than `key` is unknown and was reported already: don't pile on.
-            if !map.keys().any(|k| k.as_str() != Some("key")) {
-                at.error(
-                    "client_secret",
-                    None,
-                    "needs one of env, file or aws_secret, e.g. client_secret: { env: CRM_SYNC_SECRET }",
-                );
-            }
-            return None;
-        }
-        [_] => {}
-        [..] => {
-            at.error(
-                "client_secret",
-                None,
-                format!(
-                    "give only one of env, file or aws_secret (found {})",
-                    sources.join(" and ")
-                ),
-            );
-            return None;
-        }
-    }
-    if has_key && sources != ["aws_secret"] {
-        at.error(
-            "client_secret.key",
-            None,
-            "is only used with aws_secret (it names the JSON field that holds the secret); remove it",
-        );
-        return None;
-    }
-    Some(())
-}
-
-fn parse_env_name(at: &mut At, field: &str, value: &Value) -> Option<String> {
-    let name = at.bounded_text(field, value, SECRET_REF_MAX)?;
-    let valid = name
-        .bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if !valid {
-        at.error(
-            field,
-            None,
-            "must be the name of an environment variable (letters, digits and _, not starting \
-             with a digit), e.g. CRM_SYNC_SECRET",
-        );
-        return None;
-    }
-    Some(name.to_string())
 }
 
 fn parse_account_id(at: &mut At, value: &Value) -> Option<u64> {
@@ -783,4 +377,12 @@ fn parse_runbook(at: &mut At, value: &Value) -> Option<String> {
             None
         }
     }
+}
+
+fn warn_no_integrations(at: &mut At) {
+    at.warn(
+        "integrations",
+        None,
+        "there are no integrations, so there is nothing to watch",
+    );
 }

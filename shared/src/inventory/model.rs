@@ -10,18 +10,23 @@ use crate::secrets::SecretSource;
 /// The whole inventory file (`version: 1`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Inventory {
+    /// The file format's version; always 1 (the only one this credwatch reads).
     pub version: u32,
+    /// `defaults:` with every absent field filled in.
     pub defaults: Defaults,
+    /// `teams:`, in file order; ids are unique.
     pub teams: Vec<Team>,
     /// In file order; ids are unique.
     pub integrations: Vec<Integration>,
 }
 
 impl Inventory {
+    /// The integration with this `id`, if the inventory has one.
     pub fn integration(&self, id: &str) -> Option<&Integration> {
         self.integrations.iter().find(|i| i.id == id)
     }
 
+    /// The team with this `id`, if the inventory declares one.
     pub fn team(&self, id: &str) -> Option<&Team> {
         self.teams.iter().find(|t| t.id == id)
     }
@@ -30,9 +35,16 @@ impl Inventory {
 /// `defaults:`; every field optional in the file, filled with these values when absent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Defaults {
+    /// How often a healthy integration is probed (default 15 minutes; SFMC asks for at most
+    /// about one token every 20 minutes per app, research §4.1).
     pub probe_every: Duration,
+    /// How often a failing integration is probed again to confirm (default 2 minutes).
     pub recheck_every: Duration,
+    /// Days before the secret expires at which a reminder goes out, largest first (default
+    /// 30, 14, 7, 3, 1).
     pub expiry_warn_days: Vec<u32>,
+    /// How long a secret lives after rotation, in days, when no expiry date is given (default
+    /// 180).
     pub secret_lifetime_days: u32,
 }
 
@@ -47,21 +59,29 @@ impl Default for Defaults {
     }
 }
 
+/// One entry of `teams:`: who owns integrations and when they can be reached.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Team {
+    /// `[a-z0-9][a-z0-9-]{0,63}`, unique among teams; integrations name it as `owner`.
     pub id: String,
+    /// A display name, e.g. `CRM operations`.
     pub name: String,
     /// IANA time zone name, e.g. `America/New_York`. `None` means UTC.
     pub timezone: Option<String>,
+    /// When the team works, in `timezone`; `None` means around the clock.
     pub business_hours: Option<BusinessHours>,
     /// An unacknowledged firing incident is escalated after this long.
     pub escalate_after: Option<Duration>,
 }
 
+/// A team's working hours: the same window on each listed day, in the team's time zone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BusinessHours {
+    /// The working days, in the order written, each once.
     pub days: Vec<Weekday>,
+    /// Start of the window (`HH:MM`, inclusive).
     pub start: NaiveTime,
+    /// End of the window (`HH:MM`, exclusive), after `start`.
     pub end: NaiveTime,
 }
 
@@ -73,25 +93,39 @@ pub use crate::domain::severity::Severity;
 pub struct Integration {
     /// `[a-z0-9][a-z0-9-]{0,63}`, unique in the inventory.
     pub id: String,
+    /// A display name, e.g. `CRM contact sync`.
     pub name: String,
     /// A team id from `teams`.
     pub owner: String,
+    /// How much it matters when this integration breaks.
     pub severity: Severity,
     /// "Authentication Base URI", always ending in `/`.
     pub auth_url: Url,
+    /// The installed package's Client Id (sent as `client_id` in the token request).
     pub client_id: String,
+    /// Where the Client Secret is kept; never the secret itself.
     pub client_secret: SecretSource,
     /// MID of the business unit the token must be for; sent as a JSON number.
     pub account_id: Option<u64>,
+    /// Scopes the token must carry (SFMC's names, see [`crate::sfmc::scopes`]); empty means
+    /// not checked.
     pub expected_scopes: Vec<String>,
+    /// When the Client Secret was last rotated (a date, UTC); not in the future.
     pub secret_rotated_at: Option<NaiveDate>,
+    /// When the Client Secret expires, as SFMC's installed package shows it (a date, UTC).
     pub secret_expires_at: Option<NaiveDate>,
+    /// Names of the systems that stop when this integration does (free text, shown in alerts).
     pub depends_on: Vec<String>,
+    /// About how many records an hour flow through it, to size an outage in alerts.
     pub records_per_hour: Option<u64>,
+    /// Where the fix is written down: an http(s) URL.
     pub runbook: Option<String>,
-    /// Per-integration values, falling back to `defaults`.
+    /// How often it is probed while healthy (`probe_every`, else the default).
     pub probe_every: Duration,
+    /// How often it is probed again while failing (`recheck_every`, else the default).
     pub recheck_every: Duration,
+    /// Reminder days before expiry, largest first (`expiry_warn_days`, else the default).
     pub expiry_warn_days: Vec<u32>,
+    /// Days a secret lives after rotation (`secret_lifetime_days`, else the default).
     pub secret_lifetime_days: u32,
 }

@@ -13,7 +13,9 @@ pub const DEFAULT_SECRET_PREFIX: &str = "sfmc/";
 /// What the layout pass found: `errors` refuse the inventory (exit 2), `warnings` do not.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SecretLayout {
+    /// Secret references the deployment cannot read (outside its prefix), in file order.
     pub errors: Vec<Problem>,
+    /// References worth a second look, in file order.
     pub warnings: Vec<Problem>,
 }
 

@@ -20,6 +20,7 @@ pub use classify::{
 /// Limits of one HTTP exchange with SFMC.
 #[derive(Debug, Clone)]
 pub struct ClientSettings {
+    /// Longest wait for a TCP and TLS connection (default 5 s).
     pub connect_timeout: Duration,
     /// From sending the request to the last byte of the body.
     pub request_timeout: Duration,
@@ -51,9 +52,13 @@ impl Default for ClientSettings {
 /// carries request contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransportError {
+    /// What went wrong, naming the host, e.g. `no answer from x.auth.marketingcloudapis.com
+    /// within 15s`.
     pub message: String,
 }
 
+/// The HTTP client for SFMC's token and tokenContext endpoints: one connection pool, no
+/// redirects followed, bodies read up to [`ClientSettings::max_body_bytes`]. Cheap to clone.
 #[derive(Clone)]
 pub struct SfmcClient {
     http: reqwest::Client,
@@ -61,6 +66,7 @@ pub struct SfmcClient {
 }
 
 impl SfmcClient {
+    /// A client with these limits. Errors when the TLS backend cannot be set up.
     pub fn new(settings: ClientSettings) -> Result<Self, reqwest::Error> {
         let mut builder = reqwest::Client::builder();
         for (host, addr) in &settings.resolve {
@@ -77,6 +83,7 @@ impl SfmcClient {
         Ok(SfmcClient { http, settings })
     }
 
+    /// The limits this client was built with.
     pub fn settings(&self) -> &ClientSettings {
         &self.settings
     }
