@@ -86,8 +86,18 @@ fn a_corrupt_incident_names_key_and_attribute_never_the_value() {
         ),
         (
             "class",
-            Some(s("c".repeat(65))),
-            "is longer than 64 characters",
+            Some(s("c".repeat(300_000))),
+            "is not a valid incident class",
+        ),
+        (
+            "class",
+            Some(s("client_auth_failed_4711")),
+            "is not a valid incident class",
+        ),
+        (
+            "id",
+            Some(s("crm-sync:auth:03")),
+            "is not a valid incident id",
         ),
         (
             "id",
