@@ -18,7 +18,6 @@
 //! # }
 //! ```
 
-#![warn(missing_docs)]
 
 mod config;
 mod demo;

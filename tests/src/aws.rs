@@ -75,10 +75,12 @@ impl DynamoRequestCounter {
         self.counts.lock().unwrap().clone()
     }
 
+    /// Requests of every operation so far.
     pub fn total(&self) -> u64 {
         self.counts.lock().unwrap().values().sum()
     }
 
+    /// Forgets the requests counted so far.
     pub fn reset(&self) {
         self.counts.lock().unwrap().clear();
     }

@@ -40,6 +40,7 @@ pub struct RuntimeApi {
 }
 
 impl RuntimeApi {
+    /// Starts the stand-in on a free local port.
     pub async fn start() -> RuntimeApi {
         let (sender, receiver) = mpsc::unbounded_channel();
         let shared = Shared {
@@ -207,6 +208,7 @@ async fn init_error(State(shared): State<Shared>, body: Bytes) -> StatusCode {
 
 /// A function binary running against a [`RuntimeApi`], with its output captured.
 pub struct FunctionProcess {
+    /// The Runtime API stand-in the process polls.
     pub runtime: RuntimeApi,
     /// Just before the process was started (init time = first poll - this).
     pub started: std::time::Instant,
@@ -261,6 +263,7 @@ impl FunctionProcess {
         }
     }
 
+    /// Invokes the function with `payload` and waits (up to a minute) for its answer.
     pub async fn invoke(&self, payload: Value) -> Answer {
         self.runtime.invoke(payload, Duration::from_secs(60)).await
     }

@@ -17,12 +17,14 @@ pub struct Scratch {
 }
 
 impl Scratch {
+    /// A new empty directory under the system temp dir, named after `label` and unique.
     pub fn new(label: &str) -> Scratch {
         let path = std::env::temp_dir().join(aws::unique_name(&format!("credwatch-{label}")));
         std::fs::create_dir_all(&path).expect("create scratch dir");
         Scratch { path }
     }
 
+    /// Where the directory is.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -37,11 +39,15 @@ impl Drop for Scratch {
 /// One integration to put in a generated inventory.
 #[derive(Debug, Clone)]
 pub struct Spec {
+    /// The integration id.
     pub id: String,
+    /// Its SFMC client id.
     pub client_id: String,
     /// The secret the integration holds (written to a file the inventory points at).
     pub secret: String,
+    /// The MID of the business unit to ask for, if any.
     pub account_id: Option<u64>,
+    /// The scopes the inventory expects.
     pub expected_scopes: Vec<String>,
     /// Base URL of the simulator that plays this integration's tenant.
     pub auth_url: String,
