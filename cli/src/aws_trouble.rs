@@ -17,7 +17,7 @@ use credwatch::aws_error::innermost;
 use credwatch::config::TABLE_VAR;
 use credwatch::text::printable;
 
-use crate::{EXIT_FAILING, EXIT_INVALID};
+use crate::exit::{EXIT_FAILING, EXIT_INVALID};
 
 /// Longest message this module produces, in characters.
 const MAX_MESSAGE_CHARS: usize = 400;

@@ -21,8 +21,10 @@ use credwatch::text::duration::parse_duration;
 use credwatch::text::printable;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::exit::{EXIT_FAILING, EXIT_INVALID, EXIT_OK};
+use crate::output::Format;
 use crate::output::{Stdout, stdout_colours, table_width, warn};
-use crate::{EXIT_FAILING, EXIT_INVALID, EXIT_OK, Format, render};
+use crate::render;
 
 /// Problems (and, separately, warnings) listed on stderr; the rest are counted in one line, so a
 /// file with 400,000 problems prints a screenful, not 59 MB.

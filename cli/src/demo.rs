@@ -26,9 +26,11 @@ use credwatch_sim::{DemoClient, Simulator, TokenBehaviour, demo_scenario};
 use serde_json::json;
 
 use crate::check::{CheckSettings, probe};
+use crate::exit::{EXIT_FAILING, EXIT_OK};
 use crate::ops::{status_rows, status_table};
+use crate::output::Format;
 use crate::output::{Stdout, stdout_colours, table_width, warn};
-use crate::{EXIT_FAILING, EXIT_OK, Format, render};
+use crate::render;
 
 #[derive(Args)]
 pub struct DemoArgs {

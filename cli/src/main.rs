@@ -4,6 +4,7 @@
 mod aws_trouble;
 mod check;
 mod demo;
+mod exit;
 mod ops;
 mod output;
 mod render;
@@ -11,16 +12,12 @@ mod render;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use credwatch::config::{SECRET_PREFIX_VAR, TABLE_VAR};
 use credwatch::telemetry::logging::{self, LogOutput};
 
-/// Exit codes of the contract: 0 all ok, 1 some integration failing, 2 invalid input.
-pub const EXIT_OK: u8 = 0;
-/// Exit code: some integration is failing, or AWS could not be reached or refused on the way.
-pub const EXIT_FAILING: u8 = 1;
-/// Exit code: the command cannot run as given (invalid input); retrying unchanged cannot help.
-pub const EXIT_INVALID: u8 = 2;
+use crate::exit::{EXIT_INVALID, EXIT_OK};
+use crate::output::Format;
 
 #[derive(Parser)]
 #[command(
@@ -120,15 +117,6 @@ struct SyncArgs {
     secret_prefix: SecretPrefixArg,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
-}
-
-/// How a command prints its result (`--format`).
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// A table for people, sized to the terminal.
-    Table,
-    /// JSON for scripts (the contract's shapes).
-    Json,
 }
 
 fn main() -> ExitCode {

@@ -23,9 +23,10 @@ use serde::Serialize;
 
 use crate::aws_trouble::{self, Target, Trouble, store_error_line};
 use crate::check::{report_loaded, with_secret_layout};
+use crate::exit::{EXIT_FAILING, EXIT_INVALID, EXIT_OK};
+use crate::output::Format;
 use crate::output::{Stdout, stdout_colours, table_width, warn};
 use crate::render::{Grid, lay_out, wrap};
-use crate::{EXIT_FAILING, EXIT_INVALID, EXIT_OK, Format};
 
 /// The table's store, once AWS is configured and the table is there (a `DescribeTable` first,
 /// so that a missing table, missing access or an unreachable endpoint is told as such).

@@ -9,7 +9,18 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use crate::{EXIT_FAILING, EXIT_OK};
+use clap::ValueEnum;
+
+use crate::exit::{EXIT_FAILING, EXIT_OK};
+
+/// How a command prints its result (`--format`).
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table for people, sized to the terminal.
+    Table,
+    /// JSON for scripts (the contract's shapes).
+    Json,
+}
 
 /// Table width when stdout is not a terminal and `COLUMNS` is not set.
 pub const DEFAULT_WIDTH: u16 = 120;

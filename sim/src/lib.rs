@@ -18,7 +18,6 @@
 //! # }
 //! ```
 
-
 mod config;
 mod demo;
 mod echo;

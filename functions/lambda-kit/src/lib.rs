@@ -15,7 +15,6 @@
 //! ([`credwatch::telemetry::logging::init`]), builds its clients once and calls [`serve`]; the
 //! handler itself lives in the function's library, testable in-process.
 
-
 mod config;
 mod error;
 mod invocation;

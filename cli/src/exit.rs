@@ -1,0 +1,9 @@
+//! The exit codes of the `credwatch` command, a contract scripts rely on: 0 all ok, 1 some
+//! integration failing (or AWS unreachable on the way), 2 the command cannot run as given.
+
+/// Exit code: every integration checked is healthy; the command did what it was asked.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: some integration is failing, or AWS could not be reached or refused on the way.
+pub const EXIT_FAILING: u8 = 1;
+/// Exit code: the command cannot run as given (invalid input); retrying unchanged cannot help.
+pub const EXIT_INVALID: u8 = 2;
