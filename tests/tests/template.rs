@@ -1,5 +1,5 @@
 //! The SAM template declares the same table as `credwatch table create` (both from
-//! `credwatch::store::dynamo::schema`), and wires each function to the binary that exists.
+//! `credwatch::store::dynamo::table`), and wires each function to the binary that exists.
 
 use credwatch::store::dynamo::table_spec;
 use serde_yaml_ng::Value;
