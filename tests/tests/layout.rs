@@ -244,12 +244,7 @@ fn workspace_cycles() -> Vec<(String, Cycle)> {
     found
 }
 
-// Ignored until the other helpers of issue 9 land: on the contract branch it finds only cycles in
-// modules other helpers reshape (shared: `store/dynamo/mod.rs` <-> `store/dynamo/schema.rs`,
-// `rules/health.rs` <-> `rules/expiry.rs`, `jobs/rotation.rs` <-> `probe/mod.rs`) and the CLI's
-// children using `crate::EXIT_FAILING` from `cli/src/main.rs`. Run with `--ignored` to list them.
 #[test]
-#[ignore = "cycles remain in modules other helpers of issue 9 are reshaping"]
 fn no_module_imports_another_that_imports_it_back() {
     let found = workspace_cycles();
     let shown: Vec<String> = found
@@ -274,11 +269,7 @@ fn no_module_imports_another_that_imports_it_back() {
     );
 }
 
-// Ignored until the other helpers of issue 9 land: on the contract branch it finds only
-// `shared/src/store/dynamo/{mod,schema}.rs` (the store helper's) and `cli/src/{demo,ops}.rs`.
-// Run with `--ignored` to list what remains.
 #[test]
-#[ignore = "files over the limit remain in modules other helpers of issue 9 are reshaping"]
 fn no_non_test_source_file_is_over_600_lines() {
     let mut long = Vec::new();
     for name in CRATES {

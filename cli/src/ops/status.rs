@@ -1,296 +1,70 @@
-//! Commands that operate a deployment through its DynamoDB table: `table create`,
-//! `inventory plan|apply`, `status`. They use the standard AWS environment (profile or keys,
-//! `AWS_REGION`, and `AWS_ENDPOINT_URL` for an emulator).
+//! `credwatch status`: one row per integration (health, since when, probes, secret expiry,
+//! open incidents) built purely from the table's items, shown as JSON or as a table laid out
+//! for the terminal's width, with times said as "5 min ago" / "in 3 min".
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use comfy_table::Color;
 use credwatch::domain::incident::IncidentClass;
 use credwatch::domain::state::Health;
-use credwatch::inventory::{LoadOptions, load_inventory};
-use credwatch::jobs::inventory_sync::{ItemResult, SyncPlan, apply, plan};
 use credwatch::rules::expiry::{days_until, expiry_date};
-use credwatch::store::dynamo::DynamoStore;
-use credwatch::store::dynamo::{create_table, table_spec};
 use credwatch::store::{
-    Incident, IncidentListing, Incidents, IntegrationRecord, Integrations, Teams,
-    UnreadableIntegration, UnreadableItem,
+    Incident, IncidentListing, Incidents, IntegrationRecord, Integrations, UnreadableIntegration,
+    UnreadableItem,
 };
 use credwatch::text::printable::{self, escape};
 use serde::Serialize;
 
-use crate::aws_trouble::{self, Target, Trouble, store_error_line};
-use crate::check::{report_loaded, with_secret_layout};
-use crate::exit::{EXIT_FAILING, EXIT_INVALID, EXIT_OK};
+use super::table::{fail, fail_reading, store};
+use crate::exit::EXIT_OK;
 use crate::output::Format;
 use crate::output::{Stdout, stdout_colours, table_width, warn};
 use crate::render::{Grid, lay_out, wrap};
 
-/// The table's store, once AWS is configured and the table is there (a `DescribeTable` first,
-/// so that a missing table, missing access or an unreachable endpoint is told as such).
-async fn store(table: &str) -> Result<DynamoStore, Trouble> {
-    let config = aws_trouble::configured().await?;
-    let client = aws_sdk_dynamodb::Client::new(&config);
-    let target = Target::new(&config, table);
-    client
-        .describe_table()
-        .table_name(table)
-        .send()
-        .await
-        .map_err(|err| aws_trouble::describe(&err, "DescribeTable", &target))?;
-    Ok(DynamoStore::new(client, table.to_string()))
-}
-
-/// `credwatch table create --table NAME`.
-pub async fn table_create(table: &str) -> u8 {
-    let config = match aws_trouble::configured().await {
-        Ok(config) => config,
-        Err(trouble) => return fail(&trouble),
-    };
-    let client = aws_sdk_dynamodb::Client::new(&config);
-    let target = Target::new(&config, table);
-    match client.describe_table().table_name(table).send().await {
-        Ok(_) => {
-            return fail(&Trouble {
-                message: format!(
-                    "DynamoDB table {} already exists in {}; use it as is, or choose another name",
-                    target.table, target.region
-                ),
-                code: EXIT_FAILING,
-            });
-        }
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_not_found_exception()) => {}
-        Err(err) => return fail(&aws_trouble::describe(&err, "DescribeTable", &target)),
-    }
-    let mut out = Stdout::new();
-    match create_table(&client, table).await {
-        Ok(()) => {
-            let spec = table_spec();
-            out.line(&format!(
-                "Created table {}: keys {}/{}, index {} (open incidents), TTL on {} (probe history), stream of changes.",
-                target.table, spec.partition_key, spec.sort_key, spec.gsi_name, spec.ttl_attribute
-            ));
-            out.finish(EXIT_OK)
-        }
-        Err(err) => fail(&Trouble {
-            message: format!(
-                "could not create table {}: {}",
-                target.table,
-                store_error_line(err.message())
-            ),
-            code: EXIT_FAILING,
-        }),
-    }
-}
-
-/// `credwatch inventory plan|apply FILE --table NAME [--prune]`.
-pub async fn inventory_sync(
-    file: &Path,
-    table: &str,
-    secret_prefix: Option<&str>,
-    prune: bool,
-    execute: bool,
-    format: Format,
-) -> u8 {
-    let loaded = with_secret_layout(
-        load_inventory(file, &LoadOptions::from_env()),
-        secret_prefix,
-        true,
-    );
-    let Some(inventory) = report_loaded(file, loaded, "nothing was written") else {
-        return EXIT_INVALID;
-    };
-    let store = match store(table).await {
-        Ok(store) => store,
-        Err(trouble) => return fail(&trouble),
-    };
-    let shown = printable::echo(table);
-    let current = match tokio::try_join!(store.list_integrations(), store.list_teams()) {
-        Ok(current) => current,
-        Err(err) => return fail_reading(&shown, err.message()),
-    };
-    let (listing, teams) = current;
-    for bad in &listing.unreadable {
-        warn(&format!(
-            "credwatch: warning: the table item of integration {} cannot be read ({})",
-            printable::echo(&bad.id),
-            escape(&bad.to_string())
-        ));
-    }
-    let sync_plan = plan(
-        &inventory,
-        &listing.records,
-        &listing.unreadable,
-        &teams,
-        prune,
-    );
-    let results = if execute {
-        apply(&store, &inventory, &sync_plan, Utc::now()).await
-    } else {
-        Vec::new()
-    };
-    let failed: Vec<&ItemResult> = results.iter().filter(|r| r.error.is_some()).collect();
-    let mut out = Stdout::new();
-    match format {
-        Format::Json => {
-            let report = serde_json::json!({
-                "applied": execute,
-                "table": table,
-                "plan": sync_plan,
-                "results": results,
-            });
-            out.line(&serde_json::to_string_pretty(&report).expect("plan serializes"));
-        }
-        Format::Table => {
-            out.print(&describe_plan(&sync_plan, &shown, execute));
-            for result in &failed {
-                out.line(&format!(
-                    "  ! {}: not {}: {}",
-                    printable::echo(&result.item),
-                    result.action,
-                    escape(&store_error_line(
-                        result.error.as_deref().unwrap_or_default()
-                    ))
-                ));
-            }
-        }
-    }
-    if failed.is_empty() {
-        out.finish(EXIT_OK)
-    } else {
-        let code = out.finish(EXIT_FAILING);
-        warn(&format!(
-            "credwatch: {} of {} changes to {shown} failed (listed above); the others were applied. \
-             Fix the cause and run apply again: it finishes what is left",
-            failed.len(),
-            results.len()
-        ));
-        code
-    }
-}
-
-fn describe_plan(plan: &SyncPlan, table: &str, applied: bool) -> String {
-    let mut lines = Vec::new();
-    let verb = |future: &'static str, past: &'static str| if applied { past } else { future };
-    for id in &plan.added {
-        lines.push(format!(
-            "  + {id}: {}",
-            verb(
-                "will be added and probed on the next run",
-                "added; probed on the next run"
-            )
-        ));
-    }
-    for id in &plan.reactivated {
-        lines.push(format!(
-            "  + {id}: {}",
-            verb(
-                "is back in the inventory and will be probed again",
-                "reactivated"
-            )
-        ));
-    }
-    for change in &plan.changed {
-        lines.push(format!(
-            "  ~ {}: {} {}",
-            change.id,
-            change.fields.join(", "),
-            verb("will change", "changed")
-        ));
-    }
-    for id in &plan.retired {
-        lines.push(format!(
-            "  - {id}: {} (its state, history and incidents are kept; --prune deletes them)",
-            verb(
-                "is not in the inventory and will no longer be probed",
-                "retired"
-            )
-        ));
-    }
-    for id in &plan.pruned {
-        lines.push(format!(
-            "  x {id}: {}",
-            verb(
-                "will be deleted with its state, history and incidents",
-                "deleted"
-            )
-        ));
-    }
-    for id in &plan.repaired {
-        lines.push(format!(
-            "  ! {id}: {}",
-            verb(
-                "cannot be read from the table and will be rewritten from the inventory (its checks start afresh)",
-                "rewritten from the inventory; its checks start afresh"
-            )
-        ));
-    }
-    for id in &plan.unreadable {
-        lines.push(format!(
-            "  ? {id}: cannot be read from the table and is not in the inventory; --prune deletes it"
-        ));
-    }
-    for id in &plan.teams_added {
-        lines.push(format!("  + team {id}"));
-    }
-    for id in &plan.teams_changed {
-        lines.push(format!("  ~ team {id}"));
-    }
-    for id in &plan.teams_removed {
-        lines.push(format!("  - team {id}"));
-    }
-    let header = if plan.is_empty() {
-        format!(
-            "Table {table} already matches the inventory ({} integrations).\n",
-            plan.unchanged
-        )
-    } else if applied {
-        format!("Applied to table {table} ({} unchanged):\n", plan.unchanged)
-    } else {
-        format!(
-            "Plan for table {table} ({} unchanged; run `credwatch inventory apply` to make these changes):\n",
-            plan.unchanged
-        )
-    };
-    let mut text = header;
-    // Ids read back from the table are printed escaped, like everything else from outside.
-    for line in lines {
-        text.push_str(&escape(&line));
-        text.push('\n');
-    }
-    text
-}
-
 /// One element of `credwatch status --format json`.
 #[derive(Serialize)]
 pub struct StatusRow {
+    /// The integration's id in the inventory.
     pub integration: String,
+    /// Its display name (the id when its item cannot be read).
     pub name: String,
+    /// The team that owns it (empty when its item cannot be read).
     pub owner: String,
+    /// Its health: `healthy`, `pending`, `firing`, `recovering`, `unknown`, or [`UNREADABLE`].
     pub health: &'static str,
+    /// The failing class when a check is failing, else the last probe's.
     pub class: Option<String>,
+    /// Since when it has been as it is (UTC).
     pub since: Option<DateTime<Utc>>,
+    /// When it was last probed (UTC).
     pub last_probe_at: Option<DateTime<Utc>>,
+    /// When it is probed next (UTC); `None` once retired.
     pub next_probe_at: Option<DateTime<Utc>>,
+    /// Whole days until its client secret expires (negative once expired); `None` when unknown.
     pub days_to_expiry: Option<i64>,
+    /// Whether it has left the inventory (kept in the table, no longer probed).
     pub retired: bool,
+    /// Its open incidents.
     pub open_incidents: Vec<IncidentRow>,
     /// Why the integration's table item cannot be read (`health` is then `unreadable`).
     pub problem: Option<String>,
 }
 
+/// One open incident of a [`StatusRow`].
 #[derive(Serialize)]
 pub struct IncidentRow {
+    /// The incident's id (`integration:check:number`).
     pub id: String,
+    /// The check that opened it: `auth` or `expiry`.
     pub check: &'static str,
+    /// Its class (an outcome class, or `secret_expiring`).
     pub class: String,
+    /// Its severity, from the inventory.
     pub severity: &'static str,
+    /// When it opened (UTC).
     pub opened_at: DateTime<Utc>,
+    /// For an expiry incident, the warning threshold it crossed, in days.
     pub threshold_days: Option<u32>,
 }
 
@@ -640,98 +414,5 @@ fn span(secs: i64) -> Option<String> {
     })
 }
 
-/// Says what went wrong in one line on stderr; returns its exit code.
-fn fail(trouble: &Trouble) -> u8 {
-    warn(&format!("credwatch: {}", trouble.message));
-    trouble.code
-}
-
-fn fail_reading(table: &str, error: &str) -> u8 {
-    fail(&Trouble {
-        message: format!("could not read table {table}: {}", store_error_line(error)),
-        code: EXIT_FAILING,
-    })
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::render::assert_laid_out;
-
-    fn row(id: &str, health: &'static str, class: Option<&str>, incidents: &[&str]) -> StatusRow {
-        let now = Utc::now();
-        StatusRow {
-            integration: id.to_string(),
-            name: format!("The long display name of {id} for the journeys"),
-            owner: "marketing-ops".into(),
-            health,
-            class: class.map(str::to_string),
-            since: Some(now - chrono::TimeDelta::minutes(12)),
-            last_probe_at: Some(now - chrono::TimeDelta::minutes(2)),
-            next_probe_at: Some(now + chrono::TimeDelta::minutes(2)),
-            days_to_expiry: Some(12),
-            retired: false,
-            open_incidents: incidents
-                .iter()
-                .enumerate()
-                .map(|(n, class)| IncidentRow {
-                    id: format!("{id}:auth:{}", n + 1),
-                    check: "auth",
-                    class: class.to_string(),
-                    severity: "critical",
-                    opened_at: now - chrono::TimeDelta::minutes(10),
-                    threshold_days: None,
-                })
-                .collect(),
-            problem: None,
-        }
-    }
-
-    #[test]
-    fn status_table_fits_every_width_and_never_breaks_ids_or_classes() {
-        let rows = vec![
-            row("crm-contact-sync", "healthy", Some("ok"), &[]),
-            StatusRow {
-                problem: Some("attribute next_probe_at: not a time credwatch can read".into()),
-                ..row("loyalty-feed", "unreadable", None, &[])
-            },
-            row(
-                "emea-preference-sync",
-                "firing",
-                Some("wrong_business_unit"),
-                &["wrong_business_unit", "secret_expiring"],
-            ),
-            row(
-                "analytics-export",
-                "pending",
-                Some("malformed_response"),
-                &[],
-            ),
-        ];
-        let whole: Vec<String> = [
-            "crm-contact-sync",
-            "emea-preference-sync",
-            "analytics-export",
-            "wrong_business_unit",
-            "malformed_response",
-            "secret_expiring",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        for width in [40u16, 60, 80, 110, 160] {
-            let text = status_table(&rows, Utc::now(), width, false);
-            assert_laid_out(&text, width, &whole);
-        }
-        let escaped = status_table(
-            &[row("x\u{1b}[2J", "firing", Some("evil\u{202e}"), &[])],
-            Utc::now(),
-            120,
-            false,
-        );
-        assert!(
-            !escaped.contains('\u{1b}') && !escaped.contains('\u{202e}'),
-            "{escaped}"
-        );
-    }
-}
+mod tests;
