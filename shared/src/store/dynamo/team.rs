@@ -9,7 +9,8 @@ use chrono::{NaiveTime, Weekday};
 use super::keys::{item_label, keyed, team_key};
 use super::reader::{ReadResult, Reader};
 use super::value::{Item, map, s, seconds};
-use crate::inventory::{BusinessHours, Team};
+use crate::inventory::bounds::EMAILS_MAX;
+use crate::inventory::{BusinessHours, Notify, Severity, Team, is_email_address};
 
 /// A team's whole item.
 pub fn team_item(team: &Team) -> Item {
@@ -26,12 +27,18 @@ pub fn team_item(team: &Team) -> Item {
             (END, Some(s(h.end.format("%H:%M:%S").to_string()))),
         ])
     });
+    let emails = team.notify.email.iter().map(s).collect();
+    let notify = map(vec![
+        (EMAIL, Some(AttributeValue::L(emails))),
+        (MIN_SEVERITY, Some(s(team.notify.min_severity.as_str()))),
+    ]);
     let fields = vec![
         (ID, Some(s(&team.id))),
         (NAME, Some(s(&team.name))),
         (TIMEZONE, team.timezone.as_deref().map(s)),
         (BUSINESS_HOURS, hours),
         (ESCALATE_AFTER, team.escalate_after.map(seconds)),
+        (NOTIFY, Some(notify)),
     ];
     keyed(&team_key(&team.id), fields)
 }
@@ -50,11 +57,27 @@ pub fn decode_team(item: &Item) -> ReadResult<Team> {
             end: h.parsed(END, "time of day", clock)?,
         }),
     };
+    let notify = match r.opt_map(NOTIFY)? {
+        None => Notify::default(),
+        Some(n) => {
+            let email = n.parsed_list(EMAIL, "email address", |text| {
+                is_email_address(text).then(|| text.to_string())
+            })?;
+            if email.len() > EMAILS_MAX {
+                return Err(n.corrupt(EMAIL, &format!("holds more than {EMAILS_MAX} addresses")));
+            }
+            Notify {
+                email,
+                min_severity: n.parsed(MIN_SEVERITY, "severity", Severity::parse)?,
+            }
+        }
+    };
     Ok(Team {
         id: r.string(ID)?,
         name: r.string(NAME)?,
         timezone: r.opt_string(TIMEZONE)?,
         business_hours,
         escalate_after: r.opt_number(ESCALATE_AFTER)?.map(Duration::from_secs),
+        notify,
     })
 }
