@@ -11,13 +11,16 @@ use credwatch::domain::incident::IncidentClass;
 use credwatch::domain::state::Health;
 use credwatch::inventory::{LoadOptions, load_inventory};
 use credwatch::jobs::inventory_sync::{ItemResult, SyncPlan, apply, plan};
+use credwatch::jobs::subscription_sync::{apply_subscriptions, plan_subscriptions};
 use credwatch::rules::expiry::{days_until, expiry_date};
+use credwatch::rules::subscriptions::{Reachability, reachability};
 use credwatch::store::dynamo::DynamoStore;
 use credwatch::store::dynamo::{create_table, table_spec};
 use credwatch::store::{
     Incident, IncidentListing, Incidents, IntegrationRecord, Integrations, Teams,
     UnreadableIntegration, UnreadableItem,
 };
+use credwatch::subscriptions::TopicSubscriptions;
 use credwatch::text::printable::{self, escape};
 use serde::Serialize;
 
@@ -25,6 +28,7 @@ use crate::aws_trouble::{self, Target, Trouble, store_error_line};
 use crate::check::{report_loaded, with_secret_layout};
 use crate::output::{Stdout, stdout_colours, table_width, warn};
 use crate::render::{Grid, lay_out, wrap};
+use crate::routing;
 use crate::{EXIT_FAILING, EXIT_INVALID, EXIT_OK, Format};
 
 /// The table's store, once AWS is configured and the table is there (a `DescribeTable` first,
@@ -87,12 +91,13 @@ pub async fn table_create(table: &str) -> u8 {
     }
 }
 
-/// `credwatch inventory plan|apply FILE --table NAME [--prune]`.
+/// `credwatch inventory plan|apply FILE --table NAME [--prune] [--topic ARN]`.
 pub async fn inventory_sync(
     file: &Path,
     table: &str,
     secret_prefix: Option<&str>,
     prune: bool,
+    topic: Option<&str>,
     execute: bool,
     format: Format,
 ) -> u8 {
@@ -121,18 +126,48 @@ pub async fn inventory_sync(
             escape(&bad.to_string())
         ));
     }
-    let sync_plan = plan(
+    let mut sync_plan = plan(
         &inventory,
         &listing.records,
         &listing.unreadable,
         &teams,
         prune,
     );
-    let results = if execute {
-        apply(&store, &inventory, &sync_plan, Utc::now()).await
-    } else {
-        Vec::new()
+    // Subscriptions first: a removed team's subscriptions are known as credwatch's by the
+    // team the table still holds, so the team is removed only once they are gone.
+    let (subscriptions, mut results) = match topic {
+        None => (None, Vec::new()),
+        Some(topic) => {
+            let port = match routing::port(topic).await {
+                Ok(port) => port,
+                Err(trouble) => return fail(&trouble),
+            };
+            let planned = match plan_subscriptions(&port, topic, &inventory, &teams).await {
+                Ok(planned) => planned,
+                Err(err) => {
+                    return fail(&Trouble {
+                        message: format!(
+                            "could not read the subscriptions of the alert topic: {}; nothing was written",
+                            escape(&err.to_string())
+                        ),
+                        code: EXIT_FAILING,
+                    });
+                }
+            };
+            let results = if execute {
+                apply_subscriptions(&port, topic, &planned).await
+            } else {
+                Vec::new()
+            };
+            (Some(planned), results)
+        }
     };
+    if results.iter().any(|r| r.error.is_some()) {
+        sync_plan.teams_removed.clear();
+    }
+    if execute {
+        results.extend(apply(&store, &inventory, &sync_plan, Utc::now()).await);
+    }
     let failed: Vec<&ItemResult> = results.iter().filter(|r| r.error.is_some()).collect();
     let mut out = Stdout::new();
     match format {
@@ -141,12 +176,20 @@ pub async fn inventory_sync(
                 "applied": execute,
                 "table": table,
                 "plan": sync_plan,
+                "topic": topic,
+                "subscriptions": subscriptions,
                 "results": results,
             });
             out.line(&serde_json::to_string_pretty(&report).expect("plan serializes"));
         }
         Format::Table => {
             out.print(&describe_plan(&sync_plan, &shown, execute));
+            match (&subscriptions, topic) {
+                (Some(planned), Some(topic)) => {
+                    out.print(&routing::describe_subscriptions(planned, topic, execute))
+                }
+                _ => out.line(routing::NO_TOPIC),
+            }
             for result in &failed {
                 out.line(&format!(
                     "  ! {}: not {}: {}",
@@ -418,11 +461,18 @@ fn incident_rows(by_integration: &BTreeMap<&str, Vec<&Incident>>, id: &str) -> V
         .collect()
 }
 
-/// `credwatch status --table NAME`.
-pub async fn status(table: &str, format: Format) -> u8 {
+/// `credwatch status --table NAME [--topic ARN]`.
+pub async fn status(table: &str, topic: Option<&str>, format: Format) -> u8 {
     let store = match store(table).await {
         Ok(store) => store,
         Err(trouble) => return fail(&trouble),
+    };
+    let routing = match topic {
+        None => None,
+        Some(topic) => match routing_status(&store, topic).await {
+            Ok(seen) => Some((topic, seen)),
+            Err(trouble) => return fail(&trouble),
+        },
     };
     let shown = printable::echo(table);
     let (records, open) =
@@ -455,22 +505,58 @@ pub async fn status(table: &str, format: Format) -> u8 {
     let mut rows = status_rows(&records.records, &records.unreadable, &open, Utc::now());
     mark_unreadable_incidents(&mut rows, &unreadable_incidents);
     let mut out = Stdout::new();
-    if rows.is_empty() && format == Format::Table {
+    if rows.is_empty() && format == Format::Table && routing.is_none() {
         out.line(&format!(
             "Table {shown} holds no integrations yet; run `credwatch inventory apply FILE --table {shown}`."
         ));
         return out.finish(EXIT_OK);
     }
-    match format {
-        Format::Json => out.line(&serde_json::to_string_pretty(&rows).expect("status serializes")),
-        Format::Table => out.print(&status_table(
-            &rows,
-            Utc::now(),
-            table_width(),
-            stdout_colours(),
-        )),
+    match (format, &routing) {
+        (Format::Json, None) => {
+            out.line(&serde_json::to_string_pretty(&rows).expect("status serializes"))
+        }
+        // With a topic, the rows move under `integrations` beside `routing`.
+        (Format::Json, Some((topic, seen))) => {
+            let report = serde_json::json!({
+                "integrations": rows,
+                "routing": { "topic": topic, "confirmed": seen.confirmed, "pending": seen.pending,
+                             "unreachable": seen.unreachable, "foreign": seen.foreign },
+            });
+            out.line(&serde_json::to_string_pretty(&report).expect("status serializes"))
+        }
+        (Format::Table, _) => {
+            out.print(&status_table(
+                &rows,
+                Utc::now(),
+                table_width(),
+                stdout_colours(),
+            ));
+            if let Some((topic, seen)) = &routing {
+                out.print(&routing::describe_reachability(seen, topic));
+            }
+        }
     }
     out.finish(EXIT_OK)
+}
+
+/// The teams of the table and the topic's subscriptions, as who can be reached.
+async fn routing_status(store: &DynamoStore, topic: &str) -> Result<Reachability, Trouble> {
+    let port = routing::port(topic).await?;
+    let teams = store.list_teams().await.map_err(|err| Trouble {
+        message: format!(
+            "could not read the teams: {}",
+            store_error_line(err.message())
+        ),
+        code: EXIT_FAILING,
+    })?;
+    let current = port.list(topic).await.map_err(|err| Trouble {
+        message: format!(
+            "could not read the subscriptions of the alert topic: {}",
+            escape(&err.to_string())
+        ),
+        code: EXIT_FAILING,
+    })?;
+    Ok(reachability(&teams, &current))
 }
 
 /// The status table, laid out for `width` columns (seven when they fit, else two, else one),
