@@ -11,16 +11,13 @@ use credwatch::domain::incident::IncidentClass;
 use credwatch::domain::state::Health;
 use credwatch::inventory::{LoadOptions, load_inventory};
 use credwatch::jobs::inventory_sync::{ItemResult, SyncPlan, apply, plan};
-use credwatch::jobs::subscription_sync::{apply_subscriptions, plan_subscriptions};
 use credwatch::rules::expiry::{days_until, expiry_date};
-use credwatch::rules::subscriptions::{Reachability, reachability};
 use credwatch::store::dynamo::DynamoStore;
 use credwatch::store::dynamo::{create_table, table_spec};
 use credwatch::store::{
     Incident, IncidentListing, Incidents, IntegrationRecord, Integrations, Teams,
     UnreadableIntegration, UnreadableItem,
 };
-use credwatch::subscriptions::TopicSubscriptions;
 use credwatch::text::printable::{self, escape};
 use serde::Serialize;
 
@@ -135,32 +132,10 @@ pub async fn inventory_sync(
     );
     // Subscriptions first: a removed team's subscriptions are known as credwatch's by the
     // team the table still holds, so the team is removed only once they are gone.
-    let (subscriptions, mut results) = match topic {
-        None => (None, Vec::new()),
-        Some(topic) => {
-            let port = match routing::port(topic).await {
-                Ok(port) => port,
-                Err(trouble) => return fail(&trouble),
-            };
-            let planned = match plan_subscriptions(&port, topic, &inventory, &teams).await {
-                Ok(planned) => planned,
-                Err(err) => {
-                    return fail(&Trouble {
-                        message: format!(
-                            "could not read the subscriptions of the alert topic: {}; nothing was written",
-                            escape(&err.to_string())
-                        ),
-                        code: EXIT_FAILING,
-                    });
-                }
-            };
-            let results = if execute {
-                apply_subscriptions(&port, topic, &planned).await
-            } else {
-                Vec::new()
-            };
-            (Some(planned), results)
-        }
+    let (subscriptions, mut results) = match routing::sync(topic, &inventory, &teams, execute).await
+    {
+        Ok(done) => done,
+        Err(trouble) => return fail(&trouble),
     };
     if results.iter().any(|r| r.error.is_some()) {
         sync_plan.teams_removed.clear();
@@ -469,7 +444,7 @@ pub async fn status(table: &str, topic: Option<&str>, format: Format) -> u8 {
     };
     let routing = match topic {
         None => None,
-        Some(topic) => match routing_status(&store, topic).await {
+        Some(topic) => match routing::status(&store, topic).await {
             Ok(seen) => Some((topic, seen)),
             Err(trouble) => return fail(&trouble),
         },
@@ -515,15 +490,10 @@ pub async fn status(table: &str, topic: Option<&str>, format: Format) -> u8 {
         (Format::Json, None) => {
             out.line(&serde_json::to_string_pretty(&rows).expect("status serializes"))
         }
-        // With a topic, the rows move under `integrations` beside `routing`.
-        (Format::Json, Some((topic, seen))) => {
-            let report = serde_json::json!({
-                "integrations": rows,
-                "routing": { "topic": topic, "confirmed": seen.confirmed, "pending": seen.pending,
-                             "unreachable": seen.unreachable, "foreign": seen.foreign },
-            });
-            out.line(&serde_json::to_string_pretty(&report).expect("status serializes"))
-        }
+        (Format::Json, Some((topic, seen))) => out.line(
+            &serde_json::to_string_pretty(&routing::status_json(&rows, topic, seen))
+                .expect("status serializes"),
+        ),
         (Format::Table, _) => {
             out.print(&status_table(
                 &rows,
@@ -537,26 +507,6 @@ pub async fn status(table: &str, topic: Option<&str>, format: Format) -> u8 {
         }
     }
     out.finish(EXIT_OK)
-}
-
-/// The teams of the table and the topic's subscriptions, as who can be reached.
-async fn routing_status(store: &DynamoStore, topic: &str) -> Result<Reachability, Trouble> {
-    let port = routing::port(topic).await?;
-    let teams = store.list_teams().await.map_err(|err| Trouble {
-        message: format!(
-            "could not read the teams: {}",
-            store_error_line(err.message())
-        ),
-        code: EXIT_FAILING,
-    })?;
-    let current = port.list(topic).await.map_err(|err| Trouble {
-        message: format!(
-            "could not read the subscriptions of the alert topic: {}",
-            escape(&err.to_string())
-        ),
-        code: EXIT_FAILING,
-    })?;
-    Ok(reachability(&teams, &current))
 }
 
 /// The status table, laid out for `width` columns (seven when they fit, else two, else one),

@@ -1,12 +1,88 @@
 //! The alert topic's subscriptions in the operator commands: `inventory plan|apply --topic`
 //! (what changes) and `status --topic` (who is pending, who cannot be reached).
 
-use credwatch::rules::subscriptions::{Reachability, SubscriptionChange, SubscriptionPlan};
+use credwatch::inventory::{Inventory, Team};
+use credwatch::jobs::inventory_sync::ItemResult;
+use credwatch::jobs::subscription_sync::{apply_subscriptions, plan_subscriptions};
+use credwatch::rules::subscriptions::{
+    Reachability, SubscriptionChange, SubscriptionPlan, reachability,
+};
+use credwatch::store::Teams;
+use credwatch::store::dynamo::DynamoStore;
+use credwatch::subscriptions::TopicSubscriptions;
 use credwatch::subscriptions::sns::SnsSubscriptions;
 use credwatch::text::printable::{self, escape};
 
-use crate::EXIT_INVALID;
-use crate::aws_trouble::{self, Trouble};
+use crate::aws_trouble::{self, Trouble, store_error_line};
+use crate::{EXIT_FAILING, EXIT_INVALID};
+
+/// The subscription part of `inventory plan|apply`: nothing without a topic; else the plan
+/// and, when `execute`, the result of each change. `stored_teams` are the table's teams.
+/// Errors (nothing was written): a malformed topic ARN (exit 2), the topic unreadable (1).
+pub async fn sync(
+    topic: Option<&str>,
+    inventory: &Inventory,
+    stored_teams: &[Team],
+    execute: bool,
+) -> Result<(Option<SubscriptionPlan>, Vec<ItemResult>), Trouble> {
+    let Some(topic) = topic else {
+        return Ok((None, Vec::new()));
+    };
+    let port = port(topic).await?;
+    let planned = plan_subscriptions(&port, topic, inventory, stored_teams)
+        .await
+        .map_err(|err| Trouble {
+            message: format!(
+                "could not read the subscriptions of the alert topic: {}; nothing was written",
+                escape(&err.to_string())
+            ),
+            code: EXIT_FAILING,
+        })?;
+    let results = if execute {
+        apply_subscriptions(&port, topic, &planned).await
+    } else {
+        Vec::new()
+    };
+    Ok((Some(planned), results))
+}
+
+/// The teams of the table and the topic's subscriptions, as who can be reached.
+pub async fn status(store: &DynamoStore, topic: &str) -> Result<Reachability, Trouble> {
+    let port = port(topic).await?;
+    let teams = store.list_teams().await.map_err(|err| Trouble {
+        message: format!(
+            "could not read the teams: {}",
+            store_error_line(err.message())
+        ),
+        code: EXIT_FAILING,
+    })?;
+    let current = port.list(topic).await.map_err(|err| Trouble {
+        message: format!(
+            "could not read the subscriptions of the alert topic: {}",
+            escape(&err.to_string())
+        ),
+        code: EXIT_FAILING,
+    })?;
+    Ok(reachability(&teams, &current))
+}
+
+/// `status --topic ARN --format json`: the rows under `integrations`, beside `routing`.
+pub fn status_json(
+    rows: &impl serde::Serialize,
+    topic: &str,
+    seen: &Reachability,
+) -> serde_json::Value {
+    serde_json::json!({
+        "integrations": rows,
+        "routing": {
+            "topic": topic,
+            "confirmed": seen.confirmed,
+            "pending": seen.pending,
+            "unreachable": seen.unreachable,
+            "foreign": seen.foreign,
+        },
+    })
+}
 
 /// The SNS adapter, once AWS is configured and `topic` looks like an SNS topic ARN
 /// (`arn:<partition>:sns:<region>:<account>:<name>`); a malformed ARN is exit 2.

@@ -1369,8 +1369,17 @@ async fn items_hold_exactly_the_documented_attributes() {
             "name",
             "timezone",
             "business_hours",
-            "escalate_after"
+            "escalate_after",
+            "notify"
         ])
+    );
+    assert_eq!(
+        names(team["notify"].as_m().unwrap().keys()),
+        set(&["email", "min_severity"])
+    );
+    assert_eq!(
+        team["notify"].as_m().unwrap()["min_severity"],
+        string("high")
     );
     assert_eq!(
         team["business_hours"].as_m().unwrap()["start"],

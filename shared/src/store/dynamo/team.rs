@@ -81,3 +81,83 @@ pub fn decode_team(item: &Item) -> ReadResult<Team> {
         notify,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn team() -> Team {
+        Team {
+            id: "crm-ops".into(),
+            name: "CRM Operations".into(),
+            timezone: None,
+            business_hours: None,
+            escalate_after: None,
+            notify: Notify {
+                email: vec!["crm-ops@example.com".into(), "On.Call@example.org".into()],
+                min_severity: Severity::Medium,
+            },
+        }
+    }
+
+    fn notify_of(item: &mut Item) -> &mut std::collections::HashMap<String, AttributeValue> {
+        match item.get_mut(super::super::attributes::NOTIFY) {
+            Some(AttributeValue::M(notify)) => notify,
+            other => panic!("notify is a map: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_notify_block_round_trips_and_an_item_without_one_reads_as_the_default() {
+        let item = team_item(&team());
+        assert_eq!(decode_team(&item), Ok(team()));
+        let mut older = item.clone();
+        older.remove(super::super::attributes::NOTIFY);
+        assert_eq!(decode_team(&older).map(|t| t.notify), Ok(Notify::default()));
+    }
+
+    /// Each wrong notify value names its attribute and never echoes the value.
+    #[test]
+    fn a_corrupt_notify_block_names_the_attribute() {
+        use super::super::attributes::{EMAIL, MIN_SEVERITY, NOTIFY};
+        let cases: [(&str, AttributeValue, &str); 5] = [
+            (EMAIL, s("not-an-address"), "notify.email"),
+            (
+                EMAIL,
+                AttributeValue::L(vec![s("not-an-address")]),
+                "notify.email",
+            ),
+            (
+                EMAIL,
+                AttributeValue::L(
+                    (0..=EMAILS_MAX)
+                        .map(|i| s(format!("a{i}@example.com")))
+                        .collect(),
+                ),
+                "notify.email",
+            ),
+            (MIN_SEVERITY, s("urgent"), "notify.min_severity"),
+            (
+                MIN_SEVERITY,
+                AttributeValue::N("1".into()),
+                "notify.min_severity",
+            ),
+        ];
+        for (attribute, value, field) in cases {
+            let mut item = team_item(&team());
+            notify_of(&mut item).insert(attribute.to_string(), value);
+            let err = decode_team(&item).expect_err("corrupt");
+            assert_eq!(err.field, field, "{err}");
+            assert!(!err.to_string().contains("not-an-address"), "{err}");
+        }
+        let mut item = team_item(&team());
+        item.insert(NOTIFY.to_string(), s("crm-ops@example.com"));
+        assert_eq!(decode_team(&item).expect_err("corrupt").field, "notify");
+        let mut item = team_item(&team());
+        notify_of(&mut item).remove(MIN_SEVERITY);
+        assert_eq!(
+            decode_team(&item).expect_err("corrupt").field,
+            "notify.min_severity"
+        );
+    }
+}
