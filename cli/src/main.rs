@@ -8,12 +8,13 @@ mod exit;
 mod ops;
 mod output;
 mod render;
+mod routing;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use credwatch::config::{SECRET_PREFIX_VAR, TABLE_VAR};
+use credwatch::config::{SECRET_PREFIX_VAR, TABLE_VAR, TOPIC_ARN_VAR};
 use credwatch::telemetry::logging::{self, LogOutput};
 
 use crate::exit::{EXIT_INVALID, EXIT_OK};
@@ -48,6 +49,10 @@ enum Command {
     Status {
         #[command(flatten)]
         table: TableArg,
+        /// The alerts topic (the stack's AlertTopicArn): also show pending subscriptions and
+        /// teams no confirmed subscription reaches.
+        #[arg(long = "topic", env = TOPIC_ARN_VAR, value_name = "ARN")]
+        topic: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -115,6 +120,11 @@ struct SyncArgs {
     prune: bool,
     #[command(flatten)]
     secret_prefix: SecretPrefixArg,
+    /// The alerts topic (the stack's AlertTopicArn): also create, update and remove the email
+    /// subscriptions credwatch owns so each team receives its alerts. Without it, no
+    /// subscription changes.
+    #[arg(long = "topic", value_name = "ARN")]
+    topic: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
@@ -154,6 +164,7 @@ fn main() -> ExitCode {
                     &args.table.name,
                     args.secret_prefix.value.as_deref(),
                     args.prune,
+                    args.topic.as_deref(),
                     false,
                     args.format,
                 )
@@ -167,12 +178,17 @@ fn main() -> ExitCode {
                     &args.table.name,
                     args.secret_prefix.value.as_deref(),
                     args.prune,
+                    args.topic.as_deref(),
                     true,
                     args.format,
                 )
                 .await
             }
-            Command::Status { table, format } => ops::status(&table.name, format).await,
+            Command::Status {
+                table,
+                topic,
+                format,
+            } => ops::status(&table.name, topic.as_deref(), format).await,
             Command::Table {
                 command: TableCommand::Create { table },
             } => ops::table_create(&table.name).await,

@@ -16,6 +16,7 @@ fn credwatch(args: &[&str]) -> tokio::process::Command {
         .args(args)
         .env("CREDWATCH_ALLOW_ANY_ENDPOINT", "1")
         .env_remove("CREDWATCH_TABLE")
+        .env_remove("CREDWATCH_TOPIC_ARN")
         .kill_on_drop(true);
     for (name, value) in child_env() {
         command.env(name, value);

@@ -42,10 +42,15 @@ pub const PROBE_PER_HOST_VAR: &str = "CREDWATCH_PROBE_PER_HOST";
 /// them (`10s`, `1m`), default [`DEFAULT_FUNCTION_REQUEST_TIMEOUT`].
 pub const REQUEST_TIMEOUT_VAR: &str = "CREDWATCH_REQUEST_TIMEOUT";
 
+/// The alerts SNS topic's ARN (the template's `AlertTopicArn`): where the fan-out publishes,
+/// and the topic `credwatch status` reads subscriptions of (`--topic`).
+pub const TOPIC_ARN_VAR: &str = "CREDWATCH_TOPIC_ARN";
+
 /// Every `CREDWATCH_*` variable credwatch's programs read (the test suites' own aside), so a
 /// deployment template or a script can be checked against them.
-pub const ALL_VARS: [&str; 8] = [
+pub const ALL_VARS: [&str; 9] = [
     TABLE_VAR,
+    TOPIC_ARN_VAR,
     SECRET_PREFIX_VAR,
     ALLOW_LOCAL_SECRETS_VAR,
     ALLOW_ANY_ENDPOINT_VAR,

@@ -16,5 +16,6 @@ pub mod rules;
 pub mod secrets;
 pub mod sfmc;
 pub mod store;
+pub mod subscriptions;
 pub mod telemetry;
 pub mod text;

@@ -17,7 +17,7 @@ use credwatch::domain::incident::{
 };
 use credwatch::domain::outcome::OutcomeClass;
 use credwatch::domain::state::{CheckState, ExpiryTrack, Health, Threshold, Track};
-use credwatch::inventory::{BusinessHours, Integration, Severity, Team};
+use credwatch::inventory::{BusinessHours, Integration, Notify, Severity, Team};
 use credwatch::secrets::SecretSource;
 use credwatch::store::dynamo::image::image_of_item;
 use credwatch::store::dynamo::{
@@ -244,6 +244,13 @@ fn team(id: &str) -> Team {
             end: "18:30:00".parse().unwrap(),
         }),
         escalate_after: Some(Duration::from_secs(30 * 60)),
+        notify: Notify {
+            email: vec![
+                format!("{id}@example.com"),
+                format!("On-Call.{id}@example.org"),
+            ],
+            min_severity: Severity::High,
+        },
     }
 }
 
@@ -739,6 +746,7 @@ mod contract {
             timezone: None,
             business_hours: None,
             escalate_after: None,
+            notify: Notify::default(),
         };
         store.put_team(&ops).await.unwrap();
         store.put_team(&bare).await.unwrap();
@@ -747,9 +755,14 @@ mod contract {
             vec![bare.clone(), ops.clone()]
         );
 
+        // A changed notify block (an address removed, another threshold) is stored as given.
         let changed = Team {
             name: "CRM Operations".to_string(),
             business_hours: None,
+            notify: Notify {
+                email: vec!["crm-ops@example.com".to_string()],
+                min_severity: Severity::Critical,
+            },
             ..ops
         };
         store.put_team(&changed).await.unwrap();
@@ -1356,8 +1369,17 @@ async fn items_hold_exactly_the_documented_attributes() {
             "name",
             "timezone",
             "business_hours",
-            "escalate_after"
+            "escalate_after",
+            "notify"
         ])
+    );
+    assert_eq!(
+        names(team["notify"].as_m().unwrap().keys()),
+        set(&["email", "min_severity"])
+    );
+    assert_eq!(
+        team["notify"].as_m().unwrap()["min_severity"],
+        string("high")
     );
     assert_eq!(
         team["business_hours"].as_m().unwrap()["start"],

@@ -15,13 +15,15 @@ use crate::check::{report_loaded, with_secret_layout};
 use crate::exit::{EXIT_FAILING, EXIT_INVALID, EXIT_OK};
 use crate::output::Format;
 use crate::output::{Stdout, warn};
+use crate::routing;
 
-/// `credwatch inventory plan|apply FILE --table NAME [--prune]`.
+/// `credwatch inventory plan|apply FILE --table NAME [--prune] [--topic ARN]`.
 pub async fn inventory_sync(
     file: &Path,
     table: &str,
     secret_prefix: Option<&str>,
     prune: bool,
+    topic: Option<&str>,
     execute: bool,
     format: Format,
 ) -> u8 {
@@ -50,18 +52,26 @@ pub async fn inventory_sync(
             escape(&bad.to_string())
         ));
     }
-    let sync_plan = plan(
+    let mut sync_plan = plan(
         &inventory,
         &listing.records,
         &listing.unreadable,
         &teams,
         prune,
     );
-    let results = if execute {
-        apply(&store, &inventory, &sync_plan, Utc::now()).await
-    } else {
-        Vec::new()
+    // Subscriptions first: a removed team's subscriptions are known as credwatch's by the
+    // team the table still holds, so the team is removed only once they are gone.
+    let (subscriptions, mut results) = match routing::sync(topic, &inventory, &teams, execute).await
+    {
+        Ok(done) => done,
+        Err(trouble) => return fail(&trouble),
     };
+    if results.iter().any(|r| r.error.is_some()) {
+        sync_plan.teams_removed.clear();
+    }
+    if execute {
+        results.extend(apply(&store, &inventory, &sync_plan, Utc::now()).await);
+    }
     let failed: Vec<&ItemResult> = results.iter().filter(|r| r.error.is_some()).collect();
     let mut out = Stdout::new();
     match format {
@@ -70,12 +80,20 @@ pub async fn inventory_sync(
                 "applied": execute,
                 "table": table,
                 "plan": sync_plan,
+                "topic": topic,
+                "subscriptions": subscriptions,
                 "results": results,
             });
             out.line(&serde_json::to_string_pretty(&report).expect("plan serializes"));
         }
         Format::Table => {
             out.print(&describe_plan(&sync_plan, &shown, execute));
+            match (&subscriptions, topic) {
+                (Some(planned), Some(topic)) => {
+                    out.print(&routing::describe_subscriptions(planned, topic, execute))
+                }
+                _ => out.line(routing::NO_TOPIC),
+            }
             for result in &failed {
                 out.line(&format!(
                     "  ! {}: not {}: {}",

@@ -21,6 +21,7 @@ use crate::exit::EXIT_OK;
 use crate::output::Format;
 use crate::output::{Stdout, stdout_colours, table_width, warn};
 use crate::render::{Grid, lay_out, wrap};
+use crate::routing;
 
 /// One element of `credwatch status --format json`.
 #[derive(Serialize)]
@@ -193,11 +194,18 @@ fn incident_rows(by_integration: &BTreeMap<&str, Vec<&Incident>>, id: &str) -> V
         .collect()
 }
 
-/// `credwatch status --table NAME`.
-pub async fn status(table: &str, format: Format) -> u8 {
+/// `credwatch status --table NAME [--topic ARN]`.
+pub async fn status(table: &str, topic: Option<&str>, format: Format) -> u8 {
     let store = match store(table).await {
         Ok(store) => store,
         Err(trouble) => return fail(&trouble),
+    };
+    let routing = match topic {
+        None => None,
+        Some(topic) => match routing::status(&store, topic).await {
+            Ok(seen) => Some((topic, seen)),
+            Err(trouble) => return fail(&trouble),
+        },
     };
     let shown = printable::echo(table);
     let (records, open) =
@@ -230,20 +238,31 @@ pub async fn status(table: &str, format: Format) -> u8 {
     let mut rows = status_rows(&records.records, &records.unreadable, &open, Utc::now());
     mark_unreadable_incidents(&mut rows, &unreadable_incidents);
     let mut out = Stdout::new();
-    if rows.is_empty() && format == Format::Table {
+    if rows.is_empty() && format == Format::Table && routing.is_none() {
         out.line(&format!(
             "Table {shown} holds no integrations yet; run `credwatch inventory apply FILE --table {shown}`."
         ));
         return out.finish(EXIT_OK);
     }
-    match format {
-        Format::Json => out.line(&serde_json::to_string_pretty(&rows).expect("status serializes")),
-        Format::Table => out.print(&status_table(
-            &rows,
-            Utc::now(),
-            table_width(),
-            stdout_colours(),
-        )),
+    match (format, &routing) {
+        (Format::Json, None) => {
+            out.line(&serde_json::to_string_pretty(&rows).expect("status serializes"))
+        }
+        (Format::Json, Some((topic, seen))) => out.line(
+            &serde_json::to_string_pretty(&routing::status_json(&rows, topic, seen))
+                .expect("status serializes"),
+        ),
+        (Format::Table, _) => {
+            out.print(&status_table(
+                &rows,
+                Utc::now(),
+                table_width(),
+                stdout_colours(),
+            ));
+            if let Some((topic, seen)) = &routing {
+                out.print(&routing::describe_reachability(seen, topic));
+            }
+        }
     }
     out.finish(EXIT_OK)
 }

@@ -10,3 +10,4 @@ pub mod incident;
 pub mod outcome;
 pub mod severity;
 pub mod state;
+pub mod subscription;

@@ -41,6 +41,10 @@ pub const SCOPES_MAX: usize = 100;
 pub const SCOPE_MAX: usize = 100;
 /// `depends_on`: entries.
 pub const DEPENDS_ON_MAX: usize = 50;
+/// `notify.email`: addresses per team (each one SNS subscription to confirm).
+pub const EMAILS_MAX: usize = 50;
+/// `notify.email` entries, in characters (RFC 5321's limit on a forward path is 254).
+pub const EMAIL_MAX: usize = 254;
 /// Any other text (time zone names...), in characters.
 pub const TEXT_MAX: usize = 2048;
 

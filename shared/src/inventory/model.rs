@@ -72,6 +72,27 @@ pub struct Team {
     pub business_hours: Option<BusinessHours>,
     /// An unacknowledged firing incident is escalated after this long.
     pub escalate_after: Option<Duration>,
+    /// `notify:`: where the team's alerts go (nothing, when absent).
+    pub notify: Notify,
+}
+
+/// A team's `notify:` block: the addresses `inventory apply --topic` subscribes to the alerts
+/// topic, and the least severe alert they receive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notify {
+    /// Email addresses, each once (compared case-insensitively), in file order, as written.
+    pub email: Vec<String>,
+    /// Alerts less severe than this are not sent to the team (default `low`: everything).
+    pub min_severity: Severity,
+}
+
+impl Default for Notify {
+    fn default() -> Self {
+        Notify {
+            email: Vec::new(),
+            min_severity: Severity::Low,
+        }
+    }
 }
 
 /// A team's working hours: the same window on each listed day, in the team's time zone.

@@ -17,6 +17,7 @@ use super::options::LoadOptions;
 use super::report::{At, Report};
 use super::team::parse_teams;
 use super::yaml::read_yaml;
+use crate::domain::incident::PLATFORM_TEAM;
 
 const TOP_KEYS: [&str; 4] = ["version", "defaults", "teams", "integrations"];
 
@@ -105,6 +106,21 @@ fn parse_top(
         report.append(chunk);
     }
     let mut at = At::new("inventory", &mut report);
+    let has_platform = team_ids
+        .as_deref()
+        .is_some_and(|ids| ids.iter().any(|id| id == PLATFORM_TEAM));
+    // Only once alerts are routed (a team lists addresses): before that nobody receives
+    // anything, and the warning would be noise for `check` on a laptop.
+    let routed = teams.iter().any(|t| !t.notify.email.is_empty());
+    if routed && !has_platform {
+        at.warn(
+            "teams",
+            None,
+            format!(
+                "no team has id {PLATFORM_TEAM}: alerts about credwatch itself (a secret it cannot read, a proxy answering instead of SFMC) go to team {PLATFORM_TEAM}, so nobody would receive them; add a team with id {PLATFORM_TEAM} and a notify block"
+            ),
+        );
+    }
     if given("version").is_none() {
         at.error(
             "version",

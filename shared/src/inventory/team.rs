@@ -9,10 +9,20 @@ use serde_yaml_ng::Value;
 
 use super::bounds::{self, NAME_MAX};
 use super::entry::{entry_id, entry_location, require};
-use super::model::{BusinessHours, Team};
+use super::model::{BusinessHours, Notify, Team};
+use super::notify::parse_notify;
 use super::report::{At, Report, index, join};
 
-const TEAM_KEYS: [&str; 5] = ["id", "name", "timezone", "business_hours", "escalate_after"];
+const TEAM_KEYS: [&str; 6] = [
+    "id",
+    "name",
+    "timezone",
+    "business_hours",
+    "escalate_after",
+    "notify",
+];
+/// Team keys of DESIGN's routing list that later versions read: refused, never ignored.
+const LATER_TEAM_KEYS: [&str; 3] = ["escalate_to", "after_hours_to", "maintenance"];
 const BUSINESS_HOURS_KEYS: [&str; 3] = ["days", "start", "end"];
 const DAYS: [(&str, Weekday); 7] = [
     ("mon", Weekday::Mon),
@@ -35,11 +45,32 @@ pub(super) fn parse_teams(value: &Value, report: &mut Report) -> (Vec<Team>, Opt
         .filter_map(|team| team.get("id")?.as_str().map(str::to_string))
         .collect();
     let mut ids = HashMap::new();
-    let teams = items
-        .iter()
-        .enumerate()
-        .filter_map(|(i, item)| parse_team(i, item, &mut ids, report))
-        .collect();
+    let mut owners: HashMap<String, String> = HashMap::new();
+    let mut teams = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Some(team) = parse_team(i, item, &mut ids, report) else {
+            continue;
+        };
+        // SNS keeps one subscription per address and topic, with one filter policy: an
+        // address cannot follow two teams' thresholds at once.
+        let mut at = At::new(entry_location("teams", i, item), report);
+        for (n, email) in team.notify.email.iter().enumerate() {
+            match owners.get(&email.to_lowercase()) {
+                Some(first) if *first != team.id => at.error(
+                    &index("notify.email", n),
+                    None,
+                    format!(
+                        "{} is already listed by team {first}; an address can receive one team's alerts (SNS keeps one subscription per address), so use a separate address or list it under one team",
+                        crate::text::printable::echo(email)
+                    ),
+                ),
+                _ => {
+                    owners.insert(email.to_lowercase(), team.id.clone());
+                }
+            }
+        }
+        teams.push(team);
+    }
     (teams, Some(team_ids))
 }
 
@@ -54,6 +85,8 @@ fn parse_team(
     let mut given = Vec::new();
     let (mut id, mut name, mut timezone, mut business_hours, mut escalate_after) =
         (None, None, None, None, None);
+    // Absent means the default; given but invalid means no team (its problems are reported).
+    let mut notify = Some(Notify::default());
     for (key, value) in map {
         let Some(key) = at.key("", key) else { continue };
         if value.is_null() && TEAM_KEYS.contains(&key) {
@@ -74,6 +107,12 @@ fn parse_team(
                     " (an unacknowledged incident should reach a backup within days, not weeks)",
                 )
             }
+            "notify" => notify = parse_notify(&mut at, value),
+            later if LATER_TEAM_KEYS.contains(&later) => at.error(
+                later,
+                None,
+                "is not supported yet by this credwatch; remove it",
+            ),
             _ => at.unknown_key("", key, &TEAM_KEYS),
         }
     }
@@ -95,6 +134,7 @@ fn parse_team(
         timezone,
         business_hours,
         escalate_after,
+        notify: notify?,
     })
 }
 

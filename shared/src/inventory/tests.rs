@@ -145,6 +145,7 @@ fn the_design_example_parses_with_every_field() {
                 end: NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
             }),
             escalate_after: Some(Duration::from_secs(30 * 60)),
+            notify: Notify::default(),
         }
     );
 

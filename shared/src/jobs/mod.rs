@@ -12,3 +12,4 @@ pub mod inventory_sync;
 mod panic;
 pub mod probe_cycle;
 pub mod rotation;
+pub mod subscription_sync;

@@ -13,3 +13,4 @@ pub mod expiry;
 pub mod health;
 pub mod rotation;
 pub mod schedule;
+pub mod subscriptions;

@@ -101,6 +101,12 @@ pub const START: &str = "start";
 pub const END: &str = "end";
 /// Team escalation delay (N, seconds).
 pub const ESCALATE_AFTER: &str = "escalate_after";
+/// Team `notify` block (M); absent in items written before it existed (then the default).
+pub const NOTIFY: &str = "notify";
+/// Inside `notify`: email addresses (L of S).
+pub const EMAIL: &str = "email";
+/// Inside `notify`: the least severe alert the team receives (S).
+pub const MIN_SEVERITY: &str = "min_severity";
 
 /// History and incidents: the integration id.
 pub const INTEGRATION: &str = "integration";

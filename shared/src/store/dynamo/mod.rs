@@ -42,7 +42,9 @@
 //!   `secret_fingerprint`? (32 hex digits, a fingerprint of the value; never the
 //!   secret).
 //! - team: `id`, `name`, `timezone`?, `business_hours` (M: `days` L of S `mon`..`sun`,
-//!   `start`, `end` `HH:MM:SS`)?, `escalate_after` (N, seconds)?.
+//!   `start`, `end` `HH:MM:SS`)?, `escalate_after` (N, seconds)?, `notify` (M: `email` L of S
+//!   (addresses), `min_severity` S; absent in items written before it, read as no addresses and
+//!   `low`).
 //! - probe history: `integration`, `probed_at`, `class`, `http_status` (N)?, `latency_ms` (N),
 //!   `attempts` (N), `confirmed` (BOOL), `business_unit` (N)?, `missing_scopes` (L of S),
 //!   `message`, `expires_at` (N, epoch seconds: probed_at + [`history::HISTORY_TTL_DAYS`] days).

@@ -116,6 +116,10 @@ fn other_items_are_told_apart_by_their_key() {
         timezone: None,
         business_hours: None,
         escalate_after: None,
+        notify: crate::inventory::Notify {
+            email: vec!["crm-ops@example.com".into()],
+            min_severity: crate::inventory::Severity::High,
+        },
     };
     let (_, image) = through_json(team_item(&team));
     assert_eq!(decode_image(&image), Ok(Some(StoredItem::Team(team))));

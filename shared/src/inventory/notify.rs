@@ -1,0 +1,287 @@
+//! A team's `notify:` block: where its alerts go (see README, "Routing alerts").
+
+use serde_yaml_ng::Value;
+
+use super::bounds::{EMAIL_MAX, EMAILS_MAX};
+use super::model::{Notify, Severity};
+use super::report::{At, index};
+
+const NOTIFY_KEYS: [&str; 2] = ["email", "min_severity"];
+/// Keys of DESIGN's `notify` list that later versions read: refused, never silently ignored
+/// (a team that believes it gets reminders must not find out during an outage that it does not).
+const LATER_KEYS: [&str; 5] = [
+    "slack_webhook",
+    "remind_after",
+    "remind_max",
+    "group_wait",
+    "group_min",
+];
+
+/// The `notify` mapping of a team; `None` (with problems reported) if any part is invalid.
+pub(super) fn parse_notify(at: &mut At, value: &Value) -> Option<Notify> {
+    let map = at.mapping("notify", value)?;
+    let mut notify = Notify::default();
+    let mut valid = true;
+    for (key, value) in map {
+        let Some(key) = at.key("notify", key) else {
+            valid = false;
+            continue;
+        };
+        if value.is_null() && NOTIFY_KEYS.contains(&key) {
+            continue;
+        }
+        match key {
+            "email" => match parse_emails(at, value) {
+                Some(email) => notify.email = email,
+                None => valid = false,
+            },
+            "min_severity" => match at.text("notify.min_severity", value) {
+                Some(text) => match Severity::parse(text) {
+                    Some(severity) => notify.min_severity = severity,
+                    None => {
+                        at.error(
+                            "notify.min_severity",
+                            Some(value),
+                            "is not a severity; use critical, high, medium or low (the least severe alert the team receives)",
+                        );
+                        valid = false;
+                    }
+                },
+                None => valid = false,
+            },
+            later if LATER_KEYS.contains(&later) => {
+                at.error(
+                    &format!("notify.{later}"),
+                    None,
+                    "is not supported yet by this credwatch; remove it (notify takes email and min_severity)",
+                );
+                valid = false;
+            }
+            other => {
+                at.unknown_key("notify", other, &NOTIFY_KEYS);
+                valid = false;
+            }
+        }
+    }
+    valid.then_some(notify)
+}
+
+/// The addresses, checked and deduplicated case-insensitively (a repeat is a warning: SNS keeps
+/// one subscription per address).
+fn parse_emails(at: &mut At, value: &Value) -> Option<Vec<String>> {
+    let items = at.list("notify.email", value)?;
+    if items.len() > EMAILS_MAX {
+        at.error(
+            "notify.email",
+            None,
+            format!(
+                "lists {} addresses; at most {EMAILS_MAX} (use a distribution list for more)",
+                items.len()
+            ),
+        );
+        return None;
+    }
+    let mut emails: Vec<String> = Vec::new();
+    let mut valid = true;
+    for (i, item) in items.iter().enumerate() {
+        let field = index("notify.email", i);
+        let Some(text) = at.bounded_text(&field, item, EMAIL_MAX) else {
+            valid = false;
+            continue;
+        };
+        if !is_email_address(text) {
+            at.error(
+                &field,
+                Some(item),
+                "is not an email address; write one plain address such as crm-ops@example.com (no name, no angle brackets)",
+            );
+            valid = false;
+        } else if emails.iter().any(|e| e.eq_ignore_ascii_case(text)) {
+            at.warn(
+                &field,
+                Some(item),
+                "is listed twice (addresses are compared ignoring case); the repeat is ignored",
+            );
+        } else {
+            emails.push(text.to_string());
+        }
+    }
+    valid.then_some(emails)
+}
+
+/// Whether `text` is one plain email address SNS can deliver to: `local@domain` by RFC 5322's
+/// syntax (the `email_address` crate), with no display name, at most [`EMAIL_MAX`] characters,
+/// and a domain with at least one dot (`ops@localhost` reaches nobody from AWS).
+pub fn is_email_address(text: &str) -> bool {
+    let plain = !text
+        .chars()
+        .any(|c| c.is_whitespace() || c == '<' || c == '>')
+        && super::bounds::within(text, EMAIL_MAX);
+    plain
+        && email_address::EmailAddress::is_valid(text)
+        && text
+            .rsplit_once('@')
+            .is_some_and(|(_, domain)| domain.contains('.') && !domain.ends_with('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_email_address;
+    use crate::inventory::{InvalidInventory, LoadOptions, Loaded, Notify, Severity};
+
+    /// An inventory with a `platform` team and team `crm-ops` whose lines are `team_lines`.
+    fn load(team_lines: &str) -> Result<Loaded, InvalidInventory> {
+        let yaml = format!(
+            "version: 1\nteams:\n  - id: platform\n    name: Platform\n  - id: crm-ops\n    name: CRM Ops\n{team_lines}integrations:\n  - id: a\n    name: A\n    owner: crm-ops\n    severity: high\n    auth_url: http://127.0.0.1:1/\n    client_id: c\n    client_secret: {{ env: S }}\n"
+        );
+        crate::inventory::parse_inventory_on(
+            &yaml,
+            &LoadOptions {
+                allow_any_endpoint: true,
+            },
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("a date"),
+        )
+    }
+
+    fn problems(team_lines: &str) -> Vec<String> {
+        match load(team_lines) {
+            Ok(_) => panic!("expected problems for\n{team_lines}"),
+            Err(invalid) => invalid.problems.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn notify_is_read_with_defaults_and_repeats_dropped_ignoring_case() {
+        let loaded = load(
+            "    notify:\n      email: [crm-ops@example.com, CRM-Ops@Example.com, oncall@example.org]\n      min_severity: high\n",
+        )
+        .expect("valid");
+        let team = loaded.inventory.team("crm-ops").expect("crm-ops");
+        assert_eq!(
+            team.notify,
+            Notify {
+                email: vec!["crm-ops@example.com".into(), "oncall@example.org".into()],
+                min_severity: Severity::High,
+            }
+        );
+        assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+        assert!(loaded.warnings[0].to_string().contains("listed twice"));
+        let absent = load("").expect("valid");
+        assert_eq!(absent.inventory.teams[1].notify, Notify::default());
+        assert_eq!(Notify::default().min_severity, Severity::Low);
+        let only_severity = load("    notify: { min_severity: critical }\n").expect("valid");
+        assert_eq!(
+            only_severity.inventory.teams[1].notify.min_severity,
+            Severity::Critical
+        );
+    }
+
+    #[test]
+    fn every_notify_problem_is_reported_at_once_naming_team_and_field() {
+        let found = problems(
+            "    notify:\n      email: [not-an-address, ok@example.com, 7]\n      min_severity: urgent\n      slack_webhook: { aws_secret: x }\n      remind_after: 1h\n      emial: [x@example.com]\n",
+        );
+        let expect = [
+            "teams[1] (crm-ops): notify.email[0]",
+            "teams[1] (crm-ops): notify.email[2]",
+            "teams[1] (crm-ops): notify.min_severity",
+            "teams[1] (crm-ops): notify.slack_webhook",
+            "teams[1] (crm-ops): notify.remind_after",
+            "teams[1] (crm-ops): notify.emial",
+        ];
+        assert_eq!(found.len(), expect.len(), "{found:#?}");
+        for (problem, start) in found.iter().zip(expect) {
+            assert!(problem.starts_with(start), "{problem} should start {start}");
+        }
+        assert!(found[3].contains("not supported yet"), "{}", found[3]);
+        assert!(
+            found[2].contains("critical, high, medium or low"),
+            "{}",
+            found[2]
+        );
+        let wrong_shape = problems("    notify: [x@example.com]\n");
+        assert!(wrong_shape[0].contains("notify"), "{wrong_shape:?}");
+        let later_team_key = problems("    escalate_to: platform\n");
+        assert!(
+            later_team_key[0].contains("escalate_to"),
+            "{later_team_key:?}"
+        );
+        assert!(later_team_key[0].contains("not supported yet"));
+    }
+
+    #[test]
+    fn addresses_are_bounded_in_count_and_length() {
+        let many: Vec<String> = (0..=crate::inventory::bounds::EMAILS_MAX)
+            .map(|i| format!("a{i}@example.com"))
+            .collect();
+        let found = problems(&format!("    notify: {{ email: [{}] }}\n", many.join(", ")));
+        assert!(found[0].contains("at most 50"), "{found:?}");
+        let fifty = &many[..crate::inventory::bounds::EMAILS_MAX];
+        assert!(
+            load(&format!(
+                "    notify: {{ email: [{}] }}\n",
+                fifty.join(", ")
+            ))
+            .is_ok()
+        );
+        let long = format!("{}@example.com", "a".repeat(250));
+        let found = problems(&format!("    notify: {{ email: [{long}] }}\n"));
+        assert!(found[0].contains("too long"), "{found:?}");
+    }
+
+    #[test]
+    fn an_address_of_two_teams_is_refused() {
+        let yaml_team = "    notify: { email: [shared@example.com] }\n  - id: web\n    name: Web\n    notify: { email: [Shared@example.com] }\n";
+        let found = problems(yaml_team);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("teams[2] (web): notify.email[0]")
+                && found[0].contains("already listed by team crm-ops"),
+            "{}",
+            found[0]
+        );
+    }
+
+    #[test]
+    fn a_missing_platform_team_is_a_warning() {
+        let yaml = "version: 1\nteams:\n  - { id: crm-ops, name: CRM, notify: { email: [crm@example.com] } }\nintegrations:\n  - { id: a, name: A, owner: crm-ops, severity: high, auth_url: \"http://127.0.0.1:1/\", client_id: c, client_secret: { env: S } }\n";
+        let options = LoadOptions {
+            allow_any_endpoint: true,
+        };
+        let loaded = crate::inventory::parse_inventory(yaml, &options).expect("valid");
+        let shown: Vec<String> = loaded.warnings.iter().map(|w| w.to_string()).collect();
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert!(shown[0].contains("no team has id platform"), "{shown:?}");
+        assert!(load("").expect("valid").warnings.is_empty());
+        let unrouted = yaml.replace(", notify: { email: [crm@example.com] }", "");
+        let quiet = crate::inventory::parse_inventory(&unrouted, &options).expect("valid");
+        assert!(quiet.warnings.is_empty(), "no routing, no warning");
+    }
+
+    #[test]
+    fn plain_addresses_pass_and_near_misses_do_not() {
+        for good in [
+            "crm-ops@example.com",
+            "First.Last+alerts@sub.example.co.uk",
+            "ops_team@example.io",
+        ] {
+            assert!(is_email_address(good), "{good}");
+        }
+        for bad in [
+            "",
+            "crm-ops",
+            "crm-ops@",
+            "@example.com",
+            "ops@localhost",
+            "ops@example.",
+            "CRM Ops <crm-ops@example.com>",
+            "crm ops@example.com",
+            "a@b@example.com",
+            "ops@example.com\n",
+        ] {
+            assert!(!is_email_address(bad), "{bad:?}");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert!(!is_email_address(&long), "over 254 characters");
+    }
+}
