@@ -54,7 +54,8 @@ pub fn round_estimate(n: u64) -> u64 {
     while n / scale >= 100 {
         scale *= 10;
     }
-    (n + scale / 2) / scale * scale
+    let rounded_up = n % scale >= scale / 2;
+    (n / scale + u64::from(rounded_up)).saturating_mul(scale)
 }
 
 /// Records not moved while the incident lasted: `records_per_hour` x `duration`, rounded
