@@ -180,7 +180,11 @@ mod tests {
     #[test]
     fn answers_without_a_code_are_retried() {
         for status in [None, Some(400), Some(404), Some(429), Some(500), Some(503)] {
-            assert_eq!(classify(None, status), PublishErrorKind::Retryable, "{status:?}");
+            assert_eq!(
+                classify(None, status),
+                PublishErrorKind::Retryable,
+                "{status:?}"
+            );
         }
         assert_eq!(classify(None, Some(401)), PublishErrorKind::Configuration);
         assert_eq!(classify(None, Some(403)), PublishErrorKind::Configuration);
@@ -189,9 +193,18 @@ mod tests {
 
     #[test]
     fn codes_are_matched_whole_not_by_prefix() {
-        assert_eq!(classify(Some("NotFoundish"), None), PublishErrorKind::Retryable);
-        assert_eq!(classify(Some("notfound"), None), PublishErrorKind::Retryable);
-        assert_eq!(classify(Some("Exception"), None), PublishErrorKind::Retryable);
+        assert_eq!(
+            classify(Some("NotFoundish"), None),
+            PublishErrorKind::Retryable
+        );
+        assert_eq!(
+            classify(Some("notfound"), None),
+            PublishErrorKind::Retryable
+        );
+        assert_eq!(
+            classify(Some("Exception"), None),
+            PublishErrorKind::Retryable
+        );
     }
 
     #[test]
@@ -203,7 +216,12 @@ mod tests {
             detail: "NotFound: Topic does not exist".to_string(),
         };
         let text = err.to_string();
-        for part in ["crm:auth:1/opened", "arn:aws:sns:us-east-1:123456789012:alerts", "configuration", "NotFound"] {
+        for part in [
+            "crm:auth:1/opened",
+            "arn:aws:sns:us-east-1:123456789012:alerts",
+            "configuration",
+            "NotFound",
+        ] {
             assert!(text.contains(part), "{text}");
         }
         assert!(!err.is_retryable());

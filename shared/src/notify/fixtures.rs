@@ -29,7 +29,10 @@ pub fn integration() -> Integration {
         name: "Loyalty points feed".to_string(),
         owner: "crm-ops".to_string(),
         severity: Severity::High,
-        auth_url: url::Url::parse("https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/").unwrap(),
+        auth_url: url::Url::parse(
+            "https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/",
+        )
+        .unwrap(),
         client_id: "0m0het6mqknzv0uebqlvoo41".to_string(),
         client_secret: SecretSource::Env(SECRET_ENV.to_string()),
         account_id: Some(7281698),
@@ -56,7 +59,12 @@ pub fn incident(check: CheckKind, class: IncidentClass) -> Incident {
         check,
         class,
         severity: Severity::High,
-        team: if check == CheckKind::Monitor { "platform" } else { "crm-ops" }.to_string(),
+        team: if check == CheckKind::Monitor {
+            "platform"
+        } else {
+            "crm-ops"
+        }
+        .to_string(),
         open: true,
         opened_at: opened_at(),
         updated_at: opened_at(),
@@ -68,7 +76,10 @@ pub fn incident(check: CheckKind, class: IncidentClass) -> Incident {
 }
 
 pub fn auth() -> Incident {
-    incident(CheckKind::Auth, IncidentClass::Outcome(OutcomeClass::ClientAuthFailed))
+    incident(
+        CheckKind::Auth,
+        IncidentClass::Outcome(OutcomeClass::ClientAuthFailed),
+    )
 }
 
 pub fn opened(incident: &Incident) -> IncidentChange {

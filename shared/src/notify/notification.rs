@@ -308,9 +308,12 @@ impl Notification {
         now: DateTime<Utc>,
     ) -> Notification {
         let (class, message, http_status, previous) = match change {
-            IncidentChange::Opened(opened) => {
-                (opened.class, opened.message.as_str(), opened.http_status, None)
-            }
+            IncidentChange::Opened(opened) => (
+                opened.class,
+                opened.message.as_str(),
+                opened.http_status,
+                None,
+            ),
             IncidentChange::Changed {
                 previous,
                 class,

@@ -31,7 +31,12 @@ impl SnsPublisher {
         &self.topic_arn
     }
 
-    fn error(&self, request: &PublishRequest, kind: PublishErrorKind, detail: String) -> PublishError {
+    fn error(
+        &self,
+        request: &PublishRequest,
+        kind: PublishErrorKind,
+        detail: String,
+    ) -> PublishError {
         PublishError {
             kind,
             topic: self.topic_arn.clone(),
@@ -49,9 +54,7 @@ pub fn failure_kind(err: &SdkError<SdkPublishError, HttpResponse>) -> PublishErr
         SdkError::ServiceError(service) => {
             classify(err.code(), Some(service.raw().status().as_u16()))
         }
-        SdkError::ResponseError(response) => {
-            classify(None, Some(response.raw().status().as_u16()))
-        }
+        SdkError::ResponseError(response) => classify(None, Some(response.raw().status().as_u16())),
         SdkError::TimeoutError(_) => PublishErrorKind::Retryable,
         SdkError::DispatchFailure(failure) => {
             let transient = failure

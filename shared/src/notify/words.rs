@@ -195,7 +195,10 @@ mod tests {
         let d = TimeDelta::minutes(160);
         assert_eq!(impact_records(Some(7_500), d), Some(20_000));
         assert_eq!(impact_records(None, d), None);
-        assert_eq!(impact_records(Some(1_000_000_000), TimeDelta::days(3650)).map(|n| n > 0), Some(true));
+        assert_eq!(
+            impact_records(Some(1_000_000_000), TimeDelta::days(3650)).map(|n| n > 0),
+            Some(true)
+        );
         assert_eq!(
             impact_phrase(Some(7_500), d).as_deref(),
             Some("about 20,000 records (an estimate: 7,500 records/hour x 2 h 40 min)")
@@ -208,7 +211,10 @@ mod tests {
         assert_eq!(display_name("CRM sync", "crm", 200), "CRM sync");
         assert_eq!(display_name("  ", "crm", 200), "crm");
         assert_eq!(display_name("a\u{1b}[31mb", "crm", 200), "a\\u{1b}[31mb");
-        assert_eq!(display_name(&"x".repeat(500), "crm", 10), format!("{}…", "x".repeat(10)));
+        assert_eq!(
+            display_name(&"x".repeat(500), "crm", 10),
+            format!("{}…", "x".repeat(10))
+        );
     }
 
     #[test]

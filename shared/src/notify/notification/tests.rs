@@ -76,34 +76,60 @@ fn ids_follow_the_grammar() {
     let secret = IncidentClass::Outcome(OutcomeClass::ClientAuthFailed);
     let mut expiry = fixtures::incident(CheckKind::Expiry, IncidentClass::SecretExpiring);
     let c = |change: &IncidentChange, event| NotificationId::new(change.id(), event, change, 2);
-    assert_eq!(c(&opened(&incident), Event::Opened).as_str(), "loyalty-feed:auth:3/opened");
+    assert_eq!(
+        c(&opened(&incident), Event::Opened).as_str(),
+        "loyalty-feed:auth:3/opened"
+    );
     assert_eq!(
         c(&resolved(&incident).1, Event::Resolved).as_str(),
         "loyalty-feed:auth:3/resolved"
     );
     assert_eq!(
-        c(&changed(&incident, facts(scopes, Severity::High, None)), Event::Changed).as_str(),
+        c(
+            &changed(&incident, facts(scopes, Severity::High, None)),
+            Event::Changed
+        )
+        .as_str(),
         "loyalty-feed:auth:3/changed/client_auth_failed@2026-11-30T13:35:00.000Z"
     );
     assert_eq!(
-        c(&changed(&incident, facts(secret, Severity::Low, None)), Event::Changed).as_str(),
+        c(
+            &changed(&incident, facts(secret, Severity::Low, None)),
+            Event::Changed
+        )
+        .as_str(),
         "loyalty-feed:auth:3/changed/severity-high@2026-11-30T13:35:00.000Z"
     );
-    let step = changed(&expiry, facts(IncidentClass::SecretExpiring, Severity::High, Some(14)));
+    let step = changed(
+        &expiry,
+        facts(IncidentClass::SecretExpiring, Severity::High, Some(14)),
+    );
     assert_eq!(
         c(&step, Event::Changed).as_str(),
         "loyalty-feed:expiry:3/changed/expiry-7d@2026-11-30T13:35:00.000Z"
     );
     expiry.threshold_days = Some(0);
-    let step = changed(&expiry, facts(IncidentClass::SecretExpiring, Severity::High, Some(1)));
+    let step = changed(
+        &expiry,
+        facts(IncidentClass::SecretExpiring, Severity::High, Some(1)),
+    );
     assert_eq!(
         c(&step, Event::Changed).as_str(),
         "loyalty-feed:expiry:3/changed/expired@2026-11-30T13:35:00.000Z"
     );
     let o = opened(&incident);
-    assert_eq!(c(&o, Event::Reminder).as_str(), "loyalty-feed:auth:3/reminder/2");
-    assert_eq!(c(&o, Event::Escalated).as_str(), "loyalty-feed:auth:3/escalated/2");
-    assert_eq!(c(&o, Event::Digest).as_str(), "loyalty-feed:auth:3/digest/2026-11-30");
+    assert_eq!(
+        c(&o, Event::Reminder).as_str(),
+        "loyalty-feed:auth:3/reminder/2"
+    );
+    assert_eq!(
+        c(&o, Event::Escalated).as_str(),
+        "loyalty-feed:auth:3/escalated/2"
+    );
+    assert_eq!(
+        c(&o, Event::Digest).as_str(),
+        "loyalty-feed:auth:3/digest/2026-11-30"
+    );
     assert_eq!(
         c(&o, Event::Acknowledged).as_str(),
         "loyalty-feed:auth:3/acknowledged@2026-11-30T13:05:00.000Z"
@@ -144,7 +170,12 @@ fn the_same_change_gives_the_same_id_and_different_changes_never_do() {
     assert_eq!(ids.len(), 5);
     // Another incident of the same integration never shares an id.
     let other = fixtures::incident(CheckKind::Expiry, IncidentClass::SecretExpiring);
-    assert!(!ids.contains(&NotificationId::new(&other.id, Event::Opened, &opened(&other), 1)));
+    assert!(!ids.contains(&NotificationId::new(
+        &other.id,
+        Event::Opened,
+        &opened(&other),
+        1
+    )));
 }
 
 #[test]
@@ -172,7 +203,14 @@ fn a_notification_copies_what_it_shows_and_never_the_secret_source() {
 #[test]
 fn without_the_inventory_entry_the_integration_is_named_by_its_id() {
     let incident = auth();
-    let n = Notification::new(Event::Opened, &incident, &opened(&incident), None, None, fixtures::now());
+    let n = Notification::new(
+        Event::Opened,
+        &incident,
+        &opened(&incident),
+        None,
+        None,
+        fixtures::now(),
+    );
     assert_eq!(n.integration.name, "loyalty-feed");
     assert!(n.integration.depends_on.is_empty());
 }
@@ -183,9 +221,24 @@ fn raw_words_are_sanitized_on_the_way_in() {
     incident.message =
         "SFMC said: Bearer eyJhbGciOiJIUzI1NiJ9abc123def456 and token 0a1b2c3d4e5f6a7b8c9d0e1f2a3b\u{1b}[31m"
             .to_string();
-    let n = Notification::new(Event::Opened, &incident, &opened(&incident), None, None, fixtures::now());
-    assert!(!n.message.contains("eyJhbGciOiJIUzI1NiJ9abc123def456"), "{}", n.message);
-    assert!(!n.message.contains("0a1b2c3d4e5f6a7b8c9d0e1f2a3b"), "{}", n.message);
+    let n = Notification::new(
+        Event::Opened,
+        &incident,
+        &opened(&incident),
+        None,
+        None,
+        fixtures::now(),
+    );
+    assert!(
+        !n.message.contains("eyJhbGciOiJIUzI1NiJ9abc123def456"),
+        "{}",
+        n.message
+    );
+    assert!(
+        !n.message.contains("0a1b2c3d4e5f6a7b8c9d0e1f2a3b"),
+        "{}",
+        n.message
+    );
     assert!(!n.message.contains('\u{1b}'));
     assert!(n.message.contains("[redacted]"));
 }
@@ -194,7 +247,14 @@ fn raw_words_are_sanitized_on_the_way_in() {
 fn a_resolve_lasts_until_it_resolved() {
     let incident = auth();
     let (after, change) = resolved(&incident);
-    let n = Notification::new(Event::Resolved, &after, &change, None, None, fixtures::now() + chrono::TimeDelta::hours(5));
+    let n = Notification::new(
+        Event::Resolved,
+        &after,
+        &change,
+        None,
+        None,
+        fixtures::now() + chrono::TimeDelta::hours(5),
+    );
     assert_eq!(n.resolved_at, Some(fixtures::now()));
     assert_eq!(n.duration(), chrono::TimeDelta::minutes(160));
     assert!(n.message.starts_with("A token was issued again"));

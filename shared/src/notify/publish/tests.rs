@@ -27,7 +27,10 @@ fn bodies(request: &PublishRequest) -> serde_json::Map<String, serde_json::Value
 
 #[test]
 fn every_protocol_has_a_string_body_and_default_is_present() {
-    let request = build(&notification(vec![], "x".into(), "CRM".into()), SNS_MAX_BYTES);
+    let request = build(
+        &notification(vec![], "x".into(), "CRM".into()),
+        SNS_MAX_BYTES,
+    );
     let bodies = bodies(&request);
     let keys: Vec<&str> = bodies.keys().map(String::as_str).collect();
     let mut expected = PROTOCOL_KEYS.to_vec();
@@ -46,7 +49,10 @@ fn the_size_is_counted_as_sns_counts_it() {
     attributes.insert("é".to_string(), "ü".to_string());
     // message 3 + subject 2 + (4 + 6 + 3) + (2 + 6 + 2) bytes.
     assert_eq!(measure("ab", "{\"}", &attributes), 3 + 2 + 13 + 10);
-    let request = build(&notification(vec![], "x".into(), "CRM".into()), SNS_MAX_BYTES);
+    let request = build(
+        &notification(vec![], "x".into(), "CRM".into()),
+        SNS_MAX_BYTES,
+    );
     assert_eq!(
         request.size(),
         request.message.len()
@@ -62,7 +68,12 @@ fn the_size_is_counted_as_sns_counts_it() {
 #[test]
 fn large_requests_are_shortened_in_order_and_say_so() {
     let many: Vec<String> = (0..10_000)
-        .map(|i| format!("Journey number {i} with a long descriptive name {}", "x".repeat(100)))
+        .map(|i| {
+            format!(
+                "Journey number {i} with a long descriptive name {}",
+                "x".repeat(100)
+            )
+        })
         .collect();
     let long_message = "SFMC said ".to_string() + &"word ".repeat(40_000);
     for (case, n, must_say) in [
@@ -73,7 +84,11 @@ fn large_requests_are_shortened_in_order_and_say_so() {
         ),
         (
             "200 KB message and a huge name",
-            notification(vec!["Welcome".into()], long_message.clone(), "N".repeat(200_000)),
+            notification(
+                vec!["Welcome".into()],
+                long_message.clone(),
+                "N".repeat(200_000),
+            ),
             "…",
         ),
         (
@@ -83,12 +98,19 @@ fn large_requests_are_shortened_in_order_and_say_so() {
         ),
     ] {
         let request = build(&n, SNS_MAX_BYTES);
-        assert!(request.size() <= SNS_MAX_BYTES, "{case}: {}", request.size());
+        assert!(
+            request.size() <= SNS_MAX_BYTES,
+            "{case}: {}",
+            request.size()
+        );
         let email = bodies(&request)["email"].as_str().unwrap().to_string();
         assert!(email.contains(must_say), "{case}: {email}");
         assert!(email.contains("loyalty-feed:auth:3/opened"), "{case}");
     }
-    let request = build(&notification(many.clone(), "short".into(), "CRM".into()), SNS_MAX_BYTES);
+    let request = build(
+        &notification(many.clone(), "short".into(), "CRM".into()),
+        SNS_MAX_BYTES,
+    );
     assert!(request.shortened);
     let doc: serde_json::Value =
         serde_json::from_str(bodies(&request)["sqs"].as_str().unwrap()).unwrap();

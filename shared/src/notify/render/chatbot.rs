@@ -42,7 +42,11 @@ pub fn chatbot_value(n: &Notification, trim: &Trim) -> Value {
     let facts = facts(n, trim);
     let mut description = String::new();
     for line in &facts.lines {
-        description.push_str(&format!("*{}:* {}\n", line.label, markdown_text(&line.text)));
+        description.push_str(&format!(
+            "*{}:* {}\n",
+            line.label,
+            markdown_text(&line.text)
+        ));
     }
     let ids: Vec<String> = facts
         .footer

@@ -229,7 +229,10 @@ pub fn facts(n: &Notification, trim: &Trim) -> Facts {
         _ => next_steps.push(next_step(n.class).to_string()),
     }
     if let Some(runbook) = &n.integration.runbook {
-        next_steps.push(format!("Runbook: {}", cut(runbook.trim(), trim.runbook_chars)));
+        next_steps.push(format!(
+            "Runbook: {}",
+            cut(runbook.trim(), trim.runbook_chars)
+        ));
     }
     if n.check != CheckKind::Monitor && n.event != Event::Drill {
         next_steps.push(format!("Where in SFMC: {WHERE_IN_SFMC}"));

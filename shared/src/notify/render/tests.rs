@@ -25,7 +25,14 @@ fn render(event: Event, check: CheckKind, class: IncidentClass) -> Notification 
     match event {
         Event::Resolved => {
             let (after, change) = resolved(&incident);
-            Notification::new(event, &after, &change, Some(&integration), expiry, fixtures::now())
+            Notification::new(
+                event,
+                &after,
+                &change,
+                Some(&integration),
+                expiry,
+                fixtures::now(),
+            )
         }
         Event::Changed => {
             let previous = IncidentFacts {
@@ -34,7 +41,14 @@ fn render(event: Event, check: CheckKind, class: IncidentClass) -> Notification 
                 threshold_days: incident.threshold_days.map(|_| 14),
             };
             let change = changed(&incident, previous);
-            Notification::new(event, &incident, &change, Some(&integration), expiry, fixtures::now())
+            Notification::new(
+                event,
+                &incident,
+                &change,
+                Some(&integration),
+                expiry,
+                fixtures::now(),
+            )
         }
         _ => Notification::new(
             event,
@@ -99,9 +113,15 @@ Sent by credwatch. Receivers may drop a repeated Notification id.
 #[test]
 fn golden_emails_of_an_opened_and_a_resolved_auth_incident() {
     let secret = IncidentClass::Outcome(OutcomeClass::ClientAuthFailed);
-    assert_eq!(email(&render(Event::Opened, CheckKind::Auth, secret), &Trim::FULL), OPENED_EMAIL);
     assert_eq!(
-        email(&render(Event::Resolved, CheckKind::Auth, secret), &Trim::FULL),
+        email(&render(Event::Opened, CheckKind::Auth, secret), &Trim::FULL),
+        OPENED_EMAIL
+    );
+    assert_eq!(
+        email(
+            &render(Event::Resolved, CheckKind::Auth, secret),
+            &Trim::FULL
+        ),
         RESOLVED_EMAIL
     );
 }
@@ -111,19 +131,84 @@ fn golden_subjects_and_sms_for_every_event_and_check() {
     let secret = IncidentClass::Outcome(OutcomeClass::ClientAuthFailed);
     let blocked = IncidentClass::Outcome(OutcomeClass::IntermediaryBlocked);
     for (event, check, class, expected) in [
-        (Event::Opened, CheckKind::Auth, secret, "[HIGH] Loyalty points feed: secret rejected by SFMC"),
-        (Event::Changed, CheckKind::Auth, secret, "[HIGH] Loyalty points feed: secret rejected by SFMC"),
-        (Event::Resolved, CheckKind::Auth, secret, "[RESOLVED] Loyalty points feed: secret rejected by SFMC"),
-        (Event::Reminder, CheckKind::Auth, secret, "[HIGH] Still open: Loyalty points feed: secret rejected by SFMC"),
-        (Event::Escalated, CheckKind::Auth, secret, "[HIGH] Escalated: Loyalty points feed: secret rejected by SFMC"),
-        (Event::Acknowledged, CheckKind::Auth, secret, "[ACKNOWLEDGED] Loyalty points feed: secret rejected by SFMC"),
-        (Event::Digest, CheckKind::Auth, secret, "[HIGH] Loyalty points feed: secret rejected by SFMC"),
-        (Event::Drill, CheckKind::Auth, secret, "[DRILL] Loyalty points feed: test message, nothing is wrong"),
-        (Event::Opened, CheckKind::Expiry, IncidentClass::SecretExpiring, "[HIGH] Loyalty points feed: client secret expires in 7 days"),
-        (Event::Opened, CheckKind::Expiry, IncidentClass::SecretExpired, "[HIGH] Loyalty points feed: client secret expired"),
-        (Event::Opened, CheckKind::Expiry, IncidentClass::ExpiryUnknown, "[HIGH] Loyalty points feed: secret expiry date unknown"),
-        (Event::Opened, CheckKind::Monitor, blocked, "[HIGH] Loyalty points feed: blocked before reaching SFMC"),
-        (Event::Opened, CheckKind::Monitor, IncidentClass::NotProbed, "[HIGH] Loyalty points feed: credwatch has stopped checking it"),
+        (
+            Event::Opened,
+            CheckKind::Auth,
+            secret,
+            "[HIGH] Loyalty points feed: secret rejected by SFMC",
+        ),
+        (
+            Event::Changed,
+            CheckKind::Auth,
+            secret,
+            "[HIGH] Loyalty points feed: secret rejected by SFMC",
+        ),
+        (
+            Event::Resolved,
+            CheckKind::Auth,
+            secret,
+            "[RESOLVED] Loyalty points feed: secret rejected by SFMC",
+        ),
+        (
+            Event::Reminder,
+            CheckKind::Auth,
+            secret,
+            "[HIGH] Still open: Loyalty points feed: secret rejected by SFMC",
+        ),
+        (
+            Event::Escalated,
+            CheckKind::Auth,
+            secret,
+            "[HIGH] Escalated: Loyalty points feed: secret rejected by SFMC",
+        ),
+        (
+            Event::Acknowledged,
+            CheckKind::Auth,
+            secret,
+            "[ACKNOWLEDGED] Loyalty points feed: secret rejected by SFMC",
+        ),
+        (
+            Event::Digest,
+            CheckKind::Auth,
+            secret,
+            "[HIGH] Loyalty points feed: secret rejected by SFMC",
+        ),
+        (
+            Event::Drill,
+            CheckKind::Auth,
+            secret,
+            "[DRILL] Loyalty points feed: test message, nothing is wrong",
+        ),
+        (
+            Event::Opened,
+            CheckKind::Expiry,
+            IncidentClass::SecretExpiring,
+            "[HIGH] Loyalty points feed: client secret expires in 7 days",
+        ),
+        (
+            Event::Opened,
+            CheckKind::Expiry,
+            IncidentClass::SecretExpired,
+            "[HIGH] Loyalty points feed: client secret expired",
+        ),
+        (
+            Event::Opened,
+            CheckKind::Expiry,
+            IncidentClass::ExpiryUnknown,
+            "[HIGH] Loyalty points feed: secret expiry date unknown",
+        ),
+        (
+            Event::Opened,
+            CheckKind::Monitor,
+            blocked,
+            "[HIGH] Loyalty points feed: blocked before reaching SFMC",
+        ),
+        (
+            Event::Opened,
+            CheckKind::Monitor,
+            IncidentClass::NotProbed,
+            "[HIGH] Loyalty points feed: credwatch has stopped checking it",
+        ),
     ] {
         let n = render(event, check, class);
         assert_eq!(subject(&n), expected, "{event} {check:?} {class}");
@@ -175,18 +260,36 @@ fn every_event_and_class_renders_every_output() {
 
 #[test]
 fn expiry_notices_say_the_date_days_left_and_where_to_rotate() {
-    let n = render(Event::Opened, CheckKind::Expiry, IncidentClass::SecretExpiring);
+    let n = render(
+        Event::Opened,
+        CheckKind::Expiry,
+        IncidentClass::SecretExpiring,
+    );
     let text = email(&n, &Trim::FULL);
-    assert!(text.contains("expires on 2026-12-07 (7 days left)"), "{text}");
+    assert!(
+        text.contains("expires on 2026-12-07 (7 days left)"),
+        "{text}"
+    );
     assert!(text.contains("Setup > Apps > Installed Packages"), "{text}");
-    let n = render(Event::Changed, CheckKind::Expiry, IncidentClass::SecretExpiring);
+    let n = render(
+        Event::Changed,
+        CheckKind::Expiry,
+        IncidentClass::SecretExpiring,
+    );
     let text = email(&n, &Trim::FULL);
-    assert!(text.contains("expiry threshold was 14 days or less, now 7 days or less"), "{text}");
+    assert!(
+        text.contains("expiry threshold was 14 days or less, now 7 days or less"),
+        "{text}"
+    );
 }
 
 #[test]
 fn changes_say_what_it_was_and_what_it_is() {
-    let n = render(Event::Changed, CheckKind::Auth, IncidentClass::Outcome(OutcomeClass::ClientAuthFailed));
+    let n = render(
+        Event::Changed,
+        CheckKind::Auth,
+        IncidentClass::Outcome(OutcomeClass::ClientAuthFailed),
+    );
     let text = email(&n, &Trim::FULL);
     assert!(
         text.contains("Changed: was API permissions missing (missing_scopes), now secret rejected by SFMC (client_auth_failed); severity was medium, now high"),
@@ -196,27 +299,49 @@ fn changes_say_what_it_was_and_what_it_is() {
 
 #[test]
 fn the_chatbot_body_follows_the_custom_notification_schema() {
-    let n = render(Event::Opened, CheckKind::Auth, IncidentClass::Outcome(OutcomeClass::ClientAuthFailed));
+    let n = render(
+        Event::Opened,
+        CheckKind::Auth,
+        IncidentClass::Outcome(OutcomeClass::ClientAuthFailed),
+    );
     let chat = chatbot_value(&n, &Trim::FULL);
     assert_eq!(chat["version"], "1.0");
     assert_eq!(chat["source"], "custom");
     assert_eq!(chat["content"]["textType"], "client-markdown");
-    assert_eq!(chat["content"]["title"], ":red_circle: Loyalty points feed: secret rejected by SFMC");
-    assert!(chat["content"]["description"].as_str().unwrap().contains("*SFMC said:* HTTP 401"));
+    assert_eq!(
+        chat["content"]["title"],
+        ":red_circle: Loyalty points feed: secret rejected by SFMC"
+    );
+    assert!(
+        chat["content"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("*SFMC said:* HTTP 401")
+    );
     assert_eq!(chat["content"]["nextSteps"].as_array().unwrap().len(), 3);
     assert_eq!(chat["metadata"]["threadId"], "loyalty-feed:auth:3");
     assert_eq!(chat["metadata"]["eventType"], "opened");
-    assert_eq!(chat["metadata"]["additionalContext"]["notification_id"], "loyalty-feed:auth:3/opened");
+    assert_eq!(
+        chat["metadata"]["additionalContext"]["notification_id"],
+        "loyalty-feed:auth:3/opened"
+    );
     // A name cannot form a Slack link or mention.
     let mut n = n;
     n.integration.name = "<!channel> <https://evil.example|click>".to_string();
-    let title = chatbot_value(&n, &Trim::FULL)["content"]["title"].as_str().unwrap().to_string();
+    let title = chatbot_value(&n, &Trim::FULL)["content"]["title"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(!title.contains('<') && !title.contains('>'), "{title}");
 }
 
 #[test]
 fn the_document_carries_the_routing_fields() {
-    let n = render(Event::Opened, CheckKind::Auth, IncidentClass::Outcome(OutcomeClass::ClientAuthFailed));
+    let n = render(
+        Event::Opened,
+        CheckKind::Auth,
+        IncidentClass::Outcome(OutcomeClass::ClientAuthFailed),
+    );
     let doc = document_value(&n, &Trim::FULL, false);
     assert_eq!(doc["schema"], "credwatch.notification.v1");
     for (field, value) in [
@@ -237,7 +362,11 @@ fn the_document_carries_the_routing_fields() {
 
 #[test]
 fn attributes_are_the_eight_of_the_contract_and_never_empty() {
-    let mut n = render(Event::Opened, CheckKind::Auth, IncidentClass::Outcome(OutcomeClass::ClientAuthFailed));
+    let mut n = render(
+        Event::Opened,
+        CheckKind::Auth,
+        IncidentClass::Outcome(OutcomeClass::ClientAuthFailed),
+    );
     let attrs = attributes(&n);
     assert_eq!(attrs.len(), 8);
     assert!(attrs.len() <= 10);
@@ -264,13 +393,26 @@ fn no_secret_token_or_webhook_reaches_any_body() {
         key: Some("client_secret".to_string()),
     };
     for (label, source) in [
-        ("env", crate::secrets::SecretSource::Env(fixtures::SECRET_ENV.to_string())),
+        (
+            "env",
+            crate::secrets::SecretSource::Env(fixtures::SECRET_ENV.to_string()),
+        ),
         ("aws", integration.client_secret.clone()),
     ] {
         integration.client_secret = source;
-        let n = Notification::new(Event::Opened, &incident, &opened(&incident), Some(&integration), None, fixtures::now());
+        let n = Notification::new(
+            Event::Opened,
+            &incident,
+            &opened(&incident),
+            Some(&integration),
+            None,
+            fixtures::now(),
+        );
         let request = crate::notify::publish::build(&n, crate::notify::publish::SNS_MAX_BYTES);
-        let everything = format!("{} {} {:?}", request.subject, request.message, request.attributes);
+        let everything = format!(
+            "{} {} {:?}",
+            request.subject, request.message, request.attributes
+        );
         for forbidden in [
             fixtures::SECRET_ENV,
             "SECRETARN",
@@ -279,7 +421,10 @@ fn no_secret_token_or_webhook_reaches_any_body() {
             "hooks.slack.com",
             "0m0het6mqknzv0uebqlvoo41",
         ] {
-            assert!(!everything.contains(forbidden), "{label}: {forbidden} in {everything}");
+            assert!(
+                !everything.contains(forbidden),
+                "{label}: {forbidden} in {everything}"
+            );
         }
     }
 }

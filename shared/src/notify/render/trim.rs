@@ -87,7 +87,10 @@ mod tests {
     #[test]
     fn lists_say_how_many_were_left_out() {
         let items: Vec<String> = (1..=5).map(|i| format!("job {i}")).collect();
-        assert_eq!(listed(&items, usize::MAX, 200), "job 1; job 2; job 3; job 4; job 5");
+        assert_eq!(
+            listed(&items, usize::MAX, 200),
+            "job 1; job 2; job 3; job 4; job 5"
+        );
         assert_eq!(listed(&items, 2, 200), "job 1; job 2 ... and 3 more");
         assert_eq!(listed(&items, 0, 200), "5 entries (see the inventory)");
         assert_eq!(listed(&[], 0, 200), "");
