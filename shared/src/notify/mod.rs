@@ -9,6 +9,7 @@
 //!   [`NotificationId`](notification::NotificationId), the [`Notification`](notification::Notification)
 //!   built from an incident and its change, and [`events_for`](notification::events_for), which
 //!   says which changes are worth a message.
+//! - [`scrub`]: text from elsewhere made safe to send (the SFMC sanitizer, then webhook URLs).
 //! - [`words`]: shared phrases (durations, impact estimates, what broke, next steps).
 //! - [`render`]: one file per output (subject, email/default, sms, Chatbot, document,
 //!   attributes), pure.
@@ -21,7 +22,7 @@
 //!
 //! Nothing here reads a secret: a notification copies only the integration's name,
 //! `depends_on`, `records_per_hour` and `runbook`, and SFMC's words pass through
-//! [`crate::sfmc::sanitize::sanitize`] again on the way in.
+//! [`scrub::scrub`] again on the way in.
 
 pub mod error;
 pub mod memory;
@@ -29,6 +30,7 @@ pub mod notification;
 mod port;
 pub mod publish;
 pub mod render;
+pub mod scrub;
 pub mod sns;
 pub mod words;
 

@@ -3,7 +3,7 @@
 //! [`super::render`].
 //!
 //! Everything here is already safe to show: SFMC's words go through
-//! [`crate::sfmc::sanitize::sanitize`] on the way in, and nothing of the integration but its
+//! [`super::scrub::scrub`] (the SFMC sanitizer, then webhook URLs) on the way in, and nothing of the integration but its
 //! name, `depends_on`, `records_per_hour` and `runbook` is copied (never its secret source).
 
 use std::fmt;
@@ -11,12 +11,12 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use super::scrub::scrub;
 use crate::domain::incident::{
     CheckKind, Incident, IncidentChange, IncidentClass, IncidentFacts, IncidentId,
 };
 use crate::domain::severity::Severity;
 use crate::inventory::Integration;
-use crate::sfmc::sanitize::sanitize;
 
 /// Why a notification is sent: the `event` of the SNS contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -346,8 +346,9 @@ impl Notification {
             resolved_at,
             at: now,
             // SFMC's words are sanitized where they are first read; again here, so that text
-            // arriving raw (a hand-edited item, an older credwatch) can never carry a token.
-            message: sanitize(message, &[]),
+            // arriving raw (a hand-edited item, an older credwatch) can never carry a token or
+            // a webhook URL.
+            message: scrub(message),
             http_status,
             threshold_days: incident.threshold_days,
             expiry,

@@ -250,6 +250,12 @@ fn every_event_and_class_renders_every_output() {
             assert_eq!(chat["metadata"]["threadId"], n.incident_id.as_str());
             let doc = document_value(&n, &Trim::FULL, false);
             assert_eq!(doc["event"], event.as_str());
+            let routed_to = attributes(&n)["team"].clone();
+            if *check == CheckKind::Monitor {
+                assert_eq!(routed_to, "platform", "{event} {class}");
+            } else {
+                assert_eq!(routed_to, "crm-ops", "{event} {class}");
+            }
             if *check == CheckKind::Monitor && event != Event::Drill {
                 assert!(text.contains("credwatch itself cannot check"), "{text}");
                 assert!(!text.contains("Estimated"), "{text}");
@@ -383,7 +389,7 @@ fn attributes_are_the_eight_of_the_contract_and_never_empty() {
 fn no_secret_token_or_webhook_reaches_any_body() {
     let mut incident = auth();
     incident.message = format!(
-        "SFMC said Bearer {t} access_token={t} for {s}",
+        "SFMC said Bearer {t} access_token={t} for {s} via https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
         t = "eyJhbGciOiJIUzI1NiJ9xyz0123456789abcdef",
         s = "sk0123456789abcdefghijklmnop"
     );
