@@ -225,5 +225,17 @@ mod tests {
             assert!(text.contains(part), "{text}");
         }
         assert!(!err.is_retryable());
+        let retryable = PublishError {
+            kind: PublishErrorKind::Retryable,
+            ..err.clone()
+        };
+        assert!(retryable.is_retryable());
+        assert!(retryable.to_string().contains("retried"), "{retryable}");
+        let payload = PublishError {
+            kind: PublishErrorKind::Payload,
+            ..err
+        };
+        assert!(!payload.is_retryable());
+        assert!(payload.to_string().contains("shortened"), "{payload}");
     }
 }

@@ -70,7 +70,12 @@ pub fn incident(check: CheckKind, class: IncidentClass) -> Incident {
         updated_at: opened_at(),
         resolved_at: None,
         threshold_days: (check == CheckKind::Expiry).then_some(7),
-        message: "SFMC answered 401 invalid_client: Client authentication failed.".to_string(),
+        message: match check {
+            CheckKind::Auth => "SFMC answered 401 invalid_client: Client authentication failed.",
+            CheckKind::Expiry => "The client secret was rotated on 2026-06-10; it lives 180 days.",
+            CheckKind::Monitor => "An HTML page answered instead of SFMC (a proxy or firewall).",
+        }
+        .to_string(),
         http_status: (check == CheckKind::Auth).then_some(401),
     }
 }

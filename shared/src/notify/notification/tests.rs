@@ -14,6 +14,7 @@ fn facts(class: IncidentClass, severity: Severity, threshold_days: Option<u32>) 
 fn events_parse_back() {
     for event in Event::ALL {
         assert_eq!(Event::parse(event.as_str()), Some(event));
+        assert_eq!(event.to_string(), event.as_str());
         assert_eq!(
             serde_json::to_string(&event).unwrap(),
             format!("\"{}\"", event.as_str())
@@ -78,6 +79,10 @@ fn ids_follow_the_grammar() {
     let c = |change: &IncidentChange, event| NotificationId::new(change.id(), event, change, 2);
     assert_eq!(
         c(&opened(&incident), Event::Opened).as_str(),
+        "loyalty-feed:auth:3/opened"
+    );
+    assert_eq!(
+        c(&opened(&incident), Event::Opened).to_string(),
         "loyalty-feed:auth:3/opened"
     );
     assert_eq!(

@@ -194,7 +194,10 @@ pub fn facts(n: &Notification, trim: &Trim) -> Facts {
             depends
         },
     ));
-    if n.check != CheckKind::Monitor {
+    // Data stops only while the credential fails: not while a secret merely nears expiry, and
+    // not for credwatch's own trouble (whether the integration works is unknown then).
+    let failing = n.check == CheckKind::Auth || n.class == IncidentClass::SecretExpired;
+    if failing {
         let resolved = n.event == Event::Resolved;
         let impact = impact_phrase(n.integration.records_per_hour, duration).unwrap_or_else(|| {
             "unknown (add records_per_hour to the integration in the inventory)".to_string()

@@ -460,3 +460,30 @@ proptest! {
         prop_assert!(sms(&n).chars().all(|c| (' '..='~').contains(&c)));
     }
 }
+
+#[test]
+fn golden_emails_of_a_change_an_expiry_notice_and_a_monitor_incident() {
+    for (event, check, class, golden) in [
+        (
+            Event::Changed,
+            CheckKind::Auth,
+            IncidentClass::Outcome(OutcomeClass::ClientAuthFailed),
+            include_str!("golden/changed-auth.txt"),
+        ),
+        (
+            Event::Opened,
+            CheckKind::Expiry,
+            IncidentClass::SecretExpiring,
+            include_str!("golden/opened-expiry.txt"),
+        ),
+        (
+            Event::Opened,
+            CheckKind::Monitor,
+            IncidentClass::Outcome(OutcomeClass::IntermediaryBlocked),
+            include_str!("golden/opened-monitor.txt"),
+        ),
+    ] {
+        let n = render(event, check, class);
+        assert_eq!(email(&n, &Trim::FULL), golden, "{event} {check:?} {class}");
+    }
+}
