@@ -105,6 +105,32 @@ mod tests {
     }
 
     #[test]
+    fn the_steps_shorten_in_the_documented_order() {
+        // (depends_on entries, chars per entry, SFMC words, name, runbook) per step.
+        let table: Vec<(usize, usize, usize, usize, usize)> = Trim::STEPS
+            .iter()
+            .map(|t| {
+                (
+                    t.depends_on_max,
+                    t.depends_on_chars,
+                    t.words_chars,
+                    t.name_chars,
+                    t.runbook_chars,
+                )
+            })
+            .collect();
+        assert_eq!(
+            table,
+            vec![
+                (50, 200, 2_000, 200, 2_048),
+                (10, 80, 2_000, 200, 2_048),
+                (3, 80, 200, 200, 2_048),
+                (0, 80, 100, 80, 300),
+            ]
+        );
+    }
+
+    #[test]
     fn every_step_is_no_longer_than_the_one_before() {
         let mut previous = Trim::FULL;
         for step in Trim::STEPS {
