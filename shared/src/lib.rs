@@ -11,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod inventory;
 pub mod jobs;
+pub mod notify;
 pub mod probe;
 pub mod rules;
 pub mod secrets;

@@ -1,0 +1,257 @@
+//! What a message says, once, as labelled lines: the email, the Chatbot view and the document
+//! all render these. Text is plain (control characters escaped); each output adds its own
+//! markup and escaping.
+
+use chrono::{DateTime, Utc};
+
+use super::trim::{Trim, cut, listed};
+use crate::domain::incident::{CheckKind, IncidentClass};
+use crate::notify::notification::{Event, Notification};
+use crate::notify::words::{
+    WHERE_IN_SFMC, display_name, humanize, impact_phrase, next_step, what_broke,
+};
+
+/// One labelled line: `Since: 2026-11-30 13:05 UTC (2 h ago)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// `What broke`, `Since`, ...
+    pub label: &'static str,
+    /// The text after the label.
+    pub text: String,
+}
+
+/// A message's content, before any output's markup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    /// `Loyalty points feed: secret rejected by SFMC`, `Resolved: ...`.
+    pub title: String,
+    /// The body lines, most important first.
+    pub lines: Vec<Line>,
+    /// What to do now, one step per entry.
+    pub next_steps: Vec<String>,
+    /// Routing and ids: team, severity, check, class, incident, notification.
+    pub footer: Vec<Line>,
+}
+
+fn when(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn line(label: &'static str, text: impl Into<String>) -> Line {
+    Line {
+        label,
+        text: text.into(),
+    }
+}
+
+/// The integration's name for a body line (escaped, cut to the trim's length).
+pub fn name(n: &Notification, trim: &Trim) -> String {
+    display_name(&n.integration.name, &n.integration.id, trim.name_chars)
+}
+
+/// What broke, in a sentence.
+fn broke_sentence(n: &Notification, name: &str) -> String {
+    let id = &n.integration.id;
+    match (n.check, n.class) {
+        (CheckKind::Monitor, class) => format!(
+            "credwatch itself cannot check {name} (integration {id}): {}. Whether the \
+             integration works is unknown until this is fixed; this is for the platform team.",
+            what_broke(class, n.threshold_days)
+        ),
+        (_, IncidentClass::SecretExpiring) => match n.expiry {
+            Some(e) => format!(
+                "The client secret of {name} (integration {id}) expires on {} ({} left).",
+                e.expires_on,
+                days(e.days_left.max(0))
+            ),
+            None => format!(
+                "The client secret of {name} (integration {id}) {}.",
+                what_broke(n.class, n.threshold_days).trim_start_matches("client secret ")
+            ),
+        },
+        (_, IncidentClass::SecretExpired) => match n.expiry {
+            Some(e) => format!(
+                "The client secret of {name} (integration {id}) expired on {} ({} ago): SFMC \
+                 refuses it.",
+                e.expires_on,
+                days(-e.days_left.min(0))
+            ),
+            None => format!(
+                "The client secret of {name} (integration {id}) has expired: SFMC refuses it."
+            ),
+        },
+        (_, IncidentClass::ExpiryUnknown) => format!(
+            "credwatch does not know when the client secret of {name} (integration {id}) expires."
+        ),
+        (_, class) => format!(
+            "{name} (integration {id}): {}.",
+            what_broke(class, n.threshold_days)
+        ),
+    }
+}
+
+fn days(n: i64) -> String {
+    if n == 1 {
+        "1 day".to_string()
+    } else {
+        format!("{n} days")
+    }
+}
+
+/// The content of `n`, with the long parts limited by `trim`.
+pub fn facts(n: &Notification, trim: &Trim) -> Facts {
+    let name = name(n, trim);
+    let broke = what_broke(n.class, n.threshold_days);
+    let duration = n.duration();
+    let title = match n.event {
+        Event::Resolved => format!("Resolved: {name}: {broke}"),
+        Event::Acknowledged => format!("Acknowledged: {name}: {broke}"),
+        Event::Drill => format!("Drill: {name}: test message, nothing is wrong"),
+        Event::Reminder => format!("Still open: {name}: {broke}"),
+        Event::Escalated => format!("Escalated: {name}: {broke}"),
+        _ => format!("{name}: {broke}"),
+    };
+    let mut lines = Vec::new();
+    if n.event == Event::Drill {
+        lines.push(line(
+            "Drill",
+            "This is a test of the alert route: nothing is wrong. If you read this, alerts reach you.",
+        ));
+    }
+    lines.push(line("What broke", broke_sentence(n, &name)));
+    if let Some(previous) = n.previous {
+        let mut changes = Vec::new();
+        if previous.class != n.class {
+            changes.push(format!(
+                "was {} ({}), now {} ({})",
+                what_broke(previous.class, previous.threshold_days),
+                previous.class,
+                broke,
+                n.class
+            ));
+        }
+        if previous.threshold_days != n.threshold_days {
+            let show = |t: Option<u32>| match t {
+                Some(0) => "expired".to_string(),
+                Some(d) => format!("{} or less", days(i64::from(d))),
+                None => "none".to_string(),
+            };
+            changes.push(format!(
+                "expiry threshold was {}, now {}",
+                show(previous.threshold_days),
+                show(n.threshold_days)
+            ));
+        }
+        if previous.severity != n.severity {
+            changes.push(format!(
+                "severity was {}, now {}",
+                previous.severity.as_str(),
+                n.severity.as_str()
+            ));
+        }
+        if !changes.is_empty() {
+            lines.push(line("Changed", changes.join("; ")));
+        }
+    }
+    match n.resolved_at {
+        Some(end) => lines.push(line(
+            "Lasted",
+            format!(
+                "{} (from {} to {})",
+                humanize(duration),
+                when(n.opened_at),
+                when(end)
+            ),
+        )),
+        None => lines.push(line(
+            "Since",
+            format!("{} ({} ago)", when(n.opened_at), humanize(duration)),
+        )),
+    }
+    let words = cut(&n.message, trim.words_chars);
+    if !words.is_empty() {
+        let label = match (n.event, n.check) {
+            (Event::Resolved, _) => "What ended it",
+            (_, CheckKind::Auth) => "SFMC said",
+            _ => "Details",
+        };
+        let text = match (n.http_status, n.event) {
+            (Some(status), e) if e != Event::Resolved => format!("HTTP {status}: {words}"),
+            _ => words,
+        };
+        lines.push(line(label, text));
+    }
+    let depends = listed(
+        &n.integration.depends_on,
+        trim.depends_on_max,
+        trim.depends_on_chars,
+    );
+    lines.push(line(
+        "Depends on it",
+        if depends.is_empty() {
+            "nothing recorded (add depends_on to the integration in the inventory)".to_string()
+        } else {
+            depends
+        },
+    ));
+    // Data stops only while the credential fails: not while a secret merely nears expiry, and
+    // not for credwatch's own trouble (whether the integration works is unknown then).
+    let failing = n.check == CheckKind::Auth || n.class == IncidentClass::SecretExpired;
+    if failing {
+        let resolved = n.event == Event::Resolved;
+        let impact = impact_phrase(n.integration.records_per_hour, duration).unwrap_or_else(|| {
+            "unknown (add records_per_hour to the integration in the inventory)".to_string()
+        });
+        lines.push(line(
+            if resolved {
+                "Estimated total impact"
+            } else {
+                "Estimated impact so far"
+            },
+            impact,
+        ));
+        if resolved && n.check == CheckKind::Auth {
+            lines.push(line(
+                "Re-processing",
+                format!(
+                    "data that should have flowed between {} and {} may be missing and may need \
+                     re-processing.",
+                    when(n.opened_at),
+                    when(n.resolved_at.unwrap_or(n.at))
+                ),
+            ));
+        }
+    }
+    let mut next_steps = Vec::new();
+    match n.event {
+        Event::Resolved => next_steps.push(
+            "Nothing is failing now. Check whether data missed while it lasted needs re-processing."
+                .to_string(),
+        ),
+        Event::Drill => next_steps.push("Nothing to do.".to_string()),
+        _ => next_steps.push(next_step(n.class).to_string()),
+    }
+    if let Some(runbook) = &n.integration.runbook {
+        next_steps.push(format!(
+            "Runbook: {}",
+            cut(runbook.trim(), trim.runbook_chars)
+        ));
+    }
+    if n.check != CheckKind::Monitor && n.event != Event::Drill {
+        next_steps.push(format!("Where in SFMC: {WHERE_IN_SFMC}"));
+    }
+    let footer = vec![
+        line("Team", crate::text::printable::echo(&n.team)),
+        line("Severity", n.severity.as_str()),
+        line("Check", n.check.as_str()),
+        line("Class", n.class.as_str()),
+        line("Incident", n.incident_id.as_str()),
+        line("Notification", n.id.as_str()),
+    ];
+    Facts {
+        title,
+        lines,
+        next_steps,
+        footer,
+    }
+}

@@ -1,0 +1,85 @@
+//! Text from elsewhere (SFMC's words, an incident's message) made safe to send: the SFMC
+//! sanitizer (known-secret forms, token-like words, `Bearer x`, control characters, length),
+//! then chat and paging webhook URLs, which are credentials in themselves (anyone holding a
+//! Slack incoming-webhook URL can post to the channel) and which the sanitizer keeps, as it
+//! keeps every `https://` link.
+
+use crate::sfmc::sanitize::sanitize;
+
+/// What a webhook URL is replaced by.
+pub const REDACTED_WEBHOOK: &str = "[redacted webhook URL]";
+
+/// `text` through [`sanitize`] (with no known secrets: they were redacted where first read),
+/// then every webhook URL (see [`is_webhook_url`]) replaced by [`REDACTED_WEBHOOK`].
+pub fn scrub(text: &str) -> String {
+    sanitize(text, &[])
+        .split(' ')
+        .map(|word| {
+            if is_webhook_url(word) {
+                REDACTED_WEBHOOK
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether `word` holds a webhook URL: a host such as `hooks.slack.com`,
+/// `hooks.chime.aws`, `*.webhook.office.com` or `events.pagerduty.com`, or a path with a
+/// `webhook` segment (Discord's `/api/webhooks/`, Teams' `/webhookb2/`, most others).
+pub fn is_webhook_url(word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
+    let Some(start) = lower.find("://") else {
+        return false;
+    };
+    let rest = &lower[start + 3..];
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = host.rsplit('@').next().unwrap_or(host);
+    host.starts_with("hooks.")
+        || host.contains("webhook")
+        || host == "events.pagerduty.com"
+        || path
+            .split('/')
+            .any(|segment| segment.starts_with("webhook"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhook_urls_are_redacted_and_other_links_kept() {
+        for url in [
+            "https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX",
+            "(https://hooks.slack.com/workflows/T1/A2/3/abc)",
+            "https://example.webhook.office.com/webhookb2/abc@def/IncomingWebhook/x/y",
+            "https://discord.com/api/webhooks/123/abc",
+            "https://hooks.chime.aws/incomingwebhooks/abc?token=def",
+            "https://events.pagerduty.com/v2/enqueue",
+            "HTTPS://HOOKS.SLACK.COM/services/T/B/X",
+            "https://user@hooks.slack.com/services/T/B/X",
+        ] {
+            let text = format!("posted to {url} and failed");
+            assert_eq!(
+                scrub(&text),
+                format!("posted to {REDACTED_WEBHOOK} and failed"),
+                "{url}"
+            );
+        }
+        for kept in [
+            "see https://status.salesforce.com/ now",
+            "https://wiki.example.com/sfmc/hooks",
+            "hooks.slack.com without a scheme",
+        ] {
+            assert_eq!(scrub(kept), kept);
+        }
+    }
+
+    #[test]
+    fn the_sfmc_sanitizer_runs_first() {
+        let text = scrub("Bearer abcdefghij0123456789klmnop and \u{1b}[2J");
+        assert!(text.starts_with("Bearer [redacted]"), "{text}");
+        assert!(!text.contains('\u{1b}'));
+    }
+}

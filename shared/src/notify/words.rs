@@ -1,0 +1,239 @@
+//! Phrases every rendering shares: durations and counts as people say them, the impact
+//! estimate, what broke in a few words, and names cleaned for display.
+
+use chrono::TimeDelta;
+
+use crate::domain::incident::IncidentClass;
+use crate::domain::outcome::OutcomeClass;
+use crate::text::printable;
+
+/// Longest integration name shown in a body, in characters (the inventory allows 200).
+pub const NAME_CHARS: usize = 200;
+
+/// Where an SFMC admin rotates a client secret or changes a package (SFMC's Setup menu).
+pub const WHERE_IN_SFMC: &str = "SFMC Setup > Apps > Installed Packages";
+
+/// A duration as people say it, to the minute: `under a minute`, `45 min`, `2 h 5 min`,
+/// `3 days 4 h`. Negative durations read as zero.
+pub fn humanize(duration: TimeDelta) -> String {
+    let minutes = duration.num_minutes().max(0);
+    if minutes == 0 {
+        return "under a minute".to_string();
+    }
+    let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    let day_word = |d: i64| if d == 1 { "day" } else { "days" };
+    match (days, hours, mins) {
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => format!("{d} {}", day_word(d)),
+        (d, h, _) => format!("{d} {} {h} h", day_word(d)),
+    }
+}
+
+/// `12,345`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `n` rounded to two significant digits (an estimate should not look precise): 7 -> 7,
+/// 1,234 -> 1,200, 98,765 -> 99,000.
+pub fn round_estimate(n: u64) -> u64 {
+    if n < 100 {
+        return n;
+    }
+    let mut scale = 1u64;
+    while n / scale >= 100 {
+        scale *= 10;
+    }
+    let rounded_up = n % scale >= scale / 2;
+    (n / scale + u64::from(rounded_up)).saturating_mul(scale)
+}
+
+/// Records not moved while the incident lasted: `records_per_hour` x `duration`, rounded
+/// (see [`round_estimate`]). `None` without a rate.
+pub fn impact_records(records_per_hour: Option<u64>, duration: TimeDelta) -> Option<u64> {
+    let rate = records_per_hour?;
+    let seconds = u64::try_from(duration.num_seconds().max(0)).unwrap_or(0);
+    let records = u128::from(rate) * u128::from(seconds) / 3600;
+    Some(round_estimate(u64::try_from(records).unwrap_or(u64::MAX)))
+}
+
+/// The estimate in words: `about 20,000 records (an estimate: 7,500 records/hour x 2 h 40 min)`.
+pub fn impact_phrase(records_per_hour: Option<u64>, duration: TimeDelta) -> Option<String> {
+    let rate = records_per_hour?;
+    let records = impact_records(Some(rate), duration)?;
+    Some(format!(
+        "about {} records (an estimate: {} records/hour x {})",
+        thousands(records),
+        thousands(rate),
+        humanize(duration)
+    ))
+}
+
+/// What broke, in a few words, after the integration's name: `secret rejected by SFMC`.
+pub fn what_broke(class: IncidentClass, threshold_days: Option<u32>) -> String {
+    use OutcomeClass::*;
+    let text = match class {
+        IncidentClass::Outcome(outcome) => match outcome {
+            Ok => "working",
+            InvalidClientId => "client ID not recognised by SFMC",
+            ClientAuthFailed => "secret rejected by SFMC",
+            LegacyPackage => "legacy package refused by SFMC",
+            IpNotAllowlisted => "caller IP not allowlisted in SFMC",
+            AuthRejected => "login rejected by SFMC",
+            MissingScopes => "API permissions missing",
+            WrongBusinessUnit => "token for the wrong business unit",
+            RestUnauthorized => "token refused by the SFMC REST API",
+            Throttled => "throttled by SFMC",
+            SfmcUnavailable => "SFMC unavailable",
+            Network => "SFMC unreachable",
+            MalformedResponse => "unexpected answers from SFMC",
+            SecretUnavailable => "credwatch cannot read the secret",
+            IntermediaryBlocked => "blocked before reaching SFMC",
+            RequestRejected => "SFMC refused credwatch's request",
+            ServiceNotFound => "SFMC service not found",
+            EndpointNotAllowed => "auth URL not allowed",
+        },
+        IncidentClass::SecretExpiring => {
+            return match threshold_days {
+                Some(1) => "client secret expires within 1 day".to_string(),
+                Some(days) => format!("client secret expires within {days} days"),
+                None => "client secret expires soon".to_string(),
+            };
+        }
+        IncidentClass::SecretExpired => "client secret expired",
+        IncidentClass::ExpiryUnknown => "secret expiry date unknown",
+        IncidentClass::NotProbed => "credwatch has stopped checking it",
+        IncidentClass::CorruptItem => "credwatch cannot read its record",
+    };
+    text.to_string()
+}
+
+/// The next step for the owner, per class.
+pub fn next_step(class: IncidentClass) -> &'static str {
+    match class {
+        IncidentClass::Outcome(outcome) => outcome.what_to_do(),
+        IncidentClass::SecretExpiring | IncidentClass::SecretExpired => {
+            "Generate a new client secret in SFMC Setup > Apps > Installed Packages > (the package) > API Integration, update every consumer and the secret's source, then record the rotation (secret_rotated_at) in the inventory."
+        }
+        IncidentClass::ExpiryUnknown => {
+            "Look up \"Client Secret Expires\" in SFMC Setup > Apps > Installed Packages and record secret_expires_at (or secret_rotated_at) in the inventory."
+        }
+        IncidentClass::NotProbed => {
+            "Check that the probe function runs (its schedule, errors and logs); this is a monitoring problem, not an SFMC one."
+        }
+        IncidentClass::CorruptItem => {
+            "Run credwatch inventory apply to rewrite the integration's record, and check who changed the table."
+        }
+    }
+}
+
+/// A name for a plain-text line: control and bidirectional characters escaped, cut to `max`
+/// characters, and the id when nothing printable is left.
+pub fn display_name(name: &str, id: &str, max: usize) -> String {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return id.to_string();
+    }
+    printable::cap(&printable::escape(trimmed), max).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        for (minutes, text) in [
+            (-5, "under a minute"),
+            (0, "under a minute"),
+            (1, "1 min"),
+            (45, "45 min"),
+            (60, "1 h"),
+            (125, "2 h 5 min"),
+            (1440, "1 day"),
+            (1500, "1 day 1 h"),
+            (2 * 1440 + 4 * 60 + 59, "2 days 4 h"),
+            (3 * 1440 + 30, "3 days"),
+        ] {
+            assert_eq!(humanize(TimeDelta::minutes(minutes)), text, "{minutes}");
+        }
+        assert_eq!(humanize(TimeDelta::seconds(59)), "under a minute");
+    }
+
+    #[test]
+    fn estimates_are_rounded_to_two_digits_with_separators() {
+        for (n, rounded) in [
+            (0, 0),
+            (7, 7),
+            (99, 99),
+            (100, 100),
+            (1_234, 1_200),
+            (1_250, 1_300),
+            (98_765, 99_000),
+            (u64::MAX, 18_000_000_000_000_000_000),
+        ] {
+            assert_eq!(round_estimate(n), rounded, "{n}");
+        }
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn impact_is_rate_times_duration() {
+        let d = TimeDelta::minutes(160);
+        assert_eq!(impact_records(Some(7_500), d), Some(20_000));
+        assert_eq!(impact_records(None, d), None);
+        assert_eq!(
+            impact_records(Some(1_000_000_000), TimeDelta::days(3650)).map(|n| n > 0),
+            Some(true)
+        );
+        assert_eq!(
+            impact_phrase(Some(7_500), d).as_deref(),
+            Some("about 20,000 records (an estimate: 7,500 records/hour x 2 h 40 min)")
+        );
+        assert_eq!(impact_records(Some(100), TimeDelta::minutes(-30)), Some(0));
+    }
+
+    #[test]
+    fn names_are_escaped_capped_and_never_empty() {
+        assert_eq!(display_name("CRM sync", "crm", 200), "CRM sync");
+        assert_eq!(display_name("  ", "crm", 200), "crm");
+        assert_eq!(display_name("a\u{1b}[31mb", "crm", 200), "a\\u{1b}[31mb");
+        assert_eq!(
+            display_name(&"x".repeat(500), "crm", 10),
+            format!("{}…", "x".repeat(10))
+        );
+    }
+
+    #[test]
+    fn every_class_has_words_and_a_next_step() {
+        for class in OutcomeClass::ALL
+            .into_iter()
+            .map(IncidentClass::Outcome)
+            .chain(IncidentClass::NON_OUTCOME)
+        {
+            assert!(!what_broke(class, None).is_empty(), "{class}");
+            assert!(!next_step(class).is_empty(), "{class}");
+        }
+        assert_eq!(
+            what_broke(IncidentClass::SecretExpiring, Some(7)),
+            "client secret expires within 7 days"
+        );
+        assert_eq!(
+            what_broke(IncidentClass::SecretExpiring, Some(1)),
+            "client secret expires within 1 day"
+        );
+    }
+}
