@@ -91,7 +91,7 @@ impl Config {
     /// # Errors
     /// The first [`ConfigError`] met, in the order of [`Config`]'s fields.
     pub fn from_env() -> Result<Config, ConfigError> {
-        Config::from_os_lookup(std::env::var_os)
+        Config::from_os_lookup(|name| std::env::var_os(name))
     }
 
     /// Reads the configuration through `lookup`, which gives a variable's raw value by name
