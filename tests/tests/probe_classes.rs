@@ -657,3 +657,23 @@ async fn userinfo_and_lookalike_hosts_are_refused_whatever_the_policy() {
     // The same prober still probes the plain simulator URL.
     assert!(any.endpoint_allowed(&inventory.integrations[0]));
 }
+
+#[tokio::test]
+async fn limits_beyond_what_a_semaphore_holds_probe_as_unlimited() {
+    // CREDWATCH_PROBE_CONCURRENCY=18446744073709551615 parses; it must not panic the cycle.
+    let sim = Simulator::start().await.unwrap();
+    let scratch = Scratch::new("limits");
+    let inv = inventory(scratch.path(), &[Spec::on(&sim, "huge", &healthy())]);
+    let outcomes = probe_all(
+        &prober(Duration::from_secs(5)),
+        &LocalSecrets,
+        &inv.integrations,
+        Concurrency {
+            global: usize::MAX,
+            per_host: usize::MAX,
+        },
+        &|_| {},
+    )
+    .await;
+    assert_eq!(outcomes[0].class, OutcomeClass::Ok, "{:?}", outcomes[0]);
+}

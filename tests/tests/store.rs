@@ -2159,3 +2159,134 @@ async fn stream_images_decode_like_the_table() {
         );
     }
 }
+
+/// Hand-edited pointers and incident items that would misroute: an integration whose track
+/// points at another integration's (or another check's) open incident, and an open incident
+/// whose `integration` or `check` is not its id's. Each is unreadable, naming key and
+/// attribute; the incidents they point at stay untouched and listed.
+#[tokio::test]
+async fn pointers_and_incidents_that_would_misroute_are_unreadable() {
+    let dynamo = Dynamo::new().await;
+    let ids_all = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"];
+    for id in ids_all {
+        dynamo
+            .store
+            .put_integration(&integration(id), at(0), at(1))
+            .await
+            .unwrap();
+        dynamo
+            .store
+            .open_incident(&incident(id, CheckKind::Auth, 1, 1))
+            .await
+            .unwrap();
+    }
+    let set = |pk: &'static str, sk: &'static str, path: &'static str, value: AttributeValue| {
+        let names: HashMap<String, String> = path
+            .split('.')
+            .enumerate()
+            .map(|(i, name)| (format!("#p{i}"), name.to_string()))
+            .collect();
+        let placeholder = (0..names.len())
+            .map(|i| format!("#p{i}"))
+            .collect::<Vec<_>>()
+            .join(".");
+        dynamo
+            .client
+            .update_item()
+            .table_name(&dynamo.table)
+            .key("pk", string(pk))
+            .key("sk", string(sk))
+            .update_expression(format!("SET {placeholder} = :v"))
+            .set_expression_attribute_names(Some(names))
+            .expression_attribute_values(":v", value)
+            .send()
+    };
+    // Integrations pointing elsewhere.
+    set(
+        "INVENTORY",
+        "INT#alpha",
+        "auth.open_incident",
+        string("bravo:auth:1"),
+    )
+    .await
+    .unwrap();
+    set(
+        "INVENTORY",
+        "INT#charlie",
+        "monitor.open_incident",
+        string("charlie:auth:1"),
+    )
+    .await
+    .unwrap();
+    set(
+        "INVENTORY",
+        "INT#delta",
+        "stale_incident",
+        string("bravo:monitor:1"),
+    )
+    .await
+    .unwrap();
+    // Incidents that are not their id's.
+    set("INC#echo", "auth#000001", "integration", string("bravo"))
+        .await
+        .unwrap();
+    set("INC#foxtrot", "auth#000001", "check", string("expiry"))
+        .await
+        .unwrap();
+
+    let listing = dynamo.store.list_integrations().await.unwrap();
+    let readable: Vec<&str> = listing
+        .records
+        .iter()
+        .map(|r| r.integration.id.as_str())
+        .collect();
+    assert_eq!(readable, ["bravo", "echo", "foxtrot"]);
+    let unreadable: Vec<(&str, &str)> = listing
+        .unreadable
+        .iter()
+        .map(|u| (u.id.as_str(), u.field.as_str()))
+        .collect();
+    assert_eq!(
+        unreadable,
+        [
+            ("alpha", "auth.open_incident"),
+            ("charlie", "monitor.open_incident"),
+            ("delta", "stale_incident"),
+        ],
+        "{:?}",
+        listing.unreadable
+    );
+    for bad in &listing.unreadable {
+        assert!(
+            bad.problem
+                .contains("is not an incident of this integration"),
+            "{bad:?}"
+        );
+        assert!(
+            !bad.to_string().contains("bravo"),
+            "the value leaked: {bad}"
+        );
+    }
+
+    let open = dynamo.store.open_incident_listing().await.unwrap();
+    assert_eq!(
+        ids(&open.incidents),
+        [
+            "alpha:auth:1",
+            "bravo:auth:1",
+            "charlie:auth:1",
+            "delta:auth:1"
+        ]
+    );
+    let found: Vec<(Option<&str>, &str)> = open
+        .unreadable
+        .iter()
+        .map(|u| (u.integration.as_deref(), u.field.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [(Some("echo"), "integration"), (Some("foxtrot"), "check")],
+        "{:?}",
+        open.unreadable
+    );
+}

@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use credwatch::config::{
-    ALLOW_ANY_ENDPOINT_VAR, ALLOW_LOCAL_SECRETS_VAR, DEFAULT_CONCURRENCY,
+    ALL_VARS, ALLOW_ANY_ENDPOINT_VAR, ALLOW_LOCAL_SECRETS_VAR, DEFAULT_CONCURRENCY,
     DEFAULT_FUNCTION_REQUEST_TIMEOUT, DEFAULT_LAMBDA_LOG_FILTER, DEFAULT_PER_HOST,
     PROBE_CONCURRENCY_VAR, PROBE_PER_HOST_VAR, REQUEST_TIMEOUT_VAR, SECRET_PREFIX_VAR, TABLE_VAR,
     connect_timeout_for, flag_on,
@@ -91,7 +91,24 @@ impl Config {
     /// # Errors
     /// The first [`ConfigError`] met, in the order of [`Config`]'s fields.
     pub fn from_env() -> Result<Config, ConfigError> {
-        Config::from_lookup(|name| std::env::var(name).ok())
+        Config::from_os_lookup(|name| std::env::var_os(name))
+    }
+
+    /// Reads the configuration through `lookup`, which gives a variable's raw value by name
+    /// (`None`: unset), as the operating system holds it.
+    ///
+    /// # Errors
+    /// As [`Config::from_env`]; a `CREDWATCH_*` variable that is set but not UTF-8 is
+    /// [`ConfigError::Invalid`] naming it (not "unset", which would quietly use a default).
+    pub fn from_os_lookup(
+        lookup: impl Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<Config, ConfigError> {
+        for var in ALL_VARS {
+            if let Some(raw) = lookup(var).filter(|raw| raw.to_str().is_none()) {
+                return Err(invalid(var, &raw.to_string_lossy(), "is not UTF-8 text"));
+            }
+        }
+        Config::from_lookup(|name| lookup(name).and_then(|raw| raw.into_string().ok()))
     }
 
     /// Reads the configuration through `lookup`, which gives a variable's value by name

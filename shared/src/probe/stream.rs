@@ -24,6 +24,13 @@ pub enum Probed {
     Deferred(usize),
 }
 
+/// A limit as semaphore permits: at least 1, and at most what a tokio semaphore holds (a
+/// larger one, e.g. `CREDWATCH_PROBE_CONCURRENCY=18446744073709551615`, would panic in
+/// `Semaphore::new`; so many permits are no limit at all anyway).
+fn permits(limit: usize) -> usize {
+    limit.clamp(1, Semaphore::MAX_PERMITS)
+}
+
 /// Probes every integration concurrently within `limits`, yielding each result as it finishes
 /// (so callers can commit it at once, and a killed run keeps what it learned). A probe whose
 /// turn (its host and global slots) comes at or after `start_by` is not started but yielded as
@@ -36,13 +43,13 @@ pub fn probe_stream<'a, R: SecretReader>(
     limits: Concurrency,
     start_by: Option<tokio::time::Instant>,
 ) -> impl futures::Stream<Item = Probed> + 'a {
-    let global = Arc::new(Semaphore::new(limits.global.max(1)));
+    let global = Arc::new(Semaphore::new(permits(limits.global)));
     let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
     let pending = FuturesUnordered::new();
     for (index, integration) in integrations.iter().enumerate() {
         let host = hosts
             .entry(host_key(integration))
-            .or_insert_with(|| Arc::new(Semaphore::new(limits.per_host.max(1))))
+            .or_insert_with(|| Arc::new(Semaphore::new(permits(limits.per_host))))
             .clone();
         let global = global.clone();
         let probe = async move {

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use crate::text::printable::{echo, escape};
+
 const UNITS: [(char, u64); 4] = [('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)];
 
 const HOW: &str = "write a whole number followed by one unit: s (seconds), m (minutes), \
@@ -17,22 +19,28 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if text.is_empty() {
         return Err(format!("no duration given; {HOW}"));
     }
+    // Echoed escaped and cut short: the text may be anything (a hostile environment variable,
+    // megabytes of YAML), and a message must stay readable and bounded.
+    let shown = echo(text);
     let unit = text.chars().next_back().expect("text is not empty");
     let number = &text[..text.len() - unit.len_utf8()];
     if unit.is_ascii_digit() {
-        return Err(format!("\"{text}\" has no unit; {HOW}"));
+        return Err(format!("\"{shown}\" has no unit; {HOW}"));
     }
     let Some(&(_, seconds_per_unit)) = UNITS.iter().find(|(u, _)| *u == unit) else {
-        return Err(format!("\"{text}\" has an unknown unit \"{unit}\"; {HOW}"));
+        return Err(format!(
+            "\"{shown}\" has an unknown unit \"{}\"; {HOW}",
+            escape(unit.encode_utf8(&mut [0; 4]))
+        ));
     };
     if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("\"{text}\" is not a duration; {HOW}"));
+        return Err(format!("\"{shown}\" is not a duration; {HOW}"));
     }
-    let too_large = || format!("\"{text}\" is too large a duration");
+    let too_large = || format!("\"{shown}\" is too large a duration");
     let count: u64 = number.parse().map_err(|_| too_large())?;
     if count == 0 {
         return Err(format!(
-            "\"{text}\" is zero; a duration must be longer than that"
+            "\"{shown}\" is zero; a duration must be longer than that"
         ));
     }
     let seconds = count.checked_mul(seconds_per_unit).ok_or_else(too_large)?;
@@ -104,6 +112,43 @@ mod tests {
         ] {
             let err = parse_duration(text).expect_err(text);
             assert!(err.contains(expected), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn errors_echo_the_text_escaped_and_cut_short() {
+        use crate::text::printable::MAX_ECHOED_CHARS;
+        // Every kind of error, with a text far longer than a message may echo.
+        let long = "7".repeat(100_000);
+        for text in [
+            long.clone(),
+            format!("{long}x"),
+            format!("{long}m"),
+            format!("-{long}m"),
+            format!("{}m", "0".repeat(100_000)),
+        ] {
+            let err = parse_duration(&text).expect_err("not a duration");
+            assert!(
+                err.chars().count() < MAX_ECHOED_CHARS + 200,
+                "{} characters: {}",
+                err.chars().count(),
+                &err[..200]
+            );
+            assert!(err.contains('…'), "{err}");
+        }
+        // Terminal escapes and bidirectional controls are shown, never sent as is.
+        for (text, shown) in [
+            ("5\u{1b}[2J", "5\\u{1b}[2J"),
+            ("1\u{202e}m", "1\\u{202e}m"),
+            ("5\u{1b}", "unknown unit \"\\u{1b}\""),
+            ("1\nm", "1\\nm"),
+        ] {
+            let err = parse_duration(text).expect_err(text);
+            assert!(err.contains(shown), "{text:?}: {err}");
+            assert!(
+                !err.contains('\u{1b}') && !err.contains('\u{202e}') && !err.contains('\n'),
+                "{text:?}: {err:?}"
+            );
         }
     }
 

@@ -214,3 +214,54 @@ fn client_settings_follow_the_timeout_and_the_endpoint_flag() {
         );
     }
 }
+
+#[test]
+fn a_value_that_is_not_utf8_is_an_error_naming_its_variable_not_unset() {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+    // Each would otherwise read as unset: the default concurrency or timeout, no prefix.
+    for var in [
+        "CREDWATCH_TABLE",
+        "CREDWATCH_PROBE_CONCURRENCY",
+        "CREDWATCH_PROBE_PER_HOST",
+        "CREDWATCH_REQUEST_TIMEOUT",
+        "CREDWATCH_SECRET_PREFIX",
+        "CREDWATCH_ALLOW_ANY_ENDPOINT",
+        "CREDWATCH_LOG",
+    ] {
+        let lookup = |name: &str| match name {
+            name if name == var => Some(OsString::from_vec(b"8\xff\xfe".to_vec())),
+            "CREDWATCH_TABLE" => Some(OsString::from("credwatch")),
+            _ => None,
+        };
+        let err = Config::from_os_lookup(lookup).expect_err("not UTF-8");
+        let message = err.to_string();
+        assert!(
+            message.starts_with(&format!("{var}=\"8\u{fffd}\u{fffd}\": is not UTF-8 text")),
+            "{var}: {message}"
+        );
+    }
+    // UTF-8 values read exactly as through `from_lookup`.
+    let utf8 = |name: &str| lookup(&[TABLE, ("CREDWATCH_PROBE_CONCURRENCY", "7")])(name);
+    assert_eq!(
+        Config::from_os_lookup(|name| utf8(name).map(OsString::from)),
+        Config::from_lookup(utf8)
+    );
+}
+
+#[test]
+fn a_long_duration_is_echoed_cut_short_in_the_problem_too() {
+    let long = "9".repeat(500);
+    for value in [long.clone(), format!("{long}x"), format!("{long}d")] {
+        let err = config(&[TABLE, ("CREDWATCH_REQUEST_TIMEOUT", &value)]).expect_err("invalid");
+        let message = err.to_string();
+        assert!(
+            message.starts_with("CREDWATCH_REQUEST_TIMEOUT="),
+            "{message}"
+        );
+        assert!(
+            !message.contains(&"9".repeat(81)),
+            "echoed in full: {message}"
+        );
+    }
+}

@@ -108,7 +108,8 @@ pub fn reassign_fields(team: &str, at: DateTime<Utc>) -> Fields {
 }
 
 /// An incident item decoded, or where it is wrong (key, attribute, problem; never a value).
-/// Besides types, it checks that the id is the one the item's key stands for, and that its
+/// Besides types, it checks that the id is the one the item's key stands for (and the
+/// `integration` and `check` the id's), and that its
 /// texts are within bounds ([`MESSAGE_MAX_CHARS`], the inventory's
 /// `NAME_MAX` for the team), so an item or stream image edited by hand cannot route a
 /// notification to the wrong incident or carry megabytes into it. (The integration is not
@@ -135,6 +136,14 @@ pub fn decode_incident(item: &Item) -> ReadResult<Incident> {
         http_status: r.opt_number(HTTP_STATUS)?,
         id,
     };
+    // The id is the key's; the integration and check must be the id's, or a hand-edited item
+    // (or stream image) would route its notifications to another integration or check.
+    if incident.integration != incident.id.integration() {
+        return Err(r.corrupt(INTEGRATION, "is not the integration of the incident id"));
+    }
+    if incident.check != incident.id.check() {
+        return Err(r.corrupt(CHECK, "is not the check of the incident id"));
+    }
     for (name, text, max) in [
         (TEAM, &incident.team, NAME_MAX),
         (MESSAGE, &incident.message, MESSAGE_MAX_CHARS),

@@ -11,6 +11,7 @@ use super::attributes as attr;
 use super::keys::{integration_key, item_key_id, item_label, keyed};
 use super::reader::{ReadResult, Reader, parse_date};
 use super::value::{Fields, Item, boolean, date, map, n, numbers, s, seconds, strings, time};
+use crate::domain::incident::{CheckKind, IncidentId};
 use crate::domain::outcome::OutcomeClass;
 use crate::domain::state::{CheckState, Health, Track};
 use crate::domain::state::{ExpiryTrack, Threshold};
@@ -208,9 +209,10 @@ pub fn decode_integration(item: &Item) -> ReadResult<IntegrationRecord> {
         secret_lifetime_days: r.number(SECRET_LIFETIME_DAYS)?,
     };
     check_bounds(&r, &integration)?;
+    let id = integration.id.as_str();
     let state = CheckState {
-        auth: decode_track(&r.map(AUTH)?)?,
-        monitor: decode_track(&r.map(MONITOR)?)?,
+        auth: decode_track(&r.map(AUTH)?, id, CheckKind::Auth)?,
+        monitor: decode_track(&r.map(MONITOR)?, id, CheckKind::Monitor)?,
         last_class: r.opt_parsed(LAST_CLASS, "outcome class", OutcomeClass::parse)?,
         last_probe_at: r.opt_time(LAST_PROBE_AT)?,
         next_probe_at: r.opt_time(NEXT_PROBE_AT)?,
@@ -218,10 +220,10 @@ pub fn decode_integration(item: &Item) -> ReadResult<IntegrationRecord> {
         // Items written before expiry tracking existed have neither attribute.
         expiry: r
             .opt_map(EXPIRY)?
-            .map(|t| decode_expiry_track(&t))
+            .map(|t| decode_expiry_track(&t, id))
             .transpose()?
             .unwrap_or_default(),
-        stale_incident: r.opt_parsed(STALE_INCIDENT, "incident id", |t| t.parse().ok())?,
+        stale_incident: own_incident(&r, STALE_INCIDENT, id, CheckKind::Monitor)?,
         secret_fingerprint: r.opt_string(SECRET_FINGERPRINT)?,
         version: r.number_at_most(VERSION, invariants::MAX_VERSION)?,
     };
@@ -324,17 +326,40 @@ fn check_bounds(r: &Reader<'_>, i: &Integration) -> ReadResult<()> {
     Ok(())
 }
 
-fn decode_expiry_track(r: &Reader<'_>) -> ReadResult<ExpiryTrack> {
+/// An optional incident id (attribute `name`) that must be one of integration `id`'s `check`
+/// incidents: a pointer at another integration's (or check's) incident would make this
+/// integration's probes update or resolve that incident.
+fn own_incident(
+    r: &Reader<'_>,
+    name: &str,
+    id: &str,
+    check: CheckKind,
+) -> ReadResult<Option<IncidentId>> {
+    let incident: Option<IncidentId> = r.opt_parsed(name, "incident id", |t| t.parse().ok())?;
+    match incident {
+        Some(incident) if incident.integration() != id || incident.check() != check => Err(r
+            .corrupt(
+                name,
+                &format!(
+                    "is not an incident of this integration's {} check",
+                    check.as_str()
+                ),
+            )),
+        incident => Ok(incident),
+    }
+}
+
+fn decode_expiry_track(r: &Reader<'_>, id: &str) -> ReadResult<ExpiryTrack> {
     use super::attributes::*;
     Ok(ExpiryTrack {
-        open_incident: r.opt_parsed(OPEN_INCIDENT, "incident id", |t| t.parse().ok())?,
+        open_incident: own_incident(r, OPEN_INCIDENT, id, CheckKind::Expiry)?,
         version: r.opt_string(VERSION_KEY)?,
         threshold: r.opt_parsed(THRESHOLD, "expiry threshold", Threshold::parse)?,
         notified: r.strings(NOTIFIED)?,
     })
 }
 
-fn decode_track(r: &Reader<'_>) -> ReadResult<Track> {
+fn decode_track(r: &Reader<'_>, id: &str, check: CheckKind) -> ReadResult<Track> {
     use super::attributes::*;
     Ok(Track {
         health: r.parsed(HEALTH, "health", Health::parse)?,
@@ -343,7 +368,7 @@ fn decode_track(r: &Reader<'_>) -> ReadResult<Track> {
         consecutive_failures: r.number(CONSECUTIVE_FAILURES)?,
         first_failure_at: r.opt_time(FIRST_FAILURE_AT)?,
         consecutive_successes: r.number(CONSECUTIVE_SUCCESSES)?,
-        open_incident: r.opt_parsed(OPEN_INCIDENT, "incident id", |t| t.parse().ok())?,
+        open_incident: own_incident(r, OPEN_INCIDENT, id, check)?,
     })
 }
 

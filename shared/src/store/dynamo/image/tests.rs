@@ -152,3 +152,152 @@ fn other_items_are_told_apart_by_their_key() {
     let err = decode_image(&image).expect_err("keys only");
     assert_eq!(err.field, "id");
 }
+
+/// A stream image of the incident `crm:auth:3` with attribute `name` replaced by `value`
+/// (DynamoDB JSON), read as Lambda would deliver it.
+fn image_with(name: &str, value: serde_json::Value) -> serde_dynamo::Item {
+    let item = incident_item(&incident()).expect("a well-formed id");
+    let (mut json, _) = through_json(item);
+    json[name] = value;
+    serde_json::from_value(json).expect("DynamoDB JSON")
+}
+
+#[test]
+fn hostile_images_are_unreadable_naming_the_field_never_the_value() {
+    use serde_json::json;
+    let deep = (0..100).fold(
+        json!({"S": "deep-4711"}),
+        |inner, _| json!({"M": {"x": inner}}),
+    );
+    let cases = [
+        ("class", json!({"NULL": true}), "is missing"),
+        ("class", json!({"BOOL": true}), "is not a string (S)"),
+        (
+            "class",
+            json!({"L": [{"S": "client_auth_failed"}]}),
+            "is not a string (S)",
+        ),
+        (
+            "class",
+            json!({"M": {"S": {"S": "client_auth_failed"}}}),
+            "is not a string (S)",
+        ),
+        (
+            "class",
+            json!({"SS": ["client_auth_failed"]}),
+            "is not a string (S)",
+        ),
+        (
+            "class",
+            json!({"S": "Client_Auth_Failed"}),
+            "is not a valid incident class",
+        ),
+        (
+            "class",
+            json!({"S": "client_auth_failed "}),
+            "is not a valid incident class",
+        ),
+        (
+            "class",
+            json!({"S": "client_auth_failed\u{0}"}),
+            "is not a valid incident class",
+        ),
+        (
+            "id",
+            json!({"S": "crm:auth:003"}),
+            "is not a valid incident id",
+        ),
+        (
+            "id",
+            json!({"S": "crm:auth:99999999999999999999"}),
+            "is not a valid incident id",
+        ),
+        (
+            "id",
+            json!({"S": "crm:auth:3\n"}),
+            "is not a valid incident id",
+        ),
+        (
+            "id",
+            json!({"S": "crm\u{202e}:auth:3"}),
+            "is not the incident id of the item's key",
+        ),
+        ("id", deep.clone(), "is not a string (S)"),
+        ("open", json!({"S": "true"}), "is not a boolean (BOOL)"),
+        ("open", json!({"N": "1"}), "is not a boolean (BOOL)"),
+        ("http_status", json!({"N": "1e3"}), "is out of range"),
+        ("http_status", json!({"N": "-401"}), "is out of range"),
+        ("http_status", json!({"S": "401"}), "is not a number (N)"),
+        (
+            "threshold_days",
+            json!({"N": "99999999999999999999999999999"}),
+            "is out of range",
+        ),
+        (
+            "team",
+            json!({"S": "t".repeat(400 * 1024)}),
+            "is longer than",
+        ),
+        ("message", deep, "is not a string (S)"),
+        (
+            "integration",
+            json!({"S": "payroll"}),
+            "is not the integration of the incident id",
+        ),
+        (
+            "check",
+            json!({"S": "expiry"}),
+            "is not the check of the incident id",
+        ),
+    ];
+    for (name, value, problem) in cases {
+        let image = image_with(name, value);
+        let err = incident_of_image(&image).expect_err("a hostile image");
+        assert_eq!(err.key, "pk=INC#crm sk=auth#000003", "{name}");
+        assert_eq!(err.field, name, "{err:?}");
+        assert!(err.problem.contains(problem), "{name}: {err:?}");
+        let shown = format!("{err:?} {err}");
+        assert!(
+            !shown.contains("4711") && !shown.contains("tttt") && !shown.contains("payroll"),
+            "{name}: the value leaked: {shown}"
+        );
+        assert_eq!(decode_image(&image), Err(err), "{name}");
+    }
+}
+
+#[test]
+fn hostile_keys_in_images_are_skipped_or_unreadable_never_misfiled() {
+    use serde_json::json;
+    // A key that is not text: not credwatch's item (nothing to route).
+    for pk in [json!({"NULL": true}), json!({"N": "1"})] {
+        let image = image_with("pk", pk.clone());
+        assert_eq!(decode_image(&image), Ok(None), "{pk}");
+        let err = incident_of_image(&image).expect_err("not an incident key");
+        assert_eq!(err.field, "pk", "{pk}");
+    }
+    // Incident keys that do not stand for the item's id: another integration, another check,
+    // another (unpadded or huge) sequence, an empty integration.
+    for (pk, sk) in [
+        ("INC#payroll", "auth#000003"),
+        ("INC#crm", "expiry#000003"),
+        ("INC#crm", "auth#3"),
+        ("INC#crm", "auth#0000003"),
+        ("INC#crm", "auth#+00003"),
+        ("INC#", "auth#000003"),
+        ("INC#crm:auth:3", "auth#000003"),
+    ] {
+        let mut image = image_with("pk", json!({"S": pk}));
+        image = {
+            let mut json = serde_json::to_value(&image).expect("an image serializes");
+            json["sk"] = json!({"S": sk});
+            serde_json::from_value(json).expect("DynamoDB JSON")
+        };
+        let err = incident_of_image(&image).expect_err("a key that is not the id's");
+        assert_eq!(err.field, "id", "{pk} {sk}: {err:?}");
+        assert!(
+            err.problem
+                .contains("is not the incident id of the item's key"),
+            "{pk} {sk}: {err:?}"
+        );
+    }
+}

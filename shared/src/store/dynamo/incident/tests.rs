@@ -179,3 +179,42 @@ fn reassigning_writes_the_team_and_the_time_only() {
         ]
     );
 }
+
+#[test]
+fn an_incident_whose_integration_or_check_is_not_its_ids_is_unreadable() {
+    // The key and id agree (crm-sync:auth:3); a hand-edited integration or check would route
+    // the incident's notifications to another integration or check.
+    let good = incident_item(&incident(true)).expect("a well-formed id");
+    let cases = [
+        (
+            "integration",
+            s("payroll-4711"),
+            "is not the integration of the incident id",
+        ),
+        (
+            "integration",
+            s("crm-sync "),
+            "is not the integration of the incident id",
+        ),
+        (
+            "integration",
+            s(""),
+            "is not the integration of the incident id",
+        ),
+        ("check", s("expiry"), "is not the check of the incident id"),
+        ("check", s("monitor"), "is not the check of the incident id"),
+    ];
+    for (attribute, value, problem) in cases {
+        let mut item = good.clone();
+        item.insert(attribute.to_string(), value);
+        let found = unreadable(&item);
+        assert_eq!(found.key, "pk=INC#crm-sync sk=auth#000003", "{attribute}");
+        assert_eq!(found.field, attribute);
+        assert!(found.problem.contains(problem), "{attribute}: {found:?}");
+        let shown = format!("{found:?} {found}");
+        assert!(
+            !shown.contains("4711"),
+            "{attribute}: the value leaked: {shown}"
+        );
+    }
+}

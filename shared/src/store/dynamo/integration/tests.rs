@@ -88,7 +88,10 @@ fn corrupt_attributes_are_named_without_their_value() {
     );
     let label = item_label(&item);
     let r = Reader::new(&item, &label);
-    let err = StoreError::corrupt("t", decode_track(&r.map("auth").unwrap()).unwrap_err());
+    let err = StoreError::corrupt(
+        "t",
+        decode_track(&r.map("auth").unwrap(), "broken", CheckKind::Auth).unwrap_err(),
+    );
     assert!(
         err.to_string().contains("pk=INVENTORY sk=INT#broken"),
         "{err}"
@@ -97,4 +100,90 @@ fn corrupt_attributes_are_named_without_their_value() {
     assert!(!err.to_string().contains("s3cr3t-ish"), "{err}");
     let err = StoreError::corrupt("t", r.number::<u64>("version").unwrap_err());
     assert!(err.to_string().contains("version is missing"), "{err}");
+}
+
+/// A small valid integration `crm-sync` (the texts do not matter to the pointer checks).
+fn crm_sync() -> Integration {
+    Integration {
+        id: "crm-sync".into(),
+        name: "CRM sync".into(),
+        owner: "crm-ops".into(),
+        severity: Severity::High,
+        auth_url: url::Url::parse("https://example.com/").expect("a URL"),
+        client_id: "client-4711".into(),
+        client_secret: SecretSource::Env("CRM_SYNC_SECRET".into()),
+        account_id: None,
+        expected_scopes: vec![],
+        secret_rotated_at: None,
+        secret_expires_at: None,
+        depends_on: vec![],
+        records_per_hour: None,
+        runbook: None,
+        probe_every: crate::inventory::bounds::PROBE_EVERY.0,
+        recheck_every: crate::inventory::bounds::RECHECK_EVERY.0,
+        expiry_warn_days: vec![7],
+        secret_lifetime_days: 180,
+    }
+}
+
+/// `state` with each incident pointer (`auth.open_incident`, `monitor.open_incident`,
+/// `expiry.open_incident`, `stale_incident`) set to `id`, one at a time.
+fn with_pointer(field: &str, id: &str) -> CheckState {
+    let id: IncidentId = id.parse().expect("an incident id");
+    let mut state = CheckState::default();
+    match field {
+        "auth.open_incident" => state.auth.open_incident = Some(id),
+        "monitor.open_incident" => state.monitor.open_incident = Some(id),
+        "expiry.open_incident" => state.expiry.open_incident = Some(id),
+        "stale_incident" => state.stale_incident = Some(id),
+        other => panic!("no pointer {other}"),
+    }
+    state
+}
+
+#[test]
+fn incident_pointers_must_name_this_integrations_own_check() {
+    let now = DateTime::<Utc>::from_timestamp(1_780_000_000, 0).expect("a time");
+    let own = [
+        ("auth.open_incident", "crm-sync:auth:3"),
+        ("monitor.open_incident", "crm-sync:monitor:4"),
+        ("expiry.open_incident", "crm-sync:expiry:5"),
+        ("stale_incident", "crm-sync:monitor:6"),
+    ];
+    for (field, id) in own {
+        let item = replacement_item(&crm_sync(), now, &with_pointer(field, id));
+        let record = decode_integration(&item).expect("its own incident reads");
+        assert_eq!(record.state, with_pointer(field, id), "{field}");
+    }
+    // Another integration's incident (even one whose id starts like this one's), or this
+    // integration's incident of another check: probing crm-sync would update or resolve it.
+    let foreign = [
+        ("auth.open_incident", "payroll-4711:auth:3"),
+        ("auth.open_incident", "crm-sync-4711:auth:3"),
+        ("auth.open_incident", "crm:sync:auth:3"),
+        ("auth.open_incident", "crm-sync:monitor:3"),
+        ("monitor.open_incident", "payroll-4711:monitor:4"),
+        ("monitor.open_incident", "crm-sync:auth:4"),
+        ("expiry.open_incident", "payroll-4711:expiry:5"),
+        ("expiry.open_incident", "crm-sync:auth:5"),
+        ("stale_incident", "payroll-4711:monitor:6"),
+        ("stale_incident", "crm-sync:expiry:6"),
+    ];
+    for (field, id) in foreign {
+        let item = replacement_item(&crm_sync(), now, &with_pointer(field, id));
+        let found = decode_integration(&item).expect_err("a foreign incident pointer");
+        assert_eq!(found.key, "pk=INVENTORY sk=INT#crm-sync", "{field} {id}");
+        assert_eq!(found.field, field, "{id}");
+        assert!(
+            found
+                .problem
+                .contains("is not an incident of this integration"),
+            "{field} {id}: {found:?}"
+        );
+        let shown = format!("{found:?} {found}");
+        assert!(
+            !shown.contains("4711"),
+            "{field}: the value leaked: {shown}"
+        );
+    }
 }
