@@ -190,11 +190,12 @@ fn only_non_test_lines_count() {
 }
 
 /// The workspace's crates: (crate folder, roots under `src`).
-const CRATES: [&str; 6] = [
+const CRATES: [&str; 7] = [
     "shared",
     "sim",
     "cli",
     "tests",
+    "functions/lambda-kit",
     "functions/probe",
     "functions/expiry-scan",
 ];

@@ -267,8 +267,11 @@ impl Serialize for IncidentClass {
 impl<'de> Deserialize<'de> for IncidentClass {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<IncidentClass, D::Error> {
         let text = String::deserialize(deserializer)?;
-        IncidentClass::parse(&text)
-            .ok_or_else(|| serde::de::Error::custom("not an incident class of DESIGN.md"))
+        IncidentClass::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(
+                "not an incident class (README, \"Outcome classes and what to do\")",
+            )
+        })
     }
 }
 

@@ -31,7 +31,7 @@ pub fn next_version(expected: u64) -> Option<u64> {
 pub struct IncidentSlot {
     /// The integration id (may itself contain `:`; the check and sequence are the last parts).
     pub integration: String,
-    /// The check, as [`CheckKind::as_str`].
+    /// The check, as [`CheckKind::as_str`](crate::domain::incident::CheckKind::as_str).
     pub check: &'static str,
     /// The sequence number.
     pub seq: u32,

@@ -112,7 +112,7 @@ pub struct HistoryEntry {
     pub message: String,
 }
 
-/// What became of a [`StateCommit`].
+/// What became of a [`StateCommit`](crate::domain::state::StateCommit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommitOutcome {
     /// The state and every incident write were written.

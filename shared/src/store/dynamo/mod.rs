@@ -65,8 +65,8 @@
 //! - An item that does not decode, or holds values outside the inventory's bounds
 //!   ([`crate::inventory::bounds`]), is listed apart ([`crate::store::UnreadableIntegration`]).
 //!   Classes are [`crate::domain::outcome::OutcomeClass::as_str`], health
-//!   [`crate::rules::health::Health::as_str`], severity [`crate::inventory::Severity::as_str`],
-//!   check [`crate::rules::health::CheckKind::as_str`]. An incident item must also hold the id
+//!   [`crate::domain::state::Health::as_str`], severity [`crate::inventory::Severity::as_str`],
+//!   check [`crate::domain::incident::CheckKind::as_str`]. An incident item must also hold the id
 //!   its key stands for, and texts within bounds ([`incident::decode_incident`]).
 //! - Index `open-incidents` (keys `gsi1pk` / `gsi1sk`, projection ALL) is sparse: only open
 //!   incidents carry its keys, resolving REMOVEs them, so listing open incidents reads only those.
