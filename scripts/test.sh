@@ -31,6 +31,10 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# The API docs build without a warning (a broken or private link fails the run).
+step "cargo doc --no-deps (warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+
 if [ -f infra/template.yaml ]; then
   step "cfn-lint infra/template.yaml"
   "$venv_bin/cfn-lint" infra/template.yaml

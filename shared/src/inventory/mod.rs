@@ -60,7 +60,7 @@ pub fn parse_inventory_on(
     }
 }
 
-/// Reads and validates an inventory file. At most [`yaml::MAX_FILE_BYTES`] (plus one, to tell)
+/// Reads and validates an inventory file. At most `MAX_FILE_BYTES` (1 MiB) (plus one, to tell)
 /// are read, so a huge file or a device never fills memory. The file is opened without waiting
 /// for a writer, so a FIFO nobody writes to reads as empty (refused at once) instead of hanging,
 /// while `/dev/stdin` and `<(cat inventory.yaml)` (pipes with a writer) are read normally.

@@ -119,7 +119,7 @@ const HISTORY_BATCH: usize = 25;
 /// Runs one cycle at time `now`. Fails only if the integrations cannot be listed at all.
 ///
 /// Each result is committed as soon as its probe finishes (history in batches of
-/// [`HISTORY_BATCH`]), so a run killed part-way keeps every result committed before. With
+/// 25, one request each), so a run killed part-way keeps every result committed before. With
 /// `settings.deadline`, no probe starts later than the deadline minus one probe's worst case
 /// ([`Prober::worst_case`]) and `settings.commit_margin`: the rest are `deferred`, left due for
 /// the next run. Unreadable items are skipped and reported ([`crate::jobs::corrupt`]).

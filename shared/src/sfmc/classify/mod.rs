@@ -21,10 +21,10 @@
 //!
 //! SFMC's statuses for several failures are undocumented, which is why the body goes first.
 //!
-//! One concern per file: [`answer`] (what was read), [`failure`] (what an attempt ends with),
-//! [`verdict`] (the order above), [`sfmc_error`] (SFMC's own error bodies), [`intermediary`]
-//! (answers that are not SFMC's), [`retry_after`] (the wait asked for), [`token`] and
-//! [`context`] (the two successful answers).
+//! One concern per file: `answer` (what was read), `failure` (what an attempt ends with),
+//! `verdict` (the order above), `sfmc_error` (SFMC's own error bodies), `intermediary`
+//! (answers that are not SFMC's), `retry_after` (the wait asked for), `token` and
+//! `context` (the two successful answers).
 
 mod answer;
 mod context;
