@@ -25,55 +25,23 @@ pub fn next_version(expected: u64) -> Option<u64> {
     expected.checked_add(1).filter(|&next| next <= MAX_VERSION)
 }
 
-/// Where an incident lives: the parts of its id `{integration}:{check}:{seq}`. Two ids with the
-/// same slot (`a:auth:3`, `a:auth:03`) are one incident in every store.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct IncidentSlot {
-    /// The integration id (may itself contain `:`; the check and sequence are the last parts).
-    pub integration: String,
-    /// The check, as [`CheckKind::as_str`](crate::domain::incident::CheckKind::as_str).
-    pub check: &'static str,
-    /// The sequence number.
-    pub seq: u32,
-}
-
-impl IncidentSlot {
-    /// The slot of incident `id`.
-    pub fn of(id: &IncidentId) -> IncidentSlot {
-        IncidentSlot {
-            integration: id.integration().to_string(),
-            check: id.check().as_str(),
-            seq: id.seq(),
-        }
-    }
-
-    /// The slot of an incident id given as text, `None` if the text is not an [`IncidentId`]
-    /// (the one parsing rule: `{integration}:{check}:{seq}`, see its `FromStr`).
-    pub fn of_id(id: &str) -> Option<IncidentSlot> {
-        id.parse::<IncidentId>()
-            .ok()
-            .map(|id| IncidentSlot::of(&id))
-    }
-}
-
-/// The slots of a commit's incident writes, checked: none twice (one DynamoDB transaction
+/// The ids of a commit's incident writes, checked: none twice (one DynamoDB transaction
 /// cannot touch an item twice, and the in-memory store refuses the same). A repeat is
 /// [`StoreError::Permanent`] (a caller's mistake: retrying cannot help).
-pub fn commit_incident_slots(commit: &StateCommit) -> StoreResult<Vec<IncidentSlot>> {
+pub fn commit_incident_ids(commit: &StateCommit) -> StoreResult<Vec<IncidentId>> {
     let mut seen = HashSet::new();
     commit
         .incidents
         .iter()
         .map(|write| {
             let id = write.id();
-            let slot = IncidentSlot::of(id);
-            if !seen.insert(slot.clone()) {
+            if !seen.insert(id.clone()) {
                 return Err(StoreError::permanent(format!(
                     "commit of {}: incident {id} is written twice in one commit",
                     commit.integration
                 )));
             }
-            Ok(slot)
+            Ok(id.clone())
         })
         .collect()
 }
@@ -104,30 +72,6 @@ mod tests {
     use crate::domain::incident::IncidentChange;
 
     #[test]
-    fn incident_ids_map_to_slots() {
-        assert_eq!(
-            IncidentSlot::of_id("crm-contact-sync:auth:3"),
-            Some(IncidentSlot {
-                integration: "crm-contact-sync".into(),
-                check: "auth",
-                seq: 3
-            })
-        );
-        for bad in [
-            "a:auth:03",
-            "",
-            "x",
-            "a:auth",
-            "a:bogus:1",
-            ":auth:1",
-            "a:auth:-1",
-            "a:auth:one",
-        ] {
-            assert_eq!(IncidentSlot::of_id(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
     fn versions_stop_at_the_bound() {
         assert_eq!(next_version(0), Some(1));
         assert_eq!(next_version(MAX_VERSION - 1), Some(MAX_VERSION));
@@ -149,9 +93,9 @@ mod tests {
             state: Default::default(),
             incidents: writes,
         };
-        let ok = commit_incident_slots(&commit(vec![resolve("a:auth:1"), resolve("a:expiry:1")]));
+        let ok = commit_incident_ids(&commit(vec![resolve("a:auth:1"), resolve("a:expiry:1")]));
         assert_eq!(ok.map(|s| s.len()), Ok(2));
-        let err = commit_incident_slots(&commit(vec![resolve("a:auth:1"), resolve("a:auth:1")]))
+        let err = commit_incident_ids(&commit(vec![resolve("a:auth:1"), resolve("a:auth:1")]))
             .unwrap_err();
         assert!(matches!(err, StoreError::Permanent { .. }), "{err:?}");
         assert!(err.to_string().contains("written twice"), "{err}");

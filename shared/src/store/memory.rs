@@ -8,12 +8,13 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use chrono::{DateTime, Utc};
 
 use super::error::{StoreError, StoreResult};
-use super::invariants::{self, IncidentSlot};
+use super::invariants;
 use super::roles::{HistoryReader, Incidents, Integrations, ProbeResults, Teams};
 use super::{
     CommitOutcome, HistoryEntry, Incident, IncidentChange, IntegrationListing, IntegrationRecord,
     StateCommit, UnreadableIntegration, UnreadableItem,
 };
+use crate::domain::incident::IncidentId;
 use crate::domain::state::CheckState;
 use crate::inventory::{Integration, Team};
 
@@ -29,8 +30,8 @@ struct Inner {
     teams: BTreeMap<String, Team>,
     /// Integration id -> probe time ([`invariants::stored_time`], as any store keys it) -> entry.
     history: BTreeMap<String, BTreeMap<DateTime<Utc>, HistoryEntry>>,
-    /// Keyed by slot, so ids that name one slot are one incident, as in every store.
-    incidents: BTreeMap<IncidentSlot, Incident>,
+    /// Keyed by incident id (one text per incident: `IncidentId` admits no other spelling).
+    incidents: BTreeMap<IncidentId, Incident>,
     /// Items that stand for undecodable DynamoDB items (see [`MemoryStore::insert_unreadable`]).
     unreadable: BTreeMap<String, UnreadableIntegration>,
 }
@@ -153,7 +154,7 @@ impl Integrations for MemoryStore {
 
     async fn prune_integration(&self, id: &str) -> StoreResult<()> {
         let mut inner = self.lock();
-        inner.incidents.retain(|slot, _| slot.integration != id);
+        inner.incidents.retain(|key, _| key.integration() != id);
         inner.history.remove(id);
         inner.integrations.remove(id);
         inner.unreadable.remove(id);
@@ -163,7 +164,7 @@ impl Integrations for MemoryStore {
 
 impl ProbeResults for MemoryStore {
     async fn commit(&self, commit: &StateCommit) -> StoreResult<CommitOutcome> {
-        let keys = invariants::commit_incident_slots(commit)?;
+        let keys = invariants::commit_incident_ids(commit)?;
         let mut inner = self.lock();
         let inner = &mut *inner;
 
@@ -302,7 +303,7 @@ impl Incidents for MemoryStore {
             .lock()
             .incidents
             .iter()
-            .filter(|(slot, _)| slot.integration == integration)
+            .filter(|(key, _)| key.integration() == integration)
             .map(|(_, i)| i.clone())
             .collect();
         sort_incidents(&mut incidents);
@@ -310,7 +311,7 @@ impl Incidents for MemoryStore {
     }
 
     async fn open_incident(&self, incident: &Incident) -> StoreResult<bool> {
-        let key = IncidentSlot::of(&incident.id);
+        let key = incident.id.clone();
         let mut inner = self.lock();
         if inner.incidents.get(&key).is_some_and(|i| i.open) {
             return Ok(false);
@@ -325,7 +326,7 @@ impl Incidents for MemoryStore {
         message: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let Some(key) = IncidentSlot::of_id(id) else {
+        let Ok(key) = id.parse::<IncidentId>() else {
             return Ok(false);
         };
         let mut inner = self.lock();
@@ -347,7 +348,7 @@ impl Incidents for MemoryStore {
         team: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let Some(key) = IncidentSlot::of_id(id) else {
+        let Ok(key) = id.parse::<IncidentId>() else {
             return Ok(false);
         };
         let mut inner = self.lock();

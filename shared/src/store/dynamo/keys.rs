@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::value::{Fields, Item, s, timestamp, to_item};
-use crate::store::invariants::IncidentSlot;
+use crate::domain::incident::IncidentId;
 
 /// The table's partition key attribute (S).
 pub const PK: &str = "pk";
@@ -118,14 +118,14 @@ pub fn incident_pk(integration: &str) -> String {
 /// The key of incident `{integration}:{check}:{seq}`: `INC#{integration}`, `{check}#{seq:06}`.
 /// `None` if the id is not of that form.
 pub fn incident_key(id: &str) -> Option<Key> {
-    IncidentSlot::of_id(id).map(|slot| slot_key(&slot))
+    id.parse::<IncidentId>().ok().map(|id| incident_id_key(&id))
 }
 
-/// The key of an incident slot.
-pub fn slot_key(slot: &IncidentSlot) -> Key {
+/// The key of incident `id`.
+pub fn incident_id_key(id: &IncidentId) -> Key {
     (
-        incident_pk(&slot.integration),
-        format!("{}#{:06}", slot.check, slot.seq),
+        incident_pk(id.integration()),
+        format!("{}#{:06}", id.check().as_str(), id.seq()),
     )
 }
 

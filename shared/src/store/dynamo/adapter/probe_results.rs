@@ -12,7 +12,7 @@ use super::super::expr::{Expr, UpdateSpec, absent, exists};
 use super::super::history::history_item;
 use super::super::incident::{incident_change_fields, incident_item};
 use super::super::integration::{rotation_fields, state_fields};
-use super::super::keys::{Key, describe_key, history_key, integration_key, slot_key};
+use super::super::keys::{Key, describe_key, history_key, incident_id_key, integration_key};
 use super::super::value::{Item, n, timestamp};
 use super::incidents::open_condition;
 use super::{CONFLICT_ATTEMPTS, DynamoStore, UpdateFailure, backoff};
@@ -121,7 +121,7 @@ impl DynamoStore {
 
     fn incident_write(&self, write: &IncidentChange, key: &Key) -> StoreResult<TransactWriteItem> {
         if let IncidentChange::Opened(incident) = write {
-            let item = incident_item(incident).expect("commit_incident_slots checked the id");
+            let item = incident_item(incident).expect("an IncidentId is always well-formed");
             let mut expr = Expr::default();
             // Opened exactly once: overlapping invocations compute the same id, one wins.
             let put = Put::builder()
@@ -143,9 +143,9 @@ impl DynamoStore {
 
 impl ProbeResults for DynamoStore {
     async fn commit(&self, commit: &StateCommit) -> StoreResult<CommitOutcome> {
-        let keys: Vec<Key> = invariants::commit_incident_slots(commit)?
+        let keys: Vec<Key> = invariants::commit_incident_ids(commit)?
             .iter()
-            .map(slot_key)
+            .map(incident_id_key)
             .collect();
         for attempt in 1..=CONFLICT_ATTEMPTS {
             let result = if keys.is_empty() {
