@@ -15,6 +15,8 @@
 //!   attributes), pure.
 //! - [`publish`]: the [`PublishRequest`](publish::PublishRequest) (subject, `MessageStructure=json`
 //!   message, attributes), measured as SNS counts it and shortened in a fixed order to fit.
+//! - [`delivery`]: a notification on record ([`NotificationRecord`](delivery::NotificationRecord))
+//!   with its delivery state, and the fan-out's audit entries.
 //! - [`error`]: [`PublishError`](error::PublishError) and the pure [`classify`](error::classify)
 //!   of SNS error codes into retryable, configuration and payload failures.
 //! - The port, [`Publisher`], and its adapters: [`memory`] (records what it got; demo, tests)
@@ -24,6 +26,7 @@
 //! `depends_on`, `records_per_hour` and `runbook`, and SFMC's words pass through
 //! [`scrub::scrub`] again on the way in.
 
+pub mod delivery;
 pub mod error;
 pub mod memory;
 pub mod notification;

@@ -24,7 +24,7 @@ pub mod roles;
 
 pub use error::{StoreError, StoreResult};
 pub use model::{
-    CommitOutcome, HistoryEntry, IncidentListing, IntegrationListing, IntegrationRecord,
+    CommitOutcome, DueNotifications, HistoryEntry, IncidentListing, IntegrationListing, IntegrationRecord,
     UnreadableIntegration, UnreadableItem,
 };
 
@@ -32,7 +32,7 @@ pub use model::{
 pub use crate::domain::incident::{Incident, IncidentChange, PLATFORM_TEAM};
 /// The state commit, defined in [`crate::domain::state`].
 pub use crate::domain::state::StateCommit;
-pub use roles::{HistoryReader, Incidents, Integrations, ProbeResults, Teams};
+pub use roles::{HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Teams};
 
 /// Everything credwatch reads and writes between invocations: every role at once, for the
 /// callers that need them all (`inventory apply`, the probe cycle). Implemented for every type

@@ -120,3 +120,13 @@ pub enum CommitOutcome {
     /// Another invocation updated the state first; nothing was written.
     Conflict,
 }
+
+/// Pending notifications due for an attempt, and apart from them the notification items that
+/// cannot be read (each named by its key and field; the sweep reports and skips them).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DueNotifications {
+    /// Readable pending notifications whose `next_attempt_at` has come, oldest due first.
+    pub due: Vec<crate::notify::delivery::NotificationRecord>,
+    /// Items that could not be decoded.
+    pub unreadable: Vec<UnreadableItem>,
+}

@@ -12,11 +12,14 @@ use chrono::{DateTime, Utc};
 
 use super::error::StoreResult;
 use super::{
-    CommitOutcome, HistoryEntry, Incident, IncidentListing, IntegrationListing, IntegrationRecord,
+    CommitOutcome, DueNotifications, HistoryEntry, Incident, IncidentListing, IntegrationListing, IntegrationRecord,
     StateCommit,
 };
+use crate::domain::incident::IncidentId;
 use crate::domain::state::CheckState;
 use crate::inventory::{Integration, Team};
+use crate::notify::delivery::{AuditEntry, Delivery, NotificationRecord};
+use crate::notify::notification::NotificationId;
 
 /// The integrations themselves: listing and reading them (the probe's hot path) and what
 /// `inventory apply` does to them.
@@ -160,4 +163,43 @@ pub trait Teams: Send + Sync {
 
     /// Deletes a team (absent is fine).
     fn delete_team(&self, id: &str) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// Notifications on record and the fan-out's audit trail (see [`crate::notify::delivery`]).
+pub trait Notifications: Send + Sync {
+    /// Records a new notification (pending, as `record.delivery` says), unless one with its id
+    /// exists: `Ok(false)`, nothing written (a replayed stream batch). Conditional write.
+    fn record_notification(
+        &self,
+        record: &NotificationRecord,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Replaces notification `id`'s delivery with `delivery` if its stored revision is still
+    /// `expected_revision` (`delivery.revision` is the next one): `Ok(false)` when another
+    /// writer moved it first (nothing written). A finished delivery (sent or failed) is kept
+    /// [`AUDIT_RETENTION_DAYS`](crate::notify::delivery::AUDIT_RETENTION_DAYS) after `finished_at`
+    /// (TTL) and leaves the pending index.
+    fn update_delivery(
+        &self,
+        id: &NotificationId,
+        expected_revision: u64,
+        delivery: &Delivery,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Pending notifications whose `next_attempt_at` is at or before `now`, oldest due first,
+    /// at most `limit` (sparse index; no Scan); unreadable ones listed apart.
+    fn due_notifications(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<DueNotifications>> + Send;
+
+    /// Every notification about one incident, oldest first (unreadable ones logged and skipped).
+    fn notifications_of(
+        &self,
+        incident: &IncidentId,
+    ) -> impl Future<Output = StoreResult<Vec<NotificationRecord>>> + Send;
+
+    /// Keeps an audit entry (TTL as above). Idempotent: the same entry written twice is one.
+    fn record_audit(&self, entry: &AuditEntry) -> impl Future<Output = StoreResult<()>> + Send;
 }

@@ -1,0 +1,164 @@
+//! A notification on record: what was (or is to be) sent and where its delivery stands. The
+//! store keeps one [`NotificationRecord`] per [`NotificationId`]; the fan-out records it before
+//! publishing and marks it sent only with SNS's message id, so nothing is ever lost (see
+//! `rules::delivery` for the decisions, `jobs::fanout` for the use case).
+//!
+//! Besides notifications, every other decision of the fan-out is kept as an [`AuditEntry`]
+//! (a change that called for no message, a stream record that could not be read).
+
+use chrono::{DateTime, Utc};
+
+use super::error::PublishErrorKind;
+use super::notification::{Event, Notification, NotificationId};
+use crate::domain::incident::IncidentId;
+use crate::domain::severity::Severity;
+
+/// How long audit records and finished notifications are kept (DynamoDB TTL): about 400 days,
+/// so a year-on-year question ("were we told last November?") still has its answer.
+pub const AUDIT_RETENTION_DAYS: i64 = 400;
+
+/// Where one notification's delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeliveryState {
+    /// Not published yet (or the last attempt failed): the sweep tries it at `next_attempt_at`.
+    Pending,
+    /// Published: SNS gave it a message id.
+    Sent,
+    /// Given up after the bounded number of attempts (about a day); counted and alarmed.
+    Failed,
+}
+
+impl DeliveryState {
+    /// `pending`, `sent` or `failed`: the form stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Sent => "sent",
+            DeliveryState::Failed => "failed",
+        }
+    }
+
+    /// The inverse of [`DeliveryState::as_str`].
+    pub fn parse(text: &str) -> Option<DeliveryState> {
+        [
+            DeliveryState::Pending,
+            DeliveryState::Sent,
+            DeliveryState::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// The last failed attempt: its kind and one line saying what went wrong (from
+/// [`super::error::PublishError`]'s display; never the message body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryError {
+    /// Retryable, configuration or payload.
+    pub kind: PublishErrorKind,
+    /// What went wrong, at most [`DeliveryError::MAX_LEN`] characters.
+    pub detail: String,
+}
+
+impl DeliveryError {
+    /// The longest `detail` kept (characters).
+    pub const MAX_LEN: usize = 500;
+}
+
+/// A notification's delivery: its state and the record of attempts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// Pending, sent or failed.
+    pub state: DeliveryState,
+    /// Publish attempts made so far (started, whatever their result).
+    pub attempts: u32,
+    /// When the next attempt is due: for a pending notification, the backoff after a failure
+    /// or the end of the claim of whoever is publishing it now. `None` once sent or failed.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// SNS's message id, once sent.
+    pub message_id: Option<String>,
+    /// When it was sent or given up.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// The last failure, if any.
+    pub last_error: Option<DeliveryError>,
+    /// How many times SNS refused the message itself (payload errors): each halves the size
+    /// the message is built to.
+    pub shrink: u32,
+    /// Optimistic concurrency: incremented by every write, compared by every update.
+    pub revision: u64,
+}
+
+/// One notification on record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotificationRecord {
+    /// What is sent (its id is the record's id), as it was made: a retry a day later says what
+    /// the first attempt would have said.
+    pub notification: Notification,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+    /// Its delivery.
+    pub delivery: Delivery,
+}
+
+impl NotificationRecord {
+    /// The notification's id.
+    pub fn id(&self) -> &NotificationId {
+        &self.notification.id
+    }
+
+    /// The incident it is about.
+    pub fn incident_id(&self) -> &IncidentId {
+        &self.notification.incident_id
+    }
+
+    /// Why it is sent.
+    pub fn event(&self) -> Event {
+        self.notification.event
+    }
+
+    /// The routing team.
+    pub fn team(&self) -> &str {
+        &self.notification.team
+    }
+
+    /// The severity it was sent with.
+    pub fn severity(&self) -> Severity {
+        self.notification.severity
+    }
+}
+
+/// A decision of the fan-out that is not a notification, kept for the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditDecision {
+    /// An incident change that calls for no message (message text or timestamps only).
+    Ignored,
+    /// A stream record that could not be read: skipped, so it never blocks its shard.
+    Corrupt,
+}
+
+impl AuditDecision {
+    /// `ignored` or `corrupt`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditDecision::Ignored => "ignored",
+            AuditDecision::Corrupt => "corrupt",
+        }
+    }
+}
+
+/// One audit entry. Written idempotently: the same stream record gives the same entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// What was decided.
+    pub decision: AuditDecision,
+    /// The incident concerned, when the record could be read that far.
+    pub incident_id: Option<IncidentId>,
+    /// What makes the entry unique: the stream record's `eventID` (DynamoDB Streams' own id of
+    /// the change), so a replayed batch writes the same entry again.
+    pub source_id: String,
+    /// Why, in one line (for a corrupt record: the item key and field at fault; never the
+    /// item's contents).
+    pub reason: String,
+    /// When it was decided.
+    pub at: DateTime<Utc>,
+}
