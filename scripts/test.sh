@@ -79,8 +79,26 @@ moto_ready || { cat "$work_dir/moto.log"; echo "moto_server did not start" >&2; 
 export CREDWATCH_TEST_AWS_ENDPOINT="http://127.0.0.1:$port"
 echo "moto_server at $CREDWATCH_TEST_AWS_ENDPOINT"
 
-step "cargo test"
-cargo test --workspace --locked 2>&1 | tee "$work_dir/test.log"
+step "cargo test (build)"
+cargo test --workspace --locked --no-run
+
+# The run itself takes a few minutes; a bound turns a hang (a stuck emulator, a deadlock) into a
+# failure that says what was running, instead of a CI job killed in silence.
+step "cargo test (run, at most ${CREDWATCH_TEST_MINUTES:=30} minutes)"
+set +e
+timeout --kill-after=30s "${CREDWATCH_TEST_MINUTES}m" cargo test --workspace --locked 2>&1 | tee "$work_dir/test.log"
+status=("${PIPESTATUS[@]}")
+set -e
+if [ "${status[0]}" = 124 ] || [ "${status[0]}" = 137 ]; then
+  echo "cargo test did not finish within ${CREDWATCH_TEST_MINUTES} minutes; tests running that long:" >&2
+  grep 'has been running for over' "$work_dir/test.log" >&2 || true
+  echo "connections to moto_server (port $port):" >&2
+  ss -tnp 2>/dev/null | grep ":$port" >&2 || true
+  echo "moto_server's last requests:" >&2
+  tail -n 20 "$work_dir/moto.log" >&2 || true
+  exit 1
+fi
+[ "${status[0]}" = 0 ] || exit "${status[0]}"
 
 # One closing line for the whole run (cargo prints one per test binary).
 passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$work_dir/test.log" | awk '{s+=$4} END {print s+0}')

@@ -19,7 +19,9 @@ pub fn endpoint() -> String {
 }
 
 /// SDK configuration pointing at moto with test credentials and a fixed region (without them
-/// the SDK would probe the EC2 metadata endpoint and fail slowly).
+/// the SDK would probe the EC2 metadata endpoint and fail slowly), and a bound on every
+/// attempt: moto answers one request at a time, and a request that never gets an answer must
+/// fail the test (after the SDK's retries), never hang the run.
 pub async fn sdk_config() -> aws_config::SdkConfig {
     let credentials = aws_sdk_dynamodb::config::Credentials::new(
         "testing",
@@ -32,6 +34,12 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(credentials)
         .endpoint_url(endpoint())
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(std::time::Duration::from_secs(10))
+                .operation_attempt_timeout(std::time::Duration::from_secs(60))
+                .build(),
+        )
         .load()
         .await
 }
