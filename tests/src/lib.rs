@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod lambda;
+pub mod streams;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
