@@ -83,10 +83,7 @@ impl StreamReader {
         let shard_ids: Vec<String> = self.iterators.keys().cloned().collect();
         for id in shard_ids {
             // Read the shard until it returns nothing new (moto answers at most 1,000 per call).
-            loop {
-                let Some(Some(iterator)) = self.iterators.get(&id).cloned() else {
-                    break;
-                };
+            while let Some(Some(iterator)) = self.iterators.get(&id).cloned() {
                 let page = self
                     .client
                     .get_records()
