@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 
 use super::error::StoreResult;
 use super::{
-    CommitOutcome, DueNotifications, HistoryEntry, Incident, IncidentListing, IntegrationListing, IntegrationRecord,
-    StateCommit,
+    CommitOutcome, DueNotifications, HistoryEntry, Incident, IncidentListing, IntegrationListing,
+    IntegrationRecord, StateCommit,
 };
 use crate::domain::incident::IncidentId;
 use crate::domain::state::CheckState;
