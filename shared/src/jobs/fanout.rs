@@ -89,9 +89,15 @@ pub async fn handle_records<S: Integrations + Notifications, P: Publisher>(
             summary.retry.push(record.sequence_number);
             continue;
         }
-        let outcome = contain_panic(async {
-            handle_record(store, publisher, &record, now, &mut summary).await
-        })
+        // Boxed: the adapters' futures nest deep, and one record's future on the heap keeps
+        // the invocation's future type small.
+        let outcome = contain_panic(Box::pin(handle_record(
+            store,
+            publisher,
+            &record,
+            now,
+            &mut summary,
+        )))
         .await;
         if let Err(error) = outcome {
             tracing::error!(key = %record.key, sequence_number = %record.sequence_number, %error, "stream record to be retried");
@@ -167,7 +173,14 @@ async fn handle_record<S: Integrations + Notifications, P: Publisher>(
             delivery: first_claim(now),
         };
         if store.record_notification(&record).await? {
-            deliver::deliver(store, publisher, &record, now, &mut summary.deliveries).await;
+            Box::pin(deliver::deliver(
+                store,
+                publisher,
+                &record,
+                now,
+                &mut summary.deliveries,
+            ))
+            .await;
         } else {
             summary.replayed += 1;
             tracing::info!(notification = %record.id(), "already on record (a replayed batch): not published again");
@@ -273,10 +286,11 @@ pub async fn sweep<S: Notifications, P: Publisher>(
             break;
         }
         let counts = &mut summary.deliveries;
-        let result = contain_panic(async {
+        // Boxed, as in `handle_records`.
+        let result = contain_panic(Box::pin(async {
             retry(store, publisher, record, now, counts).await;
             Ok(())
-        })
+        }))
         .await;
         if let Err(error) = result {
             counts_error(&mut summary.deliveries, record, &error);
@@ -312,7 +326,7 @@ async fn retry<S: Notifications, P: Publisher>(
                 delivery: next,
                 ..record.clone()
             };
-            deliver::deliver(store, publisher, &claimed, now, counts).await;
+            Box::pin(deliver::deliver(store, publisher, &claimed, now, counts)).await;
         }
         Ok(false) => counts.conflicts += 1,
         Err(error) => counts_error(counts, record, &error),
