@@ -47,6 +47,10 @@ pub struct StreamChange {
 
 /// What a stream record carries, decoded.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "incident images are the common case; a batch holds at most a few hundred records"
+)]
 pub enum StreamContent {
     /// An incident item: its image before the write (`None`: created) and after (`None`:
     /// deleted, e.g. by TTL).

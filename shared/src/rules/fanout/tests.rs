@@ -52,15 +52,18 @@ fn resolved() -> Incident {
     }
 }
 
+/// A name, the old and new images, and the change expected.
+type Case = (
+    &'static str,
+    Option<Incident>,
+    Option<Incident>,
+    Option<IncidentChange>,
+);
+
 #[test]
 fn every_pair_of_images_gives_its_change() {
     let opened = Some(IncidentChange::Opened(open()));
-    let cases: Vec<(
-        &str,
-        Option<Incident>,
-        Option<Incident>,
-        Option<IncidentChange>,
-    )> = vec![
+    let cases: Vec<Case> = vec![
         ("absent -> open", None, Some(open()), opened.clone()),
         (
             "resolved -> open (reported again)",
