@@ -16,14 +16,16 @@ use chrono::{DateTime, Utc};
 
 use super::error::{StoreError, StoreResult};
 use super::invariants;
-use super::roles::{HistoryReader, Incidents, Integrations, ProbeResults, Teams};
+use super::roles::{HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Teams};
 use super::{
-    CommitOutcome, HistoryEntry, Incident, IncidentChange, IntegrationListing, IntegrationRecord,
-    StateCommit, UnreadableIntegration, UnreadableItem,
+    CommitOutcome, DueNotifications, HistoryEntry, Incident, IncidentChange, IntegrationListing,
+    IntegrationRecord, StateCommit, UnreadableIntegration, UnreadableItem,
 };
 use crate::domain::incident::IncidentId;
 use crate::domain::state::CheckState;
 use crate::inventory::{Integration, Team};
+use crate::notify::delivery::{AuditEntry, Delivery, NotificationRecord};
+use crate::notify::notification::NotificationId;
 
 /// The store in memory (see the module doc). Cheap to create; every method locks one mutex.
 #[derive(Debug, Default)]
@@ -428,6 +430,68 @@ impl Teams for MemoryStore {
 
     async fn delete_team(&self, id: &str) -> StoreResult<()> {
         self.lock().teams.remove(id);
+        Ok(())
+    }
+}
+
+impl MemoryStore {
+    /// Makes the next `record_notification` fail with `error` (calls queue up), as a throttled
+    /// or unavailable table would.
+    pub fn fail_next_record(&self, error: StoreError) {
+        self.lock().notifications.failures.push_back(error);
+    }
+
+    /// Lists `item` among the unreadable notifications of every `due_notifications` call, as
+    /// a corrupt DynamoDB item would be.
+    pub fn insert_unreadable_notification(&self, item: UnreadableItem) {
+        self.lock().notifications.unreadable.push(item);
+    }
+
+    /// Every audit entry kept, by source id.
+    pub fn audit_entries(&self) -> Vec<AuditEntry> {
+        self.lock().notifications.audit_entries()
+    }
+
+    /// Every notification on record, by id.
+    pub fn notification_records(&self) -> Vec<NotificationRecord> {
+        self.lock().notifications.records()
+    }
+}
+
+impl Notifications for MemoryStore {
+    async fn record_notification(&self, record: &NotificationRecord) -> StoreResult<bool> {
+        self.lock().notifications.record(record)
+    }
+
+    async fn update_delivery(
+        &self,
+        id: &NotificationId,
+        expected_revision: u64,
+        delivery: &Delivery,
+    ) -> StoreResult<bool> {
+        Ok(self
+            .lock()
+            .notifications
+            .update(id, expected_revision, delivery))
+    }
+
+    async fn due_notifications(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<DueNotifications> {
+        Ok(self.lock().notifications.due(now, limit))
+    }
+
+    async fn notifications_of(
+        &self,
+        incident: &IncidentId,
+    ) -> StoreResult<Vec<NotificationRecord>> {
+        Ok(self.lock().notifications.of(incident))
+    }
+
+    async fn record_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        self.lock().notifications.audit(entry);
         Ok(())
     }
 }

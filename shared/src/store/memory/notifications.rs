@@ -1,18 +1,17 @@
 //! The in-memory store's notifications and audit trail: the same semantics as the
-//! [`Notifications`] role documents (conditional record, revision-checked updates, due
-//! listing oldest due first), plus what tests need to make the store misbehave: queued write
-//! failures and unreadable notification items.
+//! [`Notifications`](crate::store::Notifications) role documents (conditional record,
+//! revision-checked updates, due listing oldest due first), plus what tests need to make the
+//! store misbehave: queued write failures and unreadable notification items. The role itself
+//! is implemented on the store (in the parent module) by these methods.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 
-use super::MemoryStore;
 use crate::domain::incident::IncidentId;
 use crate::notify::delivery::{AuditEntry, Delivery, DeliveryState, NotificationRecord};
 use crate::notify::notification::NotificationId;
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::roles::Notifications;
 use crate::store::{DueNotifications, UnreadableItem};
 
 /// Notifications by id, the audit trail, and the failures asked for.
@@ -21,80 +20,44 @@ pub(super) struct NotificationTable {
     records: BTreeMap<NotificationId, NotificationRecord>,
     /// Keyed by the entry's `source_id` and decision: the same entry written twice is one.
     audit: BTreeMap<(String, &'static str), AuditEntry>,
-    /// Items listed as unreadable by `due_notifications` (see
-    /// [`MemoryStore::insert_unreadable_notification`]).
-    unreadable: Vec<UnreadableItem>,
-    /// Errors the next `record_notification` calls return, in order.
-    failures: VecDeque<StoreError>,
+    /// Items listed as unreadable by every due listing.
+    pub(super) unreadable: Vec<UnreadableItem>,
+    /// Errors the next records return, in order.
+    pub(super) failures: VecDeque<StoreError>,
 }
 
-impl MemoryStore {
-    /// Makes the next `record_notification` fail with `error` (calls queue up), as a throttled
-    /// or unavailable table would.
-    pub fn fail_next_record(&self, error: StoreError) {
-        self.lock().notifications.failures.push_back(error);
-    }
-
-    /// Lists `item` among the unreadable notifications of every `due_notifications` call, as
-    /// a corrupt DynamoDB item would be.
-    pub fn insert_unreadable_notification(&self, item: UnreadableItem) {
-        self.lock().notifications.unreadable.push(item);
-    }
-
-    /// Every audit entry kept, by source id.
-    pub fn audit_entries(&self) -> Vec<AuditEntry> {
-        self.lock().notifications.audit.values().cloned().collect()
-    }
-
-    /// Every notification on record, by id.
-    pub fn notification_records(&self) -> Vec<NotificationRecord> {
-        self.lock()
-            .notifications
-            .records
-            .values()
-            .cloned()
-            .collect()
-    }
-}
-
-impl Notifications for MemoryStore {
-    async fn record_notification(&self, record: &NotificationRecord) -> StoreResult<bool> {
-        let mut inner = self.lock();
-        let table = &mut inner.notifications;
-        if let Some(error) = table.failures.pop_front() {
+impl NotificationTable {
+    /// Records `record` unless its id is on record (or a failure was asked for).
+    pub(super) fn record(&mut self, record: &NotificationRecord) -> StoreResult<bool> {
+        if let Some(error) = self.failures.pop_front() {
             return Err(error);
         }
-        if table.records.contains_key(record.id()) {
+        if self.records.contains_key(record.id()) {
             return Ok(false);
         }
-        table.records.insert(record.id().clone(), record.clone());
+        self.records.insert(record.id().clone(), record.clone());
         Ok(true)
     }
 
-    async fn update_delivery(
-        &self,
+    /// Replaces the delivery of `id` if its revision is `expected_revision`.
+    pub(super) fn update(
+        &mut self,
         id: &NotificationId,
         expected_revision: u64,
         delivery: &Delivery,
-    ) -> StoreResult<bool> {
-        let mut inner = self.lock();
-        match inner.notifications.records.get_mut(id) {
+    ) -> bool {
+        match self.records.get_mut(id) {
             Some(record) if record.delivery.revision == expected_revision => {
                 record.delivery = delivery.clone();
-                Ok(true)
+                true
             }
-            _ => Ok(false),
+            _ => false,
         }
     }
 
-    async fn due_notifications(
-        &self,
-        now: DateTime<Utc>,
-        limit: usize,
-    ) -> StoreResult<DueNotifications> {
-        let inner = self.lock();
-        let table = &inner.notifications;
-        let mut due: Vec<&NotificationRecord> = table
+    /// Pending notifications due at `now`, oldest due first, at most `limit`.
+    pub(super) fn due(&self, now: DateTime<Utc>, limit: usize) -> DueNotifications {
+        let mut due: Vec<&NotificationRecord> = self
             .records
             .values()
             .filter(|r| r.delivery.state == DeliveryState::Pending)
@@ -103,35 +66,37 @@ impl Notifications for MemoryStore {
         due.sort_by(|a, b| {
             (a.delivery.next_attempt_at, a.id()).cmp(&(b.delivery.next_attempt_at, b.id()))
         });
-        Ok(DueNotifications {
+        DueNotifications {
             due: due.into_iter().take(limit).cloned().collect(),
-            unreadable: table.unreadable.clone(),
-        })
+            unreadable: self.unreadable.clone(),
+        }
     }
 
-    async fn notifications_of(
-        &self,
-        incident: &IncidentId,
-    ) -> StoreResult<Vec<NotificationRecord>> {
-        let inner = self.lock();
-        let mut records: Vec<NotificationRecord> = inner
-            .notifications
+    /// Every notification about `incident`, oldest first.
+    pub(super) fn of(&self, incident: &IncidentId) -> Vec<NotificationRecord> {
+        let mut records: Vec<NotificationRecord> = self
             .records
             .values()
             .filter(|r| r.incident_id() == incident)
             .cloned()
             .collect();
         records.sort_by(|a, b| (a.created_at, a.id()).cmp(&(b.created_at, b.id())));
-        Ok(records)
+        records
     }
 
-    async fn record_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+    /// Keeps `entry` once.
+    pub(super) fn audit(&mut self, entry: &AuditEntry) {
         let key = (entry.source_id.clone(), entry.decision.as_str());
-        self.lock()
-            .notifications
-            .audit
-            .entry(key)
-            .or_insert_with(|| entry.clone());
-        Ok(())
+        self.audit.entry(key).or_insert_with(|| entry.clone());
+    }
+
+    /// Every audit entry, by source id.
+    pub(super) fn audit_entries(&self) -> Vec<AuditEntry> {
+        self.audit.values().cloned().collect()
+    }
+
+    /// Every notification, by id.
+    pub(super) fn records(&self) -> Vec<NotificationRecord> {
+        self.records.values().cloned().collect()
     }
 }
