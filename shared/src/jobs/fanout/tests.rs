@@ -684,3 +684,69 @@ async fn the_memory_stores_change_feed_runs_through_the_same_fan_out() {
         ["crm:auth:1/opened", "crm:auth:1/resolved"]
     );
 }
+
+#[tokio::test]
+async fn state_commits_and_prunes_feed_their_images_too() {
+    use crate::domain::state::{CheckState, StateCommit};
+    use crate::store::ProbeResults;
+    let store = store_with(&["crm"]).await;
+    let open = incident("crm", 1);
+    let opening = StateCommit {
+        integration: "crm".to_string(),
+        expected_version: 0,
+        state: CheckState::default(),
+        incidents: vec![IncidentChange::Opened(open.clone())],
+    };
+    store.commit(&opening).await.unwrap();
+    let change = IncidentChange::Changed {
+        id: open.id.clone(),
+        previous: crate::rules::fanout::facts(&open),
+        class: IncidentClass::Outcome(OutcomeClass::MissingScopes),
+        severity: Severity::High,
+        threshold_days: None,
+        message: "A scope is missing.".to_string(),
+        http_status: Some(200),
+        at: at(10),
+    };
+    let changing = StateCommit {
+        expected_version: 1,
+        incidents: vec![change],
+        ..opening
+    };
+    store.commit(&changing).await.unwrap();
+    store.prune_integration("crm").await.unwrap();
+    let changes = store.take_incident_changes();
+    let shapes: Vec<(bool, bool)> = changes
+        .iter()
+        .map(|(old, new)| (old.is_some(), new.is_some()))
+        .collect();
+    assert_eq!(shapes, [(false, true), (true, true), (true, false)]);
+    let (old, new) = &changes[1];
+    assert_eq!(old.as_ref(), Some(&open));
+    let new = new.as_ref().unwrap();
+    assert_eq!(
+        new.class,
+        IncidentClass::Outcome(OutcomeClass::MissingScopes)
+    );
+    assert_eq!(new.updated_at, at(10));
+    let publisher = MemoryPublisher::new();
+    let records = changes
+        .into_iter()
+        .enumerate()
+        .map(|(n, (old, new))| StreamChange {
+            source_id: format!("memory-{n}"),
+            sequence_number: n.to_string(),
+            key: open.id.to_string(),
+            content: StreamContent::Incident { old, new },
+        })
+        .collect();
+    let summary = handle_records(&store, &publisher, records, at(11)).await;
+    assert_eq!(summary.ignored, 1);
+    assert_eq!(
+        events(&publisher),
+        [
+            "crm:auth:1/opened",
+            "crm:auth:1/changed/missing_scopes@2026-11-30T13:10:00.000Z"
+        ]
+    );
+}

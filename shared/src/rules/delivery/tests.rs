@@ -204,7 +204,8 @@ fn a_day_of_backoff_holds_fewer_attempts_than_the_cap() {
     // The age ends a failing delivery; the attempts cap is only for claims that keep expiring.
     let mut now = at(0);
     let mut attempts = 1;
-    while now - at(0) < MAX_DELIVERY_AGE {
+    // Bounded, so a backoff that never advances fails here instead of hanging.
+    while now - at(0) < MAX_DELIVERY_AGE && attempts <= MAX_ATTEMPTS {
         now += backoff(attempts, 0.999);
         attempts += 1;
     }
