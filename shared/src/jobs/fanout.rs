@@ -163,7 +163,8 @@ async fn handle_record<S: Integrations + Notifications, P: Publisher>(
             incident_id: Some(incident.id.clone()),
             source_id: record.source_id.clone(),
             reason: format!(
-                "{} changed only its message or timestamps: no notification",
+                "{}: class, severity and expiry threshold as before (only its message, team or \
+                 times changed): no notification",
                 change_name(&change)
             ),
             at: now,
