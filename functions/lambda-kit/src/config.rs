@@ -8,7 +8,7 @@ use credwatch::config::{
     ALL_VARS, ALLOW_ANY_ENDPOINT_VAR, ALLOW_LOCAL_SECRETS_VAR, DEFAULT_CONCURRENCY,
     DEFAULT_FUNCTION_REQUEST_TIMEOUT, DEFAULT_LAMBDA_LOG_FILTER, DEFAULT_PER_HOST,
     PROBE_CONCURRENCY_VAR, PROBE_PER_HOST_VAR, REQUEST_TIMEOUT_VAR, SECRET_PREFIX_VAR, TABLE_VAR,
-    connect_timeout_for, flag_on,
+    TOPIC_ARN_VAR, connect_timeout_for, flag_on,
 };
 use credwatch::probe::Concurrency;
 use credwatch::secrets::SecretPolicy;
@@ -27,6 +27,9 @@ const SECRET_PREFIX_PURPOSE: &str = "the Secrets Manager prefix (e.g. sfmc/) und
 pub struct Config {
     /// The DynamoDB table (`CREDWATCH_TABLE`, required, non-empty).
     pub table: String,
+    /// The alerts SNS topic's ARN (`CREDWATCH_TOPIC_ARN`); `None` when unset or empty. The
+    /// alert fan-out requires it ([`Config::topic_arn`]); the other functions publish nothing.
+    pub topic_arn: Option<String>,
     /// The Secrets Manager prefix the probe may read under (`CREDWATCH_SECRET_PREFIX`, e.g.
     /// `sfmc/`); `None` when unset or empty. The probe function requires it
     /// ([`Config::secret_policy`]); the expiry scan reads no secrets.
@@ -124,6 +127,7 @@ impl Config {
         })?;
         Ok(Config {
             table,
+            topic_arn: non_empty(TOPIC_ARN_VAR),
             secret_prefix: non_empty(SECRET_PREFIX_VAR),
             allow_local_secrets: flag_on(lookup(ALLOW_LOCAL_SECRETS_VAR).as_deref()),
             allow_any_endpoint: flag_on(lookup(ALLOW_ANY_ENDPOINT_VAR).as_deref()),
@@ -155,6 +159,18 @@ impl Config {
         let mut policy = SecretPolicy::deployed(prefix);
         policy.local_sources = self.allow_local_secrets;
         Ok(policy)
+    }
+
+    /// The alerts topic the fan-out publishes to. Without it the fan-out refuses to start: a
+    /// loud init error beats taking notifications off the stream with nowhere to send them.
+    ///
+    /// # Errors
+    /// [`ConfigError::Missing`] for `CREDWATCH_TOPIC_ARN`.
+    pub fn topic_arn(&self) -> Result<&str, ConfigError> {
+        self.topic_arn.as_deref().ok_or(ConfigError::Missing {
+            var: TOPIC_ARN_VAR,
+            purpose: "the alerts SNS topic (the template's AlertTopicArn) the fan-out publishes to",
+        })
     }
 
     /// The SFMC client's settings: the request timeout, the connect timeout that goes with it

@@ -5,9 +5,11 @@
 //! - [`inventory_sync`]: the inventory file into the store (`inventory apply`).
 //! - [`rotation`]: verifying that a secret change event is a rotation.
 //! - [`corrupt`]: reporting unreadable items to the platform team.
+//! - [`fanout`]: incident changes to notifications, published once; the retry sweep.
 
 pub mod corrupt;
 pub mod expiry_scan;
+pub mod fanout;
 pub mod inventory_sync;
 mod panic;
 pub mod probe_cycle;

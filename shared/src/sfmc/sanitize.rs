@@ -51,7 +51,7 @@ pub fn sanitize(text: &str, known_secrets: &[&Secret]) -> String {
             redact_next = false;
             continue;
         }
-        redact_next = word.eq_ignore_ascii_case("bearer");
+        redact_next = word_core(word).eq_ignore_ascii_case("bearer");
         out.push(if looks_like_token(word) {
             REDACTED.to_string()
         } else {
@@ -380,7 +380,7 @@ fn html_unescape(view: &View) -> Option<View> {
 /// A word that could be a secret or a token: 20+ characters of token alphabet, with both letters
 /// and digits, and not a URL (SFMC's messages carry documentation links we want to keep).
 fn looks_like_token(word: &str) -> bool {
-    let core = word.trim_matches(|c: char| "\"'`()[]{}<>,;:".contains(c));
+    let core = word_core(word);
     if core.starts_with("http://") || core.starts_with("https://") {
         return false;
     }
@@ -389,6 +389,12 @@ fn looks_like_token(word: &str) -> bool {
         && core.chars().all(token_alphabet)
         && core.chars().any(|c| c.is_ascii_digit())
         && core.chars().any(|c| c.is_ascii_alphabetic())
+}
+
+/// `word` without the quotes, brackets and punctuation around it (`(Bearer`, `token).`), so
+/// that a token at the end of a sentence or in brackets is still seen as one.
+fn word_core(word: &str) -> &str {
+    word.trim_matches(|c: char| "\"'`()[]{}<>,;:.!?".contains(c))
 }
 
 #[cfg(test)]

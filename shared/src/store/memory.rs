@@ -1,6 +1,13 @@
 //! The store in memory, for `credwatch demo` and unit tests: the same semantics as the
 //! DynamoDB store (version conditions, incidents opened exactly once, all-or-nothing commits,
 //! history keyed by millisecond probe time), without persistence.
+//!
+//! It also keeps what a DynamoDB stream of the table would carry for incidents: every incident
+//! write as its old and new image, in write order ([`MemoryStore::take_incident_changes`]), so
+//! the demo runs the same fan-out as the deployed function. Notifications and the audit trail
+//! are in `memory/notifications.rs`.
+
+mod notifications;
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -9,14 +16,16 @@ use chrono::{DateTime, Utc};
 
 use super::error::{StoreError, StoreResult};
 use super::invariants;
-use super::roles::{HistoryReader, Incidents, Integrations, ProbeResults, Teams};
+use super::roles::{HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Teams};
 use super::{
-    CommitOutcome, HistoryEntry, Incident, IncidentChange, IntegrationListing, IntegrationRecord,
-    StateCommit, UnreadableIntegration, UnreadableItem,
+    CommitOutcome, DueNotifications, HistoryEntry, Incident, IncidentChange, IntegrationListing,
+    IntegrationRecord, StateCommit, UnreadableIntegration, UnreadableItem,
 };
 use crate::domain::incident::IncidentId;
 use crate::domain::state::CheckState;
 use crate::inventory::{Integration, Team};
+use crate::notify::delivery::{AuditEntry, Delivery, NotificationRecord};
+use crate::notify::notification::NotificationId;
 
 /// The store in memory (see the module doc). Cheap to create; every method locks one mutex.
 #[derive(Debug, Default)]
@@ -34,6 +43,37 @@ struct Inner {
     incidents: BTreeMap<IncidentId, Incident>,
     /// Items that stand for undecodable DynamoDB items (see [`MemoryStore::insert_unreadable`]).
     unreadable: BTreeMap<String, UnreadableIntegration>,
+    /// Incident writes not yet taken, (old image, new image) in write order.
+    incident_changes: Vec<IncidentImages>,
+    /// Notifications and the audit trail.
+    notifications: notifications::NotificationTable,
+}
+
+/// One incident write as a stream record carries it: the image before (`None`: created) and
+/// after (`None`: deleted).
+pub type IncidentImages = (Option<Incident>, Option<Incident>);
+
+impl Inner {
+    /// Writes `incident` (or deletes `key` when `None`) and feeds the change.
+    fn write_incident(&mut self, key: IncidentId, incident: Option<Incident>) {
+        let old = match &incident {
+            Some(new) => self.incidents.insert(key, new.clone()),
+            None => self.incidents.remove(&key),
+        };
+        if old.is_some() || incident.is_some() {
+            self.incident_changes.push((old, incident));
+        }
+    }
+
+    /// Changes incident `key` in place with `change` (nothing if there is none), feeding the
+    /// change.
+    fn update_incident(&mut self, key: &IncidentId, change: impl FnOnce(&mut Incident)) {
+        if let Some(old) = self.incidents.get(key).cloned() {
+            let mut new = old.clone();
+            change(&mut new);
+            self.write_incident(key.clone(), Some(new));
+        }
+    }
 }
 
 impl MemoryStore {
@@ -48,6 +88,13 @@ impl MemoryStore {
         let mut inner = self.lock();
         inner.integrations.remove(&unreadable.id);
         inner.unreadable.insert(unreadable.id.clone(), unreadable);
+    }
+
+    /// Every incident write since the last call, as (old image, new image) in write order: what
+    /// the table's DynamoDB stream (new and old images) would deliver to the fan-out. Taken: the
+    /// next call returns only later writes.
+    pub fn take_incident_changes(&self) -> Vec<IncidentImages> {
+        std::mem::take(&mut self.lock().incident_changes)
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -154,7 +201,15 @@ impl Integrations for MemoryStore {
 
     async fn prune_integration(&self, id: &str) -> StoreResult<()> {
         let mut inner = self.lock();
-        inner.incidents.retain(|key, _| key.integration() != id);
+        let pruned: Vec<IncidentId> = inner
+            .incidents
+            .keys()
+            .filter(|key| key.integration() == id)
+            .cloned()
+            .collect();
+        for key in pruned {
+            inner.write_incident(key, None);
+        }
         inner.history.remove(id);
         inner.integrations.remove(id);
         inner.unreadable.remove(id);
@@ -207,7 +262,7 @@ impl ProbeResults for MemoryStore {
         for (write, key) in commit.incidents.iter().zip(keys) {
             match write {
                 IncidentChange::Opened(incident) => {
-                    inner.incidents.insert(key, incident.clone());
+                    inner.write_incident(key, Some(incident.clone()));
                 }
                 IncidentChange::Changed {
                     class,
@@ -217,21 +272,21 @@ impl ProbeResults for MemoryStore {
                     threshold_days,
                     at,
                     ..
-                } => {
-                    let incident = inner.incidents.get_mut(&key).expect("checked above");
+                } => inner.update_incident(&key, |incident| {
                     incident.class = *class;
                     incident.message = message.clone();
                     incident.http_status = *http_status;
                     incident.severity = *severity;
                     incident.threshold_days = *threshold_days;
                     incident.updated_at = *at;
-                }
+                }),
                 IncidentChange::Resolved { message, at, .. } => {
-                    let incident = inner.incidents.get_mut(&key).expect("checked above");
-                    incident.open = false;
-                    incident.message = message.clone();
-                    incident.resolved_at = Some(*at);
-                    incident.updated_at = *at;
+                    inner.update_incident(&key, |incident| {
+                        incident.open = false;
+                        incident.message = message.clone();
+                        incident.resolved_at = Some(*at);
+                        incident.updated_at = *at;
+                    });
                 }
             }
         }
@@ -316,7 +371,7 @@ impl Incidents for MemoryStore {
         if inner.incidents.get(&key).is_some_and(|i| i.open) {
             return Ok(false);
         }
-        inner.incidents.insert(key, incident.clone());
+        inner.write_incident(key, Some(incident.clone()));
         Ok(true)
     }
 
@@ -330,16 +385,16 @@ impl Incidents for MemoryStore {
             return Ok(false);
         };
         let mut inner = self.lock();
-        match inner.incidents.get_mut(&key).filter(|i| i.open) {
-            Some(incident) => {
-                incident.open = false;
-                incident.message = message.to_string();
-                incident.resolved_at = Some(at);
-                incident.updated_at = at;
-                Ok(true)
-            }
-            None => Ok(false),
+        if !inner.incidents.get(&key).is_some_and(|i| i.open) {
+            return Ok(false);
         }
+        inner.update_incident(&key, |incident| {
+            incident.open = false;
+            incident.message = message.to_string();
+            incident.resolved_at = Some(at);
+            incident.updated_at = at;
+        });
+        Ok(true)
     }
 
     async fn reassign_incident(
@@ -352,14 +407,14 @@ impl Incidents for MemoryStore {
             return Ok(false);
         };
         let mut inner = self.lock();
-        match inner.incidents.get_mut(&key).filter(|i| i.open) {
-            Some(incident) => {
-                incident.team = team.to_string();
-                incident.updated_at = at;
-                Ok(true)
-            }
-            None => Ok(false),
+        if !inner.incidents.get(&key).is_some_and(|i| i.open) {
+            return Ok(false);
         }
+        inner.update_incident(&key, |incident| {
+            incident.team = team.to_string();
+            incident.updated_at = at;
+        });
+        Ok(true)
     }
 }
 
@@ -375,6 +430,68 @@ impl Teams for MemoryStore {
 
     async fn delete_team(&self, id: &str) -> StoreResult<()> {
         self.lock().teams.remove(id);
+        Ok(())
+    }
+}
+
+impl MemoryStore {
+    /// Makes the next `record_notification` fail with `error` (calls queue up), as a throttled
+    /// or unavailable table would.
+    pub fn fail_next_record(&self, error: StoreError) {
+        self.lock().notifications.failures.push_back(error);
+    }
+
+    /// Lists `item` among the unreadable notifications of every `due_notifications` call, as
+    /// a corrupt DynamoDB item would be.
+    pub fn insert_unreadable_notification(&self, item: UnreadableItem) {
+        self.lock().notifications.unreadable.push(item);
+    }
+
+    /// Every audit entry kept, by source id.
+    pub fn audit_entries(&self) -> Vec<AuditEntry> {
+        self.lock().notifications.audit_entries()
+    }
+
+    /// Every notification on record, by id.
+    pub fn notification_records(&self) -> Vec<NotificationRecord> {
+        self.lock().notifications.records()
+    }
+}
+
+impl Notifications for MemoryStore {
+    async fn record_notification(&self, record: &NotificationRecord) -> StoreResult<bool> {
+        self.lock().notifications.record(record)
+    }
+
+    async fn update_delivery(
+        &self,
+        id: &NotificationId,
+        expected_revision: u64,
+        delivery: &Delivery,
+    ) -> StoreResult<bool> {
+        Ok(self
+            .lock()
+            .notifications
+            .update(id, expected_revision, delivery))
+    }
+
+    async fn due_notifications(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<DueNotifications> {
+        Ok(self.lock().notifications.due(now, limit))
+    }
+
+    async fn notifications_of(
+        &self,
+        incident: &IncidentId,
+    ) -> StoreResult<Vec<NotificationRecord>> {
+        Ok(self.lock().notifications.of(incident))
+    }
+
+    async fn record_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        self.lock().notifications.audit(entry);
         Ok(())
     }
 }

@@ -15,6 +15,7 @@ fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
 }
 
 const TABLE: (&str, &str) = ("CREDWATCH_TABLE", "credwatch");
+const TOPIC: &str = "arn:aws:sns:eu-west-1:123456789012:credwatch-alerts";
 
 #[test]
 fn only_the_table_is_required_and_everything_else_has_its_default() {
@@ -23,6 +24,7 @@ fn only_the_table_is_required_and_everything_else_has_its_default() {
         config,
         Config {
             table: "credwatch".into(),
+            topic_arn: None,
             secret_prefix: None,
             allow_local_secrets: false,
             allow_any_endpoint: false,
@@ -40,6 +42,7 @@ fn only_the_table_is_required_and_everything_else_has_its_default() {
 fn every_variable_is_read() {
     let config = config(&[
         TABLE,
+        ("CREDWATCH_TOPIC_ARN", TOPIC),
         ("CREDWATCH_SECRET_PREFIX", "sfmc/"),
         ("CREDWATCH_ALLOW_LOCAL_SECRETS", "1"),
         ("CREDWATCH_ALLOW_ANY_ENDPOINT", "1"),
@@ -53,6 +56,7 @@ fn every_variable_is_read() {
         config,
         Config {
             table: "credwatch".into(),
+            topic_arn: Some(TOPIC.into()),
             secret_prefix: Some("sfmc/".into()),
             allow_local_secrets: true,
             allow_any_endpoint: true,
@@ -176,6 +180,26 @@ fn the_probe_needs_a_secret_prefix_and_reads_local_sources_only_when_allowed() {
             local_sources: true,
         })
     );
+}
+
+#[test]
+fn the_fan_out_needs_the_topic() {
+    for unset in [
+        config(&[TABLE]),
+        config(&[TABLE, ("CREDWATCH_TOPIC_ARN", "")]),
+    ] {
+        assert_eq!(
+            unset
+                .expect("valid")
+                .topic_arn()
+                .expect_err("no topic")
+                .to_string(),
+            "CREDWATCH_TOPIC_ARN is not set; it names the alerts SNS topic (the template's \
+             AlertTopicArn) the fan-out publishes to"
+        );
+    }
+    let set = config(&[TABLE, ("CREDWATCH_TOPIC_ARN", TOPIC)]).expect("valid");
+    assert_eq!(set.topic_arn(), Ok(TOPIC));
 }
 
 #[test]

@@ -26,6 +26,28 @@ fn removes_known_secrets_and_token_like_words() {
 }
 
 #[test]
+fn tokens_in_brackets_or_ending_a_sentence_are_removed() {
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0dG9rZW4.abcdefghijklmnop";
+    for text in [
+        format!("SFMC answered 401 (Bearer {jwt})."),
+        format!("SFMC answered 401 (token {jwt})."),
+        format!("the token was {jwt}."),
+        format!("the token was \"{jwt}\"!"),
+        "[Bearer: opaque]".to_string(),
+    ] {
+        let out = sanitize(&text, &[]);
+        assert!(
+            !out.contains("c2VjcmV0dG9rZW4") && !out.contains("opaque"),
+            "{out}"
+        );
+        assert!(out.contains("[redacted]"), "{out}");
+    }
+    // Ordinary sentences keep their punctuation and words.
+    let plain = "Client authentication failed (see the package). Try again!";
+    assert_eq!(sanitize(plain, &[]), plain);
+}
+
+#[test]
 fn bounds_length_and_strips_control_characters() {
     let long = "x ".repeat(1000);
     assert!(sanitize(&long, &[]).chars().count() <= MAX_SFMC_TEXT_CHARS + 1);

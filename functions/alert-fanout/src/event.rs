@@ -1,0 +1,161 @@
+//! The fan-out's inputs: a DynamoDB stream batch (the standard Lambda shape,
+//! `Records[].dynamodb.{Keys,NewImage,OldImage,SequenceNumber}`) or the sweep's EventBridge
+//! schedule, and how a stream record becomes a [`StreamChange`].
+//!
+//! Images are decoded by the store adapter's own decoders
+//! ([`credwatch::store::dynamo::image`]); a record is read on its own, so one record that
+//! does not even parse is reported (audited as corrupt) and never hides the others.
+
+use aws_lambda_events::event::dynamodb::EventRecord;
+use credwatch::jobs::fanout::{StreamChange, StreamContent};
+use credwatch::store::UnreadableItem;
+use credwatch::store::dynamo::image::{incident_of_image, item_of_image};
+use credwatch::store::dynamo::keys::{ItemKind, item_label};
+use credwatch::text::printable::echo;
+use serde_json::Value;
+
+/// What an invocation asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// A stream batch, each record decoded, in the batch's order.
+    Stream(Vec<StreamChange>),
+    /// The schedule: retry the notifications whose next attempt has come.
+    Sweep,
+}
+
+/// Reads an invocation payload:
+/// - an object with `Records` (a DynamoDB stream batch) -> [`Request::Stream`];
+/// - an EventBridge `Scheduled Event` from `aws.events` -> [`Request::Sweep`].
+///
+/// # Errors
+/// Anything else: a sentence naming what was received (its `source`, `detail-type` and
+/// top-level keys, escaped and cut short) and what is expected.
+pub fn parse_request(payload: &Value) -> Result<Request, String> {
+    if let Some(records) = payload.get("Records") {
+        let records = records
+            .as_array()
+            .ok_or("a stream event's `Records` must be a list of records")?;
+        return Ok(Request::Stream(
+            records.iter().map(stream_change_of_json).collect(),
+        ));
+    }
+    let text = |name: &str| {
+        payload
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    };
+    let (source, detail_type) = (text("source"), text("detail-type"));
+    if source == "aws.events" && detail_type == "Scheduled Event" {
+        return Ok(Request::Sweep);
+    }
+    let keys = match payload.as_object() {
+        Some(object) => object
+            .keys()
+            .take(8)
+            .map(|k| echo(k))
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => format!("not an object but {}", kind_of(payload)),
+    };
+    Err(format!(
+        "unrecognised event (source {:?}, detail-type {:?}, keys: {keys}); expected a DynamoDB \
+         stream event (Records) or an EventBridge Scheduled Event from aws.events",
+        echo(source),
+        echo(detail_type),
+    ))
+}
+
+/// One record of a stream batch as JSON: parsed on its own; a record that does not parse is
+/// an unreadable one (named by its `eventID` and `SequenceNumber` when it has them).
+pub fn stream_change_of_json(record: &Value) -> StreamChange {
+    match serde_json::from_value::<EventRecord>(record.clone()) {
+        Ok(parsed) => stream_change(&parsed),
+        Err(error) => {
+            let text = |value: &Value| value.as_str().map(str::to_string).unwrap_or_default();
+            let source_id = text(&record["eventID"]);
+            let sequence_number = text(&record["dynamodb"]["SequenceNumber"]);
+            let key = format!("stream record {}", echo(&source_id));
+            StreamChange {
+                content: StreamContent::Unreadable(UnreadableItem {
+                    key: key.clone(),
+                    integration: None,
+                    field: "Records[]".to_string(),
+                    // serde's message names the field and the expected type; it may quote a
+                    // value, so only its first line, escaped and cut short.
+                    problem: format!(
+                        "is not a DynamoDB stream record ({})",
+                        echo(error.to_string().lines().next().unwrap_or_default())
+                    ),
+                }),
+                source_id,
+                sequence_number,
+                key,
+            }
+        }
+    }
+}
+
+/// A parsed stream record (see [`stream_change_of_images`]).
+pub fn stream_change(record: &EventRecord) -> StreamChange {
+    stream_change_of_images(
+        &record.event_id,
+        record.change.sequence_number.as_deref().unwrap_or_default(),
+        &record.change.keys,
+        &record.change.old_image,
+        &record.change.new_image,
+    )
+}
+
+/// A stream record from its parts, as a Lambda event or the DynamoDB Streams API
+/// (`GetRecords`) carries them: `event_id` (`eventID`), `sequence_number`, the item's `keys`
+/// and its images (empty when absent: an INSERT has no old image, a REMOVE no new one).
+/// An item that is not an incident (by its key) is [`StreamContent::Other`]; an incident
+/// image that does not decode is [`StreamContent::Unreadable`] (the new image's problem first;
+/// an old image's problem says so).
+pub fn stream_change_of_images(
+    event_id: &str,
+    sequence_number: &str,
+    keys: &serde_dynamo::Item,
+    old: &serde_dynamo::Item,
+    new: &serde_dynamo::Item,
+) -> StreamChange {
+    let key_item = item_of_image(keys);
+    let key = item_label(&key_item);
+    let decode = |image: &serde_dynamo::Item| {
+        if image.is_empty() {
+            Ok(None)
+        } else {
+            incident_of_image(image).map(Some)
+        }
+    };
+    let content = if ItemKind::of_item(&key_item) != Some(ItemKind::Incident) {
+        StreamContent::Other
+    } else {
+        match (decode(old), decode(new)) {
+            (_, Err(item)) => StreamContent::Unreadable(item),
+            (Err(mut item), Ok(_)) => {
+                item.problem = format!("{} (in the old image)", item.problem);
+                StreamContent::Unreadable(item)
+            }
+            (Ok(old), Ok(new)) => StreamContent::Incident { old, new },
+        }
+    };
+    StreamChange {
+        source_id: event_id.to_string(),
+        sequence_number: sequence_number.to_string(),
+        key,
+        content,
+    }
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
