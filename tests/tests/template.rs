@@ -377,6 +377,16 @@ fn the_stream_filter_admits_exactly_incident_inserts_and_updates() {
             ),
         ),
         (
+            "an audit entry",
+            stream_record(
+                "INSERT",
+                (
+                    "AUDIT#c81e728d9d4c2f636f067f89cc14862c".into(),
+                    "sent".into(),
+                ),
+            ),
+        ),
+        (
             "a key that holds the prefix later on",
             stream_record(
                 "INSERT",
@@ -749,8 +759,9 @@ fn the_fanout_role_allows_named_actions_on_named_resources() {
 /// Every alarm on a credwatch metric watches the `Function` dimension of a binary this template
 /// builds (the dimension `credwatch::telemetry::emf` writes first), so a renamed binary cannot
 /// leave an alarm watching nothing; every scheduled function has a heartbeat alarm that fires
-/// when the heartbeat is missing; the fan-out's failure metrics are alarmed; and every alarm
-/// notifies the `AlarmTopicArn` parameter, never the alert topic it may be alarming about.
+/// when the heartbeat is missing; the fan-out's failure metrics are alarmed (given up,
+/// configuration errors, unreadable records and items: each means a team was not told); and
+/// every alarm notifies the `AlarmTopicArn` parameter, never the alert topic it may be about.
 #[test]
 fn every_alarm_watches_a_built_function_and_notifies_the_alarm_topic() {
     use credwatch::telemetry::emf::NAMESPACE;
@@ -779,19 +790,35 @@ fn every_alarm_watches_a_built_function_and_notifies_the_alarm_topic() {
     for (name, alarm) in &alarms {
         assert_eq!(alarm["AlarmActions"], alarm_topic, "{name}");
         assert_eq!(alarm["OKActions"], alarm_topic, "{name}");
-        if alarm["Namespace"].as_str() != Some(NAMESPACE) {
-            continue;
+        // An alarm's own metric, or each input of its metric math.
+        let metrics: Vec<&Value> = if alarm["Metrics"].is_null() {
+            vec![*alarm]
+        } else {
+            one_or_many(&alarm["Metrics"])
+                .into_iter()
+                .map(|m| &m["MetricStat"]["Metric"])
+                .filter(|m| !m.is_null())
+                .collect()
+        };
+        assert!(!metrics.is_empty(), "{name} watches no metric");
+        let mut heartbeat = false;
+        for metric in metrics {
+            if metric["Namespace"].as_str() != Some(NAMESPACE) {
+                continue;
+            }
+            let dimensions = one_or_many(&metric["Dimensions"]);
+            assert_eq!(dimensions.len(), 1, "{name}: the Function dimension alone");
+            assert_eq!(text(&dimensions[0]["Name"]), "Function", "{name}");
+            let function = text(&dimensions[0]["Value"]);
+            assert!(
+                binaries.iter().any(|(_, binary)| *binary == function),
+                "{name} watches {function}, which the template does not build"
+            );
+            let metric_name = text(&metric["MetricName"]);
+            heartbeat |= metric_name == "Heartbeat";
+            watched.push((function.to_string(), metric_name.to_string()));
         }
-        let dimensions = one_or_many(&alarm["Dimensions"]);
-        assert_eq!(dimensions.len(), 1, "{name}: the Function dimension alone");
-        assert_eq!(text(&dimensions[0]["Name"]), "Function", "{name}");
-        let function = text(&dimensions[0]["Value"]);
-        assert!(
-            binaries.iter().any(|(_, binary)| *binary == function),
-            "{name} watches {function}, which the template does not build"
-        );
-        watched.push((function.to_string(), text(&alarm["MetricName"]).to_string()));
-        if text(&alarm["MetricName"]) == "Heartbeat" {
+        if heartbeat {
             assert_eq!(text(&alarm["TreatMissingData"]), "breaching", "{name}");
             assert_eq!(
                 text(&alarm["ComparisonOperator"]),
@@ -822,7 +849,12 @@ fn every_alarm_watches_a_built_function_and_notifies_the_alarm_topic() {
             );
         }
     }
-    for metric in ["NotificationsFailed", "NotificationConfigurationErrors"] {
+    for metric in [
+        "NotificationsFailed",
+        "NotificationConfigurationErrors",
+        "CorruptRecords",
+        "CorruptItems",
+    ] {
         assert!(
             watched.contains(&("credwatch-alert-fanout".to_string(), metric.to_string())),
             "{metric} is alarmed"
