@@ -225,3 +225,647 @@ fn the_template_sets_only_variables_credwatch_reads() {
         assert!(seen.iter().any(|name| name == needed), "{needed}: {seen:?}");
     }
 }
+
+// ---- The alert fan-out (issue 10): its stream mapping, topic, role, sweep and alarms ----
+
+/// `(tag, inner value)` of a CloudFormation short form (`!Ref`, `!GetAtt`, `!Sub`, `!If`...).
+fn tag_of(value: &Value) -> Option<(String, &Value)> {
+    match value {
+        Value::Tagged(tagged) => Some((tagged.tag.to_string(), &tagged.value)),
+        _ => None,
+    }
+}
+
+/// `!Ref name` or `!GetAtt name`, as written.
+fn reference(tag: &str, name: &str) -> Value {
+    serde_yaml_ng::from_str(&format!("{tag} {name}")).expect("a short-form reference")
+}
+
+/// A scalar or a list, as IAM writes `Action` and `Resource`.
+fn one_or_many(value: &Value) -> Vec<&Value> {
+    match value {
+        Value::Sequence(items) => items.iter().collect(),
+        Value::Null => Vec::new(),
+        single => vec![single],
+    }
+}
+
+fn resource<'a>(template: &'a Value, name: &str) -> &'a Value {
+    let found = &template["Resources"][name];
+    assert!(!found.is_null(), "no resource {name}");
+    found
+}
+
+const FANOUT: &str = "AlertFanoutFunction";
+const STREAM_MAPPING: &str = "AlertFanoutStreamMapping";
+
+/// The stream mapping's one filter pattern, parsed from its JSON text.
+fn stream_filter(template: &Value) -> serde_json::Value {
+    let filters = resource(template, STREAM_MAPPING)["Properties"]["FilterCriteria"]["Filters"]
+        .as_sequence()
+        .expect("FilterCriteria.Filters");
+    assert_eq!(filters.len(), 1, "one filter: {filters:?}");
+    serde_json::from_str(text(&filters[0]["Pattern"])).expect("the filter pattern is JSON")
+}
+
+/// Whether a Lambda event filter `pattern` admits `event`, for exactly the operators the
+/// template uses: nested fields, lists of exact strings, and `{"prefix": ...}`. Any other
+/// operator fails the test rather than being guessed at.
+fn pattern_admits(pattern: &serde_json::Value, event: &serde_json::Value) -> bool {
+    use serde_json::Value as J;
+    let J::Object(fields) = pattern else {
+        panic!("a pattern is an object of fields: {pattern}")
+    };
+    fields.iter().all(|(name, expected)| {
+        let Some(actual) = event.get(name) else {
+            return false;
+        };
+        match expected {
+            J::Object(_) => pattern_admits(expected, actual),
+            J::Array(alternatives) => alternatives.iter().any(|alternative| match alternative {
+                J::String(exact) => actual.as_str() == Some(exact.as_str()),
+                J::Object(operator) => match (operator.len(), operator.get("prefix")) {
+                    (1, Some(J::String(prefix))) => actual
+                        .as_str()
+                        .is_some_and(|a| a.starts_with(prefix.as_str())),
+                    _ => panic!("an operator this matcher does not know: {alternative}"),
+                },
+                other => panic!("an alternative this matcher does not know: {other}"),
+            }),
+            other => panic!("a field's pattern is an object or a list: {other}"),
+        }
+    })
+}
+
+/// A DynamoDB stream record as Lambda delivers it (and filters it).
+fn stream_record(event_name: &str, (pk, sk): (String, String)) -> serde_json::Value {
+    let keys = serde_json::json!({"pk": {"S": pk}, "sk": {"S": sk}});
+    let mut change = serde_json::json!({
+        "ApproximateCreationDateTime": 1_796_032_800,
+        "Keys": keys,
+        "SequenceNumber": "4100000000019118544662",
+        "SizeBytes": 120,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    });
+    if event_name != "INSERT" {
+        change["OldImage"] = keys.clone();
+    }
+    if event_name != "REMOVE" {
+        change["NewImage"] = keys;
+    }
+    serde_json::json!({
+        "eventID": "c81e728d9d4c2f636f067f89cc14862c",
+        "eventName": event_name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "eu-west-1",
+        "dynamodb": change,
+        "eventSourceARN": "arn:aws:dynamodb:eu-west-1:123456789012:table/credwatch/stream/2026-11-30T00:00:00.000",
+    })
+}
+
+/// The stream filter selects incident items by the key prefix the Rust code writes them under,
+/// and admits exactly their inserts and updates: not their TTL deletions, nor any other item
+/// (inventory, probe history, notification records).
+#[test]
+fn the_stream_filter_admits_exactly_incident_inserts_and_updates() {
+    use credwatch::store::dynamo::keys;
+
+    let pattern = stream_filter(&template());
+    let prefixes = pattern["dynamodb"]["Keys"][keys::PK]["S"]
+        .as_array()
+        .expect("dynamodb.Keys.pk.S is a list");
+    assert_eq!(
+        prefixes,
+        &[serde_json::json!({"prefix": keys::INCIDENT_PREFIX})],
+        "the filter's prefix is credwatch::store::dynamo::keys::INCIDENT_PREFIX"
+    );
+
+    let incident = keys::incident_key("loyalty-points-feed:auth:1").expect("a valid incident id");
+    let admitted = [
+        stream_record("INSERT", incident.clone()),
+        stream_record("MODIFY", incident.clone()),
+    ];
+    for record in &admitted {
+        assert!(pattern_admits(&pattern, record), "admits {record}");
+    }
+    let rejected = [
+        (
+            "an incident's TTL deletion",
+            stream_record("REMOVE", incident),
+        ),
+        (
+            "an integration",
+            stream_record("MODIFY", keys::integration_key("loyalty-points-feed")),
+        ),
+        ("a team", stream_record("INSERT", keys::team_key("crm-ops"))),
+        (
+            "probe history",
+            stream_record(
+                "INSERT",
+                (
+                    keys::history_pk("loyalty-points-feed"),
+                    "2026-11-30T10:00:00.000Z".into(),
+                ),
+            ),
+        ),
+        (
+            "a notification record",
+            stream_record(
+                "INSERT",
+                ("NTF#loyalty-points-feed:auth:1".into(), "opened#0".into()),
+            ),
+        ),
+        (
+            "an audit entry",
+            stream_record(
+                "INSERT",
+                (
+                    "AUDIT#c81e728d9d4c2f636f067f89cc14862c".into(),
+                    "sent".into(),
+                ),
+            ),
+        ),
+        (
+            "a key that holds the prefix later on",
+            stream_record(
+                "INSERT",
+                (
+                    keys::history_pk(keys::INCIDENT_PREFIX),
+                    "2026-11-30T10:00:00.000Z".into(),
+                ),
+            ),
+        ),
+    ];
+    for (what, record) in &rejected {
+        assert!(
+            !pattern_admits(&pattern, record),
+            "rejects {what}: {record}"
+        );
+    }
+}
+
+/// Partial batch responses, bisection, bounded retries and record age, and an on-failure
+/// destination: a failing record is retried on its own, and after the bound it is recorded in
+/// a queue, never silently dropped nor blocking its shard until the stream drops it.
+#[test]
+fn the_stream_mapping_retries_a_failing_record_alone_and_keeps_what_it_gives_up() {
+    let template = template();
+    let mapping = &resource(&template, STREAM_MAPPING)["Properties"];
+    assert_eq!(mapping["FunctionName"], reference("!Ref", FANOUT));
+    assert_eq!(
+        mapping["EventSourceArn"],
+        reference("!GetAtt", "Table.StreamArn")
+    );
+    assert_eq!(
+        mapping["FunctionResponseTypes"],
+        serde_yaml_ng::from_str::<Value>("[ReportBatchItemFailures]").unwrap()
+    );
+    assert_eq!(mapping["BisectBatchOnFunctionError"], Value::Bool(true));
+    // Lambda's -1 (the default) means "until the record expires".
+    let retries = mapping["MaximumRetryAttempts"].as_i64().expect("retries");
+    assert!((1..=20).contains(&retries), "bounded retries: {retries}");
+    // DynamoDB streams keep a record 24 hours; -1 (the default) means "as long as that".
+    let age = mapping["MaximumRecordAgeInSeconds"].as_i64().expect("age");
+    assert!((60..=86_400).contains(&age), "bounded record age: {age}");
+    let batch = mapping["BatchSize"].as_i64().expect("batch size");
+    assert!((1..=100).contains(&batch), "batch size {batch}");
+    // An incident's changes stay in order: one batch per shard at a time.
+    assert_eq!(mapping["ParallelizationFactor"], Value::from(1));
+    assert_eq!(text(&mapping["StartingPosition"]), "TRIM_HORIZON");
+
+    let (tag, destination) = tag_of(&mapping["DestinationConfig"]["OnFailure"]["Destination"])
+        .expect("an on-failure destination");
+    assert_eq!(tag, "!GetAtt");
+    let queue = text(destination)
+        .strip_suffix(".Arn")
+        .expect("a queue's Arn");
+    assert_eq!(
+        text(&resource(&template, queue)["Type"]),
+        "AWS::SQS::Queue",
+        "{queue}"
+    );
+}
+
+/// Every SQS queue (the on-failure destinations) is encrypted, refuses access without TLS,
+/// and has an alarm on its depth: what lands there is a failure someone must see.
+#[test]
+fn every_queue_is_encrypted_tls_only_and_alarmed() {
+    let template = template();
+    let resources = template["Resources"].as_mapping().expect("resources");
+    let queues: Vec<&str> = resources
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::SQS::Queue"))
+        .map(|(name, _)| text(name))
+        .collect();
+    assert!(queues.len() >= 2, "{queues:?}");
+    for queue in queues {
+        assert!(
+            resources[queue]["Properties"]["KmsMasterKeyId"].is_string(),
+            "{queue} is encrypted"
+        );
+        let tls_only = resources.values().any(|r| {
+            r["Type"].as_str() == Some("AWS::SQS::QueuePolicy")
+                && one_or_many(&r["Properties"]["Queues"]).contains(&&reference("!Ref", queue))
+                && one_or_many(&r["Properties"]["PolicyDocument"]["Statement"])
+                    .iter()
+                    .any(|s| {
+                        s["Effect"].as_str() == Some("Deny")
+                            && s["Condition"]["Bool"]["aws:SecureTransport"].as_str()
+                                == Some("false")
+                    })
+        });
+        assert!(tls_only, "{queue} refuses access without TLS");
+        let depth = reference("!GetAtt", &format!("{queue}.QueueName"));
+        let alarmed = resources.values().any(|r| {
+            r["Type"].as_str() == Some("AWS::CloudWatch::Alarm")
+                && r["Properties"]["MetricName"].as_str()
+                    == Some("ApproximateNumberOfMessagesVisible")
+                && one_or_many(&r["Properties"]["Dimensions"])
+                    .iter()
+                    .any(|d| d["Value"] == depth)
+                && r["Properties"]["Threshold"] == 0
+                && r["Properties"]["ComparisonOperator"].as_str() == Some("GreaterThanThreshold")
+        });
+        assert!(alarmed, "{queue} has an alarm on its depth");
+    }
+}
+
+/// The alert topic is encrypted with the template's own rotating KMS key, its ARN is an
+/// output (for `inventory apply --topic`), only the fan-out's role may publish to it, and
+/// nothing reaches it without TLS.
+#[test]
+fn the_alert_topic_is_kms_encrypted_private_to_the_fanout_and_output() {
+    let template = template();
+    let topic = &resource(&template, "AlertTopic")["Properties"];
+    assert_eq!(
+        topic["KmsMasterKeyId"],
+        reference("!GetAtt", "AlertTopicKey.Arn")
+    );
+    let key = &resource(&template, "AlertTopicKey")["Properties"];
+    assert_eq!(key["EnableKeyRotation"], Value::Bool(true));
+    let role = reference("!GetAtt", "AlertFanoutRole.Arn");
+    let key_statements = one_or_many(&key["KeyPolicy"]["Statement"]);
+    let role_statement = key_statements
+        .iter()
+        .find(|s| s["Principal"]["AWS"] == role)
+        .expect("the key policy names the fan-out's role");
+    assert_eq!(
+        tagged(&role_statement["Condition"]["StringEquals"]["kms:ViaService"]).1,
+        "sns.${AWS::Region}.${AWS::URLSuffix}",
+        "the role may use the key only through SNS"
+    );
+    for statement in &key_statements {
+        assert_ne!(
+            statement["Principal"],
+            Value::from("*"),
+            "no statement of the key policy is for anyone"
+        );
+    }
+
+    let outputs = &template["Outputs"];
+    assert_eq!(
+        outputs["AlertTopicArn"]["Value"],
+        reference("!Ref", "AlertTopic")
+    );
+    assert_eq!(
+        outputs["AlertTopicKeyArn"]["Value"],
+        reference("!GetAtt", "AlertTopicKey.Arn")
+    );
+
+    let policy = &resource(&template, "AlertTopicPolicy")["Properties"];
+    assert_eq!(
+        one_or_many(&policy["Topics"]),
+        [&reference("!Ref", "AlertTopic")]
+    );
+    let statements = one_or_many(&policy["PolicyDocument"]["Statement"]);
+    let publish = Value::from("sns:Publish");
+    let only_the_fanout = statements.iter().any(|s| {
+        s["Effect"].as_str() == Some("Deny")
+            && s["Principal"].as_str() == Some("*")
+            && one_or_many(&s["Action"]).contains(&&publish)
+            && s["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] == role
+    });
+    assert!(
+        only_the_fanout,
+        "publishing is denied to all but the fan-out"
+    );
+    let tls_only = statements.iter().any(|s| {
+        s["Effect"].as_str() == Some("Deny")
+            && one_or_many(&s["Action"]).contains(&&publish)
+            && s["Condition"]["Bool"]["aws:SecureTransport"].as_str() == Some("false")
+    });
+    assert!(tls_only, "publishing without TLS is denied");
+    for statement in statements {
+        assert_eq!(
+            statement["Effect"].as_str(),
+            Some("Deny"),
+            "the topic policy grants nothing: {statement:?}"
+        );
+    }
+}
+
+/// The fan-out runs the `credwatch-alert-fanout` binary with the table, topic and log level
+/// under the names `credwatch::config` reads, and sweeps every minute; a failed sweep is kept
+/// like the other functions' failed invocations.
+#[test]
+fn the_fanout_reads_credwatchs_variables_and_sweeps_every_minute() {
+    let template = template();
+    let fanout = resource(&template, FANOUT);
+    assert_eq!(
+        text(&fanout["Metadata"]["BuildProperties"]["Binary"]),
+        "credwatch-alert-fanout"
+    );
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    let own = &fanout["Properties"]["Environment"]["Variables"];
+    let variable = |name: &str| {
+        let value = &own[name];
+        if value.is_null() {
+            &globals[name]
+        } else {
+            value
+        }
+    };
+    assert_eq!(
+        variable(credwatch::config::TOPIC_ARN_VAR),
+        &reference("!Ref", "AlertTopic")
+    );
+    assert_eq!(
+        variable(credwatch::config::TABLE_VAR),
+        &reference("!Ref", "Table")
+    );
+    assert_eq!(
+        variable(credwatch::config::LOG_VAR),
+        &reference("!Ref", "LogLevel")
+    );
+
+    let events = fanout["Properties"]["Events"].as_mapping().expect("events");
+    let schedules: Vec<&Value> = events
+        .values()
+        .filter(|e| e["Type"].as_str() == Some("Schedule"))
+        .collect();
+    assert_eq!(schedules.len(), 1, "one sweep schedule: {events:?}");
+    assert_eq!(
+        text(&schedules[0]["Properties"]["Schedule"]),
+        "rate(1 minute)"
+    );
+    let on_failure = &fanout["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"];
+    assert_eq!(
+        on_failure["Destination"],
+        reference("!GetAtt", "FailedInvocationsQueue.Arn")
+    );
+}
+
+/// The fan-out's permissions: its own role, with no managed policy, and one policy whose every
+/// statement allows named actions on named resources. The exceptions AWS imposes:
+/// `dynamodb:ListStreams` has no resource-level permissions (only `"*"`), and
+/// `kms:GenerateDataKey*` is the action SNS documents for publishers to an encrypted topic.
+/// It may publish to the alert topic only, use its key only through SNS, read the table's
+/// stream only, and neither Scan nor delete items.
+#[test]
+fn the_fanout_role_allows_named_actions_on_named_resources() {
+    let template = template();
+    let spec = table_spec();
+    assert_eq!(
+        resource(&template, FANOUT)["Properties"]["Role"],
+        reference("!GetAtt", "AlertFanoutRole.Arn")
+    );
+    assert!(resource(&template, FANOUT)["Properties"]["Policies"].is_null());
+    let role = &resource(&template, "AlertFanoutRole")["Properties"];
+    assert!(role["ManagedPolicyArns"].is_null(), "no managed policy");
+    assert!(
+        role["Policies"].is_null(),
+        "permissions are in AlertFanoutPolicy"
+    );
+    // Only the fan-out's policy may attach to its role.
+    let attached: Vec<&str> = template["Resources"]
+        .as_mapping()
+        .expect("resources")
+        .iter()
+        .filter(|(_, r)| {
+            r["Type"].as_str() == Some("AWS::IAM::Policy")
+                && one_or_many(&r["Properties"]["Roles"])
+                    .contains(&&reference("!Ref", "AlertFanoutRole"))
+        })
+        .map(|(name, _)| text(name))
+        .collect();
+    assert_eq!(attached, ["AlertFanoutPolicy"]);
+
+    let statements = one_or_many(
+        &resource(&template, "AlertFanoutPolicy")["Properties"]["PolicyDocument"]["Statement"],
+    );
+    let mut granted: Vec<(String, Value)> = Vec::new();
+    for statement in &statements {
+        let sid = statement["Sid"].as_str().unwrap_or("(no Sid)");
+        assert_eq!(statement["Effect"].as_str(), Some("Allow"), "{sid}");
+        for negated in ["NotAction", "NotResource", "NotPrincipal"] {
+            assert!(statement[negated].is_null(), "{sid}: {negated}");
+        }
+        let actions: Vec<&str> = one_or_many(&statement["Action"])
+            .into_iter()
+            .map(text)
+            .collect();
+        let resources = one_or_many(&statement["Resource"]);
+        assert!(!actions.is_empty() && !resources.is_empty(), "{sid}");
+        for action in &actions {
+            let (service, name) = action.split_once(':').expect("service:Action");
+            assert!(!service.contains('*'), "{sid}: {action}");
+            assert!(
+                !name.contains('*') || *action == "kms:GenerateDataKey*",
+                "{sid}: {action} is a wildcard"
+            );
+            for resource in &resources {
+                let any = resource.as_str() == Some("*");
+                assert!(
+                    !any || *action == "dynamodb:ListStreams",
+                    "{sid}: {action} on every resource"
+                );
+                granted.push((action.to_string(), (*resource).clone()));
+            }
+        }
+    }
+
+    let on = |action: &str| -> Vec<Value> {
+        granted
+            .iter()
+            .filter(|(a, _)| a == action)
+            .map(|(_, r)| r.clone())
+            .collect()
+    };
+    let table = reference("!GetAtt", "Table.Arn");
+    for action in [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    ] {
+        assert_eq!(on(action), std::slice::from_ref(&table), "{action}");
+    }
+    let index = serde_yaml_ng::from_str::<Value>(&format!(
+        "!Sub \"${{Table.Arn}}/index/{}\"",
+        spec.gsi_name
+    ))
+    .expect("an index ARN");
+    assert_eq!(on("dynamodb:Query"), [table, index]);
+    let stream = reference("!GetAtt", "Table.StreamArn");
+    for action in [
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+    ] {
+        assert_eq!(on(action), std::slice::from_ref(&stream), "{action}");
+    }
+    assert_eq!(on("sns:Publish"), [reference("!Ref", "AlertTopic")]);
+    for action in ["kms:GenerateDataKey*", "kms:Decrypt"] {
+        assert_eq!(
+            on(action),
+            [reference("!GetAtt", "AlertTopicKey.Arn")],
+            "{action}"
+        );
+    }
+    let kms = statements
+        .iter()
+        .find(|s| one_or_many(&s["Action"]).contains(&&Value::from("kms:Decrypt")))
+        .expect("a kms statement");
+    assert_eq!(
+        tagged(&kms["Condition"]["StringEquals"]["kms:ViaService"]).1,
+        "sns.${AWS::Region}.${AWS::URLSuffix}"
+    );
+
+    // Nothing else: every granted action is one of these.
+    let expected = [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:Query",
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
+        "sns:Publish",
+        "kms:GenerateDataKey*",
+        "kms:Decrypt",
+        "sqs:SendMessage",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    ];
+    for (action, resource) in &granted {
+        assert!(
+            expected.contains(&action.as_str()),
+            "{action} on {resource:?} is not the fan-out's"
+        );
+    }
+}
+
+/// Every alarm on a credwatch metric watches the `Function` dimension of a binary this template
+/// builds (the dimension `credwatch::telemetry::emf` writes first), so a renamed binary cannot
+/// leave an alarm watching nothing; every scheduled function has a heartbeat alarm that fires
+/// when the heartbeat is missing; the fan-out's failure metrics are alarmed (given up,
+/// configuration errors, unreadable records and items: each means a team was not told); and
+/// every alarm notifies the `AlarmTopicArn` parameter, never the alert topic it may be about.
+#[test]
+fn every_alarm_watches_a_built_function_and_notifies_the_alarm_topic() {
+    use credwatch::telemetry::emf::NAMESPACE;
+
+    let template = template();
+    let resources = template["Resources"].as_mapping().expect("resources");
+    let binaries: Vec<(&str, &str)> = resources
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .map(|(name, r)| {
+            (
+                text(name),
+                text(&r["Metadata"]["BuildProperties"]["Binary"]),
+            )
+        })
+        .collect();
+    let alarms: Vec<(&str, &Value)> = resources
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::CloudWatch::Alarm"))
+        .map(|(name, r)| (text(name), &r["Properties"]))
+        .collect();
+    let alarm_topic: Value =
+        serde_yaml_ng::from_str("!If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref \"AWS::NoValue\"]")
+            .expect("the alarm actions");
+    let mut watched: Vec<(String, String)> = Vec::new();
+    for (name, alarm) in &alarms {
+        assert_eq!(alarm["AlarmActions"], alarm_topic, "{name}");
+        assert_eq!(alarm["OKActions"], alarm_topic, "{name}");
+        // An alarm's own metric, or each input of its metric math.
+        let metrics: Vec<&Value> = if alarm["Metrics"].is_null() {
+            vec![*alarm]
+        } else {
+            one_or_many(&alarm["Metrics"])
+                .into_iter()
+                .map(|m| &m["MetricStat"]["Metric"])
+                .filter(|m| !m.is_null())
+                .collect()
+        };
+        assert!(!metrics.is_empty(), "{name} watches no metric");
+        let mut heartbeat = false;
+        for metric in metrics {
+            if metric["Namespace"].as_str() != Some(NAMESPACE) {
+                continue;
+            }
+            let dimensions = one_or_many(&metric["Dimensions"]);
+            assert_eq!(dimensions.len(), 1, "{name}: the Function dimension alone");
+            assert_eq!(text(&dimensions[0]["Name"]), "Function", "{name}");
+            let function = text(&dimensions[0]["Value"]);
+            assert!(
+                binaries.iter().any(|(_, binary)| *binary == function),
+                "{name} watches {function}, which the template does not build"
+            );
+            let metric_name = text(&metric["MetricName"]);
+            heartbeat |= metric_name == "Heartbeat";
+            watched.push((function.to_string(), metric_name.to_string()));
+        }
+        if heartbeat {
+            assert_eq!(text(&alarm["TreatMissingData"]), "breaching", "{name}");
+            assert_eq!(
+                text(&alarm["ComparisonOperator"]),
+                "LessThanThreshold",
+                "{name}"
+            );
+        } else {
+            assert_eq!(alarm["Threshold"], Value::from(0), "{name}");
+            assert_eq!(
+                text(&alarm["ComparisonOperator"]),
+                "GreaterThanThreshold",
+                "{name}"
+            );
+        }
+    }
+    for (function, binary) in &binaries {
+        let scheduled = resources[*function]["Properties"]["Events"]
+            .as_mapping()
+            .is_some_and(|events| {
+                events
+                    .values()
+                    .any(|e| e["Type"].as_str() == Some("Schedule"))
+            });
+        if scheduled {
+            assert!(
+                watched.contains(&(binary.to_string(), "Heartbeat".to_string())),
+                "{function} runs on a schedule but no alarm watches its heartbeat"
+            );
+        }
+    }
+    for metric in [
+        "NotificationsFailed",
+        "NotificationConfigurationErrors",
+        "CorruptRecords",
+        "CorruptItems",
+    ] {
+        assert!(
+            watched.contains(&("credwatch-alert-fanout".to_string(), metric.to_string())),
+            "{metric} is alarmed"
+        );
+    }
+    let fanout_errors = alarms.iter().any(|(_, alarm)| {
+        alarm["Namespace"].as_str() == Some("AWS/Lambda")
+            && alarm["MetricName"].as_str() == Some("Errors")
+            && one_or_many(&alarm["Dimensions"])
+                .iter()
+                .any(|d| d["Value"] == reference("!Ref", FANOUT))
+    });
+    assert!(fanout_errors, "the fan-out's Errors are alarmed");
+}
