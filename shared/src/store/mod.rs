@@ -24,8 +24,8 @@ pub mod roles;
 
 pub use error::{StoreError, StoreResult};
 pub use model::{
-    CommitOutcome, DueNotifications, HistoryEntry, IncidentListing, IntegrationListing, IntegrationRecord,
-    UnreadableIntegration, UnreadableItem,
+    CommitOutcome, DueNotifications, HistoryEntry, IncidentListing, IntegrationListing,
+    IntegrationRecord, NotificationListing, UnreadableIntegration, UnreadableItem,
 };
 
 /// The vocabulary of the port's signatures, defined in [`crate::domain`].
