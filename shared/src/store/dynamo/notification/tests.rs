@@ -174,70 +174,71 @@ fn the_error_detail_is_cut_to_its_bound_on_write() {
 
 #[test]
 fn inconsistent_records_are_refused_on_write() {
-    let mut cases: Vec<(Delivery, &str)> = Vec::new();
-    cases.push((
-        Delivery {
-            next_attempt_at: None,
-            ..pending()
-        },
-        "next_attempt_at",
-    ));
-    cases.push((
-        Delivery {
-            message_id: Some("m".into()),
-            ..pending()
-        },
-        "message_id",
-    ));
-    cases.push((
-        Delivery {
-            finished_at: Some(at("2026-06-01T12:00:00Z")),
-            ..pending()
-        },
-        "finished_at",
-    ));
-    cases.push((
-        Delivery {
-            message_id: None,
-            ..sent()
-        },
-        "message_id",
-    ));
-    cases.push((
-        Delivery {
-            next_attempt_at: Some(at("2026-06-01T12:00:00Z")),
-            ..sent()
-        },
-        "next_attempt_at",
-    ));
-    cases.push((
-        Delivery {
-            attempts: 0,
-            ..failed()
-        },
-        "attempts",
-    ));
-    cases.push((
-        Delivery {
-            finished_at: None,
-            ..failed()
-        },
-        "finished_at",
-    ));
-    cases.push((
-        Delivery {
-            revision: MAX_VERSION + 1,
-            ..pending()
-        },
-        "revision",
-    ));
-    cases.push((
-        Delivery {
-            message_id: Some("m".repeat(MESSAGE_ID_MAX_CHARS + 1)),
-            ..sent()
-        },
-        "message_id",
-    ));
+    let cases: Vec<(Delivery, &str)> = vec![
+        (
+            Delivery {
+                next_attempt_at: None,
+                ..pending()
+            },
+            "next_attempt_at",
+        ),
+        (
+            Delivery {
+                message_id: Some("m".into()),
+                ..pending()
+            },
+            "message_id",
+        ),
+        (
+            Delivery {
+                finished_at: Some(at("2026-06-01T12:00:00Z")),
+                ..pending()
+            },
+            "finished_at",
+        ),
+        (
+            Delivery {
+                message_id: None,
+                ..sent()
+            },
+            "message_id",
+        ),
+        (
+            Delivery {
+                next_attempt_at: Some(at("2026-06-01T12:00:00Z")),
+                ..sent()
+            },
+            "next_attempt_at",
+        ),
+        (
+            Delivery {
+                attempts: 0,
+                ..failed()
+            },
+            "attempts",
+        ),
+        (
+            Delivery {
+                finished_at: None,
+                ..failed()
+            },
+            "finished_at",
+        ),
+        (
+            Delivery {
+                revision: MAX_VERSION + 1,
+                ..pending()
+            },
+            "revision",
+        ),
+        (
+            Delivery {
+                message_id: Some("m".repeat(MESSAGE_ID_MAX_CHARS + 1)),
+                ..sent()
+            },
+            "message_id",
+        ),
+    ];
     for (delivery, field) in cases {
         let error = notification_item(&record(delivery.clone())).expect_err("inconsistent");
         assert!(error.contains(field), "{error} names {field}");
