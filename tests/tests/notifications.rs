@@ -743,3 +743,42 @@ async fn one_incident_is_read_by_its_id() {
         other => panic!("not corrupt: {other}"),
     }
 }
+
+#[tokio::test]
+async fn stream_images_of_notifications_and_audit_entries_decode_by_their_key() {
+    use credwatch::store::dynamo::image::image_of_item;
+    use credwatch::store::dynamo::{StoredItem, decode_image, incident_of_image};
+
+    let dynamo = Dynamo::new().await;
+    let record = opened(1, 5);
+    dynamo
+        .store
+        .record_notification(&record)
+        .await
+        .expect("recorded");
+    let image = image_of_item(dynamo.raw(&record).await);
+    assert_eq!(
+        decode_image(&image),
+        Ok(Some(StoredItem::Notification(Box::new(record))))
+    );
+    // Not an incident: a fan-out reading it as one is told so by its key, never misled.
+    let err = incident_of_image(&image).expect_err("not an incident");
+    assert_eq!(err.field, "pk");
+
+    let entry = AuditEntry {
+        decision: AuditDecision::Corrupt,
+        incident_id: None,
+        source_id: "a87ff679a2f3e71d9181a67b7542122c".into(),
+        reason: "item pk=INC#x sk=auth#000001: attribute message is missing".into(),
+        at: at(4),
+    };
+    dynamo.store.record_audit(&entry).await.expect("kept");
+    let item = dynamo
+        .partition("AUDIT#a87ff679a2f3e71d9181a67b7542122c")
+        .await
+        .remove(0);
+    assert_eq!(
+        decode_image(&image_of_item(item)),
+        Ok(Some(StoredItem::Audit(entry)))
+    );
+}
