@@ -6,6 +6,11 @@
 //! follows), more pages only past `limit` readable items or 1 MB; `notifications_of` one Query
 //! of the incident's `NTF#` partition; `record_audit` one unconditional PutItem (its key is
 //! the entry's source, so writing it again is writing the same item).
+//!
+//! `update_delivery` of a notification that is not on record writes nothing and is `Ok(false)`,
+//! like a stale revision. The index is eventually consistent: a notification just marked sent
+//! may still be listed as due for a moment; the revision condition of the sweep's next update
+//! then refuses it (`Ok(false)`), so it is never published twice for that reason.
 
 use chrono::{DateTime, Utc};
 

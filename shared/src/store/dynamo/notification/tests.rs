@@ -426,3 +426,30 @@ fn the_stored_document_reads_back_exactly_and_strictly() {
     // The document's times are the ones written, to the millisecond.
     assert_eq!(timestamp(back.at), "2026-06-01T12:05:01.000Z");
 }
+
+#[test]
+fn bounds_are_inclusive() {
+    // A document of exactly NOTIFICATION_JSON_MAX_BYTES is kept and reads back.
+    let mut at_bound = record(pending());
+    at_bound.notification.message = String::new();
+    let base = serde_json::to_string(&at_bound.notification)
+        .expect("serializes")
+        .len();
+    at_bound.notification.message = "x".repeat(NOTIFICATION_JSON_MAX_BYTES - base);
+    let kept = notification_item(&at_bound).expect("exactly at the bound is kept");
+    assert_eq!(decode_notification(&kept), Ok(at_bound.clone()));
+    // One byte more is refused.
+    at_bound.notification.message.push('x');
+    assert!(notification_item(&at_bound).is_err());
+    // The largest revision and the longest message id are kept.
+    let largest = Delivery {
+        revision: MAX_VERSION,
+        message_id: Some("m".repeat(MESSAGE_ID_MAX_CHARS)),
+        ..sent()
+    };
+    assert_eq!(check_delivery(&largest), Ok(()));
+    assert_eq!(
+        decode_notification(&item(largest.clone())),
+        Ok(record(largest))
+    );
+}
