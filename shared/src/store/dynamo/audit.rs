@@ -127,6 +127,12 @@ mod tests {
         let reason = decode_audit(&item).expect("decodes").reason;
         assert_eq!(reason.chars().count(), REASON_MAX_CHARS);
         assert!(reason.ends_with('…'));
+        let exact = AuditEntry {
+            reason: "x".repeat(REASON_MAX_CHARS),
+            ..entry()
+        };
+        let item = audit_item(&exact).expect("a reason at the bound is kept");
+        assert_eq!(decode_audit(&item), Ok(exact), "kept as is, not cut");
         for source_id in [String::new(), "e".repeat(SOURCE_ID_MAX_CHARS + 1)] {
             assert!(
                 audit_item(&AuditEntry {
