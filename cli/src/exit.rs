@@ -1,5 +1,9 @@
 //! The exit codes of the `credwatch` command, a contract scripts rely on: 0 all ok, 1 some
 //! integration failing (or AWS unreachable on the way), 2 the command cannot run as given.
+//!
+//! `incident show`: 0 shown (open or resolved); 2 an id not of the form `integration:check:seq`,
+//! or no such incident in the table (as for a missing table: retrying unchanged cannot help);
+//! 1 the table could not be read.
 
 /// Exit code: every integration checked is healthy; the command did what it was asked.
 pub const EXIT_OK: u8 = 0;

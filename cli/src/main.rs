@@ -56,6 +56,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Look at one incident from a deployment's table.
+    Incident {
+        #[command(subcommand)]
+        command: IncidentCommand,
+    },
     /// Manage the DynamoDB table (for local and test use; deployments get it from the SAM template).
     Table {
         #[command(subcommand)]
@@ -89,6 +94,21 @@ enum TableCommand {
     Create {
         #[command(flatten)]
         table: TableArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum IncidentCommand {
+    /// Show one incident and its timeline: opened, each notification with its delivery (state,
+    /// attempts, SNS message id, last error, next attempt), resolved.
+    Show {
+        /// The incident id, `integration:check:seq` (e.g. crm-contact-sync:auth:3), as `status`
+        /// lists it.
+        id: String,
+        #[command(flatten)]
+        table: TableArg,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
 }
 
@@ -189,6 +209,9 @@ fn main() -> ExitCode {
                 topic,
                 format,
             } => ops::status(&table.name, topic.as_deref(), format).await,
+            Command::Incident {
+                command: IncidentCommand::Show { id, table, format },
+            } => ops::incident_show(&id, &table.name, format).await,
             Command::Table {
                 command: TableCommand::Create { table },
             } => ops::table_create(&table.name).await,

@@ -7,11 +7,13 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use comfy_table::Color;
 use credwatch::domain::incident::IncidentClass;
+use credwatch::domain::incident::IncidentId;
 use credwatch::domain::state::Health;
+use credwatch::notify::delivery::{DeliveryState, NotificationRecord};
 use credwatch::rules::expiry::{days_until, expiry_date};
 use credwatch::store::{
-    Incident, IncidentListing, Incidents, IntegrationRecord, Integrations, UnreadableIntegration,
-    UnreadableItem,
+    Incident, IncidentListing, Incidents, IntegrationRecord, Integrations, Notifications,
+    UnreadableIntegration, UnreadableItem,
 };
 use credwatch::text::printable::{self, escape};
 use serde::Serialize;
@@ -67,6 +69,31 @@ pub struct IncidentRow {
     pub opened_at: DateTime<Utc>,
     /// For an expiry incident, the warning threshold it crossed, in days.
     pub threshold_days: Option<u32>,
+    /// Its notifications by delivery state (`--format json` only; zero in the table).
+    pub notifications: NotificationCounts,
+}
+
+/// How many notifications of an incident are sent, pending and failed.
+#[derive(Serialize, Default, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotificationCounts {
+    /// Published (SNS gave a message id).
+    pub sent: usize,
+    /// Not yet published, or to be retried.
+    pub pending: usize,
+    /// Given up after the bounded attempts.
+    pub failed: usize,
+}
+
+impl NotificationCounts {
+    /// Pure: the counts of `records`.
+    pub fn of(records: &[NotificationRecord]) -> NotificationCounts {
+        let count = |state| records.iter().filter(|r| r.delivery.state == state).count();
+        NotificationCounts {
+            sent: count(DeliveryState::Sent),
+            pending: count(DeliveryState::Pending),
+            failed: count(DeliveryState::Failed),
+        }
+    }
 }
 
 /// Pure: status rows from the integrations and the open incidents; unreadable items last,
@@ -190,8 +217,36 @@ fn incident_rows(by_integration: &BTreeMap<&str, Vec<&Incident>>, id: &str) -> V
             severity: i.severity.as_str(),
             opened_at: i.opened_at,
             threshold_days: i.threshold_days,
+            notifications: NotificationCounts::default(),
         })
         .collect()
+}
+
+/// Fills in each open incident's notification counts: one Query per open incident. A
+/// notification item that cannot be read is said on stderr and not counted.
+async fn count_notifications<S: Notifications>(
+    store: &S,
+    rows: &mut [StatusRow],
+) -> Result<(), credwatch::store::StoreError> {
+    for incident in rows
+        .iter_mut()
+        .flat_map(|row| row.open_incidents.iter_mut())
+    {
+        let Ok(id) = incident.id.parse::<IncidentId>() else {
+            continue;
+        };
+        let listing = store.notification_listing(&id).await?;
+        for bad in &listing.unreadable {
+            warn(&format!(
+                "credwatch: warning: a notification of incident {} cannot be read ({}); it is \
+                 not counted",
+                printable::echo(&incident.id),
+                escape(&bad.to_string())
+            ));
+        }
+        incident.notifications = NotificationCounts::of(&listing.records);
+    }
+    Ok(())
 }
 
 /// `credwatch status --table NAME [--topic ARN]`.
@@ -237,6 +292,11 @@ pub async fn status(table: &str, topic: Option<&str>, format: Format) -> u8 {
     }
     let mut rows = status_rows(&records.records, &records.unreadable, &open, Utc::now());
     mark_unreadable_incidents(&mut rows, &unreadable_incidents);
+    if format == Format::Json
+        && let Err(err) = count_notifications(&store, &mut rows).await
+    {
+        return fail_reading(&shown, err.message());
+    }
     let mut out = Stdout::new();
     if rows.is_empty() && format == Format::Table && routing.is_none() {
         out.line(&format!(

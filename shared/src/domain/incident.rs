@@ -337,7 +337,7 @@ impl Incident {
 
 /// What an open incident was before a [`IncidentChange::Changed`]: enough for a notifier to
 /// say "client_auth_failed became missing_scopes" or "now 7 days, was 30".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentFacts {
     /// The class before the change.
     pub class: IncidentClass,

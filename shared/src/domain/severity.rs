@@ -1,10 +1,10 @@
 //! How serious an incident is: the `severity` of the inventory, of incidents and of alerts.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Severity, most serious first: the derived order makes `Critical < High < Medium < Low`, so
 /// the *less* urgent of two is their `max`. Written and read as lowercase words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Business-critical: page now.

@@ -144,6 +144,13 @@ impl AuditDecision {
             AuditDecision::Corrupt => "corrupt",
         }
     }
+
+    /// The inverse of [`AuditDecision::as_str`]; `None` for any other text.
+    pub fn parse(text: &str) -> Option<AuditDecision> {
+        [AuditDecision::Ignored, AuditDecision::Corrupt]
+            .into_iter()
+            .find(|d| d.as_str() == text)
+    }
 }
 
 /// One audit entry. Written idempotently: the same stream record gives the same entry.

@@ -31,6 +31,17 @@ impl PublishErrorKind {
             PublishErrorKind::Payload => "payload",
         }
     }
+
+    /// The inverse of [`PublishErrorKind::as_str`]; `None` for any other text.
+    pub fn parse(text: &str) -> Option<PublishErrorKind> {
+        [
+            PublishErrorKind::Retryable,
+            PublishErrorKind::Configuration,
+            PublishErrorKind::Payload,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
+    }
 }
 
 const CONFIGURATION: [&str; 16] = [

@@ -9,7 +9,7 @@
 use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::scrub::scrub;
 use crate::domain::incident::{
@@ -19,7 +19,7 @@ use crate::domain::severity::Severity;
 use crate::inventory::Integration;
 
 /// Why a notification is sent: the `event` of the SNS contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Event {
     /// A new incident.
@@ -129,7 +129,7 @@ pub fn events_for(change: &IncidentChange) -> Vec<Event> {
 /// an incident changes at most once per instant.
 ///
 /// Reads back from its text (as stored) without re-checking the grammar.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct NotificationId(String);
 
@@ -208,7 +208,7 @@ fn changed_part(change: &IncidentChange) -> String {
 }
 
 /// The client secret's expiry, for expiry notices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Expiry {
     /// The day the secret expires (SFMC's "Client Secret Expires" column; 180 days after it
     /// was generated).
@@ -219,7 +219,7 @@ pub struct Expiry {
 
 /// The integration as a notification shows it: the inventory fields about impact and next
 /// steps, nothing else (never its secret source).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IntegrationFacts {
     /// The integration's id.
     pub id: String,
@@ -258,7 +258,7 @@ impl IntegrationFacts {
 }
 
 /// One notification about one incident: everything every rendering needs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
     /// The deterministic id (see [`NotificationId`]).
     pub id: NotificationId,

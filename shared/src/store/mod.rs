@@ -25,7 +25,7 @@ pub mod roles;
 pub use error::{StoreError, StoreResult};
 pub use model::{
     CommitOutcome, DueNotifications, HistoryEntry, IncidentListing, IntegrationListing,
-    IntegrationRecord, UnreadableIntegration, UnreadableItem,
+    IntegrationRecord, NotificationListing, UnreadableIntegration, UnreadableItem,
 };
 
 /// The vocabulary of the port's signatures, defined in [`crate::domain`].

@@ -121,6 +121,16 @@ pub enum CommitOutcome {
     Conflict,
 }
 
+/// Every notification of one incident that decodes, oldest first, and apart from them the
+/// notification items of that incident that do not (each named by its key and field).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NotificationListing {
+    /// The notifications that decode, oldest first.
+    pub records: Vec<crate::notify::delivery::NotificationRecord>,
+    /// The items that could not be decoded.
+    pub unreadable: Vec<UnreadableItem>,
+}
+
 /// Pending notifications due for an attempt, and apart from them the notification items that
 /// cannot be read (each named by its key and field; the sweep reports and skips them).
 #[derive(Debug, Clone, Default, PartialEq)]

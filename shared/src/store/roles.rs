@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use super::error::StoreResult;
 use super::{
     CommitOutcome, DueNotifications, HistoryEntry, Incident, IncidentListing, IntegrationListing,
-    IntegrationRecord, StateCommit,
+    IntegrationRecord, NotificationListing, StateCommit,
 };
 use crate::domain::incident::IncidentId;
 use crate::domain::state::CheckState;
@@ -124,6 +124,20 @@ pub trait Incidents: Send + Sync {
         }
     }
 
+    /// Incident `id`, open or resolved; `None` if there is none. An item that cannot be decoded
+    /// is [`StoreError::Corrupt`](super::error::StoreError::Corrupt) where the store can hold
+    /// one. The default reads [`Incidents::incidents_of`] its integration (stores that cannot
+    /// hold unreadable items, in memory); DynamoDB reads the one item.
+    fn get_incident(
+        &self,
+        id: &IncidentId,
+    ) -> impl Future<Output = StoreResult<Option<Incident>>> + Send {
+        async move {
+            let incidents = self.incidents_of(id.integration()).await?;
+            Ok(incidents.into_iter().find(|incident| incident.id == *id))
+        }
+    }
+
     /// Every incident of one integration, open or resolved, oldest first.
     fn incidents_of(
         &self,
@@ -199,6 +213,21 @@ pub trait Notifications: Send + Sync {
         &self,
         incident: &IncidentId,
     ) -> impl Future<Output = StoreResult<Vec<NotificationRecord>>> + Send;
+
+    /// [`Notifications::notifications_of`] with the notification items of that incident that
+    /// cannot be decoded listed apart (for `credwatch incident show`, which names them). The
+    /// default is for stores that cannot hold such items (in memory).
+    fn notification_listing(
+        &self,
+        incident: &IncidentId,
+    ) -> impl Future<Output = StoreResult<NotificationListing>> + Send {
+        async move {
+            Ok(NotificationListing {
+                records: self.notifications_of(incident).await?,
+                unreadable: Vec::new(),
+            })
+        }
+    }
 
     /// Keeps an audit entry (TTL as above). Idempotent: the same entry written twice is one.
     fn record_audit(&self, entry: &AuditEntry) -> impl Future<Output = StoreResult<()>> + Send;

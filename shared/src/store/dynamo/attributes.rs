@@ -148,3 +148,36 @@ pub const OPEN: &str = "open";
 pub const RETIRED: &str = "retired";
 /// When it was first retired.
 pub const RETIRED_AT: &str = "retired_at";
+
+/// Notification: the [`Notification`](crate::notify::notification::Notification) as made, a
+/// JSON document (S).
+pub const NOTIFICATION: &str = "notification";
+/// Notification: when it was recorded.
+pub const CREATED_AT: &str = "created_at";
+/// Notification: `pending`, `sent` or `failed`.
+pub const STATE: &str = "state";
+/// Notification: when the next attempt is due (pending only).
+pub const NEXT_ATTEMPT_AT: &str = "next_attempt_at";
+/// Notification: SNS's message id (sent only).
+pub const MESSAGE_ID: &str = "message_id";
+/// Notification: when it was sent or given up.
+pub const FINISHED_AT: &str = "finished_at";
+/// Notification: the last failure's kind, `retryable`, `configuration` or `payload`.
+pub const ERROR_KIND: &str = "error_kind";
+/// Notification: the last failure, in one line.
+pub const ERROR_DETAIL: &str = "error_detail";
+/// Notification: payload refusals so far (N).
+pub const SHRINK: &str = "shrink";
+/// Notification: optimistic-concurrency counter (N).
+pub const REVISION: &str = "revision";
+
+/// Audit entry: `ignored` or `corrupt`.
+pub const DECISION: &str = "decision";
+/// Audit entry: the incident concerned, when known.
+pub const INCIDENT_ID: &str = "incident_id";
+/// Audit entry: the stream record's `eventID`.
+pub const SOURCE_ID: &str = "source_id";
+/// Audit entry: why, in one line.
+pub const REASON: &str = "reason";
+/// Audit entry: when it was decided.
+pub const AT: &str = "at";

@@ -9,13 +9,16 @@
 //! the alert fan-out never re-implements decoding. The result is the item, or the
 //! [`UnreadableItem`] (key, attribute, problem; never a value).
 
+use super::audit::decode_audit;
 use super::history::decode_history;
 use super::incident::decode_incident;
 use super::integration::decode_integration;
 use super::keys::{ItemKind, item_integration, item_label};
+use super::notification::decode_notification;
 use super::team::decode_team;
 use super::value::Item;
 use crate::inventory::Team;
+use crate::notify::delivery::{AuditEntry, NotificationRecord};
 use crate::store::{HistoryEntry, Incident, IntegrationRecord, UnreadableItem};
 
 /// An item of the table, decoded according to its key.
@@ -29,6 +32,10 @@ pub enum StoredItem {
     History(HistoryEntry),
     /// An incident (`INC#{integration}` / `{check}#{seq}`).
     Incident(Incident),
+    /// A notification (`NTF#{incident_id}` / `{notification_id}`).
+    Notification(Box<NotificationRecord>),
+    /// An audit entry (`AUDIT#{source_id}` / `{decision}`).
+    Audit(AuditEntry),
 }
 
 /// The SDK item of a stream image (a copy; every attribute type converts).
@@ -53,6 +60,8 @@ pub fn decode_item(item: &Item) -> Result<Option<StoredItem>, UnreadableItem> {
         ItemKind::Team => StoredItem::Team(decode_team(item)?),
         ItemKind::History => StoredItem::History(decode_history(item)?),
         ItemKind::Incident => StoredItem::Incident(decode_incident(item)?),
+        ItemKind::Notification => StoredItem::Notification(Box::new(decode_notification(item)?)),
+        ItemKind::Audit => StoredItem::Audit(decode_audit(item)?),
     };
     Ok(Some(decoded))
 }

@@ -7,9 +7,20 @@
 //! | team | [`INVENTORY_PK`] | [`TEAM_PREFIX`]`{id}` |
 //! | probe history | [`HISTORY_PREFIX`]`{integration}` | `{probed_at}` |
 //! | incident | [`INCIDENT_PREFIX`]`{integration}` | `{check}#{seq:06}` |
+//! | notification | [`NOTIFICATION_PREFIX`]`{incident_id}` | `{notification_id}` (the whole id) |
+//! | audit entry | [`AUDIT_PREFIX`]`{source_id}` | `{decision}` |
 //!
 //! Open incidents also carry the index keys [`GSI_PK`] = [`OPEN_GSI_PK`] and [`GSI_SK`] =
-//! `{opened_at}#{id}`.
+//! `{opened_at}#{id}`; pending notifications carry [`GSI_PK`] = [`PENDING_GSI_PK`] and
+//! [`GSI_SK`] = `{next_attempt_at}#{notification_id}` (the fixed-width timestamp of
+//! [`super::value::timestamp`], so lexical order is time order and the sweep Queries
+//! `gsi1sk < {now}$` for the due ones). Sent and failed notifications carry no index keys.
+//!
+//! The partition-key prefixes are disjoint (`INVENTORY`, `HIST#`, `INC#`, `NTF#`, `AUDIT#`: none
+//! is a prefix of another), so the alert fan-out's stream filter on [`INCIDENT_PREFIX`] never
+//! selects the fan-out's own writes (notifications, audit entries): it cannot feed itself.
+//! An audit entry is keyed by its source (the stream record's `eventID`) so that a replayed
+//! batch writes the same item again, whatever the day of the replay.
 
 use std::collections::HashMap;
 
@@ -17,6 +28,8 @@ use chrono::{DateTime, Utc};
 
 use super::value::{Fields, Item, s, timestamp, to_item};
 use crate::domain::incident::IncidentId;
+use crate::notify::delivery::AuditDecision;
+use crate::notify::notification::NotificationId;
 
 /// The table's partition key attribute (S).
 pub const PK: &str = "pk";
@@ -44,6 +57,12 @@ pub const HISTORY_PREFIX: &str = "HIST#";
 pub const INCIDENT_PREFIX: &str = "INC#";
 /// `gsi1pk` of every open incident.
 pub const OPEN_GSI_PK: &str = "OPEN";
+/// Partition-key prefix of an incident's notifications, `NTF#{incident_id}`.
+pub const NOTIFICATION_PREFIX: &str = "NTF#";
+/// Partition-key prefix of an audit entry, `AUDIT#{source_id}`.
+pub const AUDIT_PREFIX: &str = "AUDIT#";
+/// `gsi1pk` of every pending notification (the sweep's Query).
+pub const PENDING_GSI_PK: &str = "PENDING";
 
 /// `(pk, sk)` of an item.
 pub type Key = (String, String);
@@ -59,6 +78,10 @@ pub enum ItemKind {
     History,
     /// `INC#{integration}` / `{check}#{seq}`.
     Incident,
+    /// `NTF#{incident_id}` / `{notification_id}`.
+    Notification,
+    /// `AUDIT#{source_id}` / `{decision}`.
+    Audit,
 }
 
 impl ItemKind {
@@ -75,6 +98,12 @@ impl ItemKind {
         }
         if pk.starts_with(HISTORY_PREFIX) {
             return Some(ItemKind::History);
+        }
+        if pk.starts_with(NOTIFICATION_PREFIX) {
+            return Some(ItemKind::Notification);
+        }
+        if pk.starts_with(AUDIT_PREFIX) {
+            return Some(ItemKind::Audit);
         }
         pk.starts_with(INCIDENT_PREFIX)
             .then_some(ItemKind::Incident)
@@ -142,6 +171,48 @@ pub fn incident_id_of_key(pk: &str, sk: &str) -> Option<crate::domain::incident:
     ))
 }
 
+/// The partition of incident `incident`'s notifications.
+pub fn notification_pk(incident: &IncidentId) -> String {
+    format!("{NOTIFICATION_PREFIX}{incident}")
+}
+
+/// The key of notification `id` about incident `incident`.
+pub fn notification_key(incident: &IncidentId, id: &NotificationId) -> Key {
+    (notification_pk(incident), id.as_str().to_string())
+}
+
+/// The incident a notification id is about: its text up to the `/` after the incident id
+/// (`{incident}/{event}...`, see [`NotificationId`]). `None` if no prefix of it is an incident
+/// id followed by an event name.
+pub fn incident_of_notification(id: &NotificationId) -> Option<IncidentId> {
+    let text = id.as_str();
+    text.match_indices('/').find_map(|(at, _)| {
+        let rest = &text[at + 1..];
+        let event = rest.split(['/', '@']).next()?;
+        crate::notify::notification::Event::parse(event)?;
+        text[..at].parse::<IncidentId>().ok()
+    })
+}
+
+/// The index sort key of a notification pending until `next_attempt_at`.
+pub fn pending_gsi_sk(next_attempt_at: DateTime<Utc>, id: &NotificationId) -> String {
+    format!("{}#{id}", timestamp(next_attempt_at))
+}
+
+/// The exclusive upper bound of the index sort keys due at `now`: every
+/// [`pending_gsi_sk`] whose time is at or before `now` sorts below it (`$` follows `#`).
+pub fn pending_due_bound(now: DateTime<Utc>) -> String {
+    format!("{}$", timestamp(now))
+}
+
+/// The key of the audit entry of `decision` about `source_id`.
+pub fn audit_key(source_id: &str, decision: AuditDecision) -> Key {
+    (
+        format!("{AUDIT_PREFIX}{source_id}"),
+        decision.as_str().to_string(),
+    )
+}
+
 /// The key attributes of an item.
 pub fn key_item((pk, sk): &Key) -> Item {
     HashMap::from([(PK.to_string(), s(pk)), (SK.to_string(), s(sk))])
@@ -184,7 +255,13 @@ pub fn item_integration(item: &Item) -> Option<&str> {
         ItemKind::Integration => item_key_id(item),
         ItemKind::History => key_text(item, PK)?.strip_prefix(HISTORY_PREFIX),
         ItemKind::Incident => item_incident_integration(item),
-        ItemKind::Team => None,
+        ItemKind::Notification => {
+            let incident = key_text(item, PK)?.strip_prefix(NOTIFICATION_PREFIX)?;
+            // The integration is the incident id's part before its last two `:`.
+            let mut parts = incident.rsplitn(3, ':');
+            parts.nth(2).filter(|i| !i.is_empty())
+        }
+        ItemKind::Team | ItemKind::Audit => None,
     }
 }
 
@@ -246,6 +323,14 @@ mod tests {
             kind(incident_key("a:auth:1").unwrap()),
             Some(ItemKind::Incident)
         );
+        assert_eq!(
+            ItemKind::of_key("NTF#a:auth:1", "a:auth:1/opened"),
+            Some(ItemKind::Notification)
+        );
+        assert_eq!(
+            ItemKind::of_key("AUDIT#e1", "ignored"),
+            Some(ItemKind::Audit)
+        );
         assert_eq!(ItemKind::of_key("INVENTORY", "OTHER#a"), None);
         assert_eq!(ItemKind::of_key("SOMETHING", "else"), None);
         assert_eq!(ItemKind::of_item(&Item::new()), None);
@@ -258,5 +343,88 @@ mod tests {
         assert_eq!(of(history_key("b", DateTime::UNIX_EPOCH)), Some("b".into()));
         assert_eq!(of(incident_key("c:auth:1").unwrap()), Some("c".into()));
         assert_eq!(of(team_key("t")), None);
+        let incident: IncidentId = "d:auth:2".parse().unwrap();
+        let ntf = NotificationId::new(
+            &incident,
+            crate::notify::notification::Event::Opened,
+            &crate::domain::incident::IncidentChange::Opened(sample_incident(&incident)),
+            1,
+        );
+        assert_eq!(of(notification_key(&incident, &ntf)), Some("d".into()));
+        assert_eq!(of(audit_key("e", AuditDecision::Ignored)), None);
+    }
+
+    fn sample_incident(id: &IncidentId) -> crate::domain::incident::Incident {
+        crate::domain::incident::Incident::for_platform(
+            id.clone(),
+            id.integration(),
+            crate::domain::incident::IncidentClass::NotProbed,
+            String::new(),
+            DateTime::UNIX_EPOCH,
+        )
+    }
+
+    #[test]
+    fn prefixes_are_disjoint_so_the_stream_filter_selects_incidents_only() {
+        let prefixes = [
+            INVENTORY_PK,
+            HISTORY_PREFIX,
+            INCIDENT_PREFIX,
+            NOTIFICATION_PREFIX,
+            AUDIT_PREFIX,
+        ];
+        for a in prefixes {
+            for b in prefixes {
+                if a != b {
+                    assert!(!a.starts_with(b), "{a} starts with {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_notification_id_names_its_incident() {
+        let incident: IncidentId = "crm-sync:auth:12".parse().unwrap();
+        for text in [
+            "crm-sync:auth:12/opened",
+            "crm-sync:auth:12/resolved",
+            "crm-sync:auth:12/changed/missing_scopes@2026-11-30T13:05:00.000Z",
+            "crm-sync:auth:12/reminder/2",
+            "crm-sync:auth:12/drill@2026-11-30T13:05:00.000Z",
+        ] {
+            let id: NotificationId = serde_json::from_value(serde_json::json!(text)).unwrap();
+            assert_eq!(
+                incident_of_notification(&id),
+                Some(incident.clone()),
+                "{text}"
+            );
+        }
+        for text in [
+            "",
+            "crm-sync:auth:12",
+            "crm-sync:auth:12/bogus",
+            "x/opened",
+            "a:b:1/opened",
+        ] {
+            let id: NotificationId = serde_json::from_value(serde_json::json!(text)).unwrap();
+            assert_eq!(incident_of_notification(&id), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn due_bound_admits_exactly_the_times_at_or_before_now() {
+        let now = DateTime::UNIX_EPOCH + chrono::TimeDelta::milliseconds(5_000);
+        let id: NotificationId =
+            serde_json::from_value(serde_json::json!("a:auth:1/opened")).unwrap();
+        let bound = pending_due_bound(now);
+        let at = |ms| {
+            pending_gsi_sk(
+                DateTime::UNIX_EPOCH + chrono::TimeDelta::milliseconds(ms),
+                &id,
+            )
+        };
+        assert!(at(4_999) < bound);
+        assert!(at(5_000) < bound);
+        assert!(at(5_001) > bound);
     }
 }

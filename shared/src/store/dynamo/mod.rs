@@ -9,7 +9,7 @@
 //!   the attribute and what is wrong, never the value ([`UnreadableItem`](crate::store::UnreadableItem)).
 //! - [`expr`]: expression helpers (placeholders, conditions, partial updates, Queries).
 //! - One file per item kind with its encoder and decoder: [`integration`], [`team`],
-//!   [`history`], [`incident`].
+//!   [`history`], [`incident`], [`notification`], [`audit`].
 //! - [`image`]: DynamoDB stream images decoded by those same decoders (the alert fan-out's
 //!   input).
 //! - [`error`]: request failures sorted into [`crate::store::StoreError`] kinds.
@@ -26,6 +26,8 @@
 //! | team | `INVENTORY` | `TEAM#{id}` | | |
 //! | probe history | `HIST#{integration}` | `{probed_at}` | | `expires_at` |
 //! | incident | `INC#{integration}` | `{check}#{seq:06}` | while open: `gsi1pk`, `gsi1sk` | once resolved: `expires_at` |
+//! | notification | `NTF#{incident_id}` | `{notification_id}` | while pending: `gsi1pk`, `gsi1sk` | once sent or failed: `expires_at` |
+//! | audit entry | `AUDIT#{source_id}` | `{decision}` | | `expires_at` |
 //!
 //! Attributes (`?`: optional, absent, never NULL, when the value is `None`; S unless noted):
 //!
@@ -52,6 +54,16 @@
 //!   `opened_at`, `updated_at`, `resolved_at`?, `threshold_days` (N)?, `message`,
 //!   `http_status` (N)?; while open only `gsi1pk` = `OPEN`, `gsi1sk` = `{opened_at}#{id}`;
 //!   once resolved `expires_at` (N, epoch seconds: resolved_at + [`incident::RESOLVED_INCIDENT_TTL_DAYS`]).
+//! - notification: `notification` (the [`crate::notify::notification::Notification`] as JSON,
+//!   at most [`notification::NOTIFICATION_JSON_MAX_BYTES`]), `created_at`, `state` (`pending`,
+//!   `sent`, `failed`), `attempts` (N), `next_attempt_at`? (pending only), `message_id`? (sent
+//!   only), `finished_at`? (sent or failed), `error_kind`? + `error_detail`? (the last failure,
+//!   at most 500 characters), `shrink` (N), `revision` (N); while pending `gsi1pk` = `PENDING`,
+//!   `gsi1sk` = `{next_attempt_at}#{notification_id}`; once finished `expires_at` (N:
+//!   finished_at + [`crate::notify::delivery::AUDIT_RETENTION_DAYS`]).
+//! - audit entry: `decision` (`ignored`, `corrupt`), `incident_id`?, `source_id` (the stream
+//!   record's `eventID`), `reason`, `at`, `expires_at` (N: at +
+//!   [`crate::notify::delivery::AUDIT_RETENTION_DAYS`]).
 //!
 //! Notes:
 //!
@@ -69,7 +81,9 @@
 //!   check [`crate::domain::incident::CheckKind::as_str`]. An incident item must also hold the id
 //!   its key stands for, and texts within bounds ([`incident::decode_incident`]).
 //! - Index `open-incidents` (keys `gsi1pk` / `gsi1sk`, projection ALL) is sparse: only open
-//!   incidents carry its keys, resolving REMOVEs them, so listing open incidents reads only those.
+//!   incidents (`gsi1pk` = `OPEN`) and pending notifications (`gsi1pk` = `PENDING`) carry its
+//!   keys, resolving or finishing REMOVEs them, so listing open incidents or due notifications
+//!   reads only those, and whole (no GetItem after the Query).
 //! - An integration's inventory and state share one item so the probe's hot path is one Query
 //!   and one conditional write per probed integration. State commits never write inventory
 //!   attributes (an `inventory apply` may run concurrently), nor `secret_rotated_seen_at`.
@@ -81,6 +95,7 @@
 
 mod adapter;
 pub mod attributes;
+pub mod audit;
 pub mod error;
 pub mod expr;
 pub mod history;
@@ -88,6 +103,7 @@ pub mod image;
 pub mod incident;
 pub mod integration;
 pub mod keys;
+pub mod notification;
 pub mod reader;
 pub mod table;
 pub mod team;

@@ -5,9 +5,12 @@ use chrono::{DateTime, Utc};
 use super::super::attributes::OPEN;
 use super::super::expr::{Expr, Query, UpdateSpec, absent, exists};
 use super::super::incident::{decode_incident, incident_item, reassign_fields, resolved_fields};
-use super::super::keys::{GSI_NAME, OPEN_GSI_PK, describe_key, incident_key, incident_pk};
+use super::super::keys::{
+    GSI_NAME, OPEN_GSI_PK, describe_key, incident_id_key, incident_key, incident_pk, key_item,
+};
 use super::super::value::boolean;
 use super::{DynamoStore, UpdateFailure};
+use crate::domain::incident::IncidentId;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::roles::Incidents;
 use crate::store::{Incident, IncidentListing};
@@ -61,6 +64,23 @@ impl Incidents for DynamoStore {
             }
         }
         Ok(listing)
+    }
+
+    async fn get_incident(&self, id: &IncidentId) -> StoreResult<Option<Incident>> {
+        let key = incident_id_key(id);
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| self.failed("GetItem", &describe_key(&key), &err))?;
+        output
+            .item
+            .map(|item| decode_incident(&item).map_err(|e| self.corrupt(e)))
+            .transpose()
     }
 
     async fn incidents_of(&self, integration: &str) -> StoreResult<Vec<Incident>> {

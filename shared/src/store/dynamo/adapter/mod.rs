@@ -1,6 +1,6 @@
 //! The DynamoDB adapter: [`DynamoStore`] and the requests it is made of. Each role's
 //! implementation sits in its own file ([`integrations`], [`probe_results`], [`incidents`],
-//! [`teams`]); item shapes come from the item files of [`super`].
+//! [`teams`], [`notifications`]); item shapes come from the item files of [`super`].
 //!
 //! Requests per operation (no Scan anywhere):
 //! - `list_integrations`, `list_teams`, `history`, `incidents_of`, `open_incidents` (on the
@@ -12,12 +12,15 @@
 //! - `put_integration`: one UpdateItem if it exists; UpdateItem + PutItem when it is new.
 //! - `prune_integration`: two key-only Queries, BatchWriteItem deletes, one DeleteItem.
 //! - `put_team`: one PutItem; `delete_team`: one DeleteItem.
+//! - `get_incident`: one GetItem.
+//! - notifications and audit entries: see [`notifications`].
 //!
 //! A write that collides with another transaction in flight on the same item
 //! (`TransactionConflict`) is retried a few times; the version condition then decides.
 
 mod incidents;
 mod integrations;
+mod notifications;
 mod probe_results;
 mod teams;
 

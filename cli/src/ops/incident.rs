@@ -1,0 +1,444 @@
+//! `credwatch incident show ID --table T [--format json]`: one incident and its timeline
+//! (opened, each notification with its delivery, resolved), oldest first, built purely from the
+//! table's items and shown as a table for people or as one JSON object for scripts.
+//!
+//! Exit codes (see [`crate::exit`]): 0 the incident (or what the table holds of it) was shown;
+//! 2 the id is not of the form `integration:check:seq`, or the table holds nothing of that
+//! incident (like a missing table: retrying unchanged cannot help); 1 the table could not be
+//! read. An item that cannot be decoded is named on stderr and in the output, never fatal.
+
+use chrono::{DateTime, Utc};
+use comfy_table::Color;
+use credwatch::domain::incident::{Incident, IncidentClass, IncidentId};
+use credwatch::notify::delivery::{DeliveryState, NotificationRecord};
+use credwatch::store::{Incidents, NotificationListing, Notifications, StoreError, UnreadableItem};
+use credwatch::text::printable::{self, escape};
+use serde::Serialize;
+
+use super::table::{fail, fail_reading, store};
+use crate::aws_trouble::Trouble;
+use crate::exit::{EXIT_INVALID, EXIT_OK};
+use crate::output::{Format, Stdout, stdout_colours, table_width, warn};
+use crate::render::{Grid, lay_out, wrap};
+
+/// `credwatch incident show --format json`: the incident (null when its item cannot be read or
+/// is gone), its notifications oldest first, and the items that could not be read.
+#[derive(Serialize)]
+pub struct IncidentReport {
+    /// The incident as stored (`id`, `integration`, `check`, `class`, `severity`, `team`,
+    /// `open`, `opened_at`, `updated_at`, `resolved_at`, `threshold_days`, `message`,
+    /// `http_status`).
+    pub incident: Option<Incident>,
+    /// Its notifications, oldest first.
+    pub notifications: Vec<NotificationRow>,
+    /// Items of this incident that cannot be read: key, attribute, problem (never a value).
+    pub unreadable: Vec<UnreadableItem>,
+}
+
+/// One notification of an [`IncidentReport`].
+#[derive(Serialize)]
+pub struct NotificationRow {
+    /// Its deterministic id (`{incident}/{event}...`).
+    pub id: String,
+    /// Why it was sent: `opened`, `changed`, `resolved`, ...
+    pub event: &'static str,
+    /// `pending`, `sent` or `failed`.
+    pub state: &'static str,
+    /// The routing team and severity it was made with.
+    pub team: String,
+    /// Its severity.
+    pub severity: &'static str,
+    /// Publish attempts so far.
+    pub attempts: u32,
+    /// SNS's message id, once sent.
+    pub message_id: Option<String>,
+    /// The last failed attempt, if any.
+    pub last_error: Option<ErrorRow>,
+    /// When the next attempt is due (pending only).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+    /// When it was sent or given up.
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// The last failure of a notification's delivery.
+#[derive(Serialize)]
+pub struct ErrorRow {
+    /// `retryable`, `configuration` or `payload`.
+    pub kind: &'static str,
+    /// What went wrong, in one line.
+    pub detail: String,
+}
+
+impl NotificationRow {
+    fn of(record: &NotificationRecord) -> NotificationRow {
+        let delivery = &record.delivery;
+        NotificationRow {
+            id: record.id().to_string(),
+            event: record.event().as_str(),
+            state: delivery.state.as_str(),
+            team: record.team().to_string(),
+            severity: record.severity().as_str(),
+            attempts: delivery.attempts,
+            message_id: delivery.message_id.clone(),
+            last_error: delivery.last_error.as_ref().map(|e| ErrorRow {
+                kind: e.kind.as_str(),
+                detail: e.detail.clone(),
+            }),
+            next_attempt_at: delivery.next_attempt_at,
+            created_at: record.created_at,
+            finished_at: delivery.finished_at,
+        }
+    }
+}
+
+/// Pure: the report of an incident (or `None`), its notifications (any order) and the unreadable
+/// items; notifications oldest first.
+pub fn incident_report(
+    incident: Option<Incident>,
+    listing: NotificationListing,
+    unreadable_incident: Option<UnreadableItem>,
+) -> IncidentReport {
+    let mut records = listing.records;
+    records.sort_by(|a, b| (a.created_at, a.id()).cmp(&(b.created_at, b.id())));
+    IncidentReport {
+        incident,
+        notifications: records.iter().map(NotificationRow::of).collect(),
+        unreadable: unreadable_incident
+            .into_iter()
+            .chain(listing.unreadable)
+            .collect(),
+    }
+}
+
+/// `credwatch incident show ID --table NAME [--format json]`.
+pub async fn incident_show(id: &str, table: &str, format: Format) -> u8 {
+    let id: IncidentId = match id.parse() {
+        Ok(id) => id,
+        Err(err) => {
+            return fail(&Trouble {
+                message: format!(
+                    "{} is not an incident id: {err}. An incident id has the form \
+                     integration:check:seq (check is auth, expiry or monitor), e.g. \
+                     crm-contact-sync:auth:3; `credwatch status` lists the open ones",
+                    printable::echo(id)
+                ),
+                code: EXIT_INVALID,
+            });
+        }
+    };
+    let store = match store(table).await {
+        Ok(store) => store,
+        Err(trouble) => return fail(&trouble),
+    };
+    let shown = printable::echo(table);
+    let (incident, listing) =
+        tokio::join!(store.get_incident(&id), store.notification_listing(&id));
+    let listing = match listing {
+        Ok(listing) => listing,
+        Err(err) => return fail_reading(&shown, err.message()),
+    };
+    let (incident, unreadable_incident) = match incident {
+        Ok(incident) => (incident, None),
+        Err(StoreError::Corrupt { item, .. }) => (None, Some(item)),
+        Err(err) => return fail_reading(&shown, err.message()),
+    };
+    if incident.is_none()
+        && unreadable_incident.is_none()
+        && listing.records.is_empty()
+        && listing.unreadable.is_empty()
+    {
+        return fail(&Trouble {
+            message: format!(
+                "table {shown} holds no incident {id} (resolved incidents are kept about 400 \
+                 days); `credwatch status` lists the open ones"
+            ),
+            code: EXIT_INVALID,
+        });
+    }
+    let report = incident_report(incident, listing, unreadable_incident);
+    for bad in &report.unreadable {
+        warn(&format!(
+            "credwatch: warning: an item of incident {id} cannot be read ({}); it is not shown",
+            escape(&bad.to_string())
+        ));
+    }
+    let mut out = Stdout::new();
+    match format {
+        Format::Json => {
+            out.line(&serde_json::to_string_pretty(&report).expect("the report serializes"))
+        }
+        Format::Table => out.print(&incident_text(
+            &id,
+            &report,
+            Utc::now(),
+            table_width(),
+            stdout_colours(),
+        )),
+    }
+    out.finish(EXIT_OK)
+}
+
+/// `2026-06-01 12:00:00 UTC`.
+fn when(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// One timeline entry: when, what, and the delivery columns (empty for incident events).
+struct Entry {
+    at: DateTime<Utc>,
+    what: String,
+    state: String,
+    attempts: String,
+    message_id: String,
+    details: String,
+    color: Color,
+}
+
+/// Pure: the timeline of `report`, oldest first: opened, each notification (at its creation),
+/// resolved.
+fn timeline(report: &IncidentReport, now: DateTime<Utc>) -> Vec<Entry> {
+    let mut entries = Vec::new();
+    if let Some(incident) = &report.incident {
+        entries.push(Entry {
+            at: incident.opened_at,
+            what: "opened".into(),
+            state: String::new(),
+            attempts: String::new(),
+            message_id: String::new(),
+            details: format!(
+                "{} ({}), team {}",
+                escape(incident.class.as_str()),
+                incident.severity.as_str(),
+                escape(&incident.team)
+            ),
+            color: Color::Red,
+        });
+    }
+    for n in &report.notifications {
+        let mut details = Vec::new();
+        match n.state {
+            "pending" => {
+                if let Some(next) = n.next_attempt_at {
+                    details.push(format!("next attempt {}", relative(next, now)));
+                }
+            }
+            _ => {
+                if let Some(done) = n.finished_at {
+                    details.push(format!("{} {}", n.state, when(done)));
+                }
+            }
+        }
+        if let Some(error) = &n.last_error {
+            details.push(format!(
+                "last error ({}): {}",
+                error.kind,
+                escape(&error.detail)
+            ));
+        }
+        details.push(format!("to team {} as {}", escape(&n.team), n.severity));
+        entries.push(Entry {
+            at: n.created_at,
+            what: format!("notification {}", n.event),
+            state: n.state.to_string(),
+            attempts: n.attempts.to_string(),
+            message_id: n
+                .message_id
+                .as_deref()
+                .map_or("-".into(), |m| escape(m).into_owned()),
+            details: details.join("\n"),
+            color: match DeliveryState::parse(n.state) {
+                Some(DeliveryState::Sent) => Color::Green,
+                Some(DeliveryState::Pending) => Color::Yellow,
+                _ => Color::Red,
+            },
+        });
+    }
+    if let Some(incident) = &report.incident
+        && let Some(resolved_at) = incident.resolved_at
+    {
+        entries.push(Entry {
+            at: resolved_at,
+            what: "resolved".into(),
+            state: String::new(),
+            attempts: String::new(),
+            message_id: String::new(),
+            details: format!("after {}", span(resolved_at - incident.opened_at)),
+            color: Color::Green,
+        });
+    }
+    // Stable: at equal times, opened before its notifications, notifications before resolved.
+    entries.sort_by_key(|e| e.at);
+    entries
+}
+
+/// Pure: the whole table output of `credwatch incident show`: a header about the incident, the
+/// timeline laid out for `width` (six columns when they fit, else two, else one), and the
+/// unreadable items. Every text from the table is escaped.
+pub fn incident_text(
+    id: &IncidentId,
+    report: &IncidentReport,
+    now: DateTime<Utc>,
+    width: u16,
+    colours: bool,
+) -> String {
+    let mut head = Vec::new();
+    match &report.incident {
+        Some(i) => {
+            let state = if i.open { "open" } else { "resolved" };
+            head.push(format!("Incident {} ({state})", escape(i.id.as_str())));
+            head.push(format!(
+                "Integration: {}   Team: {}   Check: {}",
+                escape(&i.integration),
+                escape(&i.team),
+                i.check.as_str()
+            ));
+            let threshold = i
+                .threshold_days
+                .map(|d| format!("   Threshold: {d} days"))
+                .unwrap_or_default();
+            head.push(format!(
+                "Class: {}   Severity: {}{threshold}",
+                escape(i.class.as_str()),
+                i.severity.as_str()
+            ));
+            let resolved = i
+                .resolved_at
+                .map(|r| format!("   Resolved: {} (after {})", when(r), span(r - i.opened_at)))
+                .unwrap_or_else(|| format!("   Open for {}", span(now - i.opened_at)));
+            head.push(format!("Opened: {}{resolved}", when(i.opened_at)));
+            head.push(format!(
+                "SFMC's HTTP status: {}",
+                i.http_status
+                    .map_or("none (no HTTP answer)".to_string(), |s| s.to_string())
+            ));
+            head.push(format!("Message: {}", escape(&i.message)));
+            if let IncidentClass::Outcome(class) = i.class {
+                head.push(format!("What to do: {}", class.what_to_do()));
+            }
+        }
+        None => head.push(format!(
+            "Incident {} (its item cannot be read or is gone; its notifications follow)",
+            escape(id.as_str())
+        )),
+    }
+    let mut wide = Grid::new(vec![
+        "When",
+        "What",
+        "Delivery",
+        "Attempts",
+        "SNS message id",
+        "Details",
+    ]);
+    let mut two = Grid::new(vec!["When and what", "Details"]);
+    let mut one = Grid::new(vec!["Timeline"]);
+    let entries = timeline(report, now);
+    for e in &entries {
+        let stamp = when(e.at);
+        wide.row(
+            vec![
+                stamp.clone(),
+                e.what.clone(),
+                e.state.clone(),
+                e.attempts.clone(),
+                e.message_id.clone(),
+                e.details.clone(),
+            ],
+            e.color,
+            &[&[], &[&e.what], &[&e.state], &[], &[&e.message_id], &[]],
+        );
+        let mut delivery = Vec::new();
+        if !e.state.is_empty() {
+            let sns = match e.message_id.as_str() {
+                "-" => String::new(),
+                id => format!(", SNS message id {id}"),
+            };
+            delivery.push(format!("{}, {} attempt(s){sns}", e.state, e.attempts));
+        }
+        delivery.push(e.details.clone());
+        let left = format!("{stamp}\n{}", e.what);
+        two.row(
+            vec![left.clone(), delivery.join("\n")],
+            e.color,
+            &[&[&e.what], &[&e.message_id]],
+        );
+        one.row(
+            vec![format!("{left}\n{}", delivery.join("\n"))],
+            e.color,
+            &[&[&e.what, &e.message_id]],
+        );
+    }
+    let mut text = head
+        .iter()
+        .map(|line| wrap(line, width))
+        .collect::<Vec<_>>()
+        .join("\n");
+    text.push('\n');
+    if entries.is_empty() {
+        text.push_str(&wrap(
+            "No timeline: nothing of this incident could be read.",
+            width,
+        ));
+        text.push('\n');
+    } else {
+        text.push_str(&format!(
+            "{}\n",
+            lay_out(vec![wide, two, one], width, colours)
+        ));
+    }
+    for bad in &report.unreadable {
+        text.push_str(&wrap(
+            &format!(
+                "Cannot read {} (not shown above): {}",
+                escape(&bad.key),
+                escape(&format!("attribute {} {}", bad.field, bad.problem))
+            ),
+            width,
+        ));
+        text.push('\n');
+    }
+    let counts = |state: &str| {
+        report
+            .notifications
+            .iter()
+            .filter(|n| n.state == state)
+            .count()
+    };
+    text.push_str(&wrap(
+        &format!(
+            "{} notifications: {} sent, {} pending, {} failed.",
+            report.notifications.len(),
+            counts("sent"),
+            counts("pending"),
+            counts("failed")
+        ),
+        width,
+    ));
+    text.push('\n');
+    text
+}
+
+/// "in 3 min" / "5 min ago" / "due now".
+fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (at - now).num_seconds();
+    match secs {
+        s if s.abs() < 5 => "due now".to_string(),
+        s if s > 0 => format!("in {}", span(at - now)),
+        _ => format!("overdue since {} ({} ago)", when(at), span(now - at)),
+    }
+}
+
+/// "45 s", "12 min", "3 h 5 min", "2 days 4 h"; never negative.
+fn span(delta: chrono::TimeDelta) -> String {
+    let secs = delta.num_seconds().max(0);
+    match secs {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7200 => format!("{} min", s / 60),
+        s if s < 172_800 => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        s => format!("{} days {} h", s / 86_400, s % 86_400 / 3600),
+    }
+}
+
+#[cfg(test)]
+mod tests;

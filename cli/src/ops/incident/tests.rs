@@ -1,0 +1,214 @@
+//! Unit tests of `incident show`'s report and text, without a table.
+
+use chrono::TimeDelta;
+use credwatch::domain::incident::{CheckKind, IncidentChange};
+use credwatch::inventory::Severity;
+use credwatch::notify::delivery::{Delivery, DeliveryError};
+use credwatch::notify::error::PublishErrorKind;
+use credwatch::notify::notification::{Event, Notification};
+
+use super::*;
+use crate::render::assert_laid_out;
+
+fn t0() -> DateTime<Utc> {
+    "2026-06-01T12:00:00Z".parse().expect("a time")
+}
+
+fn incident(resolved: bool) -> Incident {
+    Incident {
+        id: "crm-contact-sync:auth:3".parse().expect("an id"),
+        integration: "crm-contact-sync".into(),
+        check: CheckKind::Auth,
+        class: IncidentClass::parse("client_auth_failed").expect("a class"),
+        severity: Severity::Critical,
+        team: "crm-ops".into(),
+        open: !resolved,
+        opened_at: t0(),
+        updated_at: t0(),
+        resolved_at: resolved.then(|| t0() + TimeDelta::minutes(95)),
+        threshold_days: None,
+        message: "SFMC says: Client authentication failed.\u{1b}[31m".into(),
+        http_status: Some(401),
+    }
+}
+
+fn record(event: Event, minutes: i64, delivery: Delivery) -> NotificationRecord {
+    let incident = incident(event == Event::Resolved);
+    let change = match event {
+        Event::Resolved => IncidentChange::Resolved {
+            id: incident.id.clone(),
+            class: incident.class,
+            message: "Working again.".into(),
+            at: t0() + TimeDelta::minutes(95),
+        },
+        _ => IncidentChange::Opened(incident.clone()),
+    };
+    let at = t0() + TimeDelta::minutes(minutes);
+    NotificationRecord {
+        notification: Notification::new(event, &incident, &change, None, None, at),
+        created_at: at,
+        delivery,
+    }
+}
+
+fn sent_at(minutes: i64) -> Delivery {
+    Delivery {
+        state: DeliveryState::Sent,
+        attempts: 2,
+        next_attempt_at: None,
+        message_id: Some("6f1b7c2e-9a1d-5b7e-8f33-2c1d4e5f6a7b".into()),
+        finished_at: Some(t0() + TimeDelta::minutes(minutes)),
+        last_error: Some(DeliveryError {
+            kind: PublishErrorKind::Retryable,
+            detail: "SNS Throttled: Rate exceeded".into(),
+        }),
+        shrink: 0,
+        revision: 3,
+    }
+}
+
+fn pending_at(minutes: i64) -> Delivery {
+    Delivery {
+        state: DeliveryState::Pending,
+        attempts: 0,
+        next_attempt_at: Some(t0() + TimeDelta::minutes(minutes)),
+        message_id: None,
+        finished_at: None,
+        last_error: None,
+        shrink: 0,
+        revision: 0,
+    }
+}
+
+fn report() -> IncidentReport {
+    incident_report(
+        Some(incident(true)),
+        NotificationListing {
+            // Given newest first: the report puts them oldest first.
+            records: vec![
+                record(Event::Resolved, 95, pending_at(96)),
+                record(Event::Opened, 0, sent_at(1)),
+            ],
+            unreadable: vec![UnreadableItem {
+                key: "pk=NTF#crm-contact-sync:auth:3 sk=crm-contact-sync:auth:3/reminder/1".into(),
+                integration: Some("crm-contact-sync".into()),
+                field: "attempts".into(),
+                problem: "is not a number (N)".into(),
+            }],
+        },
+        None,
+    )
+}
+
+#[test]
+fn the_report_lists_notifications_oldest_first_and_serializes_stably() {
+    let report = report();
+    let events: Vec<&str> = report.notifications.iter().map(|n| n.event).collect();
+    assert_eq!(events, ["opened", "resolved"]);
+    let json = serde_json::to_value(&report).expect("serializes");
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> = v.as_object().expect("an object").keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&json), ["incident", "notifications", "unreadable"]);
+    assert_eq!(
+        keys(&json["notifications"][0]),
+        [
+            "attempts",
+            "created_at",
+            "event",
+            "finished_at",
+            "id",
+            "last_error",
+            "message_id",
+            "next_attempt_at",
+            "severity",
+            "state",
+            "team",
+        ]
+    );
+    assert_eq!(json["incident"]["id"], "crm-contact-sync:auth:3");
+    assert_eq!(json["incident"]["http_status"], 401);
+    assert_eq!(json["notifications"][0]["state"], "sent");
+    assert_eq!(json["notifications"][0]["last_error"]["kind"], "retryable");
+    assert_eq!(
+        json["notifications"][1]["next_attempt_at"],
+        "2026-06-01T13:36:00Z"
+    );
+    assert_eq!(json["unreadable"][0]["field"], "attempts");
+    // An unreadable incident item is listed first.
+    let corrupt = UnreadableItem {
+        key: "pk=INC#crm-contact-sync sk=auth#000003".into(),
+        integration: Some("crm-contact-sync".into()),
+        field: "message".into(),
+        problem: "is missing".into(),
+    };
+    let without = incident_report(None, NotificationListing::default(), Some(corrupt.clone()));
+    assert!(without.incident.is_none());
+    assert_eq!(without.unreadable, vec![corrupt]);
+}
+
+#[test]
+fn the_timeline_runs_from_opened_to_resolved() {
+    let entries = timeline(&report(), t0() + TimeDelta::minutes(100));
+    let what: Vec<&str> = entries.iter().map(|e| e.what.as_str()).collect();
+    assert_eq!(
+        what,
+        [
+            "opened",
+            "notification opened",
+            "notification resolved",
+            "resolved"
+        ]
+    );
+    assert_eq!(entries[3].details, "after 95 min");
+    assert!(
+        entries[1]
+            .details
+            .contains("last error (retryable): SNS Throttled")
+    );
+    assert!(
+        entries[2]
+            .details
+            .contains("next attempt overdue since 2026-06-01 13:36:00 UTC (4 min ago)")
+    );
+}
+
+#[test]
+fn the_text_fits_every_width_never_breaks_ids_and_escapes_what_it_shows() {
+    let report = report();
+    let id: IncidentId = "crm-contact-sync:auth:3".parse().expect("an id");
+    for width in [200u16, 120, 80, 50, 40] {
+        let text = incident_text(&id, &report, t0() + TimeDelta::minutes(100), width, false);
+        assert_laid_out(
+            &text,
+            width,
+            &["notification opened".into(), "notification resolved".into()],
+        );
+        // The SNS message id (36 characters) is never broken, down to the narrowest layout.
+        assert!(
+            text.contains("6f1b7c2e-9a1d-5b7e-8f33-2c1d4e5f6a7b"),
+            "{text}"
+        );
+        assert!(!text.contains('\u{1b}'), "escaped:\n{text}");
+        assert!(text.contains("\\u{1b}"), "{text}");
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains("2 notifications: 1 sent, 1 pending, 0 failed."),
+            "{text}"
+        );
+        assert!(flat.contains("Cannot read pk=NTF#"), "{text}");
+    }
+    let wide = incident_text(&id, &report, t0() + TimeDelta::minutes(100), 200, false);
+    for line in [
+        "Incident crm-contact-sync:auth:3 (resolved)",
+        "Integration: crm-contact-sync   Team: crm-ops   Check: auth",
+        "Class: client_auth_failed   Severity: critical",
+        "Opened: 2026-06-01 12:00:00 UTC   Resolved: 2026-06-01 13:35:00 UTC (after 95 min)",
+        "SFMC's HTTP status: 401",
+    ] {
+        assert!(wide.contains(line), "{line} in\n{wide}");
+    }
+    assert!(wide.contains("What to do:"), "{wide}");
+}
