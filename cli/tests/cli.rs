@@ -453,6 +453,45 @@ async fn demo_runs_and_explains_every_finding() {
         !stdout.contains("OPENED   web-collect-forms"),
         "a two-minute outage opens nothing"
     );
+    // Step 3: what each team receives, through the real renderer.
+    for line in [
+        "Step 3 of 3: what each team receives",
+        "Marketing Operations (marketing-ops) received 5 messages:",
+        "  [HIGH] Loyalty points feed: secret rejected by SFMC",
+        "  [RESOLVED] Loyalty points feed: secret rejected by SFMC",
+        "  Lasted: 14 min (from 2026-11-30 09:00 UTC to 2026-11-30 09:14 UTC)",
+        "  Notification: loyalty-points-feed:auth:1/resolved",
+        "The same `opened` message in Slack, through AWS Chatbot",
+        "  *What broke:* Loyalty points feed (integration loyalty-points-feed): secret rejected by SFMC.",
+    ] {
+        assert!(
+            stdout.contains(line),
+            "demo step 3 lacks {line:?}:\n{stdout}"
+        );
+    }
+    assert!(
+        !stdout.contains("Web collect forms: caller") && !stdout.contains("[HIGH] Web collect"),
+        "nobody is told of the outage that opened nothing"
+    );
+
+    let (code, stdout, stderr) = run(credwatch().args(["demo", "--format", "json"])).await;
+    assert_eq!(code, 0, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).expect("one JSON document");
+    let notifications = report["notifications"].as_array().expect("notifications");
+    let ids: Vec<&str> = notifications
+        .iter()
+        .filter_map(|n| n["notification_id"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&"loyalty-points-feed:auth:1/opened"),
+        "{ids:?}"
+    );
+    assert!(
+        ids.contains(&"loyalty-points-feed:auth:1/resolved"),
+        "{ids:?}"
+    );
+    let unique: std::collections::BTreeSet<&&str> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "each change told once: {ids:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,8 +1,10 @@
 //! `credwatch demo`: a simulated SFMC tenant with one integration per common failure. Step 1
 //! probes it exactly as `credwatch check` does and explains each finding; step 2 runs the
 //! deployed monitor's cycle (state machine, incidents, history) over simulated time on an
-//! in-memory store, and shows what opens, what does not, and what resolves.
+//! in-memory store, and shows what opens, what does not, and what resolves; step 3 shows what
+//! each team receives (the alert fan-out over the same changes, through the real renderer).
 
+mod delivery;
 mod tenant;
 mod timeline;
 
@@ -98,7 +100,7 @@ pub async fn run(args: DemoArgs) -> u8 {
             "It plays {} integrations: one healthy, the others each broken the way real ones break.\n",
             clients.len()
         ));
-        out.line("Step 1 of 2: probe them now, exactly as `credwatch check` would.\n");
+        out.line("Step 1 of 3: probe them now, exactly as `credwatch check` would.\n");
     }
     let settings = CheckSettings {
         concurrency: Concurrency::default(),
@@ -121,7 +123,7 @@ pub async fn run(args: DemoArgs) -> u8 {
         ));
         out.line(&format!("\n{}", explain(&inventory, &clients, &outcomes)));
         out.line(&format!(
-            "Step 2 of 2: the deployed monitor, over {} simulated minutes (a probe cycle every {CYCLE_MINUTES} minutes).\n\
+            "Step 2 of 3: the deployed monitor, over {} simulated minutes (a probe cycle every {CYCLE_MINUTES} minutes).\n\
              Definitive failures open an incident at once; transient ones only if they last 10 minutes;\n\
              an incident resolves after 2 good probes in a row.\n",
             CYCLES * CYCLE_MINUTES
@@ -163,6 +165,7 @@ pub async fn run(args: DemoArgs) -> u8 {
                     .expect("outcomes are JSON"),
                 "timeline": monitor.timeline.iter().map(|(at, line)| json!({"at": at, "event": line})).collect::<Vec<_>>(),
                 "status": monitor.status,
+                "notifications": delivery::report(&monitor.sent),
             });
             out.line(&serde_json::to_string_pretty(&report).expect("report serializes"));
         }
@@ -172,6 +175,13 @@ pub async fn run(args: DemoArgs) -> u8 {
             }
             out.line("\nWhere things stand (what `credwatch status` shows for a deployment):\n");
             out.print(&monitor.status_table);
+            out.line("\nStep 3 of 3: what each team receives (the alert fan-out, through SNS to email and Slack).\n");
+            let teams = inventory
+                .teams
+                .iter()
+                .map(|t| (t.id.clone(), t.name.clone()))
+                .collect();
+            out.print(&delivery::narrate(&monitor.sent, &teams));
             out.line(&format!(
                 "\nThe simulator answered {} token requests and {} tokenContext calls. No secret or token was printed or logged.",
                 requests.token, requests.token_context

@@ -19,6 +19,7 @@ use credwatch::store::memory::MemoryStore;
 use credwatch::store::{Incident, Incidents, Integrations};
 use credwatch_sim::{DemoClient, Simulator};
 
+use super::delivery::{self, Mailroom};
 use super::tenant::{DEMO_INTEGRATIONS, SecretDates, demo_start, script};
 use crate::ops::{StatusRow, status_rows, status_table};
 
@@ -35,6 +36,8 @@ pub struct Monitor {
     pub status: Vec<StatusRow>,
     /// The status table at the end, as `credwatch status` shows it.
     pub status_table: String,
+    /// Every message the alert fan-out published, in order.
+    pub sent: Vec<credwatch::notify::publish::PublishRequest>,
     /// Where the end state differs from the story (empty when the demo went as scripted).
     pub problems: Vec<String>,
 }
@@ -63,6 +66,8 @@ pub async fn monitor_timeline(
     let settings = CycleSettings::default();
     let mut timeline = Vec::new();
     let mut before = snapshot(&store).await?;
+    let mut mailroom = Mailroom::default();
+    let (mut opened, mut resolved) = (Vec::new(), Vec::new());
     for cycle in 0..=CYCLES {
         let now = start + TimeDelta::minutes(cycle * CYCLE_MINUTES);
         for line in script(cycle, sim, clients, dir) {
@@ -84,7 +89,21 @@ pub async fn monitor_timeline(
                 .await
                 .map_err(|e| format!("the expiry scan failed: {e}"))?;
         }
+        // What the table's stream would carry goes through the deployed fan-out.
+        mailroom.deliver(&store, now).await;
         let after = snapshot(&store).await?;
+        for (id, incident) in &after.open {
+            if !before.open.contains_key(id) {
+                opened.push((id.clone(), incident.team.clone()));
+            }
+        }
+        resolved.extend(
+            before
+                .open
+                .keys()
+                .filter(|id| !after.open.contains_key(*id))
+                .cloned(),
+        );
         timeline.extend(
             narrate(inventory, &before, &after)
                 .into_iter()
@@ -95,8 +114,12 @@ pub async fn monitor_timeline(
     let end = start + TimeDelta::minutes(CYCLES * CYCLE_MINUTES);
     let records = store.list_integrations().await.map_err(|e| e.to_string())?;
     let open = store.open_incidents().await.map_err(|e| e.to_string())?;
-    let problems = expected_end_state(&before);
+    let sent = mailroom.sent();
+    let mut problems = expected_end_state(&before);
+    problems.extend(mailroom.problems);
+    problems.extend(delivery::check(&sent, &opened, &resolved));
     Ok(Monitor {
+        sent,
         timeline,
         status_table: status_table(
             &status_rows(&records.records, &records.unreadable, &open, end),

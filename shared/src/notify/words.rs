@@ -71,9 +71,14 @@ pub fn impact_records(records_per_hour: Option<u64>, duration: TimeDelta) -> Opt
 pub fn impact_phrase(records_per_hour: Option<u64>, duration: TimeDelta) -> Option<String> {
     let rate = records_per_hour?;
     let records = impact_records(Some(rate), duration)?;
+    // "about 0 records" reads as a claim; at the very start there is simply nothing yet.
+    let estimate = if records == 0 {
+        "under 1 record".to_string()
+    } else {
+        format!("about {} records", thousands(records))
+    };
     Some(format!(
-        "about {} records (an estimate: {} records/hour x {})",
-        thousands(records),
+        "{estimate} (an estimate: {} records/hour x {})",
         thousands(rate),
         humanize(duration)
     ))
@@ -204,6 +209,14 @@ mod tests {
             Some("about 20,000 records (an estimate: 7,500 records/hour x 2 h 40 min)")
         );
         assert_eq!(impact_records(Some(100), TimeDelta::minutes(-30)), Some(0));
+        assert_eq!(
+            impact_phrase(Some(2_000), TimeDelta::seconds(1)).as_deref(),
+            Some("under 1 record (an estimate: 2,000 records/hour x under a minute)")
+        );
+        assert_eq!(
+            impact_phrase(Some(2_000), TimeDelta::minutes(1)).as_deref(),
+            Some("about 33 records (an estimate: 2,000 records/hour x 1 min)")
+        );
     }
 
     #[test]

@@ -168,7 +168,9 @@ pub fn facts(n: &Notification, trim: &Trim) -> Facts {
             format!("{} ({} ago)", when(n.opened_at), humanize(duration)),
         )),
     }
-    let words = cut(&n.message, trim.words_chars);
+    // The probe's own wording often starts "SFMC said: "; the label says it already.
+    let message = n.message.strip_prefix("SFMC said: ").unwrap_or(&n.message);
+    let words = cut(message, trim.words_chars);
     if !words.is_empty() {
         let label = match (n.event, n.check) {
             (Event::Resolved, _) => "What ended it",

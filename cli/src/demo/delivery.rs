@@ -1,0 +1,285 @@
+//! Step 3 of `credwatch demo`: what each team receives. The deployed alert fan-out runs over
+//! the in-memory store's incident changes (what the table's stream would carry) after every
+//! simulated cycle, through the real renderer, into an in-memory publisher; the step shows
+//! what each team got, one opened and one resolved email in full, and the Slack (AWS Chatbot)
+//! view, and checks that every incident change was told once.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use credwatch::jobs::fanout::{StreamChange, StreamContent, handle_records};
+use credwatch::notify::memory::MemoryPublisher;
+use credwatch::notify::publish::PublishRequest;
+use credwatch::store::memory::MemoryStore;
+use serde_json::{Value, json};
+
+/// Runs the alert fan-out over the in-memory store's incident changes, as the deployed
+/// function runs over the table's stream, and keeps what was published.
+#[derive(Default)]
+pub struct Mailroom {
+    publisher: MemoryPublisher,
+    /// Stream records handed over so far (their sequence numbers).
+    records: u64,
+    /// Problems with the delivery itself (the demo checks its own story).
+    pub problems: Vec<String>,
+}
+
+impl Mailroom {
+    /// Hands the store's incident changes since the last call to the fan-out at `now`.
+    pub async fn deliver(&mut self, store: &MemoryStore, now: DateTime<Utc>) {
+        let changes = store.take_incident_changes();
+        let records: Vec<StreamChange> = changes
+            .into_iter()
+            .map(|(old, new)| {
+                self.records += 1;
+                let key = new
+                    .as_ref()
+                    .or(old.as_ref())
+                    .map_or_else(String::new, |i| i.id.to_string());
+                StreamChange {
+                    source_id: format!("demo-{}", self.records),
+                    sequence_number: self.records.to_string(),
+                    key,
+                    content: StreamContent::Incident { old, new },
+                }
+            })
+            .collect();
+        let summary = handle_records(store, &self.publisher, records, now).await;
+        if !summary.retry.is_empty() || summary.deliveries.failed > 0 {
+            self.problems.push(format!(
+                "the fan-out could not deliver everything at {now}: {} records to retry, {} failed",
+                summary.retry.len(),
+                summary.deliveries.failed
+            ));
+        }
+    }
+
+    /// Everything published, in order.
+    pub fn sent(&self) -> Vec<PublishRequest> {
+        self.publisher.sent()
+    }
+}
+
+/// One message as a team sees it.
+struct Message<'a> {
+    request: &'a PublishRequest,
+    bodies: Value,
+}
+
+impl<'a> Message<'a> {
+    fn of(request: &'a PublishRequest) -> Message<'a> {
+        Message {
+            request,
+            bodies: serde_json::from_str(&request.message).unwrap_or(Value::Null),
+        }
+    }
+
+    fn attribute(&self, name: &str) -> &str {
+        self.request.attributes.get(name).map_or("", String::as_str)
+    }
+
+    fn body(&self, protocol: &str) -> &str {
+        self.bodies[protocol].as_str().unwrap_or("")
+    }
+}
+
+/// The step's text: per team, what it received; then one opened email, one resolved email
+/// and the Slack view of the opened one, in full.
+pub fn narrate(sent: &[PublishRequest], team_names: &BTreeMap<String, String>) -> String {
+    let messages: Vec<Message> = sent.iter().map(Message::of).collect();
+    let mut text = String::new();
+    let mut by_team: BTreeMap<&str, Vec<&Message>> = BTreeMap::new();
+    for message in &messages {
+        by_team
+            .entry(message.attribute("team"))
+            .or_default()
+            .push(message);
+    }
+    for (team, received) in &by_team {
+        let name = team_names.get(*team).map_or(*team, String::as_str);
+        let _ = writeln!(text, "{name} ({team}) received {}:", plural(received.len()));
+        for message in received {
+            let _ = writeln!(text, "  {}", message.request.subject);
+        }
+    }
+    let _ = writeln!(
+        text,
+        "\nOne message per incident change, each with its notification id (a repeat can be dropped);\n\
+         SNS routes each to the team's own email subscriptions (their filter policies)."
+    );
+    // The story of one incident: its opening and its resolve (an auth one, when there is).
+    let resolved = messages
+        .iter()
+        .find(|m| m.attribute("event") == "resolved" && m.attribute("check") == "auth")
+        .or_else(|| messages.iter().find(|m| m.attribute("event") == "resolved"));
+    let opened = resolved
+        .and_then(|r| {
+            messages.iter().find(|m| {
+                m.attribute("event") == "opened"
+                    && m.attribute("incident_id") == r.attribute("incident_id")
+            })
+        })
+        .or_else(|| messages.iter().find(|m| m.attribute("event") == "opened"));
+    for (example, heading) in [
+        (opened, "An `opened` email"),
+        (resolved, "The `resolved` email that followed"),
+    ] {
+        if let Some(message) = example {
+            let _ = writeln!(
+                text,
+                "\n{heading}, as {} receives it:\n",
+                message.attribute("team")
+            );
+            let _ = writeln!(text, "  Subject: {}", message.request.subject);
+            for line in message.body("email").lines() {
+                let _ = writeln!(text, "  {line}");
+            }
+        }
+    }
+    if let Some(message) = opened {
+        let chatbot: Value = serde_json::from_str(message.body("https")).unwrap_or(Value::Null);
+        let _ = writeln!(
+            text,
+            "\nThe same `opened` message in Slack, through AWS Chatbot (threaded by incident {}):\n",
+            chatbot["metadata"]["threadId"].as_str().unwrap_or("?")
+        );
+        let _ = writeln!(
+            text,
+            "  {}",
+            chatbot["content"]["title"].as_str().unwrap_or("")
+        );
+        for line in chatbot["content"]["description"]
+            .as_str()
+            .unwrap_or("")
+            .lines()
+        {
+            let _ = writeln!(text, "  {line}");
+        }
+    }
+    text
+}
+
+/// The step as JSON: one entry per message.
+pub fn report(sent: &[PublishRequest]) -> Value {
+    Value::Array(
+        sent.iter()
+            .map(|request| {
+                let message = Message::of(request);
+                json!({
+                    "notification_id": request.notification_id.as_str(),
+                    "team": message.attribute("team"),
+                    "event": message.attribute("event"),
+                    "severity": message.attribute("severity"),
+                    "subject": request.subject,
+                    "email": message.body("email"),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The demo checks its own story: every incident opened during the timeline was told once
+/// (`opened`) to its team, every resolved one once (`resolved`), and nothing twice.
+pub fn check(
+    sent: &[PublishRequest],
+    opened: &[(String, String)],
+    resolved: &[String],
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for request in sent {
+        *seen.entry(request.notification_id.as_str()).or_default() += 1;
+    }
+    for (id, count) in &seen {
+        if *count > 1 {
+            problems.push(format!("notification {id} was published {count} times"));
+        }
+    }
+    let told = |id: &str, event: &str| -> Option<&PublishRequest> {
+        let wanted = format!("{id}/{event}");
+        sent.iter().find(|r| r.notification_id.as_str() == wanted)
+    };
+    for (id, team) in opened {
+        match told(id, "opened") {
+            Some(request) if request.attributes.get("team") == Some(team) => {}
+            Some(_) => problems.push(format!("incident {id} was told to the wrong team")),
+            None => problems.push(format!("incident {id} opened but nobody was told")),
+        }
+    }
+    for id in resolved {
+        if told(id, "resolved").is_none() {
+            problems.push(format!("incident {id} resolved but nobody was told"));
+        }
+    }
+    problems
+}
+
+fn plural(n: usize) -> String {
+    if n == 1 {
+        "1 message".to_string()
+    } else {
+        format!("{n} messages")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use credwatch::notify::notification::NotificationId;
+
+    fn request(id: &str, team: &str, event: &str) -> PublishRequest {
+        PublishRequest {
+            notification_id: serde_json::from_value::<NotificationId>(json!(id)).unwrap(),
+            subject: format!("[HIGH] {id}"),
+            message: json!({"default": "d", "email": "Hello\nteam", "https": "{}"}).to_string(),
+            attributes: [("team", team), ("event", event), ("check", "auth")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            shortened: false,
+        }
+    }
+
+    #[test]
+    fn the_story_check_finds_silence_wrong_teams_and_repeats() {
+        let sent = vec![
+            request("a:auth:1/opened", "ops", "opened"),
+            request("b:auth:1/opened", "crm", "opened"),
+            request("b:auth:1/opened", "crm", "opened"),
+        ];
+        let opened = vec![
+            ("a:auth:1".to_string(), "ops".to_string()),
+            ("b:auth:1".to_string(), "ops".to_string()),
+            ("c:auth:1".to_string(), "ops".to_string()),
+        ];
+        let problems = check(&sent, &opened, &["a:auth:1".to_string()]);
+        assert_eq!(
+            problems,
+            [
+                "notification b:auth:1/opened was published 2 times",
+                "incident b:auth:1 was told to the wrong team",
+                "incident c:auth:1 opened but nobody was told",
+                "incident a:auth:1 resolved but nobody was told",
+            ]
+        );
+        assert!(check(&sent[..1], &opened[..1], &[]).is_empty());
+    }
+
+    #[test]
+    fn each_team_sees_its_subjects_and_one_email_in_full() {
+        let sent = vec![
+            request("a:auth:1/opened", "ops", "opened"),
+            request("a:auth:1/resolved", "ops", "resolved"),
+        ];
+        let names = BTreeMap::from([("ops".to_string(), "Operations".to_string())]);
+        let text = narrate(&sent, &names);
+        assert!(
+            text.contains("Operations (ops) received 2 messages:"),
+            "{text}"
+        );
+        assert!(text.contains("  Subject: [HIGH] a:auth:1/opened"), "{text}");
+        assert!(text.contains("  Hello\n  team"), "{text}");
+        assert_eq!(report(&sent)[1]["event"], "resolved");
+    }
+}
