@@ -19,6 +19,11 @@ use crate::domain::severity::Severity;
 /// integration's owners.
 pub const PLATFORM_TEAM: &str = "platform";
 
+/// The sequence number of standalone incidents: reports that no integration state tracks (an
+/// unreadable item, `jobs::corrupt`), opened again under the same id after a resolve (each
+/// other incident gets the next number of its integration and check).
+pub const STANDALONE_SEQ: u32 = 0;
+
 /// Which check an incident belongs to (the `check` of the SNS contract and `credwatch status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

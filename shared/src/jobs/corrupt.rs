@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::domain::incident::{CheckKind, Incident, IncidentClass, IncidentId};
+use crate::domain::incident::{CheckKind, Incident, IncidentClass, IncidentId, STANDALONE_SEQ};
 use crate::store::{
     IncidentListing, Incidents, IntegrationListing, UnreadableIntegration, UnreadableItem,
 };
@@ -19,7 +19,7 @@ use crate::store::{
 /// state never uses (its incidents start at 1), so it is the same id in every run and opens
 /// once while the item stays unreadable.
 pub fn corrupt_incident_id(id: &str) -> IncidentId {
-    IncidentId::new(id, CheckKind::Monitor, 0)
+    IncidentId::new(id, CheckKind::Monitor, STANDALONE_SEQ)
 }
 
 /// Pure: the incident for one unreadable item, in words for the platform team.

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::scrub::scrub;
 use crate::domain::incident::{
-    CheckKind, Incident, IncidentChange, IncidentClass, IncidentFacts, IncidentId,
+    CheckKind, Incident, IncidentChange, IncidentClass, IncidentFacts, IncidentId, STANDALONE_SEQ,
 };
 use crate::domain::severity::Severity;
 use crate::inventory::Integration;
@@ -116,6 +116,9 @@ pub fn events_for(change: &IncidentChange) -> Vec<Event> {
 /// ```text
 /// {incident}/opened                      once per incident
 /// {incident}/resolved                    once per incident
+/// {incident}/opened@{opened_at}          standalone incidents (sequence 0, e.g. an unreadable
+/// {incident}/resolved@{opened_at}        item's report): they reopen under the same id, so
+///                                        each life carries its opening time
 /// {incident}/changed/{what}@{at}         what = the class now, or expiry-{n}d / expired when the
 ///                                        threshold stepped, or severity-{severity}
 /// {incident}/reminder/{n}                the n-th reminder
@@ -158,6 +161,16 @@ impl NotificationId {
             Event::Acknowledged | Event::Drill => stamp,
         };
         NotificationId::build(incident, event, &suffix)
+    }
+
+    /// The id of one life of a standalone incident (see [`STANDALONE_SEQ`]): `@{opened_at}`
+    /// appended.
+    fn with_life(self, opened_at: DateTime<Utc>) -> NotificationId {
+        NotificationId(format!(
+            "{}{}",
+            self.0,
+            opened_at.format("@%Y-%m-%dT%H:%M:%S%.3fZ")
+        ))
     }
 
     /// The id as text.
@@ -332,8 +345,13 @@ impl Notification {
         let facts = integration
             .map(IntegrationFacts::of)
             .unwrap_or_else(|| IntegrationFacts::unknown(&incident.integration));
+        let mut id = NotificationId::new(&incident.id, event, change, 1);
+        if incident.id.seq() == STANDALONE_SEQ && matches!(event, Event::Opened | Event::Resolved) {
+            // This id opens again after a resolve: each life is told once.
+            id = id.with_life(incident.opened_at);
+        }
         Notification {
-            id: NotificationId::new(&incident.id, event, change, 1),
+            id,
             event,
             incident_id: incident.id.clone(),
             check: incident.check,

@@ -750,3 +750,52 @@ async fn state_commits_and_prunes_feed_their_images_too() {
         ]
     );
 }
+
+/// A standalone incident (an unreadable item's report, sequence 0) opens again under the same
+/// id after its resolve: each life is told, once, and a replay of either still publishes nothing.
+#[tokio::test]
+async fn a_standalone_incident_that_opens_again_is_told_again() {
+    let store = store_with(&["crm"]).await;
+    let publisher = MemoryPublisher::new();
+    let feed = |store: &MemoryStore| -> Vec<StreamChange> {
+        store
+            .take_incident_changes()
+            .into_iter()
+            .enumerate()
+            .map(|(n, (old, new))| StreamChange {
+                source_id: format!("memory-{n}"),
+                sequence_number: n.to_string(),
+                key: "INC#crm".to_string(),
+                content: StreamContent::Incident { old, new },
+            })
+            .collect()
+    };
+    let mut first = incident("crm", crate::domain::incident::STANDALONE_SEQ);
+    first.check = CheckKind::Monitor;
+    first.id = IncidentId::new("crm", CheckKind::Monitor, 0);
+    assert!(store.open_incident(&first).await.unwrap());
+    assert!(
+        store
+            .resolve_incident(first.id.as_str(), "The item reads again.", at(10))
+            .await
+            .unwrap()
+    );
+    let mut second = first.clone();
+    second.opened_at = at(60);
+    second.updated_at = at(60);
+    assert!(store.open_incident(&second).await.unwrap(), "reopened");
+    let records = feed(&store);
+    assert_eq!(records.len(), 3);
+    handle_records(&store, &publisher, records.clone(), at(61)).await;
+    assert_eq!(
+        events(&publisher),
+        [
+            "crm:monitor:0/opened@2026-11-30T13:00:00.000Z",
+            "crm:monitor:0/resolved@2026-11-30T13:00:00.000Z",
+            "crm:monitor:0/opened@2026-11-30T14:00:00.000Z",
+        ]
+    );
+    let replay = handle_records(&store, &publisher, records, at(62)).await;
+    assert_eq!(replay.deliveries.sent, 0);
+    assert_eq!(publisher.sent().len(), 3);
+}
