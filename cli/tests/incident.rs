@@ -1,8 +1,6 @@
 //! `credwatch incident show` and the notification counts of `status --format json`, against
 //! moto_server, on records written through the DynamoDB store as the alert fan-out writes them.
 
-use std::process::Output;
-
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, TimeDelta, Utc};
 use credwatch::domain::incident::{CheckKind, IncidentChange, IncidentClass};
@@ -13,35 +11,13 @@ use credwatch::notify::notification::{Event, Notification};
 use credwatch::store::dynamo::DynamoStore;
 use credwatch::store::{Incident, Incidents as _, Notifications as _};
 use credwatch_sim::{ClientConfig, Simulator};
-use credwatch_tests::aws::{child_env, sdk_config, unique_name};
+use credwatch_tests::aws::{sdk_config, unique_name};
+use credwatch_tests::cli::run;
 use credwatch_tests::{SYNC_SCOPES, Scratch, Spec, inventory_yaml};
 use serde_json::Value;
 
 fn credwatch(args: &[&str]) -> tokio::process::Command {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_credwatch"));
-    command
-        .args(args)
-        .env("CREDWATCH_ALLOW_ANY_ENDPOINT", "1")
-        .env_remove("CREDWATCH_TABLE")
-        .env_remove("CREDWATCH_TOPIC_ARN")
-        .kill_on_drop(true);
-    for (name, value) in child_env() {
-        command.env(name, value);
-    }
-    command
-}
-
-async fn run(mut command: tokio::process::Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().await.expect("run credwatch");
-    (
-        status.code().expect("an exit code"),
-        String::from_utf8(stdout).expect("UTF-8"),
-        String::from_utf8(stderr).expect("UTF-8"),
-    )
+    credwatch_tests::cli::command(env!("CARGO_BIN_EXE_credwatch").as_ref(), args)
 }
 
 fn t0() -> DateTime<Utc> {

@@ -2,39 +2,16 @@
 //! the standard AWS environment variables, as an operator runs them.
 
 use std::path::Path;
-use std::process::Output;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use credwatch_sim::{ClientConfig, Simulator};
-use credwatch_tests::aws::{child_env, unique_name};
+use credwatch_tests::aws::unique_name;
+use credwatch_tests::cli::run;
 use credwatch_tests::{SYNC_SCOPES, Scratch, Spec, inventory_yaml};
 use serde_json::Value;
 
 fn credwatch(args: &[&str]) -> tokio::process::Command {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_credwatch"));
-    command
-        .args(args)
-        .env("CREDWATCH_ALLOW_ANY_ENDPOINT", "1")
-        .env_remove("CREDWATCH_TABLE")
-        .env_remove("CREDWATCH_TOPIC_ARN")
-        .kill_on_drop(true);
-    for (name, value) in child_env() {
-        command.env(name, value);
-    }
-    command
-}
-
-async fn run(mut command: tokio::process::Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().await.expect("run credwatch");
-    (
-        status.code().unwrap(),
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
+    credwatch_tests::cli::command(env!("CARGO_BIN_EXE_credwatch").as_ref(), args)
 }
 
 fn write(dir: &Path, name: &str, yaml: &str) -> String {

@@ -5,40 +5,21 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Output;
 
 use aws_sdk_sns::types::MessageAttributeValue;
 use credwatch::domain::severity::Severity;
 use credwatch::rules::subscriptions::filter_policy;
 use credwatch_tests::Scratch;
-use credwatch_tests::aws::{child_env, sdk_config, unique_name};
+use credwatch_tests::aws::{sdk_config, unique_name};
+use credwatch_tests::sns::{attribute, drain, subscribed_queue};
 use serde_json::Value;
 
 fn credwatch(args: &[&str]) -> tokio::process::Command {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_credwatch"));
-    command
-        .args(args)
-        .env("CREDWATCH_ALLOW_ANY_ENDPOINT", "1")
-        .env_remove("CREDWATCH_TABLE")
-        .env_remove("CREDWATCH_TOPIC_ARN")
-        .kill_on_drop(true);
-    for (name, value) in child_env() {
-        command.env(name, value);
-    }
-    command
+    credwatch_tests::cli::command(env!("CARGO_BIN_EXE_credwatch").as_ref(), args)
 }
 
 async fn run(args: &[&str]) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = credwatch(args).output().await.expect("run credwatch");
-    (
-        status.code().expect("exited"),
-        String::from_utf8(stdout).expect("utf-8"),
-        String::from_utf8(stderr).expect("utf-8"),
-    )
+    credwatch_tests::cli::run(credwatch(args)).await
 }
 
 fn write(dir: &Path, name: &str, yaml: &str) -> String {
@@ -96,79 +77,20 @@ fn policy(team: &str, min: Severity) -> Option<Value> {
     Some(serde_json::from_str(&filter_policy(team, min)).expect("JSON"))
 }
 
-async fn queue(
-    sqs: &aws_sdk_sqs::Client,
-    sns: &aws_sdk_sns::Client,
-    topic: &str,
-    name: &str,
-    policy: Option<String>,
-) -> String {
-    let url = sqs
-        .create_queue()
-        .queue_name(unique_name(name))
-        .send()
-        .await
-        .expect("create queue")
-        .queue_url()
-        .expect("a queue URL")
-        .to_string();
-    let arn = sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .expect("queue attributes")
-        .attributes()
-        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
-        .expect("a queue ARN")
-        .clone();
-    let mut subscribe = sns
-        .subscribe()
-        .topic_arn(topic)
-        .protocol("sqs")
-        .endpoint(arn);
-    if let Some(policy) = policy {
-        subscribe = subscribe.attributes("FilterPolicy", policy);
-    }
-    subscribe.send().await.expect("subscribe the queue");
-    url
-}
-
 /// `team/severity` of every message waiting in the queue (SNS's JSON envelope carries the
 /// attributes).
 async fn received(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
-    let mut seen = Vec::new();
-    loop {
-        let answer = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .expect("receive");
-        let messages = answer.messages();
-        if messages.is_empty() {
-            break;
-        }
-        for message in messages {
-            let envelope: Value =
-                serde_json::from_str(message.body().expect("a body")).expect("SNS envelope");
-            let attribute = |name: &str| {
-                envelope["MessageAttributes"][name]["Value"]
-                    .as_str()
-                    .expect("attribute")
-                    .to_string()
-            };
-            seen.push(format!("{}/{}", attribute("team"), attribute("severity")));
-            sqs.delete_message()
-                .queue_url(url)
-                .receipt_handle(message.receipt_handle().expect("a handle"))
-                .send()
-                .await
-                .expect("delete");
-        }
-    }
+    let mut seen: Vec<String> = drain(sqs, url)
+        .await
+        .iter()
+        .map(|envelope| {
+            format!(
+                "{}/{}",
+                attribute(envelope, "team"),
+                attribute(envelope, "severity")
+            )
+        })
+        .collect();
     seen.sort();
     seen
 }
@@ -194,7 +116,7 @@ async fn apply_with_a_topic_keeps_owned_subscriptions_in_line_and_leaves_the_oth
 
     // Not credwatch's: a queue receiving everything (as a Chatbot or Lambda would) and a
     // hand-made email subscription without credwatch's policy.
-    let everything = queue(&sqs, &sns, &topic, "everything", None).await;
+    let everything = subscribed_queue(&sqs, &sns, &topic, None).await;
     sns.subscribe()
         .topic_arn(&topic)
         .protocol("email")
@@ -326,28 +248,25 @@ async fn apply_with_a_topic_keeps_owned_subscriptions_in_line_and_leaves_the_oth
 
     // The policies route: queues subscribed with the same policies receive exactly their
     // team's messages at or above the threshold.
-    let web = queue(
+    let web = subscribed_queue(
         &sqs,
         &sns,
         &topic,
-        "web",
-        Some(filter_policy("web", Severity::High)),
+        Some(&filter_policy("web", Severity::High)),
     )
     .await;
-    let crm = queue(
+    let crm = subscribed_queue(
         &sqs,
         &sns,
         &topic,
-        "crm",
-        Some(filter_policy("crm-ops", Severity::Low)),
+        Some(&filter_policy("crm-ops", Severity::Low)),
     )
     .await;
-    let platform = queue(
+    let platform = subscribed_queue(
         &sqs,
         &sns,
         &topic,
-        "platform",
-        Some(filter_policy("platform", Severity::Low)),
+        Some(&filter_policy("platform", Severity::Low)),
     )
     .await;
     let sent = [

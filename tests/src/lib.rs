@@ -3,7 +3,9 @@
 //! (inventory parser, file secret source, SFMC client over HTTP).
 
 pub mod aws;
+pub mod cli;
 pub mod lambda;
+pub mod sns;
 pub mod streams;
 
 use std::fmt::Write as _;

@@ -15,6 +15,7 @@ use credwatch::notify::notification::Notification;
 use credwatch::notify::publish::{SNS_MAX_BYTES, build};
 use credwatch::notify::sns::SnsPublisher;
 use credwatch_tests::aws::{sdk_config, unique_name};
+use credwatch_tests::sns::{attribute, drain, subscribed_queue};
 
 fn incident(integration: &str, team: &str, severity: Severity) -> Incident {
     let at = Utc.with_ymd_and_hms(2026, 11, 30, 13, 5, 0).unwrap();
@@ -42,81 +43,14 @@ fn notification(integration: &str, team: &str, severity: Severity) -> Notificati
     Notification::for_change(&incident, &change, None, None, now).remove(0)
 }
 
-struct Queue {
-    url: String,
-}
-
+/// A queue subscribed to the topic with `policy`.
 async fn subscribe(
     sns: &aws_sdk_sns::Client,
     sqs: &aws_sdk_sqs::Client,
     topic: &str,
     policy: serde_json::Value,
-) -> Queue {
-    let url = sqs
-        .create_queue()
-        .queue_name(unique_name("credwatch-sns"))
-        .send()
-        .await
-        .expect("create queue")
-        .queue_url
-        .expect("queue url");
-    let arn = sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .expect("queue attributes")
-        .attributes
-        .and_then(|a| {
-            a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-                .cloned()
-        })
-        .expect("queue arn");
-    sns.subscribe()
-        .topic_arn(topic)
-        .protocol("sqs")
-        .endpoint(arn)
-        .attributes("FilterPolicy", policy.to_string())
-        .send()
-        .await
-        .expect("subscribe");
-    Queue { url }
-}
-
-/// Every SNS envelope in the queue (drained).
-async fn drain(sqs: &aws_sdk_sqs::Client, queue: &Queue) -> Vec<serde_json::Value> {
-    let mut out = Vec::new();
-    loop {
-        let messages = sqs
-            .receive_message()
-            .queue_url(&queue.url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .expect("receive")
-            .messages
-            .unwrap_or_default();
-        if messages.is_empty() {
-            return out;
-        }
-        for m in messages {
-            out.push(serde_json::from_str(m.body().unwrap_or("null")).expect("SNS envelope"));
-            sqs.delete_message()
-                .queue_url(&queue.url)
-                .receipt_handle(m.receipt_handle().unwrap_or_default())
-                .send()
-                .await
-                .expect("delete");
-        }
-    }
-}
-
-fn attribute(envelope: &serde_json::Value, name: &str) -> String {
-    envelope["MessageAttributes"][name]["Value"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
+) -> String {
+    subscribed_queue(sqs, sns, topic, Some(&policy.to_string())).await
 }
 
 #[tokio::test]
@@ -167,7 +101,7 @@ async fn each_team_receives_exactly_its_messages_with_subject_attributes_and_bod
     let received = |envelopes: &[serde_json::Value]| -> Vec<String> {
         let mut got: Vec<String> = envelopes
             .iter()
-            .map(|e| attribute(e, "notification_id"))
+            .map(|e| attribute(e, "notification_id").to_string())
             .collect();
         got.sort();
         got
@@ -183,10 +117,10 @@ async fn each_team_receives_exactly_its_messages_with_subject_attributes_and_bod
 
     for envelope in crm_got.iter().chain(&growth_got) {
         let id = attribute(envelope, "notification_id");
-        let request = &ids[&id];
+        let request = &ids[id];
         assert_eq!(envelope["Subject"], request.subject.as_str());
         for (name, value) in &request.attributes {
-            assert_eq!(&attribute(envelope, name), value, "{id} {name}");
+            assert_eq!(attribute(envelope, name), value, "{id} {name}");
             assert_eq!(envelope["MessageAttributes"][name]["Type"], "String");
         }
         // MessageStructure=json: the queue gets the `sqs` body, the versioned document.
@@ -194,8 +128,8 @@ async fn each_team_receives_exactly_its_messages_with_subject_attributes_and_bod
             serde_json::from_str(envelope["Message"].as_str().expect("a string body"))
                 .expect("the sqs body is the JSON document");
         assert_eq!(doc["schema"], "credwatch.notification.v1");
-        assert_eq!(doc["notification_id"], id.as_str());
-        assert_eq!(doc["team"], attribute(envelope, "team").as_str());
+        assert_eq!(doc["notification_id"], id);
+        assert_eq!(doc["team"], attribute(envelope, "team"));
     }
     assert!(
         crm_got

@@ -12,7 +12,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use chrono::{TimeDelta, Utc};
 use credwatch::domain::incident::IncidentId;
@@ -22,6 +21,7 @@ use credwatch::store::dynamo::DynamoStore;
 use credwatch_sim::{ClientConfig, Simulator};
 use credwatch_tests::aws::{child_env, sdk_config, unique_name};
 use credwatch_tests::lambda::FunctionProcess;
+use credwatch_tests::sns::{attribute, create_topic, drain, subscribed_queue};
 use credwatch_tests::streams::StreamReader;
 use credwatch_tests::{SYNC_SCOPES, Scratch};
 use serde_json::{Value, json};
@@ -47,26 +47,8 @@ fn workspace_binary(name: &str) -> PathBuf {
 }
 
 async fn credwatch(args: &[&str]) -> (i32, String, String) {
-    let mut command = tokio::process::Command::new(workspace_binary("credwatch"));
-    command
-        .args(args)
-        .env("CREDWATCH_ALLOW_ANY_ENDPOINT", "1")
-        .env_remove("CREDWATCH_TABLE")
-        .env_remove("CREDWATCH_TOPIC_ARN")
-        .kill_on_drop(true);
-    for (name, value) in child_env() {
-        command.env(name, value);
-    }
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().await.expect("run credwatch");
-    (
-        status.code().expect("exited"),
-        String::from_utf8(stdout).expect("utf-8"),
-        String::from_utf8(stderr).expect("utf-8"),
-    )
+    let binary = workspace_binary("credwatch");
+    credwatch_tests::cli::run(credwatch_tests::cli::command(&binary, args)).await
 }
 
 fn healthy() -> ClientConfig {
@@ -132,78 +114,6 @@ async fn email_policies(sns: &aws_sdk_sns::Client, topic: &str) -> BTreeMap<Stri
     policies
 }
 
-/// A queue subscribed to the topic with `policy`, standing in for a mailbox.
-async fn mailbox(
-    sqs: &aws_sdk_sqs::Client,
-    sns: &aws_sdk_sns::Client,
-    topic: &str,
-    policy: &str,
-) -> String {
-    let url = sqs
-        .create_queue()
-        .queue_name(unique_name("mailbox"))
-        .send()
-        .await
-        .expect("create queue")
-        .queue_url()
-        .expect("a queue URL")
-        .to_string();
-    let arn = sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .expect("queue attributes")
-        .attributes()
-        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
-        .expect("a queue ARN")
-        .clone();
-    sns.subscribe()
-        .topic_arn(topic)
-        .protocol("sqs")
-        .endpoint(arn)
-        .attributes("FilterPolicy", policy)
-        .send()
-        .await
-        .expect("subscribe the mailbox");
-    url
-}
-
-/// Every SNS envelope waiting in the queue (drained).
-async fn received(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    loop {
-        let messages = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .expect("receive")
-            .messages
-            .unwrap_or_default();
-        if messages.is_empty() {
-            return out;
-        }
-        for message in messages {
-            out.push(serde_json::from_str(message.body().unwrap_or("null")).expect("an envelope"));
-            sqs.delete_message()
-                .queue_url(url)
-                .receipt_handle(message.receipt_handle().unwrap_or_default())
-                .send()
-                .await
-                .expect("delete");
-        }
-    }
-}
-
-fn attribute<'a>(envelope: &'a Value, name: &str) -> &'a str {
-    envelope["MessageAttributes"][name]["Value"]
-        .as_str()
-        .unwrap_or_else(|| panic!("attribute {name} in {envelope}"))
-}
-
 /// Every publish moto's SNS accepted for `topic`, from its own record (`/moto-api/data.json`):
 /// `[message id, message, subject, attributes, group id]` each.
 async fn publishes(topic: &str) -> Vec<Value> {
@@ -255,17 +165,6 @@ fn scheduled() -> Value {
     })
 }
 
-async fn create_topic(sns: &aws_sdk_sns::Client, name: &str) -> String {
-    sns.create_topic()
-        .name(name)
-        .send()
-        .await
-        .expect("create topic")
-        .topic_arn()
-        .expect("a topic ARN")
-        .to_string()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_revoked_secret_reaches_its_team_once_and_its_fix_too_and_a_failed_publish_is_swept() {
     let config = sdk_config().await;
@@ -296,8 +195,14 @@ async fn a_revoked_secret_reaches_its_team_once_and_its_fix_too_and_a_failed_pub
     assert_eq!(code, 0, "{out}\n{stderr}");
     let policies = email_policies(&sns, &topic).await;
     assert_eq!(policies.len(), 3, "{policies:?}");
-    let marketing = mailbox(&sqs, &sns, &topic, &policies["marketing-ops@example.com"]).await;
-    let crm = mailbox(&sqs, &sns, &topic, &policies["crm-ops@example.com"]).await;
+    let marketing = subscribed_queue(
+        &sqs,
+        &sns,
+        &topic,
+        Some(&policies["marketing-ops@example.com"]),
+    )
+    .await;
+    let crm = subscribed_queue(&sqs, &sns, &topic, Some(&policies["crm-ops@example.com"])).await;
 
     let mut stream = StreamReader::open(&config, &table).await;
     let _inventory_records = stream.records().await;
@@ -336,7 +241,7 @@ async fn a_revoked_secret_reaches_its_team_once_and_its_fix_too_and_a_failed_pub
     ] {
         assert!(email.contains(words), "{words:?} in:\n{email}");
     }
-    let got = received(&sqs, &marketing).await;
+    let got = drain(&sqs, &marketing).await;
     assert_eq!(got.len(), 1, "{got:?}");
     let opened = &got[0];
     assert_eq!(attribute(opened, "team"), "marketing-ops");
@@ -366,7 +271,7 @@ async fn a_revoked_secret_reaches_its_team_once_and_its_fix_too_and_a_failed_pub
         "{document}"
     );
     assert_eq!(document["notification_id"], format!("{incident_id}/opened"));
-    assert!(received(&sqs, &crm).await.is_empty(), "crm-ops is not told");
+    assert!(drain(&sqs, &crm).await.is_empty(), "crm-ops is not told");
 
     // 2. Lambda replays the same batch (a retry after a timeout): nothing is published again.
     let answer = fanout.invoke(opened_batch).await.expect("fan-out");
@@ -376,7 +281,7 @@ async fn a_revoked_secret_reaches_its_team_once_and_its_fix_too_and_a_failed_pub
         1,
         "a replay publishes nothing"
     );
-    assert!(received(&sqs, &marketing).await.is_empty());
+    assert!(drain(&sqs, &marketing).await.is_empty());
 
     // 3. The topic is gone when the fix arrives: the `resolved` notification stays pending.
     std::fs::write(scratch.path().join("loyalty-feed.secret"), SECRET).expect("fix the secret");
@@ -421,7 +326,13 @@ async fn a_revoked_secret_reaches_its_team_once_and_its_fix_too_and_a_failed_pub
     //    the backoff has passed sends nothing; time passes (the record's next attempt moved
     //    into the past, as the clock would); the sweep delivers it once, and again nothing.
     assert_eq!(create_topic(&sns, &topic_name).await, topic);
-    let marketing = mailbox(&sqs, &sns, &topic, &policies["marketing-ops@example.com"]).await;
+    let marketing = subscribed_queue(
+        &sqs,
+        &sns,
+        &topic,
+        Some(&policies["marketing-ops@example.com"]),
+    )
+    .await;
     let early = fanout.invoke(scheduled()).await.expect("sweep");
     assert_eq!(early["deliveries"]["sent"], 0, "{early}");
     let mut due = resolved.delivery.clone();
@@ -437,7 +348,7 @@ async fn a_revoked_secret_reaches_its_team_once_and_its_fix_too_and_a_failed_pub
     assert_eq!(swept["deliveries"]["sent"], 1, "{swept}");
     let again = fanout.invoke(scheduled()).await.expect("sweep");
     assert_eq!(again["deliveries"]["sent"], 0, "{again}");
-    let got = received(&sqs, &marketing).await;
+    let got = drain(&sqs, &marketing).await;
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(attribute(&got[0], "event"), "resolved");
     assert_eq!(

@@ -11,6 +11,7 @@ use credwatch::store::Notifications;
 use credwatch::store::memory::MemoryStore;
 use credwatch_alert_fanout::{App, SWEEP_LIMIT, handle_at};
 use credwatch_tests::aws::{sdk_config, unique_name};
+use credwatch_tests::sns::{create_topic, drain, subscribed_queue};
 use serde_json::{Value, json};
 
 fn event(name: &str) -> Value {
@@ -22,34 +23,6 @@ fn t0() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-30T13:06:00Z")
         .expect("a time")
         .to_utc()
-}
-
-/// Every SNS envelope in the queue (drained).
-async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    loop {
-        let messages = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .expect("receive")
-            .messages
-            .unwrap_or_default();
-        if messages.is_empty() {
-            return out;
-        }
-        for message in messages {
-            out.push(serde_json::from_str(message.body().unwrap_or("null")).expect("an envelope"));
-            sqs.delete_message()
-                .queue_url(url)
-                .receipt_handle(message.receipt_handle().unwrap_or_default())
-                .send()
-                .await
-                .expect("delete");
-        }
-    }
 }
 
 #[tokio::test]
@@ -84,44 +57,9 @@ async fn a_topic_created_late_receives_the_pending_notification_once() {
     assert!(error.detail.contains(&topic), "{error:?}");
 
     // Someone creates the topic and subscribes a queue.
-    let created = sns
-        .create_topic()
-        .name(&name)
-        .send()
-        .await
-        .expect("create topic")
-        .topic_arn
-        .expect("topic arn");
-    assert_eq!(created, topic);
-    let url = sqs
-        .create_queue()
-        .queue_name(unique_name("credwatch-fanout-q"))
-        .send()
-        .await
-        .expect("create queue")
-        .queue_url
-        .expect("queue url");
-    let queue_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .expect("queue attributes")
-        .attributes
-        .and_then(|a| {
-            a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-                .cloned()
-        })
-        .expect("queue arn");
-    sns.subscribe()
-        .topic_arn(&topic)
-        .protocol("sqs")
-        .endpoint(queue_arn)
-        .attributes("FilterPolicy", json!({"team": ["crm-ops"]}).to_string())
-        .send()
-        .await
-        .expect("subscribe");
+    assert_eq!(create_topic(&sns, &name).await, topic);
+    let policy = json!({"team": ["crm-ops"]}).to_string();
+    let url = subscribed_queue(&sqs, &sns, &topic, Some(&policy)).await;
 
     // The next sweeps after the backoff: delivered once, then nothing more; a replayed batch
     // publishes nothing either.

@@ -1,0 +1,37 @@
+//! Running the `credwatch` binary as an operator would, against moto: the AWS environment of
+//! [`crate::aws::child_env`], simulator endpoints allowed, and no table or topic inherited from
+//! the test's own environment.
+
+use std::path::Path;
+use std::process::Output;
+
+use crate::aws::child_env;
+
+/// `credwatch args...` (the binary at `binary`), ready to run.
+pub fn command(binary: &Path, args: &[&str]) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(binary);
+    command
+        .args(args)
+        .env("CREDWATCH_ALLOW_ANY_ENDPOINT", "1")
+        .env_remove("CREDWATCH_TABLE")
+        .env_remove("CREDWATCH_TOPIC_ARN")
+        .kill_on_drop(true);
+    for (name, value) in child_env() {
+        command.env(name, value);
+    }
+    command
+}
+
+/// Runs `command` to its end: (exit code, stdout, stderr).
+pub async fn run(mut command: tokio::process::Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().await.expect("run credwatch");
+    (
+        status.code().expect("an exit code"),
+        String::from_utf8(stdout).expect("UTF-8 stdout"),
+        String::from_utf8(stderr).expect("UTF-8 stderr"),
+    )
+}

@@ -1,0 +1,96 @@
+//! The alert topic's subscribers in moto: SQS queues stand in for mailboxes and programs (moto
+//! delivers no email), with the filter policy a team's subscription has; what they receive is
+//! SNS's JSON envelope (`Message`, `Subject`, `MessageAttributes`).
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use serde_json::Value;
+
+use crate::aws::unique_name;
+
+/// Creates (or, for an existing name, finds) topic `name`; its ARN.
+pub async fn create_topic(sns: &aws_sdk_sns::Client, name: &str) -> String {
+    sns.create_topic()
+        .name(name)
+        .send()
+        .await
+        .expect("create topic")
+        .topic_arn()
+        .expect("a topic ARN")
+        .to_string()
+}
+
+/// A new queue subscribed to `topic`, with `policy` as its filter policy (none: everything);
+/// its URL.
+pub async fn subscribed_queue(
+    sqs: &aws_sdk_sqs::Client,
+    sns: &aws_sdk_sns::Client,
+    topic: &str,
+    policy: Option<&str>,
+) -> String {
+    let url = sqs
+        .create_queue()
+        .queue_name(unique_name("credwatch-subscriber"))
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url()
+        .expect("a queue URL")
+        .to_string();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes")
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn))
+        .expect("a queue ARN")
+        .clone();
+    let mut subscribe = sns
+        .subscribe()
+        .topic_arn(topic)
+        .protocol("sqs")
+        .endpoint(arn);
+    if let Some(policy) = policy {
+        subscribe = subscribe.attributes("FilterPolicy", policy);
+    }
+    subscribe.send().await.expect("subscribe the queue");
+    url
+}
+
+/// Every SNS envelope waiting in the queue, oldest first as SQS hands them out; the queue is
+/// left empty.
+pub async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    loop {
+        let messages = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .expect("receive")
+            .messages
+            .unwrap_or_default();
+        if messages.is_empty() {
+            return out;
+        }
+        for message in messages {
+            out.push(serde_json::from_str(message.body().unwrap_or("null")).expect("an envelope"));
+            sqs.delete_message()
+                .queue_url(url)
+                .receipt_handle(message.receipt_handle().unwrap_or_default())
+                .send()
+                .await
+                .expect("delete");
+        }
+    }
+}
+
+/// The String message attribute `name` of an SNS envelope; panics (naming it) when absent.
+pub fn attribute<'a>(envelope: &'a Value, name: &str) -> &'a str {
+    envelope["MessageAttributes"][name]["Value"]
+        .as_str()
+        .unwrap_or_else(|| panic!("attribute {name} in {envelope}"))
+}
