@@ -6,7 +6,7 @@ use super::super::attributes::OPEN;
 use super::super::expr::{Expr, Query, UpdateSpec, absent, exists};
 use super::super::incident::{decode_incident, incident_item, reassign_fields, resolved_fields};
 use super::super::keys::{
-    GSI_NAME, OPEN_GSI_PK, describe_key, incident_id_key, incident_key, incident_pk, key_item,
+    GSI_NAME, OPEN_GSI_PK, describe_key, incident_id_key, incident_key, incident_pk,
 };
 use super::super::value::boolean;
 use super::{DynamoStore, UpdateFailure};
@@ -67,20 +67,8 @@ impl Incidents for DynamoStore {
     }
 
     async fn get_incident(&self, id: &IncidentId) -> StoreResult<Option<Incident>> {
-        let key = incident_id_key(id);
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&key)))
-            .consistent_read(true)
-            .send()
+        self.get_decoded(&incident_id_key(id), decode_incident)
             .await
-            .map_err(|err| self.failed("GetItem", &describe_key(&key), &err))?;
-        output
-            .item
-            .map(|item| decode_incident(&item).map_err(|e| self.corrupt(e)))
-            .transpose()
     }
 
     async fn incidents_of(&self, integration: &str) -> StoreResult<Vec<Incident>> {

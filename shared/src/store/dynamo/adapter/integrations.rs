@@ -8,8 +8,7 @@ use super::super::integration::{
     decode_integration, inventory_fields, new_integration_item, replacement_item, unretired_fields,
 };
 use super::super::keys::{
-    INTEGRATION_PREFIX, INVENTORY_PK, describe_key, history_pk, incident_pk, integration_key,
-    item_key_id, key_item,
+    INTEGRATION_PREFIX, INVENTORY_PK, history_pk, incident_pk, integration_key, item_key_id,
 };
 use super::super::value::{boolean, time};
 use super::{DynamoStore, UpdateFailure, backoff};
@@ -52,20 +51,8 @@ impl Integrations for DynamoStore {
     }
 
     async fn get_integration(&self, id: &str) -> StoreResult<Option<IntegrationRecord>> {
-        let key = integration_key(id);
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&key)))
-            .consistent_read(true)
-            .send()
+        self.get_decoded(&integration_key(id), decode_integration)
             .await
-            .map_err(|err| self.failed("GetItem", &describe_key(&key), &err))?;
-        output
-            .item
-            .map(|item| decode_integration(&item).map_err(|e| self.corrupt(e)))
-            .transpose()
     }
 
     async fn put_integration(

@@ -338,6 +338,28 @@ impl DynamoStore {
         self.batch_write(requests, what).await
     }
 
+    /// Reads one item with a consistent read and decodes it: `None` when there is none; an
+    /// item that does not decode is [`StoreError::Corrupt`].
+    async fn get_decoded<T>(
+        &self,
+        key: &Key,
+        decode: impl Fn(&Item) -> Result<T, UnreadableItem>,
+    ) -> StoreResult<Option<T>> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| self.failed("GetItem", &describe_key(key), &err))?;
+        output
+            .item
+            .map(|item| decode(&item).map_err(|e| self.corrupt(e)))
+            .transpose()
+    }
+
     /// Decodes every item; one that does not decode is logged (key, attribute, problem: never
     /// its values) and skipped, so one bad team, incident or history item never hides the rest.
     /// Rewriting it (`inventory apply` for a team, the next change of an incident) repairs it.
