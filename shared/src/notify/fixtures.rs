@@ -71,7 +71,7 @@ pub fn incident(check: CheckKind, class: IncidentClass) -> Incident {
         resolved_at: None,
         threshold_days: (check == CheckKind::Expiry).then_some(7),
         message: match check {
-            CheckKind::Auth => "SFMC answered 401 invalid_client: Client authentication failed.",
+            CheckKind::Auth => "SFMC said: Client authentication failed. (invalid_client)",
             CheckKind::Expiry => "The client secret was rotated on 2026-06-10; it lives 180 days.",
             CheckKind::Monitor => "An HTML page answered instead of SFMC (a proxy or firewall).",
         }

@@ -11,7 +11,31 @@ use crate::text::printable;
 pub const NAME_CHARS: usize = 200;
 
 /// Where an SFMC admin rotates a client secret or changes a package (SFMC's Setup menu).
-pub const WHERE_IN_SFMC: &str = "SFMC Setup > Apps > Installed Packages";
+pub const WHERE_IN_SFMC: &str = "Setup > Apps > Installed Packages";
+
+/// Where in SFMC's Setup the fix for `class` is made; `None` when it is not an SFMC setting
+/// (throttling, an outage, the network, credwatch's own trouble). The allowlist path is the
+/// one `OutcomeClass::what_to_do` names.
+pub fn where_in_sfmc(class: IncidentClass) -> Option<&'static str> {
+    match class {
+        IncidentClass::Outcome(OutcomeClass::IpNotAllowlisted) => {
+            Some("Setup > Security > Login IP Allowlist")
+        }
+        IncidentClass::Outcome(
+            OutcomeClass::InvalidClientId
+            | OutcomeClass::ClientAuthFailed
+            | OutcomeClass::LegacyPackage
+            | OutcomeClass::AuthRejected
+            | OutcomeClass::MissingScopes
+            | OutcomeClass::WrongBusinessUnit
+            | OutcomeClass::RestUnauthorized,
+        )
+        | IncidentClass::SecretExpiring
+        | IncidentClass::SecretExpired
+        | IncidentClass::ExpiryUnknown => Some(WHERE_IN_SFMC),
+        IncidentClass::Outcome(_) | IncidentClass::NotProbed | IncidentClass::CorruptItem => None,
+    }
+}
 
 /// A duration as people say it, to the minute: `under a minute`, `45 min`, `2 h 5 min`,
 /// `3 days 4 h`. Negative durations read as zero.
@@ -71,14 +95,16 @@ pub fn impact_records(records_per_hour: Option<u64>, duration: TimeDelta) -> Opt
 pub fn impact_phrase(records_per_hour: Option<u64>, duration: TimeDelta) -> Option<String> {
     let rate = records_per_hour?;
     let records = impact_records(Some(rate), duration)?;
-    // "about 0 records" reads as a claim; at the very start there is simply nothing yet.
-    let estimate = if records == 0 {
-        "under 1 record".to_string()
-    } else {
-        format!("about {} records", thousands(records))
-    };
+    // "about 0 records" reads as a claim; at the very start there is simply nothing to count.
+    if records == 0 {
+        return Some(format!(
+            "none yet: it has just started ({} records/hour pass through it)",
+            thousands(rate)
+        ));
+    }
     Some(format!(
-        "{estimate} (an estimate: {} records/hour x {})",
+        "about {} records (an estimate: {} records/hour x {})",
+        thousands(records),
         thousands(rate),
         humanize(duration)
     ))
@@ -128,10 +154,10 @@ pub fn next_step(class: IncidentClass) -> &'static str {
     match class {
         IncidentClass::Outcome(outcome) => outcome.what_to_do(),
         IncidentClass::SecretExpiring | IncidentClass::SecretExpired => {
-            "Generate a new client secret in SFMC Setup > Apps > Installed Packages > (the package) > API Integration, update every consumer and the secret's source, then record the rotation (secret_rotated_at) in the inventory."
+            "Generate a new client secret in Setup > Apps > Installed Packages > (the package) > API Integration, update every consumer and the secret's source, then record the rotation (secret_rotated_at) in the inventory."
         }
         IncidentClass::ExpiryUnknown => {
-            "Look up \"Client Secret Expires\" in SFMC Setup > Apps > Installed Packages and record secret_expires_at (or secret_rotated_at) in the inventory."
+            "Look up \"Client Secret Expires\" in Setup > Apps > Installed Packages and record secret_expires_at (or secret_rotated_at) in the inventory."
         }
         IncidentClass::NotProbed => {
             "Check that the probe function runs (its schedule, errors and logs); this is a monitoring problem, not an SFMC one."
@@ -211,7 +237,7 @@ mod tests {
         assert_eq!(impact_records(Some(100), TimeDelta::minutes(-30)), Some(0));
         assert_eq!(
             impact_phrase(Some(2_000), TimeDelta::seconds(1)).as_deref(),
-            Some("under 1 record (an estimate: 2,000 records/hour x under a minute)")
+            Some("none yet: it has just started (2,000 records/hour pass through it)")
         );
         assert_eq!(
             impact_phrase(Some(2_000), TimeDelta::minutes(1)).as_deref(),

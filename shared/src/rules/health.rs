@@ -263,7 +263,9 @@ fn record_failure(
         severity,
         team,
         open: true,
-        opened_at: obs.at,
+        // The outage began with the first failure of the streak, not when it was confirmed as
+        // one: "since", the impact and the re-processing window count from there.
+        opened_at: first_failure_at,
         updated_at: obs.at,
         resolved_at: None,
         threshold_days: None,

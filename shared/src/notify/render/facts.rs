@@ -8,7 +8,7 @@ use super::trim::{Trim, cut, listed};
 use crate::domain::incident::{CheckKind, IncidentClass};
 use crate::notify::notification::{Event, Notification};
 use crate::notify::words::{
-    WHERE_IN_SFMC, display_name, humanize, impact_phrase, next_step, what_broke,
+    display_name, humanize, impact_phrase, next_step, what_broke, where_in_sfmc,
 };
 
 /// One labelled line: `Since: 2026-11-30 13:05 UTC (2 h ago)`.
@@ -168,17 +168,22 @@ pub fn facts(n: &Notification, trim: &Trim) -> Facts {
             format!("{} ({} ago)", when(n.opened_at), humanize(duration)),
         )),
     }
-    // The probe's own wording often starts "SFMC said: "; the label says it already.
-    let message = n.message.strip_prefix("SFMC said: ").unwrap_or(&n.message);
-    let words = cut(message, trim.words_chars);
+    // "SFMC said" only for SFMC's own words (the probe quotes them as `SFMC said: ...`); what
+    // credwatch concluded (a missing scope, a gateway's page, the network) is labelled as such.
+    let quoted = n.message.strip_prefix("SFMC said: ");
+    let words = cut(quoted.unwrap_or(&n.message), trim.words_chars);
     if !words.is_empty() {
-        let label = match (n.event, n.check) {
+        let label = match (n.event, quoted) {
             (Event::Resolved, _) => "What ended it",
-            (_, CheckKind::Auth) => "SFMC said",
+            (_, Some(_)) => "SFMC said",
+            _ if n.check == CheckKind::Auth => "What credwatch saw",
             _ => "Details",
         };
-        let text = match (n.http_status, n.event) {
-            (Some(status), e) if e != Event::Resolved => format!("HTTP {status}: {words}"),
+        let text = match n.http_status {
+            // The status, unless the words already give it.
+            Some(status) if n.event != Event::Resolved && !words.contains(&status.to_string()) => {
+                format!("HTTP {status}: {words}")
+            }
             _ => words,
         };
         lines.push(line(label, text));
@@ -239,8 +244,8 @@ pub fn facts(n: &Notification, trim: &Trim) -> Facts {
             cut(runbook.trim(), trim.runbook_chars)
         ));
     }
-    if n.check != CheckKind::Monitor && n.event != Event::Drill {
-        next_steps.push(format!("Where in SFMC: {WHERE_IN_SFMC}"));
+    if let Some(place) = where_in_sfmc(n.class).filter(|_| n.event != Event::Drill) {
+        next_steps.push(format!("Where in SFMC: {place}"));
     }
     let footer = vec![
         line("Team", crate::text::printable::echo(&n.team)),

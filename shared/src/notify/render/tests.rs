@@ -66,14 +66,14 @@ Loyalty points feed: secret rejected by SFMC
 
 What broke: Loyalty points feed (integration loyalty-feed): secret rejected by SFMC.
 Since: 2026-11-30 13:05 UTC (2 h 40 min ago)
-SFMC said: HTTP 401: SFMC answered 401 invalid_client: Client authentication failed.
+SFMC said: HTTP 401: Client authentication failed. (invalid_client)
 Depends on it: Welcome journey enrollment; Nightly preference sync
 Estimated impact so far: about 20,000 records (an estimate: 7,500 records/hour x 2 h 40 min)
 
 What to do:
 - The secret is wrong, expired, rotated or revoked, or the package is disabled. Rotate or copy the active secret from Setup > Installed Packages and update every consumer.
 - Runbook: https://wiki.example.com/sfmc/loyalty
-- Where in SFMC: SFMC Setup > Apps > Installed Packages
+- Where in SFMC: Setup > Apps > Installed Packages
 
 Team: crm-ops
 Severity: high
@@ -98,7 +98,7 @@ Re-processing: data that should have flowed between 2026-11-30 13:05 UTC and 202
 What to do:
 - Nothing is failing now. Check whether data missed while it lasted needs re-processing.
 - Runbook: https://wiki.example.com/sfmc/loyalty
-- Where in SFMC: SFMC Setup > Apps > Installed Packages
+- Where in SFMC: Setup > Apps > Installed Packages
 
 Team: crm-ops
 Severity: high
@@ -485,5 +485,77 @@ fn golden_emails_of_a_change_an_expiry_notice_and_a_monitor_incident() {
     ] {
         let n = render(event, check, class);
         assert_eq!(email(&n, &Trim::FULL), golden, "{event} {check:?} {class}");
+    }
+}
+
+/// "SFMC said" labels SFMC's own words only; credwatch's conclusions (a gateway's page, a
+/// missing scope) say whose they are; the status is not repeated; "Where in SFMC" names the
+/// page that fixes the class, and nothing when the fix is not an SFMC setting.
+#[test]
+fn sfmc_said_only_for_sfmcs_words_and_where_in_sfmc_by_class() {
+    let body = |class: OutcomeClass, message: &str, status: Option<u16>| {
+        let mut n = render(
+            Event::Opened,
+            CheckKind::Auth,
+            IncidentClass::Outcome(class),
+        );
+        n.message = message.to_string();
+        n.http_status = status;
+        email(&n, &Trim::FULL)
+    };
+    let said = body(
+        OutcomeClass::ClientAuthFailed,
+        "SFMC said: Client authentication failed. (invalid_client)",
+        Some(401),
+    );
+    assert!(
+        said.contains("\nSFMC said: HTTP 401: Client authentication failed. (invalid_client)\n"),
+        "{said}"
+    );
+    assert!(
+        said.contains("- Where in SFMC: Setup > Apps > Installed Packages\n"),
+        "{said}"
+    );
+
+    let gateway = body(
+        OutcomeClass::SfmcUnavailable,
+        "HTTP 502 to https://x.auth.marketingcloudapis.com/v2/token, not in SFMC's API format",
+        Some(502),
+    );
+    assert!(
+        gateway.contains("\nWhat credwatch saw: HTTP 502 to https://"),
+        "{gateway}"
+    );
+    assert!(!gateway.contains("SFMC said"), "{gateway}");
+    assert!(
+        !gateway.contains("Where in SFMC"),
+        "not an SFMC setting: {gateway}"
+    );
+
+    let scopes = body(
+        OutcomeClass::MissingScopes,
+        "The token lacks expected scope(s): journeys_read",
+        Some(200),
+    );
+    assert!(
+        scopes.contains("\nWhat credwatch saw: HTTP 200: The token lacks"),
+        "{scopes}"
+    );
+
+    let allowlist = body(
+        OutcomeClass::IpNotAllowlisted,
+        "SFMC said: The client's IP address is unauthorized for this account. (invalid_grant)",
+        Some(400),
+    );
+    assert!(
+        allowlist.contains("- Where in SFMC: Setup > Security > Login IP Allowlist\n"),
+        "{allowlist}"
+    );
+    for class in [
+        OutcomeClass::Throttled,
+        OutcomeClass::Network,
+        OutcomeClass::SecretUnavailable,
+    ] {
+        assert!(!body(class, "x", None).contains("Where in SFMC"), "{class}");
     }
 }

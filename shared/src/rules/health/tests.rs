@@ -927,3 +927,49 @@ fn repair_keeps_since_because_the_track_was_in_that_health_all_along() {
         assert_eq!(next.auth.since, since, "{context}");
     }
 }
+
+/// An incident covers its outage from the first failure of the streak that opened it (what
+/// "since", the impact and the re-processing window of its messages count from), whether it
+/// fired at once or only once the failures lasted.
+#[test]
+fn an_incident_opens_as_of_the_first_failure_of_its_streak() {
+    let policy = Policy::default();
+    let opened_at = |probes: &[(i64, OutcomeClass, bool)]| {
+        let (_, changes) = run(probes, &policy);
+        changes
+            .iter()
+            .find_map(|c| match c {
+                IncidentChange::Opened(incident) => Some(incident.opened_at),
+                _ => None,
+            })
+            .expect("an incident opened")
+    };
+    let unavailable = OutcomeClass::SfmcUnavailable;
+    assert_eq!(
+        opened_at(&[
+            (0, OutcomeClass::Ok, false),
+            (2, unavailable, false),
+            (4, unavailable, false),
+            (8, unavailable, false),
+            (12, unavailable, false),
+        ]),
+        minute(2),
+        "sustained: from the first failure"
+    );
+    assert_eq!(
+        opened_at(&[
+            (0, OutcomeClass::Ok, false),
+            (2, unavailable, false),
+            (4, OutcomeClass::ClientAuthFailed, true),
+        ]),
+        minute(2),
+        "definitive after a transient one: the same streak"
+    );
+    assert_eq!(
+        opened_at(&[
+            (0, OutcomeClass::Ok, false),
+            (4, OutcomeClass::ClientAuthFailed, true)
+        ]),
+        minute(4)
+    );
+}
