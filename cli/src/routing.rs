@@ -228,10 +228,15 @@ pub fn describe_reachability(seen: &Reachability, topic: &str) -> String {
         text.push('\n');
     }
     if seen.foreign > 0 {
-        text.push_str(&format!(
-            "  ({} other subscriptions of the topic are not credwatch's and are not counted)\n",
-            seen.foreign
-        ));
+        text.push_str(&if seen.foreign == 1 {
+            "  (1 other subscription of the topic is not credwatch's and is not counted)\n"
+                .to_string()
+        } else {
+            format!(
+                "  ({} other subscriptions of the topic are not credwatch's and are not counted)\n",
+                seen.foreign
+            )
+        });
     }
     text
 }

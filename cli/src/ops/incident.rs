@@ -354,7 +354,12 @@ pub fn incident_text(
                 "-" => String::new(),
                 id => format!(", SNS message id {id}"),
             };
-            delivery.push(format!("{}, {} attempt(s){sns}", e.state, e.attempts));
+            let attempts = if e.attempts == "1" {
+                "1 attempt".to_string()
+            } else {
+                format!("{} attempts", e.attempts)
+            };
+            delivery.push(format!("{}, {attempts}{sns}", e.state));
         }
         delivery.push(e.details.clone());
         let left = format!("{stamp}\n{}", e.what);
@@ -407,8 +412,13 @@ pub fn incident_text(
     };
     text.push_str(&wrap(
         &format!(
-            "{} notifications: {} sent, {} pending, {} failed.",
+            "{} notification{}: {} sent, {} pending, {} failed.",
             report.notifications.len(),
+            if report.notifications.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
             counts("sent"),
             counts("pending"),
             counts("failed")
