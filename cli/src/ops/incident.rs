@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use comfy_table::Color;
-use credwatch::domain::incident::{Incident, IncidentClass, IncidentId};
+use credwatch::domain::incident::{CheckKind, Incident, IncidentClass, IncidentId};
 use credwatch::notify::delivery::{DeliveryState, NotificationRecord};
 use credwatch::store::{Incidents, NotificationListing, Notifications, StoreError, UnreadableItem};
 use credwatch::text::printable::{self, escape};
@@ -308,14 +308,25 @@ pub fn incident_text(
                 .map(|r| format!("   Resolved: {} (after {})", when(r), span(r - i.opened_at)))
                 .unwrap_or_else(|| format!("   Open for {}", span(now - i.opened_at)));
             head.push(format!("Opened: {}{resolved}", when(i.opened_at)));
-            head.push(format!(
-                "SFMC's HTTP status: {}",
-                i.http_status
-                    .map_or("none (no HTTP answer)".to_string(), |s| s.to_string())
-            ));
+            // An HTTP status belongs to a probe's answer; expiry and monitor incidents have none.
+            if i.check == CheckKind::Auth {
+                head.push(format!(
+                    "SFMC's HTTP status: {}",
+                    i.http_status
+                        .map_or("none (no HTTP answer)".to_string(), |s| s.to_string())
+                ));
+            }
             head.push(format!("Message: {}", escape(&i.message)));
-            if let IncidentClass::Outcome(class) = i.class {
-                head.push(format!("What to do: {}", class.what_to_do()));
+            match (i.open, i.class) {
+                (true, IncidentClass::Outcome(class)) => {
+                    head.push(format!("What to do: {}", class.what_to_do()));
+                }
+                (false, _) => head.push(
+                    "What to do: nothing is failing now; check whether data missed while it lasted \
+                     needs re-processing"
+                        .to_string(),
+                ),
+                (true, _) => {}
             }
         }
         None => head.push(format!(

@@ -210,5 +210,9 @@ fn the_text_fits_every_width_never_breaks_ids_and_escapes_what_it_shows() {
     ] {
         assert!(wide.contains(line), "{line} in\n{wide}");
     }
-    assert!(wide.contains("What to do:"), "{wide}");
+    assert!(
+        wide.contains("What to do: nothing is failing now;"),
+        "a resolved incident asks for no rotation: {wide}"
+    );
+    assert!(!wide.contains("Rotate"), "{wide}");
 }
