@@ -463,6 +463,7 @@ async fn demo_runs_and_explains_every_finding() {
         "  Notification: loyalty-points-feed:auth:1/resolved",
         "The same `opened` message in Slack, through AWS Chatbot",
         "  *What broke:* Loyalty points feed (integration loyalty-points-feed): secret rejected by SFMC.",
+        "  - Where in SFMC: Setup > Apps > Installed Packages",
     ] {
         assert!(
             stdout.contains(line),

@@ -154,7 +154,15 @@ pub fn narrate(sent: &[PublishRequest], team_names: &BTreeMap<String, String>) -
             .unwrap_or("")
             .lines()
         {
-            let _ = writeln!(text, "  {line}");
+            let _ = writeln!(text, "  {}", as_slack_shows(line));
+        }
+        let _ = writeln!(text, "  Next steps:");
+        for step in chatbot["content"]["nextSteps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let _ = writeln!(text, "  - {}", as_slack_shows(step.as_str().unwrap_or("")));
         }
     }
     text
@@ -213,6 +221,14 @@ pub fn check(
         }
     }
     problems
+}
+
+/// Slack's markdown escapes `&`, `<` and `>` (they would start links and mentions); Slack
+/// shows them as the characters, and so does the demo.
+fn as_slack_shows(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 fn plural(n: usize) -> String {
