@@ -204,10 +204,10 @@ impl OutcomeClass {
         match self {
             Ok => "Nothing.",
             InvalidClientId => {
-                "Check the client ID against Setup > Installed Packages > API Integration; the package may have been deleted."
+                "Check the client ID against Setup > Apps > Installed Packages > API Integration; the package may have been deleted."
             }
             ClientAuthFailed => {
-                "The secret is wrong, expired, rotated or revoked, or the package is disabled. Rotate or copy the active secret from Setup > Installed Packages and update every consumer."
+                "The secret is wrong, expired, rotated or revoked, or the package is disabled. Rotate or copy the active secret from Setup > Apps > Installed Packages and update every consumer."
             }
             LegacyPackage => {
                 "This package predates enhanced OAuth; create a new installed package with an API integration and move consumers to it."

@@ -165,7 +165,7 @@ fn auth_host_rest(
 }
 
 /// Whether `url` is exactly an SFMC Authentication Base URI,
-/// `https://<28 of [a-z0-9-]>.auth.marketingcloudapis.com/` (the form Setup > Installed Packages
+/// `https://<28 of [a-z0-9-]>.auth.marketingcloudapis.com/` (the form Setup > Apps > Installed Packages
 /// shows, and the form validation normalises every accepted `auth_url` to). The one rule both
 /// inventory validation and the probe's check of stored rows use.
 pub fn is_sfmc_auth_url(url: &str) -> bool {

@@ -1,7 +1,7 @@
 //! Client-secret expiry: when a secret stops working, which warning threshold that puts it
 //! past, and what that does to its expiry incident. Pure functions over plain data.
 //!
-//! SFMC exposes no API for the date (only Setup > Installed Packages shows "Client Secret
+//! SFMC exposes no API for the date (only Setup > Apps > Installed Packages shows "Client Secret
 //! Expires"), so it is computed from the inventory and from rotations seen in Secrets Manager.
 //!
 //! Rules:
@@ -213,7 +213,7 @@ fn message(
     today: NaiveDate,
 ) -> String {
     let name = &integration.name;
-    let rotate = "Rotate it in Setup > Installed Packages (generate, wait 5 minutes, update every consumer, then \
+    let rotate = "Rotate it in Setup > Apps > Installed Packages (generate, wait 5 minutes, update every consumer, then \
                   activate) and record the new date in the inventory";
     match (threshold, expiry) {
         (Threshold::Unknown, _) => format!(

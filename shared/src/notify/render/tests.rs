@@ -71,7 +71,7 @@ Depends on it: Welcome journey enrollment; Nightly preference sync
 Estimated impact so far: about 20,000 records (an estimate: 7,500 records/hour x 2 h 40 min)
 
 What to do:
-- The secret is wrong, expired, rotated or revoked, or the package is disabled. Rotate or copy the active secret from Setup > Installed Packages and update every consumer.
+- The secret is wrong, expired, rotated or revoked, or the package is disabled. Rotate or copy the active secret from Setup > Apps > Installed Packages and update every consumer.
 - Runbook: https://wiki.example.com/sfmc/loyalty
 - Where in SFMC: Setup > Apps > Installed Packages
 
