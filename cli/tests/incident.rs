@@ -290,7 +290,26 @@ async fn a_malformed_or_unknown_id_is_exit_2_and_an_unreadable_item_is_named() {
             "{stderr}"
         );
         assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert_eq!(
+            stderr.matches("integration:check:seq").count(),
+            1,
+            "the form is explained once: {stderr}"
+        );
     }
+    // The id an email shows as "Notification:" points at its incident.
+    let (code, _, stderr) = run(credwatch(&[
+        "incident",
+        "show",
+        "loyalty-feed:auth:3/opened",
+        "--table",
+        &table,
+    ]))
+    .await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("that is a notification id: its incident is loyalty-feed:auth:3"),
+        "{stderr}"
+    );
     let (code, _, stderr) = run(credwatch(&[
         "incident",
         "show",

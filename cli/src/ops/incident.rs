@@ -9,7 +9,9 @@
 
 use chrono::{DateTime, Utc};
 use comfy_table::Color;
-use credwatch::domain::incident::{CheckKind, Incident, IncidentClass, IncidentId};
+use credwatch::domain::incident::{
+    CheckKind, Incident, IncidentClass, IncidentId, IncidentIdError,
+};
 use credwatch::notify::delivery::{DeliveryState, NotificationRecord};
 use credwatch::store::{Incidents, NotificationListing, Notifications, StoreError, UnreadableItem};
 use credwatch::text::printable::{self, escape};
@@ -117,11 +119,24 @@ pub async fn incident_show(id: &str, table: &str, format: Format) -> u8 {
     let id: IncidentId = match id.parse() {
         Ok(id) => id,
         Err(err) => {
+            // A notification id (`x:auth:3/opened`, as the email shows it) names its incident.
+            let hint = match id.split_once('/') {
+                Some((incident, _)) if incident.parse::<IncidentId>().is_ok() => format!(
+                    "; that is a notification id: its incident is {}",
+                    printable::echo(incident)
+                ),
+                _ => String::new(),
+            };
+            let form = match err {
+                IncidentIdError::NotThreeParts => String::new(),
+                _ => {
+                    " (the form is integration:check:seq, e.g. crm-contact-sync:auth:3)".to_string()
+                }
+            };
             return fail(&Trouble {
                 message: format!(
-                    "{} is not an incident id: {err}. An incident id has the form \
-                     integration:check:seq (check is auth, expiry or monitor), e.g. \
-                     crm-contact-sync:auth:3; `credwatch status` lists the open ones",
+                    "{} is not an incident id: {err}{form}{hint}. `credwatch status` lists the \
+                     open incidents",
                     printable::echo(id)
                 ),
                 code: EXIT_INVALID,

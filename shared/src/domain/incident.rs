@@ -112,7 +112,10 @@ impl fmt::Display for IncidentId {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IncidentIdError {
     /// Fewer than three `:`-separated parts.
-    #[error("an incident id has the form integration:check:seq (e.g. crm-sync:auth:3)")]
+    #[error(
+        "an incident id has the form integration:check:seq, check being auth, expiry or \
+         monitor (e.g. crm-sync:auth:3)"
+    )]
     NotThreeParts,
     /// The integration part is empty.
     #[error("the integration part of an incident id is empty")]
@@ -121,7 +124,10 @@ pub enum IncidentIdError {
     #[error("the check part of an incident id must be auth, expiry or monitor")]
     UnknownCheck,
     /// The sequence part is not a whole number from 0 to 4,294,967,295 in plain digits.
-    #[error("the sequence part of an incident id must be a whole number (plain digits)")]
+    #[error(
+        "the sequence part of an incident id must be a whole number from 0 to 4294967295, \
+         without leading zeros"
+    )]
     BadSeq,
 }
 
