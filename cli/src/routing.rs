@@ -91,7 +91,9 @@ pub async fn port(topic: &str) -> Result<SnsSubscriptions, Trouble> {
     let well_formed = parts.len() == 6
         && parts[0] == "arn"
         && parts[2] == "sns"
-        && parts[3..].iter().all(|p| !p.is_empty());
+        && parts[3..].iter().all(|p| !p.is_empty())
+        // No spaces or control characters: a copy-paste's trailing space is not part of it.
+        && topic.chars().all(|c| c.is_ascii_graphic());
     if !well_formed {
         return Err(Trouble {
             message: format!(

@@ -470,4 +470,32 @@ async fn a_malformed_topic_is_invalid_input_and_a_missing_one_writes_nothing() {
         stdout.contains("+ team platform"),
         "nothing was written: {stdout}"
     );
+
+    // A trailing space (a copy-paste) is not an ARN either, and says so.
+    let spaced = format!("{missing} ");
+    let (code, _, stderr) = run(&[
+        "inventory",
+        "plan",
+        &file,
+        "--table",
+        &table,
+        "--topic",
+        &spaced,
+    ])
+    .await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("is not an SNS topic ARN"), "{stderr}");
+
+    // status with a topic it cannot read still shows the integrations' health, then the
+    // routing trouble, and fails.
+    let (code, _, stderr) = run(&["inventory", "apply", &file, "--table", &table]).await;
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = run(&[
+        "status", "--table", &table, "--format", "json", "--topic", missing,
+    ])
+    .await;
+    assert_eq!(code, 1, "{stderr}");
+    let rows: Value = serde_json::from_str(&stdout).expect("the health, as JSON");
+    assert!(rows.is_array(), "{rows}");
+    assert!(stderr.contains("no-such-topic-credwatch"), "{stderr}");
 }

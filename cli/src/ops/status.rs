@@ -255,11 +255,13 @@ pub async fn status(table: &str, topic: Option<&str>, format: Format) -> u8 {
         Ok(store) => store,
         Err(trouble) => return fail(&trouble),
     };
-    let routing = match topic {
-        None => None,
+    // A topic that cannot be read (a stale CREDWATCH_TOPIC_ARN, say) never hides the health
+    // of the integrations: they are shown, then the routing trouble, with its exit code.
+    let (routing, routing_trouble) = match topic {
+        None => (None, None),
         Some(topic) => match routing::status(&store, topic).await {
-            Ok(seen) => Some((topic, seen)),
-            Err(trouble) => return fail(&trouble),
+            Ok(seen) => (Some((topic, seen)), None),
+            Err(trouble) => (None, Some(trouble)),
         },
     };
     let shown = printable::echo(table);
@@ -298,7 +300,7 @@ pub async fn status(table: &str, topic: Option<&str>, format: Format) -> u8 {
         return fail_reading(&shown, err.message());
     }
     let mut out = Stdout::new();
-    if rows.is_empty() && format == Format::Table && routing.is_none() {
+    if rows.is_empty() && format == Format::Table && topic.is_none() {
         out.line(&format!(
             "Table {shown} holds no integrations yet; run `credwatch inventory apply FILE --table {shown}`."
         ));
@@ -324,7 +326,13 @@ pub async fn status(table: &str, topic: Option<&str>, format: Format) -> u8 {
             }
         }
     }
-    out.finish(EXIT_OK)
+    match routing_trouble {
+        Some(trouble) => {
+            let code = fail(&trouble);
+            out.finish(code)
+        }
+        None => out.finish(EXIT_OK),
+    }
 }
 
 /// The status table, laid out for `width` columns (seven when they fit, else two, else one),
