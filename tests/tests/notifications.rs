@@ -782,3 +782,46 @@ async fn stream_images_of_notifications_and_audit_entries_decode_by_their_key() 
         Ok(Some(StoredItem::Audit(entry)))
     );
 }
+
+/// A pending notification whose revision is already the largest the store keeps (a
+/// hand-edited item) can never be claimed, sent or given up: every write needs revision + 1.
+/// The sweep must name it as unreadable, not fail on it every minute while it stays due.
+#[tokio::test]
+async fn a_pending_notification_at_the_largest_revision_is_named_not_retried_forever() {
+    use credwatch::jobs::fanout::sweep;
+    use credwatch::notify::memory::MemoryPublisher;
+    use credwatch::store::invariants::MAX_VERSION;
+
+    let dynamo = Dynamo::new().await;
+    let stuck = NotificationRecord {
+        delivery: pending(10, 3, MAX_VERSION),
+        ..opened(1, 10)
+    };
+    let healthy = opened(2, 10);
+    for record in [&stuck, &healthy] {
+        assert!(
+            dynamo
+                .store
+                .record_notification(record)
+                .await
+                .expect("recorded")
+        );
+    }
+    let publisher = MemoryPublisher::new();
+    // Past a day: the stuck one would be given up if it could be written at all.
+    let summary = sweep(&dynamo.store, &publisher, at(25 * 60), 10, None)
+        .await
+        .expect("the sweep lists");
+    assert!(
+        summary.deliveries.errors.is_empty(),
+        "{:?}",
+        summary.deliveries.errors
+    );
+    assert_eq!(summary.unreadable.len(), 1, "{:?}", summary.unreadable);
+    let item = &summary.unreadable[0];
+    assert_eq!(item.field, "revision", "{item:?}");
+    assert!(item.key.contains(stuck.id().as_str()), "{item:?}");
+    // The healthy one, as old, is given up once and never published.
+    assert_eq!(summary.deliveries.failed, 1);
+    assert!(publisher.sent().is_empty());
+}

@@ -10,7 +10,7 @@ use aws_lambda_events::event::dynamodb::EventRecord;
 use credwatch::jobs::fanout::{StreamChange, StreamContent};
 use credwatch::store::UnreadableItem;
 use credwatch::store::dynamo::image::{incident_of_image, item_of_image};
-use credwatch::store::dynamo::keys::{ItemKind, item_label};
+use credwatch::store::dynamo::keys::{ItemKind, item_integration, item_key, item_label};
 use credwatch::text::printable::echo;
 use serde_json::Value;
 
@@ -124,10 +124,23 @@ pub fn stream_change_of_images(
     let key = item_label(&key_item);
     let decode = |image: &serde_dynamo::Item| {
         if image.is_empty() {
-            Ok(None)
-        } else {
-            incident_of_image(image).map(Some)
+            return Ok(None);
         }
+        // Each image carries its own key; one that is not the record's `Keys` is another
+        // incident's image, and its facts must not become this incident's change.
+        let item = item_of_image(image);
+        if item_key(&item) != item_key(&key_item) {
+            return Err(UnreadableItem {
+                key: key.clone(),
+                integration: item_integration(&key_item).map(str::to_string),
+                field: "dynamodb.Keys".to_string(),
+                problem: format!(
+                    "are not the key of the record's image ({})",
+                    item_label(&item)
+                ),
+            });
+        }
+        incident_of_image(image).map(Some)
     };
     let content = if ItemKind::of_item(&key_item) != Some(ItemKind::Incident) {
         StreamContent::Other

@@ -288,3 +288,41 @@ fn every_fixture_is_a_request() {
     }
     assert_eq!(parse_request(&event("scheduled.json")), Ok(Request::Sweep));
 }
+
+/// The resolve fixture with its old image (or its keys) made another incident's: one record
+/// whose images disagree about which incident it is must not become a change of either.
+fn mismatched(old_sk: &str, old_id: &str, keys_sk: &str) -> Value {
+    let mut batch = event("stream-resolved.json");
+    let change = &mut batch["Records"][0]["dynamodb"];
+    change["OldImage"]["sk"] = json!({ "S": old_sk });
+    change["OldImage"]["id"] = json!({ "S": old_id });
+    change["Keys"]["sk"] = json!({ "S": keys_sk });
+    batch
+}
+
+#[tokio::test]
+async fn images_of_different_incidents_in_one_record_are_corrupt_and_publish_nothing() {
+    for (case, batch) in [
+        (
+            "old image of another incident",
+            mismatched("auth#000002", "loyalty-feed:auth:2", "auth#000003"),
+        ),
+        (
+            "keys of another incident",
+            mismatched("auth#000003", "loyalty-feed:auth:3", "auth#000009"),
+        ),
+    ] {
+        let app = app();
+        let answer = handle_at(&app, &batch, t0()).await.unwrap();
+        assert_eq!(answer, no_failures(), "{case}");
+        assert!(app.publisher.sent().is_empty(), "{case}: {:?}", ids(&app));
+        let audit = app.store.audit_entries();
+        assert_eq!(audit.len(), 1, "{case}: {audit:?}");
+        assert_eq!(audit[0].decision, AuditDecision::Corrupt, "{case}");
+        assert!(
+            audit[0].reason.contains("sk=auth#"),
+            "{case}: {}",
+            audit[0].reason
+        );
+    }
+}

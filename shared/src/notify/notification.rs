@@ -249,12 +249,14 @@ pub struct IntegrationFacts {
 impl IntegrationFacts {
     /// The facts of an inventory entry.
     pub fn of(integration: &Integration) -> IntegrationFacts {
+        // Free text from the inventory, scrubbed like SFMC's words: a name or note holding a
+        // token, or a runbook pointing at a chat webhook, must not be published.
         IntegrationFacts {
             id: integration.id.clone(),
-            name: integration.name.clone(),
-            depends_on: integration.depends_on.clone(),
+            name: scrub(&integration.name),
+            depends_on: integration.depends_on.iter().map(|d| scrub(d)).collect(),
             records_per_hour: integration.records_per_hour,
-            runbook: integration.runbook.clone(),
+            runbook: integration.runbook.as_deref().map(scrub),
         }
     }
 

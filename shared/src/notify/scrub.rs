@@ -28,17 +28,30 @@ pub fn scrub(text: &str) -> String {
 /// Whether `word` holds a webhook URL: a host such as `hooks.slack.com`,
 /// `hooks.chime.aws`, `*.webhook.office.com` or `events.pagerduty.com`, or a path with a
 /// `webhook` segment (Discord's `/api/webhooks/`, Teams' `/webhookb2/`, most others).
+///
+/// The URL is recognised however it is written: JSON-escaped slashes (`https:\/\/hooks...`),
+/// percent-encoded (`https%3A%2F%2Fhooks...`, a query parameter), or without its scheme
+/// (`hooks.slack.com/services/...`, by its host only).
 pub fn is_webhook_url(word: &str) -> bool {
-    let lower = word.to_ascii_lowercase();
+    let lower = word
+        .to_ascii_lowercase()
+        .replace("\\/", "/")
+        .replace("%3a", ":")
+        .replace("%2f", "/");
+    let webhook_host = |host: &str| {
+        let host = host.rsplit('@').next().unwrap_or(host);
+        host.starts_with("hooks.") || host.contains("webhook") || host == "events.pagerduty.com"
+    };
     let Some(start) = lower.find("://") else {
-        return false;
+        // No scheme: a host and a path, the host after any leading punctuation.
+        let rest = lower.trim_start_matches(|c: char| !c.is_ascii_alphanumeric());
+        return rest
+            .split_once('/')
+            .is_some_and(|(host, _)| host.contains('.') && webhook_host(host));
     };
     let rest = &lower[start + 3..];
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let host = host.rsplit('@').next().unwrap_or(host);
-    host.starts_with("hooks.")
-        || host.contains("webhook")
-        || host == "events.pagerduty.com"
+    webhook_host(host)
         || path
             .split('/')
             .any(|segment| segment.starts_with("webhook"))
@@ -73,6 +86,29 @@ mod tests {
             "hooks.slack.com without a scheme",
         ] {
             assert_eq!(scrub(kept), kept);
+        }
+    }
+
+    #[test]
+    fn webhook_urls_in_other_encodings_are_redacted() {
+        // The path of a Slack incoming webhook is the credential, however it is written: a
+        // JSON body echoed with escaped slashes, a percent-encoded query parameter, no scheme.
+        for (text, secret) in [
+            (
+                r#"body {"url":"https:\/\/hooks.slack.com\/services\/T0A1\/B0A2\/abcdEFGH1234"}"#,
+                "abcdEFGH1234",
+            ),
+            (
+                "callback=https%3A%2F%2Fhooks.slack.com%2Fservices%2FT0A1%2FB0A2%2FabcdEFGH1234 failed",
+                "abcdEFGH1234",
+            ),
+            (
+                "posted to hooks.slack.com/services/T0A1/B0A2/abcdEFGH1234 and failed",
+                "abcdEFGH1234",
+            ),
+        ] {
+            let scrubbed = scrub(text);
+            assert!(!scrubbed.contains(secret), "{text} -> {scrubbed}");
         }
     }
 

@@ -264,3 +264,35 @@ fn a_resolve_lasts_until_it_resolved() {
     assert_eq!(n.duration(), chrono::TimeDelta::minutes(160));
     assert!(n.message.starts_with("A token was issued again"));
 }
+
+#[test]
+fn inventory_words_holding_a_token_or_webhook_never_reach_the_publish() {
+    let incident = auth();
+    let mut integration = fixtures::integration();
+    let token = "eyJhbGciOiJIUzI1NiJ9abc123def456";
+    let hook = "abcdEFGH1234";
+    integration.name = format!("Loyalty feed Bearer {token}");
+    integration.depends_on = vec![format!(
+        "alerts to https://hooks.slack.com/services/T0A1/B0A2/{hook}"
+    )];
+    integration.runbook = Some(format!("https://hooks.slack.com/services/T0A1/B0A2/{hook}"));
+    let n = Notification::new(
+        Event::Opened,
+        &incident,
+        &opened(&incident),
+        Some(&integration),
+        None,
+        fixtures::now(),
+    );
+    let request = crate::notify::publish::build(&n, crate::notify::publish::SNS_MAX_BYTES);
+    let everything = format!(
+        "{} {} {:?} {}",
+        request.subject,
+        request.message,
+        request.attributes,
+        serde_json::to_string(&n).expect("a notification serializes")
+    );
+    for secret in [token, hook] {
+        assert!(!everything.contains(secret), "{secret} in {everything}");
+    }
+}

@@ -128,7 +128,7 @@ pub fn finished_expiry(at: DateTime<Utc>) -> aws_sdk_dynamodb::types::AttributeV
 
 /// Whether `delivery` is one the store can hold: pending ones have a next attempt time and no
 /// message id or finish time; sent ones a message id and finish time and at least one attempt;
-/// failed ones a finish time, no message id, at least one attempt; none a next attempt time once
+/// failed ones a finish time and no message id; none a next attempt time once
 /// finished; the revision within [`MAX_VERSION`]; the message id within
 /// [`MESSAGE_ID_MAX_CHARS`]. `Err((attribute, problem))` names the first that is wrong.
 pub fn check_delivery(delivery: &Delivery) -> Result<(), (&'static str, &'static str)> {
@@ -155,9 +155,11 @@ pub fn check_delivery(delivery: &Delivery) -> Result<(), (&'static str, &'static
             "must be present exactly when the notification is sent or failed",
         ),
         (
-            finished && delivery.attempts == 0,
+            // A failed one may have none: a pending item recorded without an attempt and
+            // given up when too old must still be writable as failed, or it stays due forever.
+            delivery.state == DeliveryState::Sent && delivery.attempts == 0,
             ATTEMPTS,
-            "is 0 on a finished notification (sent or failed needs an attempt)",
+            "is 0 on a sent notification (sending it was an attempt)",
         ),
         (
             delivery.revision > MAX_VERSION,
@@ -256,6 +258,14 @@ pub fn decode_notification(item: &Item) -> ReadResult<NotificationRecord> {
         revision: r.number_at_most(REVISION, MAX_VERSION)?,
     };
     check_delivery(&delivery).map_err(|(field, problem)| r.corrupt(field, problem))?;
+    // Every write of a delivery needs revision + 1: a pending one already at the largest
+    // revision could never be claimed, sent or given up, only fail the sweep every minute.
+    if state == DeliveryState::Pending && delivery.revision >= MAX_VERSION {
+        return Err(r.corrupt(
+            REVISION,
+            "is the largest revision kept on a pending notification (it can never be updated)",
+        ));
+    }
     let index = (r.opt_string(GSI_PK)?, r.opt_string(GSI_SK)?);
     match delivery
         .next_attempt_at
