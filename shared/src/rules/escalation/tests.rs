@@ -199,13 +199,12 @@ fn simulate_week(severity: Severity, opened_at: DateTime<Utc>) -> Vec<(String, S
                 let until = until.with_timezone(&New_York).format("%a %H:%M %Z");
                 log(now, format!("opened deferred until {until}"));
             }
-        } else if may_send {
-            if let Some(r) = reminders::next(&schedule, false, last_sent, now) {
-                if r.due <= now {
-                    log(now, format!("reminder {}", r.n));
-                    last_sent = r.n;
-                }
-            }
+        } else if may_send
+            && let Some(r) = reminders::next(&schedule, false, last_sent, now)
+            && r.due <= now
+        {
+            log(now, format!("reminder {}", r.n));
+            last_sent = r.n;
         }
         if opened_sent && may_send {
             let state = Escalatable {
