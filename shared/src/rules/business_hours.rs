@@ -105,10 +105,8 @@ impl Calendar {
             if start >= to {
                 break;
             }
-            let (a, b) = (start.max(from), end.min(to));
-            if b > a {
-                total += b - a;
-            }
+            // A window before `from` (the day before is looked at too) adds nothing.
+            total += (end.min(to) - start.max(from)).max(TimeDelta::zero());
         }
         total
     }

@@ -161,6 +161,76 @@ fn hours_inside_the_skipped_and_repeated_clock_hours() {
         c.business_time(utc(2027, 3, 15, 0, 0), utc(2027, 3, 15, 23, 0)),
         TimeDelta::minutes(40)
     );
+    // ... so business hours next start the day after, not at the jump.
+    assert!(!c.is_open(utc(2027, 3, 14, 7, 0)));
+    assert_eq!(
+        c.next_open(utc(2027, 3, 14, 0, 0)),
+        Some(ny(2027, 3, 15, 2, 10))
+    );
+}
+
+#[test]
+fn a_two_hour_skip_and_a_skipped_day() {
+    let every_day = |start, end| BusinessHours {
+        days: vec![
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+            Weekday::Sat,
+            Weekday::Sun,
+        ],
+        start,
+        end,
+    };
+    // Antarctica/Troll jumps from 01:00 +00 to 03:00 +02 (01:00 UTC) on 2027-03-28: a window
+    // from 01:30 starts at the jump, 90 minutes of local clock later.
+    let c = Calendar::new(
+        Some("Antarctica/Troll"),
+        Some(every_day(hm(1, 30), hm(4, 0))),
+    )
+    .unwrap();
+    assert_eq!(
+        c.next_open(utc(2027, 3, 28, 0, 0)),
+        Some(utc(2027, 3, 28, 1, 0))
+    );
+    assert_eq!(
+        c.business_time(utc(2027, 3, 28, 0, 0), utc(2027, 3, 28, 12, 0)),
+        TimeDelta::hours(1)
+    );
+    // Samoa skipped Friday 2011-12-30 entirely: no business hours that day, Saturday's next.
+    let c = Calendar::new(Some("Pacific/Apia"), Some(every_day(hm(9, 0), hm(17, 0)))).unwrap();
+    let thursday_evening = utc(2011, 12, 30, 4, 0); // Thursday 2011-12-29 18:00 -10:00
+    assert_eq!(
+        c.next_open(thursday_evening),
+        Some(utc(2011, 12, 30, 19, 0))
+    ); // Sat 09:00 +14:00
+    assert_eq!(
+        c.business_time(thursday_evening, utc(2011, 12, 30, 19, 0)),
+        TimeDelta::zero()
+    );
+}
+
+#[test]
+fn search_reaches_two_years_and_no_further() {
+    // One minute of business time a week: 100 minutes are 100 weeks away (within
+    // MAX_SEARCH_DAYS), 110 weeks are beyond it.
+    let c = Calendar::new(
+        None,
+        Some(BusinessHours {
+            days: vec![Weekday::Mon],
+            start: hm(9, 0),
+            end: hm(9, 1),
+        }),
+    )
+    .unwrap();
+    let from = utc(2026, 11, 2, 12, 0); // a Monday, after the minute
+    assert_eq!(
+        c.after_business_time(from, TimeDelta::minutes(100)),
+        Some(utc(2026, 11, 2, 9, 1) + TimeDelta::weeks(100))
+    );
+    assert_eq!(c.after_business_time(from, TimeDelta::minutes(110)), None);
 }
 
 #[test]
