@@ -9,12 +9,20 @@
 //! - [`rotation`]: whether a secret change is a rotation.
 //! - [`delivery`]: a notification's delivery (claims, backoff, shrinking, giving up).
 //! - [`fanout`]: the incident change a DynamoDB stream record stands for.
+//! - [`reminders`]: when an open, unacknowledged incident is reminded (decaying intervals, a
+//!   cap, one reminder for several overdue).
+//! - [`business_hours`]: a team's business hours in its time zone (inside?, next start,
+//!   business time elapsed), across daylight-saving changes.
+//! - [`escalation`]: whether and when an unacknowledged incident is escalated.
 
+pub mod business_hours;
 pub mod deadman;
 pub mod delivery;
+pub mod escalation;
 pub mod expiry;
 pub mod fanout;
 pub mod health;
+pub mod reminders;
 pub mod rotation;
 pub mod schedule;
 pub mod subscriptions;
