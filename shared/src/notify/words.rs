@@ -5,6 +5,7 @@ use chrono::TimeDelta;
 
 use crate::domain::incident::IncidentClass;
 use crate::domain::outcome::OutcomeClass;
+use crate::notify::notification::{Expiry, Notification};
 use crate::text::printable;
 
 /// Longest integration name shown in a body, in characters (the inventory allows 200).
@@ -147,6 +148,22 @@ pub fn what_broke(class: IncidentClass, threshold_days: Option<u32>) -> String {
         IncidentClass::CorruptItem => "credwatch cannot read its record",
     };
     text.to_string()
+}
+
+/// What broke, as the subject and the body's title both say it: [`what_broke`], except that an
+/// expiring secret whose date is known counts its days left (`client secret expires in 12
+/// days`), the same number the body's first line gives, not the threshold crossed.
+pub fn headline(n: &Notification) -> String {
+    match (n.class, n.expiry) {
+        (IncidentClass::SecretExpiring, Some(Expiry { days_left, .. })) => {
+            let days = days_left.max(0);
+            format!(
+                "client secret expires in {days} day{}",
+                if days == 1 { "" } else { "s" }
+            )
+        }
+        (class, _) => what_broke(class, n.threshold_days),
+    }
 }
 
 /// The next step for the owner, per class.

@@ -8,7 +8,7 @@ use super::trim::{Trim, cut, listed};
 use crate::domain::incident::{CheckKind, IncidentClass};
 use crate::notify::notification::{Event, Notification};
 use crate::notify::words::{
-    display_name, humanize, impact_phrase, next_step, what_broke, where_in_sfmc,
+    display_name, headline, humanize, impact_phrase, next_step, what_broke, where_in_sfmc,
 };
 
 /// One labelled line: `Since: 2026-11-30 13:05 UTC (2 h ago)`.
@@ -101,7 +101,7 @@ fn days(n: i64) -> String {
 /// The content of `n`, with the long parts limited by `trim`.
 pub fn facts(n: &Notification, trim: &Trim) -> Facts {
     let name = name(n, trim);
-    let broke = what_broke(n.class, n.threshold_days);
+    let broke = headline(n);
     let duration = n.duration();
     let title = match n.event {
         Event::Resolved => format!("Resolved: {name}: {broke}"),

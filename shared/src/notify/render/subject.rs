@@ -6,9 +6,8 @@
 //! holds (emoji, right-to-left marks, control characters, kilobytes, nothing printable), the
 //! subject is transliterated to printable ASCII, cut, and never empty.
 
-use crate::domain::incident::IncidentClass;
 use crate::notify::notification::{Event, Notification};
-use crate::notify::words::what_broke;
+use crate::notify::words::headline;
 
 /// Longest subject, in characters (SNS: "less than 100 characters").
 pub const MAX_SUBJECT_CHARS: usize = 99;
@@ -52,14 +51,7 @@ pub fn subject(n: &Notification) -> String {
     let tag = tag(n);
     let what = match (n.event, n.class) {
         (Event::Drill, _) => "test message, nothing is wrong".to_string(),
-        (_, IncidentClass::SecretExpiring) if n.expiry.is_some() => {
-            let days = n.expiry.map_or(0, |e| e.days_left.max(0));
-            format!(
-                "client secret expires in {days} day{}",
-                if days == 1 { "" } else { "s" }
-            )
-        }
-        _ => what_broke(n.class, n.threshold_days),
+        _ => headline(n),
     };
     let what = ascii_line(&what);
     let mut name = ascii_line(&n.integration.name);

@@ -559,3 +559,34 @@ fn sfmc_said_only_for_sfmcs_words_and_where_in_sfmc_by_class() {
         assert!(!body(class, "x", None).contains("Where in SFMC"), "{class}");
     }
 }
+
+/// An expiring secret's subject and body title give the same number: the days left, not the
+/// threshold crossed (a 14-day warning sent 12 days before says 12 everywhere).
+#[test]
+fn an_expiry_notice_says_the_same_days_in_subject_and_title() {
+    let mut n = render(
+        Event::Opened,
+        CheckKind::Expiry,
+        IncidentClass::SecretExpiring,
+    );
+    n.threshold_days = Some(14);
+    n.expiry = Some(Expiry {
+        expires_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 12).unwrap(),
+        days_left: 12,
+    });
+    let body = email(&n, &Trim::FULL);
+    assert!(
+        subject(&n).ends_with("Loyalty points feed: client secret expires in 12 days"),
+        "{}",
+        subject(&n)
+    );
+    assert!(
+        body.starts_with("Loyalty points feed: client secret expires in 12 days\n"),
+        "{body}"
+    );
+    assert!(
+        body.contains("expires on 2026-12-12 (12 days left)"),
+        "{body}"
+    );
+    assert!(!body.contains("14 days"), "{body}");
+}
