@@ -9,6 +9,7 @@ mod ops;
 mod output;
 mod render;
 mod routing;
+mod when;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,6 +62,11 @@ enum Command {
         #[command(subcommand)]
         command: IncidentCommand,
     },
+    /// What the alert fan-out will send: `preview` shows the sweep's decisions at a time.
+    Notifications {
+        #[command(subcommand)]
+        command: NotificationsCommand,
+    },
     /// Manage the DynamoDB table (for local and test use; deployments get it from the SAM template).
     Table {
         #[command(subcommand)]
@@ -94,6 +100,24 @@ enum TableCommand {
     Create {
         #[command(flatten)]
         table: TableArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum NotificationsCommand {
+    /// What the sweep would send at a time (default now) given what the table holds now:
+    /// reminders, escalations, held notifications released (deferred, silenced), retries;
+    /// each with its decision (send, defer, suppress, supersede) and why. Sends and writes
+    /// nothing.
+    Preview {
+        #[command(flatten)]
+        table: TableArg,
+        /// The time to preview: RFC 3339 (2026-12-01T09:00:00-05:00), YYYY-MM-DD HH:MM in
+        /// UTC, or +DURATION from now (+90m, +2d).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
 }
 
@@ -212,6 +236,9 @@ fn main() -> ExitCode {
             Command::Incident {
                 command: IncidentCommand::Show { id, table, format },
             } => ops::incident_show(&id, &table.name, format).await,
+            Command::Notifications {
+                command: NotificationsCommand::Preview { table, at, format },
+            } => ops::notifications_preview(&table.name, at.as_deref(), format).await,
             Command::Table {
                 command: TableCommand::Create { table },
             } => ops::table_create(&table.name).await,

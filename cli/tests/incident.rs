@@ -59,6 +59,7 @@ fn delivery(state: DeliveryState, at: DateTime<Utc>, revision: u64) -> Delivery 
         }),
         shrink: 0,
         revision,
+        decisions: Vec::new(),
     }
 }
 

@@ -129,6 +129,7 @@ fn pending(minutes: i64, attempts: u32, revision: u64) -> Delivery {
         last_error: None,
         shrink: 0,
         revision,
+        decisions: Vec::new(),
     }
 }
 
@@ -142,6 +143,7 @@ fn sent(minutes: i64, revision: u64) -> Delivery {
         last_error: None,
         shrink: 0,
         revision,
+        decisions: Vec::new(),
     }
 }
 

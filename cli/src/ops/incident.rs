@@ -12,7 +12,7 @@ use comfy_table::Color;
 use credwatch::domain::incident::{
     CheckKind, Incident, IncidentClass, IncidentId, IncidentIdError,
 };
-use credwatch::notify::delivery::{DeliveryState, NotificationRecord};
+use credwatch::notify::delivery::{Decision, DeliveryState, NotificationRecord};
 use credwatch::store::{Incidents, NotificationListing, Notifications, StoreError, UnreadableItem};
 use credwatch::text::printable::{self, escape};
 use serde::Serialize;
@@ -62,6 +62,9 @@ pub struct NotificationRow {
     pub created_at: DateTime<Utc>,
     /// When it was sent or given up.
     pub finished_at: Option<DateTime<Utc>>,
+    /// Every decision taken about it, oldest first: `kind` (send, defer, suppress, group,
+    /// supersede), `at`, `until` (holds), `reason`.
+    pub decisions: Vec<Decision>,
 }
 
 /// The last failure of a notification's delivery.
@@ -91,6 +94,7 @@ impl NotificationRow {
             next_attempt_at: delivery.next_attempt_at,
             created_at: record.created_at,
             finished_at: delivery.finished_at,
+            decisions: delivery.decisions.clone(),
         }
     }
 }
@@ -233,8 +237,20 @@ fn timeline(report: &IncidentReport, now: DateTime<Utc>) -> Vec<Entry> {
     }
     for n in &report.notifications {
         let mut details = Vec::new();
+        for d in &n.decisions {
+            let until = d
+                .until
+                .map(|u| format!(" until {}", when(u)))
+                .unwrap_or_default();
+            details.push(format!(
+                "{} {}{until}: {}",
+                d.kind.as_str(),
+                when(d.at),
+                escape(&d.reason)
+            ));
+        }
         match n.state {
-            "pending" => {
+            "pending" | "held" => {
                 if let Some(next) = n.next_attempt_at {
                     details.push(format!("next attempt {}", relative(next, now)));
                 }
@@ -265,7 +281,8 @@ fn timeline(report: &IncidentReport, now: DateTime<Utc>) -> Vec<Entry> {
             details: details.join("\n"),
             color: match DeliveryState::parse(n.state) {
                 Some(DeliveryState::Sent) => Color::Green,
-                Some(DeliveryState::Pending) => Color::Yellow,
+                Some(DeliveryState::Pending | DeliveryState::Held) => Color::Yellow,
+                Some(DeliveryState::Superseded) => Color::DarkGrey,
                 _ => Color::Red,
             },
         });

@@ -82,6 +82,10 @@ pub struct NotificationCounts {
     pub pending: usize,
     /// Given up after the bounded attempts.
     pub failed: usize,
+    /// Held back: deferred to business hours, or suppressed by a silence or maintenance.
+    pub held: usize,
+    /// Not sent: told by another message.
+    pub superseded: usize,
 }
 
 impl NotificationCounts {
@@ -92,6 +96,8 @@ impl NotificationCounts {
             sent: count(DeliveryState::Sent),
             pending: count(DeliveryState::Pending),
             failed: count(DeliveryState::Failed),
+            held: count(DeliveryState::Held),
+            superseded: count(DeliveryState::Superseded),
         }
     }
 }

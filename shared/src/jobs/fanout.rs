@@ -12,21 +12,28 @@
 //! Delivery decisions (lease, backoff, shrinking, giving up) are [`crate::rules::delivery`]'s;
 //! the change a record stands for is [`crate::rules::fanout::change_between`]'s.
 
+mod apply;
+pub mod context;
 mod deliver;
+pub mod groups;
+pub mod plan;
+mod route;
 mod summary;
 
 use chrono::{DateTime, Utc};
 
 pub use self::summary::{Deliveries, RecordsSummary, SweepSummary};
-use crate::domain::incident::{CheckKind, Incident, IncidentChange};
+use self::context::AlertingContext;
+use self::route::records_for;
+use crate::domain::incident::{Incident, IncidentChange};
 use crate::jobs::panic::contain_panic;
 use crate::notify::Publisher;
-use crate::notify::delivery::{AuditDecision, AuditEntry, NotificationRecord};
-use crate::notify::notification::{Expiry, Notification};
-use crate::rules::delivery::{Claim, claim, first_claim};
-use crate::rules::expiry::{days_until, expiry_date};
-use crate::rules::fanout::change_between;
-use crate::store::{Integrations, Notifications, StoreError, UnreadableItem};
+use crate::notify::annotations::AckFacts;
+use crate::notify::delivery::{AuditDecision, AuditEntry};
+use crate::notify::notification::{Event, Notification, NotificationId};
+use crate::rules::fanout::{AckChange, ack_change, change_between};
+use crate::rules::policy::Verdict;
+use crate::store::{Notifications, Store, StoreError, UnreadableItem};
 
 /// One DynamoDB stream record, as the fan-out needs it: its ids, its item's key, and its
 /// images already decoded (by the function, with the store adapter's own decoders).
@@ -76,8 +83,9 @@ pub enum StreamContent {
 /// order): Lambda delivers them again (the function returns them as `batchItemFailures`), or,
 /// after the event source mapping's bounded retries, sends them to its on-failure queue. A
 /// failed publish is never a batch failure: the notification is on record and the sweep
-/// retries it.
-pub async fn handle_records<S: Integrations + Notifications, P: Publisher>(
+/// retries it. When the teams, silences or integrations cannot be read, every record is
+/// retried: without them a message could reach a silenced or sleeping team.
+pub async fn handle_records<S: Store, P: Publisher>(
     store: &S,
     publisher: &P,
     records: Vec<StreamChange>,
@@ -86,6 +94,18 @@ pub async fn handle_records<S: Integrations + Notifications, P: Publisher>(
     let mut summary = RecordsSummary {
         records: records.len(),
         ..RecordsSummary::default()
+    };
+    let context = match Box::pin(AlertingContext::load(store)).await {
+        Ok(context) => context,
+        Err(error) => {
+            tracing::error!(%error, "teams, silences or integrations unreadable: the whole batch is retried");
+            summary
+                .deliveries
+                .errors
+                .push(format!("alerting context: {error}"));
+            summary.retry = records.into_iter().map(|r| r.sequence_number).collect();
+            return summary;
+        }
     };
     let mut held: Vec<String> = Vec::new();
     for record in records {
@@ -98,6 +118,7 @@ pub async fn handle_records<S: Integrations + Notifications, P: Publisher>(
         let outcome = contain_panic(Box::pin(handle_record(
             store,
             publisher,
+            &context,
             &record,
             now,
             &mut summary,
@@ -117,9 +138,10 @@ pub async fn handle_records<S: Integrations + Notifications, P: Publisher>(
 }
 
 /// One record; `Err` when it must be retried.
-async fn handle_record<S: Integrations + Notifications, P: Publisher>(
+async fn handle_record<S: Store, P: Publisher>(
     store: &S,
     publisher: &P,
+    context: &AlertingContext,
     record: &StreamChange,
     now: DateTime<Utc>,
     summary: &mut RecordsSummary,
@@ -149,77 +171,99 @@ async fn handle_record<S: Integrations + Notifications, P: Publisher>(
         }
         StreamContent::Incident { old, new } => (old.as_ref(), new.as_ref()),
     };
-    let (Some(change), Some(incident)) = (change_between(old, new), new) else {
+    let Some(incident) = new else {
         summary.ignored += 1;
         return Ok(());
     };
-    let (integration, expiry) = integration_facts(store, incident, now).await;
-    let notifications =
-        Notification::for_change(incident, &change, integration.as_ref(), expiry, now);
+    let change = change_between(old, new);
+    let ack = ack_change(old, new);
+    if change.is_none() && ack.is_none() {
+        summary.ignored += 1;
+        return Ok(());
+    }
+    let (integration, expiry) = context.facts(incident, now);
+    let mut notifications = change
+        .as_ref()
+        .map(|change| Notification::for_change(incident, change, integration, expiry, now))
+        .unwrap_or_default();
+    let mut why_none = change.as_ref().map(|change| {
+        format!(
+            "{}: class, severity and expiry threshold as before (only its message, team or \
+             times changed): no notification",
+            change_name(change)
+        )
+    });
+    match ack {
+        Some(AckChange::Acknowledged(ack)) => {
+            let id = NotificationId::at(&incident.id, Event::Acknowledged, ack.at);
+            let mut n =
+                Notification::about(id, Event::Acknowledged, incident, integration, expiry, now);
+            n.ack = Some(AckFacts {
+                by: ack.by,
+                at: ack.at,
+                note: ack.note,
+            });
+            notifications.push(n);
+        }
+        Some(AckChange::Unacknowledged { was }) => {
+            why_none = Some(format!(
+                "incident {} unacknowledged (was taken by {} at {}): reminders and escalation \
+                 resume, no notification",
+                incident.id,
+                crate::text::printable::echo(&was.by),
+                was.at.format("%Y-%m-%d %H:%M UTC")
+            ));
+        }
+        None => {}
+    }
     if notifications.is_empty() {
         summary.unchanged += 1;
         let entry = AuditEntry {
             decision: AuditDecision::Ignored,
             incident_id: Some(incident.id.clone()),
             source_id: record.source_id.clone(),
-            reason: format!(
-                "{}: class, severity and expiry threshold as before (only its message, team or \
-                 times changed): no notification",
-                change_name(&change)
-            ),
+            reason: why_none.unwrap_or_else(|| "no notification".to_string()),
             at: now,
         };
         return audit(store, &entry, summary).await;
     }
     for notification in notifications {
-        let record = NotificationRecord {
-            notification,
-            created_at: now,
-            delivery: first_claim(now),
-        };
-        if store.record_notification(&record).await? {
-            Box::pin(deliver::deliver(
-                store,
-                publisher,
-                &record,
-                now,
-                &mut summary.deliveries,
-            ))
-            .await;
-        } else {
-            summary.replayed += 1;
-            tracing::info!(notification = %record.id(), "already on record (a replayed batch): not published again");
+        for (mut record, verdict) in records_for(notification, incident, context, now) {
+            let mut send = verdict == Verdict::Send;
+            if send
+                && let Some(grouped) =
+                    Box::pin(groups::group(store, context, incident, &record, now)).await?
+            {
+                record = grouped;
+                send = false;
+            }
+            if !store.record_notification(&record).await? {
+                summary.replayed += 1;
+                tracing::info!(notification = %record.id(), "already on record (a replayed batch): not published again");
+                continue;
+            }
+            if send {
+                Box::pin(deliver::deliver(
+                    store,
+                    publisher,
+                    &record,
+                    now,
+                    &mut summary.deliveries,
+                ))
+                .await;
+            } else {
+                summary.deliveries.held += 1;
+                let decision = record.last_decision();
+                tracing::info!(
+                    notification = %record.id(),
+                    decision = decision.map_or("", |d| d.kind.as_str()),
+                    until = ?record.delivery.next_attempt_at,
+                    "notification held"
+                );
+            }
         }
     }
     Ok(())
-}
-
-/// The inventory entry of the incident's integration (`None` when it is gone or cannot be
-/// read: the message then names the integration by id, and is sent all the same) and, for
-/// expiry incidents, the secret's expiry as of `now`.
-async fn integration_facts<S: Integrations>(
-    store: &S,
-    incident: &Incident,
-    now: DateTime<Utc>,
-) -> (Option<crate::inventory::Integration>, Option<Expiry>) {
-    let record = match store.get_integration(&incident.integration).await {
-        Ok(record) => record,
-        Err(error) => {
-            tracing::warn!(integration = %incident.integration, %error, "integration unreadable: the notification names it by id");
-            None
-        }
-    };
-    let Some(record) = record else {
-        return (None, None);
-    };
-    let expiry = (incident.check == CheckKind::Expiry)
-        .then(|| expiry_date(&record.integration, record.secret_rotated_seen_at))
-        .flatten()
-        .map(|expires_on| Expiry {
-            expires_on,
-            days_left: days_until(expires_on, now.date_naive()),
-        });
-    (Some(record.integration), expiry)
 }
 
 /// Keeps an audit entry; a failure is the record's (retried) when the store may recover, else
@@ -257,90 +301,59 @@ fn change_name(change: &IncidentChange) -> String {
 /// retries stays far below it.
 pub const SWEEP_MARGIN: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// The sweep at `now`: at most `limit` due notifications, oldest due first, each claimed
-/// (attempts + 1), published and written; those about a day old are given up without another
-/// attempt. With `deadline`, none starts later than [`SWEEP_MARGIN`] before it (the rest stay
-/// due for the next sweep). Unreadable notification items are logged, counted and skipped.
+/// The sweep at `now`: the plan of [`plan::plan_sweep`] applied. At most `limit` due
+/// notifications, oldest due first: pending ones claimed (attempts + 1), published and
+/// written, or given up once about a day in the queue; held ones released (one message per
+/// incident and team), superseded or held again. Then the follow-ups open incidents are owed
+/// (reminders, escalations), recorded and published or held. With `deadline`, no step starts
+/// later than [`SWEEP_MARGIN`] before it (the rest stay due for the next sweep). Unreadable
+/// items are logged, counted and skipped.
 ///
 /// # Errors
-/// The store's error when the due notifications cannot be listed at all.
-pub async fn sweep<S: Notifications, P: Publisher>(
+/// The store's error when the context (teams, silences, integrations), the due notifications
+/// or the open incidents cannot be listed at all.
+pub async fn sweep<S: Store, P: Publisher>(
     store: &S,
     publisher: &P,
     now: DateTime<Utc>,
     limit: usize,
     deadline: Option<tokio::time::Instant>,
 ) -> Result<SweepSummary, StoreError> {
-    let listing = store.due_notifications(now, limit).await?;
+    let context = Box::pin(AlertingContext::load(store)).await?;
+    let plan = Box::pin(plan::plan_sweep(store, &context, now, limit)).await?;
     let mut summary = SweepSummary {
-        due: listing.due.len(),
-        unreadable: listing.unreadable,
+        due: plan.due,
+        unreadable: plan.unreadable,
         ..SweepSummary::default()
     };
     for item in &summary.unreadable {
-        tracing::error!(key = %item.key, field = %item.field, problem = %item.problem, "unreadable notification item skipped");
+        tracing::error!(key = %item.key, field = %item.field, problem = %item.problem, "unreadable item skipped by the sweep");
     }
     let start_by = deadline.map(|d| d.checked_sub(SWEEP_MARGIN).unwrap_or(d));
-    for (index, record) in listing.due.iter().enumerate() {
+    let total = plan.actions.len();
+    for (index, action) in plan.actions.into_iter().enumerate() {
         if start_by.is_some_and(|by| tokio::time::Instant::now() >= by) {
-            summary.deferred = summary.due - index;
+            summary.deferred = total - index;
             tracing::warn!(
                 deferred = summary.deferred,
-                "the invocation deadline is near: due notifications left for the next sweep"
+                "the invocation deadline is near: the rest is left for the next sweep"
             );
             break;
         }
         let counts = &mut summary.deliveries;
+        let id = action.record().id().clone();
         // Boxed, as in `handle_records`.
         let result = contain_panic(Box::pin(async {
-            retry(store, publisher, record, now, counts).await;
+            apply::apply(store, publisher, action, now, counts).await;
             Ok(())
         }))
         .await;
         if let Err(error) = result {
-            counts_error(&mut summary.deliveries, record, &error);
+            tracing::error!(notification = %id, %error, "sweep: notification not handled");
+            summary.deliveries.errors.push(format!("{id}: {error}"));
         }
     }
     Ok(summary)
-}
-
-/// One due notification: claim, then publish (or give up).
-async fn retry<S: Notifications, P: Publisher>(
-    store: &S,
-    publisher: &P,
-    record: &NotificationRecord,
-    now: DateTime<Utc>,
-    counts: &mut Deliveries,
-) {
-    let id = record.id();
-    let (next, give_up) = match claim(&record.delivery, record.created_at, now) {
-        Claim::Publish(claimed) => (claimed, false),
-        Claim::GiveUp(failed) => (failed, true),
-        Claim::Skip => return,
-    };
-    match store
-        .update_delivery(id, record.delivery.revision, &next)
-        .await
-    {
-        Ok(true) if give_up => {
-            counts.failed += 1;
-            tracing::error!(notification = %id, attempts = next.attempts, "notification given up: never delivered");
-        }
-        Ok(true) => {
-            let claimed = NotificationRecord {
-                delivery: next,
-                ..record.clone()
-            };
-            Box::pin(deliver::deliver(store, publisher, &claimed, now, counts)).await;
-        }
-        Ok(false) => counts.conflicts += 1,
-        Err(error) => counts_error(counts, record, &error),
-    }
-}
-
-fn counts_error(counts: &mut Deliveries, record: &NotificationRecord, error: &StoreError) {
-    tracing::error!(notification = %record.id(), %error, "sweep: notification not handled");
-    counts.errors.push(format!("{}: {error}", record.id()));
 }
 
 #[cfg(test)]

@@ -26,27 +26,149 @@ pub enum DeliveryState {
     Sent,
     /// Given up after the bounded number of attempts (about a day); counted and alarmed.
     Failed,
+    /// Held back by a decision (deferred to business hours, suppressed by a silence or a
+    /// maintenance window, or waiting for its group): the sweep decides again at
+    /// `next_attempt_at` (see `rules::policy`). Never published while held.
+    Held,
+    /// Not sent because another notification told the same (a later reminder of the same
+    /// incident released with it, a digest or credential notice naming it, or a silence that
+    /// ended after its incident resolved): finished, its last decision says why.
+    Superseded,
 }
 
 impl DeliveryState {
-    /// `pending`, `sent` or `failed`: the form stored and shown.
+    /// Every state, in the order above.
+    pub const ALL: [DeliveryState; 5] = [
+        DeliveryState::Pending,
+        DeliveryState::Sent,
+        DeliveryState::Failed,
+        DeliveryState::Held,
+        DeliveryState::Superseded,
+    ];
+
+    /// `pending`, `sent`, `failed`, `held` or `superseded`: the form stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
             DeliveryState::Pending => "pending",
             DeliveryState::Sent => "sent",
             DeliveryState::Failed => "failed",
+            DeliveryState::Held => "held",
+            DeliveryState::Superseded => "superseded",
         }
     }
 
     /// The inverse of [`DeliveryState::as_str`].
     pub fn parse(text: &str) -> Option<DeliveryState> {
-        [
-            DeliveryState::Pending,
-            DeliveryState::Sent,
-            DeliveryState::Failed,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
+        DeliveryState::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Whether the sweep still has work with it (pending or held): it carries a next attempt
+    /// time and sits in the due index. Sent, failed and superseded ones are finished.
+    pub fn is_open(self) -> bool {
+        matches!(self, DeliveryState::Pending | DeliveryState::Held)
+    }
+}
+
+/// What the fan-out decided about one notification at one time: the `decision` of
+/// `credwatch notifications preview` and of the timeline `incident show` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionKind {
+    /// Sent now (or released after a hold).
+    Send,
+    /// Deferred to the start of the recipient team's next business hours.
+    Defer,
+    /// Suppressed by a silence or a maintenance window, kept until it ends.
+    Suppress,
+    /// Told as part of a group notification (a digest, or one notice per credential).
+    Group,
+    /// Not sent: another notification told the same (see the reason).
+    Supersede,
+}
+
+impl DecisionKind {
+    /// `send`, `defer`, `suppress`, `group` or `supersede`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::Send => "send",
+            DecisionKind::Defer => "defer",
+            DecisionKind::Suppress => "suppress",
+            DecisionKind::Group => "group",
+            DecisionKind::Supersede => "supersede",
+        }
+    }
+}
+
+/// One decision on record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Decision {
+    /// What was decided.
+    pub kind: DecisionKind,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Until when it holds (defer, suppress, group); `None` for the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<Utc>>,
+    /// Why, in one line: `reminder 3`, `outside business hours of team crm`, `silence
+    /// sil-... (deploy window) by ana`, `digest crm:auth:3/digest@...`.
+    pub reason: String,
+    /// Defer and suppress: what held it (business hours, a silence, a maintenance window).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold: Option<super::annotations::HoldKind>,
+    /// Group: the id of the group notification that tells it (a digest, or the notice of a
+    /// shared credential).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<NotificationId>,
+}
+
+impl Decision {
+    /// The longest `reason` kept, in characters.
+    pub const MAX_REASON: usize = 300;
+    /// The most decisions one notification keeps (the first and the latest ones): a
+    /// notification held and released again and again stays a bounded item.
+    pub const MAX_KEPT: usize = 32;
+
+    /// A decision, its reason cut to [`Decision::MAX_REASON`] characters.
+    pub fn new(
+        kind: DecisionKind,
+        at: DateTime<Utc>,
+        until: Option<DateTime<Utc>>,
+        reason: impl Into<String>,
+    ) -> Decision {
+        let reason: String = reason.into();
+        Decision {
+            kind,
+            at,
+            until,
+            reason: reason.chars().take(Decision::MAX_REASON).collect(),
+            hold: None,
+            group: None,
+        }
+    }
+
+    /// The same decision, naming the group notification that tells it.
+    pub fn in_group(self, group: NotificationId) -> Decision {
+        Decision {
+            group: Some(group),
+            ..self
+        }
+    }
+
+    /// The same decision, saying what held the notification.
+    pub fn held_by(self, hold: super::annotations::HoldKind) -> Decision {
+        Decision {
+            hold: Some(hold),
+            ..self
+        }
+    }
+}
+
+/// Appends `decision` to `log`, keeping the first decision and the latest ones within
+/// [`Decision::MAX_KEPT`].
+pub fn push_decision(log: &mut Vec<Decision>, decision: Decision) {
+    log.push(decision);
+    if log.len() > Decision::MAX_KEPT {
+        log.remove(1);
     }
 }
 
@@ -86,6 +208,8 @@ pub struct Delivery {
     pub shrink: u32,
     /// Optimistic concurrency: incremented by every write, compared by every update.
     pub revision: u64,
+    /// The decisions taken about it, oldest first (at most [`Decision::MAX_KEPT`]).
+    pub decisions: Vec<Decision>,
 }
 
 /// One notification on record.
@@ -124,6 +248,23 @@ impl NotificationRecord {
     /// The severity it was sent with.
     pub fn severity(&self) -> Severity {
         self.notification.severity
+    }
+
+    /// Since when it has been waiting to be sent: its last release from a hold, else its
+    /// recording. A notification deferred over a weekend is given up a day after Monday's
+    /// release, not a day after Friday's recording.
+    pub fn queued_since(&self) -> DateTime<Utc> {
+        self.delivery
+            .decisions
+            .iter()
+            .rev()
+            .find(|d| d.kind == DecisionKind::Send)
+            .map_or(self.created_at, |d| d.at.max(self.created_at))
+    }
+
+    /// The last decision taken, if any.
+    pub fn last_decision(&self) -> Option<&Decision> {
+        self.delivery.decisions.last()
     }
 }
 

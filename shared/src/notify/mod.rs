@@ -9,6 +9,8 @@
 //!   [`NotificationId`](notification::NotificationId), the [`Notification`](notification::Notification)
 //!   built from an incident and its change, and [`events_for`](notification::events_for), which
 //!   says which changes are worth a message.
+//! - [`annotations`]: what the alert-operations rules add to a notification (reminder step,
+//!   escalation or after-hours recipient, acknowledgement, hold, group members).
 //! - [`scrub`]: text from elsewhere made safe to send (the SFMC sanitizer, then webhook URLs).
 //! - [`words`]: shared phrases (durations, impact estimates, what broke, next steps).
 //! - [`render`]: one file per output (subject, email/default, sms, Chatbot, document,
@@ -26,6 +28,7 @@
 //! `depends_on`, `records_per_hour` and `runbook`, and SFMC's words pass through
 //! [`scrub::scrub`] again on the way in.
 
+pub mod annotations;
 pub mod delivery;
 pub mod error;
 pub mod memory;
@@ -38,6 +41,6 @@ pub mod sns;
 pub mod words;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 
 pub use port::{MessageId, Publisher};

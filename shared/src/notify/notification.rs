@@ -11,6 +11,7 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::annotations::{AckFacts, CredentialFacts, HeldNote, Member, OnBehalfOf, Step};
 use super::scrub::scrub;
 use crate::domain::incident::{
     CheckKind, Incident, IncidentChange, IncidentClass, IncidentFacts, IncidentId, STANDALONE_SEQ,
@@ -121,9 +122,15 @@ pub fn events_for(change: &IncidentChange) -> Vec<Event> {
 ///                                        each life carries its opening time
 /// {incident}/changed/{what}@{at}         what = the class now, or expiry-{n}d / expired when the
 ///                                        threshold stepped, or severity-{severity}
-/// {incident}/reminder/{n}                the n-th reminder
-/// {incident}/escalated/{n}               the n-th escalation step
+/// {incident}/reminder/{n}@{since}       the n-th reminder of the schedule that started at
+///                                        {since} (opening or last class change)
+/// {incident}/escalated/{n}@{since}       the escalation of that schedule
 /// {incident}/acknowledged@{at}
+/// {leader}/opened/credential@{start}     the one notice of a shared credential's window
+/// {leader}/digest/opened@{start}         the digest of a team's window of openings
+/// {leader}/digest/resolved@{start}       the digest of their resolves
+/// {id}>{team}                            the copy of {id} for another team than the owner
+///                                        (escalate_to, after_hours_to)
 /// {incident}/digest/{date}               the digest of that day (YYYY-MM-DD)
 /// {incident}/drill@{at}
 /// ```
@@ -161,6 +168,48 @@ impl NotificationId {
             Event::Acknowledged | Event::Drill => stamp,
         };
         NotificationId::build(incident, event, &suffix)
+    }
+
+    /// The id of step `n` of a reminder or escalation schedule that started at `since`:
+    /// `{incident}/{event}/{n}@{since}` (a class change restarts the schedule, so its steps
+    /// get new ids).
+    pub fn step(incident: &IncidentId, event: Event, n: u32, since: DateTime<Utc>) -> NotificationId {
+        NotificationId::build(
+            incident,
+            event,
+            &format!("/{n}{}", since.format("@%Y-%m-%dT%H:%M:%S%.3fZ")),
+        )
+    }
+
+    /// The id of `event` about `incident` at `at`: `{incident}/{event}@{at}` (acknowledgements).
+    pub fn at(incident: &IncidentId, event: Event, at: DateTime<Utc>) -> NotificationId {
+        NotificationId::build(
+            incident,
+            event,
+            &at.format("@%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        )
+    }
+
+    /// The id of a group notification led by `leader`'s incident, for the window that opened
+    /// at `start`: `{leader}/{event}/{label}@{start}` (`opened/credential`, `digest/opened`,
+    /// `digest/resolved`).
+    pub fn group(
+        leader: &IncidentId,
+        event: Event,
+        label: &str,
+        start: DateTime<Utc>,
+    ) -> NotificationId {
+        NotificationId::build(
+            leader,
+            event,
+            &format!("/{label}{}", start.format("@%Y-%m-%dT%H:%M:%S%.3fZ")),
+        )
+    }
+
+    /// The id of the copy of this notification sent to `team` (not the owner): `>{team}`
+    /// appended.
+    pub fn for_team(&self, team: &str) -> NotificationId {
+        NotificationId(format!("{}>{team}", self.0))
     }
 
     /// The id of one life of a standalone incident (see [`STANDALONE_SEQ`]): `@{opened_at}`
@@ -307,6 +356,24 @@ pub struct Notification {
     pub threshold_days: Option<u32>,
     /// The secret's expiry, when known, for expiry incidents.
     pub expiry: Option<Expiry>,
+    /// Reminders and escalations: which step of which schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<Step>,
+    /// Copies to another team than the owner (`team` is then that team): whose and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<OnBehalfOf>,
+    /// `acknowledged`: who took it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ack: Option<AckFacts>,
+    /// Set when sent after a hold (deferred, silenced, maintenance): why and since when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<HeldNote>,
+    /// Group notices (digest, credential): the other incidents named.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<Member>,
+    /// Credential notices: the credential the members share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<CredentialFacts>,
 }
 
 impl Notification {
@@ -372,6 +439,29 @@ impl Notification {
             http_status,
             threshold_days: incident.threshold_days,
             expiry,
+            step: None,
+            on_behalf_of: None,
+            ack: None,
+            held: None,
+            members: Vec::new(),
+            credential: None,
+        }
+    }
+
+    /// The notification `id` of `event` about `incident` as it is now (reminders,
+    /// escalations, acknowledgements: no change behind them), made at `now`.
+    pub fn about(
+        id: NotificationId,
+        event: Event,
+        incident: &Incident,
+        integration: Option<&Integration>,
+        expiry: Option<Expiry>,
+        now: DateTime<Utc>,
+    ) -> Notification {
+        let change = IncidentChange::Opened(incident.clone());
+        Notification {
+            id,
+            ..Notification::new(event, incident, &change, integration, expiry, now)
         }
     }
 

@@ -21,7 +21,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::notify::MessageId;
-use crate::notify::delivery::{Delivery, DeliveryError, DeliveryState};
+use crate::notify::delivery::{Decision, Delivery, DeliveryError, DeliveryState, push_decision};
 use crate::notify::error::{PublishError, PublishErrorKind};
 use crate::notify::publish::SNS_MAX_BYTES;
 
@@ -91,7 +91,60 @@ pub fn first_claim(now: DateTime<Utc>) -> Delivery {
         last_error: None,
         shrink: 0,
         revision: 0,
+        decisions: Vec::new(),
     }
+}
+
+/// The delivery a new notification held by `decision` is recorded with: held until `until`
+/// (in the due index, never published before), no attempt yet, revision 0.
+pub fn held(until: DateTime<Utc>, decision: Decision) -> Delivery {
+    Delivery {
+        state: DeliveryState::Held,
+        attempts: 0,
+        next_attempt_at: Some(until),
+        message_id: None,
+        finished_at: None,
+        last_error: None,
+        shrink: 0,
+        revision: 0,
+        decisions: vec![decision],
+    }
+}
+
+/// A held delivery released at `now` by `decision` (a send): pending and claimed by the
+/// releaser for [`CLAIM_LEASE`], one more attempt counted. Its age for giving up counts from
+/// `now` (see `NotificationRecord::queued_since`).
+pub fn release_claim(delivery: &Delivery, decision: Decision, now: DateTime<Utc>) -> Delivery {
+    let mut next = Delivery {
+        state: DeliveryState::Pending,
+        attempts: delivery.attempts.saturating_add(1),
+        next_attempt_at: Some(later(now, CLAIM_LEASE)),
+        revision: delivery.revision.saturating_add(1),
+        ..delivery.clone()
+    };
+    push_decision(&mut next.decisions, decision);
+    next
+}
+
+/// A held delivery held again until `until` by `decision` (the silence was extended, the
+/// team's hours have not started).
+pub fn rehold(delivery: &Delivery, until: DateTime<Utc>, decision: Decision) -> Delivery {
+    let mut next = Delivery {
+        state: DeliveryState::Held,
+        next_attempt_at: Some(until),
+        revision: delivery.revision.saturating_add(1),
+        ..delivery.clone()
+    };
+    push_decision(&mut next.decisions, decision);
+    next
+}
+
+/// A held or pending delivery finished without publishing at `now`: `decision` says why
+/// (another notification told the same).
+pub fn supersede(delivery: &Delivery, decision: Decision, now: DateTime<Utc>) -> Delivery {
+    let mut next = finish(delivery, DeliveryState::Superseded, now);
+    push_decision(&mut next.decisions, decision);
+    next
 }
 
 /// Whether the sweep should act on `delivery` at `now`: pending and due.

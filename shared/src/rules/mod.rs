@@ -14,6 +14,11 @@
 //! - [`business_hours`]: a team's business hours in its time zone (inside?, next start,
 //!   business time elapsed), across daylight-saving changes.
 //! - [`escalation`]: whether and when an unacknowledged incident is escalated.
+//! - [`followup`]: the reminder and escalation an open incident is owed now.
+//! - [`grouping`]: which group a new notification joins (a shared credential, a team's burst
+//!   of one class) and what its place in the window means.
+//! - [`policy`]: whether a notification goes now (send, defer, suppress), to whom, and how
+//!   held ones are released.
 
 pub mod business_hours;
 pub mod deadman;
@@ -21,7 +26,10 @@ pub mod delivery;
 pub mod escalation;
 pub mod expiry;
 pub mod fanout;
+pub mod followup;
+pub mod grouping;
 pub mod health;
+pub mod policy;
 pub mod reminders;
 pub mod rotation;
 pub mod schedule;

@@ -16,7 +16,9 @@ use chrono::{DateTime, Utc};
 
 use super::error::{StoreError, StoreResult};
 use super::invariants;
-use super::roles::{HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Teams};
+use super::roles::{
+    Groups, HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Teams,
+};
 use super::{
     CommitOutcome, DueNotifications, HistoryEntry, Incident, IncidentChange, IntegrationListing,
     IntegrationRecord, StateCommit, UnreadableIntegration, UnreadableItem,
@@ -26,6 +28,7 @@ use crate::domain::state::CheckState;
 use crate::inventory::{Integration, Team};
 use crate::notify::delivery::{AuditEntry, Delivery, NotificationRecord};
 use crate::notify::notification::NotificationId;
+use crate::rules::grouping::{GroupKey, Slot, window_end};
 
 /// The store in memory (see the module doc). Cheap to create; every method locks one mutex.
 #[derive(Debug, Default)]
@@ -47,6 +50,8 @@ struct Inner {
     incident_changes: Vec<IncidentImages>,
     /// Notifications and the audit trail.
     notifications: notifications::NotificationTable,
+    /// Group windows by key: (start, end, joined, leader).
+    groups: BTreeMap<String, Slot>,
 }
 
 /// One incident write as a stream record carries it: the image before (`None`: created) and
@@ -493,5 +498,31 @@ impl Notifications for MemoryStore {
     async fn record_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
         self.lock().notifications.audit(entry);
         Ok(())
+    }
+}
+
+impl Groups for MemoryStore {
+    async fn join_group(
+        &self,
+        key: &GroupKey,
+        incident: &IncidentId,
+        now: DateTime<Utc>,
+        wait: chrono::TimeDelta,
+    ) -> StoreResult<Slot> {
+        let mut inner = self.lock();
+        let slot = match inner.groups.get(&key.0) {
+            Some(open) if open.window_end > now => Slot {
+                position: open.position.saturating_add(1),
+                ..open.clone()
+            },
+            _ => Slot {
+                window_start: now,
+                window_end: window_end(now, wait),
+                position: 1,
+                leader: incident.clone(),
+            },
+        };
+        inner.groups.insert(key.0.clone(), slot.clone());
+        Ok(slot)
     }
 }

@@ -32,7 +32,9 @@ pub use model::{
 pub use crate::domain::incident::{Incident, IncidentChange, PLATFORM_TEAM};
 /// The state commit, defined in [`crate::domain::state`].
 pub use crate::domain::state::StateCommit;
-pub use roles::{HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Teams};
+pub use roles::{
+    Groups, HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Teams,
+};
 
 /// Everything credwatch reads and writes between invocations: every role at once, for the
 /// callers that need them all (`inventory apply`, the probe cycle). Implemented for every type
@@ -42,6 +44,12 @@ pub use roles::{HistoryReader, Incidents, Integrations, Notifications, ProbeResu
 /// ([`IntegrationListing`]), and so are unreadable open incidents
 /// ([`Incidents::open_incident_listing`]); unreadable teams, history entries and (in
 /// [`Incidents::incidents_of`]) incidents are logged and skipped.
-pub trait Store: Integrations + ProbeResults + HistoryReader + Incidents + Teams {}
+pub trait Store:
+    Integrations + ProbeResults + HistoryReader + Incidents + Teams + Notifications + Groups
+{
+}
 
-impl<T> Store for T where T: Integrations + ProbeResults + HistoryReader + Incidents + Teams {}
+impl<T> Store for T where
+    T: Integrations + ProbeResults + HistoryReader + Incidents + Teams + Notifications + Groups
+{
+}

@@ -8,7 +8,7 @@
 
 use std::future::Future;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::error::StoreResult;
 use super::{
@@ -20,6 +20,7 @@ use crate::domain::state::CheckState;
 use crate::inventory::{Integration, Team};
 use crate::notify::delivery::{AuditEntry, Delivery, NotificationRecord};
 use crate::notify::notification::NotificationId;
+use crate::rules::grouping::{GroupKey, Slot};
 
 /// The integrations themselves: listing and reading them (the probe's hot path) and what
 /// `inventory apply` does to them.
@@ -231,4 +232,20 @@ pub trait Notifications: Send + Sync {
 
     /// Keeps an audit entry (TTL as above). Idempotent: the same entry written twice is one.
     fn record_audit(&self, entry: &AuditEntry) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// The windows of the alert fan-out's groups (see [`crate::rules::grouping`]): one small item
+/// per group, joined with a conditional write so concurrent invocations agree on who opened a
+/// window and in which place each joiner came.
+pub trait Groups: Send + Sync {
+    /// Joins the window of `key` at `now` as `incident`: opens a new window of `wait` (the
+    /// joiner is its leader, place 1) when none is open at `now`, else takes the next place
+    /// in the open one.
+    fn join_group(
+        &self,
+        key: &GroupKey,
+        incident: &IncidentId,
+        now: DateTime<Utc>,
+        wait: TimeDelta,
+    ) -> impl Future<Output = StoreResult<Slot>> + Send;
 }

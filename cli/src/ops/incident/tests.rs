@@ -64,6 +64,7 @@ fn sent_at(minutes: i64) -> Delivery {
         }),
         shrink: 0,
         revision: 3,
+        decisions: Vec::new(),
     }
 }
 
@@ -77,6 +78,7 @@ fn pending_at(minutes: i64) -> Delivery {
         last_error: None,
         shrink: 0,
         revision: 0,
+        decisions: Vec::new(),
     }
 }
 

@@ -38,7 +38,7 @@ pub(super) async fn deliver<S: Notifications, P: Publisher>(
             }
         };
         let Some(next) =
-            after_attempt(&delivery, record.created_at, &attempt, now, fastrand::f64())
+            after_attempt(&delivery, record.queued_since(), &attempt, now, fastrand::f64())
         else {
             return;
         };
@@ -61,11 +61,11 @@ pub(super) async fn deliver<S: Notifications, P: Publisher>(
                 );
                 return;
             }
-            DeliveryState::Pending => {}
+            DeliveryState::Pending | DeliveryState::Held | DeliveryState::Superseded => {}
         }
         // Pending: a payload failure is due at once (built smaller); anything else waits for
         // its backoff and the sweep.
-        match claim(&next, record.created_at, now) {
+        match claim(&next, record.queued_since(), now) {
             Claim::Publish(claimed) => {
                 if !write(store, record, next.revision, &claimed, counts).await {
                     return;

@@ -24,6 +24,11 @@ pub struct Deliveries {
     pub payload_errors: usize,
     /// Notifications another invocation moved first (it publishes them).
     pub conflicts: usize,
+    /// Notifications held (deferred to business hours, suppressed by a silence or a
+    /// maintenance window), newly or again.
+    pub held: usize,
+    /// Held notifications not sent because another message told the same.
+    pub superseded: usize,
     /// Store failures, one line each (never a message body).
     pub errors: Vec<String>,
 }
@@ -34,6 +39,8 @@ impl Deliveries {
             Metric::count("NotificationsSent", self.sent),
             Metric::count("NotificationsRetried", self.retried),
             Metric::count("NotificationsFailed", self.failed),
+            Metric::count("NotificationsHeld", self.held),
+            Metric::count("NotificationsSuperseded", self.superseded),
             Metric::count("NotificationConfigurationErrors", self.configuration_errors),
             Metric::count("NotificationPayloadErrors", self.payload_errors),
             Metric::count("StoreErrors", self.errors.len()),

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::trim::{Trim, cut, listed};
 use crate::domain::incident::{CheckKind, IncidentClass};
+use crate::notify::annotations::{HoldKind, Role};
 use crate::notify::notification::{Event, Notification};
 use crate::notify::words::{
     display_name, headline, humanize, impact_phrase, next_step, what_broke, where_in_sfmc,
@@ -98,6 +99,108 @@ fn days(n: i64) -> String {
     }
 }
 
+/// What the alert-operations rules add: the reminder or escalation step, for whom a copy is,
+/// who acknowledged, why it was held, the credential and the other incidents named.
+fn operations_lines(n: &Notification, trim: &Trim) -> Vec<Line> {
+    let echo = crate::text::printable::echo;
+    let mut lines = Vec::new();
+    if let Some(credential) = &n.credential {
+        lines.push(line(
+            "Credential",
+            format!(
+                "client id {} on {}, used by {} integrations: one fix (the installed package's \
+                 secret or settings) fixes them all",
+                cut(&echo(&credential.client_id), trim.name_chars),
+                cut(&echo(&credential.auth_host), trim.name_chars),
+                n.members.len() + 1
+            ),
+        ));
+    }
+    if let Some(step) = n.step {
+        let open_for = humanize((n.at - step.since).max(chrono::TimeDelta::zero()));
+        match n.event {
+            Event::Reminder => lines.push(line(
+                "Reminder",
+                format!("reminder {}: still failing, unacknowledged, for {open_for}", step.n),
+            )),
+            Event::Escalated => lines.push(line(
+                "Escalated",
+                format!("nobody acknowledged it for {open_for}"),
+            )),
+            _ => {}
+        }
+    }
+    if let Some(copy) = &n.on_behalf_of {
+        let owner = echo(&copy.owner);
+        lines.push(line(
+            "Sent to you",
+            match copy.role {
+                Role::Escalation => format!(
+                    "as the escalation team of team {owner}, which has not acknowledged it"
+                ),
+                Role::AfterHours => format!(
+                    "as the after-hours team of team {owner}: it is critical and team {owner} \
+                     is outside its business hours"
+                ),
+            },
+        ));
+    }
+    if let Some(ack) = &n.ack {
+        let note = ack
+            .note
+            .as_deref()
+            .map(|note| format!(": {}", cut(&echo(note), trim.words_chars)))
+            .unwrap_or_default();
+        lines.push(line(
+            "Acknowledged",
+            format!(
+                "{} is on it since {}{note}. Reminders and escalation stop until its class \
+                 changes or it resolves.",
+                cut(&echo(&ack.by), trim.name_chars),
+                when(ack.at)
+            ),
+        ));
+    }
+    if let Some(held) = &n.held {
+        let since = when(held.since);
+        let reason = cut(&echo(&held.reason), trim.words_chars);
+        lines.push(line(
+            "Held",
+            match held.kind {
+                HoldKind::Deferred => format!(
+                    "deferred since {since} to business hours (not critical): {reason}"
+                ),
+                HoldKind::Silenced => {
+                    format!("silenced since {since}; the silence ended and it is still open: {reason}")
+                }
+                HoldKind::Maintenance => format!(
+                    "held since {since} by a maintenance window that has ended: {reason}"
+                ),
+            },
+        ));
+    }
+    if !n.members.is_empty() {
+        let names: Vec<String> = n
+            .members
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} ({}, team {}, {})",
+                    display_name(&m.name, &m.integration, trim.name_chars),
+                    m.integration,
+                    echo(&m.team),
+                    m.class
+                )
+            })
+            .collect();
+        lines.push(line(
+            "Also affected",
+            listed(&names, trim.depends_on_max, trim.depends_on_chars),
+        ));
+    }
+    lines
+}
+
 /// The content of `n`, with the long parts limited by `trim`.
 pub fn facts(n: &Notification, trim: &Trim) -> Facts {
     let name = name(n, trim);
@@ -109,6 +212,11 @@ pub fn facts(n: &Notification, trim: &Trim) -> Facts {
         Event::Drill => format!("Drill: {name}: test message, nothing is wrong"),
         Event::Reminder => format!("Still open: {name}: {broke}"),
         Event::Escalated => format!("Escalated: {name}: {broke}"),
+        Event::Digest if n.resolved_at.is_some() => format!(
+            "Resolved too: {} more like {name}",
+            n.members.len()
+        ),
+        Event::Digest => format!("{} more failing like {name}: {broke}", n.members.len()),
         _ => format!("{name}: {broke}"),
     };
     let mut lines = Vec::new();
@@ -153,6 +261,7 @@ pub fn facts(n: &Notification, trim: &Trim) -> Facts {
             lines.push(line("Changed", changes.join("; ")));
         }
     }
+    lines.extend(operations_lines(n, trim));
     match n.resolved_at {
         Some(end) => lines.push(line(
             "Lasted",
@@ -236,7 +345,17 @@ pub fn facts(n: &Notification, trim: &Trim) -> Facts {
                 .to_string(),
         ),
         Event::Drill => next_steps.push("Nothing to do.".to_string()),
-        _ => next_steps.push(next_step(n.class).to_string()),
+        Event::Acknowledged => next_steps.push(format!(
+            "Nothing for the rest of the team; to hand it back: credwatch unack {}",
+            n.incident_id
+        )),
+        _ => {
+            next_steps.push(next_step(n.class).to_string());
+            next_steps.push(format!(
+                "Taking it? credwatch ack {} --by YOUR_NAME stops reminders and escalation.",
+                n.incident_id
+            ));
+        }
     }
     if let Some(runbook) = &n.integration.runbook {
         next_steps.push(format!(

@@ -44,6 +44,7 @@ fn a_new_notification_is_recorded_claimed_with_its_first_attempt() {
             last_error: None,
             shrink: 0,
             revision: 0,
+            decisions: Vec::new(),
         }
     );
     assert_eq!(CLAIM_LEASE, TimeDelta::minutes(2));
@@ -64,6 +65,7 @@ fn success_marks_it_sent_with_the_message_id() {
             last_error: None,
             shrink: 0,
             revision: 1,
+            decisions: Vec::new(),
         }
     );
 }

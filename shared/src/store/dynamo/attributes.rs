@@ -154,7 +154,7 @@ pub const RETIRED_AT: &str = "retired_at";
 pub const NOTIFICATION: &str = "notification";
 /// Notification: when it was recorded.
 pub const CREATED_AT: &str = "created_at";
-/// Notification: `pending`, `sent` or `failed`.
+/// Notification: `pending`, `sent`, `failed`, `held` or `superseded`.
 pub const STATE: &str = "state";
 /// Notification: when the next attempt is due (pending only).
 pub const NEXT_ATTEMPT_AT: &str = "next_attempt_at";
@@ -170,6 +170,9 @@ pub const ERROR_DETAIL: &str = "error_detail";
 pub const SHRINK: &str = "shrink";
 /// Notification: optimistic-concurrency counter (N).
 pub const REVISION: &str = "revision";
+/// Notification: the decisions taken about it (send, defer, suppress, group, supersede), a
+/// JSON array (S); absent on items of earlier versions (none then).
+pub const DECISIONS: &str = "decisions";
 
 /// Audit entry: `ignored` or `corrupt`.
 pub const DECISION: &str = "decision";
@@ -181,3 +184,12 @@ pub const SOURCE_ID: &str = "source_id";
 pub const REASON: &str = "reason";
 /// Audit entry: when it was decided.
 pub const AT: &str = "at";
+
+/// Group window: when it opened.
+pub const WINDOW_START: &str = "window_start";
+/// Group window: when it closes.
+pub const WINDOW_END: &str = "window_end";
+/// Group window: how many joined it (N).
+pub const JOINED: &str = "joined";
+/// Group window: the incident that opened it.
+pub const LEADER: &str = "leader";

@@ -79,6 +79,11 @@ impl UpdateSpec {
         self
     }
 
+    /// Adds a SET clause written with this update's placeholders (`#n = #n + :v`).
+    pub fn push_set(&mut self, clause: String) {
+        self.set.push(clause);
+    }
+
     /// SETs `attribute` to `value` unless it has one.
     pub fn set_if_absent(mut self, attribute: &str, value: AttributeValue) -> Self {
         let (name, value) = (self.expr.name(attribute), self.expr.value(value));

@@ -61,6 +61,10 @@ pub const OPEN_GSI_PK: &str = "OPEN";
 pub const NOTIFICATION_PREFIX: &str = "NTF#";
 /// Partition-key prefix of an audit entry, `AUDIT#{source_id}`.
 pub const AUDIT_PREFIX: &str = "AUDIT#";
+/// Partition-key prefix of a group's window, `GROUP#{group key}` (sort key [`GROUP_SK`]).
+pub const GROUP_PREFIX: &str = "GROUP#";
+/// Sort key of a group's window item.
+pub const GROUP_SK: &str = "window";
 /// `gsi1pk` of every pending notification (the sweep's Query).
 pub const PENDING_GSI_PK: &str = "PENDING";
 
@@ -192,6 +196,11 @@ pub fn incident_of_notification(id: &NotificationId) -> Option<IncidentId> {
         crate::notify::notification::Event::parse(event)?;
         text[..at].parse::<IncidentId>().ok()
     })
+}
+
+/// The key of the window item of group `key`.
+pub fn group_key(key: &crate::rules::grouping::GroupKey) -> Key {
+    (format!("{GROUP_PREFIX}{}", key.0), GROUP_SK.to_string())
 }
 
 /// The index sort key of a notification pending until `next_attempt_at`.

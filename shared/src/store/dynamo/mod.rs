@@ -98,6 +98,7 @@ pub mod attributes;
 pub mod audit;
 pub mod error;
 pub mod expr;
+pub mod group;
 pub mod history;
 pub mod image;
 pub mod incident;

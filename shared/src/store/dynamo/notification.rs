@@ -12,7 +12,7 @@
 use chrono::{DateTime, Utc};
 
 use super::attributes::{
-    ATTEMPTS, CREATED_AT, ERROR_DETAIL, ERROR_KIND, FINISHED_AT, MESSAGE_ID, NEXT_ATTEMPT_AT,
+    ATTEMPTS, CREATED_AT, DECISIONS, ERROR_DETAIL, ERROR_KIND, FINISHED_AT, MESSAGE_ID, NEXT_ATTEMPT_AT,
     NOTIFICATION, REVISION, SHRINK, STATE,
 };
 use super::keys::{
@@ -22,7 +22,7 @@ use super::keys::{
 use super::reader::{ReadResult, Reader};
 use super::value::{Fields, Item, expiry_after, n, s, time};
 use crate::notify::delivery::{
-    AUDIT_RETENTION_DAYS, Delivery, DeliveryError, DeliveryState, NotificationRecord,
+    AUDIT_RETENTION_DAYS, Decision, Delivery, DeliveryError, DeliveryState, NotificationRecord,
 };
 use crate::notify::error::PublishErrorKind;
 use crate::notify::notification::{Notification, NotificationId};
@@ -36,6 +36,10 @@ pub const NOTIFICATION_JSON_MAX_BYTES: usize = 64 * 1024;
 
 /// Longest SNS message id kept, in characters (SNS gives a 36-character UUID).
 pub const MESSAGE_ID_MAX_CHARS: usize = 256;
+
+/// Longest `decisions` document an item may hold, in bytes: [`Decision::MAX_KEPT`] decisions
+/// of at most [`Decision::MAX_REASON`] characters each, with room to spare.
+pub const DECISIONS_JSON_MAX_BYTES: usize = 48 * 1024;
 
 /// Why a notification record or delivery cannot be written: a broken invariant of the caller,
 /// said in one line (never the notification's contents).
@@ -89,8 +93,21 @@ pub fn delivery_fields(id: &NotificationId, delivery: &Delivery) -> EncodeResult
     })?;
     let pending = delivery
         .next_attempt_at
-        .filter(|_| delivery.state == DeliveryState::Pending);
+        .filter(|_| delivery.state.is_open());
     let error = delivery.last_error.as_ref();
+    let decisions = if delivery.decisions.is_empty() {
+        None
+    } else {
+        let document = serde_json::to_string(&delivery.decisions)
+            .map_err(|err| format!("decisions of notification {id} cannot be encoded: {err}"))?;
+        if document.len() > DECISIONS_JSON_MAX_BYTES {
+            return Err(format!(
+                "decisions of notification {id} are {} bytes as JSON, over the {DECISIONS_JSON_MAX_BYTES} kept",
+                document.len()
+            ));
+        }
+        Some(s(document))
+    };
     Ok(vec![
         (STATE, Some(s(delivery.state.as_str()))),
         (ATTEMPTS, Some(n(delivery.attempts))),
@@ -109,13 +126,14 @@ pub fn delivery_fields(id: &NotificationId, delivery: &Delivery) -> EncodeResult
         ),
         (SHRINK, Some(n(delivery.shrink))),
         (REVISION, Some(n(delivery.revision))),
+        (DECISIONS, decisions),
         (GSI_PK, pending.map(|_| s(PENDING_GSI_PK))),
         (GSI_SK, pending.map(|at| s(pending_gsi_sk(at, id)))),
         (
             TTL_ATTRIBUTE,
             delivery
                 .finished_at
-                .filter(|_| delivery.state != DeliveryState::Pending)
+                .filter(|_| !delivery.state.is_open())
                 .map(finished_expiry),
         ),
     ])
@@ -126,13 +144,13 @@ pub fn finished_expiry(at: DateTime<Utc>) -> aws_sdk_dynamodb::types::AttributeV
     expiry_after(at, AUDIT_RETENTION_DAYS)
 }
 
-/// Whether `delivery` is one the store can hold: pending ones have a next attempt time and no
-/// message id or finish time; sent ones a message id and finish time and at least one attempt;
-/// failed ones a finish time and no message id; none a next attempt time once
-/// finished; the revision within [`MAX_VERSION`]; the message id within
+/// Whether `delivery` is one the store can hold: pending and held ones have a next attempt
+/// time and no message id or finish time; sent ones a message id and finish time and at least
+/// one attempt; failed and superseded ones a finish time and no message id; none a next
+/// attempt time once finished; the revision within [`MAX_VERSION`]; the message id within
 /// [`MESSAGE_ID_MAX_CHARS`]. `Err((attribute, problem))` names the first that is wrong.
 pub fn check_delivery(delivery: &Delivery) -> Result<(), (&'static str, &'static str)> {
-    let finished = delivery.state != DeliveryState::Pending;
+    let finished = !delivery.state.is_open();
     let checks: [(bool, &'static str, &'static str); 7] = [
         (
             !finished && delivery.next_attempt_at.is_none(),
@@ -142,7 +160,7 @@ pub fn check_delivery(delivery: &Delivery) -> Result<(), (&'static str, &'static
         (
             finished && delivery.next_attempt_at.is_some(),
             NEXT_ATTEMPT_AT,
-            "is set on a finished (sent or failed) notification",
+            "is set on a finished (sent, failed or superseded) notification",
         ),
         (
             (delivery.state == DeliveryState::Sent) != delivery.message_id.is_some(),
@@ -152,7 +170,7 @@ pub fn check_delivery(delivery: &Delivery) -> Result<(), (&'static str, &'static
         (
             finished != delivery.finished_at.is_some(),
             FINISHED_AT,
-            "must be present exactly when the notification is sent or failed",
+            "must be present exactly when the notification is finished (sent, failed or superseded)",
         ),
         (
             // A failed one may have none: a pending item recorded without an attempt and
@@ -247,6 +265,38 @@ pub fn decode_notification(item: &Item) -> ReadResult<NotificationRecord> {
             })
         }
     };
+    let decisions: Vec<Decision> = match r.opt_string(DECISIONS)? {
+        None => Vec::new(),
+        Some(document) if document.len() > DECISIONS_JSON_MAX_BYTES => {
+            return Err(r.corrupt(
+                DECISIONS,
+                &format!("is longer than {DECISIONS_JSON_MAX_BYTES} bytes"),
+            ));
+        }
+        Some(document) => match serde_json::from_str::<Vec<Decision>>(&document) {
+            Ok(list)
+                if list.len() <= Decision::MAX_KEPT
+                    && list
+                        .iter()
+                        .all(|d| d.reason.chars().count() <= Decision::MAX_REASON) =>
+            {
+                list
+            }
+            Ok(_) => {
+                return Err(r.corrupt(
+                    DECISIONS,
+                    &format!(
+                        "holds more than {} decisions or a reason over {} characters",
+                        Decision::MAX_KEPT,
+                        Decision::MAX_REASON
+                    ),
+                ));
+            }
+            Err(_) => {
+                return Err(r.corrupt(DECISIONS, "is not a JSON list of decisions"));
+            }
+        },
+    };
     let delivery = Delivery {
         state,
         attempts: r.number(ATTEMPTS)?,
@@ -256,21 +306,19 @@ pub fn decode_notification(item: &Item) -> ReadResult<NotificationRecord> {
         last_error,
         shrink: r.number(SHRINK)?,
         revision: r.number_at_most(REVISION, MAX_VERSION)?,
+        decisions,
     };
     check_delivery(&delivery).map_err(|(field, problem)| r.corrupt(field, problem))?;
     // Every write of a delivery needs revision + 1: a pending one already at the largest
     // revision could never be claimed, sent or given up, only fail the sweep every minute.
-    if state == DeliveryState::Pending && delivery.revision >= MAX_VERSION {
+    if state.is_open() && delivery.revision >= MAX_VERSION {
         return Err(r.corrupt(
             REVISION,
             "is the largest revision kept on a pending notification (it can never be updated)",
         ));
     }
     let index = (r.opt_string(GSI_PK)?, r.opt_string(GSI_SK)?);
-    match delivery
-        .next_attempt_at
-        .filter(|_| state == DeliveryState::Pending)
-    {
+    match delivery.next_attempt_at.filter(|_| state.is_open()) {
         Some(at) => {
             if index.0.as_deref() != Some(PENDING_GSI_PK) {
                 return Err(r.corrupt(

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, VecDeque};
 use chrono::{DateTime, Utc};
 
 use crate::domain::incident::IncidentId;
-use crate::notify::delivery::{AuditEntry, Delivery, DeliveryState, NotificationRecord};
+use crate::notify::delivery::{AuditEntry, Delivery, NotificationRecord};
 use crate::notify::notification::NotificationId;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::{DueNotifications, UnreadableItem};
@@ -60,7 +60,7 @@ impl NotificationTable {
         let mut due: Vec<&NotificationRecord> = self
             .records
             .values()
-            .filter(|r| r.delivery.state == DeliveryState::Pending)
+            .filter(|r| r.delivery.state.is_open())
             .filter(|r| r.delivery.next_attempt_at.is_none_or(|at| at <= now))
             .collect();
         due.sort_by(|a, b| {

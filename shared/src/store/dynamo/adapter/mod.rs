@@ -18,6 +18,7 @@
 //! A write that collides with another transaction in flight on the same item
 //! (`TransactionConflict`) is retried a few times; the version condition then decides.
 
+mod groups;
 mod incidents;
 mod integrations;
 mod notifications;

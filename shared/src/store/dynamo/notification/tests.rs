@@ -74,6 +74,7 @@ fn pending() -> Delivery {
         last_error: None,
         shrink: 0,
         revision: 0,
+        decisions: Vec::new(),
     }
 }
 
@@ -90,6 +91,7 @@ fn sent() -> Delivery {
         }),
         shrink: 1,
         revision: 3,
+        decisions: Vec::new(),
     }
 }
 
