@@ -14,6 +14,7 @@
 //! - [`business_hours`]: a team's business hours in its time zone (inside?, next start,
 //!   business time elapsed), across daylight-saving changes.
 //! - [`escalation`]: whether and when an unacknowledged incident is escalated.
+//! - [`silences`]: whether a notification is silenced, by which silence, and until when.
 
 pub mod business_hours;
 pub mod deadman;
@@ -25,4 +26,5 @@ pub mod health;
 pub mod reminders;
 pub mod rotation;
 pub mod schedule;
+pub mod silences;
 pub mod subscriptions;
