@@ -6,7 +6,7 @@
 //!   listings and what an unreadable item is); incidents and state commits are the domain's
 //!   ([`Incident`], [`IncidentChange`], [`StateCommit`]).
 //! - [`roles`]: one small trait per concern ([`Integrations`], [`ProbeResults`],
-//!   [`HistoryReader`], [`Incidents`], [`Teams`]); [`Store`] is all of them. A caller takes the
+//!   [`HistoryReader`], [`Incidents`], [`Teams`], [`Silences`]); [`Store`] is all of them. A caller takes the
 //!   narrowest role it needs, so code that only reads cannot write by accident.
 //! - [`error`]: [`StoreError`], which tells a caller what it can do about a failure (re-read on a
 //!   conflict, retry a retryable one, skip and report a corrupt item, stop on a permanent one).
@@ -24,15 +24,18 @@ pub mod roles;
 
 pub use error::{StoreError, StoreResult};
 pub use model::{
-    CommitOutcome, DueNotifications, HistoryEntry, IncidentListing, IntegrationListing,
-    IntegrationRecord, NotificationListing, UnreadableIntegration, UnreadableItem,
+    CommitOutcome, DueNotifications, ExpireOutcome, HistoryEntry, IncidentListing,
+    IntegrationListing, IntegrationRecord, NotificationListing, SilenceListing,
+    UnreadableIntegration, UnreadableItem,
 };
 
 /// The vocabulary of the port's signatures, defined in [`crate::domain`].
 pub use crate::domain::incident::{Incident, IncidentChange, PLATFORM_TEAM};
 /// The state commit, defined in [`crate::domain::state`].
 pub use crate::domain::state::StateCommit;
-pub use roles::{HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Teams};
+pub use roles::{
+    HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Silences, Teams,
+};
 
 /// Everything credwatch reads and writes between invocations: every role at once, for the
 /// callers that need them all (`inventory apply`, the probe cycle). Implemented for every type
@@ -42,6 +45,12 @@ pub use roles::{HistoryReader, Incidents, Integrations, Notifications, ProbeResu
 /// ([`IntegrationListing`]), and so are unreadable open incidents
 /// ([`Incidents::open_incident_listing`]); unreadable teams, history entries and (in
 /// [`Incidents::incidents_of`]) incidents are logged and skipped.
-pub trait Store: Integrations + ProbeResults + HistoryReader + Incidents + Teams {}
+pub trait Store:
+    Integrations + ProbeResults + HistoryReader + Incidents + Teams + Silences
+{
+}
 
-impl<T> Store for T where T: Integrations + ProbeResults + HistoryReader + Incidents + Teams {}
+impl<T> Store for T where
+    T: Integrations + ProbeResults + HistoryReader + Incidents + Teams + Silences
+{
+}
