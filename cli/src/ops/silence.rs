@@ -379,15 +379,19 @@ pub fn list_text(
                 "pending" => Color::Cyan,
                 _ => Color::DarkGrey,
             };
-            let matchers = escape(&matcher_list(&row.matchers, "\n")).into_owned();
+            let shown: Vec<String> = row
+                .matchers
+                .iter()
+                .map(|m| escape(&m.to_string()).into_owned())
+                .collect();
+            let matchers = shown.join("\n");
             let ends = match (row.expired_at, &row.expired_by) {
                 (Some(at), Some(by)) => format!("{} (ended early by {})", when(at), escape(by)),
                 (Some(at), None) => format!("{} (ended early)", when(at)),
                 (None, _) => when(row.ends_at),
             };
             let (reason, by) = (escape(&row.reason), escape(&row.created_by));
-            let longest_matcher: Vec<&str> =
-                row.matchers.iter().map(|m| m.value.as_str()).collect();
+            let whole_matchers: Vec<&str> = shown.iter().map(String::as_str).collect();
             wide.row(
                 vec![
                     row.id.clone(),
@@ -402,7 +406,7 @@ pub fn list_text(
                 &[
                     &[&row.id],
                     &[row.state],
-                    &longest_matcher,
+                    &whole_matchers,
                     &[],
                     &[],
                     &[],

@@ -166,6 +166,10 @@ fn list_shows_pending_and_active_and_with_all_the_ended() {
     assert_eq!(json["matchers"][0]["field"], "team");
     assert_eq!(json["state"], "expired");
     let text = list_text(&rows, true, 1, 200, false);
+    assert!(
+        !text.contains("\\n"),
+        "matchers are one a line, not escaped: {text}"
+    );
     for expected in [
         "ID",
         "State",
