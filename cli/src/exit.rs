@@ -4,6 +4,12 @@
 //! `incident show`: 0 shown (open or resolved); 2 an id not of the form `integration:check:seq`,
 //! or no such incident in the table (as for a missing table: retrying unchanged cannot help);
 //! 1 the table could not be read.
+//!
+//! `silence add`: 0 added; 2 the silence cannot be made as given (no matcher, a bad value, an
+//! end not after now, longer than 90 days); 1 the table could not be written. `silence list`:
+//! 0 listed; 1 the table could not be read. `silence expire`: 0 ended now; 1 no such silence,
+//! or it had already ended (the message says which), or the table could not be written; 2 not
+//! a silence id.
 
 /// Exit code: every integration checked is healthy; the command did what it was asked.
 pub const EXIT_OK: u8 = 0;

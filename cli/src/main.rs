@@ -67,6 +67,11 @@ enum Command {
         #[command(subcommand)]
         command: NotificationsCommand,
     },
+    /// Silence alerts for planned work or a known outage: add, list and expire silences.
+    Silence {
+        #[command(subcommand)]
+        command: ops::SilenceCommand,
+    },
     /// Manage the DynamoDB table (for local and test use; deployments get it from the SAM template).
     Table {
         #[command(subcommand)]
@@ -242,6 +247,7 @@ fn main() -> ExitCode {
             Command::Table {
                 command: TableCommand::Create { table },
             } => ops::table_create(&table.name).await,
+            Command::Silence { command } => ops::silence(command).await,
             Command::Demo(args) => demo::run(args).await,
         }
     });

@@ -5,9 +5,13 @@
 //! - [`incident`]: check kinds, typed incident ids and classes, the incident and its changes.
 //! - [`state`]: an integration's monitoring state and the commit that replaces it.
 //! - [`severity`]: how serious an incident is.
+//! - [`silence`]: silences (matchers, time range, who and why) and their states. Its
+//!   validation borrows two leaf rules from outside: inventory ids
+//!   ([`crate::inventory::is_valid_id`]) and printable text ([`crate::text::printable`]).
 
 pub mod incident;
 pub mod outcome;
 pub mod severity;
+pub mod silence;
 pub mod state;
 pub mod subscription;

@@ -19,6 +19,7 @@
 //!   of one class) and what its place in the window means.
 //! - [`policy`]: whether a notification goes now (send, defer, suppress), to whom, and how
 //!   held ones are released.
+//! - [`silences`]: whether a notification is silenced, by which silence, and until when.
 
 pub mod business_hours;
 pub mod deadman;
@@ -33,4 +34,5 @@ pub mod policy;
 pub mod reminders;
 pub mod rotation;
 pub mod schedule;
+pub mod silences;
 pub mod subscriptions;

@@ -25,6 +25,24 @@ pub fn next_version(expected: u64) -> Option<u64> {
     expected.checked_add(1).filter(|&next| next <= MAX_VERSION)
 }
 
+/// Most silences a store lists (pending, active and ended ones still kept): far more than any
+/// team sets in [`SILENCE_RETENTION_DAYS`]; past it, listing silences is
+/// [`StoreError::Permanent`] naming this bound, never a partial list (a silence left out
+/// would let alerts through that someone silenced).
+pub const MAX_SILENCES: usize = 5_000;
+
+/// Days an ended silence is kept after its effective end (who silenced what, when and why, for
+/// an audit look-back), like resolved incidents.
+pub const SILENCE_RETENTION_DAYS: i64 = 400;
+
+/// The error of a listing that found more than `max` silences in `place`.
+pub fn too_many_silences(place: &str, max: usize) -> StoreError {
+    StoreError::permanent(format!(
+        "{place} holds more than {max} silences (ended ones are kept {SILENCE_RETENTION_DAYS} \
+         days); credwatch reads at most {max}, so it reads none rather than miss one"
+    ))
+}
+
 /// The ids of a commit's incident writes, checked: none twice (one DynamoDB transaction
 /// cannot touch an item twice, and the in-memory store refuses the same). A repeat is
 /// [`StoreError::Permanent`] (a caller's mistake: retrying cannot help).

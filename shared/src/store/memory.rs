@@ -5,9 +5,10 @@
 //! It also keeps what a DynamoDB stream of the table would carry for incidents: every incident
 //! write as its old and new image, in write order ([`MemoryStore::take_incident_changes`]), so
 //! the demo runs the same fan-out as the deployed function. Notifications and the audit trail
-//! are in `memory/notifications.rs`.
+//! are in `memory/notifications.rs`, silences in `memory/silences.rs`.
 
 mod notifications;
+mod silences;
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -17,13 +18,16 @@ use chrono::{DateTime, Utc};
 use super::error::{StoreError, StoreResult};
 use super::invariants;
 use super::roles::{
-    Groups, HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Teams,
+    Groups, HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Silences,
+    Teams,
 };
 use super::{
-    CommitOutcome, DueNotifications, HistoryEntry, Incident, IncidentChange, IntegrationListing,
-    IntegrationRecord, StateCommit, UnreadableIntegration, UnreadableItem,
+    CommitOutcome, DueNotifications, ExpireOutcome, HistoryEntry, Incident, IncidentChange,
+    IntegrationListing, IntegrationRecord, SilenceListing, StateCommit, UnreadableIntegration,
+    UnreadableItem,
 };
 use crate::domain::incident::IncidentId;
+use crate::domain::silence::{Silence, SilenceId};
 use crate::domain::state::CheckState;
 use crate::inventory::{Integration, Team};
 use crate::notify::delivery::{AuditEntry, Delivery, NotificationRecord};
@@ -50,8 +54,10 @@ struct Inner {
     incident_changes: Vec<IncidentImages>,
     /// Notifications and the audit trail.
     notifications: notifications::NotificationTable,
-    /// Group windows by key: (start, end, joined, leader).
+    /// Group windows by key.
     groups: BTreeMap<String, Slot>,
+    /// Silences.
+    silences: silences::SilenceTable,
 }
 
 /// One incident write as a stream record carries it: the image before (`None`: created) and
@@ -436,6 +442,25 @@ impl Teams for MemoryStore {
     async fn delete_team(&self, id: &str) -> StoreResult<()> {
         self.lock().teams.remove(id);
         Ok(())
+    }
+}
+
+impl Silences for MemoryStore {
+    async fn put_silence(&self, silence: &Silence) -> StoreResult<()> {
+        self.lock().silences.put(silence)
+    }
+
+    async fn silences(&self) -> StoreResult<SilenceListing> {
+        self.lock().silences.list()
+    }
+
+    async fn expire_silence(
+        &self,
+        id: &SilenceId,
+        at: DateTime<Utc>,
+        by: Option<&str>,
+    ) -> StoreResult<ExpireOutcome> {
+        Ok(self.lock().silences.expire(id, at, by))
     }
 }
 

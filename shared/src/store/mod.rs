@@ -6,7 +6,7 @@
 //!   listings and what an unreadable item is); incidents and state commits are the domain's
 //!   ([`Incident`], [`IncidentChange`], [`StateCommit`]).
 //! - [`roles`]: one small trait per concern ([`Integrations`], [`ProbeResults`],
-//!   [`HistoryReader`], [`Incidents`], [`Teams`]); [`Store`] is all of them. A caller takes the
+//!   [`HistoryReader`], [`Incidents`], [`Teams`], [`Silences`]); [`Store`] is all of them. A caller takes the
 //!   narrowest role it needs, so code that only reads cannot write by accident.
 //! - [`error`]: [`StoreError`], which tells a caller what it can do about a failure (re-read on a
 //!   conflict, retry a retryable one, skip and report a corrupt item, stop on a permanent one).
@@ -24,8 +24,9 @@ pub mod roles;
 
 pub use error::{StoreError, StoreResult};
 pub use model::{
-    CommitOutcome, DueNotifications, HistoryEntry, IncidentListing, IntegrationListing,
-    IntegrationRecord, NotificationListing, UnreadableIntegration, UnreadableItem,
+    CommitOutcome, DueNotifications, ExpireOutcome, HistoryEntry, IncidentListing,
+    IntegrationListing, IntegrationRecord, NotificationListing, SilenceListing,
+    UnreadableIntegration, UnreadableItem,
 };
 
 /// The vocabulary of the port's signatures, defined in [`crate::domain`].
@@ -33,7 +34,8 @@ pub use crate::domain::incident::{Incident, IncidentChange, PLATFORM_TEAM};
 /// The state commit, defined in [`crate::domain::state`].
 pub use crate::domain::state::StateCommit;
 pub use roles::{
-    Groups, HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Teams,
+    Groups, HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Silences,
+    Teams,
 };
 
 /// Everything credwatch reads and writes between invocations: every role at once, for the
@@ -45,11 +47,25 @@ pub use roles::{
 /// ([`Incidents::open_incident_listing`]); unreadable teams, history entries and (in
 /// [`Incidents::incidents_of`]) incidents are logged and skipped.
 pub trait Store:
-    Integrations + ProbeResults + HistoryReader + Incidents + Teams + Notifications + Groups
+    Integrations
+    + ProbeResults
+    + HistoryReader
+    + Incidents
+    + Teams
+    + Notifications
+    + Groups
+    + Silences
 {
 }
 
 impl<T> Store for T where
-    T: Integrations + ProbeResults + HistoryReader + Incidents + Teams + Notifications + Groups
+    T: Integrations
+        + ProbeResults
+        + HistoryReader
+        + Incidents
+        + Teams
+        + Notifications
+        + Groups
+        + Silences,
 {
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::domain::incident::Incident;
 use crate::domain::outcome::OutcomeClass;
+use crate::domain::silence::Silence;
 use crate::domain::state::CheckState;
 use crate::inventory::Integration;
 
@@ -139,4 +140,25 @@ pub struct DueNotifications {
     pub due: Vec<crate::notify::delivery::NotificationRecord>,
     /// Items that could not be decoded.
     pub unreadable: Vec<UnreadableItem>,
+}
+
+/// Every stored silence that decodes (pending, active and ended, by start then id), and apart
+/// from them the silence items that do not (each named by its key and attribute).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SilenceListing {
+    /// The silences that decode, by `starts_at`, then id.
+    pub silences: Vec<Silence>,
+    /// The items that could not be decoded.
+    pub unreadable: Vec<UnreadableItem>,
+}
+
+/// What [`Silences::expire_silence`](super::roles::Silences::expire_silence) did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpireOutcome {
+    /// It was pending or active and is now ended: the silence as stored after the write.
+    Expired(Silence),
+    /// No silence has that id.
+    NotFound,
+    /// It had already ended (ran out, or was expired before): nothing written.
+    AlreadyEnded(Silence),
 }

@@ -12,10 +12,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::error::StoreResult;
 use super::{
-    CommitOutcome, DueNotifications, HistoryEntry, Incident, IncidentListing, IntegrationListing,
-    IntegrationRecord, NotificationListing, StateCommit,
+    CommitOutcome, DueNotifications, ExpireOutcome, HistoryEntry, Incident, IncidentListing,
+    IntegrationListing, IntegrationRecord, NotificationListing, SilenceListing, StateCommit,
 };
 use crate::domain::incident::IncidentId;
+use crate::domain::silence::{Silence, SilenceId};
 use crate::domain::state::CheckState;
 use crate::inventory::{Integration, Team};
 use crate::notify::delivery::{AuditEntry, Delivery, NotificationRecord};
@@ -248,4 +249,30 @@ pub trait Groups: Send + Sync {
         now: DateTime<Utc>,
         wait: TimeDelta,
     ) -> impl Future<Output = StoreResult<Slot>> + Send;
+}
+
+/// Silences (`credwatch silence add|list|expire`; the fan-out reads them).
+pub trait Silences: Send + Sync {
+    /// Stores a new silence. Conditional on its id being new: an existing id is
+    /// [`StoreError::Conflict`](super::error::StoreError::Conflict), nothing written (draw a
+    /// new id). Kept until [`SILENCE_RETENTION_DAYS`](super::invariants::SILENCE_RETENTION_DAYS)
+    /// after its effective end.
+    fn put_silence(&self, silence: &Silence) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Every stored silence (pending, active and ended), by start then id, with the items that
+    /// cannot be decoded apart. More than
+    /// [`MAX_SILENCES`](super::invariants::MAX_SILENCES) is
+    /// [`StoreError::Permanent`](super::error::StoreError::Permanent) naming that bound.
+    fn silences(&self) -> impl Future<Output = StoreResult<SilenceListing>> + Send;
+
+    /// Ends silence `id` at `at` (by `by`, when given), if it has not ended by then: a
+    /// conditional update, so two operators expiring it at once record one end. Not found and
+    /// already ended are outcomes, not errors; a stored item that cannot be decoded is
+    /// [`StoreError::Corrupt`](super::error::StoreError::Corrupt).
+    fn expire_silence(
+        &self,
+        id: &SilenceId,
+        at: DateTime<Utc>,
+        by: Option<&str>,
+    ) -> impl Future<Output = StoreResult<ExpireOutcome>> + Send;
 }

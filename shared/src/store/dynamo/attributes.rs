@@ -152,7 +152,7 @@ pub const RETIRED_AT: &str = "retired_at";
 /// Notification: the [`Notification`](crate::notify::notification::Notification) as made, a
 /// JSON document (S).
 pub const NOTIFICATION: &str = "notification";
-/// Notification: when it was recorded.
+/// Notification: when it was recorded; silence: when it was created.
 pub const CREATED_AT: &str = "created_at";
 /// Notification: `pending`, `sent`, `failed`, `held` or `superseded`.
 pub const STATE: &str = "state";
@@ -180,7 +180,7 @@ pub const DECISION: &str = "decision";
 pub const INCIDENT_ID: &str = "incident_id";
 /// Audit entry: the stream record's `eventID`.
 pub const SOURCE_ID: &str = "source_id";
-/// Audit entry: why, in one line.
+/// Audit entry: why, in one line; silence: why, in its creator's words.
 pub const REASON: &str = "reason";
 /// Audit entry: when it was decided.
 pub const AT: &str = "at";
@@ -193,3 +193,19 @@ pub const WINDOW_END: &str = "window_end";
 pub const JOINED: &str = "joined";
 /// Group window: the incident that opened it.
 pub const LEADER: &str = "leader";
+/// Silence: its matchers (L of M, each `{field, value}`).
+pub const MATCHERS: &str = "matchers";
+/// Inside a matcher: `integration`, `team`, `class` or `check`.
+pub const FIELD: &str = "field";
+/// Inside a matcher: the value the label must equal.
+pub const VALUE: &str = "value";
+/// Silence: first instant it silences.
+pub const STARTS_AT: &str = "starts_at";
+/// Silence: first instant it no longer silences (unless expired earlier).
+pub const ENDS_AT: &str = "ends_at";
+/// Silence: who created it.
+pub const CREATED_BY: &str = "created_by";
+/// Silence: when `silence expire` ended it.
+pub const EXPIRED_AT: &str = "expired_at";
+/// Silence: who ended it early, when they said.
+pub const EXPIRED_BY: &str = "expired_by";

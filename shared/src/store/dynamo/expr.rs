@@ -190,6 +190,14 @@ impl<'a> Query<'a> {
         }
     }
 
+    /// At most `limit` items (ascending unless asked otherwise).
+    pub fn at_most(self, limit: usize) -> Self {
+        Query {
+            limit: Some(limit),
+            ..self
+        }
+    }
+
     /// Descending, at most `limit` items.
     pub fn newest_first(self, limit: usize) -> Self {
         Query {

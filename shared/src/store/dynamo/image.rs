@@ -15,8 +15,10 @@ use super::incident::decode_incident;
 use super::integration::decode_integration;
 use super::keys::{ItemKind, item_integration, item_label};
 use super::notification::decode_notification;
+use super::silence::decode_silence;
 use super::team::decode_team;
 use super::value::Item;
+use crate::domain::silence::Silence;
 use crate::inventory::Team;
 use crate::notify::delivery::{AuditEntry, NotificationRecord};
 use crate::store::{HistoryEntry, Incident, IntegrationRecord, UnreadableItem};
@@ -36,6 +38,8 @@ pub enum StoredItem {
     Notification(Box<NotificationRecord>),
     /// An audit entry (`AUDIT#{source_id}` / `{decision}`).
     Audit(AuditEntry),
+    /// A silence (`SILENCE` / `{id}`).
+    Silence(Box<Silence>),
 }
 
 /// The SDK item of a stream image (a copy; every attribute type converts).
@@ -62,6 +66,7 @@ pub fn decode_item(item: &Item) -> Result<Option<StoredItem>, UnreadableItem> {
         ItemKind::Incident => StoredItem::Incident(decode_incident(item)?),
         ItemKind::Notification => StoredItem::Notification(Box::new(decode_notification(item)?)),
         ItemKind::Audit => StoredItem::Audit(decode_audit(item)?),
+        ItemKind::Silence => StoredItem::Silence(Box::new(decode_silence(item)?)),
     };
     Ok(Some(decoded))
 }

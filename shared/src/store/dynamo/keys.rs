@@ -9,6 +9,7 @@
 //! | incident | [`INCIDENT_PREFIX`]`{integration}` | `{check}#{seq:06}` |
 //! | notification | [`NOTIFICATION_PREFIX`]`{incident_id}` | `{notification_id}` (the whole id) |
 //! | audit entry | [`AUDIT_PREFIX`]`{source_id}` | `{decision}` |
+//! | silence | [`SILENCE_PK`] | `{id}` (`sil-…`) |
 //!
 //! Open incidents also carry the index keys [`GSI_PK`] = [`OPEN_GSI_PK`] and [`GSI_SK`] =
 //! `{opened_at}#{id}`; pending notifications carry [`GSI_PK`] = [`PENDING_GSI_PK`] and
@@ -16,7 +17,8 @@
 //! [`super::value::timestamp`], so lexical order is time order and the sweep Queries
 //! `gsi1sk < {now}$` for the due ones). Sent and failed notifications carry no index keys.
 //!
-//! The partition-key prefixes are disjoint (`INVENTORY`, `HIST#`, `INC#`, `NTF#`, `AUDIT#`: none
+//! The partition-key prefixes are disjoint (`INVENTORY`, `HIST#`, `INC#`, `NTF#`, `AUDIT#`,
+//! `SILENCE`: none
 //! is a prefix of another), so the alert fan-out's stream filter on [`INCIDENT_PREFIX`] never
 //! selects the fan-out's own writes (notifications, audit entries): it cannot feed itself.
 //! An audit entry is keyed by its source (the stream record's `eventID`) so that a replayed
@@ -28,6 +30,7 @@ use chrono::{DateTime, Utc};
 
 use super::value::{Fields, Item, s, timestamp, to_item};
 use crate::domain::incident::IncidentId;
+use crate::domain::silence::SilenceId;
 use crate::notify::delivery::AuditDecision;
 use crate::notify::notification::NotificationId;
 
@@ -65,6 +68,8 @@ pub const AUDIT_PREFIX: &str = "AUDIT#";
 pub const GROUP_PREFIX: &str = "GROUP#";
 /// Sort key of a group's window item.
 pub const GROUP_SK: &str = "window";
+/// Partition of every silence (few, small items: one Query lists them all).
+pub const SILENCE_PK: &str = "SILENCE";
 /// `gsi1pk` of every pending notification (the sweep's Query).
 pub const PENDING_GSI_PK: &str = "PENDING";
 
@@ -86,6 +91,8 @@ pub enum ItemKind {
     Notification,
     /// `AUDIT#{source_id}` / `{decision}`.
     Audit,
+    /// `SILENCE` / `{id}`.
+    Silence,
 }
 
 impl ItemKind {
@@ -108,6 +115,9 @@ impl ItemKind {
         }
         if pk.starts_with(AUDIT_PREFIX) {
             return Some(ItemKind::Audit);
+        }
+        if pk == SILENCE_PK {
+            return Some(ItemKind::Silence);
         }
         pk.starts_with(INCIDENT_PREFIX)
             .then_some(ItemKind::Incident)
@@ -214,6 +224,11 @@ pub fn pending_due_bound(now: DateTime<Utc>) -> String {
     format!("{}$", timestamp(now))
 }
 
+/// The key of silence `id`.
+pub fn silence_key(id: &SilenceId) -> Key {
+    (SILENCE_PK.to_string(), id.as_str().to_string())
+}
+
 /// The key of the audit entry of `decision` about `source_id`.
 pub fn audit_key(source_id: &str, decision: AuditDecision) -> Key {
     (
@@ -270,7 +285,7 @@ pub fn item_integration(item: &Item) -> Option<&str> {
             let mut parts = incident.rsplitn(3, ':');
             parts.nth(2).filter(|i| !i.is_empty())
         }
-        ItemKind::Team | ItemKind::Audit => None,
+        ItemKind::Team | ItemKind::Audit | ItemKind::Silence => None,
     }
 }
 
@@ -340,6 +355,11 @@ mod tests {
             ItemKind::of_key("AUDIT#e1", "ignored"),
             Some(ItemKind::Audit)
         );
+        assert_eq!(
+            kind(silence_key(&"sil-abcdefgh23".parse().unwrap())),
+            Some(ItemKind::Silence)
+        );
+        assert_eq!(ItemKind::of_key("SILENCEX", "sil-abcdefgh23"), None);
         assert_eq!(ItemKind::of_key("INVENTORY", "OTHER#a"), None);
         assert_eq!(ItemKind::of_key("SOMETHING", "else"), None);
         assert_eq!(ItemKind::of_item(&Item::new()), None);
@@ -361,6 +381,7 @@ mod tests {
         );
         assert_eq!(of(notification_key(&incident, &ntf)), Some("d".into()));
         assert_eq!(of(audit_key("e", AuditDecision::Ignored)), None);
+        assert_eq!(of(silence_key(&"sil-abcdefgh23".parse().unwrap())), None);
     }
 
     fn sample_incident(id: &IncidentId) -> crate::domain::incident::Incident {
@@ -381,6 +402,7 @@ mod tests {
             INCIDENT_PREFIX,
             NOTIFICATION_PREFIX,
             AUDIT_PREFIX,
+            SILENCE_PK,
         ];
         for a in prefixes {
             for b in prefixes {

@@ -9,7 +9,7 @@
 //!   the attribute and what is wrong, never the value ([`UnreadableItem`](crate::store::UnreadableItem)).
 //! - [`expr`]: expression helpers (placeholders, conditions, partial updates, Queries).
 //! - One file per item kind with its encoder and decoder: [`integration`], [`team`],
-//!   [`history`], [`incident`], [`notification`], [`audit`].
+//!   [`history`], [`incident`], [`notification`], [`audit`], [`silence`].
 //! - [`image`]: DynamoDB stream images decoded by those same decoders (the alert fan-out's
 //!   input).
 //! - [`error`]: request failures sorted into [`crate::store::StoreError`] kinds.
@@ -28,6 +28,7 @@
 //! | incident | `INC#{integration}` | `{check}#{seq:06}` | while open: `gsi1pk`, `gsi1sk` | once resolved: `expires_at` |
 //! | notification | `NTF#{incident_id}` | `{notification_id}` | while pending: `gsi1pk`, `gsi1sk` | once sent or failed: `expires_at` |
 //! | audit entry | `AUDIT#{source_id}` | `{decision}` | | `expires_at` |
+//! | silence | `SILENCE` | `{id}` | | `expires_at` |
 //!
 //! Attributes (`?`: optional, absent, never NULL, when the value is `None`; S unless noted):
 //!
@@ -64,6 +65,9 @@
 //! - audit entry: `decision` (`ignored`, `corrupt`), `incident_id`?, `source_id` (the stream
 //!   record's `eventID`), `reason`, `at`, `expires_at` (N: at +
 //!   [`crate::notify::delivery::AUDIT_RETENTION_DAYS`]).
+//! - silence: `id`, `matchers` (L of M `{field, value}`), `starts_at`, `ends_at`, `reason`,
+//!   `created_by`, `created_at`, `expired_at`?, `expired_by`?, `expires_at` (N: the effective
+//!   end + [`crate::store::invariants::SILENCE_RETENTION_DAYS`]); see [`silence`].
 //!
 //! Notes:
 //!
@@ -106,6 +110,7 @@ pub mod integration;
 pub mod keys;
 pub mod notification;
 pub mod reader;
+pub mod silence;
 pub mod table;
 pub mod team;
 pub mod value;

@@ -1,6 +1,6 @@
 //! The DynamoDB adapter: [`DynamoStore`] and the requests it is made of. Each role's
 //! implementation sits in its own file ([`integrations`], [`probe_results`], [`incidents`],
-//! [`teams`], [`notifications`]); item shapes come from the item files of [`super`].
+//! [`teams`], [`notifications`], [`silences`]); item shapes come from the item files of [`super`].
 //!
 //! Requests per operation (no Scan anywhere):
 //! - `list_integrations`, `list_teams`, `history`, `incidents_of`, `open_incidents` (on the
@@ -14,6 +14,7 @@
 //! - `put_team`: one PutItem; `delete_team`: one DeleteItem.
 //! - `get_incident`: one GetItem.
 //! - notifications and audit entries: see [`notifications`].
+//! - silences: see [`silences`].
 //!
 //! A write that collides with another transaction in flight on the same item
 //! (`TransactionConflict`) is retried a few times; the version condition then decides.
@@ -23,6 +24,7 @@ mod incidents;
 mod integrations;
 mod notifications;
 mod probe_results;
+mod silences;
 mod teams;
 
 use std::error::Error;
@@ -40,6 +42,7 @@ use super::keys::{GSI_PK, GSI_SK, Key, PK, SK, describe_key, key_item};
 use super::value::Item;
 use crate::store::UnreadableItem;
 use crate::store::error::{StoreError, StoreResult};
+use crate::store::invariants::MAX_SILENCES;
 
 /// BatchWriteItem takes at most 25 requests.
 const BATCH_SIZE: usize = 25;
@@ -49,11 +52,13 @@ const BATCH_ATTEMPTS: u32 = 8;
 const CONFLICT_ATTEMPTS: u32 = 4;
 
 /// The store on one DynamoDB table laid out as [`super`] documents. Cheap to clone the client
-/// into; holds no state of its own besides the table name and the history TTL.
+/// into; holds no state of its own besides the table name, the history TTL and the silence
+/// listing bound.
 pub struct DynamoStore {
     client: Client,
     table: String,
     history_ttl_days: i64,
+    max_silences: usize,
 }
 
 impl DynamoStore {
@@ -63,7 +68,14 @@ impl DynamoStore {
             client,
             table: table.into(),
             history_ttl_days: HISTORY_TTL_DAYS,
+            max_silences: MAX_SILENCES,
         }
+    }
+
+    /// Lists at most `max` silences instead of [`MAX_SILENCES`] (tests of the bound).
+    pub fn with_max_silences(mut self, max: usize) -> Self {
+        self.max_silences = max;
+        self
     }
 
     /// Keeps probe history this many days instead of [`HISTORY_TTL_DAYS`].
