@@ -165,6 +165,7 @@ pub fn changed_fields(stored: &Integration, desired: &Integration) -> Vec<&'stat
         recheck_every,
         expiry_warn_days,
         secret_lifetime_days,
+        maintenance,
     )
 }
 

@@ -14,6 +14,7 @@
 //! - [`business_hours`]: a team's business hours in its time zone (inside?, next start,
 //!   business time elapsed), across daylight-saving changes.
 //! - [`escalation`]: whether and when an unacknowledged incident is escalated.
+//! - [`maintenance`]: whether a recurring maintenance window is in force, and until when.
 
 pub mod business_hours;
 pub mod deadman;
@@ -22,6 +23,7 @@ pub mod escalation;
 pub mod expiry;
 pub mod fanout;
 pub mod health;
+pub mod maintenance;
 pub mod reminders;
 pub mod rotation;
 pub mod schedule;
