@@ -1310,7 +1310,23 @@ async fn items_hold_exactly_the_documented_attributes() {
             "expiry",
             "stale_incident",
             "secret_fingerprint",
+            "maintenance",
         ])
+    );
+    assert_eq!(
+        item["maintenance"],
+        AttributeValue::L(vec![AttributeValue::M(HashMap::from([
+            (
+                "days".to_string(),
+                AttributeValue::L(vec![string("sat"), string("sun")])
+            ),
+            ("start".to_string(), string("22:00:00")),
+            (
+                "duration".to_string(),
+                AttributeValue::N("14400".to_string())
+            ),
+            ("timezone".to_string(), string("America/New_York")),
+        ]))])
     );
     assert_eq!(
         item["client_secret"],
@@ -1402,12 +1418,43 @@ async fn items_hold_exactly_the_documented_attributes() {
             "timezone",
             "business_hours",
             "escalate_after",
-            "notify"
+            "escalate_to",
+            "after_hours_to",
+            "notify",
+            "maintenance"
         ])
     );
     assert_eq!(
         names(team["notify"].as_m().unwrap().keys()),
-        set(&["email", "min_severity"])
+        set(&[
+            "email",
+            "min_severity",
+            "remind_after",
+            "remind_max",
+            "group_wait",
+            "group_min"
+        ])
+    );
+    let notify = team["notify"].as_m().unwrap();
+    assert_eq!(
+        notify["remind_after"],
+        AttributeValue::L(vec![
+            AttributeValue::N("3600".to_string()),
+            AttributeValue::N("14400".to_string())
+        ])
+    );
+    assert_eq!(notify["group_wait"], AttributeValue::N("0".to_string()));
+    assert_eq!(team["escalate_to"], string("platform"));
+    assert_eq!(
+        team["maintenance"].as_l().unwrap()[1],
+        AttributeValue::M(HashMap::from([
+            ("days".to_string(), AttributeValue::L(Vec::new())),
+            ("start".to_string(), string("23:30:00")),
+            (
+                "duration".to_string(),
+                AttributeValue::N("604800".to_string())
+            ),
+        ]))
     );
     assert_eq!(
         team["notify"].as_m().unwrap()["min_severity"],
