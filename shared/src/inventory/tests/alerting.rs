@@ -139,7 +139,7 @@ fn values_at_their_bounds_are_accepted() {
         (
             format!(
                 "maintenance: [{}]",
-                vec!["{ start: \"02:00\", duration: 1h }"; 20].join(", ")
+                ["{ start: \"02:00\", duration: 1h }"; 20].join(", ")
             ),
             "20 windows",
         ),
@@ -156,7 +156,7 @@ fn values_at_their_bounds_are_accepted() {
 
 #[test]
 fn notify_alerting_rules() {
-    let eleven = vec!["1h"; 11].join(", ");
+    let eleven = ["1h"; 11].join(", ");
     let cases: Vec<Case> = vec![
         (
             "interval too short",
@@ -408,7 +408,7 @@ fn after_hours_to_without_business_hours_is_a_warning() {
 
 #[test]
 fn maintenance_rules() {
-    let twenty_one = vec!["{ start: \"02:00\", duration: 1h }"; 21].join(", ");
+    let twenty_one = ["{ start: \"02:00\", duration: 1h }"; 21].join(", ");
     let cases: Vec<Case> = vec![
         (
             "not a list",

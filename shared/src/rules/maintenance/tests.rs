@@ -25,6 +25,15 @@ fn occ(start: DateTime<Utc>, end: DateTime<Utc>) -> Option<Occurrence> {
 const NY: Tz = chrono_tz::America::New_York;
 const SEC: TimeDelta = TimeDelta::seconds(1);
 
+/// (name, window, zone, instant, the occurrence in force)
+type Case<'a> = (
+    &'a str,
+    &'a MaintenanceWindow,
+    Tz,
+    DateTime<Utc>,
+    Option<Occurrence>,
+);
+
 /// One window, one zone, an instant, and the occurrence in force (or none).
 #[test]
 fn active_at_table() {
@@ -38,13 +47,7 @@ fn active_at_table() {
     let spring_start = utc(2026, 3, 8, 7, 0);
     // 2026-11-01: New York falls back at 02:00 EDT (06:00Z) to 01:00 EST; 01:30 shows twice.
     let fold_first = utc(2026, 11, 1, 5, 30);
-    let cases: Vec<(
-        &str,
-        &MaintenanceWindow,
-        Tz,
-        DateTime<Utc>,
-        Option<Occurrence>,
-    )> = vec![
+    let cases: Vec<Case> = vec![
         // Spring forward: 02:00 is skipped, the window starts at 03:00 EDT and lasts 3 hours.
         ("spring: before", &sunday_2am, NY, spring_start - SEC, None),
         (
