@@ -7,7 +7,7 @@
 //! id 256 + 2 secret reference parts x 2,048 + 100 scopes x 100 + 50 `depends_on` x 200)
 //! = 4 x 28,648 bytes, about 115 KB, plus a few hundred bytes of state: far below DynamoDB's
 //! 400 KB item limit. `store::dynamo::integration`'s `worst_case_item_is_far_below_dynamodb_limit` encodes
-//! one with every text at its limit in 4-byte characters and measures 103 KB.
+//! one with every text at its limit in 4-byte characters and measures 106 KB (with 20 maintenance windows).
 
 use std::time::Duration;
 
