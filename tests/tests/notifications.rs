@@ -57,6 +57,7 @@ fn integration() -> Integration {
         recheck_every: std::time::Duration::from_secs(120),
         expiry_warn_days: vec![30, 7],
         secret_lifetime_days: 180,
+        maintenance: Vec::new(),
     }
 }
 

@@ -17,7 +17,7 @@ use credwatch::domain::incident::{
 };
 use credwatch::domain::outcome::OutcomeClass;
 use credwatch::domain::state::{CheckState, ExpiryTrack, Health, Threshold, Track};
-use credwatch::inventory::{BusinessHours, Integration, Notify, Severity, Team};
+use credwatch::inventory::{BusinessHours, Integration, MaintenanceWindow, Notify, Severity, Team};
 use credwatch::secrets::SecretSource;
 use credwatch::store::dynamo::image::image_of_item;
 use credwatch::store::dynamo::{
@@ -80,6 +80,12 @@ fn integration(id: &str) -> Integration {
         recheck_every: Duration::from_secs(2 * 60),
         expiry_warn_days: vec![30, 14, 7, 3, 1],
         secret_lifetime_days: 180,
+        maintenance: vec![MaintenanceWindow {
+            days: vec![chrono::Weekday::Sat, chrono::Weekday::Sun],
+            start: "22:00:00".parse().unwrap(),
+            duration: Duration::from_secs(4 * 3600),
+            timezone: Some("America/New_York".to_string()),
+        }],
     }
 }
 
@@ -94,6 +100,7 @@ fn minimal(id: &str) -> Integration {
         records_per_hour: None,
         runbook: None,
         expiry_warn_days: Vec::new(),
+        maintenance: Vec::new(),
         ..integration(id)
     }
 }
@@ -244,13 +251,34 @@ fn team(id: &str) -> Team {
             end: "18:30:00".parse().unwrap(),
         }),
         escalate_after: Some(Duration::from_secs(30 * 60)),
+        // Every alert-operations field away from its default, so a round trip proves each.
+        escalate_to: Some("platform".to_string()),
+        after_hours_to: Some("platform".to_string()),
         notify: Notify {
             email: vec![
                 format!("{id}@example.com"),
                 format!("On-Call.{id}@example.org"),
             ],
             min_severity: Severity::High,
+            remind_after: vec![Duration::from_secs(3600), Duration::from_secs(4 * 3600)],
+            remind_max: Some(5),
+            group_wait: Duration::ZERO,
+            group_min: 3,
         },
+        maintenance: vec![
+            MaintenanceWindow {
+                days: vec![chrono::Weekday::Sun],
+                start: "02:00:00".parse().unwrap(),
+                duration: Duration::from_secs(3 * 3600),
+                timezone: Some("Europe/Berlin".to_string()),
+            },
+            MaintenanceWindow {
+                days: Vec::new(),
+                start: "23:30:00".parse().unwrap(),
+                duration: Duration::from_secs(7 * 86_400),
+                timezone: None,
+            },
+        ],
     }
 }
 
@@ -746,7 +774,10 @@ mod contract {
             timezone: None,
             business_hours: None,
             escalate_after: None,
+            escalate_to: None,
+            after_hours_to: None,
             notify: Notify::default(),
+            maintenance: Vec::new(),
         };
         store.put_team(&ops).await.unwrap();
         store.put_team(&bare).await.unwrap();
@@ -762,6 +793,7 @@ mod contract {
             notify: Notify {
                 email: vec!["crm-ops@example.com".to_string()],
                 min_severity: Severity::Critical,
+                ..Notify::default()
             },
             ..ops
         };
@@ -1278,7 +1310,23 @@ async fn items_hold_exactly_the_documented_attributes() {
             "expiry",
             "stale_incident",
             "secret_fingerprint",
+            "maintenance",
         ])
+    );
+    assert_eq!(
+        item["maintenance"],
+        AttributeValue::L(vec![AttributeValue::M(HashMap::from([
+            (
+                "days".to_string(),
+                AttributeValue::L(vec![string("sat"), string("sun")])
+            ),
+            ("start".to_string(), string("22:00:00")),
+            (
+                "duration".to_string(),
+                AttributeValue::N("14400".to_string())
+            ),
+            ("timezone".to_string(), string("America/New_York")),
+        ]))])
     );
     assert_eq!(
         item["client_secret"],
@@ -1370,12 +1418,43 @@ async fn items_hold_exactly_the_documented_attributes() {
             "timezone",
             "business_hours",
             "escalate_after",
-            "notify"
+            "escalate_to",
+            "after_hours_to",
+            "notify",
+            "maintenance"
         ])
     );
     assert_eq!(
         names(team["notify"].as_m().unwrap().keys()),
-        set(&["email", "min_severity"])
+        set(&[
+            "email",
+            "min_severity",
+            "remind_after",
+            "remind_max",
+            "group_wait",
+            "group_min"
+        ])
+    );
+    let notify = team["notify"].as_m().unwrap();
+    assert_eq!(
+        notify["remind_after"],
+        AttributeValue::L(vec![
+            AttributeValue::N("3600".to_string()),
+            AttributeValue::N("14400".to_string())
+        ])
+    );
+    assert_eq!(notify["group_wait"], AttributeValue::N("0".to_string()));
+    assert_eq!(team["escalate_to"], string("platform"));
+    assert_eq!(
+        team["maintenance"].as_l().unwrap()[1],
+        AttributeValue::M(HashMap::from([
+            ("days".to_string(), AttributeValue::L(Vec::new())),
+            ("start".to_string(), string("23:30:00")),
+            (
+                "duration".to_string(),
+                AttributeValue::N("604800".to_string())
+            ),
+        ]))
     );
     assert_eq!(
         team["notify"].as_m().unwrap()["min_severity"],
@@ -1444,6 +1523,104 @@ async fn history_expires_after_the_ttl() {
         .await;
     let expires_at: i64 = item["expires_at"].as_n().unwrap().parse().unwrap();
     assert_eq!(expires_at, probed_at + 7 * 86_400);
+}
+
+/// Team and integration items written before alert operations (no `escalate_to`,
+/// `after_hours_to`, `maintenance`, nor `notify.remind_after`, `remind_max`, `group_wait`,
+/// `group_min`) read with the defaults; a team item with one of them out of bounds is unreadable
+/// and left out of the listing, the others still read.
+#[tokio::test]
+async fn items_of_the_previous_version_read_with_alerting_defaults() {
+    let dynamo = Dynamo::new().await;
+    let remove = |sk: String, paths: &[&[&str]]| {
+        let mut names = HashMap::new();
+        let mut removed = Vec::new();
+        for (i, path) in paths.iter().enumerate() {
+            let parts: Vec<String> = path
+                .iter()
+                .enumerate()
+                .map(|(j, name)| {
+                    names.insert(format!("#p{i}x{j}"), name.to_string());
+                    format!("#p{i}x{j}")
+                })
+                .collect();
+            removed.push(parts.join("."));
+        }
+        dynamo
+            .client
+            .update_item()
+            .table_name(&dynamo.table)
+            .key("pk", string("INVENTORY"))
+            .key("sk", string(&sk))
+            .update_expression(format!("REMOVE {}", removed.join(", ")))
+            .set_expression_attribute_names(Some(names))
+            .send()
+    };
+    let ops = team("crm-ops");
+    dynamo.store.put_team(&ops).await.unwrap();
+    remove(
+        "TEAM#crm-ops".to_string(),
+        &[
+            &["escalate_to"],
+            &["after_hours_to"],
+            &["maintenance"],
+            &["notify", "remind_after"],
+            &["notify", "remind_max"],
+            &["notify", "group_wait"],
+            &["notify", "group_min"],
+        ],
+    )
+    .await
+    .unwrap();
+    let alpha = integration("alpha");
+    dynamo
+        .store
+        .put_integration(&alpha, at(0), at(1))
+        .await
+        .unwrap();
+    remove("INT#alpha".to_string(), &[&["maintenance"]])
+        .await
+        .unwrap();
+
+    let older = Team {
+        escalate_to: None,
+        after_hours_to: None,
+        maintenance: Vec::new(),
+        notify: Notify {
+            email: ops.notify.email.clone(),
+            min_severity: ops.notify.min_severity,
+            ..Notify::default()
+        },
+        ..ops.clone()
+    };
+    assert_eq!(older.notify.group_wait, Duration::from_secs(60));
+    assert_eq!(older.notify.group_min, 2);
+    assert_eq!(dynamo.store.list_teams().await.unwrap(), vec![older]);
+    let record = dynamo
+        .store
+        .get_integration("alpha")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.integration.maintenance, Vec::new());
+
+    // One team with a group_min below 2 is left out; another team still reads.
+    let web = team("web");
+    dynamo.store.put_team(&web).await.unwrap();
+    dynamo
+        .client
+        .update_item()
+        .table_name(&dynamo.table)
+        .key("pk", string("INVENTORY"))
+        .key("sk", string("TEAM#crm-ops"))
+        .update_expression("SET #n.#g = :v")
+        .expression_attribute_names("#n", "notify")
+        .expression_attribute_names("#g", "group_min")
+        .expression_attribute_values(":v", AttributeValue::N("1".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dynamo.store.list_teams().await.unwrap(), vec![web]);
 }
 
 /// Items poisoned the ways a hand edit, another tool or an older credwatch could, written raw
@@ -1517,6 +1694,17 @@ async fn poisoned_items_are_listed_apart_and_never_hide_the_others() {
             Some(AttributeValue::N("4294967295".into())),
             "incident_seq",
             "is outside 0..=2147483647",
+        ),
+        (
+            "short-window",
+            "maintenance",
+            Some(AttributeValue::L(vec![AttributeValue::M(HashMap::from([
+                ("days".to_string(), AttributeValue::L(vec![string("sun")])),
+                ("start".to_string(), string("02:00:00")),
+                ("duration".to_string(), AttributeValue::N("30".into())),
+            ]))])),
+            "maintenance[0].duration",
+            "is outside 60..=604800 seconds",
         ),
         // A hand-written key and id that agree but break the id rule (terminal escapes, bidi).
         (

@@ -7,7 +7,7 @@
 //! id 256 + 2 secret reference parts x 2,048 + 100 scopes x 100 + 50 `depends_on` x 200)
 //! = 4 x 28,648 bytes, about 115 KB, plus a few hundred bytes of state: far below DynamoDB's
 //! 400 KB item limit. `store::dynamo::integration`'s `worst_case_item_is_far_below_dynamodb_limit` encodes
-//! one with every text at its limit in 4-byte characters and measures 103 KB.
+//! one with every text at its limit in 4-byte characters and measures 106 KB (with 20 maintenance windows).
 
 use std::time::Duration;
 
@@ -19,6 +19,22 @@ pub const RECHECK_EVERY: (Duration, Duration) =
     (Duration::from_secs(30), Duration::from_secs(86_400));
 /// `escalate_after`: at most 30 days.
 pub const ESCALATE_AFTER_MAX: Duration = Duration::from_secs(30 * 86_400);
+/// `notify.remind_after` entries: 1 minute to 30 days.
+pub const REMIND_AFTER: (Duration, Duration) =
+    (Duration::from_secs(60), Duration::from_secs(30 * 86_400));
+/// `notify.remind_after`: at most this many intervals (the last repeats).
+pub const REMIND_AFTER_COUNT_MAX: usize = 10;
+/// `notify.remind_max`: 1 to this many reminders per incident.
+pub const REMIND_MAX_MAX: u64 = 1000;
+/// `notify.group_wait`: 0 (no grouping) to 1 hour.
+pub const GROUP_WAIT_MAX: Duration = Duration::from_secs(3600);
+/// `notify.group_min`: 2 to this many incidents.
+pub const GROUP_MIN_MAX: u64 = 1000;
+/// A maintenance window's `duration`: 1 minute to 7 days.
+pub const MAINTENANCE_DURATION: (Duration, Duration) =
+    (Duration::from_secs(60), Duration::from_secs(7 * 86_400));
+/// `maintenance`: at most this many windows per team or integration.
+pub const MAINTENANCE_MAX: usize = 20;
 /// `expiry_warn_days` entries: 1 to 365 days.
 pub const WARN_DAYS_MAX: u64 = 365;
 /// `expiry_warn_days`: at most this many thresholds.

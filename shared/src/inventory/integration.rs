@@ -10,6 +10,7 @@ use super::auth_url::parse_auth_url;
 use super::bounds::{self, NAME_MAX, URL_MAX};
 use super::cadence::{CADENCE_KEYS, Cadence};
 use super::entry::{entry_id, entry_location, require};
+use super::maintenance::parse_maintenance;
 use super::model::{Defaults, Integration, Severity};
 use super::options::LoadOptions;
 use super::report::{At, Report, index};
@@ -17,7 +18,7 @@ use super::secret_ref::parse_client_secret;
 use crate::sfmc::scopes::is_known_scope;
 
 /// The keys of an integration besides the [`CADENCE_KEYS`] overrides.
-const INTEGRATION_KEYS: [&str; 14] = [
+const INTEGRATION_KEYS: [&str; 15] = [
     "id",
     "name",
     "owner",
@@ -32,6 +33,7 @@ const INTEGRATION_KEYS: [&str; 14] = [
     "depends_on",
     "records_per_hour",
     "runbook",
+    "maintenance",
 ];
 
 /// What every integration is checked against.
@@ -83,6 +85,8 @@ fn parse_integration(
     let (mut expected_scopes, mut depends_on) = (Vec::new(), Vec::new());
     let (mut records_per_hour, mut runbook) = (None, None);
     let mut cadence = Cadence::default();
+    // Absent means none; given but invalid means no integration (its problems are reported).
+    let mut maintenance = Some(Vec::new());
     for (key, value) in map {
         let Some(key) = at.key("", key) else { continue };
         let known = INTEGRATION_KEYS.contains(&key) || CADENCE_KEYS.contains(&key);
@@ -132,6 +136,7 @@ fn parse_integration(
                 })
             }
             "runbook" => runbook = parse_runbook(&mut at, value),
+            "maintenance" => maintenance = parse_maintenance(&mut at, value),
             _ if !cadence.read(&mut at, key, value) => {
                 at.unknown_key(
                     "",
@@ -172,6 +177,7 @@ fn parse_integration(
         recheck_every: cadence.recheck_every,
         expiry_warn_days: cadence.expiry_warn_days,
         secret_lifetime_days: cadence.secret_lifetime_days,
+        maintenance: maintenance?,
     })
 }
 

@@ -6,8 +6,10 @@
 mod auth_url;
 pub mod bounds;
 mod cadence;
+mod clock;
 mod entry;
 mod integration;
+mod maintenance;
 pub mod model;
 mod notify;
 mod options;
@@ -26,6 +28,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 pub use auth_url::{is_sfmc_auth_url, lookalike_refusal, userinfo_refusal};
+pub use clock::is_valid_timezone;
 pub use entry::is_valid_id;
 pub use model::*;
 pub use notify::is_email_address;
@@ -33,7 +36,6 @@ pub use options::{ALLOW_ANY_ENDPOINT_VAR, LoadOptions};
 pub use problem::{InvalidInventory, Loaded, MAX_PROBLEMS_DISPLAYED, Problem};
 pub use report::MAX_PROBLEMS_KEPT;
 pub use secret_layout::{DEFAULT_SECRET_PREFIX, SecretLayout, check_secret_layout};
-pub use team::is_valid_timezone;
 
 /// Validates an inventory given as YAML text. "Today" (for `secret_rotated_at`) is the UTC date.
 pub fn parse_inventory(yaml: &str, options: &LoadOptions) -> Result<Loaded, InvalidInventory> {

@@ -72,18 +72,45 @@ pub struct Team {
     pub business_hours: Option<BusinessHours>,
     /// An unacknowledged firing incident is escalated after this long.
     pub escalate_after: Option<Duration>,
+    /// The team (an id declared under `teams`, not this one) an incident is escalated to after
+    /// `escalate_after`; set only together with `escalate_after`.
+    pub escalate_to: Option<String>,
+    /// The team (an id declared under `teams`, not this one) that also receives this team's
+    /// critical alerts outside its business hours.
+    pub after_hours_to: Option<String>,
     /// `notify:`: where the team's alerts go (nothing, when absent).
     pub notify: Notify,
+    /// Recurring maintenance windows of every integration the team owns: notifications are
+    /// suppressed during them (at most [`MAINTENANCE_MAX`](super::bounds::MAINTENANCE_MAX)).
+    pub maintenance: Vec<MaintenanceWindow>,
 }
 
+/// `notify.group_wait` when absent: incidents of one class opening within a minute are grouped.
+pub const DEFAULT_GROUP_WAIT: Duration = Duration::from_secs(60);
+/// `notify.group_min` when absent: the second incident within `group_wait` starts a digest.
+pub const DEFAULT_GROUP_MIN: u32 = 2;
+
 /// A team's `notify:` block: the addresses `inventory apply --topic` subscribes to the alerts
-/// topic, and the least severe alert they receive.
+/// topic, the least severe alert they receive, and how reminders and grouping behave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notify {
     /// Email addresses, each once (compared case-insensitively), in file order, as written.
     pub email: Vec<String>,
     /// Alerts less severe than this are not sent to the team (default `low`: everything).
     pub min_severity: Severity,
+    /// `remind_after`: the intervals between reminders of an open, unacknowledged incident, the
+    /// last one repeating; each 1 minute to 30 days, at most 10. Empty: the severity's default
+    /// schedule.
+    pub remind_after: Vec<Duration>,
+    /// `remind_max`: at most this many reminders per incident (1 to 1000); `None`: no limit.
+    pub remind_max: Option<u32>,
+    /// `group_wait`: how long after the first incident of a class others of that class are
+    /// gathered into one digest (0 to 1 hour; zero turns grouping off; default
+    /// [`DEFAULT_GROUP_WAIT`]).
+    pub group_wait: Duration,
+    /// `group_min`: how many incidents within `group_wait` make a digest (2 to 1000; default
+    /// [`DEFAULT_GROUP_MIN`]).
+    pub group_min: u32,
 }
 
 impl Default for Notify {
@@ -91,8 +118,27 @@ impl Default for Notify {
         Notify {
             email: Vec::new(),
             min_severity: Severity::Low,
+            remind_after: Vec::new(),
+            remind_max: None,
+            group_wait: DEFAULT_GROUP_WAIT,
+            group_min: DEFAULT_GROUP_MIN,
         }
     }
+}
+
+/// One recurring maintenance window (`maintenance:` of a team or an integration): on each of
+/// `days`, from `start` local time, for `duration`. Notifications are suppressed during it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaintenanceWindow {
+    /// The days a window starts on, each once, in the order written; empty: every day.
+    pub days: Vec<Weekday>,
+    /// The local time it starts (`HH:MM`); a window may run past midnight.
+    pub start: NaiveTime,
+    /// How long it lasts, in absolute time: 1 minute to 7 days.
+    pub duration: Duration,
+    /// IANA time zone its `days` and `start` are read in; `None`: the team's time zone (for an
+    /// integration, its owner's), else UTC.
+    pub timezone: Option<String>,
 }
 
 /// A team's working hours: the same window on each listed day, in the team's time zone.
@@ -149,4 +195,6 @@ pub struct Integration {
     pub expiry_warn_days: Vec<u32>,
     /// Days a secret lives after rotation (`secret_lifetime_days`, else the default).
     pub secret_lifetime_days: u32,
+    /// Recurring maintenance windows of this integration alone (the owner's apply as well).
+    pub maintenance: Vec<MaintenanceWindow>,
 }

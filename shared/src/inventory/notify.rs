@@ -2,20 +2,27 @@
 
 use serde_yaml_ng::Value;
 
-use super::bounds::{EMAIL_MAX, EMAILS_MAX};
+use std::time::Duration;
+
+use super::bounds::{
+    EMAIL_MAX, EMAILS_MAX, GROUP_MIN_MAX, GROUP_WAIT_MAX, REMIND_AFTER, REMIND_AFTER_COUNT_MAX,
+    REMIND_MAX_MAX,
+};
 use super::model::{Notify, Severity};
 use super::report::{At, index};
 
-const NOTIFY_KEYS: [&str; 2] = ["email", "min_severity"];
-/// Keys of DESIGN's `notify` list that later versions read: refused, never silently ignored
-/// (a team that believes it gets reminders must not find out during an outage that it does not).
-const LATER_KEYS: [&str; 5] = [
-    "slack_webhook",
+const NOTIFY_KEYS: [&str; 6] = [
+    "email",
+    "min_severity",
     "remind_after",
     "remind_max",
     "group_wait",
     "group_min",
 ];
+/// Keys of DESIGN's `notify` list that later versions read: refused, never silently ignored
+/// (a team that believes it gets Slack alerts must not find out during an outage that it does
+/// not).
+const LATER_KEYS: [&str; 1] = ["slack_webhook"];
 
 /// The `notify` mapping of a team; `None` (with problems reported) if any part is invalid.
 pub(super) fn parse_notify(at: &mut At, value: &Value) -> Option<Notify> {
@@ -49,11 +56,51 @@ pub(super) fn parse_notify(at: &mut At, value: &Value) -> Option<Notify> {
                 },
                 None => valid = false,
             },
+            "remind_after" => match parse_remind_after(at, value) {
+                Some(intervals) => notify.remind_after = intervals,
+                None => valid = false,
+            },
+            "remind_max" => match at.whole_number("notify.remind_max", value) {
+                Some(n @ 1..=REMIND_MAX_MAX) => {
+                    notify.remind_max = Some(u32::try_from(n).expect("at most 1000"));
+                }
+                Some(_) => {
+                    at.error(
+                        "notify.remind_max",
+                        Some(value),
+                        format!(
+                            "must be a number of reminders from 1 to {REMIND_MAX_MAX} (leave it out for no limit)"
+                        ),
+                    );
+                    valid = false;
+                }
+                None => valid = false,
+            },
+            "group_wait" => match parse_group_wait(at, value) {
+                Some(wait) => notify.group_wait = wait,
+                None => valid = false,
+            },
+            "group_min" => match at.whole_number("notify.group_min", value) {
+                Some(n @ 2..=GROUP_MIN_MAX) => {
+                    notify.group_min = u32::try_from(n).expect("at most 1000");
+                }
+                Some(_) => {
+                    at.error(
+                        "notify.group_min",
+                        Some(value),
+                        format!(
+                            "must be a number of incidents from 2 to {GROUP_MIN_MAX} (2: the second incident of a class within group_wait starts a digest)"
+                        ),
+                    );
+                    valid = false;
+                }
+                None => valid = false,
+            },
             later if LATER_KEYS.contains(&later) => {
                 at.error(
                     &format!("notify.{later}"),
                     None,
-                    "is not supported yet by this credwatch; remove it (notify takes email and min_severity)",
+                    "is not supported yet by this credwatch; remove it",
                 );
                 valid = false;
             }
@@ -64,6 +111,60 @@ pub(super) fn parse_notify(at: &mut At, value: &Value) -> Option<Notify> {
         }
     }
     valid.then_some(notify)
+}
+
+/// `remind_after`: at most [`REMIND_AFTER_COUNT_MAX`] intervals, each within [`REMIND_AFTER`].
+fn parse_remind_after(at: &mut At, value: &Value) -> Option<Vec<Duration>> {
+    let items = at.list("notify.remind_after", value)?;
+    if items.len() > REMIND_AFTER_COUNT_MAX {
+        at.error(
+            "notify.remind_after",
+            None,
+            format!(
+                "lists {} intervals; at most {REMIND_AFTER_COUNT_MAX} (the last one repeats)",
+                items.len()
+            ),
+        );
+        return None;
+    }
+    let mut intervals = Vec::new();
+    let mut valid = true;
+    for (i, item) in items.iter().enumerate() {
+        match at.duration_in(
+            &index("notify.remind_after", i),
+            item,
+            REMIND_AFTER,
+            " (reminders more often than every minute are noise)",
+            "",
+        ) {
+            Some(interval) => intervals.push(interval),
+            None => valid = false,
+        }
+    }
+    valid.then_some(intervals)
+}
+
+/// `group_wait`: 0 (`0s`, `0m`...: no grouping) to [`GROUP_WAIT_MAX`]. Durations elsewhere are
+/// never zero, so zero is read here.
+fn parse_group_wait(at: &mut At, value: &Value) -> Option<Duration> {
+    const FIELD: &str = "notify.group_wait";
+    let zero = value.as_str().is_some_and(|text| {
+        let text = text.trim();
+        matches!(text.strip_prefix('0'), Some("s" | "m" | "h" | "d"))
+    });
+    if zero {
+        return Some(Duration::ZERO);
+    }
+    let wait = at.duration(FIELD, value)?;
+    if wait > GROUP_WAIT_MAX {
+        at.error(
+            FIELD,
+            Some(value),
+            "must be from 0s (no grouping) to 1h; a longer wait holds back the alerts of an outage too long",
+        );
+        return None;
+    }
+    Some(wait)
 }
 
 /// The addresses, checked and deduplicated case-insensitively (a repeat is a warning: SNS keeps
@@ -162,6 +263,7 @@ mod tests {
             Notify {
                 email: vec!["crm-ops@example.com".into(), "oncall@example.org".into()],
                 min_severity: Severity::High,
+                ..Notify::default()
             }
         );
         assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
@@ -201,12 +303,7 @@ mod tests {
         );
         let wrong_shape = problems("    notify: [x@example.com]\n");
         assert!(wrong_shape[0].contains("notify"), "{wrong_shape:?}");
-        let later_team_key = problems("    escalate_to: platform\n");
-        assert!(
-            later_team_key[0].contains("escalate_to"),
-            "{later_team_key:?}"
-        );
-        assert!(later_team_key[0].contains("not supported yet"));
+        assert!(found[4].contains("expected a list"), "{}", found[4]);
     }
 
     #[test]

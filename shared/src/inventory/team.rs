@@ -4,35 +4,28 @@ use std::collections::HashMap;
 
 use std::time::Duration;
 
-use chrono::{NaiveTime, Weekday};
 use serde_yaml_ng::Value;
 
 use super::bounds::{self, NAME_MAX};
+use super::clock::{parse_days, parse_time, parse_timezone};
 use super::entry::{entry_id, entry_location, require};
+use super::maintenance::parse_maintenance;
 use super::model::{BusinessHours, Notify, Team};
 use super::notify::parse_notify;
 use super::report::{At, Report, index, join};
 
-const TEAM_KEYS: [&str; 6] = [
+const TEAM_KEYS: [&str; 9] = [
     "id",
     "name",
     "timezone",
     "business_hours",
     "escalate_after",
+    "escalate_to",
+    "after_hours_to",
     "notify",
+    "maintenance",
 ];
-/// Team keys of DESIGN's routing list that later versions read: refused, never ignored.
-const LATER_TEAM_KEYS: [&str; 3] = ["escalate_to", "after_hours_to", "maintenance"];
 const BUSINESS_HOURS_KEYS: [&str; 3] = ["days", "start", "end"];
-const DAYS: [(&str, Weekday); 7] = [
-    ("mon", Weekday::Mon),
-    ("tue", Weekday::Tue),
-    ("wed", Weekday::Wed),
-    ("thu", Weekday::Thu),
-    ("fri", Weekday::Fri),
-    ("sat", Weekday::Sat),
-    ("sun", Weekday::Sun),
-];
 
 /// The teams, and every id declared: valid or not, so that one bad team does not also make
 /// every integration it owns an error; `None` if `teams` is not even a list.
@@ -40,7 +33,7 @@ pub(super) fn parse_teams(value: &Value, report: &mut Report) -> (Vec<Team>, Opt
     let Some(items) = At::new("inventory", report).list("teams", value) else {
         return (Vec::new(), None);
     };
-    let team_ids = items
+    let team_ids: Vec<String> = items
         .iter()
         .filter_map(|team| team.get("id")?.as_str().map(str::to_string))
         .collect();
@@ -48,7 +41,7 @@ pub(super) fn parse_teams(value: &Value, report: &mut Report) -> (Vec<Team>, Opt
     let mut owners: HashMap<String, String> = HashMap::new();
     let mut teams = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        let Some(team) = parse_team(i, item, &mut ids, report) else {
+        let Some(team) = parse_team(i, item, &mut ids, &team_ids, report) else {
             continue;
         };
         // SNS keeps one subscription per address and topic, with one filter policy: an
@@ -78,6 +71,7 @@ fn parse_team(
     i: usize,
     item: &Value,
     ids: &mut HashMap<String, usize>,
+    team_ids: &[String],
     report: &mut Report,
 ) -> Option<Team> {
     let mut at = At::new(entry_location("teams", i, item), report);
@@ -85,8 +79,11 @@ fn parse_team(
     let mut given = Vec::new();
     let (mut id, mut name, mut timezone, mut business_hours, mut escalate_after) =
         (None, None, None, None, None);
+    let (mut escalate_to, mut after_hours_to) = (None, None);
     // Absent means the default; given but invalid means no team (its problems are reported).
     let mut notify = Some(Notify::default());
+    let mut maintenance = Some(Vec::new());
+    let mut refs_valid = true;
     for (key, value) in map {
         let Some(key) = at.key("", key) else { continue };
         if value.is_null() && TEAM_KEYS.contains(&key) {
@@ -96,7 +93,7 @@ fn parse_team(
         match key {
             "id" => id = entry_id(&mut at, value, "teams", i, ids),
             "name" => name = at.bounded_text("name", value, NAME_MAX).map(str::to_string),
-            "timezone" => timezone = parse_timezone(&mut at, value),
+            "timezone" => timezone = parse_timezone(&mut at, "timezone", value),
             "business_hours" => business_hours = parse_business_hours(&mut at, value),
             "escalate_after" => {
                 escalate_after = at.duration_in(
@@ -107,12 +104,16 @@ fn parse_team(
                     " (an unacknowledged incident should reach a backup within days, not weeks)",
                 )
             }
+            "escalate_to" => {
+                escalate_to = parse_team_ref(&mut at, "escalate_to", value, team_ids);
+                refs_valid &= escalate_to.is_some();
+            }
+            "after_hours_to" => {
+                after_hours_to = parse_team_ref(&mut at, "after_hours_to", value, team_ids);
+                refs_valid &= after_hours_to.is_some();
+            }
             "notify" => notify = parse_notify(&mut at, value),
-            later if LATER_TEAM_KEYS.contains(&later) => at.error(
-                later,
-                None,
-                "is not supported yet by this credwatch; remove it",
-            ),
+            "maintenance" => maintenance = parse_maintenance(&mut at, value),
             _ => at.unknown_key("", key, &TEAM_KEYS),
         }
     }
@@ -128,27 +129,19 @@ fn parse_team(
         "name",
         "is missing; give the team a name people recognise, e.g. CRM Operations",
     );
-    Some(Team {
+    let team = Team {
         id: id?,
         name: name?,
         timezone,
         business_hours,
         escalate_after,
+        escalate_to,
+        after_hours_to,
         notify: notify?,
-    })
-}
-
-fn parse_timezone(at: &mut At, value: &Value) -> Option<String> {
-    let name = at.text("timezone", value)?;
-    if !is_valid_timezone(name) {
-        at.error(
-            "timezone",
-            Some(value),
-            "is not a time zone name; use an IANA name such as America/New_York, Europe/London or UTC",
-        );
-        return None;
-    }
-    Some(name.to_string())
+        maintenance: maintenance?,
+    };
+    let escalate_after_given = given.contains(&"escalate_after");
+    (check_team_refs(&mut at, map, &team, escalate_after_given) && refs_valid).then_some(team)
 }
 
 fn parse_business_hours(at: &mut At, value: &Value) -> Option<BusinessHours> {
@@ -164,7 +157,7 @@ fn parse_business_hours(at: &mut At, value: &Value) -> Option<BusinessHours> {
         }
         given.push(key);
         match key {
-            "days" => days = parse_days(at, value),
+            "days" => days = parse_days(at, "business_hours.days", value, false),
             "start" => start = parse_time(at, "business_hours.start", value),
             "end" => end = parse_time(at, "business_hours.end", value),
             _ => at.unknown_key("business_hours", key, &BUSINESS_HOURS_KEYS),
@@ -199,61 +192,61 @@ fn parse_business_hours(at: &mut At, value: &Value) -> Option<BusinessHours> {
     })
 }
 
-fn parse_days(at: &mut At, value: &Value) -> Option<Vec<Weekday>> {
-    let items = at.list("business_hours.days", value)?;
-    if items.is_empty() {
+/// `escalate_to` or `after_hours_to`: the id of a team declared under `teams` (`team_ids`,
+/// every id declared, valid team or not, as integration owners are checked).
+fn parse_team_ref(at: &mut At, field: &str, value: &Value, team_ids: &[String]) -> Option<String> {
+    let id = at.text(field, value)?;
+    if !team_ids.iter().any(|t| t == id) {
         at.error(
-            "business_hours.days",
+            field,
             Some(value),
-            "needs at least one day, e.g. [mon, tue, wed, thu, fri]",
+            format!(
+                "is not the id of a team under `teams:` (declared teams: {})",
+                team_ids.join(", ")
+            ),
         );
         return None;
     }
-    let mut days = Vec::new();
-    let mut all_valid = true;
-    for (i, item) in items.iter().enumerate() {
-        let field = index("business_hours.days", i);
-        let day = at.text(&field, item).and_then(|name| {
-            let day = DAYS.iter().find(|(short, _)| *short == name).map(|d| d.1);
-            if day.is_none() {
-                at.error(
-                    &field,
-                    Some(item),
-                    "is not a day; use mon, tue, wed, thu, fri, sat or sun",
-                );
-            }
-            day
-        });
-        match day {
-            Some(day) if days.contains(&day) => {
-                at.error(&field, Some(item), "is listed twice; list each day once");
-                all_valid = false;
-            }
-            Some(day) => days.push(day),
-            None => all_valid = false,
-        }
-    }
-    all_valid.then_some(days)
+    Some(id.to_string())
 }
 
-/// A 24-hour `HH:MM` time.
-fn parse_time(at: &mut At, field: &str, value: &Value) -> Option<NaiveTime> {
-    const HOW: &str = "must be a 24-hour time written HH:MM in quotes, e.g. \"08:00\" or \"18:30\"";
-    let time = value.as_str().and_then(|text| {
-        let (hours, minutes) = text.split_once(':')?;
-        let two_digits = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit());
-        if !two_digits(hours) || !two_digits(minutes) {
-            return None;
+/// What holds between keys of one team: `escalate_to` needs `escalate_after` and neither team
+/// reference may name the team itself; `after_hours_to` without business hours never applies.
+fn check_team_refs(
+    at: &mut At,
+    map: &serde_yaml_ng::Mapping,
+    team: &Team,
+    escalate_after_given: bool,
+) -> bool {
+    let mut valid = true;
+    for (field, target) in [
+        ("escalate_to", &team.escalate_to),
+        ("after_hours_to", &team.after_hours_to),
+    ] {
+        if target.as_deref() == Some(team.id.as_str()) {
+            at.error(
+                field,
+                map.get(field),
+                "names this team itself; name another team (a backup who is not already receiving these alerts)",
+            );
+            valid = false;
         }
-        NaiveTime::from_hms_opt(hours.parse().ok()?, minutes.parse().ok()?, 0)
-    });
-    if time.is_none() {
-        at.error(field, Some(value), HOW);
     }
-    time
-}
-
-/// Whether `name` is a time zone of the IANA database, e.g. `America/New_York` or `UTC`.
-pub fn is_valid_timezone(name: &str) -> bool {
-    name.parse::<chrono_tz::Tz>().is_ok()
+    // An escalate_after given but invalid is reported already.
+    if team.escalate_to.is_some() && !escalate_after_given {
+        at.error(
+            "escalate_to",
+            map.get("escalate_to"),
+            "escalate_to needs escalate_after: how long an unacknowledged incident waits before it goes to the other team, e.g. escalate_after: 30m",
+        );
+        valid = false;
+    }
+    if team.after_hours_to.is_some() && team.business_hours.is_none() {
+        at.warn(
+            "after_hours_to",
+            map.get("after_hours_to"),
+            "has no effect: the team has no business_hours, so it is never after hours; add business_hours or remove after_hours_to",
+        );
+    }
+    valid
 }

@@ -8,6 +8,8 @@ use chrono::{NaiveDate, NaiveTime, Weekday};
 use super::*;
 use crate::secrets::SecretSource;
 
+mod alerting;
+
 /// The example from DESIGN.md, verbatim.
 const DESIGN_EXAMPLE: &str = r#"version: 1
 defaults:                       # all optional
@@ -145,7 +147,10 @@ fn the_design_example_parses_with_every_field() {
                 end: NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
             }),
             escalate_after: Some(Duration::from_secs(30 * 60)),
+            escalate_to: None,
+            after_hours_to: None,
             notify: Notify::default(),
+            maintenance: Vec::new(),
         }
     );
 
@@ -178,6 +183,7 @@ fn the_design_example_parses_with_every_field() {
             recheck_every: Duration::from_secs(2 * 60),
             expiry_warn_days: vec![30, 14, 7, 3, 1],
             secret_lifetime_days: 180,
+            maintenance: Vec::new(),
         }
     );
     assert_eq!(integration.auth_url.as_str(), AUTH_URL);

@@ -165,6 +165,7 @@ pub fn changed_fields(stored: &Integration, desired: &Integration) -> Vec<&'stat
         recheck_every,
         expiry_warn_days,
         secret_lifetime_days,
+        maintenance,
     )
 }
 
@@ -542,5 +543,52 @@ mod tests {
             false,
         );
         assert!(gone.retired.is_empty());
+    }
+
+    /// A change of any alert-operations field is a change: an integration's `maintenance` is
+    /// named, and a team's notify settings, escalation targets or windows mark it changed.
+    #[test]
+    fn alerting_fields_are_changes() {
+        use crate::inventory::MaintenanceWindow;
+        let before = inventory(&[("a", "A")]);
+        let window = MaintenanceWindow {
+            days: Vec::new(),
+            start: chrono::NaiveTime::from_hms_opt(2, 0, 0).expect("a time"),
+            duration: std::time::Duration::from_secs(3600),
+            timezone: None,
+        };
+        let mut after = before.clone();
+        after.integrations[0].maintenance = vec![window.clone()];
+        let changed = plan(&after, &stored(&before, &[]), &[], &before.teams, false);
+        assert_eq!(
+            changed.changed,
+            [ChangedIntegration {
+                id: "a".into(),
+                fields: vec!["maintenance"]
+            }]
+        );
+        let team_changes: [fn(&mut crate::inventory::Team); 8] = [
+            |t| t.notify.remind_after = vec![std::time::Duration::from_secs(3600)],
+            |t| t.notify.remind_max = Some(3),
+            |t| t.notify.group_wait = std::time::Duration::ZERO,
+            |t| t.notify.group_min = 5,
+            |t| t.escalate_to = Some("crm".into()),
+            |t| t.after_hours_to = Some("crm".into()),
+            |t| {
+                t.maintenance = vec![MaintenanceWindow {
+                    days: Vec::new(),
+                    start: chrono::NaiveTime::MIN,
+                    duration: std::time::Duration::from_secs(60),
+                    timezone: None,
+                }]
+            },
+            |t| t.escalate_after = Some(std::time::Duration::from_secs(60)),
+        ];
+        for (n, change) in team_changes.iter().enumerate() {
+            let mut after = before.clone();
+            change(&mut after.teams[0]);
+            let plan = plan(&after, &stored(&before, &[]), &[], &before.teams, false);
+            assert_eq!(plan.teams_changed, ["ops"], "change {n}");
+        }
     }
 }

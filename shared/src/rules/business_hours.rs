@@ -50,9 +50,9 @@ impl Calendar {
     ) -> Result<Calendar, UnknownTimeZone> {
         let tz = match timezone {
             None => Tz::UTC,
-            Some(name) => name
-                .parse::<Tz>()
-                .map_err(|_| UnknownTimeZone(name.to_string()))?,
+            Some(name) => {
+                timezone_of(Some(name)).ok_or_else(|| UnknownTimeZone(name.to_string()))?
+            }
         };
         Ok(Calendar { tz, hours })
     }
@@ -164,25 +164,33 @@ impl Calendar {
         if !hours.days.contains(&day.weekday()) {
             return None;
         }
-        let start = self.first_showing(day.and_time(hours.start))?;
-        let end = self.first_showing(day.and_time(hours.end))?;
+        let start = first_showing(self.tz, day.and_time(hours.start))?;
+        let end = first_showing(self.tz, day.and_time(hours.end))?;
         (end > start).then_some((start, end))
     }
+}
 
-    /// The first instant the local clock shows `local` or, if the clock skips it, the first
-    /// instant after the skip. Skips are found minute by minute (every daylight-saving change
-    /// in the database today is on a whole minute); `None` past a day of skipped time.
-    fn first_showing(&self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
-        let mut probe = local;
-        for _ in 0..=(26 * 60) {
-            match self.tz.from_local_datetime(&probe) {
-                LocalResult::Single(t) => return Some(t.with_timezone(&Utc)),
-                LocalResult::Ambiguous(a, b) => return Some(a.min(b).with_timezone(&Utc)),
-                LocalResult::None => probe = probe.checked_add_signed(TimeDelta::minutes(1))?,
-            }
+/// The time zone named `name` (an IANA name such as `America/New_York`); `None` when no name is
+/// given or it is not one. Callers choose the fallback (a window's zone, else its team's, else
+/// UTC: `timezone_of(window).or(timezone_of(team)).unwrap_or(Tz::UTC)`).
+pub fn timezone_of(name: Option<&str>) -> Option<Tz> {
+    name?.parse::<Tz>().ok()
+}
+
+/// The first instant the local clock of `tz` shows `local` or, if the clock skips it (spring
+/// forward), the first instant after the skip; of a time shown twice (fall back), the first
+/// showing. Skips are found minute by minute (every daylight-saving change in the database today
+/// is on a whole minute); `None` past a day of skipped time.
+pub fn first_showing(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+    let mut probe = local;
+    for _ in 0..=(26 * 60) {
+        match tz.from_local_datetime(&probe) {
+            LocalResult::Single(t) => return Some(t.with_timezone(&Utc)),
+            LocalResult::Ambiguous(a, b) => return Some(a.min(b).with_timezone(&Utc)),
+            LocalResult::None => probe = probe.checked_add_signed(TimeDelta::minutes(1))?,
         }
-        None
     }
+    None
 }
 
 #[cfg(test)]

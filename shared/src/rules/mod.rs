@@ -20,6 +20,7 @@
 //! - [`policy`]: whether a notification goes now (send, defer, suppress), to whom, and how
 //!   held ones are released.
 //! - [`silences`]: whether a notification is silenced, by which silence, and until when.
+//! - [`maintenance`]: whether a recurring maintenance window is in force, and until when.
 
 pub mod business_hours;
 pub mod deadman;
@@ -30,6 +31,7 @@ pub mod fanout;
 pub mod followup;
 pub mod grouping;
 pub mod health;
+pub mod maintenance;
 pub mod policy;
 pub mod reminders;
 pub mod rotation;

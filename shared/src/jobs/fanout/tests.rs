@@ -48,6 +48,7 @@ fn integration(id: &str) -> Integration {
         recheck_every: std::time::Duration::from_secs(120),
         expiry_warn_days: vec![30, 14, 7, 3, 1],
         secret_lifetime_days: 180,
+        maintenance: Vec::new(),
     }
 }
 

@@ -327,7 +327,10 @@ fn team_calendar_keeps_utc_without_a_time_zone() {
         timezone: None,
         business_hours: Some(weekdays(hm(9, 0), hm(17, 0))),
         escalate_after: None,
+        escalate_to: None,
+        after_hours_to: None,
         notify: Default::default(),
+        maintenance: Vec::new(),
     };
     let c = Calendar::for_team(&team).unwrap();
     assert!(c.is_open(utc(2026, 11, 2, 9, 0)));

@@ -29,6 +29,7 @@ fn integration(expires: Option<&str>, rotated: Option<&str>) -> Integration {
         recheck_every: Duration::from_secs(120),
         expiry_warn_days: vec![30, 14, 7, 3, 1],
         secret_lifetime_days: 180,
+        maintenance: Vec::new(),
     }
 }
 

@@ -10,10 +10,14 @@ fn team(id: &str, emails: &[&str], min: Severity) -> Team {
         timezone: None,
         business_hours: None,
         escalate_after: None,
+        escalate_to: None,
+        after_hours_to: None,
         notify: Notify {
             email: emails.iter().map(|e| e.to_string()).collect(),
             min_severity: min,
+            ..Notify::default()
         },
+        maintenance: Vec::new(),
     }
 }
 

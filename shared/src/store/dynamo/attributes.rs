@@ -93,9 +93,9 @@ pub const KEY: &str = "key";
 pub const TIMEZONE: &str = "timezone";
 /// Team business hours (M).
 pub const BUSINESS_HOURS: &str = "business_hours";
-/// Inside `business_hours`: weekdays (L of S).
+/// Inside `business_hours` and a maintenance window: weekdays (L of S).
 pub const DAYS: &str = "days";
-/// Inside `business_hours`: start (`HH:MM:SS`).
+/// Inside `business_hours` and a maintenance window: start (`HH:MM:SS`).
 pub const START: &str = "start";
 /// Inside `business_hours`: end (`HH:MM:SS`).
 pub const END: &str = "end";
@@ -107,6 +107,23 @@ pub const NOTIFY: &str = "notify";
 pub const EMAIL: &str = "email";
 /// Inside `notify`: the least severe alert the team receives (S).
 pub const MIN_SEVERITY: &str = "min_severity";
+/// Inside `notify`: reminder intervals (L of N, seconds; empty: the severity's schedule).
+pub const REMIND_AFTER: &str = "remind_after";
+/// Inside `notify`: most reminders per incident (N)?; absent: no limit.
+pub const REMIND_MAX: &str = "remind_max";
+/// Inside `notify`: how long incidents of one class are gathered into a digest (N, seconds).
+pub const GROUP_WAIT: &str = "group_wait";
+/// Inside `notify`: incidents within `group_wait` that make a digest (N).
+pub const GROUP_MIN: &str = "group_min";
+/// Team an unacknowledged incident is escalated to (a team id).
+pub const ESCALATE_TO: &str = "escalate_to";
+/// Team that also receives critical alerts after hours (a team id).
+pub const AFTER_HOURS_TO: &str = "after_hours_to";
+/// Maintenance windows of a team or an integration (L of M: `days`, `start`, `duration`,
+/// `timezone`?); absent in items written before them, read as none.
+pub const MAINTENANCE: &str = "maintenance";
+/// Inside a maintenance window: how long it lasts (N, seconds).
+pub const DURATION: &str = "duration";
 
 /// History and incidents: the integration id.
 pub const INTEGRATION: &str = "integration";

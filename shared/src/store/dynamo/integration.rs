@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::attributes as attr;
 use super::keys::{integration_key, item_key_id, item_label, keyed};
+use super::maintenance::{decode_windows, windows_value};
 use super::reader::{ReadResult, Reader, parse_date};
 use super::value::{Fields, Item, boolean, date, map, n, numbers, s, seconds, strings, time};
 use crate::domain::incident::{CheckKind, IncidentId};
@@ -75,6 +76,7 @@ pub fn inventory_fields(i: &Integration) -> Fields {
         (RECHECK_EVERY, Some(seconds(i.recheck_every))),
         (EXPIRY_WARN_DAYS, Some(numbers(&i.expiry_warn_days))),
         (SECRET_LIFETIME_DAYS, Some(n(i.secret_lifetime_days))),
+        (MAINTENANCE, Some(windows_value(&i.maintenance))),
     ]
 }
 
@@ -207,6 +209,7 @@ pub fn decode_integration(item: &Item) -> ReadResult<IntegrationRecord> {
         recheck_every: Duration::from_secs(r.number(RECHECK_EVERY)?),
         expiry_warn_days: r.numbers(EXPIRY_WARN_DAYS)?,
         secret_lifetime_days: r.number(SECRET_LIFETIME_DAYS)?,
+        maintenance: decode_windows(&r)?,
     };
     check_bounds(&r, &integration)?;
     let id = integration.id.as_str();

@@ -9,7 +9,8 @@
 //!   the attribute and what is wrong, never the value ([`UnreadableItem`](crate::store::UnreadableItem)).
 //! - [`expr`]: expression helpers (placeholders, conditions, partial updates, Queries).
 //! - One file per item kind with its encoder and decoder: [`integration`], [`team`],
-//!   [`history`], [`incident`], [`notification`], [`audit`], [`silence`].
+//!   [`history`], [`incident`], [`notification`], [`audit`], [`silence`], [`group`];
+//!   [`maintenance`]: the windows both teams and integrations hold.
 //! - [`image`]: DynamoDB stream images decoded by those same decoders (the alert fan-out's
 //!   input).
 //! - [`error`]: request failures sorted into [`crate::store::StoreError`] kinds.
@@ -36,7 +37,8 @@
 //!   `severity`, `auth_url`, `client_id`, `client_secret` (M), `account_id` (N)?,
 //!   `expected_scopes` (L of S), `secret_rotated_at`?, `secret_expires_at`? (`YYYY-MM-DD`),
 //!   `depends_on` (L of S), `records_per_hour` (N)?, `runbook`?, `probe_every`,
-//!   `recheck_every` (N, seconds), `expiry_warn_days` (L of N), `secret_lifetime_days` (N).
+//!   `recheck_every` (N, seconds), `expiry_warn_days` (L of N), `secret_lifetime_days` (N),
+//!   `maintenance` (L of M, [`maintenance`]; absent in older items: none).
 //! - integration, life: `retired` (BOOL), `retired_at`?, `added_at`, `secret_rotated_seen_at`?.
 //! - integration, state (what a commit writes): `version` (N), `auth`, `monitor` (M, a track
 //!   each), `last_class`?, `last_probe_at`?, `next_probe_at`?, `incident_seq` (N), `expiry`
@@ -45,9 +47,12 @@
 //!   `secret_fingerprint`? (32 hex digits, a fingerprint of the value; never the
 //!   secret).
 //! - team: `id`, `name`, `timezone`?, `business_hours` (M: `days` L of S `mon`..`sun`,
-//!   `start`, `end` `HH:MM:SS`)?, `escalate_after` (N, seconds)?, `notify` (M: `email` L of S
-//!   (addresses), `min_severity` S; absent in items written before it, read as no addresses and
-//!   `low`).
+//!   `start`, `end` `HH:MM:SS`)?, `escalate_after` (N, seconds)?, `escalate_to`?,
+//!   `after_hours_to`? (team ids), `notify` (M: `email` L of S (addresses), `min_severity` S,
+//!   `remind_after` L of N (seconds), `remind_max` N?, `group_wait` N (seconds), `group_min` N;
+//!   absent in items written before it, read as no addresses and `low`; each of the last four
+//!   absent in items written before it, read as its default), `maintenance` (L of M, absent:
+//!   none).
 //! - probe history: `integration`, `probed_at`, `class`, `http_status` (N)?, `latency_ms` (N),
 //!   `attempts` (N), `confirmed` (BOOL), `business_unit` (N)?, `missing_scopes` (L of S),
 //!   `message`, `expires_at` (N, epoch seconds: probed_at + [`history::HISTORY_TTL_DAYS`] days).
@@ -108,6 +113,7 @@ pub mod image;
 pub mod incident;
 pub mod integration;
 pub mod keys;
+pub mod maintenance;
 pub mod notification;
 pub mod reader;
 pub mod silence;

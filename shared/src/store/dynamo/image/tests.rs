@@ -116,10 +116,14 @@ fn other_items_are_told_apart_by_their_key() {
         timezone: None,
         business_hours: None,
         escalate_after: None,
+        escalate_to: None,
+        after_hours_to: None,
         notify: crate::inventory::Notify {
             email: vec!["crm-ops@example.com".into()],
             min_severity: crate::inventory::Severity::High,
+            ..Default::default()
         },
+        maintenance: Vec::new(),
     };
     let (_, image) = through_json(team_item(&team));
     assert_eq!(decode_image(&image), Ok(Some(StoredItem::Team(team))));

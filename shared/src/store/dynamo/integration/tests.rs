@@ -65,6 +65,22 @@ fn worst_case_item_is_far_below_dynamodb_limit() {
         recheck_every: RECHECK_EVERY.1,
         expiry_warn_days: (1..=WARN_DAYS_COUNT_MAX as u32).collect(),
         secret_lifetime_days: SECRET_LIFETIME_DAYS_MAX as u32,
+        maintenance: (0..MAINTENANCE_MAX)
+            .map(|_| crate::inventory::MaintenanceWindow {
+                days: vec![
+                    chrono::Weekday::Mon,
+                    chrono::Weekday::Tue,
+                    chrono::Weekday::Wed,
+                    chrono::Weekday::Thu,
+                    chrono::Weekday::Fri,
+                    chrono::Weekday::Sat,
+                    chrono::Weekday::Sun,
+                ],
+                start: chrono::NaiveTime::from_hms_opt(23, 59, 0).expect("a time"),
+                duration: MAINTENANCE_DURATION.1,
+                timezone: Some("America/Argentina/ComodRivadavia".into()),
+            })
+            .collect(),
     };
     let now = DateTime::<Utc>::MAX_UTC;
     let size = item_size(&new_integration_item(&integration, now, now));
@@ -123,6 +139,7 @@ fn crm_sync() -> Integration {
         recheck_every: crate::inventory::bounds::RECHECK_EVERY.0,
         expiry_warn_days: vec![7],
         secret_lifetime_days: 180,
+        maintenance: Vec::new(),
     }
 }
 
@@ -186,4 +203,36 @@ fn incident_pointers_must_name_this_integrations_own_check() {
             "{field}: the value leaked: {shown}"
         );
     }
+}
+
+/// Maintenance windows round-trip; an item written before them reads with none; a bad window
+/// makes the item unreadable, naming the window's attribute.
+#[test]
+fn maintenance_round_trips_and_older_items_have_none() {
+    use crate::inventory::MaintenanceWindow;
+    let integration = Integration {
+        maintenance: vec![MaintenanceWindow {
+            days: vec![chrono::Weekday::Sat, chrono::Weekday::Sun],
+            start: chrono::NaiveTime::from_hms_opt(22, 0, 0).expect("a time"),
+            duration: std::time::Duration::from_secs(4 * 3600),
+            timezone: Some("America/New_York".into()),
+        }],
+        ..crm_sync()
+    };
+    let now = DateTime::<Utc>::UNIX_EPOCH;
+    let item = new_integration_item(&integration, now, now);
+    let record = decode_integration(&item).expect("readable");
+    assert_eq!(record.integration, integration);
+    let mut older = item.clone();
+    older.remove(attr::MAINTENANCE);
+    let record = decode_integration(&older).expect("an older item reads");
+    assert_eq!(record.integration, crm_sync());
+    let mut bad = item.clone();
+    bad.insert(
+        attr::MAINTENANCE.into(),
+        AttributeValue::L(vec![s("sun 02:00")]),
+    );
+    let err = decode_integration(&bad).expect_err("corrupt");
+    assert_eq!(err.field, "maintenance[0]", "{err}");
+    assert!(!err.to_string().contains("sun 02:00"), "{err}");
 }
