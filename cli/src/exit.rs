@@ -4,6 +4,10 @@
 //! `incident show`: 0 shown (open or resolved); 2 an id not of the form `integration:check:seq`,
 //! or no such incident in the table (as for a missing table: retrying unchanged cannot help);
 //! 1 the table could not be read.
+//!
+//! `ack` / `unack`: 0 written; 1 no such incident, or already resolved (nothing written), or
+//! the table could not be written; 2 an id not of the form `integration:check:seq`, or a `--by`
+//! / `--note` out of bounds.
 
 /// Exit code: every integration checked is healthy; the command did what it was asked.
 pub const EXIT_OK: u8 = 0;

@@ -184,6 +184,8 @@ fn incident(integration: &str, check: CheckKind, seq: u32, minutes: u32) -> Inci
         threshold_days: None,
         message: "SFMC says: Client authentication failed.".to_string(),
         http_status: Some(401),
+        class_since: None,
+        ack: None,
     }
 }
 

@@ -1,15 +1,17 @@
 //! Commands that operate a deployment through its DynamoDB table: `table create`,
-//! `inventory plan|apply`, `status`, `incident show`. They use the standard AWS environment (profile or keys,
+//! `inventory plan|apply`, `status`, `incident show`, `ack`, `unack`. They use the standard AWS environment (profile or keys,
 //! `AWS_REGION`, and `AWS_ENDPOINT_URL` for an emulator).
 //!
 //! This file only names the parts; the code sits by concern in its children (a child never
 //! imports this file back).
 
+mod ack;
 mod incident;
 mod inventory;
 mod status;
 mod table;
 
+pub use ack::{ack, unack};
 pub use incident::incident_show;
 pub use inventory::inventory_sync;
 pub use status::{StatusRow, status, status_rows, status_table};

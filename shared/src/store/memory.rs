@@ -18,10 +18,10 @@ use super::error::{StoreError, StoreResult};
 use super::invariants;
 use super::roles::{HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Teams};
 use super::{
-    CommitOutcome, DueNotifications, HistoryEntry, Incident, IncidentChange, IntegrationListing,
-    IntegrationRecord, StateCommit, UnreadableIntegration, UnreadableItem,
+    AckOutcome, CommitOutcome, DueNotifications, HistoryEntry, Incident, IncidentChange,
+    IntegrationListing, IntegrationRecord, StateCommit, UnreadableIntegration, UnreadableItem,
 };
-use crate::domain::incident::IncidentId;
+use crate::domain::incident::{Acknowledgement, IncidentId};
 use crate::domain::state::CheckState;
 use crate::inventory::{Integration, Team};
 use crate::notify::delivery::{AuditEntry, Delivery, NotificationRecord};
@@ -265,6 +265,7 @@ impl ProbeResults for MemoryStore {
                     inner.write_incident(key, Some(incident.clone()));
                 }
                 IncidentChange::Changed {
+                    previous,
                     class,
                     message,
                     http_status,
@@ -273,6 +274,10 @@ impl ProbeResults for MemoryStore {
                     at,
                     ..
                 } => inner.update_incident(&key, |incident| {
+                    // Like DynamoDB: a new class restarts the schedule; the ack stays written.
+                    if *class != previous.class {
+                        incident.class_since = Some(*at);
+                    }
                     incident.class = *class;
                     incident.message = message.clone();
                     incident.http_status = *http_status;
@@ -415,6 +420,34 @@ impl Incidents for MemoryStore {
             incident.updated_at = at;
         });
         Ok(true)
+    }
+
+    async fn acknowledge(&self, id: &IncidentId, ack: &Acknowledgement) -> StoreResult<AckOutcome> {
+        let mut inner = self.lock();
+        if let AckOutcome::Done(_) = ack_outcome(inner.incidents.get(id)) {
+            inner.update_incident(id, |incident| incident.ack = Some(ack.clone()));
+        }
+        Ok(ack_outcome(inner.incidents.get(id)))
+    }
+
+    async fn unacknowledge(&self, id: &IncidentId) -> StoreResult<AckOutcome> {
+        let mut inner = self.lock();
+        // Like DynamoDB: a write that changes nothing leaves no stream record.
+        if let AckOutcome::Done(Incident { ack: Some(_), .. }) =
+            ack_outcome(inner.incidents.get(id))
+        {
+            inner.update_incident(id, |incident| incident.ack = None);
+        }
+        Ok(ack_outcome(inner.incidents.get(id)))
+    }
+}
+
+/// What an ack write finds: the incident if open, else why nothing is written.
+fn ack_outcome(incident: Option<&Incident>) -> AckOutcome {
+    match incident {
+        None => AckOutcome::NotFound,
+        Some(incident) if incident.open => AckOutcome::Done(incident.clone()),
+        Some(incident) => AckOutcome::Resolved(incident.clone()),
     }
 }
 

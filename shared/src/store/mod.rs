@@ -24,7 +24,7 @@ pub mod roles;
 
 pub use error::{StoreError, StoreResult};
 pub use model::{
-    CommitOutcome, DueNotifications, HistoryEntry, IncidentListing, IntegrationListing,
+    AckOutcome, CommitOutcome, DueNotifications, HistoryEntry, IncidentListing, IntegrationListing,
     IntegrationRecord, NotificationListing, UnreadableIntegration, UnreadableItem,
 };
 

@@ -29,6 +29,8 @@ fn incident(resolved: bool) -> Incident {
         threshold_days: None,
         message: "SFMC says: Client authentication failed.\u{1b}[31m".into(),
         http_status: Some(401),
+        class_since: None,
+        ack: None,
     }
 }
 
