@@ -512,6 +512,8 @@ mod contract {
             severity: Severity::High,
             threshold_days: Some(7),
             updated_at: at(9),
+            // A new class restarts the reminder schedule (RESOLVED_CLASS -> invalid_client_id).
+            class_since: Some(at(9)),
             ..opened
         };
         assert_eq!(
