@@ -33,19 +33,15 @@ pub struct AckReport {
     pub incident: Incident,
 }
 
-/// "acknowledged by Dana at 2026-06-01 12:00:00 UTC: rotating the secret", escaped for a
-/// terminal (`status` and `incident show` say it alike).
+/// "by Dana at 2026-06-01 12:00:00 UTC: rotating the secret", escaped for a terminal
+/// (`ack`, `status` and `incident show` say it alike).
 pub fn ack_words(ack: &Acknowledgement) -> String {
     let note = ack
         .note
         .as_deref()
         .map(|note| format!(": {}", escape(note)))
         .unwrap_or_default();
-    format!(
-        "acknowledged by {} at {}{note}",
-        escape(&ack.by),
-        when(ack.at)
-    )
+    format!("by {} at {}{note}", escape(&ack.by), when(ack.at))
 }
 
 /// `2026-06-01 12:00:00 UTC`.
@@ -160,7 +156,7 @@ pub fn ack_text(id: &IncidentId, incident: &Incident, acked: bool, width: u16) -
     let team = escape(&incident.team);
     match (&incident.ack, acked) {
         (Some(ack), true) => {
-            lines.push(format!("Incident {id} {}.", ack_words(ack)));
+            lines.push(format!("Incident {id} acknowledged {}.", ack_words(ack)));
             if incident.is_acknowledged() {
                 lines.push(
                     "Reminders and escalation are paused until its class changes or it resolves."
@@ -233,12 +229,9 @@ mod tests {
     fn ack_words_name_who_when_and_why_escaped() {
         assert_eq!(
             ack_words(&dana(Some("rotating"))),
-            "acknowledged by Dana at 2026-06-01 12:10:00 UTC: rotating"
+            "by Dana at 2026-06-01 12:10:00 UTC: rotating"
         );
-        assert_eq!(
-            ack_words(&dana(None)),
-            "acknowledged by Dana at 2026-06-01 12:10:00 UTC"
-        );
+        assert_eq!(ack_words(&dana(None)), "by Dana at 2026-06-01 12:10:00 UTC");
     }
 
     #[test]

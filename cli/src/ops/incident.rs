@@ -362,15 +362,15 @@ pub fn incident_text(
                 let words = super::ack::ack_words(ack);
                 head.push(match (i.open, i.is_acknowledged()) {
                     (true, true) => format!(
-                        "Acknowledged: {words} (reminders and escalation paused until the class \
+                        "Acknowledged {words} (reminders and escalation paused until the class \
                          changes or it resolves)"
                     ),
                     (true, false) => format!(
-                        "Acknowledgement lapsed: {words}; the class changed at {} (`credwatch ack` \
-                         again to pause reminders)",
+                        "Acknowledgement lapsed ({words}): the class changed at {}; `credwatch \
+                         ack` again to pause reminders and escalation",
                         when(i.schedule_since())
                     ),
-                    (false, _) => format!("Acknowledged: {words}"),
+                    (false, _) => format!("Acknowledged {words}"),
                 });
             }
             // An HTTP status belongs to a probe's answer; expiry and monitor incidents have none.
