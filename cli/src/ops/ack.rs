@@ -13,7 +13,7 @@ use credwatch::store::{AckOutcome, Incidents, StoreError};
 use credwatch::text::printable::{self, escape};
 use serde::Serialize;
 
-use super::incident::parse_incident_id;
+use super::incident::{ack_words, parse_incident_id};
 use super::table::{fail, store};
 use crate::aws_trouble::{Trouble, store_error_line};
 use crate::exit::{EXIT_FAILING, EXIT_INVALID, EXIT_OK};
@@ -31,17 +31,6 @@ pub struct AckReport {
     pub ack: Option<Acknowledgement>,
     /// The incident as stored after the write.
     pub incident: Incident,
-}
-
-/// "by Dana at 2026-06-01 12:00:00 UTC: rotating the secret", escaped for a terminal
-/// (`ack`, `status` and `incident show` say it alike).
-pub fn ack_words(ack: &Acknowledgement) -> String {
-    let note = ack
-        .note
-        .as_deref()
-        .map(|note| format!(": {}", escape(note)))
-        .unwrap_or_default();
-    format!("by {} at {}{note}", escape(&ack.by), when(ack.at))
 }
 
 /// `2026-06-01 12:00:00 UTC`.

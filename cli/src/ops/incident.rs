@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use comfy_table::Color;
 use credwatch::domain::incident::{
-    CheckKind, Incident, IncidentClass, IncidentId, IncidentIdError,
+    Acknowledgement, CheckKind, Incident, IncidentClass, IncidentId, IncidentIdError,
 };
 use credwatch::notify::delivery::{DeliveryState, NotificationRecord};
 use credwatch::store::{Incidents, NotificationListing, Notifications, StoreError, UnreadableItem};
@@ -199,6 +199,17 @@ pub async fn incident_show(id: &str, table: &str, format: Format) -> u8 {
     out.finish(EXIT_OK)
 }
 
+/// "by Dana at 2026-06-01 12:00:00 UTC: rotating the secret", escaped for a terminal
+/// (`ack`, `status` and `incident show` say it alike).
+pub fn ack_words(ack: &Acknowledgement) -> String {
+    let note = ack
+        .note
+        .as_deref()
+        .map(|note| format!(": {}", escape(note)))
+        .unwrap_or_default();
+    format!("by {} at {}{note}", escape(&ack.by), when(ack.at))
+}
+
 /// `2026-06-01 12:00:00 UTC`.
 fn when(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
@@ -359,7 +370,7 @@ pub fn incident_text(
                 .unwrap_or_else(|| format!("   Open for {}", span(now - i.opened_at)));
             head.push(format!("Opened: {}{resolved}", when(i.opened_at)));
             if let Some(ack) = &i.ack {
-                let words = super::ack::ack_words(ack);
+                let words = ack_words(ack);
                 head.push(match (i.open, i.is_acknowledged()) {
                     (true, true) => format!(
                         "Acknowledged {words} (reminders and escalation paused until the class \

@@ -414,7 +414,7 @@ pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>, width: u16, colours:
                 let ack = i
                     .ack
                     .as_ref()
-                    .map(|ack| format!("\nacknowledged {}", super::ack::ack_words(ack)))
+                    .map(|ack| format!("\nacknowledged {}", super::incident::ack_words(ack)))
                     .unwrap_or_default();
                 format!(
                     "{} #{} {shown}\n{}, opened {}{ack}",
