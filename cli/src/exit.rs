@@ -10,6 +10,9 @@
 //! 0 listed; 1 the table could not be read. `silence expire`: 0 ended now; 1 no such silence,
 //! or it had already ended (the message says which), or the table could not be written; 2 not
 //! a silence id.
+//! `ack` / `unack`: 0 written; 1 no such incident, or already resolved (nothing written), or
+//! the table could not be written; 2 an id not of the form `integration:check:seq`, or a `--by`
+//! / `--note` out of bounds.
 
 /// Exit code: every integration checked is healthy; the command did what it was asked.
 pub const EXIT_OK: u8 = 0;

@@ -72,6 +72,34 @@ enum Command {
         #[command(subcommand)]
         command: ops::SilenceCommand,
     },
+    /// Say you are on an open incident: reminders and escalation pause until its class changes
+    /// or it resolves, and the team is told who is on it. Exit 1 if there is no such open
+    /// incident.
+    Ack {
+        /// The incident id, `integration:check:seq` (e.g. crm-contact-sync:auth:3), as `status`
+        /// lists it.
+        id: String,
+        /// Who is on it: a name, email address or handle (at most 100 characters).
+        #[arg(long, value_name = "NAME")]
+        by: String,
+        /// Why, or what you are doing (one line, at most 500 characters).
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        #[command(flatten)]
+        table: TableArg,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Take back an acknowledgement: reminders and escalation follow their schedule again.
+    /// Exit 1 if there is no such open incident.
+    Unack {
+        /// The incident id, `integration:check:seq`.
+        id: String,
+        #[command(flatten)]
+        table: TableArg,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Manage the DynamoDB table (for local and test use; deployments get it from the SAM template).
     Table {
         #[command(subcommand)]
@@ -244,6 +272,15 @@ fn main() -> ExitCode {
             Command::Notifications {
                 command: NotificationsCommand::Preview { table, at, format },
             } => ops::notifications_preview(&table.name, at.as_deref(), format).await,
+    },
+            Command::Ack {
+                id,
+                by,
+                note,
+                table,
+                format,
+            } => ops::ack(&id, &by, note.as_deref(), &table.name, format).await,
+            Command::Unack { id, table, format } => ops::unack(&id, &table.name, format).await,
             Command::Table {
                 command: TableCommand::Create { table },
             } => ops::table_create(&table.name).await,

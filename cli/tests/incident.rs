@@ -41,6 +41,8 @@ fn incident(start: DateTime<Utc>) -> Incident {
         threshold_days: None,
         message: "SFMC says: Client authentication failed.".into(),
         http_status: Some(401),
+        class_since: None,
+        ack: None,
     }
 }
 

@@ -556,6 +556,8 @@ async fn status_shows_an_unreadable_open_incident() {
         threshold_days: None,
         message: "SFMC says: Client authentication failed.".into(),
         http_status: Some(401),
+        class_since: None,
+        ack: None,
     };
     use credwatch::store::Incidents as _;
     assert!(store.open_incident(&incident).await.unwrap());

@@ -76,6 +76,8 @@ fn incident(seq: u32, minutes: i64) -> Incident {
         threshold_days: None,
         message: "SFMC says: Client authentication failed.".into(),
         http_status: Some(401),
+        class_since: None,
+        ack: None,
     }
 }
 

@@ -33,6 +33,8 @@ fn incident(integration: &str, team: &str, severity: Severity) -> Incident {
         threshold_days: None,
         message: "SFMC answered 401: Client authentication failed.".to_string(),
         http_status: Some(401),
+        class_since: None,
+        ack: None,
     }
 }
 

@@ -191,6 +191,8 @@ fn incident(integration: &str, check: CheckKind, seq: u32, minutes: u32) -> Inci
         threshold_days: None,
         message: "SFMC says: Client authentication failed.".to_string(),
         http_status: Some(401),
+        class_since: None,
+        ack: None,
     }
 }
 
@@ -538,6 +540,8 @@ mod contract {
             severity: Severity::High,
             threshold_days: Some(7),
             updated_at: at(9),
+            // A new class restarts the reminder schedule (RESOLVED_CLASS -> invalid_client_id).
+            class_since: Some(at(9)),
             ..opened
         };
         assert_eq!(

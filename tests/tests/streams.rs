@@ -32,6 +32,8 @@ fn incident() -> Incident {
         threshold_days: None,
         message: "SFMC says: Client authentication failed.".to_string(),
         http_status: Some(401),
+        class_since: None,
+        ack: None,
     }
 }
 

@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use comfy_table::Color;
 use credwatch::domain::incident::{
-    CheckKind, Incident, IncidentClass, IncidentId, IncidentIdError,
+    Acknowledgement, CheckKind, Incident, IncidentClass, IncidentId, IncidentIdError,
 };
 use credwatch::notify::delivery::{Decision, DeliveryState, NotificationRecord};
 use credwatch::store::{Incidents, NotificationListing, Notifications, StoreError, UnreadableItem};
@@ -29,7 +29,7 @@ use crate::render::{Grid, lay_out, wrap};
 pub struct IncidentReport {
     /// The incident as stored (`id`, `integration`, `check`, `class`, `severity`, `team`,
     /// `open`, `opened_at`, `updated_at`, `resolved_at`, `threshold_days`, `message`,
-    /// `http_status`).
+    /// `http_status`, `class_since`, `ack` {`by`, `at`, `note`}).
     pub incident: Option<Incident>,
     /// Its notifications, oldest first.
     pub notifications: Vec<NotificationRow>,
@@ -118,34 +118,38 @@ pub fn incident_report(
     }
 }
 
+/// An incident id as given on the command line, or why it is not one ([`EXIT_INVALID`]): the
+/// part that is wrong, the form, a hint when it is a notification id, and where to find ids.
+pub fn parse_incident_id(id: &str) -> Result<IncidentId, Trouble> {
+    id.parse().map_err(|err| {
+        // A notification id (`x:auth:3/opened`, as the email shows it) names its incident.
+        let hint = match id.split_once('/') {
+            Some((incident, _)) if incident.parse::<IncidentId>().is_ok() => format!(
+                "; that is a notification id: its incident is {}",
+                printable::echo(incident)
+            ),
+            _ => String::new(),
+        };
+        let form = match err {
+            IncidentIdError::NotThreeParts => String::new(),
+            _ => " (the form is integration:check:seq, e.g. crm-contact-sync:auth:3)".to_string(),
+        };
+        Trouble {
+            message: format!(
+                "{} is not an incident id: {err}{form}{hint}. `credwatch status` lists the open \
+                 incidents",
+                printable::echo(id)
+            ),
+            code: EXIT_INVALID,
+        }
+    })
+}
+
 /// `credwatch incident show ID --table NAME [--format json]`.
 pub async fn incident_show(id: &str, table: &str, format: Format) -> u8 {
-    let id: IncidentId = match id.parse() {
+    let id = match parse_incident_id(id) {
         Ok(id) => id,
-        Err(err) => {
-            // A notification id (`x:auth:3/opened`, as the email shows it) names its incident.
-            let hint = match id.split_once('/') {
-                Some((incident, _)) if incident.parse::<IncidentId>().is_ok() => format!(
-                    "; that is a notification id: its incident is {}",
-                    printable::echo(incident)
-                ),
-                _ => String::new(),
-            };
-            let form = match err {
-                IncidentIdError::NotThreeParts => String::new(),
-                _ => {
-                    " (the form is integration:check:seq, e.g. crm-contact-sync:auth:3)".to_string()
-                }
-            };
-            return fail(&Trouble {
-                message: format!(
-                    "{} is not an incident id: {err}{form}{hint}. `credwatch status` lists the \
-                     open incidents",
-                    printable::echo(id)
-                ),
-                code: EXIT_INVALID,
-            });
-        }
+        Err(trouble) => return fail(&trouble),
     };
     let store = match store(table).await {
         Ok(store) => store,
@@ -199,6 +203,17 @@ pub async fn incident_show(id: &str, table: &str, format: Format) -> u8 {
     out.finish(EXIT_OK)
 }
 
+/// "by Dana at 2026-06-01 12:00:00 UTC: rotating the secret", escaped for a terminal
+/// (`ack`, `status` and `incident show` say it alike).
+pub fn ack_words(ack: &Acknowledgement) -> String {
+    let note = ack
+        .note
+        .as_deref()
+        .map(|note| format!(": {}", escape(note)))
+        .unwrap_or_default();
+    format!("by {} at {}{note}", escape(&ack.by), when(ack.at))
+}
+
 /// `2026-06-01 12:00:00 UTC`.
 fn when(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
@@ -215,8 +230,8 @@ struct Entry {
     color: Color,
 }
 
-/// Pure: the timeline of `report`, oldest first: opened, each notification (at its creation),
-/// resolved.
+/// Pure: the timeline of `report`, oldest first: opened, the acknowledgement (if any), each
+/// notification (at its creation), resolved.
 fn timeline(report: &IncidentReport, now: DateTime<Utc>) -> Vec<Entry> {
     let mut entries = Vec::new();
     if let Some(incident) = &report.incident {
@@ -233,6 +248,33 @@ fn timeline(report: &IncidentReport, now: DateTime<Utc>) -> Vec<Entry> {
                 escape(&incident.team)
             ),
             color: Color::Red,
+        });
+    }
+    if let Some((incident, ack)) = report
+        .incident
+        .as_ref()
+        .and_then(|i| i.ack.as_ref().map(|ack| (i, ack)))
+    {
+        entries.push(Entry {
+            at: ack.at,
+            what: "acknowledged".into(),
+            state: String::new(),
+            attempts: String::new(),
+            message_id: String::new(),
+            details: format!(
+                "by {}{}{}",
+                escape(&ack.by),
+                ack.note
+                    .as_deref()
+                    .map(|note| format!(": {}", escape(note)))
+                    .unwrap_or_default(),
+                if incident.is_acknowledged() || !incident.open {
+                    ""
+                } else {
+                    "\n(lapsed: the class changed since)"
+                }
+            ),
+            color: Color::Blue,
         });
     }
     for n in &report.notifications {
@@ -330,8 +372,12 @@ pub fn incident_text(
                 .threshold_days
                 .map(|d| format!("   Threshold: {d} days"))
                 .unwrap_or_default();
+            let class_since = i
+                .class_since
+                .map(|at| format!(" (since {})", when(at)))
+                .unwrap_or_default();
             head.push(format!(
-                "Class: {}   Severity: {}{threshold}",
+                "Class: {}{class_since}   Severity: {}{threshold}",
                 escape(i.class.as_str()),
                 i.severity.as_str()
             ));
@@ -340,6 +386,21 @@ pub fn incident_text(
                 .map(|r| format!("   Resolved: {} (after {})", when(r), span(r - i.opened_at)))
                 .unwrap_or_else(|| format!("   Open for {}", span(now - i.opened_at)));
             head.push(format!("Opened: {}{resolved}", when(i.opened_at)));
+            if let Some(ack) = &i.ack {
+                let words = ack_words(ack);
+                head.push(match (i.open, i.is_acknowledged()) {
+                    (true, true) => format!(
+                        "Acknowledged {words} (reminders and escalation paused until the class \
+                         changes or it resolves)"
+                    ),
+                    (true, false) => format!(
+                        "Acknowledgement lapsed ({words}): the class changed at {}; `credwatch \
+                         ack` again to pause reminders and escalation",
+                        when(i.schedule_since())
+                    ),
+                    (false, _) => format!("Acknowledged {words}"),
+                });
+            }
             // An HTTP status belongs to a probe's answer; expiry and monitor incidents have none.
             if i.check == CheckKind::Auth {
                 head.push(format!(

@@ -1,11 +1,12 @@
 //! Commands that operate a deployment through its DynamoDB table: `table create`,
 //! `inventory plan|apply`, `status`, `incident show`, `notifications preview`,
-//! `silence add|list|expire`. They use the standard AWS environment (profile or keys,
+//! `silence add|list|expire`, `ack`, `unack`. They use the standard AWS environment (profile or keys,
 //! `AWS_REGION`, and `AWS_ENDPOINT_URL` for an emulator).
 //!
 //! This file only names the parts; the code sits by concern in its children (a child never
 //! imports this file back).
 
+mod ack;
 mod incident;
 mod inventory;
 mod preview;
@@ -13,6 +14,7 @@ mod silence;
 mod status;
 mod table;
 
+pub use ack::{ack, unack};
 pub use incident::incident_show;
 pub use inventory::inventory_sync;
 pub use preview::notifications_preview;

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use comfy_table::Color;
-use credwatch::domain::incident::IncidentClass;
 use credwatch::domain::incident::IncidentId;
+use credwatch::domain::incident::{Acknowledgement, IncidentClass};
 use credwatch::domain::state::Health;
 use credwatch::notify::delivery::{DeliveryState, NotificationRecord};
 use credwatch::rules::expiry::{days_until, expiry_date};
@@ -69,6 +69,9 @@ pub struct IncidentRow {
     pub opened_at: DateTime<Utc>,
     /// For an expiry incident, the warning threshold it crossed, in days.
     pub threshold_days: Option<u32>,
+    /// Who is on it (`credwatch ack`), while that pauses reminders and escalation; `null`
+    /// when nobody is, or the ack was given before the class last changed.
+    pub ack: Option<Acknowledgement>,
     /// Its notifications by delivery state (`--format json` only; zero in the table).
     pub notifications: NotificationCounts,
 }
@@ -223,6 +226,7 @@ fn incident_rows(by_integration: &BTreeMap<&str, Vec<&Incident>>, id: &str) -> V
             severity: i.severity.as_str(),
             opened_at: i.opened_at,
             threshold_days: i.threshold_days,
+            ack: i.ack.clone().filter(|_| i.is_acknowledged()),
             notifications: NotificationCounts::default(),
         })
         .collect()
@@ -413,8 +417,13 @@ pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>, width: u16, colours:
                     _ => class.clone(),
                 };
                 incident_classes.push(class);
+                let ack = i
+                    .ack
+                    .as_ref()
+                    .map(|ack| format!("\nacknowledged {}", super::incident::ack_words(ack)))
+                    .unwrap_or_default();
                 format!(
-                    "{} #{} {shown}\n{}, opened {}",
+                    "{} #{} {shown}\n{}, opened {}{ack}",
                     i.check,
                     escape(number),
                     i.severity,

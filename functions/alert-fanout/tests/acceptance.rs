@@ -467,6 +467,8 @@ async fn a_notification_costs_three_dynamodb_requests_and_one_publish() {
             threshold_days: None,
             message: "SFMC says: Client authentication failed.".to_string(),
             http_status: Some(401),
+            class_since: None,
+            ack: None,
         };
         assert!(writer.open_incident(&incident).await.expect("opened"));
     }

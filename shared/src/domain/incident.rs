@@ -15,6 +15,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::domain::outcome::OutcomeClass;
 use crate::domain::severity::Severity;
 
+mod ack;
+
+pub use ack::{ACK_BY_MAX_CHARS, ACK_NOTE_MAX_CHARS, AckError, Acknowledgement};
+
 /// Incidents of `monitor` checks belong to this team: credwatch's own operators, never the
 /// integration's owners.
 pub const PLATFORM_TEAM: &str = "platform";
@@ -316,9 +320,33 @@ pub struct Incident {
     pub message: String,
     /// Status of the HTTP answer that decided the class; `None` when there was none.
     pub http_status: Option<u16>,
+    /// When the class last changed while open (None: not since it opened). Restarts reminders
+    /// and lifts an ack.
+    pub class_since: Option<DateTime<Utc>>,
+    /// Who acknowledged it, when, why. Counts only while open and given at/after
+    /// [`Incident::schedule_since`] ([`Incident::is_acknowledged`]); kept as written after a
+    /// class change or a resolve, so that what happened stays on record.
+    pub ack: Option<Acknowledgement>,
 }
 
 impl Incident {
+    /// Since when reminders and escalation count for this incident: the last class change
+    /// while open ([`Incident::class_since`]), else when it opened.
+    pub fn schedule_since(&self) -> DateTime<Utc> {
+        self.class_since.unwrap_or(self.opened_at)
+    }
+
+    /// Whether someone is on it: open, and acknowledged at or after
+    /// [`Incident::schedule_since`]. An ack given before the class last changed no longer
+    /// counts (the problem is a different one now); a resolved incident needs no ack.
+    pub fn is_acknowledged(&self) -> bool {
+        self.open
+            && self
+                .ack
+                .as_ref()
+                .is_some_and(|ack| ack.at >= self.schedule_since())
+    }
+
     /// A newly opened `monitor` incident about credwatch's own trouble with `integration`
     /// (not probed, an unreadable item): the [`PLATFORM_TEAM`]'s, at high severity.
     pub fn for_platform(
@@ -342,6 +370,8 @@ impl Incident {
             threshold_days: None,
             message,
             http_status: None,
+            class_since: None,
+            ack: None,
         }
     }
 }

@@ -78,6 +78,8 @@ pub fn incident(check: CheckKind, class: IncidentClass) -> Incident {
         }
         .to_string(),
         http_status: (check == CheckKind::Auth).then_some(401),
+        class_since: None,
+        ack: None,
     }
 }
 

@@ -193,6 +193,8 @@ pub fn evaluate(
                 threshold_days: threshold.days(),
                 message,
                 http_status: None,
+                class_since: None,
+                ack: None,
             }));
         }
     }

@@ -271,6 +271,8 @@ fn record_failure(
         threshold_days: None,
         message: obs.message.clone(),
         http_status: obs.http_status,
+        class_since: None,
+        ack: None,
     }))
 }
 

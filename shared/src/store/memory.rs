@@ -22,11 +22,11 @@ use super::roles::{
     Teams,
 };
 use super::{
-    CommitOutcome, DueNotifications, ExpireOutcome, HistoryEntry, Incident, IncidentChange,
-    IntegrationListing, IntegrationRecord, SilenceListing, StateCommit, UnreadableIntegration,
-    UnreadableItem,
+    AckOutcome, CommitOutcome, DueNotifications, ExpireOutcome, HistoryEntry, Incident,
+    IncidentChange, IntegrationListing, IntegrationRecord, SilenceListing, StateCommit,
+    UnreadableIntegration, UnreadableItem,
 };
-use crate::domain::incident::IncidentId;
+use crate::domain::incident::{Acknowledgement, IncidentId};
 use crate::domain::silence::{Silence, SilenceId};
 use crate::domain::state::CheckState;
 use crate::inventory::{Integration, Team};
@@ -276,6 +276,7 @@ impl ProbeResults for MemoryStore {
                     inner.write_incident(key, Some(incident.clone()));
                 }
                 IncidentChange::Changed {
+                    previous,
                     class,
                     message,
                     http_status,
@@ -284,6 +285,10 @@ impl ProbeResults for MemoryStore {
                     at,
                     ..
                 } => inner.update_incident(&key, |incident| {
+                    // Like DynamoDB: a new class restarts the schedule; the ack stays written.
+                    if *class != previous.class {
+                        incident.class_since = Some(*at);
+                    }
                     incident.class = *class;
                     incident.message = message.clone();
                     incident.http_status = *http_status;
@@ -426,6 +431,34 @@ impl Incidents for MemoryStore {
             incident.updated_at = at;
         });
         Ok(true)
+    }
+
+    async fn acknowledge(&self, id: &IncidentId, ack: &Acknowledgement) -> StoreResult<AckOutcome> {
+        let mut inner = self.lock();
+        if let AckOutcome::Done(_) = ack_outcome(inner.incidents.get(id)) {
+            inner.update_incident(id, |incident| incident.ack = Some(ack.clone()));
+        }
+        Ok(ack_outcome(inner.incidents.get(id)))
+    }
+
+    async fn unacknowledge(&self, id: &IncidentId) -> StoreResult<AckOutcome> {
+        let mut inner = self.lock();
+        // Like DynamoDB: a write that changes nothing leaves no stream record.
+        if let AckOutcome::Done(Incident { ack: Some(_), .. }) =
+            ack_outcome(inner.incidents.get(id))
+        {
+            inner.update_incident(id, |incident| incident.ack = None);
+        }
+        Ok(ack_outcome(inner.incidents.get(id)))
+    }
+}
+
+/// What an ack write finds: the incident if open, else why nothing is written.
+fn ack_outcome(incident: Option<&Incident>) -> AckOutcome {
+    match incident {
+        None => AckOutcome::NotFound,
+        Some(incident) if incident.open => AckOutcome::Done(incident.clone()),
+        Some(incident) => AckOutcome::Resolved(incident.clone()),
     }
 }
 

@@ -24,7 +24,7 @@ pub mod roles;
 
 pub use error::{StoreError, StoreResult};
 pub use model::{
-    CommitOutcome, DueNotifications, ExpireOutcome, HistoryEntry, IncidentListing,
+    AckOutcome, CommitOutcome, DueNotifications, ExpireOutcome, HistoryEntry, IncidentListing,
     IntegrationListing, IntegrationRecord, NotificationListing, SilenceListing,
     UnreadableIntegration, UnreadableItem,
 };

@@ -162,3 +162,15 @@ pub enum ExpireOutcome {
     /// It had already ended (ran out, or was expired before): nothing written.
     AlreadyEnded(Silence),
 }
+
+/// What [`Incidents::acknowledge`](super::roles::Incidents::acknowledge) and
+/// [`Incidents::unacknowledge`](super::roles::Incidents::unacknowledge) did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AckOutcome {
+    /// Written: the incident as it is after the write.
+    Done(Incident),
+    /// No incident has that id (never opened, pruned, or expired a year after it resolved).
+    NotFound,
+    /// The incident is resolved: nothing written (nobody needs to be on it); as it is.
+    Resolved(Incident),
+}

@@ -12,10 +12,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::error::StoreResult;
 use super::{
-    CommitOutcome, DueNotifications, ExpireOutcome, HistoryEntry, Incident, IncidentListing,
-    IntegrationListing, IntegrationRecord, NotificationListing, SilenceListing, StateCommit,
+    AckOutcome, CommitOutcome, DueNotifications, ExpireOutcome, HistoryEntry, Incident,
+    IncidentListing, IntegrationListing, IntegrationRecord, NotificationListing, SilenceListing,
+    StateCommit,
 };
-use crate::domain::incident::IncidentId;
+use crate::domain::incident::{Acknowledgement, IncidentId};
 use crate::domain::silence::{Silence, SilenceId};
 use crate::domain::state::CheckState;
 use crate::inventory::{Integration, Team};
@@ -167,6 +168,25 @@ pub trait Incidents: Send + Sync {
         team: &str,
         at: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Records `ack` on incident `id` if it exists and is open (a conditional write), replacing
+    /// an earlier ack (someone else takes it over). `updated_at` is not touched: it tells the
+    /// incident's own state. [`AckOutcome::Done`] carries the incident after the write;
+    /// [`AckOutcome::NotFound`] and [`AckOutcome::Resolved`] wrote nothing. An item that does
+    /// not decode is [`StoreError::Corrupt`](super::error::StoreError::Corrupt).
+    fn acknowledge(
+        &self,
+        id: &IncidentId,
+        ack: &Acknowledgement,
+    ) -> impl Future<Output = StoreResult<AckOutcome>> + Send;
+
+    /// Removes the ack of incident `id` if it exists and is open (a conditional write); an open
+    /// incident without one is [`AckOutcome::Done`] too (idempotent). Otherwise as
+    /// [`Incidents::acknowledge`].
+    fn unacknowledge(
+        &self,
+        id: &IncidentId,
+    ) -> impl Future<Output = StoreResult<AckOutcome>> + Send;
 }
 
 /// Teams, as `inventory apply` keeps them.

@@ -29,6 +29,8 @@ fn incident(resolved: bool) -> Incident {
         threshold_days: None,
         message: "SFMC says: Client authentication failed.\u{1b}[31m".into(),
         http_status: Some(401),
+        class_since: None,
+        ack: None,
     }
 }
 
@@ -217,4 +219,68 @@ fn the_text_fits_every_width_never_breaks_ids_and_escapes_what_it_shows() {
         "a resolved incident asks for no rotation: {wide}"
     );
     assert!(!wide.contains("Rotate"), "{wide}");
+}
+
+#[test]
+fn the_acknowledgement_is_shown_in_effect_lapsed_or_on_record() {
+    let ack = credwatch::domain::incident::Acknowledgement::new(
+        "Dana",
+        Some("rotating the secret"),
+        t0() + TimeDelta::minutes(10),
+    )
+    .expect("a valid ack");
+    let text = |incident: Incident| {
+        let id = incident.id.clone();
+        let report = incident_report(Some(incident), NotificationListing::default(), None);
+        incident_text(&id, &report, t0() + TimeDelta::hours(2), 400, false)
+    };
+    let acked = Incident {
+        ack: Some(ack.clone()),
+        ..incident(false)
+    };
+    let shown = text(acked.clone());
+    assert!(
+        shown.contains(
+            "Acknowledged by Dana at 2026-06-01 12:10:00 UTC: rotating the secret (reminders \
+             and escalation paused until the class changes or it resolves)"
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("acknowledged"), "a timeline entry: {shown}");
+    assert!(shown.contains("by Dana: rotating the secret"), "{shown}");
+
+    let lapsed = Incident {
+        class_since: Some(t0() + TimeDelta::minutes(20)),
+        ..acked.clone()
+    };
+    let shown = text(lapsed);
+    assert!(
+        shown.contains("Class: client_auth_failed (since 2026-06-01 12:20:00 UTC)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(
+            "Acknowledgement lapsed (by Dana at 2026-06-01 12:10:00 UTC: rotating the secret): \
+             the class changed at 2026-06-01 12:20:00 UTC"
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("(lapsed: the class changed since)"),
+        "{shown}"
+    );
+
+    let resolved = Incident {
+        ack: Some(ack),
+        ..incident(true)
+    };
+    let shown = text(resolved);
+    assert!(
+        shown.contains("Acknowledged by Dana at 2026-06-01 12:10:00 UTC: rotating the secret\n"),
+        "{shown}"
+    );
+    assert!(!shown.contains("paused"), "{shown}");
+
+    let plain = text(incident(false));
+    assert!(!plain.contains("cknowledge"), "{plain}");
 }

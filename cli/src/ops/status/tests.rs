@@ -26,6 +26,7 @@ fn row(id: &str, health: &'static str, class: Option<&str>, incidents: &[&str]) 
                 severity: "critical",
                 opened_at: now - chrono::TimeDelta::minutes(10),
                 threshold_days: None,
+                ack: None,
                 notifications: NotificationCounts::default(),
             })
             .collect(),

@@ -170,6 +170,8 @@ fn platform_incidents_are_the_platform_teams_at_high_severity() {
             threshold_days: None,
             message: "cannot read".into(),
             http_status: None,
+            class_since: None,
+            ack: None,
         }
     );
 }
@@ -239,4 +241,152 @@ fn ids_and_classes_differ_from_other_text_in_every_comparison() {
         assert!(class != *other, "str {other:?}");
         assert!(class != other, "&str {other:?}");
     }
+}
+
+fn minutes(m: i64) -> DateTime<Utc> {
+    at() + chrono::TimeDelta::minutes(m)
+}
+
+fn open_incident() -> Incident {
+    Incident::for_platform(
+        IncidentId::new("crm", CheckKind::Monitor, 0),
+        "crm",
+        IncidentClass::NotProbed,
+        "m".into(),
+        at(),
+    )
+}
+
+#[test]
+fn acknowledgements_are_trimmed_and_held_to_their_bounds() {
+    let ack = Acknowledgement::new("  Dana Smith ", Some("  rotating now "), at()).unwrap();
+    assert_eq!(ack.by, "Dana Smith");
+    assert_eq!(ack.note.as_deref(), Some("rotating now"));
+    assert_eq!(ack.at, at());
+    assert_eq!(
+        Acknowledgement::new("dana", Some("   "), at())
+            .unwrap()
+            .note,
+        None
+    );
+    // At the bounds (counted in characters, not bytes).
+    let by = "é".repeat(ACK_BY_MAX_CHARS);
+    let note = "ü".repeat(ACK_NOTE_MAX_CHARS);
+    let long = Acknowledgement::new(&by, Some(&note), at()).unwrap();
+    assert_eq!((long.by, long.note), (by, Some(note)));
+
+    let cases: Vec<(String, Option<String>, AckError, &str)> = vec![
+        ("".into(), None, AckError::EmptyBy, "(--by) is empty"),
+        (" \t ".into(), None, AckError::EmptyBy, "(--by) is empty"),
+        (
+            "x".repeat(ACK_BY_MAX_CHARS + 1),
+            None,
+            AckError::ByTooLong {
+                chars: 101,
+                max: 100,
+            },
+            "(--by) is 101 characters long; at most 100",
+        ),
+        (
+            "dana".into(),
+            Some("n".repeat(ACK_NOTE_MAX_CHARS + 1)),
+            AckError::NoteTooLong {
+                chars: 501,
+                max: 500,
+            },
+            "(--note) is 501 characters long; at most 500",
+        ),
+        (
+            "dana\u{1b}[31m".into(),
+            None,
+            AckError::ByUnprintable {
+                code_point: "U+001B".into(),
+            },
+            "(--by) holds the unprintable character U+001B",
+        ),
+        (
+            "dana".into(),
+            Some("line one\nline two".into()),
+            AckError::NoteUnprintable {
+                code_point: "U+000A".into(),
+            },
+            "(--note) holds the unprintable character U+000A",
+        ),
+        (
+            "dana".into(),
+            Some("evil \u{202e} text".into()),
+            AckError::NoteUnprintable {
+                code_point: "U+202E".into(),
+            },
+            "U+202E",
+        ),
+    ];
+    for (by, note, error, words) in cases {
+        let err = Acknowledgement::new(&by, note.as_deref(), at()).unwrap_err();
+        assert_eq!(err, error, "{by:?} {note:?}");
+        assert!(err.to_string().contains(words), "{err}");
+    }
+}
+
+#[test]
+fn an_ack_counts_while_open_and_since_the_class_last_changed() {
+    let ack = |m| Some(Acknowledgement::new("dana", None, minutes(m)).unwrap());
+    let incident = open_incident();
+    assert_eq!(incident.schedule_since(), at());
+    assert!(!incident.is_acknowledged(), "no ack");
+    let cases = [
+        ("acked after opening", None, ack(5), true, true),
+        ("acked the instant it opened", None, ack(0), true, true),
+        (
+            "acked before the class changed",
+            Some(10),
+            ack(5),
+            true,
+            false,
+        ),
+        (
+            "acked the instant the class changed",
+            Some(10),
+            ack(10),
+            true,
+            true,
+        ),
+        (
+            "acked after the class changed",
+            Some(10),
+            ack(15),
+            true,
+            true,
+        ),
+        ("resolved", None, ack(5), false, false),
+        ("no ack", Some(10), None, true, false),
+    ];
+    for (name, class_since, ack, open, expected) in cases {
+        let incident = Incident {
+            class_since: class_since.map(minutes),
+            ack,
+            open,
+            ..open_incident()
+        };
+        assert_eq!(
+            incident.schedule_since(),
+            class_since.map_or(at(), minutes),
+            "{name}"
+        );
+        assert_eq!(incident.is_acknowledged(), expected, "{name}");
+    }
+}
+
+#[test]
+fn an_acknowledgement_serializes_with_its_fields() {
+    let ack = Acknowledgement::new("dana", Some("on it"), at()).unwrap();
+    let json = serde_json::to_value(&ack).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"by": "dana", "at": "2026-11-28T10:00:00Z", "note": "on it"})
+    );
+    assert_eq!(
+        serde_json::from_value::<Acknowledgement>(json).unwrap(),
+        ack
+    );
 }

@@ -67,6 +67,8 @@ fn incident(integration: &str, seq: u32) -> Incident {
         threshold_days: None,
         message: format!("SFMC answered 401 invalid_client (Bearer {TOKEN})."),
         http_status: Some(401),
+        class_since: None,
+        ack: None,
     }
 }
 

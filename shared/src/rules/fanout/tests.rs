@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 use super::*;
-use crate::domain::incident::{CheckKind, IncidentClass, IncidentId};
+use crate::domain::incident::{Acknowledgement, CheckKind, IncidentClass, IncidentId};
 use crate::domain::outcome::OutcomeClass;
 use crate::domain::severity::Severity;
 
@@ -26,6 +26,8 @@ fn open() -> Incident {
         threshold_days: None,
         message: "SFMC answered 401 invalid_client.".to_string(),
         http_status: Some(401),
+        class_since: None,
+        ack: None,
     }
 }
 
@@ -140,4 +142,115 @@ fn a_change_of_message_only_is_a_change_events_for_drops() {
     let change = change_between(Some(&open()), Some(&new)).expect("a change");
     assert!(matches!(change, IncidentChange::Changed { .. }));
     assert!(crate::notify::notification::events_for(&change).is_empty());
+}
+
+fn ack(by: &str, minutes: i64, note: Option<&str>) -> Acknowledgement {
+    Acknowledgement::new(by, note, at(minutes)).expect("a valid ack")
+}
+
+fn with_ack(incident: Incident, ack: Option<Acknowledgement>) -> Incident {
+    Incident { ack, ..incident }
+}
+
+/// A name, the old and new images, and the ack change expected.
+type AckCase = (
+    &'static str,
+    Option<Incident>,
+    Option<Incident>,
+    Option<AckChange>,
+);
+
+#[test]
+fn every_pair_of_images_gives_its_ack_change() {
+    let dana = ack("dana@example.com", 5, Some("rotating the secret"));
+    let lee = ack("lee", 7, None);
+    let acked = |a: &Acknowledgement| with_ack(open(), Some(a.clone()));
+    let cases: Vec<AckCase> = vec![
+        (
+            "open -> open acknowledged",
+            Some(open()),
+            Some(acked(&dana)),
+            Some(AckChange::Acknowledged(dana.clone())),
+        ),
+        (
+            "taken over by someone else",
+            Some(acked(&dana)),
+            Some(acked(&lee)),
+            Some(AckChange::Acknowledged(lee.clone())),
+        ),
+        (
+            "the same person again, later",
+            Some(acked(&dana)),
+            Some(acked(&ack("dana@example.com", 9, None))),
+            Some(AckChange::Acknowledged(ack("dana@example.com", 9, None))),
+        ),
+        (
+            "someone else at the same instant",
+            Some(acked(&dana)),
+            Some(acked(&ack("lee", 5, None))),
+            Some(AckChange::Acknowledged(ack("lee", 5, None))),
+        ),
+        (
+            "the same ack with another note is the same ack",
+            Some(acked(&dana)),
+            Some(acked(&ack("dana@example.com", 5, Some("other words")))),
+            None,
+        ),
+        (
+            "a probe's class change keeps the ack attribute",
+            Some(acked(&dana)),
+            Some(Incident {
+                class_since: Some(at(10)),
+                ..with_ack(changed(), Some(dana.clone()))
+            }),
+            None,
+        ),
+        (
+            "unack of an open incident",
+            Some(acked(&dana)),
+            Some(open()),
+            Some(AckChange::Unacknowledged { was: dana.clone() }),
+        ),
+        (
+            "unack of an incident that was not acknowledged",
+            Some(open()),
+            Some(open()),
+            None,
+        ),
+        (
+            "a resolve keeps the ack: not an unack",
+            Some(acked(&dana)),
+            Some(with_ack(resolved(), Some(dana.clone()))),
+            None,
+        ),
+        (
+            "a resolve that drops the ack is not an unack",
+            Some(acked(&dana)),
+            Some(resolved()),
+            None,
+        ),
+        (
+            "resolved and acknowledged -> reopened (reported again) without it",
+            Some(with_ack(resolved(), Some(dana.clone()))),
+            Some(open()),
+            None,
+        ),
+        (
+            "an incident opened with an ack",
+            None,
+            Some(acked(&dana)),
+            Some(AckChange::Acknowledged(dana.clone())),
+        ),
+        ("deleted while acknowledged", Some(acked(&dana)), None, None),
+        (
+            "a resolved incident's item written again",
+            Some(with_ack(resolved(), Some(dana.clone()))),
+            Some(with_ack(resolved(), Some(lee.clone()))),
+            None,
+        ),
+        ("nothing", None, None, None),
+    ];
+    for (name, old, new, expected) in cases {
+        assert_eq!(ack_change(old.as_ref(), new.as_ref()), expected, "{name}");
+    }
 }

@@ -777,6 +777,8 @@ fn incident_changes_carry_the_owner_the_message_and_what_changed() {
                 threshold_days: None,
                 message: format!("probe said {first}"),
                 http_status: Some(402),
+                class_since: None,
+                ack: None,
             },
             "{first}"
         );

@@ -156,6 +156,14 @@ pub const UPDATED_AT: &str = "updated_at";
 pub const RESOLVED_AT: &str = "resolved_at";
 /// Expiry incident threshold (N, days).
 pub const THRESHOLD_DAYS: &str = "threshold_days";
+/// Incident: when its class last changed while open (absent: not since it opened).
+pub const CLASS_SINCE: &str = "class_since";
+/// Incident: its acknowledgement (M: `by`, `at`, `note`?), absent when there is none.
+pub const ACK: &str = "ack";
+/// Inside `ack`: who acknowledged.
+pub const BY: &str = "by";
+/// Inside `ack`: why, or what they are doing.
+pub const NOTE: &str = "note";
 
 /// The integration's optimistic-concurrency counter (N).
 pub const VERSION: &str = "version";
@@ -199,7 +207,7 @@ pub const INCIDENT_ID: &str = "incident_id";
 pub const SOURCE_ID: &str = "source_id";
 /// Audit entry: why, in one line; silence: why, in its creator's words.
 pub const REASON: &str = "reason";
-/// Audit entry: when it was decided.
+/// Audit entry: when it was decided; inside an incident's `ack`: when it was acknowledged.
 pub const AT: &str = "at";
 
 /// Group window: when it opened.

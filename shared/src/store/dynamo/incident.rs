@@ -9,8 +9,8 @@ use super::keys::{
     GSI_PK, GSI_SK, OPEN_GSI_PK, TTL_ATTRIBUTE, incident_key, item_key, item_label, keyed,
 };
 use super::reader::{ReadResult, Reader};
-use super::value::{Fields, Item, boolean, expiry_after, n, s, time, timestamp};
-use crate::domain::incident::{CheckKind, IncidentClass, IncidentId};
+use super::value::{Fields, Item, boolean, expiry_after, map, n, s, time, timestamp};
+use crate::domain::incident::{AckError, Acknowledgement, CheckKind, IncidentClass, IncidentId};
 use crate::inventory::Severity;
 use crate::inventory::bounds::{NAME_MAX, within};
 use crate::store::{Incident, IncidentChange};
@@ -47,6 +47,8 @@ pub fn incident_item(incident: &Incident) -> Option<Item> {
         (THRESHOLD_DAYS, incident.threshold_days.map(n)),
         (MESSAGE, Some(s(&incident.message))),
         (HTTP_STATUS, incident.http_status.map(n)),
+        (CLASS_SINCE, incident.class_since.map(time)),
+        (ACK, incident.ack.as_ref().map(ack_value)),
     ];
     if incident.open {
         fields.extend(open_index_fields(incident.opened_at, incident.id.as_str()));
@@ -63,12 +65,25 @@ fn open_index_fields(opened_at: DateTime<Utc>, id: &str) -> Fields {
     ]
 }
 
+/// The `ack` attribute of an acknowledgement: a map `{by, at, note?}`.
+pub fn ack_value(ack: &Acknowledgement) -> aws_sdk_dynamodb::types::AttributeValue {
+    map(vec![
+        (BY, Some(s(&ack.by))),
+        (AT, Some(time(ack.at))),
+        (NOTE, ack.note.as_deref().map(s)),
+    ])
+}
+
 /// What an `Update` or `Resolve` writes onto the open incident (`None` for `Open`, which puts
-/// a whole item). Resolving removes the open-incidents index keys and sets the TTL.
+/// a whole item). Resolving removes the open-incidents index keys and sets the TTL. A change
+/// whose class differs from `previous.class` also sets `class_since`, which restarts the
+/// reminders and lifts an earlier ack ([`Incident::is_acknowledged`]); the `ack` attribute
+/// itself is never touched here, so what was acknowledged stays on record.
 pub fn incident_change_fields(write: &IncidentChange) -> Option<Fields> {
     match write {
         IncidentChange::Opened(_) => None,
         IncidentChange::Changed {
+            previous,
             class,
             message,
             http_status,
@@ -76,14 +91,20 @@ pub fn incident_change_fields(write: &IncidentChange) -> Option<Fields> {
             threshold_days,
             at,
             ..
-        } => Some(vec![
-            (CLASS, Some(s(class.as_str()))),
-            (MESSAGE, Some(s(message))),
-            (HTTP_STATUS, http_status.map(n)),
-            (SEVERITY, Some(s(severity.as_str()))),
-            (THRESHOLD_DAYS, threshold_days.map(n)),
-            (UPDATED_AT, Some(time(*at))),
-        ]),
+        } => {
+            let mut fields = vec![
+                (CLASS, Some(s(class.as_str()))),
+                (MESSAGE, Some(s(message))),
+                (HTTP_STATUS, http_status.map(n)),
+                (SEVERITY, Some(s(severity.as_str()))),
+                (THRESHOLD_DAYS, threshold_days.map(n)),
+                (UPDATED_AT, Some(time(*at))),
+            ];
+            if *class != previous.class {
+                fields.push((CLASS_SINCE, Some(time(*at))));
+            }
+            Some(fields)
+        }
         IncidentChange::Resolved { message, at, .. } => Some(resolved_fields(message, *at)),
     }
 }
@@ -111,7 +132,7 @@ pub fn reassign_fields(team: &str, at: DateTime<Utc>) -> Fields {
 /// Besides types, it checks that the id is the one the item's key stands for (and the
 /// `integration` and `check` the id's), and that its
 /// texts are within bounds ([`MESSAGE_MAX_CHARS`], the inventory's
-/// `NAME_MAX` for the team), so an item or stream image edited by hand cannot route a
+/// `NAME_MAX` for the team, [`Acknowledgement::check`] for `ack.by` and `ack.note`), so an item or stream image edited by hand cannot route a
 /// notification to the wrong incident or carry megabytes into it. (The integration is not
 /// bounded: reports about unreadable items carry whatever id their key holds.)
 pub fn decode_incident(item: &Item) -> ReadResult<Incident> {
@@ -134,6 +155,8 @@ pub fn decode_incident(item: &Item) -> ReadResult<Incident> {
         threshold_days: r.opt_number(THRESHOLD_DAYS)?,
         message: r.string(MESSAGE)?,
         http_status: r.opt_number(HTTP_STATUS)?,
+        class_since: r.opt_time(CLASS_SINCE)?,
+        ack: r.opt_map(ACK)?.map(|m| decode_ack(&m)).transpose()?,
         id,
     };
     // The id is the key's; the integration and check must be the id's, or a hand-edited item
@@ -153,6 +176,30 @@ pub fn decode_incident(item: &Item) -> ReadResult<Incident> {
         }
     }
     Ok(incident)
+}
+
+/// The `ack` map, held to the bounds `credwatch ack` enforces: an over-long or unprintable
+/// `by` or `note` names `ack.by` / `ack.note` (never the value).
+fn decode_ack(r: &Reader<'_>) -> ReadResult<Acknowledgement> {
+    let ack = Acknowledgement {
+        by: r.string(BY)?,
+        at: r.time(AT)?,
+        note: r.opt_string(NOTE)?,
+    };
+    match ack.check() {
+        Ok(()) => Ok(ack),
+        Err(AckError::EmptyBy) => Err(r.corrupt(BY, "is empty")),
+        Err(AckError::ByTooLong { max, .. }) => {
+            Err(r.corrupt(BY, &format!("is longer than {max} characters")))
+        }
+        Err(AckError::NoteTooLong { max, .. }) => {
+            Err(r.corrupt(NOTE, &format!("is longer than {max} characters")))
+        }
+        Err(AckError::ByUnprintable { .. }) => Err(r.corrupt(BY, "holds an unprintable character")),
+        Err(AckError::NoteUnprintable { .. }) => {
+            Err(r.corrupt(NOTE, "holds an unprintable character"))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -58,7 +58,9 @@
 //!   `message`, `expires_at` (N, epoch seconds: probed_at + [`history::HISTORY_TTL_DAYS`] days).
 //! - incident: `id`, `integration`, `check`, `class`, `severity`, `team`, `open` (BOOL),
 //!   `opened_at`, `updated_at`, `resolved_at`?, `threshold_days` (N)?, `message`,
-//!   `http_status` (N)?; while open only `gsi1pk` = `OPEN`, `gsi1sk` = `{opened_at}#{id}`;
+//!   `http_status` (N)?, `class_since`? (set by a change of class), `ack`? (M: `by`, `at`,
+//!   `note`?; written and removed only by `acknowledge` / `unacknowledge`, never touching
+//!   `updated_at`); while open only `gsi1pk` = `OPEN`, `gsi1sk` = `{opened_at}#{id}`;
 //!   once resolved `expires_at` (N, epoch seconds: resolved_at + [`incident::RESOLVED_INCIDENT_TTL_DAYS`]).
 //! - notification: `notification` (the [`crate::notify::notification::Notification`] as JSON,
 //!   at most [`notification::NOTIFICATION_JSON_MAX_BYTES`]), `created_at`, `state` (`pending`,

@@ -2,18 +2,22 @@
 
 use chrono::{DateTime, Utc};
 
-use super::super::attributes::OPEN;
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
+
+use super::super::attributes::{ACK, OPEN};
 use super::super::expr::{Expr, Query, UpdateSpec, absent, exists};
-use super::super::incident::{decode_incident, incident_item, reassign_fields, resolved_fields};
+use super::super::incident::{
+    ack_value, decode_incident, incident_item, reassign_fields, resolved_fields,
+};
 use super::super::keys::{
-    GSI_NAME, OPEN_GSI_PK, describe_key, incident_id_key, incident_key, incident_pk,
+    GSI_NAME, OPEN_GSI_PK, describe_key, incident_id_key, incident_key, incident_pk, key_item,
 };
 use super::super::value::boolean;
 use super::{DynamoStore, UpdateFailure};
-use crate::domain::incident::IncidentId;
+use crate::domain::incident::{Acknowledgement, IncidentId};
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::roles::Incidents;
-use crate::store::{Incident, IncidentListing};
+use crate::store::{AckOutcome, Incident, IncidentListing};
 
 impl DynamoStore {
     /// An update of an incident that applies only while it is open; false if it was not.
@@ -25,6 +29,57 @@ impl DynamoStore {
             Err(UpdateFailure::Condition) => Ok(false),
             Err(UpdateFailure::TransactionConflict) => Err(self.collided("", &key)),
             Err(UpdateFailure::Other(err)) => Err(err),
+        }
+    }
+
+    /// An ack write (`update`, conditional on the incident being open) that answers with the
+    /// item after it (ReturnValues ALL_NEW) or, when the condition fails, the item as it is
+    /// (ReturnValuesOnConditionCheckFailure ALL_OLD: absent means no such incident), both
+    /// read by the one incident decoder. One UpdateItem, no read before or after.
+    async fn ack_write(&self, update: UpdateSpec) -> StoreResult<AckOutcome> {
+        let update = update.condition(open_condition);
+        let key = describe_key(&update.key);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&update.key)))
+            .update_expression(update.expression())
+            .set_condition_expression(update.condition.clone())
+            .set_expression_attribute_names(Some(update.expr.names.clone()))
+            .set_expression_attribute_values(
+                Some(update.expr.values.clone()).filter(|v| !v.is_empty()),
+            )
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        let decode = |item: &_| decode_incident(item).map_err(|e| self.corrupt(e));
+        match result {
+            Ok(output) => match output.attributes {
+                Some(item) => Ok(AckOutcome::Done(decode(&item)?)),
+                None => Err(StoreError::permanent(format!(
+                    "DynamoDB UpdateItem on table {} ({key}) answered without the item \
+                     (ReturnValues ALL_NEW)",
+                    self.table
+                ))),
+            },
+            Err(err) => {
+                let service = err.as_service_error();
+                if let Some(failed) = service.and_then(|e| match e {
+                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(f) => Some(f),
+                    _ => None,
+                }) {
+                    return match failed.item() {
+                        None => Ok(AckOutcome::NotFound),
+                        Some(item) => Ok(AckOutcome::Resolved(decode(item)?)),
+                    };
+                }
+                if service.is_some_and(|e| e.is_transaction_conflict_exception()) {
+                    return Err(self.collided("", &key));
+                }
+                Err(self.failed("UpdateItem", &key, &err))
+            }
         }
     }
 }
@@ -122,6 +177,16 @@ impl Incidents for DynamoStore {
             return Ok(false);
         };
         self.update_if_open(UpdateSpec::new(key).fields(reassign_fields(team, at)))
+            .await
+    }
+
+    async fn acknowledge(&self, id: &IncidentId, ack: &Acknowledgement) -> StoreResult<AckOutcome> {
+        self.ack_write(UpdateSpec::new(incident_id_key(id)).set(ACK, ack_value(ack)))
+            .await
+    }
+
+    async fn unacknowledge(&self, id: &IncidentId) -> StoreResult<AckOutcome> {
+        self.ack_write(UpdateSpec::new(incident_id_key(id)).remove(ACK))
             .await
     }
 }

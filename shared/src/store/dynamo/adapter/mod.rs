@@ -13,6 +13,7 @@
 //! - `prune_integration`: two key-only Queries, BatchWriteItem deletes, one DeleteItem.
 //! - `put_team`: one PutItem; `delete_team`: one DeleteItem.
 //! - `get_incident`: one GetItem.
+//! - `acknowledge`, `unacknowledge`: one conditional UpdateItem (the item comes back either way).
 //! - notifications and audit entries: see [`notifications`].
 //! - silences: see [`silences`].
 //!

@@ -34,6 +34,8 @@ fn incident() -> Incident {
         threshold_days: None,
         message: "Client authentication failed.".into(),
         http_status: Some(401),
+        class_since: None,
+        ack: None,
     }
 }
 
@@ -304,4 +306,54 @@ fn hostile_keys_in_images_are_skipped_or_unreadable_never_misfiled() {
             "{pk} {sk}: {err:?}"
         );
     }
+}
+
+#[test]
+fn an_acknowledged_incident_survives_the_stream_json_and_a_bad_ack_is_unreadable() {
+    let acked = Incident {
+        open: true,
+        resolved_at: None,
+        class_since: Some(at("2026-06-01T12:20:00.000Z")),
+        ack: Some(
+            crate::domain::incident::Acknowledgement::new(
+                "dana@example.com",
+                Some("rotating the secret"),
+                at("2026-06-01T12:30:00.000Z"),
+            )
+            .expect("a valid ack"),
+        ),
+        ..incident()
+    };
+    let item = incident_item(&acked).expect("a well-formed id");
+    let (json, image) = through_json(item.clone());
+    assert_eq!(
+        json["ack"],
+        serde_json::json!({"M": {
+            "by": {"S": "dana@example.com"},
+            "at": {"S": "2026-06-01T12:30:00.000Z"},
+            "note": {"S": "rotating the secret"}
+        }})
+    );
+    assert_eq!(
+        json["class_since"],
+        serde_json::json!({"S": "2026-06-01T12:20:00.000Z"})
+    );
+    assert_eq!(incident_of_image(&image), Ok(acked.clone()));
+    assert!(
+        incident_of_image(&image)
+            .expect("decodes")
+            .is_acknowledged()
+    );
+
+    let mut bad = item;
+    let mut ack = bad["ack"].as_m().expect("a map").clone();
+    ack.insert("note".into(), s("n".repeat(5_000)));
+    bad.insert("ack".into(), AttributeValue::M(ack));
+    let (_, image) = through_json(bad);
+    let err = incident_of_image(&image).expect_err("a corrupt image");
+    assert_eq!(err.key, "pk=INC#crm sk=auth#000003");
+    assert_eq!(err.field, "ack.note");
+    assert!(err.problem.contains("longer than 500"), "{err:?}");
+    assert!(!format!("{err:?}").contains("nnnn"));
+    assert_eq!(decode_image(&image), Err(err));
 }

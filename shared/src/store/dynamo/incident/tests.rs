@@ -4,6 +4,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
 use super::*;
+use crate::domain::incident::{ACK_BY_MAX_CHARS, ACK_NOTE_MAX_CHARS};
 use crate::store::model::UnreadableItem;
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -28,6 +29,8 @@ fn incident(open: bool) -> Incident {
         threshold_days: Some(7),
         message: "SFMC says: Client authentication failed.".into(),
         http_status: Some(401),
+        class_since: None,
+        ack: None,
     }
 }
 
@@ -216,5 +219,169 @@ fn an_incident_whose_integration_or_check_is_not_its_ids_is_unreadable() {
             !shown.contains("4711"),
             "{attribute}: the value leaked: {shown}"
         );
+    }
+}
+
+fn acknowledged() -> Incident {
+    Incident {
+        class_since: Some(at("2026-06-01T12:03:00.000Z")),
+        ack: Some(
+            Acknowledgement::new(
+                "dana@example.com",
+                Some("rotating the secret"),
+                at("2026-06-01T12:04:00.000Z"),
+            )
+            .expect("a valid ack"),
+        ),
+        ..incident(true)
+    }
+}
+
+#[test]
+fn class_since_and_the_ack_round_trip() {
+    let item = incident_item(&acknowledged()).expect("a well-formed id");
+    assert_eq!(item[CLASS_SINCE], s("2026-06-01T12:03:00.000Z"));
+    assert_eq!(
+        item[ACK],
+        map(vec![
+            (BY, Some(s("dana@example.com"))),
+            (AT, Some(s("2026-06-01T12:04:00.000Z"))),
+            (NOTE, Some(s("rotating the secret"))),
+        ])
+    );
+    assert_eq!(decode_incident(&item), Ok(acknowledged()));
+    // Without a note, the map has no `note`; without either, the item has neither attribute.
+    let mut plain = acknowledged();
+    plain.ack.as_mut().expect("an ack").note = None;
+    let item = incident_item(&plain).expect("a well-formed id");
+    assert!(!item[ACK].as_m().expect("a map").contains_key(NOTE));
+    assert_eq!(decode_incident(&item), Ok(plain));
+    let item = incident_item(&incident(true)).expect("a well-formed id");
+    assert!(!item.contains_key(ACK) && !item.contains_key(CLASS_SINCE));
+    // At the bounds.
+    let mut long = acknowledged();
+    let ack = long.ack.as_mut().expect("an ack");
+    ack.by = "é".repeat(ACK_BY_MAX_CHARS);
+    ack.note = Some("ü".repeat(ACK_NOTE_MAX_CHARS));
+    let item = incident_item(&long).expect("a well-formed id");
+    assert_eq!(decode_incident(&item), Ok(long));
+}
+
+#[test]
+fn a_corrupt_ack_names_its_attribute_never_the_value() {
+    let good = incident_item(&acknowledged()).expect("a well-formed id");
+    let ack_with = |name: &str, value: Option<AttributeValue>| {
+        let mut inner = good[ACK].as_m().expect("a map").clone();
+        match value {
+            Some(value) => inner.insert(name.to_string(), value),
+            None => inner.remove(name),
+        };
+        AttributeValue::M(inner)
+    };
+    let cases: Vec<(&str, AttributeValue, &str, &str)> = vec![
+        ("ack", s("dana-4711"), "ack", "is not a map (M)"),
+        ("ack", ack_with(BY, None), "ack.by", "is missing"),
+        (
+            "ack",
+            ack_with(BY, Some(n(4711))),
+            "ack.by",
+            "is not a string (S)",
+        ),
+        ("ack", ack_with(BY, Some(s("  "))), "ack.by", "is empty"),
+        (
+            "ack",
+            ack_with(BY, Some(s("x".repeat(300_000)))),
+            "ack.by",
+            "is longer than 100 characters",
+        ),
+        (
+            "ack",
+            ack_with(BY, Some(s("dana\u{1b}4711"))),
+            "ack.by",
+            "holds an unprintable character",
+        ),
+        (
+            "ack",
+            ack_with(NOTE, Some(s("x".repeat(300_000)))),
+            "ack.note",
+            "is longer than 500 characters",
+        ),
+        (
+            "ack",
+            ack_with(NOTE, Some(s("line\n4711"))),
+            "ack.note",
+            "holds an unprintable character",
+        ),
+        (
+            "ack",
+            ack_with(AT, Some(s("+20327-01-01T00:00:00.000Z"))),
+            "ack.at",
+            "is not a valid RFC 3339 timestamp",
+        ),
+        ("ack", ack_with(AT, None), "ack.at", "is missing"),
+        (
+            "class_since",
+            s("yesterday-4711"),
+            "class_since",
+            "is not a valid RFC 3339 timestamp",
+        ),
+    ];
+    for (attribute, value, field, problem) in cases {
+        let mut item = good.clone();
+        item.insert(attribute.to_string(), value);
+        let found = unreadable(&item);
+        assert_eq!(found.key, "pk=INC#crm-sync sk=auth#000003", "{field}");
+        assert_eq!(found.field, field);
+        assert!(found.problem.contains(problem), "{field}: {found:?}");
+        let shown = format!("{found:?} {found}");
+        assert!(
+            !shown.contains("4711") && !shown.contains("xxxx") && !shown.contains("20327"),
+            "{field}: the value leaked: {shown}"
+        );
+    }
+}
+
+#[test]
+fn a_change_of_class_sets_class_since_and_never_touches_the_ack() {
+    let change = |previous: &str, now: &str, threshold_days| IncidentChange::Changed {
+        id: "crm-sync:auth:3".parse().expect("an incident id"),
+        previous: crate::domain::incident::IncidentFacts {
+            class: IncidentClass::parse(previous).expect("a class"),
+            severity: Severity::Critical,
+            threshold_days: None,
+        },
+        class: IncidentClass::parse(now).expect("a class"),
+        severity: Severity::High,
+        threshold_days,
+        message: "m".into(),
+        http_status: None,
+        at: at("2026-06-01T12:30:00.000Z"),
+    };
+    let names = |write: &IncidentChange| -> Vec<&str> {
+        incident_change_fields(write)
+            .expect("a change writes fields")
+            .iter()
+            .map(|(name, _)| *name)
+            .collect()
+    };
+    let new_class = change("client_auth_failed", "missing_scopes", None);
+    let fields = incident_change_fields(&new_class).expect("fields");
+    assert!(fields.contains(&(CLASS_SINCE, Some(s("2026-06-01T12:30:00.000Z")))));
+    // A new severity, message or threshold in the same class restarts nothing.
+    for same in [
+        change("client_auth_failed", "client_auth_failed", None),
+        change("secret_expiring", "secret_expiring", Some(7)),
+    ] {
+        assert!(!names(&same).contains(&CLASS_SINCE), "{same:?}");
+    }
+    // No change, resolve included, writes or removes the ack.
+    let resolve = IncidentChange::Resolved {
+        id: "crm-sync:auth:3".parse().expect("an incident id"),
+        class: IncidentClass::NotProbed,
+        message: "fixed".into(),
+        at: at("2026-06-01T13:00:00.000Z"),
+    };
+    for write in [new_class, resolve] {
+        assert!(!names(&write).contains(&ACK), "{write:?}");
     }
 }

@@ -30,6 +30,8 @@ fn incident() -> Incident {
         threshold_days: Some(7),
         message: "The client secret expires in 7 days.".into(),
         http_status: Some(200),
+        class_since: None,
+        ack: None,
     }
 }
 

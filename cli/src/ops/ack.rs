@@ -1,0 +1,246 @@
+//! `credwatch ack ID --by NAME [--note TEXT]` and `credwatch unack ID`: say that someone is on
+//! an open incident (reminders and escalation pause until its class changes or it resolves), or
+//! take that back. One conditional write on the incident's item; the alert fan-out sees it in
+//! the table's stream and tells the team.
+//!
+//! Exit codes (see [`crate::exit`]): 0 written; 1 no such incident, or it is already resolved
+//! (nothing written), or the table could not be written; 2 the id, `--by` or `--note` is not
+//! valid (retrying unchanged cannot help).
+
+use chrono::{DateTime, Utc};
+use credwatch::domain::incident::{Acknowledgement, Incident, IncidentId};
+use credwatch::store::{AckOutcome, Incidents, StoreError};
+use credwatch::text::printable::{self, escape};
+use serde::Serialize;
+
+use super::incident::{ack_words, parse_incident_id};
+use super::table::{fail, store};
+use crate::aws_trouble::{Trouble, store_error_line};
+use crate::exit::{EXIT_FAILING, EXIT_INVALID, EXIT_OK};
+use crate::output::{Format, Stdout, table_width};
+use crate::render::wrap;
+
+/// `credwatch ack|unack --format json`: what the incident is after the write.
+#[derive(Serialize)]
+pub struct AckReport {
+    /// The incident's id.
+    pub incident_id: String,
+    /// Whether someone is on it now ([`Incident::is_acknowledged`]).
+    pub acknowledged: bool,
+    /// The acknowledgement written (`ack`), or `null` (`unack`).
+    pub ack: Option<Acknowledgement>,
+    /// The incident as stored after the write.
+    pub incident: Incident,
+}
+
+/// `2026-06-01 12:00:00 UTC`.
+fn when(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// `credwatch ack ID --by NAME [--note TEXT] --table T [--format json]`.
+pub async fn ack(id: &str, by: &str, note: Option<&str>, table: &str, format: Format) -> u8 {
+    let id = match parse_incident_id(id) {
+        Ok(id) => id,
+        Err(trouble) => return fail(&trouble),
+    };
+    let ack = match Acknowledgement::new(by, note, Utc::now()) {
+        Ok(ack) => ack,
+        Err(err) => {
+            return fail(&Trouble {
+                message: format!("cannot acknowledge {id}: {err}"),
+                code: EXIT_INVALID,
+            });
+        }
+    };
+    let store = match store(table).await {
+        Ok(store) => store,
+        Err(trouble) => return fail(&trouble),
+    };
+    let outcome = store.acknowledge(&id, &ack).await;
+    finish(&id, table, outcome, format, Some(&ack))
+}
+
+/// `credwatch unack ID --table T [--format json]`.
+pub async fn unack(id: &str, table: &str, format: Format) -> u8 {
+    let id = match parse_incident_id(id) {
+        Ok(id) => id,
+        Err(trouble) => return fail(&trouble),
+    };
+    let store = match store(table).await {
+        Ok(store) => store,
+        Err(trouble) => return fail(&trouble),
+    };
+    let outcome = store.unacknowledge(&id).await;
+    finish(&id, table, outcome, format, None)
+}
+
+/// Says what the write did (stdout) or why nothing was written (stderr); returns the exit code.
+fn finish(
+    id: &IncidentId,
+    table: &str,
+    outcome: Result<AckOutcome, StoreError>,
+    format: Format,
+    ack: Option<&Acknowledgement>,
+) -> u8 {
+    let shown = printable::echo(table);
+    let verb = if ack.is_some() {
+        "acknowledge"
+    } else {
+        "unacknowledge"
+    };
+    let incident = match outcome {
+        Ok(AckOutcome::Done(incident)) => incident,
+        Ok(AckOutcome::NotFound) => {
+            return fail(&Trouble {
+                message: format!(
+                    "cannot {verb} {id}: table {shown} holds no such incident (resolved \
+                     incidents are kept about 400 days); `credwatch status` lists the open ones"
+                ),
+                code: EXIT_FAILING,
+            });
+        }
+        Ok(AckOutcome::Resolved(incident)) => {
+            let at = incident
+                .resolved_at
+                .map(|at| format!(" at {}", when(at)))
+                .unwrap_or_default();
+            return fail(&Trouble {
+                message: format!(
+                    "cannot {verb} {id}: it is already resolved{at}, nothing was written; \
+                     `credwatch status` lists the open ones"
+                ),
+                code: EXIT_FAILING,
+            });
+        }
+        Err(err) => {
+            return fail(&Trouble {
+                message: format!(
+                    "could not {verb} {id} in table {shown}: {}",
+                    store_error_line(err.message())
+                ),
+                code: EXIT_FAILING,
+            });
+        }
+    };
+    let mut out = Stdout::new();
+    match format {
+        Format::Json => {
+            let report = AckReport {
+                incident_id: id.to_string(),
+                acknowledged: incident.is_acknowledged(),
+                ack: incident.ack.clone().filter(|_| ack.is_some()),
+                incident,
+            };
+            out.line(&serde_json::to_string_pretty(&report).expect("the report serializes"));
+        }
+        Format::Table => out.print(&ack_text(id, &incident, ack.is_some(), table_width())),
+    }
+    out.finish(EXIT_OK)
+}
+
+/// Pure: what `ack` (`acked`) or `unack` prints once written, for `width` columns.
+pub fn ack_text(id: &IncidentId, incident: &Incident, acked: bool, width: u16) -> String {
+    let mut lines = Vec::new();
+    let team = escape(&incident.team);
+    match (&incident.ack, acked) {
+        (Some(ack), true) => {
+            lines.push(format!("Incident {id} acknowledged {}.", ack_words(ack)));
+            if incident.is_acknowledged() {
+                lines.push(
+                    "Reminders and escalation are paused until its class changes or it resolves."
+                        .to_string(),
+                );
+            } else {
+                // Written, but this computer's clock is behind the incident's last class change.
+                lines.push(format!(
+                    "Warning: its class changed at {}, after this acknowledgement's time (is \
+                     this computer's clock behind?), so reminders and escalation are NOT paused; \
+                     run `credwatch ack` again.",
+                    when(incident.schedule_since())
+                ));
+            }
+            lines.push(format!("Team {team} is told who is on it within a minute."));
+        }
+        _ => {
+            lines.push(format!("Incident {id} is not acknowledged any more."));
+            lines.push(
+                "Reminders and escalation follow their schedule again (the next one may be due \
+                 at once)."
+                    .to_string(),
+            );
+            lines.push(format!(
+                "Team {team} is told within a minute that nobody is on it."
+            ));
+        }
+    }
+    lines
+        .iter()
+        .map(|line| format!("{}\n", wrap(line, width)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use credwatch::domain::incident::{CheckKind, IncidentClass};
+    use credwatch::inventory::Severity;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().expect("a time")
+    }
+
+    fn incident(ack: Option<Acknowledgement>, class_since: Option<DateTime<Utc>>) -> Incident {
+        Incident {
+            id: "crm:auth:3".parse().expect("an id"),
+            integration: "crm".into(),
+            check: CheckKind::Auth,
+            class: IncidentClass::parse("client_auth_failed").expect("a class"),
+            severity: Severity::High,
+            team: "crm-ops".into(),
+            open: true,
+            opened_at: at("2026-06-01T12:00:00Z"),
+            updated_at: at("2026-06-01T12:00:00Z"),
+            resolved_at: None,
+            threshold_days: None,
+            message: "m".into(),
+            http_status: Some(401),
+            class_since,
+            ack,
+        }
+    }
+
+    fn dana(note: Option<&str>) -> Acknowledgement {
+        Acknowledgement::new("Dana", note, at("2026-06-01T12:10:00Z")).expect("valid")
+    }
+
+    #[test]
+    fn ack_words_name_who_when_and_why_escaped() {
+        assert_eq!(
+            ack_words(&dana(Some("rotating"))),
+            "by Dana at 2026-06-01 12:10:00 UTC: rotating"
+        );
+        assert_eq!(ack_words(&dana(None)), "by Dana at 2026-06-01 12:10:00 UTC");
+    }
+
+    #[test]
+    fn ack_text_says_who_took_it_what_pauses_and_who_is_told() {
+        let id: IncidentId = "crm:auth:3".parse().expect("an id");
+        let text = ack_text(&id, &incident(Some(dana(Some("on it"))), None), true, 200);
+        assert_eq!(
+            text,
+            "Incident crm:auth:3 acknowledged by Dana at 2026-06-01 12:10:00 UTC: on it.\n\
+             Reminders and escalation are paused until its class changes or it resolves.\n\
+             Team crm-ops is told who is on it within a minute.\n"
+        );
+        // The class changed after the ack's time: written, but it does not count.
+        let late = incident(Some(dana(None)), Some(at("2026-06-01T12:20:00Z")));
+        let text = ack_text(&id, &late, true, 200);
+        assert!(text.contains("NOT paused"), "{text}");
+        assert!(text.contains("2026-06-01 12:20:00 UTC"), "{text}");
+
+        let text = ack_text(&id, &incident(None, None), false, 200);
+        assert!(text.starts_with("Incident crm:auth:3 is not acknowledged any more.\n"));
+        assert!(text.contains("follow their schedule again"), "{text}");
+    }
+}
