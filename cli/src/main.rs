@@ -272,7 +272,6 @@ fn main() -> ExitCode {
             Command::Notifications {
                 command: NotificationsCommand::Preview { table, at, format },
             } => ops::notifications_preview(&table.name, at.as_deref(), format).await,
-    },
             Command::Ack {
                 id,
                 by,

@@ -55,6 +55,7 @@ fn integration(id: &str) -> Integration {
         recheck_every: Duration::from_secs(2 * 60),
         expiry_warn_days: Vec::new(),
         secret_lifetime_days: 180,
+        maintenance: Vec::new(),
     }
 }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use credwatch::jobs::fanout::{handle_records, sweep};
 use credwatch::notify::Publisher;
-use credwatch::store::{Integrations, Notifications};
+use credwatch::store::Store;
 use credwatch::telemetry::emf;
 use credwatch_lambda::InvocationError;
 use serde_json::{Value, json};
@@ -31,7 +31,7 @@ pub struct App<S, P> {
 ///
 /// # Errors
 /// As [`handle_until`].
-pub async fn handle_at<S: Integrations + Notifications, P: Publisher>(
+pub async fn handle_at<S: Store, P: Publisher>(
     app: &App<S, P>,
     payload: &Value,
     now: DateTime<Utc>,
@@ -52,7 +52,7 @@ pub async fn handle_at<S: Integrations + Notifications, P: Publisher>(
 /// # Errors
 /// [`InvocationError::BadEvent`] for any other event (naming what it received);
 /// [`InvocationError::Dependency`] when the sweep cannot list the due notifications.
-pub async fn handle_until<S: Integrations + Notifications, P: Publisher>(
+pub async fn handle_until<S: Store, P: Publisher>(
     app: &App<S, P>,
     payload: &Value,
     now: DateTime<Utc>,

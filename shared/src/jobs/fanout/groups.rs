@@ -45,6 +45,14 @@ pub async fn group<S: Groups + Notifications>(
     if team.group_wait <= TimeDelta::zero() {
         return Ok(None);
     }
+    // Windows are kept in the incidents' own time ("opened within group_wait"), so a batch
+    // delivered late does not lump together what happened apart.
+    let at = match record.event() {
+        Event::Resolved => incident.resolved_at,
+        _ => Some(incident.opened_at),
+    }
+    .unwrap_or(now)
+    .min(now);
     let joined = match record.event() {
         Event::Opened => {
             let credential = context
@@ -61,7 +69,7 @@ pub async fn group<S: Groups + Notifications>(
             match credential {
                 Some((key, _)) => {
                     let slot = store
-                        .join_group(&key, &incident.id, now, team.group_wait)
+                        .join_group(&key, &incident.id, at, team.group_wait)
                         .await?;
                     let id =
                         NotificationId::group(&slot.leader, Event::Opened, CREDENTIAL, slot.window_start);
@@ -70,7 +78,7 @@ pub async fn group<S: Groups + Notifications>(
                 None => {
                     let key = team_group(&incident.team, incident.class);
                     let slot = store
-                        .join_group(&key, &incident.id, now, team.group_wait)
+                        .join_group(&key, &incident.id, at, team.group_wait)
                         .await?;
                     let id = NotificationId::group(
                         &slot.leader,
@@ -92,7 +100,7 @@ pub async fn group<S: Groups + Notifications>(
             match digest {
                 Some(digest) => {
                     let slot = store
-                        .join_group(&resolve_group(digest.as_str()), &incident.id, now, team.group_wait)
+                        .join_group(&resolve_group(digest.as_str()), &incident.id, at, team.group_wait)
                         .await?;
                     let id = NotificationId::group(
                         &slot.leader,

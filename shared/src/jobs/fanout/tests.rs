@@ -4,7 +4,7 @@
 use chrono::{TimeDelta, TimeZone};
 
 use super::*;
-use crate::domain::incident::{IncidentClass, IncidentId};
+use crate::domain::incident::{CheckKind, IncidentClass, IncidentId};
 use crate::domain::outcome::OutcomeClass;
 use crate::domain::severity::Severity;
 use crate::inventory::Integration;
@@ -13,7 +13,7 @@ use crate::notify::error::PublishErrorKind;
 use crate::notify::memory::MemoryPublisher;
 use crate::rules::delivery::MAX_SHRINKS;
 use crate::secrets::SecretSource;
-use crate::store::Incidents;
+use crate::store::{Incidents, Integrations};
 use crate::store::memory::MemoryStore;
 use crate::telemetry::emf;
 
@@ -35,7 +35,8 @@ fn integration(id: &str) -> Integration {
             "https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/",
         )
         .unwrap(),
-        client_id: "0m0het6mqknzv0uebqlvoo41".to_string(),
+        // Each its own installed package: one credential's incidents are grouped (tested apart).
+        client_id: format!("client-{id}"),
         client_secret: SecretSource::Env(SECRET_ENV.to_string()),
         account_id: Some(7281698),
         expected_scopes: vec!["data_extensions_read".to_string()],
@@ -96,8 +97,11 @@ fn record(n: u32, old: Option<&Incident>, new: Option<&Incident>) -> StreamChang
     }
 }
 
+/// The integrations `ids` of team crm-ops, which works around the clock and groups nothing
+/// (business hours and grouping are tested apart).
 async fn store_with(ids: &[&str]) -> MemoryStore {
     let store = MemoryStore::new();
+    quiet_team(&store).await;
     for id in ids {
         store
             .put_integration(&integration(id), at(-100), at(-100))
@@ -105,6 +109,23 @@ async fn store_with(ids: &[&str]) -> MemoryStore {
             .unwrap();
     }
     store
+}
+
+/// Team crm-ops, around the clock, grouping nothing.
+async fn quiet_team(store: &MemoryStore) {
+    let mut team = crate::inventory::Team {
+        id: "crm-ops".to_string(),
+        name: "CRM operations".to_string(),
+        timezone: None,
+        business_hours: None,
+        escalate_after: None,
+        escalate_to: None,
+        after_hours_to: None,
+        maintenance: Vec::new(),
+        notify: crate::inventory::Notify::default(),
+    };
+    team.notify.group_wait = std::time::Duration::ZERO;
+    crate::store::Teams::put_team(store, &team).await.unwrap();
 }
 
 fn events(publisher: &MemoryPublisher) -> Vec<String> {
@@ -523,6 +544,7 @@ async fn other_items_removals_and_message_only_changes_send_nothing() {
 #[tokio::test]
 async fn an_unknown_or_unreadable_integration_is_named_by_id_and_still_notified() {
     let store = MemoryStore::new();
+    quiet_team(&store).await;
     store.insert_unreadable(crate::store::UnreadableIntegration {
         id: "bad".to_string(),
         field: "auth.health".to_string(),

@@ -72,6 +72,7 @@ Estimated impact so far: about 20,000 records (an estimate: 7,500 records/hour x
 
 What to do:
 - The secret is wrong, expired, rotated or revoked, or the package is disabled. Rotate or copy the active secret from Setup > Apps > Installed Packages and update every consumer.
+- Taking it? credwatch ack loyalty-feed:auth:3 --by YOUR_NAME stops reminders and escalation.
 - Runbook: https://wiki.example.com/sfmc/loyalty
 - Where in SFMC: Setup > Apps > Installed Packages
 
@@ -324,7 +325,7 @@ fn the_chatbot_body_follows_the_custom_notification_schema() {
             .unwrap()
             .contains("*SFMC said:* HTTP 401")
     );
-    assert_eq!(chat["content"]["nextSteps"].as_array().unwrap().len(), 3);
+    assert_eq!(chat["content"]["nextSteps"].as_array().unwrap().len(), 4);
     assert_eq!(chat["metadata"]["threadId"], "loyalty-feed:auth:3");
     assert_eq!(chat["metadata"]["eventType"], "opened");
     assert_eq!(
