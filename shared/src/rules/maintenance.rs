@@ -36,13 +36,14 @@ pub struct Occurrence {
 /// day it starts); a start skipped by a DST gap starts at the first valid local time after it; an
 /// ambiguous start (DST fold) takes the earlier instant; the end is start + duration in absolute
 /// time. When two occurrences of the window are in force (a window longer than the days between
-/// its starts), the one that ends last. Looks at most [`LOOKBACK_DAYS`] local days back.
+/// its starts), the one that started last, which is the one that ends last (all last the same
+/// absolute time). Looks at most [`LOOKBACK_DAYS`] local days back.
 pub fn active_at(window: &MaintenanceWindow, tz: Tz, t: DateTime<Utc>) -> Option<Occurrence> {
     let duration = TimeDelta::from_std(window.duration).ok()?;
     let today = t.with_timezone(&tz).date_naive();
     // From the day after (a fold across midnight can show a later date first) back.
     let first = today.checked_add_days(Days::new(1)).unwrap_or(today);
-    let mut best: Option<Occurrence> = None;
+    // Latest start first: the first occurrence in force is the one that ends last.
     for back in 0..=LOOKBACK_DAYS + 1 {
         let Some(day) = first.checked_sub_days(Days::new(back)) else {
             break;
@@ -56,11 +57,11 @@ pub fn active_at(window: &MaintenanceWindow, tz: Tz, t: DateTime<Utc>) -> Option
         let Some(end) = start.checked_add_signed(duration) else {
             continue;
         };
-        if start <= t && t < end && best.is_none_or(|b| end > b.end) {
-            best = Some(Occurrence { start, end });
+        if start <= t && t < end {
+            return Some(Occurrence { start, end });
         }
     }
-    best
+    None
 }
 
 /// The first of `windows` in force at `t`, by latest end (overlapping windows extend each other:
@@ -80,10 +81,11 @@ pub fn in_maintenance(
     };
     let first = latest_at(t)?;
     let mut end = first.end;
+    // An occurrence in force at `end` ends after it (ends are exclusive), so each hop moves on.
     for _ in 0..MAX_HOPS {
         match latest_at(end) {
-            Some(next) if next.end > end => end = next.end,
-            _ => break,
+            Some(next) => end = next.end,
+            None => break,
         }
     }
     Some(Occurrence {
