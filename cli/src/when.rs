@@ -15,8 +15,8 @@ pub const TIME_HELP: &str = "RFC 3339 (2026-12-01T09:00:00-05:00), YYYY-MM-DD HH
 pub fn parse_time_at(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let trimmed = text.trim();
     if let Some(rest) = trimmed.strip_prefix('+') {
-        let duration = parse_duration(rest)
-            .map_err(|problem| format!("{}: {problem}", echo(text)))?;
+        let duration =
+            parse_duration(rest).map_err(|problem| format!("{}: {problem}", echo(text)))?;
         return TimeDelta::from_std(duration)
             .ok()
             .and_then(|d| now.checked_add_signed(d))
@@ -46,7 +46,9 @@ mod tests {
     use super::*;
 
     fn t(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -68,10 +70,21 @@ mod tests {
     #[test]
     fn anything_else_is_refused_with_the_forms_and_the_input_escaped() {
         let now = t("2026-11-30T12:00:00Z");
-        for text in ["tomorrow", "2026-13-01 09:00", "", "+", "+soon", "12:00", "\u{1b}[31m"] {
+        for text in [
+            "tomorrow",
+            "2026-13-01 09:00",
+            "",
+            "+",
+            "+soon",
+            "12:00",
+            "\u{1b}[31m",
+        ] {
             let err = parse_time_at(text, now).unwrap_err();
             assert!(!err.contains('\u{1b}'), "{err}");
-            assert!(err.contains("RFC 3339") || err.contains(':'), "{text}: {err}");
+            assert!(
+                err.contains("RFC 3339") || err.contains(':'),
+                "{text}: {err}"
+            );
         }
     }
 }

@@ -153,7 +153,7 @@ async fn incident_show_tells_the_incident_and_its_notifications_and_status_count
         .expect("a row");
     assert_eq!(
         loyalty["open_incidents"][0]["notifications"],
-        serde_json::json!({"sent": 1, "pending": 1, "failed": 0}),
+        serde_json::json!({"sent": 1, "pending": 1, "failed": 0, "held": 0, "superseded": 0}),
         "{stdout}"
     );
 

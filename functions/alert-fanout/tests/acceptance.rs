@@ -428,10 +428,14 @@ async fn scan_all(config: &aws_config::SdkConfig, table: &str) -> String {
 
 /// How many requests a notification costs, counted: every DynamoDB request the fan-out's store
 /// makes goes through a counting interceptor, and moto's own record counts the publishes.
-/// Stream path: one integration read, one conditional record, one mark; one publish. Sweep of a
-/// notification that failed: its claim and its mark; one publish (plus one listing per sweep).
+/// Stream path: one conditional record and one mark per notification; one publish; plus, per
+/// batch, the three Queries of the alerting context (teams, silences, integrations). Sweep of a
+/// notification that failed: its claim and its mark; one publish; plus, per sweep, the context
+/// and the two listings (due notifications, open incidents). Grouping is off for this team
+/// (each opening of a grouping team costs one more UpdateItem, two when it joins an open
+/// window).
 #[tokio::test(flavor = "multi_thread")]
-async fn a_notification_costs_three_dynamodb_requests_and_one_publish() {
+async fn a_notification_costs_two_dynamodb_writes_and_one_publish() {
     use credwatch::domain::incident::{CheckKind, Incident, IncidentClass};
     use credwatch::domain::outcome::OutcomeClass;
     use credwatch::domain::severity::Severity;
@@ -449,6 +453,21 @@ async fn a_notification_costs_three_dynamodb_requests_and_one_publish() {
         .await
         .expect("create the table");
     let writer = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table.clone());
+    let mut team = credwatch::inventory::Team {
+        id: "marketing-ops".to_string(),
+        name: "Marketing operations".to_string(),
+        timezone: None,
+        business_hours: None,
+        escalate_after: None,
+        escalate_to: None,
+        after_hours_to: None,
+        notify: credwatch::inventory::Notify::default(),
+        maintenance: Vec::new(),
+    };
+    team.notify.group_wait = std::time::Duration::ZERO;
+    credwatch::store::Teams::put_team(&writer, &team)
+        .await
+        .expect("the team");
     let mut stream = StreamReader::open(&config, &table).await;
     let now = Utc::now();
     for i in 0..N {
@@ -473,7 +492,8 @@ async fn a_notification_costs_three_dynamodb_requests_and_one_publish() {
         assert!(writer.open_incident(&incident).await.expect("opened"));
     }
     let batch = stream.next_event().await;
-    assert_eq!(batch["Records"].as_array().map(Vec::len), Some(N));
+    // The team's item (ignored by the fan-out) and the N incidents.
+    assert_eq!(batch["Records"].as_array().map(Vec::len), Some(N + 1));
 
     // The topic does not exist yet for half of the story: first the stream path to a live
     // topic, then the sweep of notifications whose publish failed.
@@ -494,10 +514,15 @@ async fn a_notification_costs_three_dynamodb_requests_and_one_publish() {
         published as f64 / N as f64
     );
     assert_eq!(published, N);
-    assert_eq!(counts.get("GetItem"), Some(&(N as u64)), "{counts:?}");
+    assert_eq!(counts.get("GetItem"), None, "{counts:?}");
     assert_eq!(counts.get("PutItem"), Some(&(N as u64)), "{counts:?}");
     assert_eq!(counts.get("UpdateItem"), Some(&(N as u64)), "{counts:?}");
-    assert_eq!(requests.total(), 3 * N as u64, "{counts:?}");
+    assert_eq!(
+        counts.get("Query"),
+        Some(&3),
+        "the context, once: {counts:?}"
+    );
+    assert_eq!(requests.total(), 2 * N as u64 + 3, "{counts:?}");
 
     // Resolves published to a topic that is gone, then swept once it is back.
     for i in 0..N {
@@ -524,7 +549,11 @@ async fn a_notification_costs_three_dynamodb_requests_and_one_publish() {
         "sweep, {N} failed notifications: DynamoDB {counts:?} = {:.2} requests per notification",
         requests.total() as f64 / N as f64
     );
-    assert_eq!(counts.get("Query"), Some(&1), "one listing: {counts:?}");
+    assert_eq!(
+        counts.get("Query"),
+        Some(&5),
+        "the context (3), the due notifications and the open incidents: {counts:?}"
+    );
     assert_eq!(
         counts.get("UpdateItem"),
         Some(&(2 * N as u64)),

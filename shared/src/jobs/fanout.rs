@@ -22,9 +22,9 @@ mod summary;
 
 use chrono::{DateTime, Utc};
 
-pub use self::summary::{Deliveries, RecordsSummary, SweepSummary};
 use self::context::AlertingContext;
 use self::route::records_for;
+pub use self::summary::{Deliveries, RecordsSummary, SweepSummary};
 use crate::domain::incident::{Incident, IncidentChange};
 use crate::jobs::panic::contain_panic;
 use crate::notify::Publisher;

@@ -173,7 +173,12 @@ impl NotificationId {
     /// The id of step `n` of a reminder or escalation schedule that started at `since`:
     /// `{incident}/{event}/{n}@{since}` (a class change restarts the schedule, so its steps
     /// get new ids).
-    pub fn step(incident: &IncidentId, event: Event, n: u32, since: DateTime<Utc>) -> NotificationId {
+    pub fn step(
+        incident: &IncidentId,
+        event: Event,
+        n: u32,
+        since: DateTime<Utc>,
+    ) -> NotificationId {
         NotificationId::build(
             incident,
             event,

@@ -125,7 +125,12 @@ pub fn follow_ups(
         .last_told
         .filter(|told| *told >= incident.since)
         .map_or(0, |told| schedule.due_by(told));
-    match next(&schedule, incident.acknowledged, ledger.reminded.max(covered), now) {
+    match next(
+        &schedule,
+        incident.acknowledged,
+        ledger.reminded.max(covered),
+        now,
+    ) {
         Some(reminder) if reminder.due <= now => {
             owed.push(FollowUp::Reminder(reminder));
             if let Some(after) = schedule.due(reminder.n.saturating_add(1)) {

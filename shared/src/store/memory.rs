@@ -18,8 +18,7 @@ use chrono::{DateTime, Utc};
 use super::error::{StoreError, StoreResult};
 use super::invariants;
 use super::roles::{
-    Groups, HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Silences,
-    Teams,
+    Groups, HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Silences, Teams,
 };
 use super::{
     AckOutcome, CommitOutcome, DueNotifications, ExpireOutcome, HistoryEntry, Incident,
@@ -55,7 +54,7 @@ struct Inner {
     /// Notifications and the audit trail.
     notifications: notifications::NotificationTable,
     /// Group windows by key.
-    groups: BTreeMap<String, Slot>,
+    groups: BTreeMap<String, Window>,
     /// Silences.
     silences: silences::SilenceTable,
 }
@@ -568,19 +567,37 @@ impl Groups for MemoryStore {
         wait: chrono::TimeDelta,
     ) -> StoreResult<Slot> {
         let mut inner = self.lock();
-        let slot = match inner.groups.get(&key.0) {
-            Some(open) if open.window_end > now => Slot {
-                position: open.position.saturating_add(1),
-                ..open.clone()
-            },
-            _ => Slot {
-                window_start: now,
-                window_end: window_end(now, wait),
-                position: 1,
-                leader: incident.clone(),
-            },
-        };
-        inner.groups.insert(key.0.clone(), slot.clone());
-        Ok(slot)
+        let window = inner.groups.entry(key.0.clone()).or_insert_with(|| Window {
+            start: now,
+            end: now,
+            members: Vec::new(),
+        });
+        let member = window.members.iter().position(|m| m == incident);
+        if member.is_none() && window.end <= now {
+            *window = Window {
+                start: now,
+                end: window_end(now, wait),
+                members: Vec::new(),
+            };
+        }
+        let index = member.unwrap_or_else(|| {
+            window.members.push(incident.clone());
+            window.members.len() - 1
+        });
+        Ok(Slot {
+            window_start: window.start,
+            window_end: window.end,
+            position: u32::try_from(index + 1).unwrap_or(u32::MAX),
+            leader: window.members[0].clone(),
+        })
     }
+}
+
+/// A group's window in memory: as the DynamoDB item holds it.
+#[derive(Debug)]
+struct Window {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    /// The incidents that joined, in order, each once.
+    members: Vec<IncidentId>,
 }

@@ -34,8 +34,7 @@ pub use crate::domain::incident::{Incident, IncidentChange, PLATFORM_TEAM};
 /// The state commit, defined in [`crate::domain::state`].
 pub use crate::domain::state::StateCommit;
 pub use roles::{
-    Groups, HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Silences,
-    Teams,
+    Groups, HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Silences, Teams,
 };
 
 /// Everything credwatch reads and writes between invocations: every role at once, for the
@@ -47,14 +46,7 @@ pub use roles::{
 /// ([`Incidents::open_incident_listing`]); unreadable teams, history entries and (in
 /// [`Incidents::incidents_of`]) incidents are logged and skipped.
 pub trait Store:
-    Integrations
-    + ProbeResults
-    + HistoryReader
-    + Incidents
-    + Teams
-    + Notifications
-    + Groups
-    + Silences
+    Integrations + ProbeResults + HistoryReader + Incidents + Teams + Notifications + Groups + Silences
 {
 }
 
@@ -66,6 +58,6 @@ impl<T> Store for T where
         + Teams
         + Notifications
         + Groups
-        + Silences,
+        + Silences
 {
 }

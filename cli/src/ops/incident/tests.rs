@@ -121,6 +121,7 @@ fn the_report_lists_notifications_oldest_first_and_serializes_stably() {
         [
             "attempts",
             "created_at",
+            "decisions",
             "event",
             "finished_at",
             "id",

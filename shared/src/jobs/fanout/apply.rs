@@ -61,7 +61,11 @@ pub(super) async fn apply<S: Notifications, P: Publisher>(
                     let Some(until) = verdict.until() else {
                         return;
                     };
-                    rehold(&record.delivery, until, verdict.decision(record.team(), now))
+                    rehold(
+                        &record.delivery,
+                        until,
+                        verdict.decision(record.team(), now),
+                    )
                 }
             };
             match store

@@ -11,15 +11,15 @@ use chrono_tz::Tz;
 use crate::domain::incident::Incident;
 use crate::domain::silence::{Labels, Silence};
 use crate::inventory::{Integration, MaintenanceWindow, Team};
-use crate::notify::notification::Expiry;
-use crate::rules::expiry::{days_until, expiry_date};
-use crate::store::IntegrationRecord;
 use crate::notify::annotations::HoldKind;
+use crate::notify::notification::Expiry;
 use crate::rules::business_hours::Calendar;
+use crate::rules::expiry::{days_until, expiry_date};
 use crate::rules::followup::FollowUpRules;
-use crate::rules::maintenance::in_maintenance;
+use crate::rules::maintenance::{in_maintenance, timezone_of};
 use crate::rules::policy::{Hold, Routing};
 use crate::rules::silences::{silenced_until, silencing};
+use crate::store::IntegrationRecord;
 use crate::store::{Integrations, Silences, StoreError, Teams};
 
 /// One team's alert-operations settings, ready for the rules.
@@ -53,7 +53,8 @@ impl TeamPolicy {
     pub fn of(team: &Team) -> TeamPolicy {
         let calendar = Calendar::for_team(team).unwrap_or_else(|error| {
             tracing::warn!(team = %team.id, %error, "team time zone unknown: UTC used");
-            Calendar::new(None, team.business_hours.clone()).unwrap_or_else(|_| Calendar::always_open())
+            Calendar::new(None, team.business_hours.clone())
+                .unwrap_or_else(|_| Calendar::always_open())
         });
         let tz = team
             .timezone
@@ -64,7 +65,13 @@ impl TeamPolicy {
         TeamPolicy {
             calendar,
             tz,
-            remind_after: team.notify.remind_after.iter().copied().map(delta).collect(),
+            remind_after: team
+                .notify
+                .remind_after
+                .iter()
+                .copied()
+                .map(delta)
+                .collect(),
             remind_max: team.notify.remind_max,
             escalate_after: team.escalate_after.map(delta),
             escalate_to: team.escalate_to.clone(),
@@ -105,8 +112,36 @@ pub struct AlertingContext {
     pub integrations: HashMap<String, IntegrationRecord>,
 }
 
+/// When the maintenance of `windows` in force at `t` ends (`None`: none is), each window read in
+/// its own time zone, else `tz` (its team's, or for an integration its owner's).
+fn maintenance_end(
+    windows: &[MaintenanceWindow],
+    tz: Tz,
+    t: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let mut zones: Vec<Tz> = Vec::new();
+    for window in windows {
+        let zone = timezone_of(window.timezone.as_deref()).unwrap_or(tz);
+        if !zones.contains(&zone) {
+            zones.push(zone);
+        }
+    }
+    zones
+        .into_iter()
+        .filter_map(|zone| {
+            let same: Vec<MaintenanceWindow> = windows
+                .iter()
+                .filter(|w| timezone_of(w.timezone.as_deref()).unwrap_or(tz) == zone)
+                .cloned()
+                .collect();
+            in_maintenance(&same, zone, t).map(|o| o.end)
+        })
+        .max()
+}
+
 /// The policy [`AlertingContext::team`] gives a team it does not know.
-static UNKNOWN_TEAM: std::sync::LazyLock<TeamPolicy> = std::sync::LazyLock::new(TeamPolicy::unknown);
+static UNKNOWN_TEAM: std::sync::LazyLock<TeamPolicy> =
+    std::sync::LazyLock::new(TeamPolicy::unknown);
 
 impl AlertingContext {
     /// The team's policy ([`TeamPolicy::unknown`] for a team the table does not hold).
@@ -181,24 +216,23 @@ impl AlertingContext {
             })
         });
         let owner = self.team(&incident.team);
-        let integration_windows = self
-            .integrations
-            .get(&incident.integration)
-            .map(|r| (r.integration.maintenance.as_slice(), r.integration.id.as_str()));
         let mut windows = Vec::new();
-        if let Some((list, id)) = integration_windows
-            && let Some(o) = in_maintenance(list, owner.tz, now)
+        if let Some(record) = self.integrations.get(&incident.integration)
+            && let Some(end) = maintenance_end(&record.integration.maintenance, owner.tz, now)
         {
             windows.push(Hold {
                 kind: HoldKind::Maintenance,
-                until: o.end,
-                reason: format!("maintenance window of integration {id}"),
+                until: end,
+                reason: format!(
+                    "maintenance window of integration {}",
+                    crate::text::printable::echo(&record.integration.id)
+                ),
             });
         }
-        if let Some(o) = in_maintenance(&owner.maintenance, owner.tz, now) {
+        if let Some(end) = maintenance_end(&owner.maintenance, owner.tz, now) {
             windows.push(Hold {
                 kind: HoldKind::Maintenance,
-                until: o.end,
+                until: end,
                 reason: format!(
                     "maintenance window of team {}",
                     crate::text::printable::echo(&incident.team)

@@ -37,9 +37,13 @@ pub(super) async fn deliver<S: Notifications, P: Publisher>(
                 Attempt::Failed(error)
             }
         };
-        let Some(next) =
-            after_attempt(&delivery, record.queued_since(), &attempt, now, fastrand::f64())
-        else {
+        let Some(next) = after_attempt(
+            &delivery,
+            record.queued_since(),
+            &attempt,
+            now,
+            fastrand::f64(),
+        ) else {
             return;
         };
         if !write(store, record, delivery.revision, &next, counts).await {

@@ -12,7 +12,7 @@ use crate::notify::delivery::{Decision, DecisionKind, NotificationRecord};
 use crate::notify::notification::{Event, Notification, NotificationId};
 use crate::rules::delivery::{first_claim, held};
 use crate::rules::grouping::{
-    Grouping, always_grouped, credential_group, resolve_group, team_grouping, team_group,
+    Grouping, always_grouped, credential_group, resolve_group, team_group, team_grouping,
 };
 use crate::store::{Groups, Notifications, StoreError};
 
@@ -71,9 +71,17 @@ pub async fn group<S: Groups + Notifications>(
                     let slot = store
                         .join_group(&key, &incident.id, at, team.group_wait)
                         .await?;
-                    let id =
-                        NotificationId::group(&slot.leader, Event::Opened, CREDENTIAL, slot.window_start);
-                    Some((always_grouped(&slot), id, "one notice for every integration of the same credential"))
+                    let id = NotificationId::group(
+                        &slot.leader,
+                        Event::Opened,
+                        CREDENTIAL,
+                        slot.window_start,
+                    );
+                    Some((
+                        always_grouped(&slot),
+                        id,
+                        "one notice for every integration of the same credential",
+                    ))
                 }
                 None => {
                     let key = team_group(&incident.team, incident.class);
@@ -86,7 +94,11 @@ pub async fn group<S: Groups + Notifications>(
                         DIGEST_OPENED,
                         slot.window_start,
                     );
-                    Some((team_grouping(&slot, team.group_min), id, "one digest of the team's incidents of this class"))
+                    Some((
+                        team_grouping(&slot, team.group_min),
+                        id,
+                        "one digest of the team's incidents of this class",
+                    ))
                 }
             }
         }
@@ -100,7 +112,12 @@ pub async fn group<S: Groups + Notifications>(
             match digest {
                 Some(digest) => {
                     let slot = store
-                        .join_group(&resolve_group(digest.as_str()), &incident.id, at, team.group_wait)
+                        .join_group(
+                            &resolve_group(digest.as_str()),
+                            &incident.id,
+                            at,
+                            team.group_wait,
+                        )
                         .await?;
                     let id = NotificationId::group(
                         &slot.leader,
@@ -108,7 +125,11 @@ pub async fn group<S: Groups + Notifications>(
                         DIGEST_RESOLVED,
                         slot.window_start,
                     );
-                    Some((always_grouped(&slot), id, "its opening was in a digest: so is its resolve"))
+                    Some((
+                        always_grouped(&slot),
+                        id,
+                        "its opening was in a digest: so is its resolve",
+                    ))
                 }
                 None => None,
             }
@@ -167,11 +188,22 @@ pub fn group_notices(
         (true, _) | (false, None) => lead.notification.clone(),
         (false, Some(incident)) => {
             let (integration, expiry) = context.facts(incident, now);
-            Notification::about(id.clone(), Event::Digest, incident, integration, expiry, now)
+            Notification::about(
+                id.clone(),
+                Event::Digest,
+                incident,
+                integration,
+                expiry,
+                now,
+            )
         }
     };
     notice.id = id.clone();
-    notice.event = if credential { Event::Opened } else { Event::Digest };
+    notice.event = if credential {
+        Event::Opened
+    } else {
+        Event::Digest
+    };
     notice.at = now;
     notice.held = None;
     notice.members = named
@@ -219,7 +251,10 @@ pub fn group_notices(
                 DecisionKind::Send,
                 now,
                 None,
-                format!("the group's window closed: {} incidents told in one message", members.len()),
+                format!(
+                    "the group's window closed: {} incidents told in one message",
+                    members.len()
+                ),
             ));
             NotificationRecord {
                 notification: copy,

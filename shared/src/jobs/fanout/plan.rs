@@ -155,12 +155,18 @@ impl Action {
                 Release::Send(note) => (
                     DecisionKind::Send,
                     None,
-                    format!("released after a hold since {}: {}", stamp(note.since), note.reason),
+                    format!(
+                        "released after a hold since {}: {}",
+                        stamp(note.since),
+                        note.reason
+                    ),
                 ),
                 Release::Supersede(why) => (DecisionKind::Supersede, None, why.clone()),
-                Release::Hold(verdict) => {
-                    (verdict.kind(), verdict.until(), verdict.reason(record.team()))
-                }
+                Release::Hold(verdict) => (
+                    verdict.kind(),
+                    verdict.until(),
+                    verdict.reason(record.team()),
+                ),
             },
             Action::Group { .. } => (DecisionKind::Group, None, String::new()),
             Action::Retry { record } => (
@@ -256,8 +262,15 @@ pub async fn plan_sweep<S: Incidents + Notifications>(
         }
     }
     for (id, members) in grouped {
-        let leader = match id.as_str().split_once('/').map(|(l, _)| l.parse::<IncidentId>()) {
-            Some(Ok(leader)) => cache.get(store, &leader).await.and_then(|(i, _)| i.cloned()),
+        let leader = match id
+            .as_str()
+            .split_once('/')
+            .map(|(l, _)| l.parse::<IncidentId>())
+        {
+            Some(Ok(leader)) => cache
+                .get(store, &leader)
+                .await
+                .and_then(|(i, _)| i.cloned()),
             _ => None,
         };
         let notices = group_notices(&id, &members, leader.as_ref(), context, now);

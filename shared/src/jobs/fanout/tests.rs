@@ -13,8 +13,8 @@ use crate::notify::error::PublishErrorKind;
 use crate::notify::memory::MemoryPublisher;
 use crate::rules::delivery::MAX_SHRINKS;
 use crate::secrets::SecretSource;
-use crate::store::{Incidents, Integrations};
 use crate::store::memory::MemoryStore;
+use crate::store::{Incidents, Integrations};
 use crate::telemetry::emf;
 
 /// The name of the variable holding the secret, and an access token: neither may be sent.

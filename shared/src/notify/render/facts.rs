@@ -121,7 +121,10 @@ fn operations_lines(n: &Notification, trim: &Trim) -> Vec<Line> {
         match n.event {
             Event::Reminder => lines.push(line(
                 "Reminder",
-                format!("reminder {}: still failing, unacknowledged, for {open_for}", step.n),
+                format!(
+                    "reminder {}: still failing, unacknowledged, for {open_for}",
+                    step.n
+                ),
             )),
             Event::Escalated => lines.push(line(
                 "Escalated",
@@ -135,9 +138,9 @@ fn operations_lines(n: &Notification, trim: &Trim) -> Vec<Line> {
         lines.push(line(
             "Sent to you",
             match copy.role {
-                Role::Escalation => format!(
-                    "as the escalation team of team {owner}, which has not acknowledged it"
-                ),
+                Role::Escalation => {
+                    format!("as the escalation team of team {owner}, which has not acknowledged it")
+                }
                 Role::AfterHours => format!(
                     "as the after-hours team of team {owner}: it is critical and team {owner} \
                      is outside its business hours"
@@ -167,15 +170,17 @@ fn operations_lines(n: &Notification, trim: &Trim) -> Vec<Line> {
         lines.push(line(
             "Held",
             match held.kind {
-                HoldKind::Deferred => format!(
-                    "deferred since {since} to business hours (not critical): {reason}"
-                ),
-                HoldKind::Silenced => {
-                    format!("silenced since {since}; the silence ended and it is still open: {reason}")
+                HoldKind::Deferred => {
+                    format!("deferred since {since} to business hours (not critical): {reason}")
                 }
-                HoldKind::Maintenance => format!(
-                    "held since {since} by a maintenance window that has ended: {reason}"
-                ),
+                HoldKind::Silenced => {
+                    format!(
+                        "silenced since {since}; the silence ended and it is still open: {reason}"
+                    )
+                }
+                HoldKind::Maintenance => {
+                    format!("held since {since} by a maintenance window that has ended: {reason}")
+                }
             },
         ));
     }
@@ -212,10 +217,9 @@ pub fn facts(n: &Notification, trim: &Trim) -> Facts {
         Event::Drill => format!("Drill: {name}: test message, nothing is wrong"),
         Event::Reminder => format!("Still open: {name}: {broke}"),
         Event::Escalated => format!("Escalated: {name}: {broke}"),
-        Event::Digest if n.resolved_at.is_some() => format!(
-            "Resolved too: {} more like {name}",
-            n.members.len()
-        ),
+        Event::Digest if n.resolved_at.is_some() => {
+            format!("Resolved too: {} more like {name}", n.members.len())
+        }
         Event::Digest => format!("{} more failing like {name}: {broke}", n.members.len()),
         _ => format!("{name}: {broke}"),
     };

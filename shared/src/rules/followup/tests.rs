@@ -45,7 +45,10 @@ fn reminder(n: u32, due: DateTime<Utc>) -> FollowUp {
 fn subjects_by_check_and_class() {
     let failing = IncidentClass::Outcome(OutcomeClass::ClientAuthFailed);
     assert_eq!(subject(CheckKind::Auth, failing), Subject::Failure);
-    assert_eq!(subject(CheckKind::Monitor, IncidentClass::NotProbed), Subject::Failure);
+    assert_eq!(
+        subject(CheckKind::Monitor, IncidentClass::NotProbed),
+        Subject::Failure
+    );
     assert_eq!(
         subject(CheckKind::Expiry, IncidentClass::SecretExpiring),
         Subject::ExpiryWarning
@@ -65,7 +68,10 @@ fn high_reminders_come_on_the_documented_schedule_and_a_missed_one_is_not_a_burs
     let cal = Calendar::always_open();
     let high = incident(Severity::High);
     let none = Ledger::default();
-    assert_eq!(follow_ups(&high, &none, &rules(&cal), mins(59)), (vec![], Some(mins(60))));
+    assert_eq!(
+        follow_ups(&high, &none, &rules(&cal), mins(59)),
+        (vec![], Some(mins(60)))
+    );
     assert_eq!(
         follow_ups(&high, &none, &rules(&cal), mins(60)),
         (vec![reminder(1, mins(60))], Some(mins(300)))
@@ -150,7 +156,10 @@ fn escalation_once_after_escalate_after_critical_on_the_clock_others_in_business
         escalated: true,
         ..Ledger::default()
     };
-    assert_eq!(follow_ups(&critical, &escalated, &team, mins(600)), (vec![], None));
+    assert_eq!(
+        follow_ups(&critical, &escalated, &team, mins(600)),
+        (vec![], None)
+    );
     // High: 8 business hours on Monday, 2 more on Tuesday from 09:00 New York (14:00 UTC).
     let high = incident(Severity::High);
     let due = Utc.with_ymd_and_hms(2026, 12, 1, 16, 0, 0).unwrap();
@@ -192,7 +201,10 @@ fn the_team_s_own_intervals_and_cap_apply() {
         reminded: 3,
         ..Ledger::default()
     };
-    assert_eq!(follow_ups(&low, &capped, &team, mins(10_000)), (vec![], None));
+    assert_eq!(
+        follow_ups(&low, &capped, &team, mins(10_000)),
+        (vec![], None)
+    );
 }
 
 #[test]
@@ -202,7 +214,12 @@ fn expiry_warnings_are_not_reminded_and_expired_secrets_daily() {
     warning.check = CheckKind::Expiry;
     warning.class = IncidentClass::SecretExpiring;
     assert_eq!(
-        follow_ups(&warning, &Ledger::default(), &rules(&cal), mins(10 * 24 * 60)),
+        follow_ups(
+            &warning,
+            &Ledger::default(),
+            &rules(&cal),
+            mins(10 * 24 * 60)
+        ),
         (vec![], None)
     );
     warning.class = IncidentClass::SecretExpired;
@@ -215,7 +232,11 @@ fn expiry_warnings_are_not_reminded_and_expired_secrets_daily() {
 
 fn record(event: Event, team: &str, step: Option<Step>, delivery: Delivery) -> NotificationRecord {
     let incident = auth();
-    let id = NotificationId::at(&incident.id, event, delivery.next_attempt_at.unwrap_or(t0()));
+    let id = NotificationId::at(
+        &incident.id,
+        event,
+        delivery.next_attempt_at.unwrap_or(t0()),
+    );
     let mut notification = Notification::about(id, event, &incident, None, None, t0());
     notification.team = team.to_string();
     notification.step = step;
@@ -258,7 +279,12 @@ fn the_ledger_counts_the_current_schedule_and_what_the_owner_was_told() {
             last_told: Some(mins(6)),
         }
     );
-    let pending = vec![record(Event::Opened, "crm-ops", None, first_claim(mins(30)))];
+    let pending = vec![record(
+        Event::Opened,
+        "crm-ops",
+        None,
+        first_claim(mins(30)),
+    )];
     assert_eq!(
         Ledger::of(&pending, since, "crm-ops").last_told,
         Some(t0()),

@@ -36,7 +36,10 @@ fn a_credential_group_needs_a_definitive_auth_failure_and_a_sibling_on_the_same_
     )
     .unwrap();
     assert_eq!(siblings, vec!["loyalty".to_string()]);
-    assert_eq!(key.0, format!("credential#{HOST}#client-a#client_auth_failed"));
+    assert_eq!(
+        key.0,
+        format!("credential#{HOST}#client-a#client_auth_failed")
+    );
     // Another definitive class is another group.
     let (ip, _) = credential_group(
         &crm,
@@ -54,7 +57,11 @@ fn a_credential_group_needs_a_definitive_auth_failure_and_a_sibling_on_the_same_
         (CheckKind::Expiry, IncidentClass::SecretExpired),
         (CheckKind::Monitor, IncidentClass::NotProbed),
     ] {
-        assert_eq!(credential_group(&crm, check, class, &all), None, "{check:?} {class}");
+        assert_eq!(
+            credential_group(&crm, check, class, &all),
+            None,
+            "{check:?} {class}"
+        );
     }
     // Alone on its credential: no group.
     let lonely = named("lonely", "client-z", HOST);
@@ -103,7 +110,10 @@ fn keys_and_windows() {
         team_group("crm", failing(OutcomeClass::ClientAuthFailed)),
         team_group("crm", failing(OutcomeClass::IpNotAllowlisted))
     );
-    assert_eq!(resolve_group("x/digest/opened@t").0, "resolved#x/digest/opened@t");
+    assert_eq!(
+        resolve_group("x/digest/opened@t").0,
+        "resolved#x/digest/opened@t"
+    );
     assert_eq!(
         window_end(DateTime::<Utc>::MAX_UTC, TimeDelta::minutes(1)),
         DateTime::<Utc>::MAX_UTC

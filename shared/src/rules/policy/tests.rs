@@ -42,7 +42,12 @@ fn silence(until: DateTime<Utc>) -> Hold {
 #[test]
 fn a_silence_in_force_suppresses_every_severity_until_it_ends() {
     let at = tue(15, 0); // 10:00 in New York: open
-    for severity in [Severity::Critical, Severity::High, Severity::Medium, Severity::Low] {
+    for severity in [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ] {
         let hold = silence(tue(16, 0));
         assert_eq!(
             verdict(severity, &office(), Some(&hold), at),
@@ -68,7 +73,10 @@ fn a_silence_that_has_ended_holds_nothing() {
 #[test]
 fn outside_business_hours_critical_goes_at_once_and_the_rest_waits_for_the_morning() {
     let night = tue(4, 0); // 23:00 Monday in New York
-    assert_eq!(verdict(Severity::Critical, &office(), None, night), Verdict::Send);
+    assert_eq!(
+        verdict(Severity::Critical, &office(), None, night),
+        Verdict::Send
+    );
     for severity in [Severity::High, Severity::Medium, Severity::Low] {
         assert_eq!(
             verdict(severity, &office(), None, night),
@@ -79,8 +87,14 @@ fn outside_business_hours_critical_goes_at_once_and_the_rest_waits_for_the_morni
         );
     }
     // Exactly at opening and inside: sent; exactly at closing: deferred to the next day.
-    assert_eq!(verdict(Severity::Low, &office(), None, tue(14, 0)), Verdict::Send);
-    assert_eq!(verdict(Severity::Low, &office(), None, tue(21, 59)), Verdict::Send);
+    assert_eq!(
+        verdict(Severity::Low, &office(), None, tue(14, 0)),
+        Verdict::Send
+    );
+    assert_eq!(
+        verdict(Severity::Low, &office(), None, tue(21, 59)),
+        Verdict::Send
+    );
     assert_eq!(
         verdict(Severity::Low, &office(), None, tue(22, 0)),
         Verdict::Defer {
@@ -104,7 +118,10 @@ fn business_hours_that_never_come_do_not_hold_a_notification_forever() {
         }),
     )
     .unwrap();
-    assert_eq!(verdict(Severity::Low, &never, None, tue(4, 0)), Verdict::Send);
+    assert_eq!(
+        verdict(Severity::Low, &never, None, tue(4, 0)),
+        Verdict::Send
+    );
 }
 
 #[test]
@@ -114,19 +131,38 @@ fn verdicts_become_decisions_that_say_what_held_them() {
     assert_eq!(defer.kind, DecisionKind::Defer);
     assert_eq!(defer.until, Some(tue(14, 0)));
     assert_eq!(defer.hold, Some(HoldKind::Deferred));
-    assert!(defer.reason.contains("business hours of team crm"), "{}", defer.reason);
-    assert!(defer.reason.contains("2026-12-01 14:00 UTC"), "{}", defer.reason);
+    assert!(
+        defer.reason.contains("business hours of team crm"),
+        "{}",
+        defer.reason
+    );
+    assert!(
+        defer.reason.contains("2026-12-01 14:00 UTC"),
+        "{}",
+        defer.reason
+    );
     let mut window = silence(tue(6, 0));
     window.kind = HoldKind::Maintenance;
     let suppress = Verdict::Suppress(window).decision("crm", at);
     assert_eq!(suppress.kind, DecisionKind::Suppress);
     assert_eq!(suppress.hold, Some(HoldKind::Maintenance));
-    assert!(suppress.reason.starts_with("silence sil-aaaaaaaaaa"), "{}", suppress.reason);
+    assert!(
+        suppress.reason.starts_with("silence sil-aaaaaaaaaa"),
+        "{}",
+        suppress.reason
+    );
     let send = Verdict::Send.decision("crm", at);
-    assert_eq!((send.kind, send.until, send.hold), (DecisionKind::Send, None, None));
+    assert_eq!(
+        (send.kind, send.until, send.hold),
+        (DecisionKind::Send, None, None)
+    );
 }
 
-fn routing<'a>(calendar: &'a Calendar, esc: Option<&'a str>, after: Option<&'a str>) -> Routing<'a> {
+fn routing<'a>(
+    calendar: &'a Calendar,
+    esc: Option<&'a str>,
+    after: Option<&'a str>,
+) -> Routing<'a> {
     Routing {
         owner: "crm",
         owner_calendar: calendar,
@@ -164,7 +200,12 @@ fn recipients_are_the_owner_then_escalation_then_after_hours_each_once() {
         vec![("crm", None), ("noc", Some(Role::AfterHours))]
     );
     assert_eq!(
-        teams(&recipients(Event::Escalated, Severity::Critical, &both, night)),
+        teams(&recipients(
+            Event::Escalated,
+            Severity::Critical,
+            &both,
+            night
+        )),
         vec![
             ("crm", None),
             ("backup", Some(Role::Escalation)),
@@ -173,12 +214,22 @@ fn recipients_are_the_owner_then_escalation_then_after_hours_each_once() {
     );
     let same = routing(&cal, Some("backup"), Some("backup"));
     assert_eq!(
-        teams(&recipients(Event::Escalated, Severity::Critical, &same, night)),
+        teams(&recipients(
+            Event::Escalated,
+            Severity::Critical,
+            &same,
+            night
+        )),
         vec![("crm", None), ("backup", Some(Role::Escalation))]
     );
     let own = routing(&cal, Some("crm"), Some("crm"));
     assert_eq!(
-        teams(&recipients(Event::Escalated, Severity::Critical, &own, night)),
+        teams(&recipients(
+            Event::Escalated,
+            Severity::Critical,
+            &own,
+            night
+        )),
         vec![("crm", None)]
     );
     let copy = &recipients(Event::Escalated, Severity::High, &both, day)[1];
@@ -189,8 +240,7 @@ fn recipients_are_the_owner_then_escalation_then_after_hours_each_once() {
 fn held_record(event: Event, at: DateTime<Utc>, hold: HoldKind) -> NotificationRecord {
     let incident = auth();
     let id = NotificationId::at(&incident.id, event, at);
-    let notification =
-        Notification::about(id, event, &incident, None, None, fixtures::opened_at());
+    let notification = Notification::about(id, event, &incident, None, None, fixtures::opened_at());
     let kind = if hold == HoldKind::Deferred {
         DecisionKind::Defer
     } else {
@@ -235,10 +285,14 @@ fn a_team_never_told_gets_the_opening_once_and_nothing_else_held_with_it() {
         tue(14, 0),
     );
     assert_eq!(kinds(&out), vec!["send", "supersede", "supersede"]);
-    let Release::Send(note) = &out[0].1 else { panic!() };
+    let Release::Send(note) = &out[0].1 else {
+        panic!()
+    };
     assert_eq!(note.kind, HoldKind::Deferred);
     assert_eq!(note.since, tue(4, 0), "since the first hold");
-    let Release::Supersede(why) = &out[1].1 else { panic!() };
+    let Release::Supersede(why) = &out[1].1 else {
+        panic!()
+    };
     assert!(why.contains(opened.id().as_str()), "{why}");
 }
 
@@ -259,7 +313,13 @@ fn a_team_already_told_gets_the_latest_news_not_a_burst_of_reminders() {
     assert_eq!(kinds(&out), vec!["supersede", "send", "supersede"]);
     // Told before: an opened among them is not preferred over what came after.
     let opened = held_record(Event::Opened, tue(3, 0), HoldKind::Silenced);
-    let out = release(&[&opened, &changed], Some(&auth()), true, &Verdict::Send, tue(14, 0));
+    let out = release(
+        &[&opened, &changed],
+        Some(&auth()),
+        true,
+        &Verdict::Send,
+        tue(14, 0),
+    );
     assert_eq!(kinds(&out), vec!["supersede", "send"]);
 }
 
@@ -276,14 +336,22 @@ fn a_resolve_is_told_when_the_team_knew_or_was_only_asleep_and_never_after_a_sil
     ] {
         let opened = held_record(Event::Opened, tue(4, 0), hold);
         let resolved = held_record(Event::Resolved, tue(5, 0), hold);
-        let out = release(&[&opened, &resolved], Some(&closed), told, &Verdict::Send, tue(14, 0));
+        let out = release(
+            &[&opened, &resolved],
+            Some(&closed),
+            told,
+            &Verdict::Send,
+            tue(14, 0),
+        );
         assert_eq!(kinds(&out), want, "{hold:?} told={told}");
     }
     let reminder = held_record(Event::Reminder, tue(4, 0), HoldKind::Silenced);
     for incident in [Some(&closed), None] {
         let out = release(&[&reminder], incident, true, &Verdict::Send, tue(14, 0));
         assert_eq!(kinds(&out), vec!["supersede"]);
-        let Release::Supersede(why) = &out[0].1 else { panic!() };
+        let Release::Supersede(why) = &out[0].1 else {
+            panic!()
+        };
         assert!(why.contains("resolve"), "{why}");
     }
 }
@@ -301,7 +369,11 @@ fn the_note_names_the_first_hold_and_its_kind() {
     let note = held_note(&[&a, &b], tue(14, 0));
     assert_eq!(
         (note.kind, note.since, note.reason.as_str()),
-        (HoldKind::Maintenance, tue(4, 0), "held at 2026-12-01 04:00:00 UTC")
+        (
+            HoldKind::Maintenance,
+            tue(4, 0),
+            "held at 2026-12-01 04:00:00 UTC"
+        )
     );
     // Nothing on record: a plain deferral at `now`.
     let mut plain = a.clone();

@@ -218,6 +218,8 @@ pub const WINDOW_END: &str = "window_end";
 pub const JOINED: &str = "joined";
 /// Group window: the incident that opened it.
 pub const LEADER: &str = "leader";
+/// Group window: the incidents that joined it, in order (L of S).
+pub const MEMBERS: &str = "members";
 /// Silence: its matchers (L of M, each `{field, value}`).
 pub const MATCHERS: &str = "matchers";
 /// Inside a matcher: `integration`, `team`, `class` or `check`.

@@ -1,16 +1,19 @@
-//! [`Groups`] on DynamoDB: one item per group, `GROUP#{key}` / `window`.
+//! [`Groups`] on DynamoDB: one item per group, `GROUP#{key}` / `window` (see
+//! [`super::super::group`]).
 //!
 //! Requests per join: one UpdateItem that opens a new window when none is open
-//! (`attribute_not_exists(pk) OR window_end <= :now`); when one is open, a second UpdateItem
-//! that takes the next place (`joined + 1`, condition `window_end > :now`), both returning
-//! the item as written (`ALL_NEW`), so every joiner learns its own place atomically. A window
-//! that closes between the two is opened again (at most three rounds). The item expires a
-//! day after its window ([`GROUP_TTL_DAYS`]).
+//! (`attribute_not_exists(pk) OR (window_end <= :now AND NOT contains(members, :me))`); when one is open, a second UpdateItem
+//! that appends the joiner (`list_append`, `joined + 1`, condition `window_end > :now AND NOT
+//! contains(members, :me)`), both returning the item as written (`ALL_NEW`), so every joiner
+//! learns its own place atomically. When both conditions fail the joiner is already a member
+//! (a retried stream record) and one consistent GetItem gives its place: joining is
+//! idempotent. A window that closes in between is opened again (at most three rounds). The
+//! item expires a day after its window ([`GROUP_TTL_DAYS`]).
 
-use aws_sdk_dynamodb::types::ReturnValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::super::attributes::{JOINED, LEADER, WINDOW_END, WINDOW_START};
+use super::super::attributes::{JOINED, LEADER, MEMBERS, WINDOW_END, WINDOW_START};
 use super::super::expr::UpdateSpec;
 use super::super::group::decode_window;
 use super::super::keys::{PK, TTL_ATTRIBUTE, describe_key, group_key, key_item};
@@ -34,29 +37,46 @@ impl Groups for DynamoStore {
     ) -> StoreResult<Slot> {
         let item_key = group_key(key);
         let end = window_end(now, wait);
+        let me = || AttributeValue::L(vec![s(incident.as_str())]);
         for _ in 0..3 {
             let open = UpdateSpec::new(item_key.clone())
                 .set(WINDOW_START, time(now))
                 .set(WINDOW_END, time(end))
                 .set(JOINED, n(1))
                 .set(LEADER, s(incident.as_str()))
+                .set(MEMBERS, me())
                 .set(TTL_ATTRIBUTE, expiry_after(end, GROUP_TTL_DAYS))
                 .condition(|e| {
+                    // A member of a closed window (a retried record) keeps its place there.
                     format!(
-                        "attribute_not_exists({}) OR {} <= {}",
+                        "attribute_not_exists({}) OR ({} <= {} AND NOT contains({}, {}))",
                         e.name(PK),
                         e.name(WINDOW_END),
-                        e.value(time(now))
+                        e.value(time(now)),
+                        e.name(MEMBERS),
+                        e.value(s(incident.as_str()))
                     )
                 });
-            if let Some(slot) = self.join(open).await? {
+            if let Some(slot) = self.join(open, incident).await? {
                 return Ok(slot);
             }
-            let next = UpdateSpec::new(item_key.clone()).condition(|e| {
-                format!("{} > {}", e.name(WINDOW_END), e.value(time(now)))
+            let mut append = UpdateSpec::new(item_key.clone()).condition(|e| {
+                format!(
+                    "{} > {} AND NOT contains({}, {})",
+                    e.name(WINDOW_END),
+                    e.value(time(now)),
+                    e.name(MEMBERS),
+                    e.value(s(incident.as_str()))
+                )
             });
-            let next = add_one(next);
-            if let Some(slot) = self.join(next).await? {
+            let (members, joined) = (append.expr.name(MEMBERS), append.expr.name(JOINED));
+            let (list, one) = (append.expr.value(me()), append.expr.value(n(1)));
+            append.push_set(format!("{members} = list_append({members}, {list})"));
+            append.push_set(format!("{joined} = {joined} + {one}"));
+            if let Some(slot) = self.join(append, incident).await? {
+                return Ok(slot);
+            }
+            if let Some(slot) = self.member_slot(&item_key, incident).await? {
                 return Ok(slot);
             }
         }
@@ -68,16 +88,9 @@ impl Groups for DynamoStore {
     }
 }
 
-/// `SET joined = joined + :one` on `update`.
-fn add_one(mut update: UpdateSpec) -> UpdateSpec {
-    let (name, one) = (update.expr.name(JOINED), update.expr.value(n(1)));
-    update.push_set(format!("{name} = {name} + {one}"));
-    update
-}
-
 impl DynamoStore {
-    /// One conditional join: the slot as written, `None` when its condition failed.
-    async fn join(&self, update: UpdateSpec) -> StoreResult<Option<Slot>> {
+    /// One conditional join: the joiner's slot as written, `None` when its condition failed.
+    async fn join(&self, update: UpdateSpec, me: &IncidentId) -> StoreResult<Option<Slot>> {
         let shown = describe_key(&update.key);
         let answer = self
             .client
@@ -96,9 +109,18 @@ impl DynamoStore {
         match answer {
             Ok(output) => {
                 let item = output.attributes.unwrap_or_default();
-                decode_window(&item)
-                    .map(Some)
-                    .map_err(|unreadable| StoreError::corrupt(&format!("DynamoDB table {}", self.table), unreadable))
+                match decode_window(&item, me) {
+                    Ok(Some(slot)) => Ok(Some(slot)),
+                    Ok(None) => Err(StoreError::permanent(format!(
+                        "DynamoDB table {}: group window {shown} does not list the joiner it \
+                         was just written with",
+                        self.table
+                    ))),
+                    Err(unreadable) => Err(StoreError::corrupt(
+                        &format!("DynamoDB table {}", self.table),
+                        unreadable,
+                    )),
+                }
             }
             Err(err)
                 if err
@@ -109,5 +131,29 @@ impl DynamoStore {
             }
             Err(err) => Err(self.failed("UpdateItem", &shown, &err)),
         }
+    }
+
+    /// The joiner's place in the window as stored now (consistent read), if it is a member.
+    async fn member_slot(
+        &self,
+        key: &super::super::keys::Key,
+        me: &IncidentId,
+    ) -> StoreResult<Option<Slot>> {
+        let shown = describe_key(key);
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| self.failed("GetItem", &shown, &err))?;
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        decode_window(&item, me).map_err(|unreadable| {
+            StoreError::corrupt(&format!("DynamoDB table {}", self.table), unreadable)
+        })
     }
 }
