@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use clap::ArgGroup;
 use comfy_table::Color;
 use credwatch::config::TABLE_VAR;
@@ -68,9 +68,9 @@ pub struct AddArgs {
     /// How long, from now: a whole number and a unit, e.g. 30m, 4h, 2d (at most 90d).
     #[arg(long = "for", id = "for", value_name = "DURATION", value_parser = parse_for)]
     for_: Option<Duration>,
-    /// Until when: RFC 3339 (2026-12-01T06:00:00Z, or with an offset) or YYYY-MM-DD HH:MM,
-    /// read as UTC (2026-12-01 06:00).
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    /// Until when: RFC 3339 (2026-12-01T06:00:00Z, or with an offset), YYYY-MM-DD HH:MM read
+    /// as UTC (2026-12-01 06:00), or +DURATION from now (+90m).
+    #[arg(long, value_name = "TIME", value_parser = crate::when::parse_time)]
     until: Option<DateTime<Utc>>,
     /// Why, for whoever wonders later why they got no alert (at most 500 characters).
     #[arg(long, value_name = "TEXT")]
@@ -113,22 +113,6 @@ pub struct ExpireArgs {
 /// `--for`: a duration as the inventory writes them.
 fn parse_for(text: &str) -> Result<Duration, String> {
     parse_duration(text)
-}
-
-/// `--until`: RFC 3339, or `YYYY-MM-DD HH:MM` in UTC.
-pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
-    let text = text.trim();
-    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Ok(at.with_timezone(&Utc));
-    }
-    if let Ok(at) = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M") {
-        return Ok(at.and_utc());
-    }
-    Err(format!(
-        "\"{}\" is not a time: write it as RFC 3339 (2026-12-01T06:00:00Z, or with an offset \
-         such as +01:00) or as YYYY-MM-DD HH:MM in UTC (2026-12-01 06:00)",
-        echo(text)
-    ))
 }
 
 /// `credwatch silence ...`: runs the subcommand, returns its exit code.
