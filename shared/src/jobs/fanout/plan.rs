@@ -315,7 +315,7 @@ pub async fn plan_sweep<S: Incidents + Notifications>(
     let open = store.open_incident_listing().await?;
     plan.unreadable.extend(open.unreadable);
     for incident in &open.incidents {
-        let Some((_, history)) = cache.get(store, &incident.id).await else {
+        let Some(history) = cache.history(store, incident).await else {
             continue;
         };
         let told_at = told_now
@@ -416,13 +416,39 @@ pub fn released(
     n
 }
 
-/// Incidents and their notifications, read once per sweep.
+/// An incident as stored (`None`: gone) and its notifications.
+type Read = (Option<Incident>, Vec<NotificationRecord>);
+
+/// Incidents and their notifications, read once per sweep (`None`: unreadable now).
 #[derive(Default)]
 struct Cache {
-    entries: HashMap<IncidentId, Option<(Option<Incident>, Vec<NotificationRecord>)>>,
+    entries: HashMap<IncidentId, Option<Read>>,
 }
 
 impl Cache {
+    /// The notifications of `incident` (just listed as open: not read again); `None` when
+    /// they cannot be read now (logged; the next sweep tries again).
+    async fn history<S: Notifications>(
+        &mut self,
+        store: &S,
+        incident: &Incident,
+    ) -> Option<&[NotificationRecord]> {
+        if !self.entries.contains_key(&incident.id) {
+            let entry = match store.notifications_of(&incident.id).await {
+                Ok(history) => Some((Some(incident.clone()), history)),
+                Err(error) => {
+                    tracing::error!(incident = %incident.id, %error, "sweep: notifications of an open incident unreadable; left for the next sweep");
+                    None
+                }
+            };
+            self.entries.insert(incident.id.clone(), entry);
+        }
+        self.entries
+            .get(&incident.id)
+            .and_then(|e| e.as_ref())
+            .map(|(_, history)| history.as_slice())
+    }
+
     /// The incident as stored (`None`: gone) and its notifications; `None` when they cannot
     /// be read now (logged; the next sweep tries again).
     async fn get<S: Incidents + Notifications>(
