@@ -357,4 +357,6 @@ pub async fn sweep<S: Store, P: Publisher>(
 }
 
 #[cfg(test)]
+mod operations_tests;
+#[cfg(test)]
 mod tests;

@@ -156,7 +156,8 @@ pub async fn group<S: Groups + Notifications>(
 
 /// What a closed window owes: the group notifications to record and send (one per team),
 /// built from the `members` held in it (all with the group id `id`); empty when the window
-/// holds only its leader's own notification (then it is told as it is).
+/// holds only its leader's own notification, or its leader cannot be named (then each member
+/// is told on its own).
 pub fn group_notices(
     id: &NotificationId,
     members: &[NotificationRecord],
