@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
-use credwatch::jobs::fanout::{StreamChange, StreamContent, handle_records};
+use credwatch::jobs::fanout::{StreamChange, StreamContent, handle_records, sweep};
 use credwatch::notify::memory::MemoryPublisher;
 use credwatch::notify::publish::PublishRequest;
 use credwatch::store::memory::MemoryStore;
@@ -52,6 +52,16 @@ impl Mailroom {
                 summary.retry.len(),
                 summary.deliveries.failed
             ));
+        }
+        // The deployed sweep runs every minute: held notifications (grouped, deferred) and
+        // reminders go out as they come due.
+        match sweep(store, &self.publisher, now, 100, None).await {
+            Ok(swept) if swept.deliveries.failed > 0 => self.problems.push(format!(
+                "the sweep at {now} gave up {} notifications",
+                swept.deliveries.failed
+            )),
+            Ok(_) => {}
+            Err(error) => self.problems.push(format!("the sweep at {now} failed: {error}")),
         }
     }
 
@@ -204,9 +214,21 @@ pub fn check(
             problems.push(format!("notification {id} was published {count} times"));
         }
     }
+    // Told on its own (`{id}/opened`, or the notice of its credential `{id}/opened/...`), or
+    // named in a group notice (a digest, or another integration's credential notice).
     let told = |id: &str, event: &str| -> Option<&PublishRequest> {
-        let wanted = format!("{id}/{event}");
-        sent.iter().find(|r| r.notification_id.as_str() == wanted)
+        let own = format!("{id}/{event}");
+        sent.iter()
+            .find(|r| {
+                let nid = r.notification_id.as_str();
+                nid == own || nid.starts_with(&format!("{own}/"))
+            })
+            .or_else(|| {
+                sent.iter().find(|r| {
+                    let told_by = r.attributes.get("event").map(String::as_str);
+                    groups_of(event).contains(&told_by.unwrap_or("")) && named_in(r, id)
+                })
+            })
     };
     for (id, team) in opened {
         match told(id, "opened") {
@@ -221,6 +243,27 @@ pub fn check(
         }
     }
     problems
+}
+
+/// The events of the group notices that can tell an `event`: digests tell openings and
+/// resolves alike; a credential notice is an `opened`.
+fn groups_of(event: &str) -> &'static [&'static str] {
+    match event {
+        "resolved" => &["digest"],
+        _ => &["digest", "opened"],
+    }
+}
+
+/// Whether `request`'s document names incident `id` among its members.
+fn named_in(request: &PublishRequest, id: &str) -> bool {
+    let bodies: Value = serde_json::from_str(&request.message).unwrap_or(Value::Null);
+    let document: Value = bodies["lambda"]
+        .as_str()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or(Value::Null);
+    document["members"]
+        .as_array()
+        .is_some_and(|members| members.iter().any(|m| m["incident_id"] == id))
 }
 
 /// Slack's markdown escapes `&`, `<` and `>` (they would start links and mentions); Slack
