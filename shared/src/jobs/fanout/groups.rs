@@ -197,6 +197,7 @@ pub fn group_notices(
                 Some(CredentialFacts {
                     auth_host: r.integration.auth_url.host_str()?.to_string(),
                     client_id: r.integration.client_id.clone(),
+                    owner: lead.team().to_string(),
                 })
             });
     }
