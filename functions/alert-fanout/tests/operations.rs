@@ -681,9 +681,10 @@ async fn escalate_after_escalates_once_to_both_teams() {
     assert_eq!(escalations, 2, "{report:#}");
 }
 
-/// `credwatch silence add` (now, for 30 minutes) over consent-sync: its incident opening
-/// meanwhile is suppressed (kept, not sent); the sweep after the silence's end sends one
-/// message saying it was silenced and since when.
+/// `credwatch silence add` (now, for an hour) over consent-sync: its incident opening
+/// meanwhile is suppressed (kept, not sent), and so is its first reminder (critical: due after
+/// 30 minutes); the sweep after the silence's end sends ONE message saying it was silenced and
+/// since when (the reminder held with it is superseded, not sent in a burst).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_silence_suppresses_and_its_end_delivers_one_message_saying_so() {
     let mut deployment = Deployment::new("ops-silence").await;
@@ -695,7 +696,7 @@ async fn a_silence_suppresses_and_its_end_delivers_one_message_saying_so() {
         "--integration",
         "consent-sync",
         "--for",
-        "30m",
+        "1h",
         "--reason",
         "package rotation",
         "--by",
@@ -730,10 +731,27 @@ async fn a_silence_suppresses_and_its_end_delivers_one_message_saying_so() {
         "{held}"
     );
 
-    // During the silence nothing goes out.
-    let during = deployment.sweep_at(opened + TimeDelta::minutes(10)).await;
-    assert_eq!(during["deliveries"]["sent"], 0, "{during}");
+    // During the silence nothing goes out: the reminder due at +30m is suppressed too.
+    let during = opened + TimeDelta::minutes(40);
+    let preview = deployment.preview(&rfc3339(during)).await;
+    let rows = decisions(&preview, &id, "platform", "reminder");
+    assert_eq!(rows.len(), 1, "{preview:#}");
+    assert_eq!(rows[0]["decision"], "suppress", "{}", rows[0]);
+    assert_eq!(rows[0]["until"], silence["ends_at"], "{}", rows[0]);
+    let reason = rows[0]["reason"].as_str().expect("a reason");
+    assert!(
+        reason.starts_with("reminder 1 (due ")
+            && reason.contains(&format!("silence {silence_id} (package rotation) by ana")),
+        "{reason}"
+    );
+    assert!(
+        decisions(&preview, &id, "platform", "opened").is_empty(),
+        "{preview:#}"
+    );
+    let swept = deployment.sweep_at(during).await;
+    assert_eq!(swept["deliveries"]["sent"], 0, "{swept}");
     assert!(deployment.received("platform").await.is_empty());
+    let reminder_id = format!("{id}/reminder/1@{}", stamp(opened));
 
     let after = ends + TimeDelta::minutes(1);
     let preview = deployment.preview(&rfc3339(after)).await;
@@ -747,10 +765,10 @@ async fn a_silence_suppresses_and_its_end_delivers_one_message_saying_so() {
         "{}",
         rows[0]
     );
-    assert!(
-        decisions(&preview, &id, "platform", "reminder").is_empty(),
-        "{preview:#}"
-    );
+    let rows = decisions(&preview, &id, "platform", "reminder");
+    assert_eq!(rows.len(), 1, "{preview:#}");
+    assert_eq!(rows[0]["decision"], "supersede", "{}", rows[0]);
+    assert_eq!(rows[0]["notification_id"], reminder_id, "{}", rows[0]);
     deployment.sweep_at(after).await;
     let got = deployment.received("platform").await;
     assert_eq!(told(&got), [("opened".to_string(), format!("{id}/opened"))]);
@@ -766,11 +784,18 @@ async fn a_silence_suppresses_and_its_end_delivers_one_message_saying_so() {
     let report = deployment.show(&id).await;
     assert_eq!(
         timeline(&report),
-        [(
-            format!("{id}/opened"),
-            "sent".to_string(),
-            vec!["suppress".to_string(), "send".to_string()]
-        )]
+        [
+            (
+                format!("{id}/opened"),
+                "sent".to_string(),
+                vec!["suppress".to_string(), "send".to_string()]
+            ),
+            (
+                reminder_id.clone(),
+                "superseded".to_string(),
+                vec!["suppress".to_string(), "supersede".to_string()]
+            ),
+        ]
     );
 }
 
