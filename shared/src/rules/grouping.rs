@@ -108,6 +108,20 @@ pub fn team_grouping(slot: &Slot, group_min: u32) -> Grouping {
     }
 }
 
+/// `slot` as `joiner` holds it. A window's leader that joins again (its stream record retried
+/// after a store failure, or the batch replayed) is still the one that opened it, place 1: it
+/// must not become a member of its own digest and wait for the window to close.
+pub fn as_joined_by(slot: Slot, joiner: &IncidentId) -> Slot {
+    if &slot.leader == joiner {
+        Slot {
+            position: 1,
+            ..slot
+        }
+    } else {
+        slot
+    }
+}
+
 /// Every joiner of a credential or resolve group is grouped: the first waits for the others.
 pub fn always_grouped(slot: &Slot) -> Grouping {
     Grouping::Grouped {

@@ -12,7 +12,7 @@ use crate::notify::delivery::{Decision, DecisionKind, NotificationRecord};
 use crate::notify::notification::{Event, Notification, NotificationId};
 use crate::rules::delivery::{first_claim, held};
 use crate::rules::grouping::{
-    Grouping, always_grouped, credential_group, resolve_group, team_grouping, team_group,
+    Grouping, always_grouped, as_joined_by, credential_group, resolve_group, team_grouping, team_group,
 };
 use crate::store::{Groups, Notifications, StoreError};
 
@@ -80,6 +80,7 @@ pub async fn group<S: Groups + Notifications>(
                     let slot = store
                         .join_group(&key, &incident.id, at, team.group_wait)
                         .await?;
+                    let slot = as_joined_by(slot, &incident.id);
                     let id = NotificationId::group(
                         &slot.leader,
                         Event::Digest,

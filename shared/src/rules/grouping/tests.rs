@@ -109,3 +109,31 @@ fn keys_and_windows() {
         DateTime::<Utc>::MAX_UTC
     );
 }
+
+#[test]
+fn a_leader_joining_its_window_again_keeps_place_one_and_is_told_alone() {
+    let start = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 25, 15, 0, 0)
+        .unwrap();
+    let leader: IncidentId = "crm:auth:1".parse().unwrap();
+    let other: IncidentId = "web:auth:1".parse().unwrap();
+    // The store counted the leader's retried join as a newcomer.
+    let rejoined = Slot {
+        window_start: start,
+        window_end: start + chrono::TimeDelta::minutes(1),
+        position: 2,
+        leader: leader.clone(),
+    };
+    let slot = as_joined_by(rejoined.clone(), &leader);
+    assert_eq!(slot.position, 1);
+    assert_eq!(team_grouping(&slot, 2), Grouping::Alone);
+    // Anyone else keeps the place the store gave.
+    let slot = as_joined_by(rejoined, &other);
+    assert_eq!(slot.position, 2);
+    assert_eq!(
+        team_grouping(&slot, 2),
+        Grouping::Grouped {
+            until: start + chrono::TimeDelta::minutes(1)
+        }
+    );
+}
