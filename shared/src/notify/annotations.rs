@@ -101,4 +101,9 @@ pub struct CredentialFacts {
     pub auth_host: String,
     /// The Client Id.
     pub client_id: String,
+    /// The team owning the integration the notice is about (its other integrations are its
+    /// members, each with its team): every recipient sees who owns each one. Empty in
+    /// notices recorded before it was kept.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub owner: String,
 }

@@ -12,7 +12,7 @@ use crate::notify::delivery::{Decision, DecisionKind, NotificationRecord};
 use crate::notify::notification::{Event, Notification, NotificationId};
 use crate::rules::delivery::{first_claim, held};
 use crate::rules::grouping::{
-    Grouping, always_grouped, credential_group, resolve_group, team_group, team_grouping,
+    Grouping, Slot, always_grouped, credential_group, resolve_group, team_group, team_grouping,
 };
 use crate::store::{Groups, Notifications, StoreError};
 
@@ -68,9 +68,14 @@ pub async fn group<S: Groups + Notifications>(
                 });
             match credential {
                 Some((key, _)) => {
-                    let slot = store
-                        .join_group(&key, &incident.id, at, team.group_wait)
-                        .await?;
+                    let Some(slot) = joined(
+                        store
+                            .join_group(&key, &incident.id, at, team.group_wait)
+                            .await,
+                    )?
+                    else {
+                        return Ok(None);
+                    };
                     let id = NotificationId::group(
                         &slot.leader,
                         Event::Opened,
@@ -85,9 +90,14 @@ pub async fn group<S: Groups + Notifications>(
                 }
                 None => {
                     let key = team_group(&incident.team, incident.class);
-                    let slot = store
-                        .join_group(&key, &incident.id, at, team.group_wait)
-                        .await?;
+                    let Some(slot) = joined(
+                        store
+                            .join_group(&key, &incident.id, at, team.group_wait)
+                            .await,
+                    )?
+                    else {
+                        return Ok(None);
+                    };
                     let id = NotificationId::group(
                         &slot.leader,
                         Event::Digest,
@@ -111,14 +121,15 @@ pub async fn group<S: Groups + Notifications>(
             });
             match digest {
                 Some(digest) => {
-                    let slot = store
-                        .join_group(
-                            &resolve_group(digest.as_str()),
-                            &incident.id,
-                            at,
-                            team.group_wait,
-                        )
-                        .await?;
+                    let key = resolve_group(digest.as_str());
+                    let Some(slot) = joined(
+                        store
+                            .join_group(&key, &incident.id, at, team.group_wait)
+                            .await,
+                    )?
+                    else {
+                        return Ok(None);
+                    };
                     let id = NotificationId::group(
                         &slot.leader,
                         Event::Digest,
@@ -152,6 +163,19 @@ pub async fn group<S: Groups + Notifications>(
         }
         _ => None,
     })
+}
+
+/// The slot joined; `None` when the window's item cannot be read (logged: the notification is
+/// then told on its own, never held back by a broken window); other errors as they are.
+fn joined(result: Result<Slot, StoreError>) -> Result<Option<Slot>, StoreError> {
+    match result {
+        Ok(slot) => Ok(Some(slot)),
+        Err(StoreError::Corrupt { message, .. }) => {
+            tracing::error!(%message, "group window unreadable: told on its own");
+            Ok(None)
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// What a closed window owes: the group notifications to record and send (one per team),
@@ -230,6 +254,7 @@ pub fn group_notices(
                 Some(CredentialFacts {
                     auth_host: r.integration.auth_url.host_str()?.to_string(),
                     client_id: r.integration.client_id.clone(),
+                    owner: lead.team().to_string(),
                 })
             });
     }

@@ -146,10 +146,7 @@ impl Action {
             Action::Record { verdict, why, .. } => (
                 verdict.kind(),
                 verdict.until(),
-                match verdict {
-                    Verdict::Send => why.clone(),
-                    held => format!("{why}; {}", held.reason(record.team())),
-                },
+                follow_up_reason(why, verdict, record.team()),
             ),
             Action::Release { release, .. } => match release {
                 Release::Send(note) => (
@@ -187,6 +184,15 @@ impl Action {
             reason,
             ..row_of(record, decision, until, now)
         }
+    }
+}
+
+/// Why a follow-up (`why`: `reminder 2 (due ...)`, `escalation: ...`) is decided `verdict`
+/// for `team`: `why` alone when sent, followed by the hold's reason when held.
+fn follow_up_reason(why: &str, verdict: &Verdict, team: &str) -> String {
+    match verdict {
+        Verdict::Send => why.to_string(),
+        held => format!("{why}; {}", held.reason(team)),
     }
 }
 
@@ -383,7 +389,16 @@ pub fn follow_up_actions(
         let id = NotificationId::step(&incident.id, event, n, since);
         let mut notification = Notification::about(id, event, incident, integration, expiry, now);
         notification.step = Some(Step { n, since });
-        for (record, verdict) in records_for(notification, incident, context, now) {
+        for (mut record, verdict) in records_for(notification, incident, context, now) {
+            // The decision on record says why it is owed, as the preview does (`incident
+            // show` lists it): `reminder 3 (due ...)`, not a bare `sent`.
+            let reason: String = follow_up_reason(&why, &verdict, record.team())
+                .chars()
+                .take(crate::notify::delivery::Decision::MAX_REASON)
+                .collect();
+            if let Some(decision) = record.delivery.decisions.last_mut() {
+                decision.reason = reason;
+            }
             actions.push(Action::Record {
                 record,
                 verdict,

@@ -824,3 +824,30 @@ async fn a_standalone_incident_that_opens_again_is_told_again() {
     assert_eq!(replay.deliveries.sent, 0);
     assert_eq!(publisher.sent().len(), 3);
 }
+
+/// A reminder's decision on record says why it was owed, as the preview does: `incident
+/// show` lists it.
+#[tokio::test]
+async fn a_follow_ups_decision_on_record_says_why_it_is_owed() {
+    let store = store_with(&["loyalty"]).await;
+    let publisher = MemoryPublisher::new();
+    let open = incident("loyalty", 1);
+    assert!(store.open_incident(&open).await.unwrap());
+    handle_records(
+        &store,
+        &publisher,
+        vec![record(1, None, Some(&open))],
+        at(0),
+    )
+    .await;
+    let swept = sweep(&store, &publisher, at(60), 100, None).await.unwrap();
+    assert_eq!(swept.deliveries.sent, 1, "{swept:?}");
+    let records = store.notifications_of(&open.id).await.unwrap();
+    let reminder = records
+        .iter()
+        .find(|r| r.event() == Event::Reminder)
+        .expect("the reminder is on record");
+    let decision = reminder.last_decision().expect("its decision");
+    assert_eq!(decision.kind, crate::notify::delivery::DecisionKind::Send);
+    assert_eq!(decision.reason, "reminder 1 (due 2026-11-30 14:00 UTC)");
+}

@@ -105,11 +105,22 @@ fn operations_lines(n: &Notification, trim: &Trim) -> Vec<Line> {
     let echo = crate::text::printable::echo;
     let mut lines = Vec::new();
     if let Some(credential) = &n.credential {
+        // The notice is about one of the integrations; the others are its members, each
+        // named with its team. Name this one's team too: a copy goes to the other owners.
+        let owner = if credential.owner.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({} of team {} and the others named below)",
+                cut(&echo(&n.integration.id), trim.name_chars),
+                cut(&echo(&credential.owner), trim.name_chars)
+            )
+        };
         lines.push(line(
             "Credential",
             format!(
-                "client id {} on {}, used by {} integrations: one fix (the installed package's \
-                 secret or settings) fixes them all",
+                "client id {} on {}, used by {} integrations{owner}: one fix (the installed \
+                 package's secret or settings) fixes them all",
                 cut(&echo(&credential.client_id), trim.name_chars),
                 cut(&echo(&credential.auth_host), trim.name_chars),
                 n.members.len() + 1

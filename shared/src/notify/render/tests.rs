@@ -591,3 +591,47 @@ fn an_expiry_notice_says_the_same_days_in_subject_and_title() {
     );
     assert!(!body.contains("14 days"), "{body}");
 }
+
+#[test]
+fn a_credential_notice_names_every_integration_and_its_owner_for_every_recipient() {
+    use crate::notify::annotations::{CredentialFacts, Member};
+    let mut n = render(
+        Event::Opened,
+        CheckKind::Auth,
+        IncidentClass::Outcome(OutcomeClass::ClientAuthFailed),
+    );
+    // The copy the other owner receives: its own team is on the member, the notice's
+    // integration belongs to crm-ops.
+    n.team = "platform".to_string();
+    n.credential = Some(CredentialFacts {
+        auth_host: "mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com".to_string(),
+        client_id: "0m0het6mqknzv0uebqlvoo41".to_string(),
+        owner: "crm-ops".to_string(),
+    });
+    n.members = vec![Member {
+        incident_id: "loyalty-rewards:auth:1".parse().unwrap(),
+        integration: "loyalty-rewards".to_string(),
+        name: "Loyalty rewards sync".to_string(),
+        team: "platform".to_string(),
+        class: IncidentClass::Outcome(OutcomeClass::ClientAuthFailed),
+        opened_at: fixtures::now(),
+        resolved_at: None,
+    }];
+    let text = email(&n, &Trim::FULL);
+    assert!(
+        text.contains(
+            "client id 0m0het6mqknzv0uebqlvoo41 on \
+             mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com, used by 2 integrations \
+             (loyalty-feed of team crm-ops and the others named below)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Loyalty rewards sync (loyalty-rewards, team platform, client_auth_failed)"),
+        "{text}"
+    );
+    // A notice recorded before the owner was kept still reads.
+    n.credential.as_mut().unwrap().owner.clear();
+    let text = email(&n, &Trim::FULL);
+    assert!(text.contains("used by 2 integrations: one fix"), "{text}");
+}

@@ -196,13 +196,14 @@ pub fn notification_key(incident: &IncidentId, id: &NotificationId) -> Key {
 }
 
 /// The incident a notification id is about: its text up to the `/` after the incident id
-/// (`{incident}/{event}...`, see [`NotificationId`]). `None` if no prefix of it is an incident
-/// id followed by an event name.
+/// (`{incident}/{event}...`, see [`NotificationId`]; the event name ends at `/`, `@`, or the
+/// `>` of another team's copy, `{id}>{team}`). `None` if no prefix of it is an incident id
+/// followed by an event name.
 pub fn incident_of_notification(id: &NotificationId) -> Option<IncidentId> {
     let text = id.as_str();
     text.match_indices('/').find_map(|(at, _)| {
         let rest = &text[at + 1..];
-        let event = rest.split(['/', '@']).next()?;
+        let event = rest.split(['/', '@', '>']).next()?;
         crate::notify::notification::Event::parse(event)?;
         text[..at].parse::<IncidentId>().ok()
     })
@@ -429,6 +430,48 @@ mod tests {
                 Some(incident.clone()),
                 "{text}"
             );
+        }
+        // Every form the fan-out builds, and each one's copy to another team (`>{team}`: the
+        // after-hours or escalation team, the other owner of a shared credential).
+        use crate::notify::notification::Event;
+        let at: chrono::DateTime<chrono::Utc> = "2026-11-30T13:05:00Z".parse().unwrap();
+        let mut built = Vec::new();
+        for event in [
+            Event::Opened,
+            Event::Changed,
+            Event::Resolved,
+            Event::Acknowledged,
+        ] {
+            built.push(NotificationId::at(&incident, event, at));
+        }
+        for event in [Event::Reminder, Event::Escalated] {
+            built.push(NotificationId::step(&incident, event, 3, at));
+        }
+        built.push(NotificationId::group(
+            &incident,
+            Event::Opened,
+            "credential",
+            at,
+        ));
+        built.push(NotificationId::group(
+            &incident,
+            Event::Digest,
+            "opened",
+            at,
+        ));
+        for base in ["opened", "resolved", "changed", "acknowledged"] {
+            let text = format!("crm-sync:auth:12/{base}");
+            built.push(serde_json::from_value(serde_json::json!(text)).unwrap());
+        }
+        for id in built {
+            let copy = id.for_team("platform");
+            for id in [id, copy] {
+                assert_eq!(
+                    incident_of_notification(&id),
+                    Some(incident.clone()),
+                    "{id}"
+                );
+            }
         }
         for text in [
             "",
