@@ -258,7 +258,7 @@ async fn run(scenario: &Scenario) -> Run {
     let mut world = World::new(&teams, &integrations, t0).await;
     let mut lives: HashMap<IncidentId, Life> = HashMap::new();
     let mut open: Vec<Option<IncidentId>> = vec![None; INTEGRATIONS];
-    let mut seq = vec![0u32; INTEGRATIONS];
+    let mut seq = [0u32; INTEGRATIONS];
     let mut silences = 0u32;
     let mut events = scenario.events.iter().peekable();
     for minute in 0..HORIZON {
