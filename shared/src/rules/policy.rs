@@ -17,7 +17,8 @@
 //! Release ([`release`]): held notifications of one incident and recipient that come due
 //! together are told in ONE message (the team does not wake to a burst): the `opened` if the
 //! team was never told, else the latest that is not a reminder, else the latest reminder; the
-//! others are superseded. A held notification whose incident resolved meanwhile is superseded,
+//! others are superseded. Held reminders and escalations of an incident acknowledged meanwhile
+//! are superseded (the ack stops them). A held notification whose incident resolved meanwhile is superseded,
 //! except the resolve itself, sent when the team knew of the incident or when it was merely
 //! deferred (the morning message then tells the whole night's story); an incident that opened
 //! and resolved under a silence is never told.
@@ -204,6 +205,30 @@ pub fn release(
     verdict_now: &Verdict,
     now: DateTime<Utc>,
 ) -> Vec<(NotificationId, Release)> {
+    // Someone took the incident while these were held: its reminders and escalations are
+    // over (they were owed before the ack), whatever the hold says now.
+    if let Some(ack) = incident
+        .filter(|i| i.is_acknowledged())
+        .and_then(|i| i.ack.as_ref())
+        && held.iter().any(|r| is_follow_up(r))
+    {
+        let why = format!(
+            "acknowledged by {} at {} while this was held: reminders and escalation stop",
+            crate::text::printable::echo(&ack.by),
+            ack.at.format("%Y-%m-%d %H:%M UTC")
+        );
+        let others: Vec<&NotificationRecord> =
+            held.iter().copied().filter(|r| !is_follow_up(r)).collect();
+        let mut decided: Vec<(NotificationId, Release)> =
+            release(&others, incident, told, verdict_now, now);
+        return held
+            .iter()
+            .map(|r| match decided.iter().position(|(id, _)| id == r.id()) {
+                Some(at) => decided.swap_remove(at),
+                None => (r.id().clone(), Release::Supersede(why.clone())),
+            })
+            .collect();
+    }
     if !matches!(verdict_now, Verdict::Send) {
         return held
             .iter()
@@ -261,6 +286,11 @@ pub fn release(
             (r.id().clone(), release)
         })
         .collect()
+}
+
+/// A reminder or an escalation (what an ack stops).
+fn is_follow_up(record: &NotificationRecord) -> bool {
+    matches!(record.event(), Event::Reminder | Event::Escalated)
 }
 
 /// What held notifications went through: the first hold on record among them (its kind,

@@ -7,6 +7,7 @@
 //! the demo runs the same fan-out as the deployed function. Notifications and the audit trail
 //! are in `memory/notifications.rs`, silences in `memory/silences.rs`.
 
+mod groups;
 mod notifications;
 mod silences;
 
@@ -18,7 +19,7 @@ use chrono::{DateTime, Utc};
 use super::error::{StoreError, StoreResult};
 use super::invariants;
 use super::roles::{
-    Groups, HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Silences, Teams,
+    HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Silences, Teams,
 };
 use super::{
     AckOutcome, CommitOutcome, DueNotifications, ExpireOutcome, HistoryEntry, Incident,
@@ -31,7 +32,6 @@ use crate::domain::state::CheckState;
 use crate::inventory::{Integration, Team};
 use crate::notify::delivery::{AuditEntry, Delivery, NotificationRecord};
 use crate::notify::notification::NotificationId;
-use crate::rules::grouping::{GroupKey, Slot, window_end};
 
 /// The store in memory (see the module doc). Cheap to create; every method locks one mutex.
 #[derive(Debug, Default)]
@@ -54,7 +54,7 @@ struct Inner {
     /// Notifications and the audit trail.
     notifications: notifications::NotificationTable,
     /// Group windows by key.
-    groups: BTreeMap<String, Window>,
+    groups: BTreeMap<String, groups::Window>,
     /// Silences.
     silences: silences::SilenceTable,
 }
@@ -556,48 +556,4 @@ impl Notifications for MemoryStore {
         self.lock().notifications.audit(entry);
         Ok(())
     }
-}
-
-impl Groups for MemoryStore {
-    async fn join_group(
-        &self,
-        key: &GroupKey,
-        incident: &IncidentId,
-        now: DateTime<Utc>,
-        wait: chrono::TimeDelta,
-    ) -> StoreResult<Slot> {
-        let mut inner = self.lock();
-        let window = inner.groups.entry(key.0.clone()).or_insert_with(|| Window {
-            start: now,
-            end: now,
-            members: Vec::new(),
-        });
-        let member = window.members.iter().position(|m| m == incident);
-        if member.is_none() && window.end <= now {
-            *window = Window {
-                start: now,
-                end: window_end(now, wait),
-                members: Vec::new(),
-            };
-        }
-        let index = member.unwrap_or_else(|| {
-            window.members.push(incident.clone());
-            window.members.len() - 1
-        });
-        Ok(Slot {
-            window_start: window.start,
-            window_end: window.end,
-            position: u32::try_from(index + 1).unwrap_or(u32::MAX),
-            leader: window.members[0].clone(),
-        })
-    }
-}
-
-/// A group's window in memory: as the DynamoDB item holds it.
-#[derive(Debug)]
-struct Window {
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    /// The incidents that joined, in order, each once.
-    members: Vec<IncidentId>,
 }

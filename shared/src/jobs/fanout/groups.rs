@@ -114,11 +114,19 @@ pub async fn group<S: Groups + Notifications>(
         }
         Event::Resolved => {
             let history = store.notifications_of(&incident.id).await?;
-            let digest = history.iter().find_map(|r| {
-                let group = r.last_decision()?.group.as_ref()?;
-                (r.event() == Event::Opened && group.as_str().contains("/digest/opened@"))
-                    .then(|| group.clone())
-            });
+            // Any decision of its opening, not the last one: once the digest went out, the
+            // opening's last decision is the supersede that says so (and names no group).
+            let digest = history
+                .iter()
+                .filter(|r| r.event() == Event::Opened)
+                .flat_map(|r| r.delivery.decisions.iter().rev())
+                .find_map(|d| {
+                    let group = d.group.as_ref()?;
+                    group
+                        .as_str()
+                        .contains("/digest/opened@")
+                        .then(|| group.clone())
+                });
             match digest {
                 Some(digest) => {
                     let key = resolve_group(digest.as_str());
@@ -205,9 +213,11 @@ pub fn group_notices(
     if credential && members.len() == 1 {
         return Vec::new();
     }
+    // The notice is about its lead; the others are named besides it ("also affected"). An
+    // openings digest's lead was told on its own and is no member.
     let named: Vec<&NotificationRecord> = members
         .iter()
-        .filter(|m| !credential || m.incident_id() != lead.incident_id())
+        .filter(|m| m.incident_id() != lead.incident_id() || !(credential || resolves))
         .collect();
     let mut notice = match (credential, leader) {
         (true, _) | (false, None) => lead.notification.clone(),
@@ -244,7 +254,12 @@ pub fn group_notices(
         })
         .collect();
     if resolves {
-        notice.resolved_at = Some(now);
+        // When the last of them resolved, not when the window closed.
+        notice.resolved_at = members
+            .iter()
+            .filter_map(|m| m.notification.resolved_at)
+            .max()
+            .or(Some(now));
     }
     if credential {
         notice.credential = context

@@ -851,3 +851,69 @@ async fn a_follow_ups_decision_on_record_says_why_it_is_owed() {
     assert_eq!(decision.kind, crate::notify::delivery::DecisionKind::Send);
     assert_eq!(decision.reason, "reminder 1 (due 2026-11-30 14:00 UTC)");
 }
+
+/// Incidents told in an openings digest are resolved in ONE resolve digest, also after the
+/// digest went out (their openings then end superseded, and the group is named only by their
+/// earlier decision): a regression test, they used to be resolved one by one. The notice is
+/// about its first member and names the others besides it (it used to count itself among
+/// "more like" it).
+#[tokio::test]
+async fn the_members_of_a_digest_resolve_in_one_digest() {
+    let store = store_with(&["a", "b", "c"]).await;
+    let mut team = crate::inventory::Team {
+        id: "crm-ops".to_string(),
+        name: "CRM operations".to_string(),
+        timezone: None,
+        business_hours: None,
+        escalate_after: None,
+        escalate_to: None,
+        after_hours_to: None,
+        maintenance: Vec::new(),
+        notify: crate::inventory::Notify::default(),
+    };
+    team.notify.group_wait = std::time::Duration::from_secs(60);
+    crate::store::Teams::put_team(&store, &team).await.unwrap();
+    let publisher = MemoryPublisher::new();
+    let opened: Vec<Incident> = ["a", "b", "c"].iter().map(|i| incident(i, 1)).collect();
+    let batch = opened
+        .iter()
+        .enumerate()
+        .map(|(n, i)| record(n as u32, None, Some(i)))
+        .collect();
+    handle_records(&store, &publisher, batch, at(0)).await;
+    sweep(&store, &publisher, at(1), 100, None).await.unwrap();
+    assert_eq!(
+        events(&publisher),
+        [
+            "a:auth:1/opened",
+            "a:auth:1/digest/opened@2026-11-30T13:00:00.000Z"
+        ]
+    );
+    let batch = opened[1..]
+        .iter()
+        .enumerate()
+        .map(|(n, i)| record(10 + n as u32, Some(i), Some(&resolved(i, 10))))
+        .collect();
+    handle_records(&store, &publisher, batch, at(10)).await;
+    sweep(&store, &publisher, at(11), 100, None).await.unwrap();
+    assert_eq!(
+        events(&publisher)[2..],
+        ["b:auth:1/digest/resolved@2026-11-30T13:10:00.000Z"]
+    );
+    let digest = &store.notifications_of(&opened[1].id).await.unwrap();
+    let notice = digest
+        .iter()
+        .find(|r| r.id().as_str().contains("/digest/resolved@"))
+        .expect("the resolve digest is on record");
+    let named: Vec<&str> = notice
+        .notification
+        .members
+        .iter()
+        .map(|m| m.integration.as_str())
+        .collect();
+    // The notice is about b; c is named besides it, and it tells when they resolved.
+    assert_eq!(named, ["c"]);
+    assert_eq!(notice.notification.resolved_at, Some(at(10)));
+    let text = &publisher.sent()[2].message;
+    assert!(text.contains("1 more like b feed"), "{text}");
+}

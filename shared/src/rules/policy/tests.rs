@@ -382,3 +382,56 @@ fn the_note_names_the_first_hold_and_its_kind() {
     assert_eq!((note.kind, note.since), (HoldKind::Deferred, tue(14, 0)));
     let _ = TimeDelta::zero();
 }
+
+/// An ack given while a reminder and an escalation were held (deferred overnight) stops them:
+/// superseded, saying who took it; a `changed` held with them is still told. Found by the
+/// property tests (tests/tests/operations_props.rs): an escalation deferred to the escalation
+/// team's morning went out days after the incident was acknowledged.
+#[test]
+fn held_reminders_and_escalations_of_an_incident_acknowledged_meanwhile_are_superseded() {
+    let mut taken = auth();
+    taken.ack =
+        Some(crate::domain::incident::Acknowledgement::new("ana", None, tue(6, 0)).unwrap());
+    assert!(taken.is_acknowledged());
+    let reminder = held_record(Event::Reminder, tue(4, 0), HoldKind::Deferred);
+    let escalated = held_record(Event::Escalated, tue(5, 0), HoldKind::Deferred);
+    let out = release(
+        &[&reminder, &escalated],
+        Some(&taken),
+        true,
+        &Verdict::Send,
+        tue(14, 0),
+    );
+    assert_eq!(kinds(&out), vec!["supersede", "supersede"]);
+    let Release::Supersede(why) = &out[1].1 else {
+        panic!()
+    };
+    assert!(
+        why.contains("acknowledged by ana at 2026-12-01 06:00 UTC"),
+        "{why}"
+    );
+    // Still held by a later verdict: superseded all the same (nothing left to tell).
+    let later = Verdict::Defer { until: tue(15, 0) };
+    let out = release(&[&reminder], Some(&taken), true, &later, tue(14, 0));
+    assert_eq!(kinds(&out), vec!["supersede"]);
+    // What is not a follow-up is released as before, in the order given.
+    let changed = held_record(Event::Changed, tue(4, 30), HoldKind::Deferred);
+    let out = release(
+        &[&reminder, &changed, &escalated],
+        Some(&taken),
+        true,
+        &Verdict::Send,
+        tue(14, 0),
+    );
+    assert_eq!(kinds(&out), vec!["supersede", "send", "supersede"]);
+    assert_eq!(out[1].0, *changed.id());
+    // Not acknowledged: the latest reminder is told, as before.
+    let out = release(
+        &[&reminder],
+        Some(&auth()),
+        true,
+        &Verdict::Send,
+        tue(14, 0),
+    );
+    assert_eq!(kinds(&out), vec!["send"]);
+}
