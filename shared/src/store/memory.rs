@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use super::error::{StoreError, StoreResult};
 use super::invariants;
 use super::roles::{
-    HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Silences, Teams,
+    Groups, HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Silences, Teams,
 };
 use super::{
     AckOutcome, CommitOutcome, DueNotifications, ExpireOutcome, HistoryEntry, Incident,
@@ -54,7 +54,7 @@ struct Inner {
     /// Notifications and the audit trail.
     notifications: notifications::NotificationTable,
     /// Group windows by key.
-    groups: BTreeMap<String, groups::Window>,
+    groups: groups::GroupTable,
     /// Silences.
     silences: silences::SilenceTable,
 }
@@ -555,5 +555,17 @@ impl Notifications for MemoryStore {
     async fn record_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
         self.lock().notifications.audit(entry);
         Ok(())
+    }
+}
+
+impl Groups for MemoryStore {
+    async fn join_group(
+        &self,
+        key: &crate::rules::grouping::GroupKey,
+        incident: &IncidentId,
+        now: DateTime<Utc>,
+        wait: chrono::TimeDelta,
+    ) -> StoreResult<crate::rules::grouping::Slot> {
+        Ok(self.lock().groups.join(key, incident, now, wait))
     }
 }

@@ -1,24 +1,38 @@
-//! [`Groups`] in memory: one window per group key, as the DynamoDB item holds it (start, end,
-//! the incidents that joined in order); joining again keeps one's place.
+//! Group windows in memory: one per group key, as the DynamoDB item holds it (start, end, the
+//! incidents that joined, in order); joining again keeps one's place.
 
-use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 
-use super::MemoryStore;
+use chrono::{DateTime, TimeDelta, Utc};
+
 use crate::domain::incident::IncidentId;
 use crate::rules::grouping::{GroupKey, Slot, window_end};
-use crate::store::error::StoreResult;
-use crate::store::roles::Groups;
 
-impl Groups for MemoryStore {
-    async fn join_group(
-        &self,
+/// Every group's window, by key.
+#[derive(Debug, Default)]
+pub(super) struct GroupTable {
+    windows: BTreeMap<String, Window>,
+}
+
+/// A group's window.
+#[derive(Debug)]
+struct Window {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    /// The incidents that joined, in order, each once.
+    members: Vec<IncidentId>,
+}
+
+impl GroupTable {
+    /// `incident` joins the window of `key` at `now` (see `store::Groups::join_group`).
+    pub(super) fn join(
+        &mut self,
         key: &GroupKey,
         incident: &IncidentId,
         now: DateTime<Utc>,
-        wait: chrono::TimeDelta,
-    ) -> StoreResult<Slot> {
-        let mut inner = self.lock();
-        let window = inner.groups.entry(key.0.clone()).or_insert_with(|| Window {
+        wait: TimeDelta,
+    ) -> Slot {
+        let window = self.windows.entry(key.0.clone()).or_insert_with(|| Window {
             start: now,
             end: now,
             members: Vec::new(),
@@ -35,20 +49,11 @@ impl Groups for MemoryStore {
             window.members.push(incident.clone());
             window.members.len() - 1
         });
-        Ok(Slot {
+        Slot {
             window_start: window.start,
             window_end: window.end,
             position: u32::try_from(index + 1).unwrap_or(u32::MAX),
             leader: window.members[0].clone(),
-        })
+        }
     }
-}
-
-/// A group's window in memory: as the DynamoDB item holds it.
-#[derive(Debug)]
-pub(super) struct Window {
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    /// The incidents that joined, in order, each once.
-    members: Vec<IncidentId>,
 }
