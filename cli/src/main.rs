@@ -139,14 +139,15 @@ enum TableCommand {
 #[derive(Subcommand)]
 enum NotificationsCommand {
     /// What the sweep would send at a time (default now) given what the table holds now:
-    /// reminders, escalations, held notifications released (deferred, silenced), retries;
-    /// each with its decision (send, defer, suppress, supersede) and why. Sends and writes
-    /// nothing.
+    /// reminders, escalations, held notifications released (deferred, silenced, grouped),
+    /// retries; each with its decision (send, defer, suppress, group, supersede) and why.
+    /// Sends and writes nothing, so what it shows is shown again at a later --at until the
+    /// sweep has sent it. Times are UTC.
     Preview {
         #[command(flatten)]
         table: TableArg,
-        /// The time to preview: RFC 3339 (2026-12-01T09:00:00-05:00), YYYY-MM-DD HH:MM in
-        /// UTC, or +DURATION from now (+90m, +2d).
+        /// The time to preview (default now): RFC 3339 (2026-12-01T09:00:00-05:00),
+        /// YYYY-MM-DD HH:MM in UTC (no offset means UTC), or +DURATION from now (+90m, +2d).
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Table)]

@@ -162,16 +162,25 @@ async fn ack_pauses_an_open_incident_status_and_show_tell_it_and_unack_takes_it_
     assert_eq!(report["ack"]["note"], Value::Null);
     assert_eq!(report["incident"]["ack"]["by"], "lee");
 
-    // unack: removed; again: the same answer.
-    for _ in 0..2 {
-        let (code, stdout, stderr) = run(credwatch(&["unack", id, "--table", &table])).await;
-        assert_eq!(code, 0, "{stderr}");
-        assert!(
-            stdout.starts_with("Incident loyalty-feed:auth:1 is not acknowledged any more."),
-            "{stdout}"
-        );
-        assert!(stdout.contains("follow their schedule again"), "{stdout}");
-    }
+    // unack: removed, and the team is told; again: still exit 0, but nothing was taken back
+    // and nobody is told (the fan-out tells the team only when an ack is removed).
+    let (code, stdout, stderr) = run(credwatch(&["unack", id, "--table", &table])).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with("Incident loyalty-feed:auth:1 is not acknowledged any more."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("follow their schedule again"), "{stdout}");
+    assert!(stdout.contains("that nobody is on it"), "{stdout}");
+    let (code, stdout, stderr) = run(credwatch(&["unack", id, "--table", &table])).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with(
+            "Incident loyalty-feed:auth:1 was not acknowledged by anyone: nothing to take back"
+        ),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("nobody is on it"), "{stdout}");
     let stored = store.get_incident(&open.id).await.unwrap().unwrap();
     assert_eq!(stored.ack, None);
     let (code, stdout, _) = run(credwatch(&[

@@ -314,3 +314,46 @@ async fn an_empty_table_lists_no_silences_and_a_missing_one_exits_2() {
     let (code, _, stderr) = run(credwatch(&["silence", "list", "--table", &missing])).await;
     assert_eq!(code, 2, "{stderr}");
 }
+
+/// A `--team` or `--integration` the table does not know is added (exit 0: it may be applied
+/// later) with a warning naming the ids it does know; a known one gives no warning.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_silence_for_a_team_the_table_does_not_know_warns_with_the_known_ones() {
+    use credwatch::inventory::{Notify, Team};
+    use credwatch::store::Teams as _;
+    let (table, store) = table("cli-silence-unknown").await;
+    for id in ["crm-ops", "platform"] {
+        let team = Team {
+            id: id.to_string(),
+            name: format!("Team {id}"),
+            timezone: None,
+            business_hours: None,
+            escalate_after: None,
+            escalate_to: None,
+            after_hours_to: None,
+            notify: Notify::default(),
+            maintenance: Vec::new(),
+        };
+        store.put_team(&team).await.unwrap();
+    }
+    let add = |team: &'static str| {
+        credwatch(&[
+            "silence", "add", "--table", &table, "--team", team, "--for", "1h", "--reason",
+            "release", "--by", "dana",
+        ])
+    };
+    let (code, stdout, stderr) = run(add("crm-opps")).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("Added silence sil-"), "{stdout}");
+    assert!(
+        stderr.contains(&format!(
+            "warning: table {table} has no team crm-opps (teams: crm-ops, platform); this \
+             silence matches nothing until one is applied"
+        )),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(add("crm-ops")).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert_eq!(store.silences().await.unwrap().silences.len(), 2);
+}

@@ -58,7 +58,7 @@ pub async fn ack(id: &str, by: &str, note: Option<&str>, table: &str, format: Fo
         Err(trouble) => return fail(&trouble),
     };
     let outcome = store.acknowledge(&id, &ack).await;
-    finish(&id, table, outcome, format, Some(&ack))
+    finish(&id, table, outcome, format, Ack)
 }
 
 /// `credwatch unack ID --table T [--format json]`.
@@ -71,9 +71,25 @@ pub async fn unack(id: &str, table: &str, format: Format) -> u8 {
         Ok(store) => store,
         Err(trouble) => return fail(&trouble),
     };
+    // Whether there is an ack to take back: the fan-out tells the team only then. A failed
+    // read is not fatal (the write below says what is wrong); the words then assume there was.
+    let had_ack = match store.get_incident(&id).await {
+        Ok(Some(incident)) => incident.ack.is_some(),
+        Ok(None) | Err(_) => true,
+    };
     let outcome = store.unacknowledge(&id).await;
-    finish(&id, table, outcome, format, None)
+    finish(&id, table, outcome, format, Unack(had_ack))
 }
+
+/// What was written: an acknowledgement, or an unack (with whether an ack was there before).
+#[derive(Clone, Copy)]
+enum Written {
+    /// `ack`.
+    Ack,
+    /// `unack`: `true` when the incident held an acknowledgement before the write.
+    Unack(bool),
+}
+use Written::{Ack, Unack};
 
 /// Says what the write did (stdout) or why nothing was written (stderr); returns the exit code.
 fn finish(
@@ -81,13 +97,12 @@ fn finish(
     table: &str,
     outcome: Result<AckOutcome, StoreError>,
     format: Format,
-    ack: Option<&Acknowledgement>,
+    written: Written,
 ) -> u8 {
     let shown = printable::echo(table);
-    let verb = if ack.is_some() {
-        "acknowledge"
-    } else {
-        "unacknowledge"
+    let verb = match written {
+        Ack => "acknowledge",
+        Unack(_) => "unacknowledge",
     };
     let incident = match outcome {
         Ok(AckOutcome::Done(incident)) => incident,
@@ -129,18 +144,32 @@ fn finish(
             let report = AckReport {
                 incident_id: id.to_string(),
                 acknowledged: incident.is_acknowledged(),
-                ack: incident.ack.clone().filter(|_| ack.is_some()),
+                ack: incident.ack.clone().filter(|_| matches!(written, Ack)),
                 incident,
             };
             out.line(&serde_json::to_string_pretty(&report).expect("the report serializes"));
         }
-        Format::Table => out.print(&ack_text(id, &incident, ack.is_some(), table_width())),
+        Format::Table => {
+            let (acked, had_ack) = match written {
+                Ack => (true, true),
+                Unack(had_ack) => (false, had_ack),
+            };
+            out.print(&ack_text(id, &incident, acked, had_ack, table_width()))
+        }
     }
     out.finish(EXIT_OK)
 }
 
-/// Pure: what `ack` (`acked`) or `unack` prints once written, for `width` columns.
-pub fn ack_text(id: &IncidentId, incident: &Incident, acked: bool, width: u16) -> String {
+/// Pure: what `ack` (`acked`) or `unack` prints once written, for `width` columns. For
+/// `unack`, `had_ack` says whether an acknowledgement was taken back: only then does the
+/// fan-out tell the team (`rules::fanout::ack_change`).
+pub fn ack_text(
+    id: &IncidentId,
+    incident: &Incident,
+    acked: bool,
+    had_ack: bool,
+    width: u16,
+) -> String {
     let mut lines = Vec::new();
     let team = escape(&incident.team);
     match (&incident.ack, acked) {
@@ -161,6 +190,17 @@ pub fn ack_text(id: &IncidentId, incident: &Incident, acked: bool, width: u16) -
                 ));
             }
             lines.push(format!("Team {team} is told who is on it within a minute."));
+        }
+        _ if !had_ack => {
+            lines.push(format!(
+                "Incident {id} was not acknowledged by anyone: nothing to take back, and the \
+                 team is not told."
+            ));
+            lines.push(
+                "Reminders and escalation follow their schedule (`credwatch notifications \
+                 preview` shows the next)."
+                    .to_string(),
+            );
         }
         _ => {
             lines.push(format!("Incident {id} is not acknowledged any more."));
@@ -226,7 +266,13 @@ mod tests {
     #[test]
     fn ack_text_says_who_took_it_what_pauses_and_who_is_told() {
         let id: IncidentId = "crm:auth:3".parse().expect("an id");
-        let text = ack_text(&id, &incident(Some(dana(Some("on it"))), None), true, 200);
+        let text = ack_text(
+            &id,
+            &incident(Some(dana(Some("on it"))), None),
+            true,
+            true,
+            200,
+        );
         assert_eq!(
             text,
             "Incident crm:auth:3 acknowledged by Dana at 2026-06-01 12:10:00 UTC: on it.\n\
@@ -235,12 +281,31 @@ mod tests {
         );
         // The class changed after the ack's time: written, but it does not count.
         let late = incident(Some(dana(None)), Some(at("2026-06-01T12:20:00Z")));
-        let text = ack_text(&id, &late, true, 200);
+        let text = ack_text(&id, &late, true, true, 200);
         assert!(text.contains("NOT paused"), "{text}");
         assert!(text.contains("2026-06-01 12:20:00 UTC"), "{text}");
 
-        let text = ack_text(&id, &incident(None, None), false, 200);
+        let text = ack_text(&id, &incident(None, None), false, true, 200);
         assert!(text.starts_with("Incident crm:auth:3 is not acknowledged any more.\n"));
         assert!(text.contains("follow their schedule again"), "{text}");
+        assert!(
+            text.contains("told within a minute that nobody is on it"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn unack_of_an_incident_nobody_acknowledged_promises_no_message() {
+        // The fan-out tells the team only when an ack is taken back (`ack_change`): an unack
+        // of an incident without one must not say the team is told.
+        let id: IncidentId = "crm:auth:3".parse().expect("an id");
+        let text = ack_text(&id, &incident(None, None), false, false, 200);
+        assert_eq!(
+            text,
+            "Incident crm:auth:3 was not acknowledged by anyone: nothing to take back, and the \
+             team is not told.\n\
+             Reminders and escalation follow their schedule (`credwatch notifications preview` \
+             shows the next).\n"
+        );
     }
 }

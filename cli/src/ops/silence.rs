@@ -17,7 +17,7 @@ use credwatch::domain::silence::{
     MatchField, Matcher, Silence, SilenceError, SilenceId, SilenceState,
 };
 use credwatch::store::invariants::SILENCE_RETENTION_DAYS;
-use credwatch::store::{ExpireOutcome, Silences, StoreError};
+use credwatch::store::{ExpireOutcome, Integrations, Silences, StoreError, Teams};
 use credwatch::text::duration::{format_duration, parse_duration};
 use credwatch::text::printable::{echo, escape};
 use serde::Serialize;
@@ -241,6 +241,20 @@ async fn add(args: AddArgs) -> u8 {
                     code: EXIT_FAILING,
                 });
             }
+        }
+    }
+    // Best effort: a table that cannot be listed only loses the warning, not the silence.
+    if let (Ok(teams), Ok(integrations)) =
+        (store.list_teams().await, store.list_integrations().await)
+    {
+        let teams: Vec<String> = teams.into_iter().map(|team| team.id).collect();
+        let integrations: Vec<String> = integrations
+            .records
+            .into_iter()
+            .map(|record| record.integration.id)
+            .collect();
+        for line in unknown::unknown_matchers(&silence.matchers, &teams, &integrations, &shown) {
+            warn(&line);
         }
     }
     let mut out = Stdout::new();
@@ -561,6 +575,8 @@ fn span(delta: TimeDelta) -> String {
         },
     }
 }
+
+mod unknown;
 
 #[cfg(test)]
 mod tests;
