@@ -616,7 +616,7 @@ async fn escalate_after_escalates_once_to_both_teams() {
         assert_eq!(rows[0]["notification_id"], notification_id, "{}", rows[0]);
         assert!(
             rows[0]["reason"].as_str().is_some_and(|r| r
-                .starts_with("escalation: open and unacknowledged for 30 min (business hours)")),
+                .starts_with("escalation: nobody acknowledged it within escalate_after (30 min of business hours)")),
             "{}",
             rows[0]
         );
@@ -670,7 +670,7 @@ async fn escalate_after_escalates_once_to_both_teams() {
         assert!(
             n["decisions"][0]["reason"]
                 .as_str()
-                .is_some_and(|r| r.starts_with("escalation: open and unacknowledged")),
+                .is_some_and(|r| r.starts_with("escalation: nobody acknowledged it")),
             "the decision says why: {n}"
         );
     }

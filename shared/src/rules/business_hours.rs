@@ -138,6 +138,19 @@ impl Calendar {
         None
     }
 
+    /// `t` on the team's clock, `Tue 08:00 America/New_York`; empty for a team that keeps
+    /// UTC (every time is shown in UTC already).
+    pub fn local_label(&self, t: DateTime<Utc>) -> String {
+        if self.tz == Tz::UTC {
+            return String::new();
+        }
+        format!(
+            "{} {}",
+            t.with_timezone(&self.tz).format("%a %H:%M"),
+            self.tz.name()
+        )
+    }
+
     /// The local calendar date of `t`.
     fn local_date(&self, t: DateTime<Utc>) -> NaiveDate {
         t.with_timezone(&self.tz).date_naive()

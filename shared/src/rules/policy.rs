@@ -52,6 +52,9 @@ pub enum Verdict {
     Defer {
         /// When business hours start.
         until: DateTime<Utc>,
+        /// The same instant on the recipient's clock, `Tue 08:00 America/New_York` (what the
+        /// team reads in the reason); empty when the team keeps UTC.
+        local: String,
     },
     /// Hold until the silence or window ends.
     Suppress(Hold),
@@ -71,7 +74,7 @@ impl Verdict {
     pub fn until(&self) -> Option<DateTime<Utc>> {
         match self {
             Verdict::Send => None,
-            Verdict::Defer { until } => Some(*until),
+            Verdict::Defer { until, .. } => Some(*until),
             Verdict::Suppress(hold) => Some(hold.until),
         }
     }
@@ -90,9 +93,14 @@ impl Verdict {
     pub fn reason(&self, team: &str) -> String {
         match self {
             Verdict::Send => "sent".to_string(),
-            Verdict::Defer { until } => format!(
-                "outside the business hours of team {team}: deferred until {}",
-                until.format("%Y-%m-%d %H:%M UTC")
+            Verdict::Defer { until, local } => format!(
+                "outside the business hours of team {team}: deferred until {}{}",
+                until.format("%Y-%m-%d %H:%M UTC"),
+                if local.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({local})")
+                }
             ),
             Verdict::Suppress(hold) => format!(
                 "{}: suppressed until {}",
@@ -118,7 +126,10 @@ pub fn verdict(
         return Verdict::Send;
     }
     match calendar.next_open(now) {
-        Some(open) if open > now => Verdict::Defer { until: open },
+        Some(open) if open > now => Verdict::Defer {
+            until: open,
+            local: calendar.local_label(open),
+        },
         // Open now, or business hours that never come (days that all fall in skipped clock
         // hours): sending beats holding forever.
         _ => Verdict::Send,

@@ -34,7 +34,7 @@ pub enum Action {
         record: NotificationRecord,
         /// The policy's verdict for its recipient.
         verdict: Verdict,
-        /// Why it is owed: `reminder 2`, `escalation: unacknowledged for 30m`.
+        /// Why it is owed: `reminder 2 (due ...)`, `escalation: nobody acknowledged it within ...
         why: String,
     },
     /// A held notification came due.
@@ -374,14 +374,14 @@ pub fn follow_up_actions(
                 Event::Escalated,
                 1,
                 format!(
-                    "escalation: open and unacknowledged for {} ({})",
+                    "escalation: nobody acknowledged it within escalate_after ({} {})",
                     rules
                         .escalate_after
                         .map_or_else(String::new, crate::notify::words::humanize),
                     if incident.severity == crate::domain::severity::Severity::Critical {
-                        "wall-clock time, critical"
+                        "on the clock: critical"
                     } else {
-                        "business hours"
+                        "of business hours"
                     }
                 ),
             ),

@@ -81,7 +81,8 @@ fn outside_business_hours_critical_goes_at_once_and_the_rest_waits_for_the_morni
         assert_eq!(
             verdict(severity, &office(), None, night),
             Verdict::Defer {
-                until: tue(14, 0) // 09:00 Tuesday in New York
+                until: tue(14, 0), // 09:00 Tuesday in New York
+                local: "Tue 09:00 America/New_York".to_string(),
             },
             "{severity:?}"
         );
@@ -98,7 +99,8 @@ fn outside_business_hours_critical_goes_at_once_and_the_rest_waits_for_the_morni
     assert_eq!(
         verdict(Severity::Low, &office(), None, tue(22, 0)),
         Verdict::Defer {
-            until: Utc.with_ymd_and_hms(2026, 12, 2, 14, 0, 0).unwrap()
+            until: Utc.with_ymd_and_hms(2026, 12, 2, 14, 0, 0).unwrap(),
+            local: "Wed 09:00 America/New_York".to_string(),
         }
     );
     assert_eq!(
@@ -127,7 +129,11 @@ fn business_hours_that_never_come_do_not_hold_a_notification_forever() {
 #[test]
 fn verdicts_become_decisions_that_say_what_held_them() {
     let at = tue(4, 0);
-    let defer = Verdict::Defer { until: tue(14, 0) }.decision("crm", at);
+    let defer = Verdict::Defer {
+        until: tue(14, 0),
+        local: "Tue 09:00 America/New_York".to_string(),
+    }
+    .decision("crm", at);
     assert_eq!(defer.kind, DecisionKind::Defer);
     assert_eq!(defer.until, Some(tue(14, 0)));
     assert_eq!(defer.hold, Some(HoldKind::Deferred));
@@ -267,7 +273,10 @@ fn kinds(out: &[(NotificationId, Release)]) -> Vec<&'static str> {
 #[test]
 fn still_held_when_the_verdict_of_now_holds() {
     let a = held_record(Event::Opened, tue(4, 0), HoldKind::Deferred);
-    let later = Verdict::Defer { until: tue(15, 0) };
+    let later = Verdict::Defer {
+        until: tue(15, 0),
+        local: String::new(),
+    };
     let out = release(&[&a], Some(&auth()), false, &later, tue(14, 0));
     assert_eq!(out, vec![(a.id().clone(), Release::Hold(later))]);
 }
@@ -411,7 +420,10 @@ fn held_reminders_and_escalations_of_an_incident_acknowledged_meanwhile_are_supe
         "{why}"
     );
     // Still held by a later verdict: superseded all the same (nothing left to tell).
-    let later = Verdict::Defer { until: tue(15, 0) };
+    let later = Verdict::Defer {
+        until: tue(15, 0),
+        local: String::new(),
+    };
     let out = release(&[&reminder], Some(&taken), true, &later, tue(14, 0));
     assert_eq!(kinds(&out), vec!["supersede"]);
     // What is not a follow-up is released as before, in the order given.
