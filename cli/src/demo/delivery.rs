@@ -61,7 +61,9 @@ impl Mailroom {
                 swept.deliveries.failed
             )),
             Ok(_) => {}
-            Err(error) => self.problems.push(format!("the sweep at {now} failed: {error}")),
+            Err(error) => self
+                .problems
+                .push(format!("the sweep at {now} failed: {error}")),
         }
     }
 

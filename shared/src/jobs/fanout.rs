@@ -198,10 +198,12 @@ async fn handle_record<S: Store, P: Publisher>(
             let id = NotificationId::at(&incident.id, Event::Acknowledged, ack.at);
             let mut n =
                 Notification::about(id, Event::Acknowledged, incident, integration, expiry, now);
+            // Who and the note are free text typed at `credwatch ack` (or written by hand into
+            // the table): scrubbed like every other text a message carries.
             n.ack = Some(AckFacts {
-                by: ack.by,
+                by: crate::notify::scrub::scrub(&ack.by),
                 at: ack.at,
-                note: ack.note,
+                note: ack.note.as_deref().map(crate::notify::scrub::scrub),
             });
             notifications.push(n);
         }
@@ -210,7 +212,7 @@ async fn handle_record<S: Store, P: Publisher>(
                 "incident {} unacknowledged (was taken by {} at {}): reminders and escalation \
                  resume, no notification",
                 incident.id,
-                crate::text::printable::echo(&was.by),
+                crate::notify::scrub::scrub(&was.by),
                 was.at.format("%Y-%m-%d %H:%M UTC")
             ));
         }
