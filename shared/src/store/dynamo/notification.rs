@@ -282,7 +282,14 @@ pub fn decode_notification(item: &Item) -> ReadResult<NotificationRecord> {
                         .iter()
                         .all(|d| d.reason.chars().count() <= Decision::MAX_REASON) =>
             {
-                list
+                // Trusted no more than the document: the reasons are shown by `incident show`
+                // and carried into messages (the hold a released notification went through).
+                list.into_iter()
+                    .map(|mut d| {
+                        d.reason = crate::notify::scrub::scrub(&d.reason);
+                        d
+                    })
+                    .collect()
             }
             Ok(_) => {
                 return Err(r.corrupt(

@@ -504,9 +504,19 @@ fn a_hand_edited_document_is_scrubbed_again_when_read() {
         opened_at: n.opened_at,
         resolved_at: None,
     }];
+    edited.delivery.decisions = vec![crate::notify::delivery::Decision::new(
+        crate::notify::delivery::DecisionKind::Defer,
+        edited.notification.at,
+        Some(edited.notification.at),
+        pasted.clone(),
+    )];
     let stored = notification_item(&edited).expect("a consistent record");
     let back = decode_notification(&stored).expect("readable");
-    let text = serde_json::to_string(&back.notification).expect("serializes");
+    let text = format!(
+        "{} {}",
+        serde_json::to_string(&back.notification).expect("serializes"),
+        serde_json::to_string(&back.delivery.decisions).expect("serializes")
+    );
     for secret in ["abcdEFGH1234", token, "\\u001b"] {
         assert!(!text.contains(secret), "{secret} in {text}");
     }
