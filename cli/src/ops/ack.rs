@@ -8,7 +8,8 @@
 //! valid (retrying unchanged cannot help).
 
 use chrono::{DateTime, Utc};
-use credwatch::domain::incident::{Acknowledgement, Incident, IncidentId};
+use credwatch::domain::incident::{AckError, Acknowledgement, Incident, IncidentId};
+use credwatch::notify::scrub::scrub;
 use credwatch::store::{AckOutcome, Incidents, StoreError};
 use credwatch::text::printable::{self, escape};
 use serde::Serialize;
@@ -38,13 +39,30 @@ fn when(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
+/// Pure: the acknowledgement `--by` and `--note` ask for at `at`, checked as typed (an
+/// unprintable character is refused, not hidden), then kept scrubbed: a token or webhook URL
+/// pasted into them never reaches the table or a message.
+///
+/// # Errors
+/// What [`Acknowledgement::new`] refuses.
+pub fn acknowledgement(
+    by: &str,
+    note: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<Acknowledgement, AckError> {
+    let mut ack = Acknowledgement::new(by, note, at)?;
+    ack.by = scrub(&ack.by);
+    ack.note = ack.note.as_deref().map(scrub);
+    Ok(ack)
+}
+
 /// `credwatch ack ID --by NAME [--note TEXT] --table T [--format json]`.
 pub async fn ack(id: &str, by: &str, note: Option<&str>, table: &str, format: Format) -> u8 {
     let id = match parse_incident_id(id) {
         Ok(id) => id,
         Err(trouble) => return fail(&trouble),
     };
-    let ack = match Acknowledgement::new(by, note, Utc::now()) {
+    let ack = match acknowledgement(by, note, Utc::now()) {
         Ok(ack) => ack,
         Err(err) => {
             return fail(&Trouble {
@@ -252,6 +270,23 @@ mod tests {
 
     fn dana(note: Option<&str>) -> Acknowledgement {
         Acknowledgement::new("Dana", note, at("2026-06-01T12:10:00Z")).expect("valid")
+    }
+
+    #[test]
+    fn a_token_or_webhook_url_pasted_into_an_ack_is_kept_redacted() {
+        let ack = acknowledgement(
+            "Dana Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1",
+            Some("posted to https://hooks.slack.com/services/T0A1/B0A2/abcdEFGH1234 ok"),
+            at("2026-06-01T12:10:00Z"),
+        )
+        .expect("valid");
+        assert_eq!(ack.by, "Dana [redacted]");
+        assert_eq!(
+            ack.note.as_deref(),
+            Some("posted to [redacted webhook URL] ok")
+        );
+        // Refused as typed, not hidden by the scrubbing.
+        assert!(acknowledgement("Da\u{1b}[2Jna", None, at("2026-06-01T12:10:00Z")).is_err());
     }
 
     #[test]

@@ -121,6 +121,19 @@ pub fn incident_report(
 /// An incident id as given on the command line, or why it is not one ([`EXIT_INVALID`]): the
 /// part that is wrong, the form, a hint when it is a notification id, and where to find ids.
 pub fn parse_incident_id(id: &str) -> Result<IncidentId, Trouble> {
+    // No id credwatch makes holds a control or text-direction character, and every message
+    // that names the id prints it as typed: refused here, so none reaches a terminal.
+    if let Some(c) = printable::first_unprintable(id) {
+        return Err(Trouble {
+            message: format!(
+                "{} is not an incident id: it holds the unprintable character {}; copy the id \
+                 from `credwatch status` or the alert",
+                printable::echo(id),
+                printable::code_point(c)
+            ),
+            code: EXIT_INVALID,
+        });
+    }
     id.parse().map_err(|err| {
         // A notification id (`x:auth:3/opened`, as the email shows it) names its incident.
         let hint = match id.split_once('/') {

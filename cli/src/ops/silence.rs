@@ -16,6 +16,7 @@ use credwatch::config::TABLE_VAR;
 use credwatch::domain::silence::{
     MatchField, Matcher, Silence, SilenceError, SilenceId, SilenceState,
 };
+use credwatch::notify::scrub::scrub;
 use credwatch::store::invariants::SILENCE_RETENTION_DAYS;
 use credwatch::store::{ExpireOutcome, Integrations, Silences, StoreError, Teams};
 use credwatch::text::duration::{format_duration, parse_duration};
@@ -197,7 +198,7 @@ pub fn new_silence(args: &AddArgs, id: SilenceId, now: DateTime<Utc>) -> Result<
         (None, Some(until)) => until,
         (None, None) => return Err("give --for DURATION or --until TIME".to_string()),
     };
-    Silence::new(
+    let mut silence = Silence::new(
         id,
         matchers,
         now,
@@ -206,7 +207,12 @@ pub fn new_silence(args: &AddArgs, id: SilenceId, now: DateTime<Utc>) -> Result<
         args.by.clone(),
         now,
     )
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string())?;
+    // Checked as typed (an unprintable character is refused, not hidden), then kept scrubbed:
+    // a token or webhook URL pasted into the reason never reaches the table or a message.
+    silence.reason = scrub(&silence.reason);
+    silence.created_by = scrub(&silence.created_by);
+    Ok(silence)
 }
 
 async fn add(args: AddArgs) -> u8 {

@@ -102,7 +102,8 @@ pub struct Notify {
     /// last one repeating; each 1 minute to 30 days, at most 10. Empty: the severity's default
     /// schedule.
     pub remind_after: Vec<Duration>,
-    /// `remind_max`: at most this many reminders per incident (1 to 1000); `None`: no limit.
+    /// `remind_max`: at most this many reminders per incident (1 to 1000); `None`: the
+    /// schedule's own end, at most [`crate::rules::reminders::MAX_REMINDERS`].
     pub remind_max: Option<u32>,
     /// `group_wait`: how long after the first incident of a class others of that class are
     /// gathered into one digest (0 to 1 hour; zero turns grouping off; default

@@ -69,7 +69,7 @@ pub(super) fn parse_notify(at: &mut At, value: &Value) -> Option<Notify> {
                         "notify.remind_max",
                         Some(value),
                         format!(
-                            "must be a number of reminders from 1 to {REMIND_MAX_MAX} (leave it out for no limit)"
+                            "must be a number of reminders from 1 to {REMIND_MAX_MAX} (leave it out for the default cap, 1000)"
                         ),
                     );
                     valid = false;

@@ -198,10 +198,12 @@ async fn handle_record<S: Store, P: Publisher>(
             let id = NotificationId::at(&incident.id, Event::Acknowledged, ack.at);
             let mut n =
                 Notification::about(id, Event::Acknowledged, incident, integration, expiry, now);
+            // Who and the note are free text typed at `credwatch ack` (or written by hand into
+            // the table): scrubbed like every other text a message carries.
             n.ack = Some(AckFacts {
-                by: ack.by,
+                by: crate::notify::scrub::scrub(&ack.by),
                 at: ack.at,
-                note: ack.note,
+                note: ack.note.as_deref().map(crate::notify::scrub::scrub),
             });
             notifications.push(n);
         }
@@ -210,7 +212,7 @@ async fn handle_record<S: Store, P: Publisher>(
                 "incident {} unacknowledged (was taken by {} at {}): reminders and escalation \
                  resume, no notification",
                 incident.id,
-                crate::text::printable::echo(&was.by),
+                crate::notify::scrub::scrub(&was.by),
                 was.at.format("%Y-%m-%d %H:%M UTC")
             ));
         }
@@ -230,12 +232,26 @@ async fn handle_record<S: Store, P: Publisher>(
     for notification in notifications {
         for (mut record, verdict) in records_for(notification, incident, context, now) {
             let mut send = verdict == Verdict::Send;
-            if send
-                && let Some(grouped) =
-                    Box::pin(groups::group(store, context, incident, &record, now)).await?
-            {
-                record = grouped;
-                send = false;
+            if send {
+                match Box::pin(groups::group(store, context, incident, &record, now)).await {
+                    Ok(Some(grouped)) => {
+                        record = grouped;
+                        send = false;
+                    }
+                    Ok(None) => {}
+                    // An unreadable group window stays so until rewritten (retrying would
+                    // only hold the record back until the stream gives up on it): the grouping
+                    // is given up, never the notification, which is told on its own.
+                    Err(error) if error.corrupt_item().is_some() => {
+                        tracing::error!(notification = %record.id(), %error, "group window unreadable: the notification is told on its own");
+                        summary.corrupt += 1;
+                        summary
+                            .deliveries
+                            .errors
+                            .push(format!("notification {}: {error}", record.id()));
+                    }
+                    Err(error) => return Err(error),
+                }
             }
             if !store.record_notification(&record).await? {
                 summary.replayed += 1;

@@ -382,6 +382,31 @@ pub struct Notification {
 }
 
 impl Notification {
+    /// This notification with its free text scrubbed again ([`scrub`]): the message, the
+    /// integration's name, dependencies and runbook, who acknowledged and their note, the hold's
+    /// reason and the names of the members. A document read back from the table is trusted no
+    /// more than an inventory file: a hand-edited item must not carry a token or a webhook URL
+    /// into a message. Text that was scrubbed already reads unchanged. Ids, times and the
+    /// credential's client id (not a secret, shown in SFMC's Setup) are kept as they are.
+    pub fn rescrubbed(mut self) -> Notification {
+        self.message = scrub(&self.message);
+        let facts = &mut self.integration;
+        facts.name = scrub(&facts.name);
+        facts.depends_on = facts.depends_on.iter().map(|d| scrub(d)).collect();
+        facts.runbook = facts.runbook.as_deref().map(scrub);
+        if let Some(ack) = &mut self.ack {
+            ack.by = scrub(&ack.by);
+            ack.note = ack.note.as_deref().map(scrub);
+        }
+        if let Some(held) = &mut self.held {
+            held.reason = scrub(&held.reason);
+        }
+        for member in &mut self.members {
+            member.name = scrub(&member.name);
+        }
+        self
+    }
+
     /// The notification of `event` about `incident` after `change` (the incident as it is
     /// after the change; for `Opened`, the change's own). `integration` is the inventory entry
     /// when known; `expiry` the secret's expiry for expiry incidents; `now` the time of sending.

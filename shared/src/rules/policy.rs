@@ -316,7 +316,8 @@ pub fn held_note(held: &[&NotificationRecord], now: DateTime<Utc>) -> HeldNote {
                 _ => HoldKind::Silenced,
             }),
             since: d.at,
-            reason: d.reason.clone(),
+            // A decision read back from the table is trusted no more than any other text.
+            reason: crate::notify::scrub::scrub(&d.reason),
         })
         .min_by_key(|note| note.since)
         .unwrap_or(HeldNote {

@@ -28,6 +28,14 @@ use crate::domain::severity::Severity;
 /// this, so due times always strictly increase and a sweep sends at most one per minute.
 pub const MIN_INTERVAL: TimeDelta = TimeDelta::minutes(1);
 
+/// The most reminders one schedule gives when the team sets no `notify.remind_max` (the
+/// largest `remind_max` the inventory accepts): each reminder is a notification item kept
+/// [`AUDIT_RETENTION_DAYS`](crate::notify::delivery::AUDIT_RETENTION_DAYS) and read by every
+/// sweep while its incident is open, so a `remind_after: [1m]` left open for months must not
+/// grow that work without end. At the default schedules this is months of reminders (critical:
+/// 1000 x 8h is about 333 days).
+pub const MAX_REMINDERS: u32 = 1000;
+
 const CRITICAL: [TimeDelta; 5] = [
     TimeDelta::minutes(30),
     TimeDelta::hours(1),
@@ -76,7 +84,8 @@ pub struct Schedule<'a> {
     /// The team's `notify.remind_after` (the last repeating); `None` or empty: the default for
     /// the severity.
     pub intervals: Option<&'a [TimeDelta]>,
-    /// The team's `notify.remind_max`: no reminder numbered above it; `None`: no limit.
+    /// The team's `notify.remind_max`: no reminder numbered above it; `None`:
+    /// [`MAX_REMINDERS`].
     pub max: Option<u32>,
 }
 
@@ -90,6 +99,11 @@ pub struct Reminder {
 }
 
 impl Schedule<'_> {
+    /// The highest reminder number this schedule gives: `max`, else [`MAX_REMINDERS`].
+    fn cap(&self) -> u32 {
+        self.max.unwrap_or(MAX_REMINDERS).min(MAX_REMINDERS)
+    }
+
     /// The intervals in force, each at least [`MIN_INTERVAL`]; empty for a subject without
     /// reminders.
     fn intervals(&self) -> Vec<TimeDelta> {
@@ -107,7 +121,7 @@ impl Schedule<'_> {
     /// When reminder `n` (1-based) is due; `None` for `n = 0`, past the cap, for a subject
     /// without reminders, or beyond the representable times.
     pub fn due(&self, n: u32) -> Option<DateTime<Utc>> {
-        if n == 0 || self.max.is_some_and(|max| n > max) {
+        if n == 0 || n > self.cap() {
             return None;
         }
         let intervals = self.intervals();
@@ -129,7 +143,7 @@ impl Schedule<'_> {
         let Some(&last) = intervals.last() else {
             return 0;
         };
-        let cap = self.max.unwrap_or(u32::MAX);
+        let cap = self.cap();
         let mut elapsed = now.signed_duration_since(self.since);
         let mut n: u32 = 0;
         for gap in &intervals {

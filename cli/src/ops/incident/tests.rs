@@ -285,3 +285,26 @@ fn the_acknowledgement_is_shown_in_effect_lapsed_or_on_record() {
     let plain = text(incident(false));
     assert!(!plain.contains("cknowledge"), "{plain}");
 }
+
+#[test]
+fn an_id_with_a_control_or_direction_character_is_refused_escaped() {
+    for typed in [
+        "crm\u{1b}[31m:auth:1",
+        "crm\u{202e}:auth:1",
+        "crm:auth:1\u{7}",
+    ] {
+        let trouble = parse_incident_id(typed).expect_err("refused");
+        assert_eq!(trouble.code, crate::exit::EXIT_INVALID, "{typed:?}");
+        assert!(
+            printable::first_unprintable(&trouble.message).is_none(),
+            "{:?}",
+            trouble.message
+        );
+        assert!(
+            trouble.message.contains("unprintable character U+"),
+            "{}",
+            trouble.message
+        );
+    }
+    assert!(parse_incident_id("crm-contact-sync:auth:3").is_ok());
+}

@@ -197,3 +197,22 @@ fn added_text_names_everything_kept() {
     assert_eq!(span(TimeDelta::days(3) + TimeDelta::hours(4)), "3 days 4 h");
     assert_eq!(span(TimeDelta::minutes(45)), "45 min");
 }
+
+#[test]
+fn a_token_or_webhook_url_pasted_into_a_silence_is_kept_redacted() {
+    let mut pasted = args();
+    pasted.reason = "deploy, see https://hooks.slack.com/services/T0A1/B0A2/abcdEFGH1234 and \
+        Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1"
+        .to_string();
+    pasted.by = "ana Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1".to_string();
+    let s = new_silence(&pasted, id(), now()).unwrap();
+    assert!(
+        s.reason.starts_with("deploy, see [redacted webhook URL]"),
+        "{}",
+        s.reason
+    );
+    assert_eq!(s.created_by, "ana [redacted]");
+    for secret in ["abcdEFGH1234", "Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1"] {
+        assert!(!s.reason.contains(secret) && !s.created_by.contains(secret));
+    }
+}

@@ -207,11 +207,13 @@ impl AlertingContext {
             Some(Hold {
                 kind: HoldKind::Silenced,
                 until,
+                // The reason and author are an operator's free text: scrubbed (a pasted token or
+                // webhook URL) as well as escaped, for they reach decisions and message bodies.
                 reason: format!(
                     "silence {} ({}) by {}",
                     s.id,
-                    crate::text::printable::echo(&s.reason),
-                    crate::text::printable::echo(&s.created_by)
+                    crate::notify::scrub::scrub(&s.reason),
+                    crate::notify::scrub::scrub(&s.created_by)
                 ),
             })
         });

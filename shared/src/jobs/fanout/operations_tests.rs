@@ -327,3 +327,82 @@ async fn four_failing_alike_give_one_opened_and_one_digest_and_a_shared_credenti
         assert!(sent.message.contains("shared-client"), "{}", sent.message);
     }
 }
+
+/// A Slack incoming-webhook URL and a token-like word, as an operator might paste them.
+const PASTED: [&str; 2] = [
+    "https://hooks.slack.com/services/T0A1/B0A2/abcdEFGH1234",
+    "Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1",
+];
+
+/// Every message sent and every notification record stored (document and decisions), as text.
+async fn everything_said(
+    store: &MemoryStore,
+    publisher: &MemoryPublisher,
+    id: &IncidentId,
+) -> String {
+    let mut text: Vec<String> = publisher
+        .sent()
+        .iter()
+        .map(|r| format!("{} {:?}", r.message, r.attributes))
+        .collect();
+    for record in store.notifications_of(id).await.unwrap() {
+        text.push(serde_json::to_string(&record.notification).unwrap());
+        text.push(serde_json::to_string(&record.delivery.decisions).unwrap());
+    }
+    text.join("\n")
+}
+
+#[tokio::test]
+async fn a_secret_pasted_into_an_ack_never_reaches_a_message_or_a_record() {
+    let (store, publisher) = (MemoryStore::new(), MemoryPublisher::new());
+    office_team(&store, std::time::Duration::ZERO).await;
+    integration(&store, "crm-sync", "client-a", "crm-ops").await;
+    let opened = incident("crm-sync", "crm-ops", Severity::High, tue(14, 0));
+    assert!(store.open_incident(&opened).await.unwrap());
+    feed(&store, &publisher, tue(14, 0)).await;
+    let by = format!("Dana {}", PASTED[1]);
+    let note = format!("rotating, posted to {} and {}", PASTED[0], PASTED[1]);
+    let ack = Acknowledgement::new(&by, Some(&note), tue(14, 10)).unwrap();
+    store.acknowledge(&opened.id, &ack).await.unwrap();
+    feed(&store, &publisher, tue(14, 10)).await;
+    assert_eq!(told(&publisher).len(), 2, "{:?}", told(&publisher));
+    let said = everything_said(&store, &publisher, &opened.id).await;
+    assert!(said.contains("Dana [redacted] is on it"), "{said}");
+    for secret in PASTED {
+        assert!(!said.contains(secret), "{secret} in {said}");
+    }
+}
+
+#[tokio::test]
+async fn a_secret_pasted_into_a_silence_reason_never_reaches_a_decision_or_a_message() {
+    use crate::domain::silence::{MatchField, Matcher, Silence, SilenceId};
+    use crate::store::Silences;
+    let (store, publisher) = (MemoryStore::new(), MemoryPublisher::new());
+    office_team(&store, std::time::Duration::ZERO).await;
+    integration(&store, "crm-sync", "client-a", "crm-ops").await;
+    let silence = Silence::new(
+        SilenceId::from_rng(&mut fastrand::Rng::with_seed(11)),
+        vec![Matcher::new(MatchField::Integration, "crm-sync").unwrap()],
+        tue(13, 0),
+        tue(15, 0),
+        format!("deploy, see {} token {}", PASTED[0], PASTED[1]),
+        format!("ana {}", PASTED[1]),
+        tue(13, 0),
+    )
+    .unwrap();
+    store.put_silence(&silence).await.unwrap();
+    let opened = incident("crm-sync", "crm-ops", Severity::High, tue(14, 0));
+    assert!(store.open_incident(&opened).await.unwrap());
+    feed(&store, &publisher, tue(14, 0)).await;
+    assert!(told(&publisher).is_empty(), "silenced");
+    // The silence ends with the incident still open: the team is told, saying it was held.
+    sweep(&store, &publisher, tue(15, 1), 100, None)
+        .await
+        .unwrap();
+    assert_eq!(told(&publisher).len(), 1, "{:?}", told(&publisher));
+    let said = everything_said(&store, &publisher, &opened.id).await;
+    assert!(said.contains("silence sil-"), "{said}");
+    for secret in PASTED {
+        assert!(!said.contains(secret), "{secret} in {said}");
+    }
+}

@@ -59,7 +59,8 @@ pub struct RecordsSummary {
     /// Incident changes that call for no message (message text or timestamps only): audited
     /// as `ignored`.
     pub unchanged: usize,
-    /// Records whose image could not be decoded: audited as `corrupt`, logged, skipped.
+    /// Records whose image could not be decoded: audited as `corrupt`, logged, skipped; and
+    /// notifications whose group window could not be read (logged, told on their own).
     pub corrupt: usize,
     /// Notifications already on record (a replayed batch): nothing published.
     pub replayed: usize,

@@ -263,3 +263,19 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn without_remind_max_a_one_minute_schedule_still_ends() {
+    // remind_after: [1m] and no remind_max, left open for a year: the work a sweep does for
+    // the incident (its notification items) stays bounded.
+    let every_minute = [TimeDelta::minutes(1)];
+    let s = Schedule {
+        intervals: Some(&every_minute),
+        ..schedule(Severity::Critical)
+    };
+    let year = at(365 * 24 * 60);
+    assert_eq!(s.due_by(year), MAX_REMINDERS);
+    assert_eq!(s.due(MAX_REMINDERS), Some(at(i64::from(MAX_REMINDERS))));
+    assert_eq!(s.due(MAX_REMINDERS + 1), None);
+    assert_eq!(next(&s, false, MAX_REMINDERS, year), None);
+}

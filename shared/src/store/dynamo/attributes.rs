@@ -109,7 +109,7 @@ pub const EMAIL: &str = "email";
 pub const MIN_SEVERITY: &str = "min_severity";
 /// Inside `notify`: reminder intervals (L of N, seconds; empty: the severity's schedule).
 pub const REMIND_AFTER: &str = "remind_after";
-/// Inside `notify`: most reminders per incident (N)?; absent: no limit.
+/// Inside `notify`: most reminders per incident (N)?; absent: 1000 at most.
 pub const REMIND_MAX: &str = "remind_max";
 /// Inside `notify`: how long incidents of one class are gathered into a digest (N, seconds).
 pub const GROUP_WAIT: &str = "group_wait";

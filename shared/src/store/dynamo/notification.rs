@@ -203,7 +203,9 @@ pub fn check_delivery(delivery: &Delivery) -> Result<(), (&'static str, &'static
 /// Besides types and bounds it checks that the document's id is the item's sort key and its
 /// incident the one of the partition key, that the delivery is consistent
 /// ([`check_delivery`]), and that a pending item carries exactly the index keys of its next
-/// attempt (or the sweep would miss it) and a finished one none.
+/// attempt (or the sweep would miss it) and a finished one none. The document's free text is
+/// scrubbed again ([`Notification::rescrubbed`]): a hand-edited item is trusted no more than an
+/// inventory file.
 pub fn decode_notification(item: &Item) -> ReadResult<NotificationRecord> {
     let label = item_label(item);
     let r = Reader::new(item, &label);
@@ -280,7 +282,14 @@ pub fn decode_notification(item: &Item) -> ReadResult<NotificationRecord> {
                         .iter()
                         .all(|d| d.reason.chars().count() <= Decision::MAX_REASON) =>
             {
-                list
+                // Trusted no more than the document: the reasons are shown by `incident show`
+                // and carried into messages (the hold a released notification went through).
+                list.into_iter()
+                    .map(|mut d| {
+                        d.reason = crate::notify::scrub::scrub(&d.reason);
+                        d
+                    })
+                    .collect()
             }
             Ok(_) => {
                 return Err(r.corrupt(
@@ -344,7 +353,7 @@ pub fn decode_notification(item: &Item) -> ReadResult<NotificationRecord> {
     }
     Ok(NotificationRecord {
         created_at: r.time(CREATED_AT)?,
-        notification,
+        notification: notification.rescrubbed(),
         delivery,
     })
 }

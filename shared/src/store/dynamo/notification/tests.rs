@@ -448,7 +448,13 @@ fn bounds_are_inclusive() {
         .len();
     at_bound.notification.message = "x".repeat(NOTIFICATION_JSON_MAX_BYTES - base);
     let kept = notification_item(&at_bound).expect("exactly at the bound is kept");
-    assert_eq!(decode_notification(&kept), Ok(at_bound.clone()));
+    // Read back as any document is: its message scrubbed again, so cut to the text bound.
+    let back = decode_notification(&kept).expect("exactly at the bound reads back");
+    assert_eq!(
+        back.notification.message,
+        crate::notify::scrub::scrub(&at_bound.notification.message)
+    );
+    assert_eq!(back.delivery, at_bound.delivery);
     // One byte more is refused.
     at_bound.notification.message.push('x');
     assert!(notification_item(&at_bound).is_err());
@@ -463,4 +469,61 @@ fn bounds_are_inclusive() {
         decode_notification(&item(largest.clone())),
         Ok(record(largest))
     );
+}
+
+/// A document edited by hand in the table is trusted no more than an inventory file: every
+/// free text a message shows is scrubbed again on the way out of the table.
+#[test]
+fn a_hand_edited_document_is_scrubbed_again_when_read() {
+    use crate::notify::annotations::{AckFacts, HeldNote, HoldKind, Member};
+    let webhook = "https://hooks.slack.com/services/T0A1/B0A2/abcdEFGH1234";
+    let token = "Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1";
+    let pasted = format!("see {webhook} and {token}");
+    let mut edited = record(pending());
+    let n = &mut edited.notification;
+    n.message = format!("SFMC said: {pasted}\u{1b}[2J");
+    n.integration.name = pasted.clone();
+    n.integration.depends_on = vec![pasted.clone()];
+    n.integration.runbook = Some(webhook.to_string());
+    n.ack = Some(AckFacts {
+        by: pasted.clone(),
+        at: n.at,
+        note: Some(pasted.clone()),
+    });
+    n.held = Some(HeldNote {
+        kind: HoldKind::Silenced,
+        since: n.at,
+        reason: pasted.clone(),
+    });
+    n.members = vec![Member {
+        incident_id: n.incident_id.clone(),
+        integration: "crm-sync".into(),
+        name: pasted.clone(),
+        team: "crm-ops".into(),
+        class: n.class,
+        opened_at: n.opened_at,
+        resolved_at: None,
+    }];
+    edited.delivery.decisions = vec![crate::notify::delivery::Decision::new(
+        crate::notify::delivery::DecisionKind::Defer,
+        edited.notification.at,
+        Some(edited.notification.at),
+        pasted.clone(),
+    )];
+    let stored = notification_item(&edited).expect("a consistent record");
+    let back = decode_notification(&stored).expect("readable");
+    let text = format!(
+        "{} {}",
+        serde_json::to_string(&back.notification).expect("serializes"),
+        serde_json::to_string(&back.delivery.decisions).expect("serializes")
+    );
+    for secret in ["abcdEFGH1234", token, "\\u001b"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    assert_eq!(
+        back.notification.integration.name,
+        "see [redacted webhook URL] and [redacted]"
+    );
+    // What was clean reads back exactly.
+    assert_eq!(decode_notification(&item(pending())), Ok(record(pending())));
 }
