@@ -12,7 +12,7 @@ use crate::notify::delivery::{Decision, DecisionKind, NotificationRecord};
 use crate::notify::notification::{Event, Notification, NotificationId};
 use crate::rules::delivery::{first_claim, held};
 use crate::rules::grouping::{
-    Grouping, Slot, always_grouped, credential_group, resolve_group, team_group, team_grouping,
+    Grouping, always_grouped, credential_group, resolve_group, team_group, team_grouping,
 };
 use crate::store::{Groups, Notifications, StoreError};
 
@@ -30,7 +30,9 @@ const DIGEST_RESOLVED: &str = "resolved";
 ///
 /// # Errors
 /// The store's error when the window cannot be joined or, for a resolve, the incident's
-/// notifications cannot be read (the stream record is retried).
+/// notifications cannot be read: the caller retries the stream record, except for a window
+/// item that cannot be read ([`StoreError::Corrupt`]), where it gives up the grouping and
+/// tells the notification on its own.
 pub async fn group<S: Groups + Notifications>(
     store: &S,
     context: &AlertingContext,
@@ -68,14 +70,9 @@ pub async fn group<S: Groups + Notifications>(
                 });
             match credential {
                 Some((key, _)) => {
-                    let Some(slot) = joined(
-                        store
-                            .join_group(&key, &incident.id, at, team.group_wait)
-                            .await,
-                    )?
-                    else {
-                        return Ok(None);
-                    };
+                    let slot = store
+                        .join_group(&key, &incident.id, at, team.group_wait)
+                        .await?;
                     let id = NotificationId::group(
                         &slot.leader,
                         Event::Opened,
@@ -90,14 +87,9 @@ pub async fn group<S: Groups + Notifications>(
                 }
                 None => {
                     let key = team_group(&incident.team, incident.class);
-                    let Some(slot) = joined(
-                        store
-                            .join_group(&key, &incident.id, at, team.group_wait)
-                            .await,
-                    )?
-                    else {
-                        return Ok(None);
-                    };
+                    let slot = store
+                        .join_group(&key, &incident.id, at, team.group_wait)
+                        .await?;
                     let id = NotificationId::group(
                         &slot.leader,
                         Event::Digest,
@@ -130,14 +122,9 @@ pub async fn group<S: Groups + Notifications>(
             match digest {
                 Some(digest) => {
                     let key = resolve_group(digest.as_str());
-                    let Some(slot) = joined(
-                        store
-                            .join_group(&key, &incident.id, at, team.group_wait)
-                            .await,
-                    )?
-                    else {
-                        return Ok(None);
-                    };
+                    let slot = store
+                        .join_group(&key, &incident.id, at, team.group_wait)
+                        .await?;
                     let id = NotificationId::group(
                         &slot.leader,
                         Event::Digest,
@@ -171,19 +158,6 @@ pub async fn group<S: Groups + Notifications>(
         }
         _ => None,
     })
-}
-
-/// The slot joined; `None` when the window's item cannot be read (logged: the notification is
-/// then told on its own, never held back by a broken window); other errors as they are.
-fn joined(result: Result<Slot, StoreError>) -> Result<Option<Slot>, StoreError> {
-    match result {
-        Ok(slot) => Ok(Some(slot)),
-        Err(StoreError::Corrupt { message, .. }) => {
-            tracing::error!(%message, "group window unreadable: told on its own");
-            Ok(None)
-        }
-        Err(error) => Err(error),
-    }
 }
 
 /// What a closed window owes: the group notifications to record and send (one per team),
