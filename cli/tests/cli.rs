@@ -455,7 +455,7 @@ async fn demo_runs_and_explains_every_finding() {
     );
     // Step 3: what each team receives, through the real renderer.
     for line in [
-        "Step 3 of 3: what each team receives",
+        "Step 3 of 4: what each team receives",
         "Marketing Operations (marketing-ops) received 5 messages:",
         "  [HIGH] Loyalty points feed: secret rejected by SFMC",
         "  [RESOLVED] Loyalty points feed: secret rejected by SFMC",
@@ -474,6 +474,21 @@ async fn demo_runs_and_explains_every_finding() {
         !stdout.contains("Web collect forms: caller") && !stdout.contains("[HIGH] Web collect"),
         "nobody is told of the outage that opened nothing"
     );
+    // Step 4: on call: reminders on the severity's schedule, an ack told, an escalation to the
+    // backup team, and no reminder of the acknowledged incident after its ack (the demo checks
+    // that itself: exit 0).
+    for line in [
+        "Step 4 of 4: on call",
+        "09:30  to marketing-ops  reminder      [CRITICAL] Still open: Triggered send API",
+        "10:33  to marketing-ops  acknowledged  [ACKNOWLEDGED] Journey orchestrator",
+        "11:00  to it-security    escalated     [CRITICAL] Escalated: Triggered send API",
+        "that incident got 0 reminders afterwards",
+    ] {
+        assert!(
+            stdout.contains(line),
+            "demo step 4 lacks {line:?}:\n{stdout}"
+        );
+    }
 
     let (code, stdout, stderr) = run(credwatch().args(["demo", "--format", "json"])).await;
     assert_eq!(code, 0, "{stderr}");
@@ -493,6 +508,20 @@ async fn demo_runs_and_explains_every_finding() {
     );
     let unique: std::collections::BTreeSet<&&str> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "each change told once: {ids:?}");
+    let on_call = &report["on_call"];
+    assert_eq!(
+        on_call["acknowledged"]["incident_id"], "journey-orchestrator:auth:1",
+        "{on_call}"
+    );
+    let events: Vec<&str> = on_call["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|m| m["event"].as_str())
+        .collect();
+    for event in ["reminder", "acknowledged", "escalated"] {
+        assert!(events.contains(&event), "{event}: {events:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

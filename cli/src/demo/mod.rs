@@ -2,9 +2,11 @@
 //! probes it exactly as `credwatch check` does and explains each finding; step 2 runs the
 //! deployed monitor's cycle (state machine, incidents, history) over simulated time on an
 //! in-memory store, and shows what opens, what does not, and what resolves; step 3 shows what
-//! each team receives (the alert fan-out over the same changes, through the real renderer).
+//! each team receives (the alert fan-out over the same changes, through the real renderer);
+//! step 4 leaves the open incidents for five hours on call (reminders, an acknowledgement).
 
 mod delivery;
+mod oncall;
 mod tenant;
 mod timeline;
 
@@ -100,7 +102,7 @@ pub async fn run(args: DemoArgs) -> u8 {
             "It plays {} integrations: one healthy, the others each broken the way real ones break.\n",
             clients.len()
         ));
-        out.line("Step 1 of 3: probe them now, exactly as `credwatch check` would.\n");
+        out.line("Step 1 of 4: probe them now, exactly as `credwatch check` would.\n");
     }
     let settings = CheckSettings {
         concurrency: Concurrency::default(),
@@ -123,7 +125,7 @@ pub async fn run(args: DemoArgs) -> u8 {
         ));
         out.line(&format!("\n{}", explain(&inventory, &clients, &outcomes)));
         out.line(&format!(
-            "Step 2 of 3: the deployed monitor, over {} simulated minutes (a probe cycle every {CYCLE_MINUTES} minutes).\n\
+            "Step 2 of 4: the deployed monitor, over {} simulated minutes (a probe cycle every {CYCLE_MINUTES} minutes).\n\
              Definitive failures open an incident at once; transient ones only if they last 10 minutes;\n\
              an incident resolves after 2 good probes in a row.\n",
             CYCLES * CYCLE_MINUTES
@@ -166,6 +168,7 @@ pub async fn run(args: DemoArgs) -> u8 {
                 "timeline": monitor.timeline.iter().map(|(at, line)| json!({"at": at, "event": line})).collect::<Vec<_>>(),
                 "status": monitor.status,
                 "notifications": delivery::report(&monitor.sent),
+                "on_call": oncall::report(&monitor.on_call),
             });
             out.line(&serde_json::to_string_pretty(&report).expect("report serializes"));
         }
@@ -175,13 +178,15 @@ pub async fn run(args: DemoArgs) -> u8 {
             }
             out.line("\nWhere things stand (what `credwatch status` shows for a deployment):\n");
             out.print(&monitor.status_table);
-            out.line("\nStep 3 of 3: what each team receives (the alert fan-out, through SNS to email and Slack).\n");
+            out.line("\nStep 3 of 4: what each team receives (the alert fan-out, through SNS to email and Slack).\n");
             let teams = inventory
                 .teams
                 .iter()
                 .map(|t| (t.id.clone(), t.name.clone()))
                 .collect();
             out.print(&delivery::narrate(&monitor.sent, &teams));
+            out.line("\nStep 4 of 4: on call (reminders, escalation, an acknowledgement).\n");
+            out.print(&oncall::narrate(&monitor.on_call));
             out.line(&format!(
                 "\nThe simulator answered {} token requests and {} tokenContext calls. No secret or token was printed or logged.",
                 requests.token, requests.token_context

@@ -161,7 +161,7 @@ pub fn demo_inventory_yaml(
         "version: 1\n\
          teams:\n\
          \x20 - { id: crm-ops, name: CRM Operations, timezone: America/New_York }\n\
-         \x20 - { id: marketing-ops, name: Marketing Operations, timezone: Europe/London }\n\
+         \x20 - { id: marketing-ops, name: Marketing Operations, timezone: Europe/London, escalate_after: 2h, escalate_to: it-security }\n\
          \x20 - { id: it-security, name: IT Security }\n\
          integrations:\n",
     );

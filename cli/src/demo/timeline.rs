@@ -20,6 +20,7 @@ use credwatch::store::{Incident, Incidents, Integrations};
 use credwatch_sim::{DemoClient, Simulator};
 
 use super::delivery::{self, Mailroom};
+use super::oncall;
 use super::tenant::{DEMO_INTEGRATIONS, SecretDates, demo_start, script};
 use crate::ops::{StatusRow, status_rows, status_table};
 
@@ -38,6 +39,8 @@ pub struct Monitor {
     pub status_table: String,
     /// Every message the alert fan-out published, in order.
     pub sent: Vec<credwatch::notify::publish::PublishRequest>,
+    /// Step 4: five hours on call after the timeline.
+    pub on_call: oncall::OnCall,
     /// Where the end state differs from the story (empty when the demo went as scripted).
     pub problems: Vec<String>,
 }
@@ -116,10 +119,15 @@ pub async fn monitor_timeline(
     let open = store.open_incidents().await.map_err(|e| e.to_string())?;
     let sent = mailroom.sent();
     let mut problems = expected_end_state(&before);
-    problems.extend(mailroom.problems);
+    problems.append(&mut mailroom.problems);
     problems.extend(delivery::check(&sent, &opened, &resolved));
+    let status = status_rows(&records.records, &records.unreadable, &open, end);
+    // Step 4 starts from this end state.
+    let on_call = oncall::on_call(&store, &mut mailroom, end).await;
+    problems.extend(oncall::check(&on_call));
     Ok(Monitor {
         sent,
+        on_call,
         timeline,
         status_table: status_table(
             &status_rows(&records.records, &records.unreadable, &open, end),
@@ -127,7 +135,7 @@ pub async fn monitor_timeline(
             width,
             colours,
         ),
-        status: status_rows(&records.records, &records.unreadable, &open, end),
+        status,
         problems,
     })
 }
