@@ -2,10 +2,28 @@
 //! [`crate::aws::child_env`], simulator endpoints allowed, and no table or topic inherited from
 //! the test's own environment.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use crate::aws::child_env;
+
+/// The workspace's binary `name` (`credwatch`, `credwatch-probe`, ...), next to the running
+/// test's own executable (`target/<profile>/`). Panics, saying how to build it, when it is
+/// not there.
+pub fn workspace_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's own path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/<test>");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is not built: run `cargo test --workspace` (or `cargo build --workspace --bins`)",
+        path.display()
+    );
+    path
+}
 
 /// `credwatch args...` (the binary at `binary`), ready to run.
 pub fn command(binary: &Path, args: &[&str]) -> tokio::process::Command {

@@ -2,6 +2,8 @@
 //! delivers no email), with the filter policy a team's subscription has; what they receive is
 //! SNS's JSON envelope (`Message`, `Subject`, `MessageAttributes`).
 
+use std::collections::BTreeMap;
+
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::Value;
 
@@ -93,4 +95,33 @@ pub fn attribute<'a>(envelope: &'a Value, name: &str) -> &'a str {
     envelope["MessageAttributes"][name]["Value"]
         .as_str()
         .unwrap_or_else(|| panic!("attribute {name} in {envelope}"))
+}
+
+/// The email subscriptions of `topic`: address -> filter policy (JSON text).
+pub async fn email_policies(sns: &aws_sdk_sns::Client, topic: &str) -> BTreeMap<String, String> {
+    let listed = sns
+        .list_subscriptions_by_topic()
+        .topic_arn(topic)
+        .send()
+        .await
+        .expect("list subscriptions");
+    let mut policies = BTreeMap::new();
+    for sub in listed.subscriptions() {
+        if sub.protocol() != Some("email") {
+            continue;
+        }
+        let attributes = sns
+            .get_subscription_attributes()
+            .subscription_arn(sub.subscription_arn().expect("an ARN"))
+            .send()
+            .await
+            .expect("attributes");
+        let policy = attributes
+            .attributes()
+            .and_then(|a| a.get("FilterPolicy"))
+            .expect("credwatch's subscriptions filter")
+            .clone();
+        policies.insert(sub.endpoint().expect("an address").to_string(), policy);
+    }
+    policies
 }

@@ -10,8 +10,7 @@
 //! fails is delivered by a later sweep exactly once; no secret or token reaches a message, a
 //! log or the table.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{TimeDelta, Utc};
 use credwatch::domain::incident::IncidentId;
@@ -29,25 +28,8 @@ use serde_json::{Value, json};
 const SECRET: &str = "Zq4Wm8Rt2Yp6Kx1Nc5Vb9Hd3";
 const REVOKED: &str = "Stale7Secret3Nobody2Uses";
 
-/// A binary of this workspace built next to the one running this test (`cargo test
-/// --workspace` builds every package's binaries; `CARGO_BIN_EXE_*` names only this package's).
-fn workspace_binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test's own path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>");
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is not built: run `cargo test --workspace` (or `cargo build --workspace --bins`)",
-        path.display()
-    );
-    path
-}
-
 async fn credwatch(args: &[&str]) -> (i32, String, String) {
-    let binary = workspace_binary("credwatch");
+    let binary = credwatch_tests::cli::workspace_binary("credwatch");
     credwatch_tests::cli::run(credwatch_tests::cli::command(&binary, args)).await
 }
 
@@ -83,35 +65,6 @@ fn inventory(sim: &Simulator, dir: &Path) -> String {
          email: [crm-ops@example.com]\n  - id: platform\n    name: Platform\n    notify:\n      \
          email: [platform@example.com]\nintegrations:\n{integrations}"
     )
-}
-
-/// The filter policy of each email subscription on the topic, by address.
-async fn email_policies(sns: &aws_sdk_sns::Client, topic: &str) -> BTreeMap<String, String> {
-    let listed = sns
-        .list_subscriptions_by_topic()
-        .topic_arn(topic)
-        .send()
-        .await
-        .expect("list subscriptions");
-    let mut policies = BTreeMap::new();
-    for sub in listed.subscriptions() {
-        if sub.protocol() != Some("email") {
-            continue;
-        }
-        let attributes = sns
-            .get_subscription_attributes()
-            .subscription_arn(sub.subscription_arn().expect("an ARN"))
-            .send()
-            .await
-            .expect("attributes");
-        let policy = attributes
-            .attributes()
-            .and_then(|a| a.get("FilterPolicy"))
-            .expect("credwatch's subscriptions filter")
-            .clone();
-        policies.insert(sub.endpoint().expect("an address").to_string(), policy);
-    }
-    policies
 }
 
 /// Every publish moto's SNS accepted for `topic`, from its own record (`/moto-api/data.json`):
@@ -193,7 +146,7 @@ async fn a_revoked_secret_reaches_its_team_once_and_its_fix_too_and_a_failed_pub
     ])
     .await;
     assert_eq!(code, 0, "{out}\n{stderr}");
-    let policies = email_policies(&sns, &topic).await;
+    let policies = credwatch_tests::sns::email_policies(&sns, &topic).await;
     assert_eq!(policies.len(), 3, "{policies:?}");
     let marketing = subscribed_queue(
         &sqs,
@@ -207,7 +160,11 @@ async fn a_revoked_secret_reaches_its_team_once_and_its_fix_too_and_a_failed_pub
     let mut stream = StreamReader::open(&config, &table).await;
     let _inventory_records = stream.records().await;
     let env = function_env(&table, &topic);
-    let probe = FunctionProcess::spawn(&workspace_binary("credwatch-probe"), &env).await;
+    let probe = FunctionProcess::spawn(
+        &credwatch_tests::cli::workspace_binary("credwatch-probe"),
+        &env,
+    )
+    .await;
     let fanout =
         FunctionProcess::spawn(env!("CARGO_BIN_EXE_credwatch-alert-fanout").as_ref(), &env).await;
 

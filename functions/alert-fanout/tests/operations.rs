@@ -32,26 +32,9 @@ fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/two-teams.yaml")
 }
 
-/// A binary of this workspace built next to the one running this test (`cargo test
-/// --workspace` builds every package's binaries; `CARGO_BIN_EXE_*` names only this package's).
-fn workspace_binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test's own path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>");
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is not built: run `cargo test --workspace` (or `cargo build --workspace --bins`)",
-        path.display()
-    );
-    path
-}
-
 /// `credwatch args...` against moto: (exit code, stdout, stderr).
 async fn credwatch(args: &[&str]) -> (i32, String, String) {
-    let binary = workspace_binary("credwatch");
+    let binary = credwatch_tests::cli::workspace_binary("credwatch");
     credwatch_tests::cli::run(credwatch_tests::cli::command(&binary, args)).await
 }
 
@@ -117,7 +100,7 @@ impl Deployment {
             "the fixture is clean: {stderr}"
         );
         let mut mailboxes = BTreeMap::new();
-        for (address, policy) in email_policies(&sns, &topic).await {
+        for (address, policy) in credwatch_tests::sns::email_policies(&sns, &topic).await {
             let team = address
                 .strip_suffix("@example.com")
                 .expect("the fixture's addresses are team@example.com")
@@ -237,35 +220,6 @@ impl Deployment {
         assert_eq!(code, 0, "{stderr}");
         serde_json::from_str(&out).expect("the report is JSON")
     }
-}
-
-/// The filter policy of each email subscription `inventory apply --topic` made, by address.
-async fn email_policies(sns: &aws_sdk_sns::Client, topic: &str) -> BTreeMap<String, String> {
-    let listed = sns
-        .list_subscriptions_by_topic()
-        .topic_arn(topic)
-        .send()
-        .await
-        .expect("list subscriptions");
-    let mut policies = BTreeMap::new();
-    for sub in listed.subscriptions() {
-        if sub.protocol() != Some("email") {
-            continue;
-        }
-        let attributes = sns
-            .get_subscription_attributes()
-            .subscription_arn(sub.subscription_arn().expect("an ARN"))
-            .send()
-            .await
-            .expect("attributes");
-        let policy = attributes
-            .attributes()
-            .and_then(|a| a.get("FilterPolicy"))
-            .expect("credwatch's subscriptions filter")
-            .clone();
-        policies.insert(sub.endpoint().expect("an address").to_string(), policy);
-    }
-    policies
 }
 
 /// The preview's decisions about `incident` for `team` of `event`.
