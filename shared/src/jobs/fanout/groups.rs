@@ -55,7 +55,9 @@ pub async fn group<S: Groups + Notifications>(
     }
     .unwrap_or(now)
     .min(now);
-    let joined = match record.event() {
+    // Which window it joins: (key, the group notice's event and label, the place from which
+    // joiners are grouped (`None`: all of them), why).
+    let window = match record.event() {
         Event::Opened => {
             let credential = context
                 .integrations
@@ -68,79 +70,59 @@ pub async fn group<S: Groups + Notifications>(
                         context.integrations.values().map(|r| &r.integration),
                     )
                 });
-            match credential {
-                Some((key, _)) => {
-                    let slot = store
-                        .join_group(&key, &incident.id, at, team.group_wait)
-                        .await?;
-                    let id = NotificationId::group(
-                        &slot.leader,
-                        Event::Opened,
-                        CREDENTIAL,
-                        slot.window_start,
-                    );
-                    Some((
-                        always_grouped(&slot),
-                        id,
-                        "one notice for every integration of the same credential",
-                    ))
-                }
-                None => {
-                    let key = team_group(&incident.team, incident.class);
-                    let slot = store
-                        .join_group(&key, &incident.id, at, team.group_wait)
-                        .await?;
-                    let id = NotificationId::group(
-                        &slot.leader,
-                        Event::Digest,
-                        DIGEST_OPENED,
-                        slot.window_start,
-                    );
-                    Some((
-                        team_grouping(&slot, team.group_min),
-                        id,
-                        "one digest of the team's incidents of this class",
-                    ))
-                }
-            }
+            Some(match credential {
+                Some((key, _)) => (
+                    key,
+                    Event::Opened,
+                    CREDENTIAL,
+                    None,
+                    "one notice for every integration of the same credential",
+                ),
+                None => (
+                    team_group(&incident.team, incident.class),
+                    Event::Digest,
+                    DIGEST_OPENED,
+                    Some(team.group_min),
+                    "one digest of the team's incidents of this class",
+                ),
+            })
         }
         Event::Resolved => {
             let history = store.notifications_of(&incident.id).await?;
             // Any decision of its opening, not the last one: once the digest went out, the
             // opening's last decision is the supersede that says so (and names no group).
-            let digest = history
+            history
                 .iter()
                 .filter(|r| r.event() == Event::Opened)
                 .flat_map(|r| r.delivery.decisions.iter().rev())
                 .find_map(|d| {
                     let group = d.group.as_ref()?;
-                    group
-                        .as_str()
-                        .contains("/digest/opened@")
-                        .then(|| group.clone())
-                });
-            match digest {
-                Some(digest) => {
-                    let key = resolve_group(digest.as_str());
-                    let slot = store
-                        .join_group(&key, &incident.id, at, team.group_wait)
-                        .await?;
-                    let id = NotificationId::group(
-                        &slot.leader,
-                        Event::Digest,
-                        DIGEST_RESOLVED,
-                        slot.window_start,
-                    );
-                    Some((
-                        always_grouped(&slot),
-                        id,
-                        "its opening was in a digest: so is its resolve",
-                    ))
-                }
-                None => None,
-            }
+                    group.as_str().contains("/digest/opened@").then(|| {
+                        (
+                            resolve_group(group.as_str()),
+                            Event::Digest,
+                            DIGEST_RESOLVED,
+                            None,
+                            "its opening was in a digest: so is its resolve",
+                        )
+                    })
+                })
         }
         _ => None,
+    };
+    let joined = match window {
+        Some((key, event, label, group_min, why)) => {
+            let slot = store
+                .join_group(&key, &incident.id, at, team.group_wait)
+                .await?;
+            let id = NotificationId::group(&slot.leader, event, label, slot.window_start);
+            let grouping = match group_min {
+                Some(min) => team_grouping(&slot, min),
+                None => always_grouped(&slot),
+            };
+            Some((grouping, id, why))
+        }
+        None => None,
     };
     Ok(match joined {
         Some((Grouping::Grouped { until }, id, why)) => {
