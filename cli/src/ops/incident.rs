@@ -65,6 +65,25 @@ pub struct NotificationRow {
     /// Every decision taken about it, oldest first: `kind` (send, defer, suppress, group,
     /// supersede), `at`, `until` (holds), `reason`.
     pub decisions: Vec<Decision>,
+    /// What the team's Slack webhook answered (`slack-notify`): `state` (accepted, refused,
+    /// retrying), `at`, `attempts`, `status` (HTTP), `error` (Slack's token); `null` when not
+    /// posted.
+    pub slack: Option<SlackRow>,
+}
+
+/// What Slack answered to a notification's post.
+#[derive(Serialize)]
+pub struct SlackRow {
+    /// `accepted`, `refused` or `retrying`.
+    pub state: &'static str,
+    /// When Slack answered.
+    pub at: DateTime<Utc>,
+    /// Posts attempted so far.
+    pub attempts: u32,
+    /// The HTTP status Slack answered, if any.
+    pub status: Option<u16>,
+    /// Slack's error token or what failed.
+    pub error: Option<String>,
 }
 
 /// The last failure of a notification's delivery.
@@ -95,6 +114,13 @@ impl NotificationRow {
             created_at: record.created_at,
             finished_at: delivery.finished_at,
             decisions: delivery.decisions.clone(),
+            slack: record.slack.as_ref().map(|post| SlackRow {
+                state: post.state.as_str(),
+                at: post.at,
+                attempts: post.attempts,
+                status: post.status,
+                error: post.error.clone(),
+            }),
         }
     }
 }
@@ -324,6 +350,23 @@ fn timeline(report: &IncidentReport, now: DateTime<Utc>) -> Vec<Entry> {
             ));
         }
         details.push(format!("to team {} as {}", escape(&n.team), n.severity));
+        if let Some(slack) = &n.slack {
+            details.push(format!(
+                "Slack {} {} (attempt {}{}{})",
+                slack.state,
+                when(slack.at),
+                slack.attempts,
+                slack
+                    .status
+                    .map(|code| format!(", HTTP {code}"))
+                    .unwrap_or_default(),
+                slack
+                    .error
+                    .as_deref()
+                    .map(|e| format!(": {}", escape(e)))
+                    .unwrap_or_default()
+            ));
+        }
         entries.push(Entry {
             at: n.created_at,
             what: format!("notification {}", n.event),

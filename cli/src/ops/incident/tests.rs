@@ -92,7 +92,16 @@ fn report() -> IncidentReport {
             // Given newest first: the report puts them oldest first.
             records: vec![
                 record(Event::Resolved, 95, pending_at(96)),
-                record(Event::Opened, 0, sent_at(1)),
+                NotificationRecord {
+                    slack: Some(credwatch::notify::delivery::SlackPost {
+                        state: credwatch::notify::delivery::SlackPostState::Refused,
+                        at: t0() + TimeDelta::minutes(2),
+                        attempts: 1,
+                        status: Some(404),
+                        error: Some("channel_not_found".into()),
+                    }),
+                    ..record(Event::Opened, 0, sent_at(1))
+                },
             ],
             unreadable: vec![UnreadableItem {
                 key: "pk=NTF#crm-contact-sync:auth:3 sk=crm-contact-sync:auth:3/reminder/1".into(),
@@ -130,10 +139,17 @@ fn the_report_lists_notifications_oldest_first_and_serializes_stably() {
             "message_id",
             "next_attempt_at",
             "severity",
+            "slack",
             "state",
             "team",
         ]
     );
+    assert_eq!(json["notifications"][0]["slack"]["state"], "refused");
+    assert_eq!(
+        json["notifications"][0]["slack"]["error"],
+        "channel_not_found"
+    );
+    assert_eq!(json["notifications"][1]["slack"], serde_json::Value::Null);
     assert_eq!(json["incident"]["id"], "crm-contact-sync:auth:3");
     assert_eq!(json["incident"]["http_status"], 401);
     assert_eq!(json["notifications"][0]["state"], "sent");
@@ -173,6 +189,13 @@ fn the_timeline_runs_from_opened_to_resolved() {
         entries[1]
             .details
             .contains("last error (retryable): SNS Throttled")
+    );
+    assert!(
+        entries[1].details.contains(
+            "Slack refused 2026-06-01 12:02:00 UTC (attempt 1, HTTP 404: channel_not_found)"
+        ),
+        "{}",
+        entries[1].details
     );
     assert!(
         entries[2]
