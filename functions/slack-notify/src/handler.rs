@@ -69,8 +69,7 @@ where
     };
     // Boxed: the post's future (reqwest, the AWS SDK) is deep enough to overflow the
     // compiler's layout depth when inlined into the runtime's loop.
-    let mut summary: SlackSummary =
-        Box::pin(handle_records(&ctx, &readable, now, deadline)).await;
+    let mut summary: SlackSummary = Box::pin(handle_records(&ctx, &readable, now, deadline)).await;
     summary.records.extend(unreadable);
     for line in emf::lines(FUNCTION, &summary.metrics(), now) {
         println!("{line}");
