@@ -51,6 +51,9 @@ pub enum Reply {
     Slow(Duration),
     /// A status with a body of this many bytes.
     Huge(u16, usize),
+    /// A status with an HTML page that echoes the request's path (the webhook's secret part),
+    /// raw, percent-encoded and JSON-escaped: a hostile proxy.
+    Echo(u16),
 }
 
 /// One recorded post.
@@ -167,6 +170,13 @@ async fn answer(State(shared): State<Arc<Mutex<Shared>>>, request: Request) -> R
         .unwrap_or_default();
     let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     let problems = block_kit_problems(&body);
+    let echoed = format!(
+        "<html><body><p>No route for {path}</p><p>{}</p><script>{}</script></body></html>",
+        path.replace('/', "%2F"),
+        serde_json::to_string(&path)
+            .unwrap_or_default()
+            .replace('/', "\\/")
+    );
     let reply = {
         let mut shared = shared.lock().expect("stand-in lock");
         let reply = shared.script.pop_front().unwrap_or(Reply::Ok);
@@ -201,6 +211,7 @@ async fn answer(State(shared): State<Arc<Mutex<Shared>>>, request: Request) -> R
             tokio::time::sleep(delay).await;
             (StatusCode::OK, "ok").into_response()
         }
+        Reply::Echo(status) => (status_code(status), echoed).into_response(),
         Reply::Huge(status, bytes) => {
             (status_code(status), Body::from(vec![b'x'; bytes])).into_response()
         }
@@ -232,19 +243,18 @@ pub fn block_kit_problems(message: &Value) -> Vec<String> {
     if blocks.len() > limits::BLOCKS {
         problem(format!("{} blocks", blocks.len()));
     }
-    let check_mrkdwn =
-        |object: &Value, max: usize, what: &str, problem: &mut dyn FnMut(String)| {
-            let text = object["text"].as_str().unwrap_or("");
-            if text.is_empty() {
-                problem(format!("{what}: empty text"));
-            }
-            if text.chars().count() > max {
-                problem(format!("{what}: {} characters", text.chars().count()));
-            }
-            if object["type"] == "mrkdwn" && (text.contains('<') || text.contains('>')) {
-                problem(format!("{what}: unescaped < or > (a link or mention)"));
-            }
-        };
+    let check_mrkdwn = |object: &Value, max: usize, what: &str, problem: &mut dyn FnMut(String)| {
+        let text = object["text"].as_str().unwrap_or("");
+        if text.is_empty() {
+            problem(format!("{what}: empty text"));
+        }
+        if text.chars().count() > max {
+            problem(format!("{what}: {} characters", text.chars().count()));
+        }
+        if object["type"] == "mrkdwn" && (text.contains('<') || text.contains('>')) {
+            problem(format!("{what}: unescaped < or > (a link or mention)"));
+        }
+    };
     for (i, block) in blocks.iter().enumerate() {
         let what = format!("block {i} ({})", block["type"]);
         match block["type"].as_str().unwrap_or("") {
