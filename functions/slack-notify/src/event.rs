@@ -36,7 +36,7 @@ pub fn parse_event(payload: &Value) -> Result<Vec<Record>, String> {
             let name = record
                 .pointer("/Sns/MessageId")
                 .and_then(Value::as_str)
-                .map_or_else(|| format!("record {i}"), |id| echo(id));
+                .map_or_else(|| format!("record {i}"), echo);
             let parsed: LambdaSnsRecord = serde_json::from_value(record.clone())
                 .map_err(|err| (name.clone(), format!("not an SNS record: {err}")))?;
             if parsed.event_source != "aws:sns" {
