@@ -51,6 +51,9 @@ pub enum Reply {
     Slow(Duration),
     /// A status with a body of this many bytes.
     Huge(u16, usize),
+    /// A redirect with this status to `/elsewhere` on the stand-in (a webhook never redirects;
+    /// a client that follows it posts the message somewhere else).
+    Redirect(u16),
     /// A status with an HTML page that echoes the request's path (the webhook's secret part),
     /// raw, percent-encoded and JSON-escaped: a hostile proxy.
     Echo(u16),
@@ -212,6 +215,9 @@ async fn answer(State(shared): State<Arc<Mutex<Shared>>>, request: Request) -> R
             (StatusCode::OK, "ok").into_response()
         }
         Reply::Echo(status) => (status_code(status), echoed).into_response(),
+        Reply::Redirect(status) => {
+            (status_code(status), [("location", "/elsewhere")], "").into_response()
+        }
         Reply::Huge(status, bytes) => {
             (status_code(status), Body::from(vec![b'x'; bytes])).into_response()
         }

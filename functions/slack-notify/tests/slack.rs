@@ -251,6 +251,11 @@ async fn retryable_answers_fail_the_invocation_and_the_retry_posts_once() {
         assert_eq!(slack.state, SlackPostState::Accepted, "{why}");
         assert_eq!(slack.attempts, 2, "{why}");
     }
+    // No redirect was followed: every post went to the webhook itself.
+    assert_eq!(
+        world.slack.posts().len(),
+        world.slack.posts_to(&secret_part).len()
+    );
     // Nothing retryable is reported as a broken webhook.
     let open = world.store.open_incidents().await.expect("listed");
     assert!(
