@@ -441,3 +441,41 @@ async fn a_bad_record_is_named_and_never_blocks_the_others() {
     assert_eq!(records[2][1]["outcome"], "unreadable");
     assert_eq!(world.slack.posts_to(&secret_part).len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_platform_webhook_reports_itself_once_and_never_loops() {
+    let world = World::new().await;
+    let secret_part = world.team_with_webhook(PLATFORM_TEAM, Severity::Low).await;
+    world.slack.script([
+        Reply::Status(404, "no_service"),
+        Reply::Status(404, "no_service"),
+    ]);
+    // Something for the platform team: refused, and the report opens.
+    let first = notification(
+        &incident("loyalty-feed", PLATFORM_TEAM, Severity::High),
+        Event::Opened,
+    );
+    let answer = world
+        .invoke(&recorded_event(&world, &first).await)
+        .await
+        .expect("handled");
+    assert_eq!(answer["incidents_opened"], 1, "{answer}");
+    let report = world
+        .store
+        .get_incident(&webhook_incident_id(PLATFORM_TEAM))
+        .await
+        .expect("read")
+        .expect("reported");
+    // The fan-out tells the platform team about its own broken webhook: that post is refused
+    // too, and nothing new opens (the report is already open), so nothing more is sent.
+    let own = notification(&report, Event::Opened);
+    let answer = world
+        .invoke(&recorded_event(&world, &own).await)
+        .await
+        .expect("handled");
+    assert_eq!(answer["records"][0][1]["outcome"], "refused", "{answer}");
+    assert_eq!(answer["incidents_opened"], 0, "{answer}");
+    let open = world.store.open_incidents().await.expect("listed");
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(world.slack.posts_to(&secret_part).len(), 2);
+}
