@@ -5,6 +5,7 @@
 pub mod aws;
 pub mod cli;
 pub mod lambda;
+pub mod slack;
 pub mod sns;
 pub mod streams;
 

@@ -2,7 +2,8 @@
 //! token back in every encoding such text is found in, and none of those forms reaches the probe
 //! outcome, the store (every record, history entry and incident) or the logs at TRACE. The
 //! simulator serves the echoes over real HTTP; the store is the in-memory one (the moto-based
-//! leak test of the probe function covers DynamoDB).
+//! leak test of the probe function covers DynamoDB). And a Slack webhook URL, echoed back by
+//! whatever answers the post, reaches no summary, store or log either.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -167,6 +168,160 @@ proptest! {
                 for form in forms(token) {
                     prop_assert!(!text.contains(&form), "token as {form:?} in the {what}:\n{text}");
                 }
+            }
+        }
+    }
+}
+
+/// The one webhook secret [`webhook_secret_leaks_nowhere`] reads: a stand-in of Secrets
+/// Manager holding `name` (the reader itself is tested against moto in slack-notify's tests).
+struct OneSecret {
+    name: String,
+    value: credwatch::secrets::Secret,
+}
+
+impl credwatch::secrets::SecretReader for OneSecret {
+    async fn read(
+        &self,
+        source: &credwatch::secrets::SecretSource,
+    ) -> Result<credwatch::secrets::Secret, credwatch::secrets::SecretUnavailable> {
+        match source {
+            credwatch::secrets::SecretSource::AwsSecret { id, .. } if *id == self.name => {
+                Ok(self.value.clone())
+            }
+            other => Err(credwatch::secrets::SecretUnavailable(format!(
+                "could not read {other}: ResourceNotFoundException"
+            ))),
+        }
+    }
+}
+
+/// A notification of team `crm-ops`, recorded as the fan-out does, and its SNS `lambda` body.
+async fn recorded_document(
+    store: &MemoryStore,
+) -> (credwatch::notify::notification::Notification, String) {
+    use credwatch::domain::incident::{
+        CheckKind, Incident, IncidentChange, IncidentClass, IncidentId,
+    };
+    use credwatch::notify::notification::{Event, Notification};
+    use credwatch::store::Notifications;
+    let now = Utc::now();
+    let incident = Incident {
+        id: IncidentId::new("loyalty-feed", CheckKind::Auth, 1),
+        integration: "loyalty-feed".into(),
+        check: CheckKind::Auth,
+        class: IncidentClass::Outcome(credwatch::domain::outcome::OutcomeClass::ClientAuthFailed),
+        severity: credwatch::domain::severity::Severity::High,
+        team: "crm-ops".into(),
+        open: true,
+        opened_at: now,
+        updated_at: now,
+        resolved_at: None,
+        threshold_days: None,
+        message: "SFMC said: Client authentication failed.".into(),
+        http_status: Some(401),
+        class_since: None,
+        ack: None,
+    };
+    let n = Notification::new(
+        Event::Opened,
+        &incident,
+        &IncidentChange::Opened(incident.clone()),
+        None,
+        None,
+        now,
+    );
+    let record = credwatch::notify::delivery::NotificationRecord {
+        notification: n.clone(),
+        created_at: now,
+        delivery: credwatch::rules::delivery::first_claim(now),
+        slack: None,
+    };
+    store.record_notification(&record).await.expect("recorded");
+    let request = credwatch::notify::publish::build(&n, credwatch::notify::publish::SNS_MAX_BYTES);
+    let message: serde_json::Value = serde_json::from_str(&request.message).expect("json");
+    (
+        n,
+        message["lambda"].as_str().expect("lambda body").to_string(),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// A Slack webhook URL is a credential: whatever answers the post (Slack, or a proxy
+    /// echoing the URL back in its page, under any status), no form of the URL or of its
+    /// secret part reaches the job's summary, the store (the notification's `slack_post`, the
+    /// platform incident) or the logs at TRACE.
+    #[test]
+    fn webhook_secret_leaks_nowhere(
+        secret_part in "[A-Za-z0-9]{24}",
+        status in prop::sample::select(vec![200u16, 400, 403, 404, 410, 429, 500, 503]),
+    ) {
+        use credwatch::jobs::slack_notify::{SlackContext, SnsRecord, handle_records};
+        use credwatch::notify::slack::webhook::{HttpTransport, SlackPoster};
+        use credwatch::store::Teams;
+        use credwatch_tests::slack::{Reply, SlackStandIn};
+
+        let logs = Captured::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter("trace")
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let (dump, url) = runtime.block_on(async {
+            let slack = SlackStandIn::start().await;
+            let url = slack.webhook_url("crm-ops", &secret_part);
+            slack.script([Reply::Echo(status)]);
+            let store = MemoryStore::new();
+            let mut team = credwatch::inventory::Team {
+                id: "crm-ops".into(),
+                name: "CRM".into(),
+                timezone: None,
+                business_hours: None,
+                escalate_after: None,
+                escalate_to: None,
+                after_hours_to: None,
+                notify: credwatch::inventory::Notify::default(),
+                maintenance: Vec::new(),
+            };
+            team.notify.slack_webhook = Some("credwatch/slack/crm-ops".into());
+            store.put_team(&team).await.expect("team");
+            let secrets = OneSecret {
+                name: "credwatch/slack/crm-ops".into(),
+                value: credwatch::secrets::Secret::new(url.clone()),
+            };
+            let poster = SlackPoster::new(HttpTransport::new().expect("client"));
+            let ctx = SlackContext {
+                store: &store,
+                secrets: &secrets,
+                poster: &poster,
+                prefix: "credwatch/slack/",
+                allow_any_endpoint: true,
+            };
+            let (_, document) = recorded_document(&store).await;
+            let records = [SnsRecord { message_id: "m-1".into(), message: document }];
+            // A deadline too close for a 429's default wait: the 429 is left to Lambda.
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+            let summary = handle_records(&ctx, &records, Utc::now(), Some(deadline)).await;
+            assert_eq!(slack.posts().len(), 1);
+            let json = serde_json::to_string(&summary).expect("json");
+            (format!("{summary:?}\n{json}\n{store:?}"), url)
+        });
+        drop(_guard);
+        let logs = logs.text();
+        prop_assert!(logs.contains("TRACE"), "the logs really are at TRACE");
+        prop_assert!(dump.contains("slack_post") || dump.contains("SlackPost"), "{dump}");
+        let path = url.split_once("/services/").expect("a path").1.to_string();
+        for (what, text) in [("summary and store", &dump), ("logs", &logs)] {
+            for form in forms(&secret_part).into_iter().chain(forms(&path)).chain(forms(&url)) {
+                prop_assert!(!text.contains(&form), "the webhook as {form:?} in the {what}:\n{text}");
             }
         }
     }

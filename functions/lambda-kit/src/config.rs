@@ -7,8 +7,8 @@ use std::time::Duration;
 use credwatch::config::{
     ALL_VARS, ALLOW_ANY_ENDPOINT_VAR, ALLOW_LOCAL_SECRETS_VAR, DEFAULT_CONCURRENCY,
     DEFAULT_FUNCTION_REQUEST_TIMEOUT, DEFAULT_LAMBDA_LOG_FILTER, DEFAULT_PER_HOST,
-    PROBE_CONCURRENCY_VAR, PROBE_PER_HOST_VAR, REQUEST_TIMEOUT_VAR, SECRET_PREFIX_VAR, TABLE_VAR,
-    TOPIC_ARN_VAR, connect_timeout_for, flag_on,
+    PROBE_CONCURRENCY_VAR, PROBE_PER_HOST_VAR, REQUEST_TIMEOUT_VAR, SECRET_PREFIX_VAR,
+    SLACK_SECRET_PREFIX_VAR, TABLE_VAR, TOPIC_ARN_VAR, connect_timeout_for, flag_on,
 };
 use credwatch::probe::Concurrency;
 use credwatch::secrets::SecretPolicy;
@@ -34,6 +34,10 @@ pub struct Config {
     /// `sfmc/`); `None` when unset or empty. The probe function requires it
     /// ([`Config::secret_policy`]); the expiry scan reads no secrets.
     pub secret_prefix: Option<String>,
+    /// The Secrets Manager prefix slack-notify may read webhook URLs under
+    /// (`CREDWATCH_SLACK_SECRET_PREFIX`, e.g. `credwatch/slack/`); `None` when unset or empty.
+    /// slack-notify requires it ([`Config::slack_secret_prefix`]).
+    pub slack_secret_prefix: Option<String>,
     /// Whether `env` and `file` secret sources may be read too (`CREDWATCH_ALLOW_LOCAL_SECRETS`
     /// exactly `1`; tests and benchmarks only, the template never sets it).
     pub allow_local_secrets: bool,
@@ -129,6 +133,7 @@ impl Config {
             table,
             topic_arn: non_empty(TOPIC_ARN_VAR),
             secret_prefix: non_empty(SECRET_PREFIX_VAR),
+            slack_secret_prefix: non_empty(SLACK_SECRET_PREFIX_VAR),
             allow_local_secrets: flag_on(lookup(ALLOW_LOCAL_SECRETS_VAR).as_deref()),
             allow_any_endpoint: flag_on(lookup(ALLOW_ANY_ENDPOINT_VAR).as_deref()),
             request_timeout: optional_duration(
@@ -159,6 +164,21 @@ impl Config {
         let mut policy = SecretPolicy::deployed(prefix);
         policy.local_sources = self.allow_local_secrets;
         Ok(policy)
+    }
+
+    /// The prefix slack-notify reads webhook secrets under. Without it slack-notify refuses to
+    /// start: it would otherwise have no bound on which secrets a team may name.
+    ///
+    /// # Errors
+    /// [`ConfigError::Missing`] for `CREDWATCH_SLACK_SECRET_PREFIX`.
+    pub fn slack_secret_prefix(&self) -> Result<&str, ConfigError> {
+        self.slack_secret_prefix
+            .as_deref()
+            .ok_or(ConfigError::Missing {
+                var: SLACK_SECRET_PREFIX_VAR,
+                purpose: "the Secrets Manager prefix (e.g. credwatch/slack/) under which \
+                          slack-notify may read teams' Slack webhook URLs",
+            })
     }
 
     /// The alerts topic the fan-out publishes to. Without it the fan-out refuses to start: a

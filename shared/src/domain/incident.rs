@@ -213,16 +213,20 @@ pub enum IncidentClass {
     NotProbed,
     /// credwatch cannot read the integration's table item or an open incident of it (`monitor`).
     CorruptItem,
+    /// Slack refuses the posts to a team's incoming webhook, or its secret cannot be used
+    /// (`monitor`, for the platform team; slack-notify opens and resolves it).
+    SlackWebhookRefused,
 }
 
 impl IncidentClass {
     /// The classes that are not outcome classes, in the order above.
-    pub const NON_OUTCOME: [IncidentClass; 5] = [
+    pub const NON_OUTCOME: [IncidentClass; 6] = [
         IncidentClass::SecretExpiring,
         IncidentClass::SecretExpired,
         IncidentClass::ExpiryUnknown,
         IncidentClass::NotProbed,
         IncidentClass::CorruptItem,
+        IncidentClass::SlackWebhookRefused,
     ];
 
     /// The snake_case name, e.g. `client_auth_failed` or `secret_expiring`.
@@ -234,6 +238,7 @@ impl IncidentClass {
             IncidentClass::ExpiryUnknown => "expiry_unknown",
             IncidentClass::NotProbed => "not_probed",
             IncidentClass::CorruptItem => "corrupt_item",
+            IncidentClass::SlackWebhookRefused => "slack_webhook_refused",
         }
     }
 

@@ -6,6 +6,7 @@
 //! - [`rotation`]: verifying that a secret change event is a rotation.
 //! - [`corrupt`]: reporting unreadable items to the platform team.
 //! - [`fanout`]: incident changes to notifications, published once; the retry sweep.
+//! - [`slack_notify`]: notification documents posted to teams' Slack webhooks.
 
 pub mod corrupt;
 pub mod expiry_scan;
@@ -14,4 +15,5 @@ pub mod inventory_sync;
 mod panic;
 pub mod probe_cycle;
 pub mod rotation;
+pub mod slack_notify;
 pub mod subscription_sync;

@@ -37,6 +37,7 @@ mod port;
 pub mod publish;
 pub mod render;
 pub mod scrub;
+pub mod slack;
 pub mod sns;
 pub mod words;
 

@@ -26,6 +26,7 @@ fn only_the_table_is_required_and_everything_else_has_its_default() {
             table: "credwatch".into(),
             topic_arn: None,
             secret_prefix: None,
+            slack_secret_prefix: None,
             allow_local_secrets: false,
             allow_any_endpoint: false,
             concurrency: Concurrency {
@@ -44,6 +45,7 @@ fn every_variable_is_read() {
         TABLE,
         ("CREDWATCH_TOPIC_ARN", TOPIC),
         ("CREDWATCH_SECRET_PREFIX", "sfmc/"),
+        ("CREDWATCH_SLACK_SECRET_PREFIX", "credwatch/slack/"),
         ("CREDWATCH_ALLOW_LOCAL_SECRETS", "1"),
         ("CREDWATCH_ALLOW_ANY_ENDPOINT", "1"),
         ("CREDWATCH_PROBE_CONCURRENCY", "4"),
@@ -58,6 +60,7 @@ fn every_variable_is_read() {
             table: "credwatch".into(),
             topic_arn: Some(TOPIC.into()),
             secret_prefix: Some("sfmc/".into()),
+            slack_secret_prefix: Some("credwatch/slack/".into()),
             allow_local_secrets: true,
             allow_any_endpoint: true,
             concurrency: Concurrency {
@@ -180,6 +183,27 @@ fn the_probe_needs_a_secret_prefix_and_reads_local_sources_only_when_allowed() {
             local_sources: true,
         })
     );
+}
+
+#[test]
+fn slack_notify_needs_its_own_prefix() {
+    for unset in [
+        config(&[TABLE, ("CREDWATCH_SECRET_PREFIX", "sfmc/")]),
+        config(&[TABLE, ("CREDWATCH_SLACK_SECRET_PREFIX", "")]),
+    ] {
+        assert_eq!(
+            unset
+                .expect("valid")
+                .slack_secret_prefix()
+                .expect_err("no prefix")
+                .to_string(),
+            "CREDWATCH_SLACK_SECRET_PREFIX is not set; it names the Secrets Manager prefix (e.g. \
+             credwatch/slack/) under which slack-notify may read teams' Slack webhook URLs"
+        );
+    }
+    let set =
+        config(&[TABLE, ("CREDWATCH_SLACK_SECRET_PREFIX", "credwatch/slack/")]).expect("valid");
+    assert_eq!(set.slack_secret_prefix(), Ok("credwatch/slack/"));
 }
 
 #[test]

@@ -115,6 +115,7 @@ fn incident_classes_are_todays_strings() {
         (IncidentClass::ExpiryUnknown, "expiry_unknown"),
         (IncidentClass::NotProbed, "not_probed"),
         (IncidentClass::CorruptItem, "corrupt_item"),
+        (IncidentClass::SlackWebhookRefused, "slack_webhook_refused"),
     ];
     let outcomes = OutcomeClass::ALL.map(|c| (IncidentClass::Outcome(c), c.as_str()));
     for (class, text) in extra.into_iter().chain(outcomes) {

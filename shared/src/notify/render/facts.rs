@@ -54,6 +54,11 @@ pub fn name(n: &Notification, trim: &Trim) -> String {
 fn broke_sentence(n: &Notification, name: &str) -> String {
     let id = &n.integration.id;
     match (n.check, n.class) {
+        (CheckKind::Monitor, IncidentClass::SlackWebhookRefused) => "credwatch cannot post a \
+            team's alerts to its Slack channel: Slack refuses the team's incoming webhook, or the \
+            webhook's secret cannot be used. The team's email alerts still go out, and each \
+            refused message is recorded on its notification; this is for the platform team."
+            .to_string(),
         (CheckKind::Monitor, class) => format!(
             "credwatch itself cannot check {name} (integration {id}): {}. Whether the \
              integration works is unknown until this is fixed; this is for the platform team.",

@@ -5,6 +5,7 @@
 //! - [`email`]: the `email` and `default` bodies, plain text.
 //! - [`sms`]: the `sms` body, at most 140 characters.
 //! - [`chatbot`]: the `https` body, an AWS Chatbot custom notification.
+//! - [`slack`]: the Block Kit message slack-notify posts to a team's incoming webhook.
 //! - [`document`]: the `lambda` and `sqs` body, `credwatch.notification.v1`.
 //! - [`attributes`]: the MessageAttributes filter policies route on.
 //! - `facts`: what a message says, shared by the email, the Chatbot view and the document.
@@ -15,6 +16,7 @@ pub mod chatbot;
 pub mod document;
 pub mod email;
 mod facts;
+pub mod slack;
 pub mod sms;
 pub mod subject;
 pub mod trim;
