@@ -5,7 +5,9 @@
 pub mod aws;
 pub mod cli;
 pub mod lambda;
+pub mod proxy;
 pub mod sns;
+pub mod stack;
 pub mod streams;
 
 use std::fmt::Write as _;
