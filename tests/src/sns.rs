@@ -128,7 +128,7 @@ pub async fn email_policies(sns: &aws_sdk_sns::Client, topic: &str) -> BTreeMap<
 
 /// Every publish moto's SNS accepted for `topic`, from its own record
 /// (`/moto-api/data.json`), oldest first: `[message id, message, subject, attributes, group
-/// id]` each (attributes as moto keeps them: `{name: {"DataType", "StringValue"}}`).
+/// id]` each (attributes as moto keeps them: `{name: {"Type", "Value"}}`).
 pub async fn publishes(topic: &str) -> Vec<Value> {
     let url = format!("{}/moto-api/data.json", crate::aws::endpoint());
     let data: Value = reqwest::get(&url)
@@ -167,12 +167,8 @@ pub fn lambda_event(topic: &str, subscription_arn: &str, publish: &Value) -> Val
         .into_iter()
         .flatten()
         .map(|(name, a)| {
-            let kind = a["DataType"].as_str().unwrap_or("String");
-            let value = a["StringValue"].clone();
-            (
-                name.clone(),
-                serde_json::json!({"Type": kind, "Value": value}),
-            )
+            let value = serde_json::json!({"Type": a["Type"], "Value": a["Value"]});
+            (name.clone(), value)
         })
         .collect();
     serde_json::json!({

@@ -74,6 +74,7 @@ async fn the_stack_creates_every_resource_moto_implements() {
         .expect("the skipped resources");
     for (name, resource) in skipped {
         let kind = text(&resource["type"]);
+        assert_eq!(resource["omitted"], false, "{name}");
         assert!(
             MOTO_SKIPS.contains(&kind) || resource["condition"].is_string(),
             "{name} ({kind}) is declared but was not created"
