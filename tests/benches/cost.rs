@@ -195,6 +195,12 @@ async fn phase(
         billed += (started.elapsed().as_secs_f64() * 1000.0).ceil() / 1000.0;
     }
     let calls = proxy.calls();
+    let counts: Vec<String> = proxy
+        .counts()
+        .into_iter()
+        .map(|((service, action), n)| format!("{service}:{action} {n}"))
+        .collect();
+    println!("{logical_id} x{}: {}", events.len(), counts.join(", "));
     let (out, err) = process.stop().await;
     let mut usage = Usage::from_calls(&calls);
     usage.invocations = events.len() as f64;
