@@ -25,6 +25,7 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
+import docker.errors
 from moto.utilities import docker_utilities
 from werkzeug.serving import run_simple
 
@@ -40,11 +41,17 @@ class TimeoutRequestHandler(MotoRequestHandler):
 _docker_client = docker_utilities.DockerModel.docker_client
 
 
+class NoDocker(docker.errors.DockerException, AttributeError):
+    """No Docker daemon: an absent attribute to /moto-api/data.json, and still the
+    DockerException moto's Lambda handles when something asks it to run a function (a stream
+    mapping, an SNS subscription)."""
+
+
 def _docker_client_if_running(self):
     try:
         return _docker_client.fget(self)
-    except Exception as error:  # docker.errors.DockerException: no Docker daemon here
-        raise AttributeError(f"no Docker: {error}") from error
+    except docker.errors.DockerException as error:
+        raise NoDocker(f"no Docker: {error}") from error
 
 
 docker_utilities.DockerModel.docker_client = property(_docker_client_if_running)
