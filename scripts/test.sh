@@ -17,7 +17,7 @@ trap cleanup EXIT
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "Python tools (.venv): moto_server, cfn-lint, checkov"
+step "Python tools (.venv): moto_server, cfn-lint, checkov, aws-sam-translator"
 "$root/scripts/venv.sh"
 venv_bin="$root/.venv/bin"
 
@@ -78,6 +78,11 @@ done
 moto_ready || { cat "$work_dir/moto.log"; echo "moto_server did not start" >&2; exit 1; }
 export CREDWATCH_TEST_AWS_ENDPOINT="http://127.0.0.1:$port"
 echo "moto_server at $CREDWATCH_TEST_AWS_ENDPOINT"
+
+# The deployment tests zip these as the functions' code and run them under the Lambda Runtime
+# API stand-in, as Lambda would (tests/tests/deployment.rs, end_to_end.rs).
+step "cargo build --release (the functions' and the CLI's binaries)"
+cargo build --release --workspace --bins --locked
 
 step "cargo test (build)"
 cargo test --workspace --locked --no-run

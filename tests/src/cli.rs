@@ -53,3 +53,27 @@ pub async fn run(mut command: tokio::process::Command) -> (i32, String, String) 
         String::from_utf8(stderr).expect("UTF-8 stderr"),
     )
 }
+
+/// The workspace's release binary `name` (`target/release/NAME`, as Lambda runs it), next to
+/// this test profile's directory. Panics, saying how to build it, when it is not there:
+/// `./scripts/test.sh` builds every release binary before the tests.
+pub fn release_binary(name: &str) -> PathBuf {
+    let path = release_dir().join(name);
+    assert!(
+        path.exists(),
+        "{} is not built: run `cargo build --release --workspace --bins --locked` (./scripts/test.sh does)",
+        path.display()
+    );
+    path
+}
+
+/// `target/release`, found from the running test's own path (`target/<profile>/deps/<test>`),
+/// so a custom `CARGO_TARGET_DIR` is followed.
+pub fn release_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's own path");
+    exe.parent()
+        .and_then(Path::parent)
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/<test>")
+        .join("release")
+}

@@ -5,8 +5,10 @@
 pub mod aws;
 pub mod cli;
 pub mod lambda;
+pub mod proxy;
 pub mod slack;
 pub mod sns;
+pub mod stack;
 pub mod streams;
 
 use std::fmt::Write as _;

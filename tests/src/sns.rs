@@ -125,3 +125,70 @@ pub async fn email_policies(sns: &aws_sdk_sns::Client, topic: &str) -> BTreeMap<
     }
     policies
 }
+
+/// Every publish moto's SNS accepted for `topic`, from its own record
+/// (`/moto-api/data.json`), oldest first: `[message id, message, subject, attributes, group
+/// id]` each (attributes as moto keeps them: `{name: {"Type", "Value"}}`).
+pub async fn publishes(topic: &str) -> Vec<Value> {
+    let url = format!("{}/moto-api/data.json", crate::aws::endpoint());
+    let data: Value = reqwest::get(&url)
+        .await
+        .expect("reach moto")
+        .json()
+        .await
+        .expect("moto's data.json");
+    data["sns"]["Topic"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["arn"] == topic)
+        .flat_map(|t| {
+            t["sent_notifications"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The event Lambda gives a function subscribed to `topic` (protocol `lambda`, subscription
+/// `subscription_arn`) for `publish` (one entry of [`publishes`]): one record whose
+/// `Sns.Message` is the publish's `lambda` body (MessageStructure=json) and whose
+/// `MessageAttributes` are `{name: {"Type", "Value"}}`, as the Lambda developer guide shows.
+pub fn lambda_event(topic: &str, subscription_arn: &str, publish: &Value) -> Value {
+    let bodies: Value = serde_json::from_str(publish[1].as_str().expect("the message"))
+        .expect("a body per protocol (MessageStructure=json)");
+    let lambda = bodies["lambda"]
+        .as_str()
+        .or_else(|| bodies["default"].as_str())
+        .expect("a lambda or default body");
+    let attributes: serde_json::Map<String, Value> = publish[3]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, a)| {
+            let value = serde_json::json!({"Type": a["Type"], "Value": a["Value"]});
+            (name.clone(), value)
+        })
+        .collect();
+    serde_json::json!({
+        "Records": [{
+            "EventSource": "aws:sns",
+            "EventVersion": "1.0",
+            "EventSubscriptionArn": subscription_arn,
+            "Sns": {
+                "Type": "Notification",
+                "MessageId": publish[0],
+                "TopicArn": topic,
+                "Subject": publish[2],
+                "Message": lambda,
+                "Timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                "SignatureVersion": "1",
+                "Signature": "EXAMPLE",
+                "SigningCertUrl": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-example.pem",
+                "UnsubscribeUrl": format!("https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={subscription_arn}"),
+                "MessageAttributes": attributes,
+            }
+        }]
+    })
+}
