@@ -46,12 +46,18 @@ pub const REQUEST_TIMEOUT_VAR: &str = "CREDWATCH_REQUEST_TIMEOUT";
 /// and the topic `credwatch status` reads subscriptions of (`--topic`).
 pub const TOPIC_ARN_VAR: &str = "CREDWATCH_TOPIC_ARN";
 
+/// The Secrets Manager name prefix (the template's `SlackSecretPrefix`, default
+/// `credwatch/slack/`) under which the slack-notify function may read teams' Slack webhook
+/// secrets; a team naming a secret outside it has a broken webhook.
+pub const SLACK_SECRET_PREFIX_VAR: &str = "CREDWATCH_SLACK_SECRET_PREFIX";
+
 /// Every `CREDWATCH_*` variable credwatch's programs read (the test suites' own aside), so a
 /// deployment template or a script can be checked against them.
-pub const ALL_VARS: [&str; 9] = [
+pub const ALL_VARS: [&str; 10] = [
     TABLE_VAR,
     TOPIC_ARN_VAR,
     SECRET_PREFIX_VAR,
+    SLACK_SECRET_PREFIX_VAR,
     ALLOW_LOCAL_SECRETS_VAR,
     ALLOW_ANY_ENDPOINT_VAR,
     PROBE_CONCURRENCY_VAR,
