@@ -1059,7 +1059,7 @@ fn slack_notify_errors_and_refused_posts_are_alarmed() {
             .collect();
         alarm["MetricName"].as_str() == Some(SLACK_POSTS)
             && dimensions == [("Function", SLACK_NOTIFY), (OUTCOME, "refused")]
-            && alarm["Threshold"] == Value::from(0)
+            && alarm["Threshold"] == 0
     });
     assert!(refused, "refused Slack posts are alarmed");
 }
@@ -1255,7 +1255,7 @@ fn widget_metric(entry: &serde_json::Value, widget_stat: Option<&str>) -> Widget
         "strings, then options: {entry}"
     );
     assert!(
-        strings.len() >= 2 && strings.len() % 2 == 0,
+        strings.len() >= 2 && strings.len().is_multiple_of(2),
         "namespace, metric, then dimension pairs (no \"...\" shorthand): {entry}"
     );
     let dimensions = strings[2..]
@@ -1472,5 +1472,27 @@ fn the_outputs_name_slack_notify_and_the_dashboard() {
         url.starts_with("https://${AWS::Region}.console.aws.amazon.com/cloudwatch/")
             && url.ends_with("#dashboards:name=${Dashboard}"),
         "{url}"
+    );
+}
+
+/// The functions SAM builds keep unwinding, so a panic while handling one integration or
+/// notification is contained (`credwatch::jobs::panic`) instead of killing the invocation:
+/// `cargo lambda build --release` (the template's rust-cargolambda build method) adds
+/// `panic = "abort"` to the release profile unless the workspace sets `panic` itself.
+#[test]
+fn the_release_profile_says_panics_unwind() {
+    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"))
+        .expect("the workspace manifest");
+    let release: Vec<&str> = manifest
+        .lines()
+        .skip_while(|line| line.trim() != "[profile.release]")
+        .skip(1)
+        .take_while(|line| !line.trim_start().starts_with('['))
+        .map(str::trim)
+        .filter(|line| !line.starts_with('#'))
+        .collect();
+    assert!(
+        release.contains(&"panic = \"unwind\""),
+        "[profile.release] sets panic = \"unwind\": {release:?}"
     );
 }
