@@ -1034,8 +1034,10 @@ fn slack_notify_is_least_privilege() {
 /// refusals (`SlackPosts` with `Outcome` = `refused`, the metric slack-notify emits) are alarmed.
 #[test]
 fn slack_notify_errors_and_refused_posts_are_alarmed() {
+    use credwatch::notify::delivery::SlackPostState;
     use credwatch::telemetry::metrics::{OUTCOME, SLACK_NOTIFY, SLACK_POSTS};
 
+    let refused_outcome = SlackPostState::Refused.as_str();
     let template = template();
     let alarms: Vec<&Value> = template["Resources"]
         .as_mapping()
@@ -1058,7 +1060,7 @@ fn slack_notify_errors_and_refused_posts_are_alarmed() {
             .map(|d| (text(&d["Name"]), text(&d["Value"])))
             .collect();
         alarm["MetricName"].as_str() == Some(SLACK_POSTS)
-            && dimensions == [("Function", SLACK_NOTIFY), (OUTCOME, "refused")]
+            && dimensions == [("Function", SLACK_NOTIFY), (OUTCOME, refused_outcome)]
             && alarm["Threshold"] == 0
     });
     assert!(refused, "refused Slack posts are alarmed");

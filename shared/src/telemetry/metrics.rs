@@ -90,7 +90,9 @@ pub const NOTIFICATIONS_DEFERRED: &str = "NotificationsDeferred";
 
 /// Slack posts per outcome (dimension [`OUTCOME`]).
 pub const SLACK_POSTS: &str = "SlackPosts";
-/// The dimension of [`SLACK_POSTS`]: what Slack answered, `accepted`, `refused` or `retrying`.
+/// The dimension of [`SLACK_POSTS`]: what Slack answered, as
+/// [`SlackPostState::as_str`](crate::notify::delivery::SlackPostState::as_str) writes it
+/// (`accepted`, `refused` or `retrying`).
 pub const OUTCOME: &str = "Outcome";
 
 /// One metric a function emits: under `Function` = `function`, then `dimensions` in order.
