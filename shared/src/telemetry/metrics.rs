@@ -1,7 +1,7 @@
-//! The name of every metric credwatch emits, and which function emits it with which dimensions:
-//! the one place these names are written. The jobs build their [`MetricSet`]s from these
-//! constants; the SAM template's alarms and dashboard are checked against [`EMITTED`]
-//! (tests/tests/template.rs), and each job's tests check that it emits exactly its entries.
+//! The name of every metric credwatch emits, and which function emits it with which dimensions
+//! ([`EMITTED`]): the reference the SAM template's alarms and dashboard are checked against
+//! (tests/tests/template.rs). Each job's tests check that it emits exactly its function's
+//! entries, none missing and none unlisted, so a renamed or new metric cannot go unnoticed.
 
 use super::emf::MetricSet;
 

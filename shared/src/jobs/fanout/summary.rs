@@ -5,7 +5,6 @@ use serde::Serialize;
 
 use crate::store::UnreadableItem;
 use crate::telemetry::emf::{Metric, MetricSet};
-use crate::telemetry::metrics;
 
 /// Publish attempts and their results, in one invocation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -37,17 +36,14 @@ pub struct Deliveries {
 impl Deliveries {
     fn metrics(&self) -> Vec<Metric> {
         vec![
-            Metric::count(metrics::NOTIFICATIONS_SENT, self.sent),
-            Metric::count(metrics::NOTIFICATIONS_RETRIED, self.retried),
-            Metric::count(metrics::NOTIFICATIONS_FAILED, self.failed),
-            Metric::count(metrics::NOTIFICATIONS_HELD, self.held),
-            Metric::count(metrics::NOTIFICATIONS_SUPERSEDED, self.superseded),
-            Metric::count(
-                metrics::NOTIFICATION_CONFIGURATION_ERRORS,
-                self.configuration_errors,
-            ),
-            Metric::count(metrics::NOTIFICATION_PAYLOAD_ERRORS, self.payload_errors),
-            Metric::count(metrics::STORE_ERRORS, self.errors.len()),
+            Metric::count("NotificationsSent", self.sent),
+            Metric::count("NotificationsRetried", self.retried),
+            Metric::count("NotificationsFailed", self.failed),
+            Metric::count("NotificationsHeld", self.held),
+            Metric::count("NotificationsSuperseded", self.superseded),
+            Metric::count("NotificationConfigurationErrors", self.configuration_errors),
+            Metric::count("NotificationPayloadErrors", self.payload_errors),
+            Metric::count("StoreErrors", self.errors.len()),
         ]
     }
 }
@@ -83,12 +79,9 @@ impl RecordsSummary {
     pub fn metrics(&self) -> Vec<MetricSet> {
         let mut metrics = self.deliveries.metrics();
         metrics.extend([
-            Metric::count(
-                metrics::STREAM_RECORDS_IGNORED,
-                self.ignored + self.unchanged,
-            ),
-            Metric::count(metrics::CORRUPT_RECORDS, self.corrupt),
-            Metric::count(metrics::STREAM_RECORDS_RETRIED, self.retry.len()),
+            Metric::count("StreamRecordsIgnored", self.ignored + self.unchanged),
+            Metric::count("CorruptRecords", self.corrupt),
+            Metric::count("StreamRecordsRetried", self.retry.len()),
         ]);
         vec![MetricSet {
             dimensions: vec![],
@@ -115,12 +108,12 @@ impl SweepSummary {
     /// that stopped running), the delivery counts as for a batch, `NotificationsDue`,
     /// `NotificationsDeferred` and `CorruptItems` (unreadable notification items).
     pub fn metrics(&self) -> Vec<MetricSet> {
-        let mut metrics = vec![Metric::count(metrics::HEARTBEAT, 1)];
+        let mut metrics = vec![Metric::count("Heartbeat", 1)];
         metrics.extend(self.deliveries.metrics());
         metrics.extend([
-            Metric::count(metrics::NOTIFICATIONS_DUE, self.due),
-            Metric::count(metrics::NOTIFICATIONS_DEFERRED, self.deferred),
-            Metric::count(metrics::CORRUPT_ITEMS, self.unreadable.len()),
+            Metric::count("NotificationsDue", self.due),
+            Metric::count("NotificationsDeferred", self.deferred),
+            Metric::count("CorruptItems", self.unreadable.len()),
         ]);
         vec![MetricSet {
             dimensions: vec![],
@@ -132,6 +125,7 @@ impl SweepSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::telemetry::metrics;
 
     /// A stream batch and a sweep together emit exactly the fan-out's entries of the metric
     /// catalogue (the names the template's alarms and dashboard are checked against).
