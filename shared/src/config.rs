@@ -47,8 +47,8 @@ pub const REQUEST_TIMEOUT_VAR: &str = "CREDWATCH_REQUEST_TIMEOUT";
 pub const TOPIC_ARN_VAR: &str = "CREDWATCH_TOPIC_ARN";
 
 /// The Secrets Manager name prefix (the template's `SlackSecretPrefix`, default
-/// `credwatch/slack/`) under which the slack-notify function may read teams' Slack webhook
-/// secrets; a team naming a secret outside it has a broken webhook.
+/// `credwatch/slack/`) under which slack-notify may read teams' Slack webhook URLs; required by
+/// slack-notify.
 pub const SLACK_SECRET_PREFIX_VAR: &str = "CREDWATCH_SLACK_SECRET_PREFIX";
 
 /// Every `CREDWATCH_*` variable credwatch's programs read (the test suites' own aside), so a

@@ -95,6 +95,12 @@ pub const SLACK_POSTS: &str = "SlackPosts";
 /// (`accepted`, `refused` or `retrying`).
 pub const OUTCOME: &str = "Outcome";
 
+/// Alerts slack-notify had nothing to post for (no webhook for the team, or not a message for
+/// Slack).
+pub const SLACK_SKIPPED: &str = "SlackSkipped";
+/// SNS records slack-notify could not read.
+pub const SLACK_UNREADABLE: &str = "SlackUnreadable";
+
 /// One metric a function emits: under `Function` = `function`, then `dimensions` in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Emitted {
@@ -173,6 +179,8 @@ pub const EMITTED: &[Emitted] = &[
         metric: SLACK_POSTS,
         dimensions: &[OUTCOME],
     },
+    totals(SLACK_NOTIFY, SLACK_SKIPPED),
+    totals(SLACK_NOTIFY, SLACK_UNREADABLE),
 ];
 
 /// Whether `function` emits `metric` with exactly `dimensions` after `Function`.
