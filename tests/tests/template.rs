@@ -221,6 +221,7 @@ fn the_template_sets_only_variables_credwatch_reads() {
         credwatch::config::TABLE_VAR,
         credwatch::config::LOG_VAR,
         credwatch::config::SECRET_PREFIX_VAR,
+        credwatch::config::SLACK_SECRET_PREFIX_VAR,
     ] {
         assert!(seen.iter().any(|name| name == needed), "{needed}: {seen:?}");
     }
@@ -758,7 +759,8 @@ fn the_fanout_role_allows_named_actions_on_named_resources() {
 
 /// Every alarm on a credwatch metric watches the `Function` dimension of a binary this template
 /// builds (the dimension `credwatch::telemetry::emf` writes first), so a renamed binary cannot
-/// leave an alarm watching nothing; every scheduled function has a heartbeat alarm that fires
+/// leave an alarm watching nothing, and a metric that function emits with exactly the alarm's
+/// other dimensions (`credwatch::telemetry::metrics::EMITTED`); every scheduled function has a heartbeat alarm that fires
 /// when the heartbeat is missing; the fan-out's failure metrics are alarmed (given up,
 /// configuration errors, unreadable records and items: each means a team was not told); and
 /// every alarm notifies the `AlarmTopicArn` parameter, never the alert topic it may be about.
@@ -807,7 +809,7 @@ fn every_alarm_watches_a_built_function_and_notifies_the_alarm_topic() {
                 continue;
             }
             let dimensions = one_or_many(&metric["Dimensions"]);
-            assert_eq!(dimensions.len(), 1, "{name}: the Function dimension alone");
+            assert!(!dimensions.is_empty(), "{name}: no Function dimension");
             assert_eq!(text(&dimensions[0]["Name"]), "Function", "{name}");
             let function = text(&dimensions[0]["Value"]);
             assert!(
@@ -815,6 +817,11 @@ fn every_alarm_watches_a_built_function_and_notifies_the_alarm_topic() {
                 "{name} watches {function}, which the template does not build"
             );
             let metric_name = text(&metric["MetricName"]);
+            let others: Vec<&str> = dimensions[1..].iter().map(|d| text(&d["Name"])).collect();
+            assert!(
+                credwatch::telemetry::metrics::is_emitted(function, metric_name, &others),
+                "{name} watches {metric_name} {others:?} of {function}, which it does not emit"
+            );
             heartbeat |= metric_name == "Heartbeat";
             watched.push((function.to_string(), metric_name.to_string()));
         }
@@ -868,4 +875,626 @@ fn every_alarm_watches_a_built_function_and_notifies_the_alarm_topic() {
                 .any(|d| d["Value"] == reference("!Ref", FANOUT))
     });
     assert!(fanout_errors, "the fan-out's Errors are alarmed");
+}
+
+// ---- Issue 12: slack-notify, AWS Chatbot, the weekly drill, the dashboard ----
+
+const SLACK: &str = "SlackNotifyFunction";
+
+/// The statements of a SAM function's inline `Policies`, with `!If` alternatives resolved to
+/// their "true" branch (the optional KMS statement).
+fn function_statements<'a>(template: &'a Value, function: &str) -> Vec<&'a Value> {
+    let policies = one_or_many(&resource(template, function)["Properties"]["Policies"]);
+    assert!(!policies.is_empty(), "{function} has inline policies");
+    policies
+        .into_iter()
+        .flat_map(|policy| one_or_many(&policy["Statement"]))
+        .map(|statement| match tag_of(statement) {
+            Some((tag, branches)) if tag == "!If" => &branches[1],
+            _ => statement,
+        })
+        .collect()
+}
+
+/// slack-notify runs `credwatch-slack-notify` one invocation at a time (posts to a webhook are
+/// paced inside the process), reads webhook secrets under the `SlackSecretPrefix` parameter
+/// (default `credwatch/slack/`), keeps what failed after Lambda's two retries in the
+/// failed-invocations queue, logs to its own group, and receives every alert of the topic (it
+/// routes by team itself, so no filter policy), invoked only by SNS for that topic.
+#[test]
+fn slack_notify_is_subscribed_to_every_alert_and_reads_only_its_prefix() {
+    let template = template();
+    let slack = resource(&template, SLACK);
+    assert_eq!(
+        text(&slack["Metadata"]["BuildProperties"]["Binary"]),
+        "credwatch-slack-notify"
+    );
+    let properties = &slack["Properties"];
+    assert_eq!(properties["ReservedConcurrentExecutions"], Value::from(1));
+    assert_eq!(properties["Timeout"], Value::from(60));
+    assert_eq!(
+        properties["Environment"]["Variables"][credwatch::config::SLACK_SECRET_PREFIX_VAR],
+        reference("!Ref", "SlackSecretPrefix")
+    );
+    let prefix = &template["Parameters"]["SlackSecretPrefix"];
+    assert_eq!(text(&prefix["Default"]), "credwatch/slack/");
+    assert_eq!(
+        prefix["AllowedPattern"], template["Parameters"]["SecretNamePrefix"]["AllowedPattern"],
+        "the same rule as the SFMC secrets' prefix"
+    );
+    let invoke = &properties["EventInvokeConfig"];
+    assert_eq!(invoke["MaximumRetryAttempts"], Value::from(2));
+    assert_eq!(
+        invoke["DestinationConfig"]["OnFailure"]["Destination"],
+        reference("!GetAtt", "FailedInvocationsQueue.Arn")
+    );
+    assert_eq!(
+        properties["LoggingConfig"]["LogGroup"],
+        reference("!Ref", "SlackNotifyLogGroup")
+    );
+    assert_eq!(
+        text(&resource(&template, "SlackNotifyLogGroup")["Type"]),
+        "AWS::Logs::LogGroup"
+    );
+
+    let subscription = &resource(&template, "SlackNotifySubscription")["Properties"];
+    assert_eq!(subscription["TopicArn"], reference("!Ref", "AlertTopic"));
+    assert_eq!(text(&subscription["Protocol"]), "lambda");
+    assert_eq!(
+        subscription["Endpoint"],
+        reference("!GetAtt", "SlackNotifyFunction.Arn")
+    );
+    assert!(
+        subscription["FilterPolicy"].is_null(),
+        "slack-notify routes by team itself: every alert reaches it"
+    );
+    let permission = &resource(&template, "SlackNotifyPermission")["Properties"];
+    assert_eq!(text(&permission["Action"]), "lambda:InvokeFunction");
+    assert_eq!(permission["FunctionName"], reference("!Ref", SLACK));
+    assert_eq!(text(&permission["Principal"]), "sns.amazonaws.com");
+    assert_eq!(permission["SourceArn"], reference("!Ref", "AlertTopic"));
+}
+
+/// slack-notify's permissions name specific actions on specific resources: the table's items
+/// (the team, the notification record, the platform incident; no Scan, no delete), webhook
+/// secrets only under the prefix, the optional key only through Secrets Manager, and the
+/// failed-invocations queue. Nothing else.
+#[test]
+fn slack_notify_is_least_privilege() {
+    let template = template();
+    let mut granted: Vec<(String, Value)> = Vec::new();
+    for statement in function_statements(&template, SLACK) {
+        let sid = statement["Sid"].as_str().unwrap_or("(no Sid)");
+        assert_eq!(statement["Effect"].as_str(), Some("Allow"), "{sid}");
+        for negated in ["NotAction", "NotResource"] {
+            assert!(statement[negated].is_null(), "{sid}: {negated}");
+        }
+        for action in one_or_many(&statement["Action"]) {
+            let action = text(action);
+            assert!(!action.contains('*'), "{sid}: {action} is a wildcard");
+            let resources = one_or_many(&statement["Resource"]);
+            assert!(!resources.is_empty(), "{sid}");
+            for resource in resources {
+                assert_ne!(
+                    resource.as_str(),
+                    Some("*"),
+                    "{sid}: {action} on everything"
+                );
+                granted.push((action.to_string(), resource.clone()));
+            }
+        }
+        if one_or_many(&statement["Action"]).contains(&&Value::from("kms:Decrypt")) {
+            assert_eq!(
+                tagged(&statement["Condition"]["StringEquals"]["kms:ViaService"]).1,
+                "secretsmanager.${AWS::Region}.${AWS::URLSuffix}",
+                "{sid}: the key only through Secrets Manager"
+            );
+            assert_eq!(statement["Resource"], reference("!Ref", "SecretsKmsKeyArn"));
+        }
+    }
+    let mut actions: Vec<&str> = granted.iter().map(|(a, _)| a.as_str()).collect();
+    actions.sort_unstable();
+    actions.dedup();
+    assert_eq!(
+        actions,
+        [
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:Query",
+            "dynamodb:UpdateItem",
+            "kms:Decrypt",
+            "secretsmanager:GetSecretValue",
+            "sqs:SendMessage",
+        ]
+    );
+    let table = reference("!GetAtt", "Table.Arn");
+    for (action, resource) in &granted {
+        match action.split_once(':').map(|(service, _)| service) {
+            Some("dynamodb") => assert_eq!(resource, &table, "{action}"),
+            Some("sqs") => assert_eq!(
+                resource,
+                &reference("!GetAtt", "FailedInvocationsQueue.Arn"),
+                "{action}"
+            ),
+            Some("secretsmanager") => {
+                let (tag, arn) = tagged(resource);
+                assert_eq!(tag, "!Sub");
+                assert!(
+                    arn.ends_with(":secret:${SlackSecretPrefix}*")
+                        && !arn.contains("SecretNamePrefix"),
+                    "webhook secrets only, under their prefix: {arn}"
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A broken Slack path is seen: slack-notify's failed invocations and Slack's permanent
+/// refusals (`SlackPosts` with `Outcome` = `refused`, the metric slack-notify emits) are alarmed.
+#[test]
+fn slack_notify_errors_and_refused_posts_are_alarmed() {
+    use credwatch::notify::delivery::SlackPostState;
+    use credwatch::telemetry::metrics::{OUTCOME, SLACK_NOTIFY, SLACK_POSTS};
+
+    let refused_outcome = SlackPostState::Refused.as_str();
+    let template = template();
+    let alarms: Vec<&Value> = template["Resources"]
+        .as_mapping()
+        .expect("resources")
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::CloudWatch::Alarm"))
+        .map(|r| &r["Properties"])
+        .collect();
+    let errors = alarms.iter().any(|alarm| {
+        alarm["Namespace"].as_str() == Some("AWS/Lambda")
+            && alarm["MetricName"].as_str() == Some("Errors")
+            && one_or_many(&alarm["Dimensions"])
+                .iter()
+                .any(|d| d["Value"] == reference("!Ref", SLACK))
+    });
+    assert!(errors, "slack-notify's Errors are alarmed");
+    let refused = alarms.iter().any(|alarm| {
+        let dimensions: Vec<(&str, &str)> = one_or_many(&alarm["Dimensions"])
+            .iter()
+            .map(|d| (text(&d["Name"]), text(&d["Value"])))
+            .collect();
+        alarm["MetricName"].as_str() == Some(SLACK_POSTS)
+            && dimensions == [("Function", SLACK_NOTIFY), (OUTCOME, refused_outcome)]
+            && alarm["Threshold"] == 0
+    });
+    assert!(refused, "refused Slack posts are alarmed");
+}
+
+/// AWS Chatbot is an option: off unless both Slack ids are given. Its channel may only read
+/// (the ReadOnlyAccess guardrail, a role with no permissions of its own) and is not given the
+/// topic (Chatbot's own subscription would carry every team's alerts); the template's
+/// subscription at Chatbot's endpoint carries only the alerts of the teams chosen.
+#[test]
+fn chatbot_is_optional_read_only_and_filtered_to_its_teams() {
+    let template = template();
+    for parameter in ["ChatbotSlackWorkspaceId", "ChatbotSlackChannelId"] {
+        assert_eq!(
+            text(&template["Parameters"][parameter]["Default"]),
+            "",
+            "{parameter}: off by default"
+        );
+    }
+    assert_eq!(
+        text(&template["Parameters"]["ChatbotTeams"]["Type"]),
+        "CommaDelimitedList"
+    );
+    let condition: Value = serde_yaml_ng::from_str(
+        "!And\n- !Not [!Equals [!Ref ChatbotSlackWorkspaceId, \"\"]]\n- !Not [!Equals [!Ref ChatbotSlackChannelId, \"\"]]",
+    )
+    .expect("the condition");
+    assert_eq!(template["Conditions"]["HasChatbot"], condition);
+    for name in ["ChatbotRole", "ChatbotChannel", "ChatbotSubscription"] {
+        assert_eq!(
+            text(&resource(&template, name)["Condition"]),
+            "HasChatbot",
+            "{name}"
+        );
+    }
+
+    let channel = &resource(&template, "ChatbotChannel");
+    assert_eq!(
+        text(&channel["Type"]),
+        "AWS::Chatbot::SlackChannelConfiguration"
+    );
+    let channel = &channel["Properties"];
+    assert!(
+        channel["SnsTopicArns"].is_null(),
+        "the channel is not given the topic: Chatbot would subscribe it unfiltered"
+    );
+    assert_eq!(
+        channel["SlackWorkspaceId"],
+        reference("!Ref", "ChatbotSlackWorkspaceId")
+    );
+    assert_eq!(
+        channel["SlackChannelId"],
+        reference("!Ref", "ChatbotSlackChannelId")
+    );
+    let guardrails: Vec<String> = one_or_many(&channel["GuardrailPolicies"])
+        .into_iter()
+        .map(|g| tagged(g).1)
+        .collect();
+    assert_eq!(
+        guardrails,
+        ["arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess"]
+    );
+    assert_eq!(
+        channel["IamRoleArn"],
+        reference("!GetAtt", "ChatbotRole.Arn")
+    );
+    let role = &resource(&template, "ChatbotRole")["Properties"];
+    assert!(
+        role["Policies"].is_null(),
+        "the channel's role has no inline policy"
+    );
+    assert!(role["ManagedPolicyArns"].is_null(), "nor a managed one");
+    let trust = one_or_many(&role["AssumeRolePolicyDocument"]["Statement"]);
+    assert_eq!(trust.len(), 1);
+    assert_eq!(
+        text(&trust[0]["Principal"]["Service"]),
+        "chatbot.amazonaws.com"
+    );
+    let attached = template["Resources"]
+        .as_mapping()
+        .expect("resources")
+        .values()
+        .any(|r| {
+            r["Type"].as_str() == Some("AWS::IAM::Policy")
+                && one_or_many(&r["Properties"]["Roles"])
+                    .contains(&&reference("!Ref", "ChatbotRole"))
+        });
+    assert!(!attached, "no policy attaches to the channel's role");
+
+    let subscription = &resource(&template, "ChatbotSubscription")["Properties"];
+    assert_eq!(subscription["TopicArn"], reference("!Ref", "AlertTopic"));
+    assert_eq!(text(&subscription["Protocol"]), "https");
+    assert_eq!(
+        text(&subscription["Endpoint"]),
+        "https://global.sns-api.chatbot.amazonaws.com"
+    );
+    let filter = subscription["FilterPolicy"]
+        .as_mapping()
+        .expect("a filter policy");
+    assert_eq!(filter.len(), 1, "{filter:?}");
+    assert_eq!(
+        subscription["FilterPolicy"]["team"],
+        reference("!Ref", "ChatbotTeams")
+    );
+}
+
+/// The weekly drill: every Monday 09:00 UTC, off unless `WeeklyDrill` is `enabled`, sending the
+/// fan-out exactly the drill entry's event (every team), which EventBridge may invoke.
+#[test]
+fn the_weekly_drill_is_off_by_default_and_sends_the_drill_event_to_the_fanout() {
+    let template = template();
+    let parameter = &template["Parameters"]["WeeklyDrill"];
+    assert_eq!(text(&parameter["Default"]), "disabled");
+    assert_eq!(
+        parameter["AllowedValues"],
+        serde_yaml_ng::from_str::<Value>("[disabled, enabled]").unwrap()
+    );
+    assert_eq!(
+        template["Conditions"]["WeeklyDrillEnabled"],
+        serde_yaml_ng::from_str::<Value>("!Equals [!Ref WeeklyDrill, enabled]").unwrap()
+    );
+    let rule = &resource(&template, "WeeklyDrillRule");
+    assert_eq!(text(&rule["Type"]), "AWS::Events::Rule");
+    let rule = &rule["Properties"];
+    assert_eq!(text(&rule["ScheduleExpression"]), "cron(0 9 ? * MON *)");
+    assert_eq!(
+        rule["State"],
+        serde_yaml_ng::from_str::<Value>("!If [WeeklyDrillEnabled, ENABLED, DISABLED]").unwrap()
+    );
+    let targets = one_or_many(&rule["Targets"]);
+    assert_eq!(targets.len(), 1);
+    assert_eq!(
+        targets[0]["Arn"],
+        reference("!GetAtt", "AlertFanoutFunction.Arn")
+    );
+    let input: serde_json::Value =
+        serde_json::from_str(text(&targets[0]["Input"])).expect("the input is JSON");
+    assert_eq!(input, serde_json::json!({"drill": {"teams": []}}));
+
+    let permitted = template["Resources"]
+        .as_mapping()
+        .expect("resources")
+        .values()
+        .any(|r| {
+            let p = &r["Properties"];
+            r["Type"].as_str() == Some("AWS::Lambda::Permission")
+                && p["FunctionName"] == reference("!Ref", FANOUT)
+                && p["Principal"].as_str() == Some("events.amazonaws.com")
+                && p["SourceArn"] == reference("!GetAtt", "WeeklyDrillRule.Arn")
+        });
+    assert!(
+        permitted,
+        "EventBridge may invoke the fan-out for this rule only"
+    );
+}
+
+/// One metric of a dashboard widget: `(namespace, metric, [(dimension, value)], stat)`, from
+/// the array form or from a `SEARCH('{namespace,dimension...} MetricName="..." Name="value"')`
+/// expression (dimensions without a value in the search get `*`).
+type WidgetMetric = (String, String, Vec<(String, String)>, Option<String>);
+
+fn widget_metric(entry: &serde_json::Value, widget_stat: Option<&str>) -> WidgetMetric {
+    let items = entry.as_array().expect("a widget metric is an array");
+    if let Some(expression) = items[0].get("expression") {
+        let expression = expression.as_str().expect("an expression");
+        let search = expression
+            .strip_prefix("SEARCH('")
+            .unwrap_or_else(|| panic!("only SEARCH expressions: {expression}"));
+        let (schema, rest) = search
+            .strip_prefix('{')
+            .and_then(|s| s.split_once('}'))
+            .unwrap_or_else(|| panic!("a {{schema}}: {expression}"));
+        let mut schema = schema.split(',');
+        let namespace = schema.next().expect("a namespace").to_string();
+        let (terms, stat) = rest.split_once("', '").expect("the search's statistic");
+        let term = |name: &str| -> Option<String> {
+            terms
+                .split_whitespace()
+                .find_map(|t| t.strip_prefix(&format!("{name}=\"")))
+                .map(|v| v.trim_end_matches('"').to_string())
+        };
+        let metric = term("MetricName").unwrap_or_else(|| panic!("MetricName: {expression}"));
+        let dimensions = schema
+            .map(|d| (d.to_string(), term(d).unwrap_or_else(|| "*".to_string())))
+            .collect();
+        let stat = stat.split_once('\'').expect("the statistic").0.to_string();
+        return (namespace, metric, dimensions, Some(stat));
+    }
+    let strings: Vec<&str> = items.iter().filter_map(|i| i.as_str()).collect();
+    let options = items.last().filter(|i| i.is_object());
+    assert_eq!(
+        strings.len() + usize::from(options.is_some()),
+        items.len(),
+        "strings, then options: {entry}"
+    );
+    assert!(
+        strings.len() >= 2 && strings.len().is_multiple_of(2),
+        "namespace, metric, then dimension pairs (no \"...\" shorthand): {entry}"
+    );
+    let dimensions = strings[2..]
+        .chunks(2)
+        .map(|pair| (pair[0].to_string(), pair[1].to_string()))
+        .collect();
+    let stat = options
+        .and_then(|o| o.get("stat"))
+        .and_then(|s| s.as_str())
+        .or(widget_stat)
+        .map(str::to_string);
+    (
+        strings[0].to_string(),
+        strings[1].to_string(),
+        dimensions,
+        stat,
+    )
+}
+
+/// Every metric the dashboard shows exists: each credwatch metric is one a function this
+/// template builds emits with exactly those dimensions (`credwatch::telemetry::metrics`, the
+/// names the jobs use); each AWS metric names a queue or function of this template. And it
+/// shows what the issue asks for: integrations by health, probes and failures by class, probe
+/// latency p50 and p99, incidents opened and resolved, notifications sent, pending and failed,
+/// every on-failure queue's depth, every scheduled function's heartbeat, Slack posts by outcome.
+#[test]
+fn the_dashboard_shows_only_emitted_metrics_and_everything_asked_for() {
+    use credwatch::telemetry::emf::NAMESPACE;
+    use credwatch::telemetry::metrics::{self, is_emitted};
+
+    let template = template();
+    let resources = template["Resources"].as_mapping().expect("resources");
+    let dashboard = &resource(&template, "Dashboard")["Properties"];
+    let (tag, body) = tag_of(&dashboard["DashboardBody"]).expect("a !Sub body");
+    assert_eq!(tag, "!Sub");
+    let body: serde_json::Value = serde_json::from_str(text(body)).expect("the body is JSON");
+    let binaries: Vec<(&str, &str)> = resources
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .map(|(name, r)| {
+            (
+                text(name),
+                text(&r["Metadata"]["BuildProperties"]["Binary"]),
+            )
+        })
+        .collect();
+    let placeholder = |value: &str| -> String {
+        value
+            .strip_prefix("${")
+            .and_then(|v| v.strip_suffix('}'))
+            .unwrap_or_else(|| panic!("{value}: a resource of this template, by !Sub"))
+            .to_string()
+    };
+
+    let mut shown: Vec<WidgetMetric> = Vec::new();
+    let widgets = body["widgets"].as_array().expect("widgets");
+    assert!(!widgets.is_empty());
+    for widget in widgets {
+        let properties = &widget["properties"];
+        let title = properties["title"].as_str().expect("a title");
+        assert_eq!(properties["region"], "${AWS::Region}", "{title}");
+        let stat = properties["stat"].as_str();
+        for entry in properties["metrics"].as_array().expect("metrics") {
+            let metric = widget_metric(entry, stat);
+            let (namespace, name, dimensions, _) = &metric;
+            match namespace.as_str() {
+                NAMESPACE => {
+                    let (first, function) = &dimensions[0];
+                    assert_eq!(first, "Function", "{title}: {name}");
+                    assert!(
+                        binaries.iter().any(|(_, b)| b == function),
+                        "{title}: {function} is not built by this template"
+                    );
+                    let others: Vec<&str> =
+                        dimensions[1..].iter().map(|(d, _)| d.as_str()).collect();
+                    assert!(
+                        is_emitted(function, name, &others),
+                        "{title}: {function} does not emit {name} {others:?}"
+                    );
+                }
+                "AWS/SQS" => {
+                    let queue = placeholder(&dimensions[0].1);
+                    let queue = queue.strip_suffix(".QueueName").expect("a QueueName");
+                    assert_eq!(
+                        resources[queue]["Type"].as_str(),
+                        Some("AWS::SQS::Queue"),
+                        "{title}"
+                    );
+                }
+                "AWS/Lambda" => {
+                    let function = placeholder(&dimensions[0].1);
+                    assert!(
+                        binaries.iter().any(|(f, _)| *f == function),
+                        "{title}: {function}"
+                    );
+                }
+                other => panic!("{title}: a namespace the dashboard should not use: {other}"),
+            }
+            shown.push(metric);
+        }
+    }
+
+    let has = |function: &str, metric: &str, dimension: Option<&str>, stat: Option<&str>| {
+        shown.iter().any(|(namespace, name, dimensions, s)| {
+            namespace == NAMESPACE
+                && name == metric
+                && dimensions[0].1 == function
+                && dimensions.get(1).map(|(d, _)| d.as_str()) == dimension
+                && (stat.is_none() || s.as_deref() == stat)
+        })
+    };
+    let asked = [
+        (
+            metrics::EXPIRY_SCAN,
+            metrics::INTEGRATIONS,
+            Some(metrics::HEALTH),
+            None,
+        ),
+        (metrics::PROBE, metrics::PROBES, None, None),
+        (
+            metrics::PROBE,
+            metrics::OUTCOMES,
+            Some(metrics::CLASS),
+            None,
+        ),
+        (metrics::PROBE, metrics::PROBE_LATENCY, None, Some("p50")),
+        (metrics::PROBE, metrics::PROBE_LATENCY, None, Some("p99")),
+        (metrics::PROBE, metrics::INCIDENTS_OPENED, None, None),
+        (metrics::PROBE, metrics::INCIDENTS_RESOLVED, None, None),
+        (metrics::EXPIRY_SCAN, metrics::INCIDENTS_OPENED, None, None),
+        (
+            metrics::EXPIRY_SCAN,
+            metrics::INCIDENTS_RESOLVED,
+            None,
+            None,
+        ),
+        (
+            metrics::ALERT_FANOUT,
+            metrics::NOTIFICATIONS_SENT,
+            None,
+            None,
+        ),
+        (
+            metrics::ALERT_FANOUT,
+            metrics::NOTIFICATIONS_DUE,
+            None,
+            None,
+        ),
+        (
+            metrics::ALERT_FANOUT,
+            metrics::NOTIFICATIONS_FAILED,
+            None,
+            None,
+        ),
+        (
+            metrics::SLACK_NOTIFY,
+            metrics::SLACK_POSTS,
+            Some(metrics::OUTCOME),
+            None,
+        ),
+    ];
+    for (function, metric, dimension, stat) in asked {
+        assert!(
+            has(function, metric, dimension, stat),
+            "the dashboard shows {metric} {dimension:?} {stat:?} of {function}"
+        );
+    }
+    for (function, binary) in &binaries {
+        let scheduled = resources[*function]["Properties"]["Events"]
+            .as_mapping()
+            .is_some_and(|events| {
+                events
+                    .values()
+                    .any(|e| e["Type"].as_str() == Some("Schedule"))
+            });
+        if scheduled {
+            assert!(
+                has(binary, metrics::HEARTBEAT, None, None),
+                "the dashboard shows {function}'s heartbeat"
+            );
+        }
+    }
+    for (name, r) in resources {
+        if r["Type"].as_str() == Some("AWS::SQS::Queue") {
+            let depth = format!("${{{}.QueueName}}", text(name));
+            assert!(
+                shown
+                    .iter()
+                    .any(|(namespace, metric, dimensions, _)| namespace == "AWS/SQS"
+                        && metric == "ApproximateNumberOfMessagesVisible"
+                        && dimensions[0].1 == depth),
+                "the dashboard shows {depth}'s depth"
+            );
+        }
+    }
+}
+
+/// The outputs a deployment needs: slack-notify's name, the dashboard's name and address.
+#[test]
+fn the_outputs_name_slack_notify_and_the_dashboard() {
+    let template = template();
+    let outputs = &template["Outputs"];
+    assert_eq!(
+        outputs["SlackNotifyFunctionName"]["Value"],
+        reference("!Ref", SLACK)
+    );
+    assert_eq!(
+        outputs["DashboardName"]["Value"],
+        reference("!Ref", "Dashboard")
+    );
+    let (tag, url) = tagged(&outputs["DashboardUrl"]["Value"]);
+    assert_eq!(tag, "!Sub");
+    assert!(
+        url.starts_with("https://${AWS::Region}.console.aws.amazon.com/cloudwatch/")
+            && url.ends_with("#dashboards:name=${Dashboard}"),
+        "{url}"
+    );
+}
+
+/// The functions SAM builds keep unwinding, so a panic while handling one integration or
+/// notification is contained (`credwatch::jobs::panic`) instead of killing the invocation:
+/// `cargo lambda build --release` (the template's rust-cargolambda build method) adds
+/// `panic = "abort"` to the release profile unless the workspace sets `panic` itself.
+#[test]
+fn the_release_profile_says_panics_unwind() {
+    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"))
+        .expect("the workspace manifest");
+    let release: Vec<&str> = manifest
+        .lines()
+        .skip_while(|line| line.trim() != "[profile.release]")
+        .skip(1)
+        .take_while(|line| !line.trim_start().starts_with('['))
+        .map(str::trim)
+        .filter(|line| !line.starts_with('#'))
+        .collect();
+    assert!(
+        release.contains(&"panic = \"unwind\""),
+        "[profile.release] sets panic = \"unwind\": {release:?}"
+    );
 }

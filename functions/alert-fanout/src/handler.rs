@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::event::{Request, parse_request};
 
 /// Name used in logs and metrics.
-pub const FUNCTION: &str = "credwatch-alert-fanout";
+pub const FUNCTION: &str = credwatch::telemetry::metrics::ALERT_FANOUT;
 
 /// Due notifications one sweep takes on at most; more wait for the next minute's sweep.
 pub const SWEEP_LIMIT: usize = 100;

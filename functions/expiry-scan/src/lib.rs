@@ -10,7 +10,7 @@ pub use credwatch_lambda::InvocationError;
 use serde_json::Value;
 
 /// Name used in logs and metrics.
-pub const FUNCTION: &str = "credwatch-expiry-scan";
+pub const FUNCTION: &str = credwatch::telemetry::metrics::EXPIRY_SCAN;
 
 /// Handles one invocation at `now`: an EventBridge "Scheduled Event", or `{}` for a manual run.
 /// Runs the scan, prints its metrics (CloudWatch EMF on stdout) and returns its summary.

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::event::{Request, parse_request};
 
 /// Name used in logs and metrics.
-pub const FUNCTION: &str = "credwatch-probe";
+pub const FUNCTION: &str = credwatch::telemetry::metrics::PROBE;
 
 /// Everything an invocation needs, built once per container.
 pub struct App<S, R> {

@@ -26,6 +26,16 @@ pub enum Health {
 }
 
 impl Health {
+    /// Every health, from the least to the most attention needed but `Recovering` before
+    /// `Firing` as an incident lives: the order of a dashboard's stacked series.
+    pub const ALL: [Health; 5] = [
+        Health::Unknown,
+        Health::Healthy,
+        Health::Pending,
+        Health::Firing,
+        Health::Recovering,
+    ];
+
     /// `unknown`, `healthy`, `pending`, `firing` or `recovering`: the form stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -39,15 +49,7 @@ impl Health {
 
     /// The inverse of [`Health::as_str`]; `None` for any other text.
     pub fn parse(text: &str) -> Option<Health> {
-        [
-            Health::Unknown,
-            Health::Healthy,
-            Health::Pending,
-            Health::Firing,
-            Health::Recovering,
-        ]
-        .into_iter()
-        .find(|h| h.as_str() == text)
+        Health::ALL.into_iter().find(|h| h.as_str() == text)
     }
 
     /// How much attention the state needs; the integration shows its worst track.

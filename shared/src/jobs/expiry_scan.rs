@@ -2,12 +2,14 @@
 //! dead-man's switch, committed through the same state and incident model as the probe.
 //! Idempotent: a second scan with nothing new changes nothing.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
 use crate::domain::incident::IncidentChange;
-use crate::domain::state::{StateCommit, Threshold};
+use crate::domain::state::{Health, StateCommit, Threshold};
 use crate::jobs::corrupt::reconcile_corrupt_incidents;
 use crate::jobs::panic::contain_panic;
 use crate::rules::{deadman, expiry};
@@ -16,6 +18,7 @@ use crate::store::{
     UnreadableIntegration, UnreadableItem,
 };
 use crate::telemetry::emf::{Metric, MetricSet};
+use crate::telemetry::metrics;
 
 /// Attempts to commit one integration when other writers (the probe) keep changing it.
 const COMMIT_ATTEMPTS: usize = 3;
@@ -56,6 +59,10 @@ pub struct ScanSummary {
     /// Days to expiry of each active integration whose date is known (for metrics).
     #[serde(skip)]
     pub days_to_expiry: Vec<(String, i64)>,
+    /// Active integrations per health (`Health::as_str`) as listed at the scan, before its own
+    /// commits (for metrics: integrations by health).
+    #[serde(skip)]
+    pub by_health: BTreeMap<&'static str, usize>,
 }
 
 /// Scans every integration at `now`. Fails only if the integrations cannot be listed.
@@ -74,6 +81,10 @@ pub async fn run_scan<S: Integrations + ProbeResults + Incidents>(
     for record in &listing.records {
         if !record.retired {
             summary.scanned += 1;
+            *summary
+                .by_health
+                .entry(record.state.health().as_str())
+                .or_default() += 1;
             count_expiry(record, now, &mut summary);
         }
         // A panic while committing one integration is its error, never the end of the scan.
@@ -250,34 +261,42 @@ fn serialize_changes<S: Serializer>(
 }
 
 impl ScanSummary {
-    /// The metrics of one scan: totals with a `Heartbeat` of 1, then `DaysToExpiry` per
-    /// integration whose date is known (for a dashboard of upcoming rotations).
+    /// The metrics of one scan: totals with a `Heartbeat` of 1, then `Integrations` per
+    /// `Health` (every health, zeros too, so a dashboard's lines fall to 0 rather than stop),
+    /// then `DaysToExpiry` per integration whose date is known (for upcoming rotations).
     pub fn metrics(&self) -> Vec<MetricSet> {
         let mut sets = vec![MetricSet {
             dimensions: vec![],
             metrics: vec![
-                Metric::count("Heartbeat", 1),
-                Metric::count("IntegrationsScanned", self.scanned),
-                Metric::count("SecretsExpiringSoon", self.expiring),
-                Metric::count("SecretsExpired", self.expired),
-                Metric::count("SecretExpiryUnknown", self.unknown),
-                Metric::count("StaleIntegrations", self.stale),
-                Metric::count("IncidentsOpened", self.opened),
-                Metric::count("IncidentsStepped", self.stepped),
-                Metric::count("IncidentsResolved", self.resolved),
-                Metric::count("StoreErrors", self.errors.len()),
+                Metric::count(metrics::HEARTBEAT, 1),
+                Metric::count(metrics::INTEGRATIONS_SCANNED, self.scanned),
+                Metric::count(metrics::SECRETS_EXPIRING_SOON, self.expiring),
+                Metric::count(metrics::SECRETS_EXPIRED, self.expired),
+                Metric::count(metrics::SECRET_EXPIRY_UNKNOWN, self.unknown),
+                Metric::count(metrics::STALE_INTEGRATIONS, self.stale),
+                Metric::count(metrics::INCIDENTS_OPENED, self.opened),
+                Metric::count(metrics::INCIDENTS_STEPPED, self.stepped),
+                Metric::count(metrics::INCIDENTS_RESOLVED, self.resolved),
+                Metric::count(metrics::STORE_ERRORS, self.errors.len()),
                 Metric::count(
-                    "CorruptItems",
+                    metrics::CORRUPT_ITEMS,
                     self.unreadable.len() + self.unreadable_incidents.len(),
                 ),
             ],
         }];
+        sets.extend(Health::ALL.into_iter().map(|health| MetricSet {
+            dimensions: vec![(metrics::HEALTH, health.as_str().to_string())],
+            metrics: vec![Metric::count(
+                metrics::INTEGRATIONS,
+                self.by_health.get(health.as_str()).copied().unwrap_or(0),
+            )],
+        }));
         sets.extend(
             self.days_to_expiry
                 .iter()
                 .map(|(integration, days)| MetricSet {
-                    dimensions: vec![("Integration", integration.clone())],
-                    metrics: vec![Metric::count("DaysToExpiry", *days)],
+                    dimensions: vec![(metrics::INTEGRATION, integration.clone())],
+                    metrics: vec![Metric::count(metrics::DAYS_TO_EXPIRY, *days)],
                 }),
         );
         sets
@@ -423,16 +442,91 @@ mod tests {
             .unwrap()
             .to_utc();
         let lines = emf::lines("credwatch-expiry-scan", &summary.metrics(), now);
-        assert_eq!(lines.len(), 3);
+        // Totals, one line per health, one per integration with a known date.
+        assert_eq!(lines.len(), 1 + 5 + 2);
         let totals: Value = serde_json::from_str(&lines[0]).unwrap();
         assert_eq!(totals["Heartbeat"], 1);
         assert_eq!(totals["SecretsExpiringSoon"], 1);
-        let loyalty: Value = serde_json::from_str(&lines[2]).unwrap();
+        let loyalty: Value = serde_json::from_str(&lines[7]).unwrap();
         assert_eq!(loyalty["Integration"], "loyalty");
         assert_eq!(loyalty["DaysToExpiry"], -3);
         assert_eq!(
             loyalty["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
             json!([["Function", "Integration"]])
         );
+    }
+
+    /// The scan emits exactly the expiry scan's entries of the metric catalogue (the names
+    /// the template's alarms and dashboard are checked against).
+    #[test]
+    fn a_scan_emits_exactly_the_catalogued_expiry_scan_metrics() {
+        let summary = ScanSummary {
+            days_to_expiry: vec![("crm".into(), 12)],
+            ..Default::default()
+        };
+        assert_eq!(
+            metrics::declared(&summary.metrics()),
+            metrics::catalogued(metrics::EXPIRY_SCAN)
+        );
+    }
+
+    /// Integrations by health: the active integrations as listed, by the worse of their two
+    /// tracks; a retired one is not counted; every health gets a line, zeros too.
+    #[tokio::test]
+    async fn the_scan_counts_active_integrations_by_health() {
+        use crate::store::memory::MemoryStore;
+
+        let store = MemoryStore::new();
+        let base = record("", "2026-11-01T00:00:00Z", Some("2026-11-28T11:55:00Z"));
+        let cases = [
+            ("a", Health::Healthy, Health::Healthy, false),
+            ("b", Health::Healthy, Health::Healthy, false),
+            ("c", Health::Firing, Health::Healthy, false),
+            ("d", Health::Healthy, Health::Pending, false),
+            ("e", Health::Firing, Health::Healthy, true),
+        ];
+        for (id, auth, monitor, retired) in cases {
+            let mut integration = base.integration.clone();
+            integration.id = id.to_string();
+            let mut state = base.state.clone();
+            state.auth.health = auth;
+            state.monitor.health = monitor;
+            store
+                .replace_integration(&integration, now(), &state)
+                .await
+                .unwrap();
+            if retired {
+                store.retire_integration(id, now()).await.unwrap();
+            }
+        }
+        let summary = run_scan(&store, now()).await.unwrap();
+        assert_eq!(summary.scanned, 4);
+        let lines = emf::lines("credwatch-expiry-scan", &summary.metrics(), now());
+        let by_health: BTreeMap<String, i64> = lines
+            .iter()
+            .map(|line| serde_json::from_str::<Value>(line).unwrap())
+            .filter(|doc| doc.get("Health").is_some())
+            .map(|doc| {
+                assert_eq!(
+                    doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+                    json!([["Function", "Health"]])
+                );
+                (
+                    doc["Health"].as_str().unwrap().to_string(),
+                    doc["Integrations"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        let expected: BTreeMap<String, i64> = [
+            ("unknown", 0),
+            ("healthy", 2),
+            ("pending", 1),
+            ("firing", 1),
+            ("recovering", 0),
+        ]
+        .into_iter()
+        .map(|(health, n)| (health.to_string(), n))
+        .collect();
+        assert_eq!(by_health, expected);
     }
 }

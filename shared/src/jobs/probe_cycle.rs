@@ -25,6 +25,7 @@ use crate::store::{
     StoreError, UnreadableIntegration,
 };
 use crate::telemetry::emf::{Metric, MetricSet, Unit};
+use crate::telemetry::metrics;
 
 /// Which integrations a cycle probes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -246,26 +247,26 @@ impl CycleSummary {
         let mut sets = vec![MetricSet {
             dimensions: vec![],
             metrics: vec![
-                Metric::count("Heartbeat", 1),
-                Metric::count("Probes", self.probed),
-                Metric::count("ProbesOk", self.ok),
-                Metric::count("ProbesFailing", self.failing),
-                Metric::count("IncidentsOpened", self.opened),
-                Metric::count("IncidentsResolved", self.resolved),
-                Metric::count("CommitConflicts", self.conflicts),
-                Metric::count("StoreErrors", self.errors.len()),
+                Metric::count(metrics::HEARTBEAT, 1),
+                Metric::count(metrics::PROBES, self.probed),
+                Metric::count(metrics::PROBES_OK, self.ok),
+                Metric::count(metrics::PROBES_FAILING, self.failing),
+                Metric::count(metrics::INCIDENTS_OPENED, self.opened),
+                Metric::count(metrics::INCIDENTS_RESOLVED, self.resolved),
+                Metric::count(metrics::COMMIT_CONFLICTS, self.conflicts),
+                Metric::count(metrics::STORE_ERRORS, self.errors.len()),
                 Metric {
-                    name: "ProbeLatency",
+                    name: metrics::PROBE_LATENCY,
                     unit: Unit::Milliseconds,
                     value: self.latencies_ms.clone().into(),
                 },
-                Metric::count("ProbesDeferred", self.deferred),
-                Metric::count("CorruptItems", self.unreadable.len()),
+                Metric::count(metrics::PROBES_DEFERRED, self.deferred),
+                Metric::count(metrics::CORRUPT_ITEMS, self.unreadable.len()),
             ],
         }];
         sets.extend(self.by_class.iter().map(|(class, count)| MetricSet {
-            dimensions: vec![("Class", class.clone())],
-            metrics: vec![Metric::count("Outcomes", *count)],
+            dimensions: vec![(metrics::CLASS, class.clone())],
+            metrics: vec![Metric::count(metrics::OUTCOMES, *count)],
         }));
         sets
     }
@@ -477,6 +478,18 @@ mod tests {
         assert_eq!(
             throttled["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
             json!([["Function", "Class"]])
+        );
+    }
+
+    /// The cycle emits exactly the probe's entries of the metric catalogue (the names the
+    /// template's alarms and dashboard are checked against): none missing, none unlisted.
+    #[test]
+    fn a_cycle_emits_exactly_the_catalogued_probe_metrics() {
+        let mut summary = CycleSummary::default();
+        summary.by_class.insert("auth_failed".into(), 1);
+        assert_eq!(
+            metrics::declared(&summary.metrics()),
+            metrics::catalogued(metrics::PROBE)
         );
     }
 }

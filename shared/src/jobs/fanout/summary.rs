@@ -121,3 +121,21 @@ impl SweepSummary {
         }]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::telemetry::metrics;
+
+    /// A stream batch and a sweep together emit exactly the fan-out's entries of the metric
+    /// catalogue (the names the template's alarms and dashboard are checked against).
+    #[test]
+    fn batches_and_sweeps_emit_exactly_the_catalogued_fanout_metrics() {
+        let mut sets = RecordsSummary::default().metrics();
+        sets.extend(SweepSummary::default().metrics());
+        assert_eq!(
+            metrics::declared(&sets),
+            metrics::catalogued(metrics::ALERT_FANOUT)
+        );
+    }
+}
