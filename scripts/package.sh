@@ -28,7 +28,7 @@ else
 fi
 # `sam build` runs `cargo lambda`: the venv's cargo-lambda (and its zig) first on PATH.
 export PATH="$venv/bin:$PATH"
-echo "$(sam --version), $(cargo-lambda --version)"
+echo "$(sam --version), $(cargo-lambda lambda --version)"
 
 step "rust target aarch64-unknown-linux-gnu"
 rustup target add aarch64-unknown-linux-gnu
