@@ -7,11 +7,17 @@
 //! EventBridge scheduled event to `credwatch-probe` -> an incident in the stack's table -> the
 //! table's stream (moto's DynamoDB Streams), filtered by the mapping's pattern as Lambda would ->
 //! `credwatch-alert-fanout` -> the stack's KMS-encrypted topic -> an SQS queue subscribed with
-//! the team's email filter policy (moto sends no email) -> the publish's `lambda` body as the
-//! SNS event slack-notify receives.
+//! the team's email filter policy (moto sends no email) -> the publish's `lambda` body, as the
+//! SNS event of the created lambda subscription, to `credwatch-slack-notify` -> a post at the
+//! Slack stand-in (the team's webhook, read from Secrets Manager under the stack's Slack
+//! prefix), and Slack's answer on the notification record.
 
+use credwatch::notify::delivery::SlackPostState;
+use credwatch::store::Notifications;
+use credwatch::store::dynamo::DynamoStore;
 use credwatch_sim::{ClientConfig, Simulator};
 use credwatch_tests::aws::{child_env, sdk_config, unique_name};
+use credwatch_tests::slack::SlackStandIn;
 use credwatch_tests::sns::{
     attribute, drain, email_policies, lambda_event, publishes, subscribed_queue,
 };
@@ -22,6 +28,8 @@ use serde_json::{Value, json};
 
 const REVOKED: &str = "Stale7Secret3Nobody2Uses";
 const VALID: &str = "Zq4Wm8Rt2Yp6Kx1Nc5Vb9Hd3";
+/// The secret part of the team's Slack webhook URL: it must appear nowhere but in the post.
+const HOOK: &str = "hk7Qe2Lm9Xw4Rt6Yz1Pb3Nc8";
 
 /// What the test adds to a created function's environment: moto's endpoint and test
 /// credentials, and the simulator (plain http on 127.0.0.1) allowed as an SFMC endpoint.
@@ -115,7 +123,21 @@ async fn a_revoked_secret_travels_from_the_schedule_to_the_teams_queue_on_the_cr
     let sqs = aws_sdk_sqs::Client::new(&config);
     let secrets = aws_sdk_secretsmanager::Client::new(&config);
     let sim = Simulator::start().await.expect("the simulator starts");
+    let slack = SlackStandIn::start().await;
     let scratch = Scratch::new("end-to-end");
+
+    // The team's Slack webhook where the deployed slack-notify may read it.
+    let slack_prefix = stack.environment("SlackNotifyFunction")
+        [credwatch::config::SLACK_SECRET_PREFIX_VAR]
+        .clone();
+    let webhook_secret = format!("{slack_prefix}{}", unique_name("marketing-ops"));
+    secrets
+        .create_secret()
+        .name(&webhook_secret)
+        .secret_string(slack.webhook_url("marketing-ops", HOOK))
+        .send()
+        .await
+        .expect("create the webhook secret");
 
     // The client secret where the deployed probe may read it: under its configured prefix.
     let prefix = stack.environment("ProbeFunction")[credwatch::config::SECRET_PREFIX_VAR].clone();
@@ -133,7 +155,7 @@ async fn a_revoked_secret_travels_from_the_schedule_to_the_teams_queue_on_the_cr
     );
     let inventory = format!(
         "version: 1\nteams:\n  - id: marketing-ops\n    name: Marketing Operations\n    notify:\n      \
-         email: [marketing-ops@example.com]\n  - id: platform\n    name: Platform\n    notify:\n      \
+         email: [marketing-ops@example.com]\n      slack_webhook: {{ aws_secret: \"{webhook_secret}\" }}\n  - id: platform\n    name: Platform\n    notify:\n      \
          email: [platform@example.com]\nintegrations:\n  - id: loyalty-feed\n    name: Loyalty feed\n    \
          owner: marketing-ops\n    severity: high\n    auth_url: {url}\n    client_id: loyalty-feed-client\n    \
          client_secret: {{ aws_secret: \"{secret_name}\", key: client_secret }}\n    account_id: 500123456\n    \
@@ -222,9 +244,18 @@ async fn a_revoked_secret_travels_from_the_schedule_to_the_teams_queue_on_the_cr
         "{incident_id}"
     );
 
-    // What slack-notify receives: the `lambda` body as an SNS event. Its document is the one
-    // the mailbox's program got, with the routing fields inside.
-    let event = lambda_event(&topic, &format!("{topic}:slack-notify"), &sent[0]);
+    // What slack-notify receives: the `lambda` body as an SNS event of the created lambda
+    // subscription. Its document is the one the mailbox's program got, with the routing fields.
+    let slack_arn = &stack.function("SlackNotifyFunction")["configuration"]["FunctionArn"];
+    let subscription = stack.created["topics"]["AlertTopic"]["Subscriptions"]
+        .as_array()
+        .expect("the topic's subscriptions")
+        .iter()
+        .find(|s| s["Protocol"] == "lambda" && s["Endpoint"] == *slack_arn)
+        .and_then(|s| s["SubscriptionArn"].as_str())
+        .expect("slack-notify is subscribed to the alert topic")
+        .to_string();
+    let event = lambda_event(&topic, &subscription, &sent[0]);
     let records = event["Records"].as_array().expect("records");
     assert_eq!(records.len(), 1);
     let sns_record = &records[0]["Sns"];
@@ -260,16 +291,63 @@ async fn a_revoked_secret_travels_from_the_schedule_to_the_teams_queue_on_the_cr
         json!(["Loyalty points journey"])
     );
 
+    // slack-notify posts it to the team's webhook as Block Kit, and records Slack's answer.
+    let notify = stack.start("SlackNotifyFunction", &env).await;
+    let summary = notify
+        .invoke(event.clone())
+        .await
+        .expect("slack-notify runs");
+    let posts = slack.posts_to(HOOK);
+    assert_eq!(posts.len(), 1, "one post to the team's webhook: {summary}");
+    let message = &posts[0].body;
+    assert!(
+        message["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Loyalty feed")),
+        "{message}"
+    );
+    assert!(
+        message["blocks"][0]["text"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("HIGH") && t.contains("Loyalty feed")),
+        "{message}"
+    );
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), &table);
+    let incident: credwatch::domain::incident::IncidentId =
+        incident_id.parse().expect("an incident id");
+    let records = store
+        .notifications_of(&incident)
+        .await
+        .expect("the notifications");
+    let post = records[0].slack.as_ref().expect("Slack's answer on record");
+    assert_eq!(post.state, SlackPostState::Accepted);
+    assert_eq!(post.status, Some(200));
+
     // No secret or token in any function's output, message or record.
     let (probe_out, probe_err) = probe.stop().await;
     let (fanout_out, fanout_err) = fanout.stop().await;
-    let mut leakable = vec![REVOKED.to_string(), VALID.to_string()];
+    let (notify_out, notify_err) = notify.stop().await;
+    let table_items = format!(
+        "{:?}",
+        aws_sdk_dynamodb::Client::new(&config)
+            .scan()
+            .table_name(&table)
+            .send()
+            .await
+            .expect("scan the table")
+            .items()
+    );
+    let mut leakable = vec![REVOKED.to_string(), VALID.to_string(), HOOK.to_string()];
     leakable.extend(sim.issued_tokens());
     let everything = [
         probe_out,
         probe_err,
         fanout_out,
         fanout_err,
+        notify_out,
+        notify_err,
+        summary.to_string(),
+        table_items,
         format!("{sent:?}"),
         event.to_string(),
     ];

@@ -937,16 +937,24 @@ fn slack_notify_is_subscribed_to_every_alert_and_reads_only_its_prefix() {
         "AWS::Logs::LogGroup"
     );
 
-    let subscription = &resource(&template, "SlackNotifySubscription")["Properties"];
-    assert_eq!(subscription["TopicArn"], reference("!Ref", "AlertTopic"));
-    assert_eq!(text(&subscription["Protocol"]), "lambda");
+    // Inline on the topic (see the template): exactly one lambda subscription, slack-notify's,
+    // and no filter policy (an inline subscription cannot carry one): every alert reaches it.
+    let subscriptions =
+        one_or_many(&resource(&template, "AlertTopic")["Properties"]["Subscription"]);
+    assert_eq!(subscriptions.len(), 1, "{subscriptions:?}");
+    assert_eq!(text(&subscriptions[0]["Protocol"]), "lambda");
     assert_eq!(
-        subscription["Endpoint"],
+        subscriptions[0]["Endpoint"],
         reference("!GetAtt", "SlackNotifyFunction.Arn")
     );
     assert!(
-        subscription["FilterPolicy"].is_null(),
-        "slack-notify routes by team itself: every alert reaches it"
+        template["Resources"]
+            .as_mapping()
+            .expect("resources")
+            .values()
+            .all(|r| r["Type"].as_str() != Some("AWS::SNS::Subscription")
+                || r["Condition"].as_str() == Some("HasChatbot")),
+        "no other subscription of the topic than Chatbot's optional one"
     );
     let permission = &resource(&template, "SlackNotifyPermission")["Properties"];
     assert_eq!(text(&permission["Action"]), "lambda:InvokeFunction");
