@@ -881,14 +881,43 @@ fn every_alarm_watches_a_built_function_and_notifies_the_alarm_topic() {
 
 const SLACK: &str = "SlackNotifyFunction";
 
-/// The statements of a SAM function's inline `Policies`, with `!If` alternatives resolved to
-/// their "true" branch (the optional KMS statement).
+/// The statements of the policies of a function's own role (inline `Policies` and
+/// `AWS::IAM::Policy` resources attached to it), with `!If` alternatives resolved to their
+/// "true" branch (the optional KMS statement). Panics when the function has no role of its own
+/// or the role a managed policy.
 fn function_statements<'a>(template: &'a Value, function: &str) -> Vec<&'a Value> {
-    let policies = one_or_many(&resource(template, function)["Properties"]["Policies"]);
-    assert!(!policies.is_empty(), "{function} has inline policies");
-    policies
+    let role = match tag_of(&resource(template, function)["Properties"]["Role"]) {
+        Some((tag, name)) if tag == "!GetAtt" => text(name)
+            .strip_suffix(".Arn")
+            .unwrap_or_else(|| panic!("{function}'s Role is !GetAtt ROLE.Arn"))
+            .to_string(),
+        _ => panic!("{function} has its own role (!GetAtt ROLE.Arn), not SAM's generated one"),
+    };
+    let attached = reference("!Ref", &role);
+    let role = &resource(template, &role)["Properties"];
+    assert!(
+        role["ManagedPolicyArns"].is_null(),
+        "{function}: no managed policy"
+    );
+    let mut documents: Vec<&Value> = one_or_many(&role["Policies"])
         .into_iter()
-        .flat_map(|policy| one_or_many(&policy["Statement"]))
+        .map(|policy| &policy["PolicyDocument"])
+        .collect();
+    documents.extend(
+        template["Resources"]
+            .as_mapping()
+            .expect("resources")
+            .values()
+            .filter(|r| {
+                r["Type"].as_str() == Some("AWS::IAM::Policy")
+                    && one_or_many(&r["Properties"]["Roles"]).contains(&&attached)
+            })
+            .map(|r| &r["Properties"]["PolicyDocument"]),
+    );
+    assert!(!documents.is_empty(), "{function}'s role has policies");
+    documents
+        .into_iter()
+        .flat_map(|document| one_or_many(&document["Statement"]))
         .map(|statement| match tag_of(statement) {
             Some((tag, branches)) if tag == "!If" => &branches[1],
             _ => statement,
@@ -1011,6 +1040,8 @@ fn slack_notify_is_least_privilege() {
             "dynamodb:Query",
             "dynamodb:UpdateItem",
             "kms:Decrypt",
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
             "secretsmanager:GetSecretValue",
             "sqs:SendMessage",
         ]
@@ -1023,6 +1054,11 @@ fn slack_notify_is_least_privilege() {
                 resource,
                 &reference("!GetAtt", "FailedInvocationsQueue.Arn"),
                 "{action}"
+            ),
+            Some("logs") => assert_eq!(
+                resource,
+                &reference("!GetAtt", "SlackNotifyLogGroup.Arn"),
+                "{action}: its own log group only"
             ),
             Some("secretsmanager") => {
                 let (tag, arn) = tagged(resource);
@@ -1505,4 +1541,50 @@ fn the_release_profile_says_panics_unwind() {
         release.contains(&"panic = \"unwind\""),
         "[profile.release] sets panic = \"unwind\": {release:?}"
     );
+}
+
+/// Every function runs under its own role, with no managed policy (SAM's generated role would
+/// carry AWSLambdaBasicExecutionRole: log writes on every log group), and writes logs only to
+/// the group its LoggingConfig names.
+#[test]
+fn every_function_has_its_own_role_writing_only_its_own_logs() {
+    let template = template();
+    let functions: Vec<String> = template["Resources"]
+        .as_mapping()
+        .expect("resources")
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .map(|(name, _)| text(name).to_string())
+        .collect();
+    assert!(functions.len() >= 4, "{functions:?}");
+    for function in &functions {
+        let log_group =
+            match tag_of(&resource(&template, function)["Properties"]["LoggingConfig"]["LogGroup"])
+            {
+                Some((tag, name)) if tag == "!Ref" => text(name).to_string(),
+                _ => {
+                    panic!("{function} logs to its own group (LoggingConfig.LogGroup: !Ref GROUP)")
+                }
+            };
+        let mut logs = Vec::new();
+        for statement in function_statements(&template, function) {
+            for action in one_or_many(&statement["Action"]) {
+                if text(action).starts_with("logs:") {
+                    logs.push(text(action).to_string());
+                    assert_eq!(
+                        one_or_many(&statement["Resource"]),
+                        [&reference("!GetAtt", &format!("{log_group}.Arn"))],
+                        "{function}: {} only on its own log group",
+                        text(action)
+                    );
+                }
+            }
+        }
+        logs.sort();
+        assert_eq!(
+            logs,
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "{function}"
+        );
+    }
 }
