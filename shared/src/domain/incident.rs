@@ -16,8 +16,10 @@ use crate::domain::outcome::OutcomeClass;
 use crate::domain::severity::Severity;
 
 mod ack;
+mod drill;
 
 pub use ack::{ACK_BY_MAX_CHARS, ACK_NOTE_MAX_CHARS, AckError, Acknowledgement};
+pub use drill::{DRILL_INTEGRATION_PREFIX, drill_incident_id};
 
 /// Incidents of `monitor` checks belong to this team: credwatch's own operators, never the
 /// integration's owners.
@@ -213,16 +215,20 @@ pub enum IncidentClass {
     NotProbed,
     /// credwatch cannot read the integration's table item or an open incident of it (`monitor`).
     CorruptItem,
+    /// A drill (`credwatch drill`): a test of one team's alert route, nothing is wrong
+    /// (`monitor`; see [`Incident::drill`]). Excluded from everything that counts real incidents.
+    Drill,
 }
 
 impl IncidentClass {
     /// The classes that are not outcome classes, in the order above.
-    pub const NON_OUTCOME: [IncidentClass; 5] = [
+    pub const NON_OUTCOME: [IncidentClass; 6] = [
         IncidentClass::SecretExpiring,
         IncidentClass::SecretExpired,
         IncidentClass::ExpiryUnknown,
         IncidentClass::NotProbed,
         IncidentClass::CorruptItem,
+        IncidentClass::Drill,
     ];
 
     /// The snake_case name, e.g. `client_auth_failed` or `secret_expiring`.
@@ -234,6 +240,7 @@ impl IncidentClass {
             IncidentClass::ExpiryUnknown => "expiry_unknown",
             IncidentClass::NotProbed => "not_probed",
             IncidentClass::CorruptItem => "corrupt_item",
+            IncidentClass::Drill => "drill",
         }
     }
 

@@ -6,8 +6,10 @@
 //! - [`rotation`]: verifying that a secret change event is a rotation.
 //! - [`corrupt`]: reporting unreadable items to the platform team.
 //! - [`fanout`]: incident changes to notifications, published once; the retry sweep.
+//! - [`drill`]: a marked test through the real alert path, per team, and what it proved.
 
 pub mod corrupt;
+pub mod drill;
 pub mod expiry_scan;
 pub mod fanout;
 pub mod inventory_sync;

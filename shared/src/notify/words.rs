@@ -34,7 +34,10 @@ pub fn where_in_sfmc(class: IncidentClass) -> Option<&'static str> {
         | IncidentClass::SecretExpiring
         | IncidentClass::SecretExpired
         | IncidentClass::ExpiryUnknown => Some(WHERE_IN_SFMC),
-        IncidentClass::Outcome(_) | IncidentClass::NotProbed | IncidentClass::CorruptItem => None,
+        IncidentClass::Outcome(_)
+        | IncidentClass::NotProbed
+        | IncidentClass::CorruptItem
+        | IncidentClass::Drill => None,
     }
 }
 
@@ -146,6 +149,7 @@ pub fn what_broke(class: IncidentClass, threshold_days: Option<u32>) -> String {
         IncidentClass::ExpiryUnknown => "secret expiry date unknown",
         IncidentClass::NotProbed => "credwatch has stopped checking it",
         IncidentClass::CorruptItem => "credwatch cannot read its record",
+        IncidentClass::Drill => "alert drill, nothing is wrong",
     };
     text.to_string()
 }
@@ -182,6 +186,7 @@ pub fn next_step(class: IncidentClass) -> &'static str {
         IncidentClass::CorruptItem => {
             "Run credwatch inventory apply to rewrite the integration's record, and check who changed the table."
         }
+        IncidentClass::Drill => "Nothing to do: this drill only proves that alerts reach you.",
     }
 }
 
