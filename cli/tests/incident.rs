@@ -75,6 +75,7 @@ fn record(
         notification: Notification::new(event, incident, change, None, None, at),
         created_at: at,
         delivery: delivery(DeliveryState::Pending, at, 0),
+        slack: None,
     }
 }
 

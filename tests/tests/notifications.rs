@@ -13,7 +13,7 @@ use credwatch::domain::outcome::OutcomeClass;
 use credwatch::inventory::{Integration, Severity};
 use credwatch::notify::delivery::{
     AUDIT_RETENTION_DAYS, AuditDecision, AuditEntry, Delivery, DeliveryError, DeliveryState,
-    NotificationRecord,
+    NotificationRecord, SlackPost, SlackPostState,
 };
 use credwatch::notify::error::PublishErrorKind;
 use credwatch::notify::notification::{Event, Notification};
@@ -96,6 +96,7 @@ fn opened(seq: u32, minutes: i64) -> NotificationRecord {
         ),
         created_at: at(minutes),
         delivery: pending(minutes, 0, 0),
+        slack: None,
     }
 }
 
@@ -119,6 +120,7 @@ fn resolved(seq: u32, opened_at: i64, minutes: i64) -> NotificationRecord {
         ),
         created_at: at(minutes),
         delivery: pending(minutes, 0, 0),
+        slack: None,
     }
 }
 
@@ -367,6 +369,93 @@ async fn a_stale_revision_writes_nothing() {
         .expect_err("refused");
     assert!(err.to_string().contains("message_id"), "{err}");
     assert_eq!(dynamo.raw(&record).await, before);
+}
+
+/// slack-notify records what Slack answered on the notification, apart from its delivery: the
+/// fan-out's later updates keep it, an absent notification is not created, and a secret-like
+/// error is stored scrubbed and bounded.
+#[tokio::test]
+async fn slacks_answer_is_kept_apart_from_the_delivery() {
+    let dynamo = Dynamo::new().await;
+    let record = opened(1, 5);
+    dynamo
+        .store
+        .record_notification(&record)
+        .await
+        .expect("recorded");
+    let refused = SlackPost {
+        state: SlackPostState::Refused,
+        at: at(6),
+        attempts: 2,
+        status: Some(404),
+        error: Some(format!(
+            "channel_not_found via https://hooks.slack.com/services/T0A1/B0A2/abcdEFGH1234 {}",
+            "x".repeat(400)
+        )),
+    };
+    assert!(
+        dynamo
+            .store
+            .record_slack_post(record.id(), &refused)
+            .await
+            .expect("recorded")
+    );
+    // The fan-out's next update (revision-guarded, delivery fields only) leaves it alone.
+    assert!(
+        dynamo
+            .store
+            .update_delivery(record.id(), 0, &sent(7, 1))
+            .await
+            .expect("updated")
+    );
+    let back = dynamo
+        .store
+        .notifications_of(&incident(1, 5).id)
+        .await
+        .expect("read");
+    let post = back[0].slack.clone().expect("Slack's answer on record");
+    assert_eq!(back[0].delivery.state, DeliveryState::Sent);
+    assert_eq!(
+        (post.state, post.at, post.attempts, post.status),
+        (SlackPostState::Refused, at(6), 2, Some(404))
+    );
+    let error = post.error.expect("the error");
+    assert!(error.starts_with("channel_not_found"), "{error}");
+    assert_eq!(error.chars().count(), SlackPost::MAX_ERROR);
+    let raw = format!("{:?}", dynamo.raw(&record).await);
+    assert!(!raw.contains("abcdEFGH1234"), "{raw}");
+    assert!(!raw.contains("/services/T0A1"), "{raw}");
+    // A later answer replaces it.
+    let accepted = SlackPost {
+        state: SlackPostState::Accepted,
+        at: at(9),
+        attempts: 3,
+        status: Some(200),
+        error: None,
+    };
+    assert!(
+        dynamo
+            .store
+            .record_slack_post(record.id(), &accepted)
+            .await
+            .expect("recorded")
+    );
+    let back = dynamo
+        .store
+        .notifications_of(&incident(1, 5).id)
+        .await
+        .expect("read");
+    assert_eq!(back[0].slack, Some(accepted.clone()));
+    // A notification that is not on record is not created.
+    let absent = opened(2, 5);
+    assert!(
+        !dynamo
+            .store
+            .record_slack_post(absent.id(), &accepted)
+            .await
+            .expect("no error")
+    );
+    assert!(dynamo.partition("NTF#crm-sync:auth:2").await.is_empty());
 }
 
 #[tokio::test]

@@ -266,6 +266,7 @@ fn team(id: &str) -> Team {
             remind_max: Some(5),
             group_wait: Duration::ZERO,
             group_min: 3,
+            slack_webhook: Some(format!("credwatch/slack/{id}")),
         },
         maintenance: vec![
             MaintenanceWindow {
@@ -1436,10 +1437,16 @@ async fn items_hold_exactly_the_documented_attributes() {
             "remind_after",
             "remind_max",
             "group_wait",
-            "group_min"
+            "group_min",
+            "slack_webhook_secret"
         ])
     );
     let notify = team["notify"].as_m().unwrap();
+    // The secret's name, never a URL.
+    assert_eq!(
+        notify["slack_webhook_secret"],
+        AttributeValue::S("credwatch/slack/crm-ops".into())
+    );
     assert_eq!(
         notify["remind_after"],
         AttributeValue::L(vec![
@@ -1572,6 +1579,7 @@ async fn items_of_the_previous_version_read_with_alerting_defaults() {
             &["notify", "remind_max"],
             &["notify", "group_wait"],
             &["notify", "group_min"],
+            &["notify", "slack_webhook_secret"],
         ],
     )
     .await

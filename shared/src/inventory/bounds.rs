@@ -51,6 +51,9 @@ pub const URL_MAX: usize = 2048;
 pub const CLIENT_ID_MAX: usize = 256;
 /// Each part of a `client_secret` reference (variable name, file path, secret id or ARN, key).
 pub const SECRET_REF_MAX: usize = 2048;
+
+/// The longest Secrets Manager secret name (Secrets Manager's own limit, 512 characters).
+pub const SECRET_NAME_MAX: usize = 512;
 /// `expected_scopes`: entries, and characters per entry.
 pub const SCOPES_MAX: usize = 100;
 /// `expected_scopes`: characters per entry.

@@ -31,7 +31,7 @@ pub use auth_url::{is_sfmc_auth_url, lookalike_refusal, userinfo_refusal};
 pub use clock::is_valid_timezone;
 pub use entry::is_valid_id;
 pub use model::*;
-pub use notify::is_email_address;
+pub use notify::{is_email_address, is_secret_name};
 pub use options::{ALLOW_ANY_ENDPOINT_VAR, LoadOptions};
 pub use problem::{InvalidInventory, Loaded, MAX_PROBLEMS_DISPLAYED, Problem};
 pub use report::MAX_PROBLEMS_KEPT;

@@ -112,6 +112,10 @@ pub struct Notify {
     /// `group_min`: how many incidents within `group_wait` make a digest (2 to 1000; default
     /// [`DEFAULT_GROUP_MIN`]).
     pub group_min: u32,
+    /// `slack_webhook: { aws_secret: NAME }`: the Secrets Manager secret NAME that holds the
+    /// team's Slack incoming-webhook URL (a credential: the URL itself is never in the
+    /// inventory, the table or any output). `None`: no Slack delivery by `slack-notify`.
+    pub slack_webhook: Option<String>,
 }
 
 impl Default for Notify {
@@ -123,6 +127,7 @@ impl Default for Notify {
             remind_max: None,
             group_wait: DEFAULT_GROUP_WAIT,
             group_min: DEFAULT_GROUP_MIN,
+            slack_webhook: None,
         }
     }
 }

@@ -6,23 +6,26 @@ use std::time::Duration;
 
 use super::bounds::{
     EMAIL_MAX, EMAILS_MAX, GROUP_MIN_MAX, GROUP_WAIT_MAX, REMIND_AFTER, REMIND_AFTER_COUNT_MAX,
-    REMIND_MAX_MAX,
+    REMIND_MAX_MAX, SECRET_NAME_MAX,
 };
 use super::model::{Notify, Severity};
 use super::report::{At, index};
 
-const NOTIFY_KEYS: [&str; 6] = [
+const NOTIFY_KEYS: [&str; 7] = [
     "email",
     "min_severity",
     "remind_after",
     "remind_max",
     "group_wait",
     "group_min",
+    "slack_webhook",
 ];
-/// Keys of DESIGN's `notify` list that later versions read: refused, never silently ignored
-/// (a team that believes it gets Slack alerts must not find out during an outage that it does
-/// not).
-const LATER_KEYS: [&str; 1] = ["slack_webhook"];
+
+/// Why a webhook URL written into the inventory is refused. The value itself is never repeated.
+const INLINE_WEBHOOK: &str = "must say where the Slack webhook URL is kept, not be the URL: \
+     write { aws_secret: credwatch/slack/TEAM } and store the URL as that Secrets Manager \
+     secret (anyone who has the URL can post to the channel). If this file was committed or \
+     shared, regenerate the webhook in Slack";
 
 /// The `notify` mapping of a team; `None` (with problems reported) if any part is invalid.
 pub(super) fn parse_notify(at: &mut At, value: &Value) -> Option<Notify> {
@@ -96,14 +99,10 @@ pub(super) fn parse_notify(at: &mut At, value: &Value) -> Option<Notify> {
                 }
                 None => valid = false,
             },
-            later if LATER_KEYS.contains(&later) => {
-                at.error(
-                    &format!("notify.{later}"),
-                    None,
-                    "is not supported yet by this credwatch; remove it",
-                );
-                valid = false;
-            }
+            "slack_webhook" => match parse_slack_webhook(at, value) {
+                Some(name) => notify.slack_webhook = Some(name),
+                None => valid = false,
+            },
             other => {
                 at.unknown_key("notify", other, &NOTIFY_KEYS);
                 valid = false;
@@ -111,6 +110,65 @@ pub(super) fn parse_notify(at: &mut At, value: &Value) -> Option<Notify> {
         }
     }
     valid.then_some(notify)
+}
+
+/// `slack_webhook: { aws_secret: NAME }`: the secret's name. Nothing under `slack_webhook` is
+/// ever echoed (it may be the URL itself, pasted by mistake): not a value, not a key.
+fn parse_slack_webhook(at: &mut At, value: &Value) -> Option<String> {
+    const FIELD: &str = "notify.slack_webhook";
+    let Value::Mapping(map) = value else {
+        at.error(FIELD, None, INLINE_WEBHOOK);
+        return None;
+    };
+    let mut name = None;
+    let mut valid = true;
+    for (key, value) in map {
+        match key.as_str() {
+            Some("aws_secret") => match value.as_str() {
+                Some(text) if is_secret_name(text) => name = Some(text.to_string()),
+                _ => {
+                    at.error(
+                        &format!("{FIELD}.aws_secret"),
+                        None,
+                        format!(
+                            "must be the name of a Secrets Manager secret (1 to {SECRET_NAME_MAX} letters, digits and /_+=.@-, not an ARN), e.g. credwatch/slack/crm-ops"
+                        ),
+                    );
+                    valid = false;
+                }
+            },
+            Some("env" | "file") => {
+                at.error(
+                    FIELD,
+                    None,
+                    "is read by the deployed slack-notify function, which reads Secrets Manager only: write { aws_secret: NAME }",
+                );
+                valid = false;
+            }
+            // Possibly the URL itself (`slack_webhook: {https://hooks...}`): not echoed.
+            _ => {
+                at.error(FIELD, None, INLINE_WEBHOOK);
+                valid = false;
+            }
+        }
+    }
+    if name.is_none() && valid {
+        at.error(
+            FIELD,
+            None,
+            "needs aws_secret, e.g. { aws_secret: credwatch/slack/crm-ops }",
+        );
+    }
+    name.filter(|_| valid)
+}
+
+/// Whether `text` is a Secrets Manager secret name: 1 to [`SECRET_NAME_MAX`] ASCII letters,
+/// digits and `/_+=.@-` (Secrets Manager's own rule for names; an ARN has `:` and is refused).
+pub fn is_secret_name(text: &str) -> bool {
+    (1..=SECRET_NAME_MAX).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/_+=.@-".contains(&b))
 }
 
 /// `remind_after`: at most [`REMIND_AFTER_COUNT_MAX`] intervals, each within [`REMIND_AFTER`].
@@ -281,7 +339,7 @@ mod tests {
     #[test]
     fn every_notify_problem_is_reported_at_once_naming_team_and_field() {
         let found = problems(
-            "    notify:\n      email: [not-an-address, ok@example.com, 7]\n      min_severity: urgent\n      slack_webhook: { aws_secret: x }\n      remind_after: 1h\n      emial: [x@example.com]\n",
+            "    notify:\n      email: [not-an-address, ok@example.com, 7]\n      min_severity: urgent\n      slack_webhook: { env: X }\n      remind_after: 1h\n      emial: [x@example.com]\n",
         );
         let expect = [
             "teams[1] (crm-ops): notify.email[0]",
@@ -295,7 +353,7 @@ mod tests {
         for (problem, start) in found.iter().zip(expect) {
             assert!(problem.starts_with(start), "{problem} should start {start}");
         }
-        assert!(found[3].contains("not supported yet"), "{}", found[3]);
+        assert!(found[3].contains("Secrets Manager only"), "{}", found[3]);
         assert!(
             found[2].contains("critical, high, medium or low"),
             "{}",
@@ -304,6 +362,73 @@ mod tests {
         let wrong_shape = problems("    notify: [x@example.com]\n");
         assert!(wrong_shape[0].contains("notify"), "{wrong_shape:?}");
         assert!(found[4].contains("expected a list"), "{}", found[4]);
+    }
+
+    #[test]
+    fn a_slack_webhook_is_a_secret_name_and_the_url_is_never_echoed() {
+        let loaded =
+            load("    notify:\n      slack_webhook: { aws_secret: credwatch/slack/crm-ops }\n")
+                .expect("valid");
+        assert_eq!(
+            loaded.inventory.teams[1].notify.slack_webhook.as_deref(),
+            Some("credwatch/slack/crm-ops")
+        );
+        assert_eq!(
+            load("").expect("valid").inventory.teams[1]
+                .notify
+                .slack_webhook,
+            None
+        );
+        let url = "https://hooks.slack.com/services/T0A1B2C3D/B0A1B2C3D/abcdEFGHijklMNOPqrstUVWX";
+        // Every way of pasting the URL itself, or a wrong reference, is refused naming the
+        // field, without repeating what was written.
+        let cases = [
+            (format!("slack_webhook: {url}"), "Slack webhook URL is kept"),
+            (format!("slack_webhook: {{ {url} }}"), "Slack webhook URL is kept"),
+            (format!("slack_webhook: {{ url: {url} }}"), "Slack webhook URL is kept"),
+            (format!("slack_webhook: [{url}]"), "Slack webhook URL is kept"),
+            (format!("slack_webhook: {{ aws_secret: \"{url}\" }}"), "not an ARN"),
+            (
+                "slack_webhook: { aws_secret: \"arn:aws:secretsmanager:eu-west-1:123456789012:secret:x\" }"
+                    .to_string(),
+                "not an ARN",
+            ),
+            ("slack_webhook: { aws_secret: \"\" }".to_string(), "not an ARN"),
+            (format!("slack_webhook: {{ aws_secret: {} }}", "a".repeat(513)), "1 to 512"),
+            ("slack_webhook: { file: /etc/hook }".to_string(), "Secrets Manager only"),
+            ("slack_webhook: {}".to_string(), "needs aws_secret"),
+        ];
+        for (line, says) in cases {
+            let found = problems(&format!("    notify:\n      {line}\n"));
+            assert_eq!(found.len(), 1, "{line}: {found:?}");
+            assert!(
+                found[0].starts_with("teams[1] (crm-ops): notify.slack_webhook"),
+                "{line}: {}",
+                found[0]
+            );
+            assert!(found[0].contains(says), "{line}: {}", found[0]);
+            assert!(
+                !found[0].contains("hooks.slack.com/services"),
+                "{}",
+                found[0]
+            );
+            assert!(!found[0].contains("abcdEFGH"), "{}", found[0]);
+        }
+    }
+
+    #[test]
+    fn secret_names_follow_secrets_managers_rule() {
+        for good in [
+            "a",
+            "credwatch/slack/crm-ops",
+            "x_+=.@-/9",
+            &"n".repeat(512),
+        ] {
+            assert!(super::is_secret_name(good), "{good}");
+        }
+        for bad in ["", "a b", "arn:aws:x", "caf\u{e9}", "a\n", &"n".repeat(513)] {
+            assert!(!super::is_secret_name(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -567,7 +567,8 @@ mod tests {
                 fields: vec!["maintenance"]
             }]
         );
-        let team_changes: [fn(&mut crate::inventory::Team); 8] = [
+        let team_changes: [fn(&mut crate::inventory::Team); 9] = [
+            |t| t.notify.slack_webhook = Some("credwatch/slack/x".into()),
             |t| t.notify.remind_after = vec![std::time::Duration::from_secs(3600)],
             |t| t.notify.remind_max = Some(3),
             |t| t.notify.group_wait = std::time::Duration::ZERO,

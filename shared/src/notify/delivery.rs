@@ -222,6 +222,79 @@ pub struct NotificationRecord {
     pub created_at: DateTime<Utc>,
     /// Its delivery.
     pub delivery: Delivery,
+    /// What the team's Slack webhook answered, once `slack-notify` posted it (`None`: not
+    /// posted, or the team has no webhook). Written apart from the delivery, by another function.
+    pub slack: Option<SlackPost>,
+}
+
+/// Where the Slack post of one notification stands (`slack-notify` records it; `credwatch
+/// drill` and `incident show` read it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlackPostState {
+    /// Slack answered `200 ok`: the message is in the channel.
+    Accepted,
+    /// Slack refused it for good (e.g. `channel_not_found`, a revoked webhook, a 404), or the
+    /// team's webhook secret cannot be used: a platform incident says so.
+    Refused,
+    /// A failure worth retrying (a 5xx, 429, the network): Lambda invokes again.
+    Retrying,
+}
+
+impl SlackPostState {
+    /// `accepted`, `refused` or `retrying`, as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlackPostState::Accepted => "accepted",
+            SlackPostState::Refused => "refused",
+            SlackPostState::Retrying => "retrying",
+        }
+    }
+
+    /// The inverse of [`SlackPostState::as_str`].
+    pub fn parse(text: &str) -> Option<SlackPostState> {
+        [
+            SlackPostState::Accepted,
+            SlackPostState::Refused,
+            SlackPostState::Retrying,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// What Slack answered to the post of one notification (the last attempt).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlackPost {
+    /// Accepted, refused or retrying.
+    pub state: SlackPostState,
+    /// When the answer came (or the attempt failed).
+    pub at: DateTime<Utc>,
+    /// Posts attempted so far (1 for the first).
+    pub attempts: u32,
+    /// The HTTP status Slack answered, if any answer came.
+    pub status: Option<u16>,
+    /// Slack's error token (`channel_not_found`, `invalid_token`, ...) or what went wrong in a
+    /// few words; scrubbed of anything secret-like, at most [`SlackPost::MAX_ERROR`] characters.
+    /// Never the webhook URL.
+    pub error: Option<String>,
+}
+
+impl SlackPost {
+    /// The longest `error` kept (characters).
+    pub const MAX_ERROR: usize = 200;
+
+    /// `self` with its error scrubbed and cut to [`SlackPost::MAX_ERROR`] characters: what is
+    /// stored, whoever built it.
+    pub fn bounded(mut self) -> SlackPost {
+        self.error = self.error.map(|e| {
+            crate::notify::scrub::scrub(&e)
+                .chars()
+                .take(SlackPost::MAX_ERROR)
+                .collect()
+        });
+        self
+    }
 }
 
 impl NotificationRecord {

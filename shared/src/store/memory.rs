@@ -556,6 +556,14 @@ impl Notifications for MemoryStore {
         self.lock().notifications.audit(entry);
         Ok(())
     }
+
+    async fn record_slack_post(
+        &self,
+        id: &NotificationId,
+        post: &crate::notify::delivery::SlackPost,
+    ) -> StoreResult<bool> {
+        Ok(self.lock().notifications.record_slack_post(id, post))
+    }
 }
 
 impl Groups for MemoryStore {

@@ -20,7 +20,7 @@ use crate::domain::incident::{Acknowledgement, IncidentId};
 use crate::domain::silence::{Silence, SilenceId};
 use crate::domain::state::CheckState;
 use crate::inventory::{Integration, Team};
-use crate::notify::delivery::{AuditEntry, Delivery, NotificationRecord};
+use crate::notify::delivery::{AuditEntry, Delivery, NotificationRecord, SlackPost};
 use crate::notify::notification::NotificationId;
 use crate::rules::grouping::{GroupKey, Slot};
 
@@ -253,6 +253,16 @@ pub trait Notifications: Send + Sync {
 
     /// Keeps an audit entry (TTL as above). Idempotent: the same entry written twice is one.
     fn record_audit(&self, entry: &AuditEntry) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Records what Slack answered to notification `id` (`slack-notify`), replacing the
+    /// previous answer, its error scrubbed and bounded ([`SlackPost::bounded`]): `Ok(false)`
+    /// when no notification `id` is on record (nothing written). The delivery (and its
+    /// revision) is left alone: the fan-out's updates and this one never collide.
+    fn record_slack_post(
+        &self,
+        id: &NotificationId,
+        post: &SlackPost,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 }
 
 /// The windows of the alert fan-out's groups (see [`crate::rules::grouping`]): one small item

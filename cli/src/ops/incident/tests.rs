@@ -50,6 +50,7 @@ fn record(event: Event, minutes: i64, delivery: Delivery) -> NotificationRecord 
         notification: Notification::new(event, &incident, &change, None, None, at),
         created_at: at,
         delivery,
+        slack: None,
     }
 }
 

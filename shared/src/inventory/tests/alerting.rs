@@ -56,6 +56,7 @@ fn every_alerting_key_is_read() {
             remind_max: Some(6),
             group_wait: Duration::from_secs(120),
             group_min: 3,
+            slack_webhook: None,
         }
     );
     let at = |h, m| NaiveTime::from_hms_opt(h, m, 0).expect("a time");
@@ -282,14 +283,14 @@ fn notify_alerting_rules() {
             team_line("notify: { remind_afer: [1h] }"),
             CRM,
             "notify.remind_afer",
-            "allowed here: email, min_severity, remind_after, remind_max, group_wait, group_min",
+            "allowed here: email, min_severity, remind_after, remind_max, group_wait, group_min, slack_webhook",
         ),
         (
-            "slack still refused",
-            team_line("notify: { slack_webhook: { aws_secret: x } }"),
+            "slack webhook given inline",
+            team_line("notify: { slack_webhook: \"https://hooks.slack.com/services/T1/B1/abc\" }"),
             CRM,
             "notify.slack_webhook",
-            "not supported yet",
+            "not be the URL",
         ),
     ];
     check_single_problems(cases);

@@ -190,6 +190,7 @@ async fn retry<S: Notifications, P: Publisher>(
                 notification,
                 delivery: next,
                 created_at: record.created_at,
+                slack: record.slack.clone(),
             };
             Box::pin(deliver(store, publisher, &claimed, now, counts)).await;
         }

@@ -257,6 +257,7 @@ pub fn group_notices(
                 notification: copy,
                 created_at: now,
                 delivery,
+                slack: None,
             }
         })
         .collect()

@@ -47,6 +47,7 @@ pub fn records_for(
                     notification: copy,
                     created_at: now,
                     delivery,
+                    slack: None,
                 },
                 verdict,
             )

@@ -244,6 +244,7 @@ fn record(event: Event, team: &str, step: Option<Step>, delivery: Delivery) -> N
         notification,
         created_at: t0(),
         delivery,
+        slack: None,
     }
 }
 

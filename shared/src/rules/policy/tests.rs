@@ -257,6 +257,7 @@ fn held_record(event: Event, at: DateTime<Utc>, hold: HoldKind) -> NotificationR
         notification,
         created_at: at,
         delivery: held(tue(14, 0), decision),
+        slack: None,
     }
 }
 

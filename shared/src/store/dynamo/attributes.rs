@@ -115,6 +115,8 @@ pub const REMIND_MAX: &str = "remind_max";
 pub const GROUP_WAIT: &str = "group_wait";
 /// Inside `notify`: incidents within `group_wait` that make a digest (N).
 pub const GROUP_MIN: &str = "group_min";
+/// Inside `notify`: the Secrets Manager secret name of the team's Slack webhook (S)?; never the URL.
+pub const SLACK_WEBHOOK_SECRET: &str = "slack_webhook_secret";
 /// Team an unacknowledged incident is escalated to (a team id).
 pub const ESCALATE_TO: &str = "escalate_to";
 /// Team that also receives critical alerts after hours (a team id).
@@ -129,7 +131,7 @@ pub const DURATION: &str = "duration";
 pub const INTEGRATION: &str = "integration";
 /// History: probe time.
 pub const PROBED_AT: &str = "probed_at";
-/// SFMC's HTTP status (N).
+/// History: SFMC's HTTP status (N); inside a notification's `slack_post`: Slack's.
 pub const HTTP_STATUS: &str = "http_status";
 /// History: probe duration (N, milliseconds).
 pub const LATENCY_MS: &str = "latency_ms";
@@ -207,8 +209,14 @@ pub const INCIDENT_ID: &str = "incident_id";
 pub const SOURCE_ID: &str = "source_id";
 /// Audit entry: why, in one line; silence: why, in its creator's words.
 pub const REASON: &str = "reason";
-/// Audit entry: when it was decided; inside an incident's `ack`: when it was acknowledged.
+/// Audit entry: when it was decided; inside an incident's `ack`: when it was acknowledged;
+/// inside a notification's `slack_post`: when Slack answered.
 pub const AT: &str = "at";
+/// Notification: what the team's Slack webhook answered (M: `state`, `at`, `attempts`,
+/// `http_status`?, `error`?), written by slack-notify.
+pub const SLACK_POST: &str = "slack_post";
+/// Inside `slack_post`: Slack's error token or what failed (S).
+pub const SLACK_ERROR: &str = "error";
 
 /// Group window: when it opened.
 pub const WINDOW_START: &str = "window_start";

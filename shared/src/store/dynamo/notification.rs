@@ -12,17 +12,18 @@
 use chrono::{DateTime, Utc};
 
 use super::attributes::{
-    ATTEMPTS, CREATED_AT, DECISIONS, ERROR_DETAIL, ERROR_KIND, FINISHED_AT, MESSAGE_ID,
-    NEXT_ATTEMPT_AT, NOTIFICATION, REVISION, SHRINK, STATE,
+    AT, ATTEMPTS, CREATED_AT, DECISIONS, ERROR_DETAIL, ERROR_KIND, FINISHED_AT, HTTP_STATUS,
+    MESSAGE_ID, NEXT_ATTEMPT_AT, NOTIFICATION, REVISION, SHRINK, SLACK_ERROR, SLACK_POST, STATE,
 };
 use super::keys::{
     GSI_PK, GSI_SK, Key, PENDING_GSI_PK, PK, SK, TTL_ATTRIBUTE, incident_of_notification,
     item_label, keyed, notification_key, notification_pk, pending_gsi_sk,
 };
 use super::reader::{ReadResult, Reader};
-use super::value::{Fields, Item, expiry_after, n, s, time};
+use super::value::{Fields, Item, expiry_after, map, n, s, time};
 use crate::notify::delivery::{
     AUDIT_RETENTION_DAYS, Decision, Delivery, DeliveryError, DeliveryState, NotificationRecord,
+    SlackPost, SlackPostState,
 };
 use crate::notify::error::PublishErrorKind;
 use crate::notify::notification::{Notification, NotificationId};
@@ -79,6 +80,7 @@ pub fn notification_item(record: &NotificationRecord) -> EncodeResult<Item> {
     let mut fields: Fields = vec![
         (NOTIFICATION, Some(s(document))),
         (CREATED_AT, Some(time(record.created_at))),
+        (SLACK_POST, record.slack.as_ref().map(slack_post_value)),
     ];
     fields.extend(delivery_fields(record.id(), &record.delivery)?);
     Ok(keyed(&record_key(record), fields))
@@ -355,7 +357,50 @@ pub fn decode_notification(item: &Item) -> ReadResult<NotificationRecord> {
         created_at: r.time(CREATED_AT)?,
         notification: notification.rescrubbed(),
         delivery,
+        slack: decode_slack_post(&r)?,
     })
+}
+
+/// The `slack_post` map of `post`, its error scrubbed and bounded ([`SlackPost::bounded`]).
+pub fn slack_post_value(post: &SlackPost) -> aws_sdk_dynamodb::types::AttributeValue {
+    let post = post.clone().bounded();
+    map(vec![
+        (STATE, Some(s(post.state.as_str()))),
+        (AT, Some(time(post.at))),
+        (ATTEMPTS, Some(n(post.attempts))),
+        (HTTP_STATUS, post.status.map(n)),
+        (SLACK_ERROR, post.error.map(s)),
+    ])
+}
+
+/// The `slack_post` of a notification item, if any; its error scrubbed again (trusted no more
+/// than the document) and bounded.
+fn decode_slack_post(r: &Reader<'_>) -> ReadResult<Option<SlackPost>> {
+    let Some(p) = r.opt_map(SLACK_POST)? else {
+        return Ok(None);
+    };
+    let error = p.opt_string(SLACK_ERROR)?;
+    if error
+        .as_ref()
+        .is_some_and(|e| e.chars().count() > SlackPost::MAX_ERROR)
+    {
+        return Err(p.corrupt(
+            SLACK_ERROR,
+            &format!("is longer than {} characters", SlackPost::MAX_ERROR),
+        ));
+    }
+    let status = p.opt_number::<u16>(HTTP_STATUS)?;
+    if status.is_some_and(|code| !(100..=599).contains(&code)) {
+        return Err(p.corrupt(HTTP_STATUS, "is not an HTTP status (100 to 599)"));
+    }
+    let post = SlackPost {
+        state: p.parsed(STATE, "Slack post state", SlackPostState::parse)?,
+        at: p.time(AT)?,
+        attempts: p.number(ATTEMPTS)?,
+        status,
+        error,
+    };
+    Ok(Some(post.bounded()))
 }
 
 #[cfg(test)]

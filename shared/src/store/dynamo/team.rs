@@ -13,7 +13,7 @@ use super::value::{Item, map, n, s, seconds};
 use crate::inventory::bounds::{self, EMAILS_MAX};
 use crate::inventory::{
     BusinessHours, DEFAULT_GROUP_MIN, DEFAULT_GROUP_WAIT, Notify, Severity, Team, is_email_address,
-    is_valid_id,
+    is_secret_name, is_valid_id,
 };
 
 /// A team's whole item.
@@ -43,6 +43,11 @@ pub fn team_item(team: &Team) -> Item {
         (REMIND_MAX, team.notify.remind_max.map(n)),
         (GROUP_WAIT, Some(seconds(team.notify.group_wait))),
         (GROUP_MIN, Some(n(team.notify.group_min))),
+        // The secret's name only: the URL never reaches the table.
+        (
+            SLACK_WEBHOOK_SECRET,
+            team.notify.slack_webhook.as_deref().map(s),
+        ),
     ]);
     let fields = vec![
         (ID, Some(s(&team.id))),
@@ -102,6 +107,15 @@ pub fn decode_team(item: &Item) -> ReadResult<Team> {
                 group_min: match n.opt_number::<u32>(GROUP_MIN)? {
                     None => DEFAULT_GROUP_MIN,
                     Some(min) => in_range(&n, GROUP_MIN, min, 2, bounds::GROUP_MIN_MAX)?,
+                },
+                slack_webhook: match n.opt_string(SLACK_WEBHOOK_SECRET)? {
+                    Some(name) if !is_secret_name(&name) => {
+                        return Err(n.corrupt(
+                            SLACK_WEBHOOK_SECRET,
+                            "is not a Secrets Manager secret name",
+                        ));
+                    }
+                    name => name,
                 },
             }
         }
@@ -200,8 +214,18 @@ mod tests {
     /// Each wrong notify value names its attribute and never echoes the value.
     #[test]
     fn a_corrupt_notify_block_names_the_attribute() {
-        use super::super::attributes::{EMAIL, MIN_SEVERITY, NOTIFY};
-        let cases: [(&str, AttributeValue, &str); 5] = [
+        use super::super::attributes::{EMAIL, MIN_SEVERITY, NOTIFY, SLACK_WEBHOOK_SECRET};
+        let cases: [(&str, AttributeValue, &str); 7] = [
+            (
+                SLACK_WEBHOOK_SECRET,
+                s("https://hooks.slack.com/services/T0/B0/not-an-address"),
+                "notify.slack_webhook_secret",
+            ),
+            (
+                SLACK_WEBHOOK_SECRET,
+                AttributeValue::N("1".into()),
+                "notify.slack_webhook_secret",
+            ),
             (EMAIL, s("not-an-address"), "notify.email"),
             (
                 EMAIL,
@@ -254,6 +278,7 @@ mod tests {
                 remind_max: Some(1000),
                 group_wait: Duration::ZERO,
                 group_min: 1000,
+                slack_webhook: Some("credwatch/slack/crm-ops".into()),
                 ..team().notify
             },
             maintenance: vec![
@@ -278,7 +303,7 @@ mod tests {
     fn alerting_fields_round_trip_and_older_items_read_with_their_defaults() {
         use super::super::attributes::{
             AFTER_HOURS_TO, ESCALATE_TO, GROUP_MIN, GROUP_WAIT, MAINTENANCE, REMIND_AFTER,
-            REMIND_MAX,
+            REMIND_MAX, SLACK_WEBHOOK_SECRET,
         };
         let item = team_item(&alerting_team());
         assert_eq!(decode_team(&item), Ok(alerting_team()));
@@ -286,7 +311,13 @@ mod tests {
         for name in [ESCALATE_TO, AFTER_HOURS_TO, MAINTENANCE] {
             older.remove(name);
         }
-        for name in [REMIND_AFTER, REMIND_MAX, GROUP_WAIT, GROUP_MIN] {
+        for name in [
+            REMIND_AFTER,
+            REMIND_MAX,
+            GROUP_WAIT,
+            GROUP_MIN,
+            SLACK_WEBHOOK_SECRET,
+        ] {
             notify_of(&mut older).remove(name);
         }
         let decoded = decode_team(&older).expect("an older item reads");

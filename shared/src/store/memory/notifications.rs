@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, VecDeque};
 use chrono::{DateTime, Utc};
 
 use crate::domain::incident::IncidentId;
-use crate::notify::delivery::{AuditEntry, Delivery, NotificationRecord};
+use crate::notify::delivery::{AuditEntry, Delivery, NotificationRecord, SlackPost};
 use crate::notify::notification::NotificationId;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::{DueNotifications, UnreadableItem};
@@ -52,6 +52,17 @@ impl NotificationTable {
                 true
             }
             _ => false,
+        }
+    }
+
+    /// Sets the Slack answer of `id`; `false` when it is not on record.
+    pub(super) fn record_slack_post(&mut self, id: &NotificationId, post: &SlackPost) -> bool {
+        match self.records.get_mut(id) {
+            Some(record) => {
+                record.slack = Some(post.clone().bounded());
+                true
+            }
+            None => false,
         }
     }
 

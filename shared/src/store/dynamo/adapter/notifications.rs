@@ -7,6 +7,9 @@
 //! of the incident's `NTF#` partition; `record_audit` one unconditional PutItem (its key is
 //! the entry's source, so writing it again is writing the same item).
 //!
+//! `record_slack_post` one UpdateItem of the `slack_post` attribute alone, conditional on the
+//! item existing.
+//!
 //! `update_delivery` of a notification that is not on record writes nothing and is `Ok(false)`,
 //! like a stale revision. The index is eventually consistent: a notification just marked sent
 //! may still be listed as due for a moment; the revision condition of the sweep's next update
@@ -15,6 +18,7 @@
 use chrono::{DateTime, Utc};
 
 use super::super::attributes::REVISION;
+use super::super::attributes::SLACK_POST;
 use super::super::audit::audit_item;
 use super::super::expr::{Expr, Query, UpdateSpec, exists};
 use super::super::keys::{
@@ -23,11 +27,12 @@ use super::super::keys::{
 };
 use super::super::notification::{
     decode_notification, delivery_fields, notification_id_key, notification_item, record_key,
+    slack_post_value,
 };
 use super::super::value::{Item, n, s};
 use super::{DynamoStore, UpdateFailure};
 use crate::domain::incident::IncidentId;
-use crate::notify::delivery::{AuditEntry, Delivery, NotificationRecord};
+use crate::notify::delivery::{AuditEntry, Delivery, NotificationRecord, SlackPost};
 use crate::notify::notification::NotificationId;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::roles::Notifications;
@@ -97,6 +102,23 @@ impl Notifications for DynamoStore {
         match self.update(update).await {
             Ok(()) => Ok(true),
             // Moved by another writer, or absent: nothing written either way.
+            Err(UpdateFailure::Condition) => Ok(false),
+            Err(UpdateFailure::TransactionConflict) => Err(self.collided("", &shown)),
+            Err(UpdateFailure::Other(err)) => Err(err),
+        }
+    }
+
+    async fn record_slack_post(&self, id: &NotificationId, post: &SlackPost) -> StoreResult<bool> {
+        let Some(key) = notification_id_key(id) else {
+            // Never written by credwatch (see update_delivery): nothing to record it on.
+            return Ok(false);
+        };
+        let shown = describe_key(&key);
+        let update = UpdateSpec::new(key)
+            .fields(vec![(SLACK_POST, Some(slack_post_value(post)))])
+            .condition(exists);
+        match self.update(update).await {
+            Ok(()) => Ok(true),
             Err(UpdateFailure::Condition) => Ok(false),
             Err(UpdateFailure::TransactionConflict) => Err(self.collided("", &shown)),
             Err(UpdateFailure::Other(err)) => Err(err),

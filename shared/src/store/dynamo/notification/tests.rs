@@ -114,6 +114,7 @@ fn record(delivery: Delivery) -> NotificationRecord {
         notification: notification(),
         created_at: at("2026-06-01T12:05:01.000Z"),
         delivery,
+        slack: None,
     }
 }
 
@@ -160,6 +161,53 @@ fn notifications_round_trip_pending_sent_and_failed() {
             "2026-06-01T12:05:01.000Z#{}",
             notification().id
         )))
+    );
+}
+
+#[test]
+fn slacks_answer_round_trips_and_a_corrupt_one_names_its_field() {
+    use crate::notify::delivery::{SlackPost, SlackPostState};
+    use crate::store::dynamo::attributes::SLACK_POST;
+    let post = SlackPost {
+        state: SlackPostState::Accepted,
+        at: at("2026-06-01T12:06:00.000Z"),
+        attempts: 1,
+        status: Some(200),
+        error: None,
+    };
+    let with_post = NotificationRecord {
+        slack: Some(post.clone()),
+        ..record(sent())
+    };
+    let item = notification_item(&with_post).expect("a consistent record");
+    assert_eq!(decode_notification(&item), Ok(with_post.clone()));
+    let cases: [(&str, AttributeValue, &str); 5] = [
+        ("state", s("posted"), "slack_post.state"),
+        ("http_status", n(700), "slack_post.http_status"),
+        (
+            "error",
+            s("e".repeat(SlackPost::MAX_ERROR + 1)),
+            "slack_post.error",
+        ),
+        ("attempts", s("1"), "slack_post.attempts"),
+        ("at", s("yesterday"), "slack_post.at"),
+    ];
+    for (name, value, field) in cases {
+        let mut item = item.clone();
+        match item.get_mut(SLACK_POST) {
+            Some(AttributeValue::M(fields)) => {
+                fields.insert(name.to_string(), value);
+            }
+            other => panic!("slack_post is a map: {other:?}"),
+        }
+        let err = decode_notification(&item).expect_err("corrupt");
+        assert_eq!(err.field, field, "{err}");
+    }
+    let mut item = item;
+    item.insert(SLACK_POST.to_string(), s("accepted"));
+    assert_eq!(
+        decode_notification(&item).expect_err("corrupt").field,
+        SLACK_POST
     );
 }
 
