@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use crate::domain::incident::{Incident, IncidentId};
 use crate::inventory::Team;
-use crate::notify::delivery::{DeliveryState, NotificationRecord};
+use crate::notify::delivery::{DeliveryState, NotificationRecord, SlackPostState};
 use crate::notify::notification::{Event, NotificationId};
 use crate::rules::drill::{Publication, SlackCheck, TeamDrill};
 use crate::rules::subscriptions::reachability;
@@ -126,6 +126,7 @@ struct Running {
     publication: Option<Publication>,
     last_error: Option<String>,
     slack: Option<SlackCheck>,
+    slack_error: Option<String>,
 }
 
 impl Running {
@@ -196,6 +197,7 @@ where
             written,
             last_error: None,
             slack: None,
+            slack_error: None,
             team,
         });
     }
@@ -236,7 +238,9 @@ where
             Some(answer) => answer,
             None if !has_webhook(&run.team) => SlackCheck::NoWebhook,
             None if !options.wait_for_slack => SlackCheck::NotChecked,
-            None => SlackCheck::NoAnswer { error: None },
+            None => SlackCheck::NoAnswer {
+                error: run.slack_error,
+            },
         };
         teams.push(TeamDrill {
             team: run.team.id,
@@ -365,6 +369,9 @@ async fn look<S: Notifications>(
             }
         }
     }
+    if run.slack.is_none() {
+        run.slack_error = slack_pending_error(record);
+    }
     if run.slack.is_none()
         && let Some(answer) = slack_answer(record)
     {
@@ -445,14 +452,41 @@ pub fn slack_words(answer: &SlackCheck) -> String {
     }
 }
 
-/// Whether the team has a Slack webhook (its posts are then awaited).
-fn has_webhook(_team: &Team) -> bool {
-    false
+/// Whether the team has a Slack webhook (`notify.slack_webhook`: its posts are then awaited).
+fn has_webhook(team: &Team) -> bool {
+    team.notify.slack_webhook.is_some()
 }
 
-/// Slack's final answer on the record, if slack-notify has one.
-fn slack_answer(_record: &NotificationRecord) -> Option<SlackCheck> {
-    None
+/// Slack's final answer on the record, if slack-notify has one: accepted or refused; `None`
+/// while it has not posted or is retrying (the wait goes on; a retrying post's error is kept
+/// for the report by [`slack_pending_error`]).
+fn slack_answer(record: &NotificationRecord) -> Option<SlackCheck> {
+    let post = record.slack.as_ref()?;
+    match post.state {
+        SlackPostState::Accepted => Some(SlackCheck::Accepted),
+        SlackPostState::Refused => Some(SlackCheck::Refused {
+            error: post.error.clone(),
+            status: post.status,
+        }),
+        SlackPostState::Retrying => None,
+    }
+}
+
+/// The error of a Slack post slack-notify is retrying, if any.
+fn slack_pending_error(record: &NotificationRecord) -> Option<String> {
+    record
+        .slack
+        .as_ref()
+        .filter(|post| post.state == SlackPostState::Retrying)
+        .map(|post| {
+            let mut why: Vec<String> = post.error.iter().cloned().collect();
+            why.extend(post.status.map(|s| format!("HTTP {s}")));
+            if why.is_empty() {
+                format!("retrying, attempt {}", post.attempts)
+            } else {
+                why.join(", ")
+            }
+        })
 }
 
 #[cfg(test)]

@@ -67,6 +67,7 @@ pub fn drill_message(
                 notification: drill_notification(incident, now),
                 created_at: now,
                 delivery,
+                slack: None,
             })
         }
         Some(IncidentChange::Resolved { .. }) => DrillMessage::Nothing(format!(

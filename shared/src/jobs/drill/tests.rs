@@ -325,3 +325,163 @@ async fn a_failed_publish_is_reported_with_its_reason() {
     assert!(!report.ok());
     assert!(drill.what_to_do().contains("alert topic"));
 }
+
+/// Team chat-ops: no email at all, a Slack webhook only.
+async fn slack_only(store: &MemoryStore) {
+    let mut chat = team("chat-ops", &[], crate::domain::severity::Severity::Low);
+    chat.notify.slack_webhook = Some("credwatch/slack/chat-ops".to_string());
+    store.put_team(&chat).await.unwrap();
+}
+
+/// The fan-out as in [`run_fanout`], and slack-notify's record of each published drill:
+/// `answer` (none: slack-notify never answers).
+fn run_fanout_and_slack(
+    store: Arc<MemoryStore>,
+    stop: Arc<AtomicBool>,
+    answer: Option<crate::notify::delivery::SlackPost>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let publisher = MemoryPublisher::new();
+        let mut posted = 0;
+        while !stop.load(Ordering::SeqCst) {
+            let records: Vec<StreamChange> = store
+                .take_incident_changes()
+                .into_iter()
+                .map(|(old, new)| StreamChange {
+                    source_id: "e".to_string(),
+                    sequence_number: "1".to_string(),
+                    key: "pk=INC#drill".to_string(),
+                    content: StreamContent::Incident { old, new },
+                })
+                .collect();
+            if !records.is_empty() {
+                handle_records(&*store, &publisher, records, at()).await;
+            }
+            let sent = publisher.sent();
+            for request in &sent[posted..] {
+                if let Some(post) = &answer {
+                    assert!(
+                        store
+                            .record_slack_post(&request.notification_id, post)
+                            .await
+                            .unwrap()
+                    );
+                }
+            }
+            posted = sent.len();
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+}
+
+fn post(
+    state: crate::notify::delivery::SlackPostState,
+    error: Option<&str>,
+    status: u16,
+) -> crate::notify::delivery::SlackPost {
+    crate::notify::delivery::SlackPost {
+        state,
+        at: at(),
+        attempts: 1,
+        status: Some(status),
+        error: error.map(str::to_string),
+    }
+}
+
+async fn slack_drill(
+    answer: Option<crate::notify::delivery::SlackPost>,
+    wait: Duration,
+    wait_for_slack: bool,
+) -> TeamDrill {
+    let (store, subscriptions) = world().await;
+    slack_only(&store).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let task = run_fanout_and_slack(store.clone(), stop.clone(), answer);
+    let report = run_drill(
+        &*store,
+        &subscriptions,
+        TOPIC,
+        &DrillOptions {
+            teams: vec!["chat-ops".to_string()],
+            wait,
+            wait_for_slack,
+        },
+        at(),
+        &mut |_: &str| {},
+    )
+    .await
+    .unwrap();
+    stop.store(true, Ordering::SeqCst);
+    task.await.unwrap();
+    report.teams.into_iter().next().expect("one team")
+}
+
+#[tokio::test]
+async fn a_team_reached_by_slack_alone_passes_once_slack_accepted() {
+    use crate::notify::delivery::SlackPostState;
+    let drill = slack_drill(
+        Some(post(SlackPostState::Accepted, None, 200)),
+        Duration::from_secs(60),
+        true,
+    )
+    .await;
+    assert!(drill.confirmed.is_empty());
+    assert_eq!(drill.slack, SlackCheck::Accepted);
+    assert!(drill.ok(), "{drill:?}");
+}
+
+#[tokio::test]
+async fn a_refused_webhook_fails_the_team_with_slacks_token() {
+    use crate::notify::delivery::SlackPostState;
+    let drill = slack_drill(
+        Some(post(SlackPostState::Refused, Some("invalid_token"), 403)),
+        Duration::from_secs(60),
+        true,
+    )
+    .await;
+    assert_eq!(
+        drill.slack,
+        SlackCheck::Refused {
+            error: Some("invalid_token".to_string()),
+            status: Some(403)
+        }
+    );
+    assert!(!drill.ok());
+    assert!(drill.what_to_do().contains("Slack webhook"));
+    assert_eq!(
+        slack_words(&drill.slack),
+        "refused (invalid_token, HTTP 403)"
+    );
+}
+
+#[tokio::test]
+async fn a_post_still_retrying_when_the_wait_ends_is_no_answer_with_its_error() {
+    use crate::notify::delivery::SlackPostState;
+    let drill = slack_drill(
+        Some(post(SlackPostState::Retrying, Some("rate_limited"), 429)),
+        Duration::from_millis(500),
+        true,
+    )
+    .await;
+    assert_eq!(
+        drill.slack,
+        SlackCheck::NoAnswer {
+            error: Some("rate_limited, HTTP 429".to_string())
+        }
+    );
+    assert!(!drill.ok());
+    let silent = slack_drill(None, Duration::from_millis(500), true).await;
+    assert_eq!(silent.slack, SlackCheck::NoAnswer { error: None });
+    assert!(silent.publication.is_published());
+}
+
+#[tokio::test]
+async fn the_scheduled_drill_does_not_wait_for_slack() {
+    let drill = slack_drill(None, Duration::from_secs(60), false).await;
+    assert!(drill.publication.is_published());
+    assert_eq!(drill.slack, SlackCheck::NotChecked);
+    assert!(
+        !drill.ok(),
+        "no email and Slack unchecked: not proven reached"
+    );
+}
