@@ -6,9 +6,12 @@
 use std::process::Stdio;
 use std::time::Duration;
 
+use chrono::Utc;
+use credwatch::domain::incident::drill_incident_id;
+use credwatch::notify::delivery::{SlackPost, SlackPostState};
 use credwatch::rules::subscriptions::filter_policy;
-use credwatch::store::Incidents;
 use credwatch::store::dynamo::DynamoStore;
+use credwatch::store::{Incidents, Notifications};
 use credwatch_tests::Scratch;
 use credwatch_tests::aws::{child_env, sdk_config, unique_name};
 use credwatch_tests::cli::workspace_binary;
@@ -36,6 +39,16 @@ struct Deployment {
 }
 
 async fn deploy(teams: &[(&str, &[&str])]) -> Deployment {
+    deploy_with_slack(teams, &[]).await
+}
+
+/// A Slack incoming webhook URL (a credential): it must never appear in any output.
+const WEBHOOK_URL: &str =
+    "https://hooks.slack.com/services/T0DRILL01/B0DRILL02/s3cr3tDr1llT0k3nXyZ";
+
+/// [`deploy`], the teams of `slack` having only a Slack webhook (its secret in moto holds
+/// [`WEBHOOK_URL`]) and no email.
+async fn deploy_with_slack(teams: &[(&str, &[&str])], slack: &[&str]) -> Deployment {
     let config = sdk_config().await;
     let sns = aws_sdk_sns::Client::new(&config);
     let scratch = Scratch::new("cli-drill");
@@ -52,6 +65,20 @@ async fn deploy(teams: &[(&str, &[&str])]) -> Deployment {
                 emails.join(", ")
             ));
         }
+    }
+    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    for id in slack {
+        let name = format!("credwatch/slack/{}", unique_name(id));
+        secrets
+            .create_secret()
+            .name(&name)
+            .secret_string(WEBHOOK_URL)
+            .send()
+            .await
+            .expect("create the webhook secret");
+        yaml.push_str(&format!(
+            "  - id: {id}\n    name: Team {id}\n    notify:\n      slack_webhook: {{ aws_secret: {name} }}\n"
+        ));
     }
     yaml.push_str("integrations: []\n");
     let file = scratch.path().join("inventory.yaml");
@@ -86,6 +113,22 @@ async fn deploy(teams: &[(&str, &[&str])]) -> Deployment {
 /// Runs `credwatch drill ARGS` while feeding the table's stream to the fan-out, as Lambda's
 /// event source mapping would: (exit code, stdout, stderr).
 async fn drill(deployment: &mut Deployment, args: &[&str]) -> (i32, String, String) {
+    drill_with_slack(deployment, args, &[], None).await
+}
+
+/// [`drill`], with a stand-in for slack-notify recording `answer` on the drill notification
+/// of each team of `slack` once the fan-out has published it.
+async fn drill_with_slack(
+    deployment: &mut Deployment,
+    args: &[&str],
+    slack: &[&str],
+    answer: Option<SlackPost>,
+) -> (i32, String, String) {
+    let config = sdk_config().await;
+    let store = DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&config),
+        deployment.table.clone(),
+    );
     let mut all = vec![
         "drill",
         "--table",
@@ -118,6 +161,16 @@ async fn drill(deployment: &mut Deployment, args: &[&str]) -> (i32, String, Stri
             let event = deployment.stream.event(&records);
             let answer = deployment.fanout.invoke(event).await;
             assert!(answer.is_ok(), "the fan-out failed: {answer:?}");
+        }
+        if let Some(post) = &answer {
+            for team in slack {
+                let incident = drill_incident_id(team);
+                for record in store.notifications_of(&incident).await.expect("records") {
+                    if record.slack.is_none() && record.delivery.message_id.is_some() {
+                        assert!(store.record_slack_post(record.id(), post).await.unwrap());
+                    }
+                }
+            }
         }
         if let Some(status) = child.try_wait().expect("the drill's status") {
             break status;
@@ -285,5 +338,78 @@ async fn bad_input_exits_2_before_anything_is_written() {
     assert!(stderr.contains("does not exist"), "{stderr}");
     let (code, _, stderr) = run(&["drill", "--table", &table, "--topic", "not-an-arn"]).await;
     assert_eq!(code, 2, "{stderr}");
+    deployment.fanout.stop().await;
+}
+
+fn slack_post(state: SlackPostState, error: Option<&str>, status: u16) -> SlackPost {
+    SlackPost {
+        state,
+        at: Utc::now(),
+        attempts: 1,
+        status: Some(status),
+        error: error.map(str::to_string),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_reached_by_slack_alone_passes_and_no_webhook_url_is_shown() {
+    let mut deployment =
+        deploy_with_slack(&[("crm-ops", &["crm@example.com"])], &["chat-ops"]).await;
+    let accepted = slack_post(SlackPostState::Accepted, None, 200);
+    let (code, stdout, stderr) =
+        drill_with_slack(&mut deployment, &[], &["chat-ops"], Some(accepted)).await;
+    assert_eq!(code, 0, "stdout: {stdout}\nstderr: {stderr}");
+    assert!(
+        stdout.contains("chat-ops") && stdout.contains("accepted"),
+        "{stdout}"
+    );
+    for (args, shown) in [(vec![], "table"), (vec!["--format", "json"], "json")] {
+        let (_, stdout, stderr) = drill_with_slack(
+            &mut deployment,
+            &args,
+            &["chat-ops"],
+            Some(slack_post(SlackPostState::Accepted, None, 200)),
+        )
+        .await;
+        for text in [&stdout, &stderr] {
+            assert!(
+                !text.contains("hooks.slack.com") && !text.contains("s3cr3tDr1llT0k3n"),
+                "webhook URL in the {shown} output: {text}"
+            );
+        }
+    }
+    deployment.fanout.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_webhook_without_email_exits_1_naming_the_team_and_slacks_token() {
+    let mut deployment =
+        deploy_with_slack(&[("crm-ops", &["crm@example.com"])], &["chat-ops"]).await;
+    let refused = slack_post(SlackPostState::Refused, Some("invalid_token"), 403);
+    let (code, stdout, stderr) = drill_with_slack(
+        &mut deployment,
+        &["--format", "json"],
+        &["chat-ops"],
+        Some(refused),
+    )
+    .await;
+    assert_eq!(code, 1, "stdout: {stdout}\nstderr: {stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let chat = report["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["team"] == "chat-ops")
+        .expect("chat-ops in the report");
+    assert_eq!(chat["ok"], false);
+    assert_eq!(chat["slack"]["state"], "refused");
+    assert_eq!(chat["slack"]["error"], "invalid_token");
+    assert!(
+        chat["what_to_do"]
+            .as_str()
+            .unwrap()
+            .contains("Slack webhook")
+    );
+    assert!(!stdout.contains("hooks.slack.com") && !stderr.contains("hooks.slack.com"));
     deployment.fanout.stop().await;
 }
