@@ -13,6 +13,10 @@
 //! `ack` / `unack`: 0 written; 1 no such incident, or already resolved (nothing written), or
 //! the table could not be written; 2 an id not of the form `integration:check:seq`, or a `--by`
 //! / `--note` out of bounds.
+//! `drill`: 0 every named team got its drill published and has a confirmed email subscription
+//! or a Slack webhook that accepted the post; 1 some team has not (the table names it), or AWS
+//! failed on the way; 2 an unknown team, a bad `--wait`, a malformed topic ARN, no such table
+//! or topic (nothing written).
 
 /// Exit code: every integration checked is healthy; the command did what it was asked.
 pub const EXIT_OK: u8 = 0;

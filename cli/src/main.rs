@@ -100,6 +100,24 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Send a marked drill ("DRILL: no action needed") through the real alert path to each team,
+    /// and show whether it was published and reached a confirmed email address or Slack. Exit 0
+    /// when every team was reached, 1 when one was not, 2 for bad input.
+    Drill {
+        #[command(flatten)]
+        table: TableArg,
+        /// The alerts topic (the stack's AlertTopicArn).
+        #[arg(long = "topic", env = TOPIC_ARN_VAR, value_name = "ARN")]
+        topic: String,
+        /// A team to drill (repeat for several); default: every team in the table.
+        #[arg(long = "team", value_name = "ID")]
+        teams: Vec<String>,
+        /// How long to wait for the fan-out's delivery records and Slack's answers (1s to 1h).
+        #[arg(long, default_value = "2m", value_name = "DURATION")]
+        wait: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Manage the DynamoDB table (for local and test use; deployments get it from the SAM template).
     Table {
         #[command(subcommand)]
@@ -285,6 +303,13 @@ fn main() -> ExitCode {
                 command: TableCommand::Create { table },
             } => ops::table_create(&table.name).await,
             Command::Silence { command } => ops::silence(command).await,
+            Command::Drill {
+                table,
+                topic,
+                teams,
+                wait,
+                format,
+            } => ops::drill(&table.name, &topic, &teams, &wait, format).await,
             Command::Demo(args) => demo::run(args).await,
         }
     });

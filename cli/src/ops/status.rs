@@ -114,7 +114,8 @@ pub fn status_rows(
     now: DateTime<Utc>,
 ) -> Vec<StatusRow> {
     let mut by_integration: BTreeMap<&str, Vec<&Incident>> = BTreeMap::new();
-    for incident in open {
+    // A drill (`credwatch drill`) is no integration's incident: never shown or counted here.
+    for incident in open.iter().filter(|i| !i.is_drill()) {
         by_integration
             .entry(incident.integration.as_str())
             .or_default()

@@ -21,11 +21,22 @@ pub enum Request {
     Stream(Vec<StreamChange>),
     /// The schedule: retry the notifications whose next attempt has come.
     Sweep,
+    /// The weekly drill rule (input `{"drill": {"teams": [...]}}`): drill these teams (empty:
+    /// every team in the table).
+    Drill {
+        /// The team ids, as given.
+        teams: Vec<String>,
+    },
 }
+
+/// The most teams one drill event may name (a team list longer than any inventory's).
+pub const MAX_DRILL_TEAMS: usize = 1000;
 
 /// Reads an invocation payload:
 /// - an object with `Records` (a DynamoDB stream batch) -> [`Request::Stream`];
-/// - an EventBridge `Scheduled Event` from `aws.events` -> [`Request::Sweep`].
+/// - an EventBridge `Scheduled Event` from `aws.events` -> [`Request::Sweep`];
+/// - an object with `drill` (the weekly drill rule's input, `{"drill": {"teams": []}}`) ->
+///   [`Request::Drill`].
 ///
 /// # Errors
 /// Anything else: a sentence naming what was received (its `source`, `detail-type` and
@@ -38,6 +49,9 @@ pub fn parse_request(payload: &Value) -> Result<Request, String> {
         return Ok(Request::Stream(
             records.iter().map(stream_change_of_json).collect(),
         ));
+    }
+    if let Some(drill) = payload.get("drill") {
+        return drill_request(drill);
     }
     let text = |name: &str| {
         payload
@@ -60,10 +74,57 @@ pub fn parse_request(payload: &Value) -> Result<Request, String> {
     };
     Err(format!(
         "unrecognised event (source {:?}, detail-type {:?}, keys: {keys}); expected a DynamoDB \
-         stream event (Records) or an EventBridge Scheduled Event from aws.events",
+         stream event (Records), an EventBridge Scheduled Event from aws.events, or a drill \
+         ({{\"drill\": {{\"teams\": []}}}})",
         echo(source),
         echo(detail_type),
     ))
+}
+
+/// The `drill` member of an event: an object whose `teams` (optional) lists team ids.
+///
+/// # Errors
+/// A sentence naming the field that is wrong (`drill`, `drill.teams`, `drill.teams[2]`).
+fn drill_request(drill: &Value) -> Result<Request, String> {
+    let object = drill.as_object().ok_or_else(|| {
+        format!(
+            "`drill` must be an object such as {{\"teams\": [\"crm-ops\"]}}, not {}",
+            kind_of(drill)
+        )
+    })?;
+    if let Some(other) = object.keys().find(|k| k.as_str() != "teams") {
+        return Err(format!(
+            "`drill.{}` is not a drill setting; the only one is `teams`",
+            echo(other)
+        ));
+    }
+    let teams = match object.get("teams") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(teams)) if teams.len() > MAX_DRILL_TEAMS => {
+            return Err(format!(
+                "`drill.teams` names {} teams; at most {MAX_DRILL_TEAMS}",
+                teams.len()
+            ));
+        }
+        Some(Value::Array(teams)) => teams
+            .iter()
+            .enumerate()
+            .map(|(i, team)| match team.as_str() {
+                Some(id) if !id.trim().is_empty() => Ok(id.to_string()),
+                _ => Err(format!(
+                    "`drill.teams[{i}]` must be a team id (text), not {}",
+                    kind_of(team)
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(other) => {
+            return Err(format!(
+                "`drill.teams` must be a list of team ids (empty: every team), not {}",
+                kind_of(other)
+            ));
+        }
+    };
+    Ok(Request::Drill { teams })
 }
 
 /// One record of a stream batch as JSON: parsed on its own; a record that does not parse is

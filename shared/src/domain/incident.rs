@@ -16,8 +16,10 @@ use crate::domain::outcome::OutcomeClass;
 use crate::domain::severity::Severity;
 
 mod ack;
+mod drill;
 
 pub use ack::{ACK_BY_MAX_CHARS, ACK_NOTE_MAX_CHARS, AckError, Acknowledgement};
+pub use drill::{DRILL_INTEGRATION_PREFIX, drill_incident_id};
 
 /// Incidents of `monitor` checks belong to this team: credwatch's own operators, never the
 /// integration's owners.
@@ -216,17 +218,21 @@ pub enum IncidentClass {
     /// Slack refuses the posts to a team's incoming webhook, or its secret cannot be used
     /// (`monitor`, for the platform team; slack-notify opens and resolves it).
     SlackWebhookRefused,
+    /// A drill (`credwatch drill`): a test of one team's alert route, nothing is wrong
+    /// (`monitor`; see [`Incident::drill`]). Excluded from everything that counts real incidents.
+    Drill,
 }
 
 impl IncidentClass {
     /// The classes that are not outcome classes, in the order above.
-    pub const NON_OUTCOME: [IncidentClass; 6] = [
+    pub const NON_OUTCOME: [IncidentClass; 7] = [
         IncidentClass::SecretExpiring,
         IncidentClass::SecretExpired,
         IncidentClass::ExpiryUnknown,
         IncidentClass::NotProbed,
         IncidentClass::CorruptItem,
         IncidentClass::SlackWebhookRefused,
+        IncidentClass::Drill,
     ];
 
     /// The snake_case name, e.g. `client_auth_failed` or `secret_expiring`.
@@ -239,6 +245,7 @@ impl IncidentClass {
             IncidentClass::NotProbed => "not_probed",
             IncidentClass::CorruptItem => "corrupt_item",
             IncidentClass::SlackWebhookRefused => "slack_webhook_refused",
+            IncidentClass::Drill => "drill",
         }
     }
 

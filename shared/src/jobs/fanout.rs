@@ -31,6 +31,7 @@ use crate::notify::Publisher;
 use crate::notify::annotations::AckFacts;
 use crate::notify::delivery::{AuditDecision, AuditEntry};
 use crate::notify::notification::{Event, Notification, NotificationId};
+use crate::rules::drill::{DrillMessage, drill_message};
 use crate::rules::fanout::{AckChange, ack_change, change_between};
 use crate::rules::policy::Verdict;
 use crate::store::{Notifications, Store, StoreError, UnreadableItem};
@@ -176,6 +177,18 @@ async fn handle_record<S: Store, P: Publisher>(
         return Ok(());
     };
     let change = change_between(old, new);
+    if incident.is_drill() {
+        return Box::pin(handle_drill(
+            store,
+            publisher,
+            incident,
+            change.as_ref(),
+            record,
+            now,
+            summary,
+        ))
+        .await;
+    }
     let ack = ack_change(old, new);
     if change.is_none() && ack.is_none() {
         summary.ignored += 1;
@@ -282,6 +295,49 @@ async fn handle_record<S: Store, P: Publisher>(
     Ok(())
 }
 
+/// A change of a drill incident ([`crate::rules::drill`]): its opening recorded and published
+/// at once to its team alone, counted apart from real incidents' notifications
+/// ([`RecordsSummary::drills`]); anything else audited as sending nothing.
+async fn handle_drill<S: Store, P: Publisher>(
+    store: &S,
+    publisher: &P,
+    incident: &Incident,
+    change: Option<&IncidentChange>,
+    record: &StreamChange,
+    now: DateTime<Utc>,
+    summary: &mut RecordsSummary,
+) -> Result<(), StoreError> {
+    match drill_message(incident, change, now) {
+        DrillMessage::Send(drill) => {
+            if !store.record_notification(&drill).await? {
+                summary.replayed += 1;
+                tracing::info!(notification = %drill.id(), "drill already on record (a replayed batch): not published again");
+                return Ok(());
+            }
+            Box::pin(deliver::deliver(
+                store,
+                publisher,
+                &drill,
+                now,
+                &mut summary.drills,
+            ))
+            .await;
+            Ok(())
+        }
+        DrillMessage::Nothing(reason) => {
+            summary.unchanged += 1;
+            let entry = AuditEntry {
+                decision: AuditDecision::Ignored,
+                incident_id: Some(incident.id.clone()),
+                source_id: record.source_id.clone(),
+                reason,
+                at: now,
+            };
+            audit(store, &entry, summary).await
+        }
+    }
+}
+
 /// Keeps an audit entry; a failure is the record's (retried) when the store may recover, else
 /// counted and logged.
 async fn audit<S: Notifications>(
@@ -356,7 +412,12 @@ pub async fn sweep<S: Store, P: Publisher>(
             );
             break;
         }
-        let counts = &mut summary.deliveries;
+        // A drill's retry counts apart, as in `handle_records`.
+        let counts = if action.record().event() == Event::Drill {
+            &mut summary.drills
+        } else {
+            &mut summary.deliveries
+        };
         let id = action.record().id().clone();
         // Boxed, as in `handle_records`.
         let result = contain_panic(Box::pin(async {
@@ -372,6 +433,8 @@ pub async fn sweep<S: Store, P: Publisher>(
     Ok(summary)
 }
 
+#[cfg(test)]
+mod drill_tests;
 #[cfg(test)]
 mod operations_tests;
 #[cfg(test)]

@@ -38,6 +38,7 @@ pub fn where_in_sfmc(class: IncidentClass) -> Option<&'static str> {
         | IncidentClass::NotProbed
         | IncidentClass::CorruptItem
         | IncidentClass::SlackWebhookRefused => None,
+        | IncidentClass::Drill => None,
     }
 }
 
@@ -150,6 +151,7 @@ pub fn what_broke(class: IncidentClass, threshold_days: Option<u32>) -> String {
         IncidentClass::NotProbed => "credwatch has stopped checking it",
         IncidentClass::CorruptItem => "credwatch cannot read its record",
         IncidentClass::SlackWebhookRefused => "a team's Slack webhook is broken",
+        IncidentClass::Drill => "alert drill, nothing is wrong",
     };
     text.to_string()
 }
@@ -189,6 +191,7 @@ pub fn next_step(class: IncidentClass) -> &'static str {
         IncidentClass::SlackWebhookRefused => {
             "Create a new incoming webhook for the team's channel in Slack (or restore the channel), store its URL in the secret named in the details (under the Slack secret prefix), then wait for the next alert: an accepted post resolves this."
         }
+        IncidentClass::Drill => "Nothing to do: this drill only proves that alerts reach you.",
     }
 }
 

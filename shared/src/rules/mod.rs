@@ -21,10 +21,12 @@
 //!   held ones are released.
 //! - [`silences`]: whether a notification is silenced, by which silence, and until when.
 //! - [`maintenance`]: whether a recurring maintenance window is in force, and until when.
+//! - [`drill`]: what the fan-out sends for a drill incident, and what a drill proved per team.
 
 pub mod business_hours;
 pub mod deadman;
 pub mod delivery;
+pub mod drill;
 pub mod escalation;
 pub mod expiry;
 pub mod fanout;

@@ -320,7 +320,8 @@ pub async fn plan_sweep<S: Incidents + Notifications>(
     }
     let open = store.open_incident_listing().await?;
     plan.unreadable.extend(open.unreadable);
-    for incident in &open.incidents {
+    // A drill is told once, at its opening: never reminded or escalated (`rules::drill`).
+    for incident in open.incidents.iter().filter(|i| !i.is_drill()) {
         let Some(history) = cache.history(store, incident).await else {
             continue;
         };

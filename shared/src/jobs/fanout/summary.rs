@@ -34,6 +34,29 @@ pub struct Deliveries {
 }
 
 impl Deliveries {
+    /// The metrics of real incidents' deliveries, with `drills` (drill notifications, counted
+    /// apart) added only where the count is about the topic or the table, not about incidents:
+    /// `NotificationConfigurationErrors` (a drill that finds the topic broken must alarm) and
+    /// `StoreErrors`; and their own `DrillNotificationsSent`, `DrillNotificationsFailed`
+    /// (left pending or given up).
+    fn metrics_with(&self, drills: &Deliveries) -> Vec<Metric> {
+        let mut metrics = self.metrics();
+        for metric in &mut metrics {
+            let drilled = match metric.name {
+                "NotificationConfigurationErrors" => drills.configuration_errors,
+                "StoreErrors" => drills.errors.len(),
+                _ => continue,
+            };
+            let own = metric.value.as_u64().unwrap_or_default();
+            metric.value = (own + drilled as u64).into();
+        }
+        metrics.extend([
+            Metric::count("DrillNotificationsSent", drills.sent),
+            Metric::count("DrillNotificationsFailed", drills.retried + drills.failed),
+        ]);
+        metrics
+    }
+
     fn metrics(&self) -> Vec<Metric> {
         vec![
             Metric::count("NotificationsSent", self.sent),
@@ -64,8 +87,10 @@ pub struct RecordsSummary {
     pub corrupt: usize,
     /// Notifications already on record (a replayed batch): nothing published.
     pub replayed: usize,
-    /// Publishing and its results.
+    /// Publishing and its results (real incidents' notifications).
     pub deliveries: Deliveries,
+    /// Publishing drills and its results, counted apart from real incidents.
+    pub drills: Deliveries,
     /// Sequence numbers of the records to retry (a store failure before their notification
     /// was recorded), in input order: the handler's `batchItemFailures`.
     pub retry: Vec<String>,
@@ -75,9 +100,10 @@ impl RecordsSummary {
     /// The metrics of one batch: `NotificationsSent`, `NotificationsRetried`,
     /// `NotificationsFailed`, `NotificationConfigurationErrors`, `NotificationPayloadErrors`,
     /// `StoreErrors`, `StreamRecordsIgnored` (other items and no-message changes),
-    /// `CorruptRecords`, `StreamRecordsRetried`.
+    /// `CorruptRecords`, `StreamRecordsRetried`; drills apart (`DrillNotificationsSent`,
+    /// `DrillNotificationsFailed`), never in the counts of real incidents' notifications.
     pub fn metrics(&self) -> Vec<MetricSet> {
-        let mut metrics = self.deliveries.metrics();
+        let mut metrics = self.deliveries.metrics_with(&self.drills);
         metrics.extend([
             Metric::count("StreamRecordsIgnored", self.ignored + self.unchanged),
             Metric::count("CorruptRecords", self.corrupt),
@@ -97,8 +123,11 @@ pub struct SweepSummary {
     pub due: usize,
     /// Due notifications left for the next sweep because the deadline was near.
     pub deferred: usize,
-    /// Publishing and its results (give-ups without an attempt included in `failed`).
+    /// Publishing and its results (give-ups without an attempt included in `failed`), drills
+    /// excluded.
     pub deliveries: Deliveries,
+    /// Retries of drill notifications, counted apart from real incidents.
+    pub drills: Deliveries,
     /// Notification items that could not be read: reported and skipped.
     pub unreadable: Vec<UnreadableItem>,
 }
@@ -109,7 +138,7 @@ impl SweepSummary {
     /// `NotificationsDeferred` and `CorruptItems` (unreadable notification items).
     pub fn metrics(&self) -> Vec<MetricSet> {
         let mut metrics = vec![Metric::count("Heartbeat", 1)];
-        metrics.extend(self.deliveries.metrics());
+        metrics.extend(self.deliveries.metrics_with(&self.drills));
         metrics.extend([
             Metric::count("NotificationsDue", self.due),
             Metric::count("NotificationsDeferred", self.deferred),
