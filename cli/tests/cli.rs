@@ -461,9 +461,10 @@ async fn demo_runs_and_explains_every_finding() {
         "  [RESOLVED] Loyalty points feed: secret rejected by SFMC",
         "  Lasted: 14 min (from 2026-11-30 09:00 UTC to 2026-11-30 09:14 UTC)",
         "  Notification: loyalty-points-feed:auth:1/resolved",
-        "The same `opened` message in Slack, through AWS Chatbot",
+        "The same `opened` message in Slack, as slack-notify posts it to marketing-ops's webhook",
+        "  :red_circle: HIGH · Loyalty points feed",
         "  *What broke:* Loyalty points feed (integration loyalty-points-feed): secret rejected by SFMC.",
-        "  - Where in SFMC: Setup > Apps > Installed Packages",
+        "  • Where in SFMC: Setup > Apps > Installed Packages",
     ] {
         assert!(
             stdout.contains(line),

@@ -1,7 +1,7 @@
 //! Step 3 of `credwatch demo`: what each team receives. The deployed alert fan-out runs over
 //! the in-memory store's incident changes (what the table's stream would carry) after every
 //! simulated cycle, through the real renderer, into an in-memory publisher; the step shows
-//! what each team got, one opened and one resolved email in full, and the Slack (AWS Chatbot)
+//! what each team got, one opened and one resolved email in full, and the Slack (slack-notify's Block Kit)
 //! view, and checks that every incident change was told once.
 
 use std::collections::BTreeMap;
@@ -150,32 +150,7 @@ pub fn narrate(sent: &[PublishRequest], team_names: &BTreeMap<String, String>) -
         }
     }
     if let Some(message) = opened {
-        let chatbot: Value = serde_json::from_str(message.body("https")).unwrap_or(Value::Null);
-        let _ = writeln!(
-            text,
-            "\nThe same `opened` message in Slack, through AWS Chatbot (threaded by incident {}):\n",
-            chatbot["metadata"]["threadId"].as_str().unwrap_or("?")
-        );
-        let _ = writeln!(
-            text,
-            "  {}",
-            chatbot["content"]["title"].as_str().unwrap_or("")
-        );
-        for line in chatbot["content"]["description"]
-            .as_str()
-            .unwrap_or("")
-            .lines()
-        {
-            let _ = writeln!(text, "  {}", as_slack_shows(line));
-        }
-        let _ = writeln!(text, "  Next steps:");
-        for step in chatbot["content"]["nextSteps"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
-            let _ = writeln!(text, "  - {}", as_slack_shows(step.as_str().unwrap_or("")));
-        }
+        slack_view(&mut text, message);
     }
     text
 }
@@ -266,6 +241,74 @@ fn named_in(request: &PublishRequest, id: &str) -> bool {
     document["members"]
         .as_array()
         .is_some_and(|members| members.iter().any(|m| m["incident_id"] == id))
+}
+
+/// The `opened` message as slack-notify posts it to the team's Slack webhook: the message's
+/// `lambda` document read back as slack-notify reads it, rendered to Block Kit, each block
+/// shown as Slack lays it out (header, sections, fields, the runbook button).
+fn slack_view(text: &mut String, message: &Message<'_>) {
+    use credwatch::notify::render::slack::slack_value;
+    use credwatch::notify::slack::document::read_document;
+    let Ok(notification) = read_document(message.body("lambda")) else {
+        let _ = writeln!(
+            text,
+            "\n(the `lambda` document of this message cannot be read)"
+        );
+        return;
+    };
+    let posted = slack_value(&notification);
+    let _ = writeln!(
+        text,
+        "\nThe same `opened` message in Slack, as slack-notify posts it to {}'s webhook (Block Kit; a phone shows \"{}\"):\n",
+        message.attribute("team"),
+        posted["text"].as_str().unwrap_or("")
+    );
+    for block in posted["blocks"].as_array().into_iter().flatten() {
+        let shown = |value: &Value| as_slack_shows(value.as_str().unwrap_or(""));
+        match block["type"].as_str() {
+            Some("header") => {
+                let _ = writeln!(text, "  {}", shown(&block["text"]["text"]));
+            }
+            Some("section") => {
+                for line in shown(&block["text"]["text"]).lines() {
+                    let _ = writeln!(text, "  {line}");
+                }
+                let fields: Vec<String> = block["fields"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|field| shown(&field["text"]).replace('\n', " "))
+                    .collect();
+                if !fields.is_empty() {
+                    let _ = writeln!(text, "  {}", fields.join(" | "));
+                }
+            }
+            Some("context") => {
+                for element in block["elements"].as_array().into_iter().flatten() {
+                    let _ = writeln!(text, "  {}", shown(&element["text"]));
+                }
+            }
+            Some("actions") => {
+                for element in block["elements"].as_array().into_iter().flatten() {
+                    let _ = writeln!(
+                        text,
+                        "  [{}] -> {}",
+                        shown(&element["text"]["text"]),
+                        shown(&element["url"])
+                    );
+                }
+            }
+            Some("divider") => {
+                let _ = writeln!(text, "  ---");
+            }
+            _ => {}
+        }
+    }
+    let _ = writeln!(
+        text,
+        "  (AWS Chatbot, the other way into Slack, shows the same facts threaded by incident {}.)",
+        message.attribute("incident_id")
+    );
 }
 
 /// Slack's markdown escapes `&`, `<` and `>` (they would start links and mentions); Slack

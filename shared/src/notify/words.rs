@@ -38,7 +38,7 @@ pub fn where_in_sfmc(class: IncidentClass) -> Option<&'static str> {
         | IncidentClass::NotProbed
         | IncidentClass::CorruptItem
         | IncidentClass::SlackWebhookRefused => None,
-        | IncidentClass::Drill => None,
+        IncidentClass::Drill => None,
     }
 }
 
