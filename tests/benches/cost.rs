@@ -14,10 +14,12 @@
 //!   cost is the difference over MEASURED);
 //! - an expiry scan and a sweep;
 //! - one incident: a revoked secret probed, opened, fanned out to SNS, fixed, resolved, fanned
-//!   out again (both notifications' publishes and one email delivery each).
+//!   out again (both notifications' publishes and one email delivery each), and each publish
+//!   delivered to slack-notify (its lambda subscription) and posted to the team's Slack webhook
+//!   (a local stand-in).
 //!
 //! Assumptions, printed with the result: one incident per integration per month; one Secrets
-//! Manager secret per integration; each notification emailed to one address (the owning
+//! Manager secret per integration, and one Slack webhook secret per team (one team); each notification emailed to one address (the owning
 //! team's); an expiry scan's cost grows linearly with the integrations; one KMS request
 //! per publish to the encrypted topic (an upper bound: SNS reuses data keys).
 //!
@@ -30,6 +32,8 @@ use std::time::{Duration, Instant};
 use credwatch_sim::{ClientConfig, Simulator};
 use credwatch_tests::aws::{child_env, endpoint, sdk_config, unique_name};
 use credwatch_tests::proxy::{Call, CountingProxy};
+use credwatch_tests::slack::SlackStandIn;
+use credwatch_tests::sns::{lambda_event, publishes};
 use credwatch_tests::stack::Stack;
 use credwatch_tests::streams::StreamReader;
 use credwatch_tests::{SYNC_SCOPES, Scratch};
@@ -43,6 +47,8 @@ const SFMC_LATENCY: Duration = Duration::from_millis(200);
 const MINUTES_PER_MONTH: f64 = 30.0 * 24.0 * 60.0;
 const INCIDENTS_PER_INTEGRATION_MONTH: f64 = 1.0;
 const SIZES: [f64; 3] = [10.0, 100.0, 1000.0];
+/// Teams with a Slack webhook secret (each a Secrets Manager secret of its own).
+const SLACK_TEAMS: f64 = 1.0;
 const SECRET: &str = "Zq4Wm8Rt2Yp6Kx1Nc5Vb9Hd3";
 const REVOKED: &str = "Stale7Secret3Nobody2Uses";
 
@@ -236,7 +242,7 @@ async fn phase(
     (usage, metrics)
 }
 
-fn inventory_yaml(sim: &Simulator, secrets: &[String]) -> String {
+fn inventory_yaml(sim: &Simulator, secrets: &[String], webhook: &str) -> String {
     let mut integrations = String::new();
     for (i, secret) in secrets.iter().enumerate() {
         integrations.push_str(&format!(
@@ -249,7 +255,7 @@ fn inventory_yaml(sim: &Simulator, secrets: &[String]) -> String {
     }
     format!(
         "version: 1\nteams:\n  - id: marketing-ops\n    name: Marketing Operations\n    notify:\n      \
-         email: [marketing-ops@example.com]\nintegrations:\n{integrations}"
+         email: [marketing-ops@example.com]\n      slack_webhook: {{ aws_secret: \"{webhook}\" }}\nintegrations:\n{integrations}"
     )
 }
 
@@ -295,8 +301,29 @@ async fn main() {
         );
         names.push(name);
     }
+    let slack = SlackStandIn::start().await;
+    let slack_prefix = stack.environment("SlackNotifyFunction")
+        [credwatch::config::SLACK_SECRET_PREFIX_VAR]
+        .clone();
+    let webhook = format!("{slack_prefix}{}", unique_name("marketing-ops"));
+    secrets
+        .create_secret()
+        .name(&webhook)
+        .secret_string(slack.webhook_url("marketing-ops", "cost0hook0secret0part"))
+        .send()
+        .await
+        .expect("create the webhook secret");
+    let slack_arn = stack.function("SlackNotifyFunction")["configuration"]["FunctionArn"].clone();
+    let subscription = stack.created["topics"]["AlertTopic"]["Subscriptions"]
+        .as_array()
+        .expect("the topic's subscriptions")
+        .iter()
+        .find(|s| s["Protocol"] == "lambda" && s["Endpoint"] == slack_arn)
+        .and_then(|s| s["SubscriptionArn"].as_str())
+        .expect("slack-notify's subscription")
+        .to_string();
     let file = scratch.path().join("inventory.yaml");
-    std::fs::write(&file, inventory_yaml(&sim, &names)).expect("write the inventory");
+    std::fs::write(&file, inventory_yaml(&sim, &names, &webhook)).expect("write the inventory");
     let cli = credwatch_tests::cli::release_binary("credwatch");
     let (code, out, err) = credwatch_tests::cli::run(credwatch_tests::cli::command(
         &cli,
@@ -379,6 +406,17 @@ async fn main() {
     let batch = stream.next_event().await;
     let (fanout_opened, m) = phase(&stack, &proxy, "AlertFanoutFunction", &env, &[batch]).await;
     metrics.extend(m);
+    let sent = publishes(&topic).await;
+    let last = sent.last().expect("the opened notification was published");
+    let (slack_opened, m) = phase(
+        &stack,
+        &proxy,
+        "SlackNotifyFunction",
+        &env,
+        &[lambda_event(&topic, &subscription, last)],
+    )
+    .await;
+    metrics.extend(m);
     put_secret(&secrets, &names[0], SECRET).await;
     let (resolved, m) = phase(
         &stack,
@@ -392,10 +430,30 @@ async fn main() {
     let batch = stream.next_event().await;
     let (fanout_resolved, m) = phase(&stack, &proxy, "AlertFanoutFunction", &env, &[batch]).await;
     metrics.extend(m);
+    let sent = publishes(&topic).await;
+    let last = sent
+        .last()
+        .expect("the resolved notification was published");
+    let (slack_resolved, m) = phase(
+        &stack,
+        &proxy,
+        "SlackNotifyFunction",
+        &env,
+        &[lambda_event(&topic, &subscription, last)],
+    )
+    .await;
+    metrics.extend(m);
+    assert_eq!(
+        slack.posts().len(),
+        2,
+        "slack-notify posted the opened and the resolved message"
+    );
     let incident = opened
         .plus(&fanout_opened)
+        .plus(&slack_opened)
         .plus(&resolved)
-        .plus(&fanout_resolved);
+        .plus(&fanout_resolved)
+        .plus(&slack_resolved);
     assert_eq!(
         incident.publishes, 2.0,
         "opened and resolved were published: {incident:?}"
@@ -445,7 +503,7 @@ async fn main() {
         "EMF metrics seen: {fixed_metrics} fixed, {per_integration_metrics:.1} per integration; alarms watch {alarm_metrics} metrics"
     );
     println!(
-        "assumptions: probe every {:.0} min, tick every {probe_tick} min, sweep every {sweep_every} min, expiry scan every {scan_every} min; {INCIDENTS_PER_INTEGRATION_MONTH} incident per integration-month; each notification emailed to one address; SFMC answers in {} ms",
+        "assumptions: probe every {:.0} min, tick every {probe_tick} min, sweep every {sweep_every} min, expiry scan every {scan_every} min; {INCIDENTS_PER_INTEGRATION_MONTH} incident per integration-month; each notification emailed to one address and posted to one Slack webhook ({SLACK_TEAMS} team); SFMC answers in {} ms",
         probes_per_integration.recip() * MINUTES_PER_MONTH,
         SFMC_LATENCY.as_millis()
     );
@@ -472,7 +530,7 @@ async fn main() {
         let emails = usage.publishes; // one team's address per notification
         let sns = usage.publishes * price(&prices, "sns", "publish")
             + emails * price(&prices, "sns", "email_delivery");
-        let secrets_cost = n * price(&prices, "secrets_manager", "secret_month")
+        let secrets_cost = (n + SLACK_TEAMS) * price(&prices, "secrets_manager", "secret_month")
             + usage.secrets_calls * price(&prices, "secrets_manager", "api_call");
         let log_gb = usage.log_bytes / 1e9;
         let cloudwatch = (fixed_metrics + per_integration_metrics * n)
