@@ -287,8 +287,14 @@ pub fn drill_metrics(report: &DrillReport) -> Vec<MetricSet> {
     vec![MetricSet {
         dimensions: vec![],
         metrics: vec![
-            Metric::count("DrillTeams", report.teams.len()),
-            Metric::count("DrillTeamsFailed", report.failed_teams().len()),
+            Metric::count(
+                credwatch::telemetry::metrics::DRILL_TEAMS,
+                report.teams.len(),
+            ),
+            Metric::count(
+                credwatch::telemetry::metrics::DRILL_TEAMS_FAILED,
+                report.failed_teams().len(),
+            ),
         ],
     }]
 }

@@ -87,6 +87,14 @@ pub const STREAM_RECORDS_RETRIED: &str = "StreamRecordsRetried";
 pub const NOTIFICATIONS_DUE: &str = "NotificationsDue";
 /// Due notifications left for the next sweep (the deadline was near).
 pub const NOTIFICATIONS_DEFERRED: &str = "NotificationsDeferred";
+/// Drill notifications sent (counted apart from real incidents' notifications).
+pub const DRILL_NOTIFICATIONS_SENT: &str = "DrillNotificationsSent";
+/// Drill notifications that failed or are retried.
+pub const DRILL_NOTIFICATIONS_FAILED: &str = "DrillNotificationsFailed";
+/// Teams a scheduled drill ran for (the weekly drill rule's invocation).
+pub const DRILL_TEAMS: &str = "DrillTeams";
+/// Teams whose scheduled drill did not pass.
+pub const DRILL_TEAMS_FAILED: &str = "DrillTeamsFailed";
 
 /// Slack posts per outcome (dimension [`OUTCOME`]).
 pub const SLACK_POSTS: &str = "SlackPosts";
@@ -174,6 +182,10 @@ pub const EMITTED: &[Emitted] = &[
     totals(ALERT_FANOUT, NOTIFICATIONS_DUE),
     totals(ALERT_FANOUT, NOTIFICATIONS_DEFERRED),
     totals(ALERT_FANOUT, CORRUPT_ITEMS),
+    totals(ALERT_FANOUT, DRILL_NOTIFICATIONS_SENT),
+    totals(ALERT_FANOUT, DRILL_NOTIFICATIONS_FAILED),
+    totals(ALERT_FANOUT, DRILL_TEAMS),
+    totals(ALERT_FANOUT, DRILL_TEAMS_FAILED),
     Emitted {
         function: SLACK_NOTIFY,
         metric: SLACK_POSTS,

@@ -51,8 +51,14 @@ impl Deliveries {
             metric.value = (own + drilled as u64).into();
         }
         metrics.extend([
-            Metric::count("DrillNotificationsSent", drills.sent),
-            Metric::count("DrillNotificationsFailed", drills.retried + drills.failed),
+            Metric::count(
+                crate::telemetry::metrics::DRILL_NOTIFICATIONS_SENT,
+                drills.sent,
+            ),
+            Metric::count(
+                crate::telemetry::metrics::DRILL_NOTIFICATIONS_FAILED,
+                drills.retried + drills.failed,
+            ),
         ]);
         metrics
     }
