@@ -7,7 +7,7 @@ use credwatch::jobs::fanout::{SWEEP_MARGIN, handle_records, sweep};
 use credwatch::notify::Publisher;
 use credwatch::store::Store;
 use credwatch::subscriptions::TopicSubscriptions;
-use credwatch::telemetry::emf::{self, Metric, MetricSet};
+use credwatch::telemetry::emf;
 use credwatch_lambda::InvocationError;
 use serde_json::{Value, json};
 
@@ -246,7 +246,7 @@ async fn drill_now<S: Store, P: Publisher, T: TopicSubscriptions>(
         }
     })?;
     log_report(&report);
-    for line in emf::lines(FUNCTION, &drill_metrics(&report), now) {
+    for line in emf::lines(FUNCTION, &report.metrics(), now) {
         println!("{line}");
     }
     Ok(serde_json::to_value(&report).expect("a drill report serializes"))
@@ -280,21 +280,4 @@ fn log_report(report: &DrillReport) {
             );
         }
     }
-}
-
-/// `DrillTeams` (teams drilled) and `DrillTeamsFailed` (of them, those that did not pass).
-pub fn drill_metrics(report: &DrillReport) -> Vec<MetricSet> {
-    vec![MetricSet {
-        dimensions: vec![],
-        metrics: vec![
-            Metric::count(
-                credwatch::telemetry::metrics::DRILL_TEAMS,
-                report.teams.len(),
-            ),
-            Metric::count(
-                credwatch::telemetry::metrics::DRILL_TEAMS_FAILED,
-                report.failed_teams().len(),
-            ),
-        ],
-    }]
 }

@@ -102,6 +102,20 @@ pub struct DrillReport {
 }
 
 impl DrillReport {
+    /// The metrics of a scheduled drill: `DrillTeams` (teams drilled) and `DrillTeamsFailed`
+    /// (of them, those that did not pass).
+    pub fn metrics(&self) -> Vec<crate::telemetry::emf::MetricSet> {
+        use crate::telemetry::emf::{Metric, MetricSet};
+        use crate::telemetry::metrics::{DRILL_TEAMS, DRILL_TEAMS_FAILED};
+        vec![MetricSet {
+            dimensions: vec![],
+            metrics: vec![
+                Metric::count(DRILL_TEAMS, self.teams.len()),
+                Metric::count(DRILL_TEAMS_FAILED, self.failed_teams().len()),
+            ],
+        }]
+    }
+
     /// Whether every team passed ([`TeamDrill::ok`]).
     pub fn ok(&self) -> bool {
         self.teams.iter().all(TeamDrill::ok)

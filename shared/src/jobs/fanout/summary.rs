@@ -168,6 +168,15 @@ mod tests {
     fn batches_and_sweeps_emit_exactly_the_catalogued_fanout_metrics() {
         let mut sets = RecordsSummary::default().metrics();
         sets.extend(SweepSummary::default().metrics());
+        // The weekly drill's invocation (alert-fanout runs it too).
+        sets.extend(
+            crate::jobs::drill::DrillReport {
+                started_at: chrono::DateTime::UNIX_EPOCH,
+                topic: String::new(),
+                teams: Vec::new(),
+            }
+            .metrics(),
+        );
         assert_eq!(
             metrics::declared(&sets),
             metrics::catalogued(metrics::ALERT_FANOUT)
