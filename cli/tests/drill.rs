@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use chrono::Utc;
-use credwatch::domain::incident::drill_incident_id;
+use credwatch::domain::drill::drill_incident_id;
 use credwatch::notify::delivery::{SlackPost, SlackPostState};
 use credwatch::rules::subscriptions::filter_policy;
 use credwatch::store::dynamo::DynamoStore;

@@ -16,10 +16,8 @@ use crate::domain::outcome::OutcomeClass;
 use crate::domain::severity::Severity;
 
 mod ack;
-mod drill;
 
 pub use ack::{ACK_BY_MAX_CHARS, ACK_NOTE_MAX_CHARS, AckError, Acknowledgement};
-pub use drill::{DRILL_INTEGRATION_PREFIX, drill_incident_id};
 
 /// Incidents of `monitor` checks belong to this team: credwatch's own operators, never the
 /// integration's owners.
@@ -219,7 +217,7 @@ pub enum IncidentClass {
     /// (`monitor`, for the platform team; slack-notify opens and resolves it).
     SlackWebhookRefused,
     /// A drill (`credwatch drill`): a test of one team's alert route, nothing is wrong
-    /// (`monitor`; see [`Incident::drill`]). Excluded from everything that counts real incidents.
+    /// (`monitor`; see `crate::domain::drill`). Excluded from everything that counts real incidents.
     Drill,
 }
 

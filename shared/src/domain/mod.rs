@@ -3,12 +3,14 @@
 //!
 //! - [`outcome`]: what one probe concludes (outcome classes, kinds, verdicts).
 //! - [`incident`]: check kinds, typed incident ids and classes, the incident and its changes.
+//! - [`drill`]: the drill incident of a team (`credwatch drill`), and how it is marked.
 //! - [`state`]: an integration's monitoring state and the commit that replaces it.
 //! - [`severity`]: how serious an incident is.
 //! - [`silence`]: silences (matchers, time range, who and why) and their states. Its
 //!   validation borrows two leaf rules from outside: inventory ids
 //!   ([`crate::inventory::is_valid_id`]) and printable text ([`crate::text::printable`]).
 
+pub mod drill;
 pub mod incident;
 pub mod outcome;
 pub mod severity;

@@ -12,7 +12,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{CheckKind, Incident, IncidentClass, IncidentId, STANDALONE_SEQ};
+use crate::domain::incident::{CheckKind, Incident, IncidentClass, IncidentId, STANDALONE_SEQ};
 use crate::domain::severity::Severity;
 
 /// The integration part of a drill incident's id: `drill.` then the team's id.
