@@ -92,7 +92,8 @@ pub struct SlackSummary {
     pub incidents_opened: usize,
     /// See `incidents_opened`.
     pub incidents_resolved: usize,
-    /// Store failures met while reporting (never fatal to a record's post).
+    /// Store failures met while reporting (never fatal to a record's post), and answers that
+    /// could not be recorded because their notification is not on record.
     pub errors: Vec<String>,
 }
 
@@ -350,12 +351,20 @@ where
         error: error.clone(),
     }
     .bounded();
-    let recorded = ctx.store.record_slack_post(&n.id, &post).await;
-    if let Err(err) = &recorded {
-        summary.errors.push(short(&format!(
+    match ctx.store.record_slack_post(&n.id, &post).await {
+        Ok(true) => {}
+        // Posted (nothing is lost), but the answer has nowhere to go: say so, never silently.
+        Ok(false) => summary.errors.push(short(&format!(
+            "{}: no such notification on record (incident {}); Slack's answer ({}) was not \
+             recorded",
+            n.id,
+            n.incident_id,
+            post.state.as_str()
+        ))),
+        Err(err) => summary.errors.push(short(&format!(
             "{}: recording Slack's answer failed: {err}",
             n.id
-        )));
+        ))),
     }
     match failure {
         None => {
