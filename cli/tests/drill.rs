@@ -338,6 +338,24 @@ async fn bad_input_exits_2_before_anything_is_written() {
     assert!(stderr.contains("does not exist"), "{stderr}");
     let (code, _, stderr) = run(&["drill", "--table", &table, "--topic", "not-an-arn"]).await;
     assert_eq!(code, 2, "{stderr}");
+    // The stack's topic, but in another region than the one credwatch talks to.
+    let mut parts: Vec<&str> = topic.split(':').collect();
+    let elsewhere = if parts[3] == "ap-southeast-2" {
+        "eu-west-3"
+    } else {
+        "ap-southeast-2"
+    };
+    let here = parts[3].to_string();
+    parts[3] = elsewhere;
+    let other_region = parts.join(":");
+    let (code, _, stderr) = run(&["drill", "--table", &table, "--topic", &other_region]).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("is in region {elsewhere}"))
+            && stderr.contains(&format!("talking to AWS in {here}"))
+            && stderr.contains(&format!("AWS_REGION={elsewhere}")),
+        "{stderr}"
+    );
     deployment.fanout.stop().await;
 }
 

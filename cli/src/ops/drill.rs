@@ -115,10 +115,36 @@ fn drill_trouble(error: &DrillError) -> Trouble {
     }
 }
 
+/// Pure: why `topic` (a well-formed SNS topic ARN) cannot be the deployment reached in
+/// `region` (the region credwatch's AWS calls go to): its region differs. SNS answers such a
+/// call with a bare `InvalidParameter` (or, in emulators, "not found"), which says nothing of
+/// the cause; the table is looked for in the same wrong region. `None` when they agree.
+pub fn topic_region_mismatch(topic: &str, region: Option<&str>) -> Option<String> {
+    let topic_region = topic.split(':').nth(3)?;
+    let region = region?;
+    (topic_region != region).then(|| {
+        format!(
+            "--topic {} is in region {}, but credwatch is talking to AWS in {} (AWS_REGION, \
+             AWS_DEFAULT_REGION or your profile); the drill's table and topic are in the \
+             stack's region: run with AWS_REGION={}",
+            echo(topic),
+            echo(topic_region),
+            echo(region),
+            echo(topic_region)
+        )
+    })
+}
+
 /// Whether the topic exists (`GetTopicAttributes`): a missing one is exit 2, as a missing
 /// table is, so that nothing is written to a table whose drills could never be published.
 async fn topic_exists(topic: &str) -> Result<(), Trouble> {
     let config = aws_trouble::configured().await?;
+    if let Some(message) = topic_region_mismatch(topic, config.region().map(|r| r.as_ref())) {
+        return Err(Trouble {
+            message,
+            code: EXIT_INVALID,
+        });
+    }
     let sns = aws_sdk_sns::Client::new(&config);
     match sns.get_topic_attributes().topic_arn(topic).send().await {
         Ok(_) => Ok(()),
@@ -281,6 +307,24 @@ pub fn summary(report: &DrillReport) -> String {
 mod tests {
     use super::*;
     use credwatch::rules::drill::SlackCheck;
+
+    #[test]
+    fn a_topic_of_another_region_is_named_with_the_region_to_use() {
+        let topic = "arn:aws:sns:eu-west-1:123456789012:credwatch-alerts";
+        assert_eq!(topic_region_mismatch(topic, Some("eu-west-1")), None);
+        assert_eq!(topic_region_mismatch(topic, None), None);
+        let message = topic_region_mismatch(topic, Some("us-east-1")).expect("a mismatch");
+        assert!(
+            message.contains("is in region eu-west-1")
+                && message.contains("talking to AWS in us-east-1")
+                && message.ends_with("AWS_REGION=eu-west-1"),
+            "{message}"
+        );
+        // A hostile region is echoed escaped, never raw.
+        let message = topic_region_mismatch("arn:aws:sns:e\u{1b}[2J:1:t", Some("us-east-1"))
+            .expect("a mismatch");
+        assert!(!message.contains('\u{1b}'), "{message}");
+    }
 
     fn team(id: &str, confirmed: &[&str], publication: Publication) -> TeamDrill {
         TeamDrill {

@@ -306,6 +306,59 @@ async fn a_429_longer_than_the_invocation_left_is_retried_later() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_post_the_invocation_has_no_time_left_for_is_not_sent_but_retried() {
+    let world = World::new().await;
+    let secret_part = world.team_with_webhook("web", Severity::Low).await;
+    let n = notification(&incident("feed", "web", Severity::High), Event::Opened);
+    let sns = recorded_event(&world, &n).await;
+    // Lambda's timeout is upon the invocation: a post sent now could reach Slack with its
+    // answer never recorded, and Lambda's retry would post it a second time.
+    let deadline = tokio::time::Instant::now();
+    let err = credwatch_slack_notify::handle_until(&world.app, &sns, common::t0(), Some(deadline))
+        .await
+        .expect_err("retried by Lambda");
+    assert!(
+        err.is_retryable() && err.to_string().contains("not posted"),
+        "{err}"
+    );
+    assert!(world.slack.posts_to(&secret_part).is_empty());
+    let slack = world.on_record(&n).await.slack.expect("recorded");
+    assert_eq!(
+        (slack.state, slack.attempts, slack.status),
+        (SlackPostState::Retrying, 0, None)
+    );
+    // Lambda's retry, with time to spare, posts it once.
+    world.invoke(&sns).await.expect("posted");
+    assert_eq!(world.slack.posts_to(&secret_part).len(), 1);
+    let slack = world.on_record(&n).await.slack.expect("recorded");
+    assert_eq!((slack.state, slack.attempts), (SlackPostState::Accepted, 1));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_notification_not_on_record_is_posted_and_its_unrecorded_answer_reported() {
+    let world = World::new().await;
+    let secret_part = world.team_with_webhook("web", Severity::Low).await;
+    // Never recorded: its notification id names nothing in the table.
+    let n = notification(&incident("ghost", "web", Severity::High), Event::Opened);
+    let answer = world
+        .invoke(&sns_event(&[document(&n)]))
+        .await
+        .expect("handled");
+    assert_eq!(answer["records"][0][1]["outcome"], "accepted", "{answer}");
+    assert_eq!(world.slack.posts_to(&secret_part).len(), 1);
+    let errors = answer["errors"].as_array().expect("errors listed");
+    assert_eq!(errors.len(), 1, "{answer}");
+    let error = errors[0].as_str().unwrap();
+    assert!(
+        error.starts_with(&format!("{}: no such notification on record", n.id))
+            && error.contains(n.incident_id.as_str())
+            && error.contains("(accepted) was not recorded"),
+        "{error}"
+    );
+    assert!(!error.contains(&secret_part), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn teams_below_min_severity_or_without_webhook_get_nothing() {
     let world = World::new().await;
     let secret_part = world.team_with_webhook("web", Severity::High).await;

@@ -92,7 +92,8 @@ pub struct SlackSummary {
     pub incidents_opened: usize,
     /// See `incidents_opened`.
     pub incidents_resolved: usize,
-    /// Store failures met while reporting (never fatal to a record's post).
+    /// Store failures met while reporting (never fatal to a record's post), and answers that
+    /// could not be recorded because their notification is not on record.
     pub errors: Vec<String>,
 }
 
@@ -150,11 +151,17 @@ impl SlackSummary {
     }
 }
 
-/// The one incident id of team `team`'s broken webhook: `slack-webhook-{team}:monitor:0`
+/// The integration part of a broken-webhook incident's id: `slack-webhook.` then the team's id.
+/// The `.` cannot occur in an inventory id, so it never names an integration's incident (an
+/// integration may well be called `slack-webhook-crm-ops`; its unreadable item opens
+/// `slack-webhook-crm-ops:monitor:0`, which a post Slack accepted must never resolve).
+pub const WEBHOOK_INTEGRATION_PREFIX: &str = "slack-webhook.";
+
+/// The one incident id of team `team`'s broken webhook: `slack-webhook.{team}:monitor:0`
 /// (sequence 0, opened once while it stays broken).
 pub fn webhook_incident_id(team: &str) -> IncidentId {
     IncidentId::new(
-        &format!("slack-webhook-{team}"),
+        &format!("{WEBHOOK_INTEGRATION_PREFIX}{team}"),
         CheckKind::Monitor,
         STANDALONE_SEQ,
     )
@@ -350,12 +357,20 @@ where
         error: error.clone(),
     }
     .bounded();
-    let recorded = ctx.store.record_slack_post(&n.id, &post).await;
-    if let Err(err) = &recorded {
-        summary.errors.push(short(&format!(
+    match ctx.store.record_slack_post(&n.id, &post).await {
+        Ok(true) => {}
+        // Posted (nothing is lost), but the answer has nowhere to go: say so, never silently.
+        Ok(false) => summary.errors.push(short(&format!(
+            "{}: no such notification on record (incident {}); Slack's answer ({}) was not \
+             recorded",
+            n.id,
+            n.incident_id,
+            post.state.as_str()
+        ))),
+        Err(err) => summary.errors.push(short(&format!(
             "{}: recording Slack's answer failed: {err}",
             n.id
-        )));
+        ))),
     }
     match failure {
         None => {
@@ -455,7 +470,7 @@ mod tests {
             "Slack answered channel_not_found",
             at,
         );
-        assert_eq!(incident.id.as_str(), "slack-webhook-crm-ops:monitor:0");
+        assert_eq!(incident.id.as_str(), "slack-webhook.crm-ops:monitor:0");
         assert_eq!(incident.team, crate::domain::incident::PLATFORM_TEAM);
         assert_eq!(incident.class, IncidentClass::SlackWebhookRefused);
         assert_eq!(incident.check, CheckKind::Monitor);
@@ -463,6 +478,19 @@ mod tests {
             "the Slack webhook of team crm-ops is broken: Slack answered channel_not_found; fix \
              the secret credwatch/slack/crm-ops."
         ));
+    }
+
+    #[test]
+    fn a_broken_webhook_incident_never_shares_an_id_with_an_integrations() {
+        use crate::inventory::is_valid_id;
+        use crate::jobs::corrupt::corrupt_incident_id;
+        for team in ["web", "crm-ops", "a"] {
+            let id = webhook_incident_id(team);
+            // No inventory id can be its integration part...
+            assert!(!is_valid_id(id.integration()), "{id}");
+            // ...so an integration named after it keeps its own incidents.
+            assert_ne!(id, corrupt_incident_id(&format!("slack-webhook-{team}")));
+        }
     }
 
     #[test]

@@ -44,8 +44,9 @@ pub fn drill_notification(incident: &Incident, now: DateTime<Utc>) -> Notificati
     reason = "one per drill incident change; boxing would only add an allocation"
 )]
 pub enum DrillMessage {
-    /// Record this notification (claimed, decided `send`) and publish it now.
-    Send(NotificationRecord),
+    /// Record this notification (claimed, decided `send`) and publish it now (boxed: a record
+    /// is large beside a reason).
+    Send(Box<NotificationRecord>),
     /// Send nothing; the reason is kept in the audit trail.
     Nothing(String),
 }
@@ -67,12 +68,12 @@ pub fn drill_message(
                 None,
                 DRILL_DECISION_REASON,
             ));
-            DrillMessage::Send(NotificationRecord {
+            DrillMessage::Send(Box::new(NotificationRecord {
                 notification: drill_notification(incident, now),
                 created_at: now,
                 delivery,
                 slack: None,
-            })
+            }))
         }
         Some(IncidentChange::Resolved { .. }) => DrillMessage::Nothing(format!(
             "drill {} resolved: a drill's resolve sends nothing",

@@ -28,6 +28,10 @@ pub const POST_TIMEOUT: Duration = Duration::from_secs(10);
 /// webhook ("Rate limits": incoming webhooks, 1 per second, short bursts tolerated).
 pub const POST_GAP: Duration = Duration::from_secs(1);
 
+/// Why a post was not sent: too little of the invocation's time was left for it (and for
+/// recording its answer) before Lambda's timeout.
+pub const NOT_POSTED_NO_TIME: &str = "not posted: too little of the invocation's time was left";
+
 /// Most posts of one message in one invocation (the first and the retries after `429`s).
 pub const MAX_ATTEMPTS: u32 = 3;
 
@@ -307,7 +311,9 @@ impl<T: WebhookTransport> SlackPoster<T> {
 
     /// Posts `message` to `url`. A `429` whose `Retry-After` ends (with time for one more post)
     /// before `deadline` is waited out and the post sent again, at most [`MAX_ATTEMPTS`] posts
-    /// in all; otherwise the answer is returned as it is (the caller retries later).
+    /// in all; otherwise the answer is returned as it is (the caller retries later). When less
+    /// than one post's time (and recording it) is left before `deadline`, nothing is sent: the
+    /// answer is retryable ([`NOT_POSTED_NO_TIME`]).
     pub async fn post(
         &self,
         url: &WebhookUrl,
@@ -318,6 +324,15 @@ impl<T: WebhookTransport> SlackPoster<T> {
         let mut attempts = 0;
         loop {
             self.pacer.wait_turn(url.key(), self.gap).await;
+            // A post Lambda's timeout could cut off may reach Slack without its answer ever
+            // being recorded, and the retry would post it twice: not sent, retried whole later.
+            if deadline.is_some_and(|deadline| Instant::now() + self.reserve > deadline) {
+                return PostResult {
+                    answer: SlackAnswer::network(NOT_POSTED_NO_TIME),
+                    attempts,
+                    status: None,
+                };
+            }
             attempts += 1;
             let (answer, status) = match self.transport.send(url, body.clone()).await {
                 Ok(raw) => (
