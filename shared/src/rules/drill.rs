@@ -39,10 +39,6 @@ pub fn drill_notification(incident: &Incident, now: DateTime<Utc>) -> Notificati
 
 /// What the fan-out does with a change of a drill incident.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(
-    clippy::large_enum_variant,
-    reason = "one per drill incident change; boxing would only add an allocation"
-)]
 pub enum DrillMessage {
     /// Record this notification (claimed, decided `send`) and publish it now (boxed: a record
     /// is large beside a reason).

@@ -3,7 +3,7 @@
 use chrono::TimeDelta;
 use credwatch::domain::incident::{CheckKind, IncidentChange};
 use credwatch::inventory::Severity;
-use credwatch::notify::delivery::{Delivery, DeliveryError};
+use credwatch::notify::delivery::{Delivery, DeliveryError, NotificationRecord};
 use credwatch::notify::error::PublishErrorKind;
 use credwatch::notify::notification::{Event, Notification};
 
