@@ -431,3 +431,29 @@ async fn a_broken_webhook_without_email_exits_1_naming_the_team_and_slacks_token
     assert!(!stdout.contains("hooks.slack.com") && !stderr.contains("hooks.slack.com"));
     deployment.fanout.stop().await;
 }
+
+/// AWS that cannot be reached is said in one line naming the endpoint (exit 1: retrying may
+/// help), never with the SDK's debug output.
+#[tokio::test(flavor = "multi_thread")]
+async fn unreachable_aws_is_one_plain_line() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let endpoint = format!("http://{}", closed.local_addr().expect("an address"));
+    drop(closed);
+    let mut command = credwatch(&[
+        "drill",
+        "--table",
+        "credwatch-drill",
+        "--topic",
+        "arn:aws:sns:us-east-1:123456789012:credwatch-alerts",
+        "--wait",
+        "2s",
+    ]);
+    command.env("AWS_ENDPOINT_URL", &endpoint);
+    let (code, stdout, stderr) = credwatch_tests::cli::run(command).await;
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stderr.contains(&endpoint), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    for debug in ["DispatchFailure", "ConnectorError", "hyper"] {
+        assert!(!stderr.contains(debug), "{stderr}");
+    }
+}

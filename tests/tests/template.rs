@@ -1216,6 +1216,14 @@ fn chatbot_is_optional_read_only_and_filtered_to_its_teams() {
 #[test]
 fn the_weekly_drill_is_off_by_default_and_sends_the_drill_event_to_the_fanout() {
     let template = template();
+    // A drill that finds a team unreachable is alarmed, not only logged.
+    let alarm = &resource(&template, "DrillTeamsFailedAlarm")["Properties"];
+    assert_eq!(
+        text(&alarm["MetricName"]),
+        credwatch::telemetry::metrics::DRILL_TEAMS_FAILED
+    );
+    assert_eq!(text(&alarm["ComparisonOperator"]), "GreaterThanThreshold");
+    assert_eq!(alarm["Threshold"], Value::from(0));
     let parameter = &template["Parameters"]["WeeklyDrill"];
     assert_eq!(text(&parameter["Default"]), "disabled");
     assert_eq!(

@@ -161,11 +161,22 @@ async fn topic_exists(topic: &str) -> Result<(), Trouble> {
                     code: EXIT_INVALID,
                 });
             }
-            let why = if code.is_empty() {
-                aws_sdk_sns::error::DisplayErrorContext(&err).to_string()
-            } else {
-                format!("{code}: {message}")
-            };
+            if code.is_empty() {
+                // Not SNS's answer (unreachable, timed out, not AWS): said as for the table,
+                // in one line, never with the SDK's debug output.
+                let target = aws_trouble::Target::new(&config, "-");
+                return Err(Trouble {
+                    message: one_line(&format!(
+                        "could not read SNS topic {} at {}: {}; check the network and any \
+                         proxy, AWS_REGION, or AWS_ENDPOINT_URL",
+                        echo(topic),
+                        target.endpoint,
+                        credwatch::aws_error::innermost(&err)
+                    )),
+                    code: EXIT_FAILING,
+                });
+            }
+            let why = format!("{code}: {message}");
             Err(Trouble {
                 message: one_line(&format!("could not read SNS topic {}: {why}", echo(topic))),
                 code: EXIT_FAILING,

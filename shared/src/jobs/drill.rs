@@ -251,7 +251,10 @@ where
         let slack = match run.slack {
             Some(answer) => answer,
             None if !has_webhook(&run.team) => SlackCheck::NoWebhook,
-            None if !options.wait_for_slack => SlackCheck::NotChecked,
+            // Nothing was published, so nothing could reach Slack: not an unanswered post.
+            None if !options.wait_for_slack || !publication.is_published() => {
+                SlackCheck::NotChecked
+            }
             None => SlackCheck::NoAnswer {
                 error: run.slack_error,
             },

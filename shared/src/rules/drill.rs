@@ -192,11 +192,15 @@ impl TeamDrill {
         let slack_ok = self.slack == SlackCheck::Accepted;
         if self.confirmed.is_empty() && !slack_ok {
             if self.pending.is_empty() {
-                steps.push(
+                steps.push(if self.slack == SlackCheck::NoWebhook {
                     "add an email address to the team's notify.email and run `credwatch \
                      inventory apply --topic`, or give it a Slack webhook"
-                        .to_string(),
-                );
+                        .to_string()
+                } else {
+                    "add an email address to the team's notify.email and run `credwatch \
+                     inventory apply --topic`, so that it is reached while Slack is not"
+                        .to_string()
+                });
             } else {
                 steps.push(format!(
                     "ask {} to click the confirmation link SNS mailed",
@@ -357,9 +361,21 @@ mod tests {
             status: Some(403),
         };
         assert!(
-            team(published(), &[], refused)
+            team(published(), &[], refused.clone())
                 .what_to_do()
                 .contains("Slack webhook")
+        );
+        // A team that has a webhook is not told to get one.
+        let slack_only = team(published(), &[], refused).what_to_do();
+        assert!(
+            !slack_only.contains("or give it a Slack webhook"),
+            "{slack_only}"
+        );
+        assert!(slack_only.contains("notify.email"), "{slack_only}");
+        assert!(
+            team(published(), &[], SlackCheck::NoWebhook)
+                .what_to_do()
+                .contains("or give it a Slack webhook")
         );
         assert!(
             team(

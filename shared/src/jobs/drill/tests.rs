@@ -416,6 +416,32 @@ async fn slack_drill(
     report.teams.into_iter().next().expect("one team")
 }
 
+/// Nothing published: nothing could reach Slack, so its column says not checked, never that
+/// Slack did not answer.
+#[tokio::test]
+async fn without_a_publish_slack_is_not_checked() {
+    let (store, subscriptions) = world().await;
+    slack_only(&store).await;
+    let report = run_drill(
+        &*store,
+        &subscriptions,
+        TOPIC,
+        &DrillOptions {
+            teams: vec!["chat-ops".to_string()],
+            wait: Duration::from_millis(300),
+            wait_for_slack: true,
+        },
+        at(),
+        &mut |_: &str| {},
+    )
+    .await
+    .unwrap();
+    let drill = &report.teams[0];
+    assert_eq!(drill.publication, Publication::NotSeen);
+    assert_eq!(drill.slack, SlackCheck::NotChecked);
+    assert!(!drill.what_to_do().contains("slack-notify"), "{drill:?}");
+}
+
 #[tokio::test]
 async fn a_team_reached_by_slack_alone_passes_once_slack_accepted() {
     use crate::notify::delivery::SlackPostState;
