@@ -1,5 +1,5 @@
 //! The Slack message of a notification: a Block Kit payload for an incoming webhook, built
-//! from the same facts as the email and the Chatbot view ([`super::facts`]), escaped for Slack's
+//! from the same facts as the email and the Chatbot view (`render::facts`), escaped for Slack's
 //! `mrkdwn` ([`markdown_text`]) and kept within Slack's limits.
 //!
 //! Layout: a header (severity and integration, or `DRILL`), the verdict (the title), which
