@@ -313,15 +313,7 @@ async fn main() {
         .send()
         .await
         .expect("create the webhook secret");
-    let slack_arn = stack.function("SlackNotifyFunction")["configuration"]["FunctionArn"].clone();
-    let subscription = stack.created["topics"]["AlertTopic"]["Subscriptions"]
-        .as_array()
-        .expect("the topic's subscriptions")
-        .iter()
-        .find(|s| s["Protocol"] == "lambda" && s["Endpoint"] == slack_arn)
-        .and_then(|s| s["SubscriptionArn"].as_str())
-        .expect("slack-notify's subscription")
-        .to_string();
+    let subscription = stack.lambda_subscription("AlertTopic", "SlackNotifyFunction");
     let file = scratch.path().join("inventory.yaml");
     std::fs::write(&file, inventory_yaml(&sim, &names, &webhook)).expect("write the inventory");
     let cli = credwatch_tests::cli::release_binary("credwatch");

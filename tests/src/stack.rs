@@ -170,6 +170,22 @@ impl Stack {
         function
     }
 
+    /// The ARN of the created `lambda` subscription of topic `topic_logical_id` whose endpoint is
+    /// function `function_logical_id`. Panics when there is none.
+    pub fn lambda_subscription(&self, topic_logical_id: &str, function_logical_id: &str) -> String {
+        let function = &self.function(function_logical_id)["configuration"]["FunctionArn"];
+        self.created["topics"][topic_logical_id]["Subscriptions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|s| s["Protocol"] == "lambda" && s["Endpoint"] == *function)
+            .and_then(|s| s["SubscriptionArn"].as_str())
+            .unwrap_or_else(|| {
+                panic!("{function_logical_id} is not subscribed to {topic_logical_id}")
+            })
+            .to_string()
+    }
+
     /// The binary function `logical_id` runs (its `Metadata.BuildProperties.Binary`).
     pub fn binary_of(&self, logical_id: &str) -> &str {
         self.translated["Resources"][logical_id]["Metadata"]["BuildProperties"]["Binary"]

@@ -246,15 +246,7 @@ async fn a_revoked_secret_travels_from_the_schedule_to_the_teams_queue_on_the_cr
 
     // What slack-notify receives: the `lambda` body as an SNS event of the created lambda
     // subscription. Its document is the one the mailbox's program got, with the routing fields.
-    let slack_arn = &stack.function("SlackNotifyFunction")["configuration"]["FunctionArn"];
-    let subscription = stack.created["topics"]["AlertTopic"]["Subscriptions"]
-        .as_array()
-        .expect("the topic's subscriptions")
-        .iter()
-        .find(|s| s["Protocol"] == "lambda" && s["Endpoint"] == *slack_arn)
-        .and_then(|s| s["SubscriptionArn"].as_str())
-        .expect("slack-notify is subscribed to the alert topic")
-        .to_string();
+    let subscription = stack.lambda_subscription("AlertTopic", "SlackNotifyFunction");
     let event = lambda_event(&topic, &subscription, &sent[0]);
     let records = event["Records"].as_array().expect("records");
     assert_eq!(records.len(), 1);

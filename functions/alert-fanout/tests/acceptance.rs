@@ -20,7 +20,7 @@ use credwatch::store::dynamo::DynamoStore;
 use credwatch_sim::{ClientConfig, Simulator};
 use credwatch_tests::aws::{child_env, sdk_config, unique_name};
 use credwatch_tests::lambda::FunctionProcess;
-use credwatch_tests::sns::{attribute, create_topic, drain, subscribed_queue};
+use credwatch_tests::sns::{attribute, create_topic, drain, publishes, subscribed_queue};
 use credwatch_tests::streams::StreamReader;
 use credwatch_tests::{SYNC_SCOPES, Scratch};
 use serde_json::{Value, json};
@@ -65,30 +65,6 @@ fn inventory(sim: &Simulator, dir: &Path) -> String {
          email: [crm-ops@example.com]\n  - id: platform\n    name: Platform\n    notify:\n      \
          email: [platform@example.com]\nintegrations:\n{integrations}"
     )
-}
-
-/// Every publish moto's SNS accepted for `topic`, from its own record (`/moto-api/data.json`):
-/// `[message id, message, subject, attributes, group id]` each.
-async fn publishes(topic: &str) -> Vec<Value> {
-    let url = format!("{}/moto-api/data.json", credwatch_tests::aws::endpoint());
-    let data: Value = reqwest::get(&url)
-        .await
-        .expect("reach moto")
-        .json()
-        .await
-        .expect("moto's data.json");
-    data["sns"]["Topic"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|t| t["arn"] == topic)
-        .flat_map(|t| {
-            t["sent_notifications"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .collect()
 }
 
 /// The functions' environment: the table, the topic, the simulator allowed as SFMC, file
