@@ -23,7 +23,9 @@ pub fn markdown_text(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn emoji(n: &Notification) -> &'static str {
+/// The Slack emoji that leads a message about `n` (Chatbot's title and slack-notify's header):
+/// the event's for resolves, drills and acknowledgements, else the severity's.
+pub(super) fn emoji(n: &Notification) -> &'static str {
     use crate::domain::severity::Severity;
     use crate::notify::notification::Event;
     match (n.event, n.severity) {

@@ -16,7 +16,7 @@
 
 use serde_json::{Value, json};
 
-use super::chatbot::markdown_text;
+use super::chatbot::{emoji, markdown_text};
 use super::facts::facts;
 use super::trim::Trim;
 use crate::notify::notification::{Event, Notification};
@@ -56,19 +56,6 @@ pub fn fit(text: &str, max: usize) -> String {
     }
     kept.push(MARKER);
     kept
-}
-
-fn emoji(n: &Notification) -> &'static str {
-    use crate::domain::severity::Severity;
-    match (n.event, n.severity) {
-        (Event::Resolved, _) => ":white_check_mark:",
-        (Event::Drill, _) => ":information_source:",
-        (Event::Acknowledged, _) => ":eyes:",
-        (_, Severity::Critical) => ":rotating_light:",
-        (_, Severity::High) => ":red_circle:",
-        (_, Severity::Medium) => ":large_orange_circle:",
-        (_, Severity::Low) => ":large_yellow_circle:",
-    }
 }
 
 /// The header line: `:red_circle: HIGH · Loyalty feed`, `RESOLVED`, `REMINDER`... before the
