@@ -56,6 +56,7 @@ fn integration(id: &str) -> Integration {
         expiry_warn_days: Vec::new(),
         secret_lifetime_days: 180,
         maintenance: Vec::new(),
+        ingest: Default::default(),
     }
 }
 

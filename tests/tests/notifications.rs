@@ -58,6 +58,7 @@ fn integration() -> Integration {
         expiry_warn_days: vec![30, 7],
         secret_lifetime_days: 180,
         maintenance: Vec::new(),
+        ingest: Default::default(),
     }
 }
 

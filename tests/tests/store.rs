@@ -86,6 +86,7 @@ fn integration(id: &str) -> Integration {
             duration: Duration::from_secs(4 * 3600),
             timezone: Some("America/New_York".to_string()),
         }],
+        ingest: Default::default(),
     }
 }
 

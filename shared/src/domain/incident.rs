@@ -38,18 +38,28 @@ pub enum CheckKind {
     Expiry,
     /// credwatch's own ability to watch the integration; the [`PLATFORM_TEAM`].
     Monitor,
+    /// What the integration itself reports of its SFMC calls (passive tracking, the `ingest`
+    /// function); the integration's owner. One standalone incident per pattern
+    /// ([`crate::domain::passive::PassivePattern`]).
+    Passive,
 }
 
 impl CheckKind {
     /// Every check, in the order above.
-    pub const ALL: [CheckKind; 3] = [CheckKind::Auth, CheckKind::Expiry, CheckKind::Monitor];
+    pub const ALL: [CheckKind; 4] = [
+        CheckKind::Auth,
+        CheckKind::Expiry,
+        CheckKind::Monitor,
+        CheckKind::Passive,
+    ];
 
-    /// `auth`, `expiry` or `monitor`: the form stored and shown.
+    /// `auth`, `expiry`, `monitor` or `passive`: the form stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
             CheckKind::Auth => "auth",
             CheckKind::Expiry => "expiry",
             CheckKind::Monitor => "monitor",
+            CheckKind::Passive => "passive",
         }
     }
 
@@ -104,6 +114,13 @@ impl IncidentId {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+
+    /// Whether the id opens again after a resolve (its notifications carry each life's opening
+    /// time): sequence [`STANDALONE_SEQ`], and every `passive` incident (one id per pattern,
+    /// [`crate::domain::passive::PassivePattern::seq`]).
+    pub fn is_standalone(&self) -> bool {
+        self.seq == STANDALONE_SEQ || self.check == CheckKind::Passive
+    }
 }
 
 impl fmt::Display for IncidentId {
@@ -117,15 +134,15 @@ impl fmt::Display for IncidentId {
 pub enum IncidentIdError {
     /// Fewer than three `:`-separated parts.
     #[error(
-        "an incident id has the form integration:check:seq, check being auth, expiry or \
-         monitor (e.g. crm-sync:auth:3)"
+        "an incident id has the form integration:check:seq, check being auth, expiry, \
+         monitor or passive (e.g. crm-sync:auth:3)"
     )]
     NotThreeParts,
     /// The integration part is empty.
     #[error("the integration part of an incident id is empty")]
     EmptyIntegration,
-    /// The check part is not `auth`, `expiry` or `monitor`.
-    #[error("the check part of an incident id must be auth, expiry or monitor")]
+    /// The check part is not `auth`, `expiry`, `monitor` or `passive`.
+    #[error("the check part of an incident id must be auth, expiry, monitor or passive")]
     UnknownCheck,
     /// The sequence part is not a whole number from 0 to 4,294,967,295 in plain digits.
     #[error(
@@ -219,11 +236,32 @@ pub enum IncidentClass {
     /// A drill (`credwatch drill`): a test of one team's alert route, nothing is wrong
     /// (`monitor`; see `crate::domain::drill`). Excluded from everything that counts real incidents.
     Drill,
+    /// The integration itself reports credential, access or permission failures from SFMC
+    /// (`passive`): its own token requests refused (`invalid_client`, `invalid_grant`, ...), or
+    /// its REST/SOAP calls refused for long with no success between.
+    ReportedAuthFailure,
+    /// REST/SOAP calls refused as unauthorized and then succeeding on retry, often enough to
+    /// show a token-refresh race (`passive`, low severity).
+    TokenRefreshRace,
+    /// SFMC answers 403 `20002` "Insufficient Privileges" to an integration that had none in
+    /// the previous 7 days: a scope or permission was taken away (`passive`).
+    ScopeDrift,
+    /// The integration requests tokens far more often than SFMC's "one access token every 20
+    /// minutes" guidance (`passive`, low severity).
+    TokenRequestRate,
+    /// SFMC answers 429 `50200` "Your requests are temporarily blocked" (`passive`; critical
+    /// on the token endpoint, where it stops the integration).
+    TokenRequestsBlocked,
+    /// An integration that normally reports has gone quiet for 3x its usual gap (`passive`).
+    IntegrationSilent,
+    /// The integration reports a client id or business unit (MID) other than the inventory's
+    /// (`passive`).
+    IdentityMismatch,
 }
 
 impl IncidentClass {
     /// The classes that are not outcome classes, in the order above.
-    pub const NON_OUTCOME: [IncidentClass; 7] = [
+    pub const NON_OUTCOME: [IncidentClass; 14] = [
         IncidentClass::SecretExpiring,
         IncidentClass::SecretExpired,
         IncidentClass::ExpiryUnknown,
@@ -231,6 +269,13 @@ impl IncidentClass {
         IncidentClass::CorruptItem,
         IncidentClass::SlackWebhookRefused,
         IncidentClass::Drill,
+        IncidentClass::ReportedAuthFailure,
+        IncidentClass::TokenRefreshRace,
+        IncidentClass::ScopeDrift,
+        IncidentClass::TokenRequestRate,
+        IncidentClass::TokenRequestsBlocked,
+        IncidentClass::IntegrationSilent,
+        IncidentClass::IdentityMismatch,
     ];
 
     /// The snake_case name, e.g. `client_auth_failed` or `secret_expiring`.
@@ -244,6 +289,13 @@ impl IncidentClass {
             IncidentClass::CorruptItem => "corrupt_item",
             IncidentClass::SlackWebhookRefused => "slack_webhook_refused",
             IncidentClass::Drill => "drill",
+            IncidentClass::ReportedAuthFailure => "reported_auth_failure",
+            IncidentClass::TokenRefreshRace => "token_refresh_race",
+            IncidentClass::ScopeDrift => "scope_drift",
+            IncidentClass::TokenRequestRate => "token_request_rate",
+            IncidentClass::TokenRequestsBlocked => "token_requests_blocked",
+            IncidentClass::IntegrationSilent => "integration_silent",
+            IncidentClass::IdentityMismatch => "identity_mismatch",
         }
     }
 

@@ -3,6 +3,8 @@
 //!
 //! - [`outcome`]: what one probe concludes (outcome classes, kinds, verdicts).
 //! - [`incident`]: check kinds, typed incident ids and classes, the incident and its changes.
+//! - [`passive`]: passive tracking: one reported SFMC call (`credwatch.sfmc_call.v1`) and the
+//!   patterns read from them.
 //! - [`drill`]: the drill incident of a team (`credwatch drill`), and how it is marked.
 //! - [`state`]: an integration's monitoring state and the commit that replaces it.
 //! - [`severity`]: how serious an incident is.
@@ -13,6 +15,7 @@
 pub mod drill;
 pub mod incident;
 pub mod outcome;
+pub mod passive;
 pub mod severity;
 pub mod silence;
 pub mod state;

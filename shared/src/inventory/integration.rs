@@ -178,6 +178,7 @@ fn parse_integration(
         expiry_warn_days: cadence.expiry_warn_days,
         secret_lifetime_days: cadence.secret_lifetime_days,
         maintenance: maintenance?,
+        ingest: Default::default(),
     })
 }
 

@@ -203,4 +203,18 @@ pub struct Integration {
     pub secret_lifetime_days: u32,
     /// Recurring maintenance windows of this integration alone (the owner's apply as well).
     pub maintenance: Vec<MaintenanceWindow>,
+    /// Where its own SFMC results come from besides its ingest tokens (`ingest`).
+    pub ingest: IngestBinding,
+}
+
+/// The non-token routes by which an integration's own SFMC results reach the ingest function
+/// (inventory `ingest`): each binds a source to this one integration.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IngestBinding {
+    /// CloudWatch Logs groups whose lines are this integration's (`ingest.log_groups`), each
+    /// a log group name (`[.\-_/#A-Za-z0-9]`, 1 to 512 characters), in the order written.
+    pub log_groups: Vec<String>,
+    /// EventBridge `source` values whose `credwatch.sfmc_call.v1` events are this
+    /// integration's (`ingest.event_sources`), e.g. `com.acme.orders-sync`.
+    pub event_sources: Vec<String>,
 }

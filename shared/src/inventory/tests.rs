@@ -184,6 +184,7 @@ fn the_design_example_parses_with_every_field() {
             expiry_warn_days: vec![30, 14, 7, 3, 1],
             secret_lifetime_days: 180,
             maintenance: Vec::new(),
+            ingest: Default::default(),
         }
     );
     assert_eq!(integration.auth_url.as_str(), AUTH_URL);

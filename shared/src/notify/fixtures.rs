@@ -50,6 +50,7 @@ pub fn integration() -> Integration {
         expiry_warn_days: vec![30, 14, 7, 3, 1],
         secret_lifetime_days: 180,
         maintenance: Vec::new(),
+        ingest: Default::default(),
     }
 }
 
@@ -75,6 +76,9 @@ pub fn incident(check: CheckKind, class: IncidentClass) -> Incident {
             CheckKind::Auth => "SFMC said: Client authentication failed. (invalid_client)",
             CheckKind::Expiry => "The client secret was rotated on 2026-06-10; it lives 180 days.",
             CheckKind::Monitor => "An HTML page answered instead of SFMC (a proxy or firewall).",
+            CheckKind::Passive => {
+                "The integration reported 12 token requests refused: Client authentication failed."
+            }
         }
         .to_string(),
         http_status: (check == CheckKind::Auth).then_some(401),

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::annotations::{AckFacts, CredentialFacts, HeldNote, Member, OnBehalfOf, Step};
 use super::scrub::scrub;
 use crate::domain::incident::{
-    CheckKind, Incident, IncidentChange, IncidentClass, IncidentFacts, IncidentId, STANDALONE_SEQ,
+    CheckKind, Incident, IncidentChange, IncidentClass, IncidentFacts, IncidentId,
 };
 use crate::domain::severity::Severity;
 use crate::inventory::Integration;
@@ -217,7 +217,7 @@ impl NotificationId {
         NotificationId(format!("{}>{team}", self.0))
     }
 
-    /// The id of one life of a standalone incident (see [`STANDALONE_SEQ`]): `@{opened_at}`
+    /// The id of one life of a standalone incident ([`IncidentId::is_standalone`]): `@{opened_at}`
     /// appended.
     fn with_life(self, opened_at: DateTime<Utc>) -> NotificationId {
         NotificationId(format!(
@@ -445,7 +445,7 @@ impl Notification {
             .map(IntegrationFacts::of)
             .unwrap_or_else(|| IntegrationFacts::unknown(&incident.integration));
         let mut id = NotificationId::new(&incident.id, event, change, 1);
-        if incident.id.seq() == STANDALONE_SEQ && matches!(event, Event::Opened | Event::Resolved) {
+        if incident.id.is_standalone() && matches!(event, Event::Opened | Event::Resolved) {
             // This id opens again after a resolve: each life is told once.
             id = id.with_life(incident.opened_at);
         }

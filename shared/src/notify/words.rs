@@ -33,11 +33,18 @@ pub fn where_in_sfmc(class: IncidentClass) -> Option<&'static str> {
         )
         | IncidentClass::SecretExpiring
         | IncidentClass::SecretExpired
-        | IncidentClass::ExpiryUnknown => Some(WHERE_IN_SFMC),
+        | IncidentClass::ExpiryUnknown
+        | IncidentClass::ReportedAuthFailure
+        | IncidentClass::ScopeDrift
+        | IncidentClass::IdentityMismatch => Some(WHERE_IN_SFMC),
         IncidentClass::Outcome(_)
         | IncidentClass::NotProbed
         | IncidentClass::CorruptItem
-        | IncidentClass::SlackWebhookRefused => None,
+        | IncidentClass::SlackWebhookRefused
+        | IncidentClass::TokenRefreshRace
+        | IncidentClass::TokenRequestRate
+        | IncidentClass::TokenRequestsBlocked
+        | IncidentClass::IntegrationSilent => None,
         IncidentClass::Drill => None,
     }
 }
@@ -152,6 +159,13 @@ pub fn what_broke(class: IncidentClass, threshold_days: Option<u32>) -> String {
         IncidentClass::CorruptItem => "credwatch cannot read its record",
         IncidentClass::SlackWebhookRefused => "a team's Slack webhook is broken",
         IncidentClass::Drill => "alert drill, nothing is wrong",
+        IncidentClass::ReportedAuthFailure => "its own SFMC calls are refused",
+        IncidentClass::TokenRefreshRace => "token refresh race in the integration",
+        IncidentClass::ScopeDrift => "SFMC now refuses a permission it uses",
+        IncidentClass::TokenRequestRate => "too many token requests",
+        IncidentClass::TokenRequestsBlocked => "SFMC blocks its requests",
+        IncidentClass::IntegrationSilent => "it has stopped reporting its SFMC calls",
+        IncidentClass::IdentityMismatch => "it uses another client id or business unit",
     };
     text.to_string()
 }
@@ -192,6 +206,27 @@ pub fn next_step(class: IncidentClass) -> &'static str {
             "Create a new incoming webhook for the team's channel in Slack (or restore the channel), store its URL in the secret named in the details (under the Slack secret prefix), then wait for the next alert: an accepted post resolves this."
         }
         IncidentClass::Drill => "Nothing to do: this drill only proves that alerts reach you.",
+        IncidentClass::ReportedAuthFailure => {
+            "Compare the client id and secret the integration uses with the package's current ones in Setup > Apps > Installed Packages (when credwatch's own probe of the credential works, the integration has an outdated secret or uses another package), update the integration's configuration, and check that its calls succeed again."
+        }
+        IncidentClass::TokenRefreshRace => {
+            "Have the integration refresh its access token before it expires (SFMC's last about 18 minutes: renew after 15) and share one token between its threads; nothing needs changing in SFMC."
+        }
+        IncidentClass::ScopeDrift => {
+            "Check the package's API Integration scopes in Setup > Apps > Installed Packages (one may have been removed) and the business units it may access, and restore the permission the failing calls need."
+        }
+        IncidentClass::TokenRequestRate => {
+            "Have the integration cache its access token and reuse it until shortly before it expires: SFMC asks for at most one token request every 20 minutes and may block clients that ask far more often."
+        }
+        IncidentClass::TokenRequestsBlocked => {
+            "Pause the integration's retries and wait out the block (SFMC's Retry-After), then make it cache and reuse its access token. If the block lasts, contact Salesforce support with the client id."
+        }
+        IncidentClass::IntegrationSilent => {
+            "Check that the integration still runs, and that its reporting still reaches credwatch (its ingest token, log group subscription or EventBridge rule): the integration may have stopped, or only its reports."
+        }
+        IncidentClass::IdentityMismatch => {
+            "Check which installed package and business unit the integration really uses, then correct the integration's configuration or the inventory's client_id / account_id so that they agree."
+        }
     }
 }
 

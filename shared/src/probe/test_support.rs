@@ -27,5 +27,6 @@ pub(super) fn integration(auth_url: &str) -> Integration {
         expiry_warn_days: vec![30, 14, 7, 3, 1],
         secret_lifetime_days: 180,
         maintenance: Vec::new(),
+        ingest: Default::default(),
     }
 }

@@ -190,11 +190,11 @@ fn record_success(
     // Only a repaired state has an incident without a class.
     let class = class.unwrap_or(match about.check {
         CheckKind::Monitor => OutcomeClass::SecretUnavailable,
-        CheckKind::Auth | CheckKind::Expiry => OutcomeClass::AuthRejected,
+        CheckKind::Auth | CheckKind::Expiry | CheckKind::Passive => OutcomeClass::AuthRejected,
     });
     let message = match about.check {
         CheckKind::Monitor => "credwatch can probe this integration again".to_string(),
-        CheckKind::Auth | CheckKind::Expiry => format!(
+        CheckKind::Auth | CheckKind::Expiry | CheckKind::Passive => format!(
             "{} works again: {} successful probes in a row",
             about.integration.name, policy.successes_to_resolve
         ),

@@ -35,6 +35,13 @@ pub const MAX_SILENCES: usize = 5_000;
 /// an audit look-back), like resolved incidents.
 pub const SILENCE_RETENTION_DAYS: i64 = 400;
 
+/// Days a passive per-minute counter item is kept (TTL): the scope-drift rule looks back 7
+/// days, one more day for late reports.
+pub const PASSIVE_COUNTER_RETENTION_DAYS: i64 = 8;
+
+/// Days a failed call reported by an integration is kept raw (TTL), for `incident show`.
+pub const PASSIVE_EVENT_RETENTION_DAYS: i64 = 7;
+
 /// The error of a listing that found more than `max` silences in `place`.
 pub fn too_many_silences(place: &str, max: usize) -> StoreError {
     StoreError::permanent(format!(

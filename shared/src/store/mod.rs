@@ -25,8 +25,8 @@ pub mod roles;
 pub use error::{StoreError, StoreResult};
 pub use model::{
     AckOutcome, CommitOutcome, DueNotifications, ExpireOutcome, HistoryEntry, IncidentListing,
-    IntegrationListing, IntegrationRecord, NotificationListing, SilenceListing,
-    UnreadableIntegration, UnreadableItem,
+    IntegrationListing, IntegrationRecord, NotificationListing, PassiveListing, RecordedCalls,
+    SilenceListing, UnreadableIntegration, UnreadableItem,
 };
 
 /// The vocabulary of the port's signatures, defined in [`crate::domain`].
@@ -34,7 +34,8 @@ pub use crate::domain::incident::{Incident, IncidentChange, PLATFORM_TEAM};
 /// The state commit, defined in [`crate::domain::state`].
 pub use crate::domain::state::StateCommit;
 pub use roles::{
-    Groups, HistoryReader, Incidents, Integrations, Notifications, ProbeResults, Silences, Teams,
+    Groups, HistoryReader, Incidents, IngestTokens, Integrations, Notifications, PassiveRecords,
+    ProbeResults, Silences, Teams,
 };
 
 /// Everything credwatch reads and writes between invocations: every role at once, for the

@@ -174,3 +174,22 @@ pub enum AckOutcome {
     /// The incident is resolved: nothing written (nobody needs to be on it); as it is.
     Resolved(Incident),
 }
+
+/// What [`PassiveRecords::record_calls`](super::PassiveRecords::record_calls) wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct RecordedCalls {
+    /// Counter items updated (one per integration and minute).
+    pub counter_writes: usize,
+    /// Failed calls kept raw.
+    pub failures_kept: usize,
+}
+
+/// Every integration's passive state, and apart from them the state items that cannot be
+/// decoded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PassiveListing {
+    /// `(integration, state)`, by integration id.
+    pub states: Vec<(String, crate::domain::passive::PassiveState)>,
+    /// The state items that cannot be decoded.
+    pub unreadable: Vec<UnreadableItem>,
+}

@@ -13,10 +13,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::error::StoreResult;
 use super::{
     AckOutcome, CommitOutcome, DueNotifications, ExpireOutcome, HistoryEntry, Incident,
-    IncidentListing, IntegrationListing, IntegrationRecord, NotificationListing, SilenceListing,
-    StateCommit,
+    IncidentListing, IntegrationListing, IntegrationRecord, NotificationListing, PassiveListing,
+    RecordedCalls, SilenceListing, StateCommit,
 };
 use crate::domain::incident::{Acknowledgement, IncidentId};
+use crate::domain::passive::{IngestToken, MinuteCounts, PassiveCommit, PassiveState, SfmcCall};
 use crate::domain::silence::{Silence, SilenceId};
 use crate::domain::state::CheckState;
 use crate::inventory::{Integration, Team};
@@ -305,4 +306,109 @@ pub trait Silences: Send + Sync {
         at: DateTime<Utc>,
         by: Option<&str>,
     ) -> impl Future<Output = StoreResult<ExpireOutcome>> + Send;
+}
+
+/// Passive tracking's records (the `ingest` function): per-minute counters of reported calls,
+/// the failures kept raw for a few days, each integration's passive state with the `passive`
+/// incidents it opens and resolves, and asking the probe to look now. Nothing here is a Scan.
+pub trait PassiveRecords: Send + Sync {
+    /// Adds each call's `count` to its integration's counter of its `observed_at` minute (one
+    /// UpdateItem per integration and minute, whatever the number of calls; kept
+    /// [`PASSIVE_COUNTER_RETENTION_DAYS`](super::invariants::PASSIVE_COUNTER_RETENTION_DAYS)),
+    /// and keeps every failed call raw (batched; kept
+    /// [`PASSIVE_EVENT_RETENTION_DAYS`](super::invariants::PASSIVE_EVENT_RETENTION_DAYS), keyed by
+    /// `observed_at` and `event_id`, so a reporter's retry of the same event is one item).
+    /// Successes are only counted. Counters are not idempotent: a retried batch counts twice.
+    fn record_calls(
+        &self,
+        calls: &[SfmcCall],
+    ) -> impl Future<Output = StoreResult<RecordedCalls>> + Send;
+
+    /// The counters of `integration`'s minutes in `[from, to)`, oldest first (one Query, paged).
+    /// A minute item that cannot be decoded is skipped and logged.
+    fn minutes(
+        &self,
+        integration: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<MinuteCounts>>> + Send;
+
+    /// The failed calls of `integration` kept raw, observed in `[from, to)`, most recent first,
+    /// at most `limit` (one Query). Unreadable ones are skipped and logged.
+    fn failed_calls(
+        &self,
+        integration: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<SfmcCall>>> + Send;
+
+    /// `integration`'s passive state; `None` when it never reported. An item that cannot be
+    /// decoded is [`StoreError::Corrupt`](super::error::StoreError::Corrupt).
+    fn passive_state(
+        &self,
+        integration: &str,
+    ) -> impl Future<Output = StoreResult<Option<PassiveState>>> + Send;
+
+    /// Every integration's passive state, by integration id, with the unreadable ones apart
+    /// (one Query, paged): the sweep's list.
+    fn passive_states(&self) -> impl Future<Output = StoreResult<PassiveListing>> + Send;
+
+    /// Writes `commit.state` (version `expected_version + 1`) and its incident changes, all or
+    /// nothing, if the stored version is still `expected_version` (0: no state yet):
+    /// [`CommitOutcome::Conflict`] otherwise (nothing written: re-read and decide again). An
+    /// incident id that is not `{integration}:passive:{seq}` of `commit.integration` is
+    /// [`StoreError::Permanent`](super::error::StoreError::Permanent).
+    fn commit_passive(
+        &self,
+        commit: &PassiveCommit,
+    ) -> impl Future<Output = StoreResult<CommitOutcome>> + Send;
+
+    /// Makes `integration` due for a probe at `at` (the probe's next tick probes it): a
+    /// reported credential failure is checked by credwatch's own probe at once. `Ok(false)`
+    /// when there is no such integration (nothing written). Not versioned, like a rotation.
+    fn probe_soon(
+        &self,
+        integration: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+}
+
+/// Ingest tokens (`credwatch ingest token create|revoke`; the ingest function checks them) and
+/// the per-integration flood limit of the ingest endpoint.
+pub trait IngestTokens: Send + Sync {
+    /// Stores a new token's hash. Conditional on the hash being new: an existing one is
+    /// [`StoreError::Conflict`](super::error::StoreError::Conflict), nothing written.
+    fn put_ingest_token(&self, token: &IngestToken)
+    -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The token whose hash is `hash` (strongly consistent read); `None` if none (never issued,
+    /// or revoked).
+    fn ingest_token(
+        &self,
+        hash: &str,
+    ) -> impl Future<Output = StoreResult<Option<IngestToken>>> + Send;
+
+    /// Every token of `integration`, oldest first.
+    fn ingest_tokens_of(
+        &self,
+        integration: &str,
+    ) -> impl Future<Output = StoreResult<Vec<IngestToken>>> + Send;
+
+    /// Deletes every token of `integration`; how many there were.
+    fn revoke_ingest_tokens(
+        &self,
+        integration: &str,
+    ) -> impl Future<Output = StoreResult<usize>> + Send;
+
+    /// Takes `events` from `integration`'s allowance of `limit` events in the minute starting
+    /// at `minute` (one conditional UpdateItem, kept an hour): `Ok(false)` when they do not fit
+    /// (nothing taken; the endpoint answers 429 until the next minute).
+    fn take_ingest_quota(
+        &self,
+        integration: &str,
+        minute: DateTime<Utc>,
+        events: u32,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 }

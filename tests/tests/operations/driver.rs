@@ -84,6 +84,7 @@ pub fn integration(id: &str, owner: &str, severity: Severity) -> Integration {
         expiry_warn_days: vec![30, 14, 7, 3, 1],
         secret_lifetime_days: 180,
         maintenance: Vec::new(),
+        ingest: Default::default(),
     }
 }
 

@@ -30,6 +30,7 @@ fn integration(expires: Option<&str>, rotated: Option<&str>) -> Integration {
         expiry_warn_days: vec![30, 14, 7, 3, 1],
         secret_lifetime_days: 180,
         maintenance: Vec::new(),
+        ingest: Default::default(),
     }
 }
 

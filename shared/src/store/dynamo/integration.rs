@@ -210,6 +210,7 @@ pub fn decode_integration(item: &Item) -> ReadResult<IntegrationRecord> {
         expiry_warn_days: r.numbers(EXPIRY_WARN_DAYS)?,
         secret_lifetime_days: r.number(SECRET_LIFETIME_DAYS)?,
         maintenance: decode_windows(&r)?,
+        ingest: Default::default(),
     };
     check_bounds(&r, &integration)?;
     let id = integration.id.as_str();

@@ -81,6 +81,7 @@ fn worst_case_item_is_far_below_dynamodb_limit() {
                 timezone: Some("America/Argentina/ComodRivadavia".into()),
             })
             .collect(),
+        ingest: Default::default(),
     };
     let now = DateTime::<Utc>::MAX_UTC;
     let size = item_size(&new_integration_item(&integration, now, now));
@@ -140,6 +141,7 @@ fn crm_sync() -> Integration {
         expiry_warn_days: vec![7],
         secret_lifetime_days: 180,
         maintenance: Vec::new(),
+        ingest: Default::default(),
     }
 }
 
