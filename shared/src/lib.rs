@@ -12,6 +12,7 @@ pub mod domain;
 pub mod inventory;
 pub mod jobs;
 pub mod notify;
+pub mod passive;
 pub mod probe;
 pub mod rules;
 pub mod secrets;

@@ -34,6 +34,7 @@ pub mod followup;
 pub mod grouping;
 pub mod health;
 pub mod maintenance;
+pub mod passive;
 pub mod policy;
 pub mod reminders;
 pub mod rotation;

@@ -9,6 +9,7 @@
 
 mod groups;
 mod notifications;
+mod passive;
 mod silences;
 
 use std::collections::BTreeMap;

@@ -76,7 +76,11 @@ fn malformed_incident_ids_say_which_part_is_wrong() {
     // Every message names the part and the expected form.
     assert!(NotThreeParts.to_string().contains("integration:check:seq"));
     assert!(EmptyIntegration.to_string().contains("integration part"));
-    assert!(UnknownCheck.to_string().contains("auth, expiry, monitor or passive"));
+    assert!(
+        UnknownCheck
+            .to_string()
+            .contains("auth, expiry, monitor or passive")
+    );
     assert!(BadSeq.to_string().contains("sequence part"));
     let err = serde_json::from_str::<IncidentId>("\"crm:auth\"").unwrap_err();
     assert!(err.to_string().contains("integration:check:seq"), "{err}");

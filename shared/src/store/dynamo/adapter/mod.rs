@@ -24,6 +24,7 @@ mod groups;
 mod incidents;
 mod integrations;
 mod notifications;
+mod passive;
 mod probe_results;
 mod silences;
 mod teams;
