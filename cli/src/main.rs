@@ -118,6 +118,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Passive tracking: the bearer tokens an integration's reporter sends its SFMC results with
+    /// (`ingest token create|revoke|list --integration ID`).
+    Ingest {
+        #[command(subcommand)]
+        command: ops::IngestCommand,
+    },
     /// Manage the DynamoDB table (for local and test use; deployments get it from the SAM template).
     Table {
         #[command(subcommand)]
@@ -303,6 +309,7 @@ fn main() -> ExitCode {
                 command: TableCommand::Create { table },
             } => ops::table_create(&table.name).await,
             Command::Silence { command } => ops::silence(command).await,
+            Command::Ingest { command } => ops::ingest(command).await,
             Command::Drill {
                 table,
                 topic,

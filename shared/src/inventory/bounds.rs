@@ -5,9 +5,11 @@
 //! Worst case of one integration item: strings are counted in characters (at most 4 bytes each
 //! in UTF-8), so the inventory part is at most about 4 x (name 200 + 2 URLs x 2,048 + client
 //! id 256 + 2 secret reference parts x 2,048 + 100 scopes x 100 + 50 `depends_on` x 200)
-//! = 4 x 28,648 bytes, about 115 KB, plus a few hundred bytes of state: far below DynamoDB's
+//! = 4 x 28,648 bytes, about 115 KB, plus `ingest` (20 log group names x 512 + 20 sources x 256
+//! ASCII characters, about 15 KB) and a few hundred bytes of state: far below DynamoDB's
 //! 400 KB item limit. `store::dynamo::integration`'s `worst_case_item_is_far_below_dynamodb_limit` encodes
-//! one with every text at its limit in 4-byte characters and measures 106 KB (with 20 maintenance windows).
+//! one with every text at its limit in 4-byte characters and measures it (with 20 maintenance
+//! windows and every `ingest` entry).
 
 use std::time::Duration;
 
@@ -64,6 +66,12 @@ pub const DEPENDS_ON_MAX: usize = 50;
 pub const EMAILS_MAX: usize = 50;
 /// `notify.email` entries, in characters (RFC 5321's limit on a forward path is 254).
 pub const EMAIL_MAX: usize = 254;
+/// `ingest.log_groups` and `ingest.event_sources`: entries each.
+pub const INGEST_ENTRIES_MAX: usize = 20;
+/// A CloudWatch Logs group name, in characters (CloudWatch's limit).
+pub const LOG_GROUP_NAME_MAX: usize = 512;
+/// An EventBridge `source`, in characters (EventBridge's limit).
+pub const EVENT_SOURCE_MAX: usize = 256;
 /// Any other text (time zone names...), in characters.
 pub const TEXT_MAX: usize = 2048;
 

@@ -10,6 +10,7 @@ use super::auth_url::parse_auth_url;
 use super::bounds::{self, NAME_MAX, URL_MAX};
 use super::cadence::{CADENCE_KEYS, Cadence};
 use super::entry::{entry_id, entry_location, require};
+use super::ingest::{Bindings, parse_ingest};
 use super::maintenance::parse_maintenance;
 use super::model::{Defaults, Integration, Severity};
 use super::options::LoadOptions;
@@ -18,7 +19,7 @@ use super::secret_ref::parse_client_secret;
 use crate::sfmc::scopes::is_known_scope;
 
 /// The keys of an integration besides the [`CADENCE_KEYS`] overrides.
-const INTEGRATION_KEYS: [&str; 15] = [
+const INTEGRATION_KEYS: [&str; 16] = [
     "id",
     "name",
     "owner",
@@ -34,6 +35,7 @@ const INTEGRATION_KEYS: [&str; 15] = [
     "records_per_hour",
     "runbook",
     "maintenance",
+    "ingest",
 ];
 
 /// What every integration is checked against.
@@ -61,8 +63,13 @@ pub(super) fn parse_integrations(
     }
     let mut ids = HashMap::new();
     let mut integrations = Vec::new();
+    let mut bindings = Bindings::default();
     for (i, item) in items.iter().enumerate() {
         if let Some(integration) = parse_integration(i, item, context, &mut ids, report) {
+            bindings.claim(
+                &mut At::new(entry_location("integrations", i, item), report),
+                &integration,
+            );
             integrations.push(integration);
         }
     }
@@ -87,6 +94,7 @@ fn parse_integration(
     let mut cadence = Cadence::default();
     // Absent means none; given but invalid means no integration (its problems are reported).
     let mut maintenance = Some(Vec::new());
+    let mut ingest = Some(Default::default());
     for (key, value) in map {
         let Some(key) = at.key("", key) else { continue };
         let known = INTEGRATION_KEYS.contains(&key) || CADENCE_KEYS.contains(&key);
@@ -137,6 +145,7 @@ fn parse_integration(
             }
             "runbook" => runbook = parse_runbook(&mut at, value),
             "maintenance" => maintenance = parse_maintenance(&mut at, value),
+            "ingest" => ingest = parse_ingest(&mut at, value),
             _ if !cadence.read(&mut at, key, value) => {
                 at.unknown_key(
                     "",
@@ -178,7 +187,7 @@ fn parse_integration(
         expiry_warn_days: cadence.expiry_warn_days,
         secret_lifetime_days: cadence.secret_lifetime_days,
         maintenance: maintenance?,
-        ingest: Default::default(),
+        ingest: ingest?,
     })
 }
 

@@ -9,6 +9,7 @@ use super::*;
 use crate::secrets::SecretSource;
 
 mod alerting;
+mod ingest;
 
 /// The example from DESIGN.md, verbatim.
 const DESIGN_EXAMPLE: &str = r#"version: 1

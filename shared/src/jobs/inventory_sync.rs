@@ -166,6 +166,7 @@ pub fn changed_fields(stored: &Integration, desired: &Integration) -> Vec<&'stat
         expiry_warn_days,
         secret_lifetime_days,
         maintenance,
+        ingest,
     )
 }
 

@@ -15,6 +15,8 @@
 //!   Secrets Manager only, under its prefix).
 //! - `ids.rs`: secret-id matching ([`secret_ids_match`], [`secret_name`], [`is_under_prefix`]):
 //!   a secret named by its name or by its ARN is the same secret.
+//! - [`ingest_token`]: the bearer tokens reporters send to the ingest function: drawn from the
+//!   OS CSPRNG, shown once, kept only as a SHA-256 hash.
 
 pub mod aws;
 mod ids;
@@ -25,6 +27,7 @@ mod secret;
 mod source;
 
 pub mod fingerprint;
+pub mod ingest_token;
 
 pub use fingerprint::secret_fingerprint;
 

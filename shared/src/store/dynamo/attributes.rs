@@ -37,6 +37,13 @@ pub const RECHECK_EVERY: &str = "recheck_every";
 pub const EXPIRY_WARN_DAYS: &str = "expiry_warn_days";
 /// Secret lifetime (N, days).
 pub const SECRET_LIFETIME_DAYS: &str = "secret_lifetime_days";
+/// Passive tracking's non-token routes (M): `log_groups` and `event_sources` (L of S each);
+/// absent in items written before it existed (then none).
+pub const INGEST: &str = "ingest";
+/// Inside `ingest`: CloudWatch Logs group names (L of S).
+pub const LOG_GROUPS: &str = "log_groups";
+/// Inside `ingest`: EventBridge sources (L of S).
+pub const EVENT_SOURCES: &str = "event_sources";
 /// When the integration was added.
 pub const ADDED_AT: &str = "added_at";
 /// When a Secrets Manager rotation was last seen.

@@ -16,7 +16,7 @@ use crate::domain::incident::{CheckKind, IncidentId};
 use crate::domain::outcome::OutcomeClass;
 use crate::domain::state::{CheckState, Health, Track};
 use crate::domain::state::{ExpiryTrack, Threshold};
-use crate::inventory::{Integration, Severity};
+use crate::inventory::{IngestBinding, Integration, Severity};
 use crate::secrets::SecretSource;
 use crate::store::IntegrationRecord;
 use crate::store::invariants;
@@ -77,7 +77,54 @@ pub fn inventory_fields(i: &Integration) -> Fields {
         (EXPIRY_WARN_DAYS, Some(numbers(&i.expiry_warn_days))),
         (SECRET_LIFETIME_DAYS, Some(n(i.secret_lifetime_days))),
         (MAINTENANCE, Some(windows_value(&i.maintenance))),
+        (INGEST, Some(ingest_value(&i.ingest))),
     ]
+}
+
+/// The `ingest` attribute: `{log_groups: L of S, event_sources: L of S}`.
+fn ingest_value(binding: &IngestBinding) -> AttributeValue {
+    use super::attributes::*;
+    map(vec![
+        (LOG_GROUPS, Some(strings(&binding.log_groups))),
+        (EVENT_SOURCES, Some(strings(&binding.event_sources))),
+    ])
+}
+
+/// The `ingest` attribute read back (none when absent: items written before passive
+/// tracking), checked as the inventory checks it: at most
+/// [`INGEST_ENTRIES_MAX`](crate::inventory::bounds::INGEST_ENTRIES_MAX) entries per list, each
+/// valid and listed once. A problem names the list (`ingest.log_groups`), never the value.
+fn decode_ingest(r: &Reader<'_>) -> ReadResult<IngestBinding> {
+    use super::attributes::*;
+    use crate::inventory::bounds::INGEST_ENTRIES_MAX;
+    use crate::inventory::{event_source_problem, log_group_problem};
+    let Some(ingest) = r.opt_map(INGEST)? else {
+        return Ok(IngestBinding::default());
+    };
+    let list = |name: &str, what: &str, problem: fn(&str) -> Option<&'static str>| {
+        let entries = ingest.strings(name)?;
+        if entries.len() > INGEST_ENTRIES_MAX {
+            return Err(ingest.corrupt(
+                name,
+                &format!("holds more than {INGEST_ENTRIES_MAX} entries"),
+            ));
+        }
+        if entries.iter().any(|e| problem(e).is_some()) {
+            return Err(ingest.corrupt(name, &format!("holds an invalid {what}")));
+        }
+        if entries
+            .iter()
+            .enumerate()
+            .any(|(i, e)| entries[..i].contains(e))
+        {
+            return Err(ingest.corrupt(name, &format!("holds a {what} twice")));
+        }
+        Ok(entries)
+    };
+    Ok(IngestBinding {
+        log_groups: list(LOG_GROUPS, "log group name", log_group_problem)?,
+        event_sources: list(EVENT_SOURCES, "EventBridge source", event_source_problem)?,
+    })
 }
 
 /// Back in the inventory: not retired any more.
@@ -210,7 +257,7 @@ pub fn decode_integration(item: &Item) -> ReadResult<IntegrationRecord> {
         expiry_warn_days: r.numbers(EXPIRY_WARN_DAYS)?,
         secret_lifetime_days: r.number(SECRET_LIFETIME_DAYS)?,
         maintenance: decode_windows(&r)?,
-        ingest: Default::default(),
+        ingest: decode_ingest(&r)?,
     };
     check_bounds(&r, &integration)?;
     let id = integration.id.as_str();

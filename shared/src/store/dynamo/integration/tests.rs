@@ -81,7 +81,14 @@ fn worst_case_item_is_far_below_dynamodb_limit() {
                 timezone: Some("America/Argentina/ComodRivadavia".into()),
             })
             .collect(),
-        ingest: Default::default(),
+        ingest: crate::inventory::IngestBinding {
+            log_groups: (0..INGEST_ENTRIES_MAX)
+                .map(|i| format!("{i:03}{}", "g".repeat(LOG_GROUP_NAME_MAX - 3)))
+                .collect(),
+            event_sources: (0..INGEST_ENTRIES_MAX)
+                .map(|i| format!("{i:03}{}", "😀".repeat(EVENT_SOURCE_MAX - 3)))
+                .collect(),
+        },
     };
     let now = DateTime::<Utc>::MAX_UTC;
     let size = item_size(&new_integration_item(&integration, now, now));
@@ -237,4 +244,89 @@ fn maintenance_round_trips_and_older_items_have_none() {
     let err = decode_integration(&bad).expect_err("corrupt");
     assert_eq!(err.field, "maintenance[0]", "{err}");
     assert!(!err.to_string().contains("sun 02:00"), "{err}");
+}
+
+/// `ingest` round-trips; an item written before passive tracking reads with none; an invalid,
+/// duplicated or oversized list makes the item unreadable, naming `ingest.…`, never the value.
+#[test]
+fn ingest_round_trips_and_older_items_have_none() {
+    use crate::inventory::IngestBinding;
+    let integration = Integration {
+        ingest: IngestBinding {
+            log_groups: vec!["/aws/lambda/crm-sync".into(), "crm#sfmc".into()],
+            event_sources: vec!["com.acme.crm-sync".into()],
+        },
+        ..crm_sync()
+    };
+    let now = DateTime::<Utc>::UNIX_EPOCH;
+    let item = new_integration_item(&integration, now, now);
+    assert_eq!(
+        decode_integration(&item).expect("readable").integration,
+        integration
+    );
+    let mut older = item.clone();
+    older.remove(attr::INGEST);
+    assert_eq!(
+        decode_integration(&older)
+            .expect("an older item reads")
+            .integration,
+        crm_sync()
+    );
+    let list = |values: &[&str]| AttributeValue::L(values.iter().map(|v| s(*v)).collect());
+    let with = |log_groups: AttributeValue, event_sources: AttributeValue| {
+        let mut bad = item.clone();
+        bad.insert(
+            attr::INGEST.into(),
+            AttributeValue::M(HashMap::from([
+                (attr::LOG_GROUPS.into(), log_groups),
+                (attr::EVENT_SOURCES.into(), event_sources),
+            ])),
+        );
+        bad
+    };
+    let many: Vec<String> = (0..21).map(|i| format!("g{i}")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    let cases = [
+        (
+            with(list(&["bad group 4711"]), list(&[])),
+            "ingest.log_groups",
+            "invalid log group name",
+        ),
+        (
+            with(list(&["/a", "/a"]), list(&[])),
+            "ingest.log_groups",
+            "twice",
+        ),
+        (
+            with(list(&many), list(&[])),
+            "ingest.log_groups",
+            "more than 20",
+        ),
+        (with(s("/a"), list(&[])), "ingest.log_groups", "not a list"),
+        (
+            with(list(&[]), list(&["aws.4711"])),
+            "ingest.event_sources",
+            "invalid EventBridge source",
+        ),
+        (
+            with(
+                list(&[]),
+                AttributeValue::L(vec![AttributeValue::N("4711".into())]),
+            ),
+            "ingest.event_sources",
+            "not a string",
+        ),
+    ];
+    for (bad, field, problem) in cases {
+        let err = decode_integration(&bad).expect_err("corrupt");
+        assert_eq!(err.field, field, "{err}");
+        assert!(err.problem.contains(problem), "{field}: {err}");
+        assert!(!err.to_string().contains("4711"), "the value leaked: {err}");
+    }
+    let mut not_a_map = item.clone();
+    not_a_map.insert(attr::INGEST.into(), s("x"));
+    assert_eq!(
+        decode_integration(&not_a_map).expect_err("corrupt").field,
+        "ingest"
+    );
 }
