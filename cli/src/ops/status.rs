@@ -1,5 +1,5 @@
 //! `credwatch status`: one row per integration (health, since when, probes, secret expiry,
-//! open incidents) built purely from the table's items, shown as JSON or as a table laid out
+//! what it reported itself (passive tracking), open incidents) built purely from the table's items, shown as JSON or as a table laid out
 //! for the terminal's width, with times said as "5 min ago" / "in 3 min".
 
 use std::collections::BTreeMap;
@@ -19,11 +19,13 @@ use credwatch::text::printable::{self, escape};
 use serde::Serialize;
 
 use super::table::{fail, fail_reading, store};
-use crate::exit::EXIT_OK;
+use crate::aws_trouble::Trouble;
+use crate::exit::{EXIT_FAILING, EXIT_OK};
 use crate::output::Format;
 use crate::output::{Stdout, stdout_colours, table_width, warn};
 use crate::render::{Grid, lay_out, wrap};
 use crate::routing;
+pub use passive::PassiveView;
 
 /// One element of `credwatch status --format json`.
 #[derive(Serialize)]
@@ -50,6 +52,9 @@ pub struct StatusRow {
     pub retired: bool,
     /// Its open incidents.
     pub open_incidents: Vec<IncidentRow>,
+    /// What the integration reported itself (passive tracking): calls and failures in the last
+    /// hour, its last reported failure and class; `null` when it never reported.
+    pub passive: Option<PassiveView>,
     /// Why the integration's table item cannot be read (`health` is then `unreadable`).
     pub problem: Option<String>,
 }
@@ -156,6 +161,7 @@ pub fn status_rows(
                     .map(|date| days_until(date, now.date_naive())),
                 retired: record.retired,
                 open_incidents: incident_rows(&by_integration, &record.integration.id),
+                passive: None,
                 problem: None,
             }
         })
@@ -186,6 +192,7 @@ fn unreadable_row(id: String, open_incidents: Vec<IncidentRow>, problem: String)
         days_to_expiry: None,
         retired: false,
         open_incidents,
+        passive: None,
         problem: Some(problem),
     }
 }
@@ -303,8 +310,12 @@ pub async fn status(table: &str, topic: Option<&str>, format: Format) -> u8 {
             escape(&bad.to_string())
         ));
     }
-    let mut rows = status_rows(&records.records, &records.unreadable, &open, Utc::now());
+    let now = Utc::now();
+    let mut rows = status_rows(&records.records, &records.unreadable, &open, now);
     mark_unreadable_incidents(&mut rows, &unreadable_incidents);
+    // What the integrations reported themselves: a read that fails is said on its row and
+    // ends the command with 1, after everything else is shown.
+    let passive_trouble = passive::fill_passive(&store, &mut rows, now).await.err();
     if format == Format::Json
         && let Err(err) = count_notifications(&store, &mut rows).await
     {
@@ -326,24 +337,23 @@ pub async fn status(table: &str, topic: Option<&str>, format: Format) -> u8 {
                 .expect("status serializes"),
         ),
         (Format::Table, _) => {
-            out.print(&status_table(
-                &rows,
-                Utc::now(),
-                table_width(),
-                stdout_colours(),
-            ));
+            out.print(&status_table(&rows, now, table_width(), stdout_colours()));
             if let Some((topic, seen)) = &routing {
                 out.print(&routing::describe_reachability(seen, topic));
             }
         }
     }
-    match routing_trouble {
-        Some(trouble) => {
-            let code = fail(&trouble);
-            out.finish(code)
-        }
-        None => out.finish(EXIT_OK),
+    let mut code = EXIT_OK;
+    if let Some(message) = passive_trouble {
+        code = fail(&Trouble {
+            message: format!("table {shown}: {message}"),
+            code: EXIT_FAILING,
+        });
     }
+    if let Some(trouble) = routing_trouble {
+        code = code.max(fail(&trouble));
+    }
+    out.finish(code)
 }
 
 /// The status table, laid out for `width` columns (seven when they fit, else two, else one),
@@ -356,6 +366,7 @@ pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>, width: u16, colours:
         "Last probe",
         "Next probe",
         "Secret expires",
+        "Reported (1 h)",
         "Open incidents",
     ]);
     let mut two = Grid::new(vec!["Integration", "State"]);
@@ -374,10 +385,11 @@ pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>, width: u16, colours:
                     "-".into(),
                     "-".into(),
                     "-".into(),
+                    "-".into(),
                     problem.clone(),
                 ],
                 Color::Magenta,
-                &[&[&id], &[row.health], &[], &[], &[], &[], &[]],
+                &[&[&id], &[row.health], &[], &[], &[], &[], &[], &[]],
             );
             let left = format!("{id}\n{}", row.health);
             two.row(
@@ -452,7 +464,14 @@ pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>, width: u16, colours:
             Some(0) => "today".to_string(),
             Some(d) => format!("in {d} days"),
         };
-        let classes: Vec<&str> = incident_classes.iter().map(String::as_str).collect();
+        let reported = passive::passive_words(row.passive.as_ref(), |t| ago(t, now));
+        let reported_class: Vec<&str> = row
+            .passive
+            .as_ref()
+            .and_then(|p| p.last_failure_class.as_deref())
+            .into_iter()
+            .collect();
+        let mut classes: Vec<&str> = incident_classes.iter().map(String::as_str).collect();
         let mut left_whole: Vec<&str> = vec![&id, row.health];
         left_whole.extend(class.as_deref());
         wide.row(
@@ -463,14 +482,31 @@ pub fn status_table(rows: &[StatusRow], now: DateTime<Utc>, width: u16, colours:
                 last.clone(),
                 next.clone(),
                 expires.clone(),
+                reported.clone(),
                 incidents.join("\n"),
             ],
             color,
-            &[&[&id], &left_whole[1..], &[], &[], &[], &[], &classes],
+            &[
+                &[&id],
+                &left_whole[1..],
+                &[],
+                &[],
+                &[],
+                &[],
+                &reported_class,
+                &classes,
+            ],
         );
+        classes.extend(&reported_class);
         let mut state = format!(
             "since: {since}\nlast probe: {last}\nnext probe: {next}\nsecret expires: {expires}"
         );
+        if row.passive.is_some() {
+            state.push_str(&format!(
+                "\nreported (1 h): {}",
+                reported.replace('\n', ", ")
+            ));
+        }
         if !incidents.is_empty() {
             state.push_str(&format!("\nopen: {}", incidents.join("\nopen: ")));
         }
@@ -517,5 +553,6 @@ fn span(secs: i64) -> Option<String> {
     })
 }
 
+pub mod passive;
 #[cfg(test)]
 mod tests;

@@ -30,6 +30,7 @@ fn row(id: &str, health: &'static str, class: Option<&str>, incidents: &[&str]) 
                 notifications: NotificationCounts::default(),
             })
             .collect(),
+        passive: None,
         problem: None,
     }
 }
@@ -80,4 +81,187 @@ fn status_table_fits_every_width_and_never_breaks_ids_or_classes() {
         !escaped.contains('\u{1b}') && !escaped.contains('\u{202e}'),
         "{escaped}"
     );
+}
+
+mod passive_view {
+    use std::collections::BTreeMap;
+
+    use chrono::TimeZone;
+    use credwatch::domain::outcome::OutcomeClass;
+    use credwatch::domain::passive::{CallKind, CounterKey, EventSource, MinuteCounts, SfmcCall};
+
+    use super::super::passive::{PassiveView, passive_view, passive_words};
+    use super::*;
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, 9, minute, 0).unwrap()
+    }
+
+    fn key(status: Option<u16>, class: Option<OutcomeClass>) -> CounterKey {
+        CounterKey {
+            call_kind: CallKind::Token,
+            status,
+            code: None,
+            class,
+        }
+    }
+
+    fn minute(minute: u32, counts: &[(CounterKey, u64)]) -> MinuteCounts {
+        MinuteCounts {
+            integration: "crm-sync".into(),
+            minute: at(minute),
+            counts: counts.iter().cloned().collect::<BTreeMap<_, _>>(),
+        }
+    }
+
+    fn failed_call(observed_at: DateTime<Utc>) -> SfmcCall {
+        SfmcCall {
+            event_id: "e1".into(),
+            integration_id: "crm-sync".into(),
+            source: EventSource::Https,
+            received_at: observed_at,
+            class: Some(OutcomeClass::ClientAuthFailed),
+            observed_at,
+            call_kind: CallKind::Token,
+            count: 1,
+            window_secs: None,
+            host: None,
+            method: None,
+            path_template: None,
+            status: Some(401),
+            sfmc_errorcode: None,
+            oauth_error: Some("invalid_client".into()),
+            soap_fault: None,
+            message: None,
+            retry_after_secs: None,
+            resend_count: None,
+            token_age_secs: None,
+            network_error: None,
+            account_id: None,
+            client_id: None,
+            reporter: None,
+            trace_id: None,
+        }
+    }
+
+    /// Calls are every count; failures only the classified, not-ok ones (an unclassified
+    /// call, with no status, is a call but no failure).
+    #[test]
+    fn calls_and_failures_of_the_hour_and_the_last_failure() {
+        let minutes = [
+            minute(
+                1,
+                &[
+                    (key(Some(200), Some(OutcomeClass::Ok)), 100),
+                    (key(Some(401), Some(OutcomeClass::ClientAuthFailed)), 3),
+                ],
+            ),
+            minute(
+                2,
+                &[
+                    (key(None, None), 5),
+                    (key(Some(500), Some(OutcomeClass::SfmcUnavailable)), 2),
+                ],
+            ),
+        ];
+        let failure = failed_call(at(2));
+        assert_eq!(
+            passive_view(&minutes, Some(&failure)),
+            PassiveView {
+                calls_last_hour: 110,
+                failures_last_hour: 5,
+                last_failure_at: Some(at(2)),
+                last_failure_class: Some("client_auth_failed".into()),
+            }
+        );
+        assert_eq!(
+            passive_view(&[], None),
+            PassiveView {
+                calls_last_hour: 0,
+                failures_last_hour: 0,
+                last_failure_at: None,
+                last_failure_class: None,
+            }
+        );
+        let huge = [
+            minute(
+                1,
+                &[(
+                    key(Some(401), Some(OutcomeClass::ClientAuthFailed)),
+                    u64::MAX,
+                )],
+            ),
+            minute(
+                2,
+                &[(key(Some(401), Some(OutcomeClass::ClientAuthFailed)), 1)],
+            ),
+        ];
+        assert_eq!(
+            passive_view(&huge, None).failures_last_hour,
+            u64::MAX,
+            "saturates"
+        );
+    }
+
+    #[test]
+    fn words_say_never_reported_apart_from_quiet() {
+        let ago = |_| "5 min ago".to_string();
+        assert_eq!(passive_words(None, ago), "-");
+        let quiet = passive_view(&[], None);
+        assert_eq!(passive_words(Some(&quiet), ago), "0 calls, 0 failed");
+        let view = PassiveView {
+            calls_last_hour: 120,
+            failures_last_hour: 3,
+            last_failure_at: Some(at(1)),
+            last_failure_class: Some("evil\u{1b}[2J".into()),
+        };
+        let words = passive_words(Some(&view), ago);
+        assert_eq!(
+            words,
+            "120 calls, 3 failed\nlast failure 5 min ago\nevil\\u{1b}[2J"
+        );
+    }
+
+    #[test]
+    fn the_table_shows_the_passive_view_at_every_width_and_json_says_null_when_never() {
+        let now = Utc::now();
+        let reporting = StatusRow {
+            passive: Some(PassiveView {
+                calls_last_hour: 4210,
+                failures_last_hour: 37,
+                last_failure_at: Some(now - chrono::TimeDelta::minutes(3)),
+                last_failure_class: Some("client_auth_failed".into()),
+            }),
+            ..row("crm-contact-sync", "healthy", Some("ok"), &[])
+        };
+        let rows = vec![reporting, row("loyalty-feed", "healthy", Some("ok"), &[])];
+        let whole: Vec<String> = ["crm-contact-sync", "loyalty-feed", "client_auth_failed"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for width in [40u16, 60, 80, 110, 160, 200] {
+            let text = status_table(&rows, now, width, false);
+            assert_laid_out(&text, width, &whole);
+        }
+        // One column (40) and every column (200): the words read whole once the borders go.
+        for width in [40u16, 200] {
+            let text = status_table(&rows, now, width, false).replace('│', " ");
+            let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(flat.contains("4210 calls, 37 failed"), "{width}: {text}");
+        }
+        let wide = status_table(&rows, now, 200, false);
+        assert!(wide.contains("Reported (1 h)"), "{wide}");
+        let json = serde_json::to_value(&rows).unwrap();
+        assert_eq!(
+            json[0]["passive"],
+            serde_json::json!({
+                "calls_last_hour": 4210,
+                "failures_last_hour": 37,
+                "last_failure_at": json[0]["passive"]["last_failure_at"].clone(),
+                "last_failure_class": "client_auth_failed",
+            })
+        );
+        assert!(json[0]["passive"]["last_failure_at"].is_string());
+        assert!(json[1]["passive"].is_null(), "never reported: null");
+    }
 }
