@@ -22,6 +22,7 @@ use crate::aws_trouble::Trouble;
 use crate::exit::{EXIT_INVALID, EXIT_OK};
 use crate::output::{Format, Stdout, stdout_colours, table_width, warn};
 use crate::render::{Grid, lay_out, wrap};
+pub use reported::ReportedCallRow;
 pub use rows::NotificationRow;
 
 /// `credwatch incident show --format json`: the incident (null when its item cannot be read or
@@ -36,6 +37,9 @@ pub struct IncidentReport {
     pub notifications: Vec<NotificationRow>,
     /// Items of this incident that cannot be read: key, attribute, problem (never a value).
     pub unreadable: Vec<UnreadableItem>,
+    /// For a passive incident, the failed calls the integration reported from an hour before
+    /// it opened to its resolve (or now), most recent first, at most 20; empty otherwise.
+    pub reported_calls: Vec<ReportedCallRow>,
 }
 
 /// Pure: the report of an incident (or `None`), its notifications (any order) and the unreadable
@@ -54,6 +58,7 @@ pub fn incident_report(
             .into_iter()
             .chain(listing.unreadable)
             .collect(),
+        reported_calls: Vec::new(),
     }
 }
 
@@ -132,7 +137,18 @@ pub async fn incident_show(id: &str, table: &str, format: Format) -> u8 {
             code: EXIT_INVALID,
         });
     }
-    let report = incident_report(incident, listing, unreadable_incident);
+    let now = Utc::now();
+    let passive = incident.as_ref().filter(|i| i.check == CheckKind::Passive);
+    // The evidence behind a passive incident: a read that fails never hides the incident.
+    let (reported, reported_trouble) = match passive {
+        Some(incident) => match reported::reported_calls(&store, incident, now).await {
+            Ok(rows) => (rows, None),
+            Err(err) => (Vec::new(), Some(err)),
+        },
+        None => (Vec::new(), None),
+    };
+    let mut report = incident_report(incident, listing, unreadable_incident);
+    report.reported_calls = reported;
     for bad in &report.unreadable {
         warn(&format!(
             "credwatch: warning: an item of incident {id} cannot be read ({}); it is not shown",
@@ -147,12 +163,18 @@ pub async fn incident_show(id: &str, table: &str, format: Format) -> u8 {
         Format::Table => out.print(&incident_text(
             &id,
             &report,
-            Utc::now(),
+            now,
             table_width(),
             stdout_colours(),
         )),
     }
-    out.finish(EXIT_OK)
+    match reported_trouble {
+        Some(err) => {
+            let code = fail_reading(&shown, err.message());
+            out.finish(code)
+        }
+        None => out.finish(EXIT_OK),
+    }
 }
 
 /// "by Dana at 2026-06-01 12:00:00 UTC: rotating the secret", escaped for a terminal
@@ -370,8 +392,9 @@ pub fn incident_text(
                     (false, _) => format!("Acknowledged {words}"),
                 });
             }
-            // An HTTP status belongs to a probe's answer; expiry and monitor incidents have none.
-            if i.check == CheckKind::Auth {
+            // An HTTP status belongs to SFMC's answer (to the probe, or reported); expiry and
+            // monitor incidents have none.
+            if matches!(i.check, CheckKind::Auth | CheckKind::Passive) {
                 head.push(format!(
                     "SFMC's HTTP status: {}",
                     i.http_status
@@ -476,6 +499,17 @@ pub fn incident_text(
         ));
         text.push('\n');
     }
+    if report
+        .incident
+        .as_ref()
+        .is_some_and(|i| i.check == CheckKind::Passive)
+    {
+        text.push_str(&reported::reported_text(
+            &report.reported_calls,
+            width,
+            colours,
+        ));
+    }
     let counts = |state: &str| {
         report
             .notifications
@@ -523,6 +557,7 @@ fn span(delta: chrono::TimeDelta) -> String {
     }
 }
 
+pub mod reported;
 pub mod rows;
 #[cfg(test)]
 mod tests;

@@ -125,7 +125,10 @@ fn the_report_lists_notifications_oldest_first_and_serializes_stably() {
         k.sort();
         k
     };
-    assert_eq!(keys(&json), ["incident", "notifications", "unreadable"]);
+    assert_eq!(
+        keys(&json),
+        ["incident", "notifications", "reported_calls", "unreadable"]
+    );
     assert_eq!(
         keys(&json["notifications"][0]),
         [
@@ -331,4 +334,147 @@ fn an_id_with_a_control_or_direction_character_is_refused_escaped() {
         );
     }
     assert!(parse_incident_id("crm-contact-sync:auth:3").is_ok());
+}
+
+mod passive {
+    use credwatch::domain::outcome::OutcomeClass;
+    use credwatch::domain::passive::{CallKind, EventSource, SfmcCall};
+
+    use super::super::reported::{
+        EVIDENCE_BEFORE, ReportedCallRow, evidence_window, reported_text,
+    };
+    use super::*;
+
+    fn passive_incident(resolved: bool) -> Incident {
+        Incident {
+            id: "crm-contact-sync:passive:1".parse().expect("an id"),
+            check: CheckKind::Passive,
+            class: IncidentClass::ReportedAuthFailure,
+            message: "The integration reported 12 token requests refused: invalid_client.".into(),
+            ..incident(resolved)
+        }
+    }
+
+    fn call(minutes: i64) -> SfmcCall {
+        let at = t0() + TimeDelta::minutes(minutes);
+        SfmcCall {
+            event_id: format!("e{minutes}"),
+            integration_id: "crm-contact-sync".into(),
+            source: EventSource::Https,
+            received_at: at,
+            class: Some(OutcomeClass::ClientAuthFailed),
+            observed_at: at,
+            call_kind: CallKind::Token,
+            count: 12,
+            window_secs: Some(60),
+            host: None,
+            method: None,
+            path_template: None,
+            status: Some(401),
+            sfmc_errorcode: None,
+            oauth_error: Some("invalid_client".into()),
+            soap_fault: None,
+            message: Some("Client authentication failed.\u{1b}[2J".into()),
+            retry_after_secs: None,
+            resend_count: None,
+            token_age_secs: None,
+            network_error: None,
+            account_id: None,
+            client_id: None,
+            reporter: Some("orders-sync-lambda".into()),
+            trace_id: None,
+        }
+    }
+
+    #[test]
+    fn the_window_runs_from_an_hour_before_opening_to_the_resolve_or_now() {
+        let now = t0() + TimeDelta::hours(5);
+        let (from, to) = evidence_window(&passive_incident(false), now);
+        assert_eq!(from, t0() - EVIDENCE_BEFORE);
+        assert_eq!(to, now + TimeDelta::minutes(5));
+        let (from, to) = evidence_window(&passive_incident(true), now);
+        assert_eq!(from, t0() - TimeDelta::hours(1));
+        assert_eq!(to, t0() + TimeDelta::minutes(95 + 5));
+    }
+
+    #[test]
+    fn a_row_holds_what_sfmc_answered_and_the_code_falls_back() {
+        let row = ReportedCallRow::of(&call(3));
+        assert_eq!(row.call_kind, "token");
+        assert_eq!(row.status, Some(401));
+        assert_eq!(row.code.as_deref(), Some("invalid_client"));
+        assert_eq!(row.class, Some("client_auth_failed"));
+        assert_eq!(row.count, 12);
+        assert_eq!(row.reporter.as_deref(), Some("orders-sync-lambda"));
+        let coded = ReportedCallRow::of(&SfmcCall {
+            sfmc_errorcode: Some(20002),
+            ..call(3)
+        });
+        assert_eq!(coded.code.as_deref(), Some("20002"), "SFMC's code first");
+        let soap = ReportedCallRow::of(&SfmcCall {
+            oauth_error: None,
+            soap_fault: Some("Token Expired".into()),
+            ..call(3)
+        });
+        assert_eq!(soap.code.as_deref(), Some("Token Expired"));
+        let json = serde_json::to_value(&row).unwrap();
+        for key in [
+            "observed_at",
+            "call_kind",
+            "status",
+            "code",
+            "class",
+            "count",
+            "reporter",
+            "message",
+        ] {
+            assert!(json.get(key).is_some(), "{key}: {json}");
+        }
+    }
+
+    #[test]
+    fn a_passive_incident_shows_its_reported_calls_at_every_width() {
+        let mut report = incident_report(
+            Some(passive_incident(false)),
+            NotificationListing::default(),
+            None,
+        );
+        report.reported_calls = vec![ReportedCallRow::of(&call(2)), ReportedCallRow::of(&call(1))];
+        let id = report.incident.as_ref().unwrap().id.clone();
+        let now = t0() + TimeDelta::minutes(10);
+        let whole: Vec<String> = ["client_auth_failed", "invalid_client"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for width in [40u16, 60, 80, 120, 200] {
+            let text = incident_text(&id, &report, now, width, false);
+            assert_laid_out(&text, width, &whole);
+            assert!(!text.contains('\u{1b}'), "escaped: {text}");
+        }
+        let text = incident_text(&id, &report, now, 200, false);
+        assert!(
+            text.contains("Reported calls behind it (2 failed calls"),
+            "{text}"
+        );
+        assert!(text.contains("orders-sync-lambda"), "{text}");
+        assert!(text.contains("SFMC's HTTP status: 401"), "{text}");
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["reported_calls"].as_array().map(Vec::len), Some(2));
+        assert_eq!(
+            json["reported_calls"][0]["observed_at"],
+            "2026-06-01T12:02:00Z"
+        );
+
+        report.reported_calls.clear();
+        let none = incident_text(&id, &report, now, 120, false);
+        assert!(none.contains("Reported calls: none kept"), "{none}");
+        // Another check's incident has no such section.
+        let auth = incident_report(Some(incident(false)), NotificationListing::default(), None);
+        let text = incident_text(&auth.incident.as_ref().unwrap().id, &auth, now, 120, false);
+        assert!(!text.contains("Reported calls"), "{text}");
+        assert_eq!(
+            serde_json::to_value(&auth).unwrap()["reported_calls"],
+            serde_json::json!([])
+        );
+    }
 }
