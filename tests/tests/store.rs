@@ -86,7 +86,13 @@ fn integration(id: &str) -> Integration {
             duration: Duration::from_secs(4 * 3600),
             timezone: Some("America/New_York".to_string()),
         }],
-        ingest: Default::default(),
+        ingest: credwatch::inventory::IngestBinding {
+            log_groups: vec![
+                "/aws/lambda/crm-sync".to_string(),
+                "crm#sfmc-calls".to_string(),
+            ],
+            event_sources: vec!["com.acme.crm-sync".to_string()],
+        },
     }
 }
 

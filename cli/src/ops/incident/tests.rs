@@ -340,9 +340,7 @@ mod passive {
     use credwatch::domain::outcome::OutcomeClass;
     use credwatch::domain::passive::{CallKind, EventSource, SfmcCall};
 
-    use super::super::reported::{
-        EVIDENCE_BEFORE, ReportedCallRow, evidence_window, reported_text,
-    };
+    use super::super::reported::{EVIDENCE_BEFORE, ReportedCallRow, evidence_window};
     use super::*;
 
     fn passive_incident(resolved: bool) -> Incident {
