@@ -315,7 +315,15 @@ pub async fn status(table: &str, topic: Option<&str>, format: Format) -> u8 {
     mark_unreadable_incidents(&mut rows, &unreadable_incidents);
     // What the integrations reported themselves: a read that fails is said on its row and
     // ends the command with 1, after everything else is shown.
-    let passive_trouble = passive::fill_passive(&store, &mut rows, now).await.err();
+    let mut slots: Vec<passive::Slot> = rows
+        .iter_mut()
+        .map(|row| passive::Slot {
+            id: &row.integration,
+            view: &mut row.passive,
+            problem: &mut row.problem,
+        })
+        .collect();
+    let passive_trouble = passive::fill_passive(&store, &mut slots, now).await.err();
     if format == Format::Json
         && let Err(err) = count_notifications(&store, &mut rows).await
     {

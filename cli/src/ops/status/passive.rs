@@ -13,7 +13,6 @@ use credwatch::text::printable::{echo, escape};
 use futures::StreamExt as _;
 use serde::Serialize;
 
-use super::StatusRow;
 use crate::aws_trouble::store_error_line;
 use crate::output::warn;
 
@@ -61,12 +60,22 @@ pub fn passive_view(minutes: &[MinuteCounts], last_failure: Option<&SfmcCall>) -
     }
 }
 
-/// Fills `passive` of every row whose integration ever reported. A read that fails leaves
-/// that row's `passive` null and says why on the row (`problem`) and on stderr; the result is
-/// then the number of integrations that could not be read, or the listing's error.
+/// Where one status row takes its passive view: the integration, its `passive` and `problem`.
+pub struct Slot<'r> {
+    /// The integration's id.
+    pub id: &'r str,
+    /// The row's `passive`, filled when the integration ever reported.
+    pub view: &'r mut Option<PassiveView>,
+    /// The row's `problem`, which says why when its passive records could not be read.
+    pub problem: &'r mut Option<String>,
+}
+
+/// Fills the view of every slot whose integration ever reported. A read that fails leaves that
+/// slot's view null and says why in its `problem` and on stderr; the result then says how
+/// many integrations could not be read (or why none could).
 pub async fn fill_passive<S: PassiveRecords>(
     store: &S,
-    rows: &mut [StatusRow],
+    rows: &mut [Slot<'_>],
     now: DateTime<Utc>,
 ) -> Result<(), String> {
     let listing = store.passive_states().await.map_err(|err| {
@@ -86,7 +95,7 @@ pub async fn fill_passive<S: PassiveRecords>(
     }
     let wanted: Vec<String> = rows
         .iter()
-        .map(|row| row.integration.clone())
+        .map(|row| row.id.to_string())
         .filter(|id| reporting.contains(id))
         .collect();
     let results: Vec<(String, Result<PassiveView, String>)> = futures::stream::iter(wanted)
@@ -99,16 +108,16 @@ pub async fn fill_passive<S: PassiveRecords>(
         .await;
     let mut failed = 0usize;
     for (id, result) in results {
-        let Some(row) = rows.iter_mut().find(|row| row.integration == id) else {
+        let Some(row) = rows.iter_mut().find(|row| row.id == id) else {
             continue;
         };
         match result {
-            Ok(view) => row.passive = Some(view),
+            Ok(view) => *row.view = Some(view),
             Err(why) => {
                 failed += 1;
                 let note = format!("credwatch could not read what it reported: {why}");
                 warn(&format!("credwatch: integration {}: {note}", echo(&id)));
-                row.problem = Some(match row.problem.take() {
+                *row.problem = Some(match row.problem.take() {
                     Some(earlier) => format!("{earlier}; {note}"),
                     None => note,
                 });
