@@ -1323,7 +1323,24 @@ async fn items_hold_exactly_the_documented_attributes() {
             "stale_incident",
             "secret_fingerprint",
             "maintenance",
+            "ingest",
         ])
+    );
+    assert_eq!(
+        item["ingest"],
+        AttributeValue::M(HashMap::from([
+            (
+                "log_groups".to_string(),
+                AttributeValue::L(vec![
+                    string("/aws/lambda/crm-sync"),
+                    string("crm#sfmc-calls")
+                ])
+            ),
+            (
+                "event_sources".to_string(),
+                AttributeValue::L(vec![string("com.acme.crm-sync")])
+            ),
+        ]))
     );
     assert_eq!(
         item["maintenance"],

@@ -38,7 +38,8 @@
 //!   `expected_scopes` (L of S), `secret_rotated_at`?, `secret_expires_at`? (`YYYY-MM-DD`),
 //!   `depends_on` (L of S), `records_per_hour` (N)?, `runbook`?, `probe_every`,
 //!   `recheck_every` (N, seconds), `expiry_warn_days` (L of N), `secret_lifetime_days` (N),
-//!   `maintenance` (L of M, [`maintenance`]; absent in older items: none).
+//!   `maintenance` (L of M, [`maintenance`]; absent in older items: none), `ingest` (M:
+//!   `log_groups`, `event_sources`, L of S each; absent in older items: none).
 //! - integration, life: `retired` (BOOL), `retired_at`?, `added_at`, `secret_rotated_seen_at`?.
 //! - integration, state (what a commit writes): `version` (N), `auth`, `monitor` (M, a track
 //!   each), `last_class`?, `last_probe_at`?, `next_probe_at`?, `incident_seq` (N), `expiry`
