@@ -432,3 +432,99 @@ async fn status_shows_what_each_integration_reported_and_incident_show_the_calls
         "{stdout}"
     );
 }
+
+/// One team, and integration `crm-sync` with `ingest` lines (already indented) when given.
+fn inventory(extra: &str) -> String {
+    format!(
+        "version: 1\nteams:\n  - id: crm-ops\n    name: CRM Operations\nintegrations:\n  - id: crm-sync\n    \
+         name: CRM sync\n    owner: crm-ops\n    severity: high\n    auth_url: \
+         https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/\n    client_id: \
+         0m0het6mqknzv0uebqlvoo41\n    client_secret: {{ env: CRM_SECRET }}\n{extra}"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inventory_plan_and_apply_carry_the_ingest_binding() {
+    let (table, store, _) = table("cli-ingest-inv", &[]).await;
+    let dir = std::env::temp_dir().join(unique_name("cli-ingest-inv"));
+    std::fs::create_dir_all(&dir).expect("a scratch dir");
+    let write = |name: &str, yaml: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, yaml).expect("written");
+        path.display().to_string()
+    };
+    let plain = write("plain.yaml", &inventory(""));
+    let bound = write(
+        "bound.yaml",
+        &inventory(
+            "    ingest:\n      log_groups: [/aws/lambda/crm-sync]\n      event_sources: [com.acme.crm-sync]\n",
+        ),
+    );
+    let (code, _, stderr) = run(credwatch(&[
+        "inventory",
+        "apply",
+        &plain,
+        "--table",
+        &table,
+    ]))
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = run(credwatch(&[
+        "inventory",
+        "plan",
+        &bound,
+        "--table",
+        &table,
+        "--format",
+        "json",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        json(&stdout)["plan"]["changed"],
+        serde_json::json!([{"id": "crm-sync", "fields": ["ingest"]}])
+    );
+    let (code, _, stderr) = run(credwatch(&[
+        "inventory",
+        "apply",
+        &bound,
+        "--table",
+        &table,
+    ]))
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let record = store
+        .get_integration("crm-sync")
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(
+        record.integration.ingest.log_groups,
+        ["/aws/lambda/crm-sync"]
+    );
+    assert_eq!(
+        record.integration.ingest.event_sources,
+        ["com.acme.crm-sync"]
+    );
+
+    // A log group bound to two integrations: refused (exit 2), naming both and the field.
+    let clash = write(
+        "clash.yaml",
+        &format!(
+            "{}  - id: orders-sync\n    name: Orders sync\n    owner: crm-ops\n    severity: high\n    \
+             auth_url: https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/\n    \
+             client_id: 1m0het6mqknzv0uebqlvoo42\n    client_secret: {{ env: ORDERS_SECRET }}\n    \
+             ingest: {{ log_groups: [/aws/lambda/crm-sync] }}\n",
+            inventory("    ingest: { log_groups: [/aws/lambda/crm-sync] }\n")
+        ),
+    );
+    let (code, _, stderr) = run(credwatch(&["inventory", "plan", &clash, "--table", &table])).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("integrations[1] (orders-sync)"), "{stderr}");
+    assert!(stderr.contains("ingest.log_groups[0]"), "{stderr}");
+    assert!(
+        stderr.contains("is also bound to integration crm-sync"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
