@@ -378,8 +378,12 @@ fn html_unescape(view: &View) -> Option<View> {
 }
 
 /// A word that could be a secret or a token: 20+ characters of token alphabet, with both letters
-/// and digits, and not a URL (SFMC's messages carry documentation links we want to keep).
+/// and digits, and not a URL (SFMC's messages carry documentation links we want to keep); or
+/// any word holding a credwatch ingest token (see [`holds_ingest_token`]).
 fn looks_like_token(word: &str) -> bool {
+    if holds_ingest_token(word) {
+        return true;
+    }
     let core = word_core(word);
     if core.starts_with("http://") || core.starts_with("https://") {
         return false;
@@ -389,6 +393,20 @@ fn looks_like_token(word: &str) -> bool {
         && core.chars().all(token_alphabet)
         && core.chars().any(|c| c.is_ascii_digit())
         && core.chars().any(|c| c.is_ascii_alphabetic())
+}
+
+/// Whether `word` holds `cwi_` and 20+ base64url characters anywhere (`"token":"cwi_…"`,
+/// `key=cwi_…`): an ingest token's random part may hold no digit, and it is recognisable by
+/// its prefix wherever it sits.
+fn holds_ingest_token(word: &str) -> bool {
+    use crate::secrets::ingest_token::INGEST_TOKEN_PREFIX;
+    word.match_indices(INGEST_TOKEN_PREFIX).any(|(at, prefix)| {
+        word[at + prefix.len()..]
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+            .count()
+            >= 20
+    })
 }
 
 /// `word` without the quotes, brackets and punctuation around it (`(Bearer`, `token).`), so
