@@ -17,6 +17,14 @@
 //! or a Slack webhook that accepted the post; 1 some team has not (the table names it), or AWS
 //! failed on the way; 2 an unknown team, a bad `--wait`, a malformed topic ARN, no such table
 //! or topic (nothing written).
+//! `ingest token create`: 0 created (the token printed once); 2 a malformed `--integration`, or
+//! no such integration (or table); 1 the table could not be read or written, or no random
+//! bytes. `ingest token list`: 0 listed; 1 the table could not be read. `ingest token revoke`:
+//! 0 revoked (also none); 1 the table could not be written. Both 2 for a malformed
+//! `--integration`.
+//! `status`: 1 also when what an integration reported (passive tracking) could not be read;
+//! everything else is shown first. `incident show` likewise when a passive incident's reported
+//! calls could not be read.
 
 /// Exit code: every integration checked is healthy; the command did what it was asked.
 pub const EXIT_OK: u8 = 0;
