@@ -3,6 +3,7 @@
 
 mod classify_cases;
 mod counter_cases;
+mod logs_cases;
 mod normalise_cases;
 
 use chrono::{DateTime, TimeZone, Utc};
