@@ -4,8 +4,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Map, Value};
 
 use super::classify::classify_reported;
+use super::model::{Binding, EventError, MAX_MESSAGE_CHARS};
 use super::redact::{cap, echo, redact_message};
-use super::{Binding, EventError, MAX_MESSAGE_CHARS};
 use crate::domain::passive::{CallKind, NetworkError, SCHEMA, SfmcCall};
 use crate::sfmc::sanitize::looks_like_token;
 

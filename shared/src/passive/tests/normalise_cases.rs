@@ -553,3 +553,15 @@ proptest! {
         let _ = normalise_body(&bytes, &binding());
     }
 }
+
+#[test]
+fn the_readme_example_is_accepted() {
+    let example = r#"{"observed_at": "2026-12-01T03:04:05Z", "call_kind": "token", "host": "mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com",
+ "method": "POST", "path_template": "/v2/token", "status": 401, "oauth_error": "invalid_client",
+ "message": "Client authentication failed. Make sure that the client ID and client secret are valid and that the package is installed and enabled.",
+ "client_id": "4b2f9c1d8e7a6b5c", "reporter": "orders-sync-lambda", "event_id": "orders-sync:2026-12-01T03:04:05Z:1"}"#;
+    let out = normalise_body(example.as_bytes(), &binding()).unwrap();
+    assert_eq!(out.rejected, vec![]);
+    assert_eq!(out.calls[0].class, Some(OutcomeClass::ClientAuthFailed));
+    assert_eq!(out.calls[0].event_id, "orders-sync:2026-12-01T03:04:05Z:1");
+}
