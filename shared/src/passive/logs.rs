@@ -127,7 +127,7 @@ fn status_of_errorcode(code: i64) -> Option<u16> {
 ///   structured JSON log with SFMC's error fields (`error`/`error_description`,
 ///   `errorcode`/`message`, a SOAP `faultstring`) or an SFMC host, or plain text with SFMC's
 ///   signatures (FuelSDK's "Unable to validate App Keys ... {...}", sfmc-sdk's `RestError`,
-///   Python requests' "401 Client Error ... for url: https://x.auth.marketingcloudapis.com/...",
+///   Python requests' "401 Client Error ... for url: `https://x.auth.marketingcloudapis.com/...`",
 ///   a SOAP fault, SFMC's own words).
 /// - `Some(Err)` for a line that carries an event but is refused by the event rules (or a
 ///   derived call whose time is outside the accepted window).

@@ -1,10 +1,10 @@
 //! Passive tracking's intake: the `credwatch.sfmc_call.v1` events integrations report about
-//! their own SFMC calls, checked and normalised into [`SfmcCall`]s (pure, no I/O).
+//! their own SFMC calls, checked and normalised into [`SfmcCall`](crate::domain::passive::SfmcCall)s (pure, no I/O).
 //!
 //! Three ways in, one set of rules ([`normalise_event`]): an HTTPS body ([`normalise_body`]),
 //! an EventBridge `detail` ([`normalise_value`]) and a CloudWatch Logs line
 //! ([`parse_log_line`]). Each accepted call gets its class from the probe's own classifier
-//! ([`classify_reported`]) and counts under a [`CounterKey`].
+//! ([`classify_reported`]) and counts under a [`CounterKey`](crate::domain::passive::CounterKey).
 //!
 //! The schema is `context/passive-tracking-research.md` §4.2; its rules are the contract of
 //! issue 13. What is refused, and why: a field named like a credential (`*token*`, `*secret*`,

@@ -86,13 +86,24 @@ pub fn normalise_event(
             "must be a JSON object with the fields of credwatch.sfmc_call.v1".to_string(),
         ));
     };
-    if let Some(path) = credential_key(object) {
-        return Err(err(
-            &path,
-            "looks like a credential and is never accepted: remove it (credwatch needs no \
-             token, secret or password to track calls)"
-                .to_string(),
-        ));
+    match credential_key(object) {
+        Walk::Clean => {}
+        Walk::Credential(path) => {
+            return Err(err(
+                &path,
+                "looks like a credential and is never accepted: remove it (credwatch needs no \
+                 token, secret or password to track calls)"
+                    .to_string(),
+            ));
+        }
+        Walk::TooBig => {
+            return Err(err(
+                "(event)",
+                format!(
+                    "holds more than {MAX_WALKED_VALUES} values: send only the schema's fields"
+                ),
+            ));
+        }
     }
     for key in object.keys() {
         match key.as_str() {
@@ -405,16 +416,26 @@ fn observed_at(fields: &Fields<'_>, binding: &Binding) -> Result<DateTime<Utc>, 
     Ok(at)
 }
 
+/// What the search for credential-like keys found.
+enum Walk {
+    /// No such key.
+    Clean,
+    /// The path of the first one, echoed safely.
+    Credential(String),
+    /// More than [`MAX_WALKED_VALUES`] values to look at.
+    TooBig,
+}
+
 /// The path of the first key, at any depth, that names a credential (`client_secret`,
-/// `Authorization`, `reporter.access_token`), `token_age_secs` excepted; echoed safely.
-fn credential_key(object: &Map<String, Value>) -> Option<String> {
+/// `Authorization`, `reporter.access_token`), `token_age_secs` excepted.
+fn credential_key(object: &Map<String, Value>) -> Walk {
     let mut stack: Vec<(String, &Map<String, Value>)> = vec![(String::new(), object)];
     let mut walked = 0usize;
     while let Some((prefix, map)) = stack.pop() {
         for (key, value) in map {
             walked += 1;
             if walked > MAX_WALKED_VALUES {
-                return Some(format!("{}(event)", prefix));
+                return Walk::TooBig;
             }
             let path = if prefix.is_empty() {
                 echo(key)
@@ -423,12 +444,12 @@ fn credential_key(object: &Map<String, Value>) -> Option<String> {
             };
             let lower = key.to_ascii_lowercase();
             if key != "token_age_secs" && CREDENTIAL_WORDS.iter().any(|w| lower.contains(w)) {
-                return Some(path);
+                return Walk::Credential(path);
             }
             push_children(value, path, &mut stack);
         }
     }
-    None
+    Walk::Clean
 }
 
 fn push_children<'a>(

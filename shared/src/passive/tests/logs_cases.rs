@@ -311,3 +311,62 @@ fn an_old_line_is_refused_with_its_reason() {
         .unwrap_err();
     assert_eq!(error.field, "observed_at");
 }
+
+#[test]
+fn an_event_with_too_many_values_is_refused_whole() {
+    // Keys are what is searched; each object below holds one.
+    let many: Vec<Value> = (0..100_001).map(|i| json!({"k": i})).collect();
+    let error = refused(event(json!({"reporter": many})));
+    assert_eq!(error.field, "(event)");
+    assert!(error.problem.contains("more than 100000 values"), "{error}");
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn no_line_panics(line in "\\PC{0,300}", id in "\\PC{0,80}") {
+            let _ = parse_log_line(&line, &id, at(), &logs_binding());
+        }
+
+        #[test]
+        fn no_line_shape_panics(
+            parts in prop::collection::vec(prop::sample::select(vec![
+                "{", "}", "'", "\"", ":", "=", " ", "error", "error_description", "errorcode",
+                "message", "status", "401", "<faultstring>", "</", "RestError: ", "code: ",
+                "https://", "mc1.auth.marketingcloudapis.com", "/v2/token", "\n", "é", "invalid_client",
+                "Client Error", "http", "50200", "schema", "credwatch.sfmc_call.v1",
+            ]), 0..40)
+        ) {
+            let line: String = parts.concat();
+            let _ = parse_log_line(&line, LOG_ID, at(), &logs_binding());
+        }
+
+        #[test]
+        fn secrets_in_sfmc_lines_never_survive(
+            secret in "[A-Z]{6,12}Q",
+            before in "[0-9 .,:]{0,30}",
+            shape in 0usize..5,
+        ) {
+            let leak = match shape {
+                0 => format!("client_secret={secret}"),
+                1 => format!("Bearer {secret}"),
+                2 => format!("{{'password': '{secret}'}}"),
+                3 => format!("Authorization: Basic {secret}"),
+                _ => format!("https://hooks.slack.com/services/T0/B0/{secret}"),
+            };
+            let line = format!(
+                "{before} 401 Client Error: Unauthorized for url: \
+                 https://mc1.auth.marketingcloudapis.com/v2/token {leak} {before}"
+            );
+            if let Some(Ok(call)) = parse_log_line(&line, LOG_ID, at(), &logs_binding()) {
+                let shown = serde_json::to_string(&call).unwrap();
+                prop_assert!(!shown.contains(&secret), "{} -> {}", line, shown);
+            } else {
+                prop_assert!(false, "{} was not read as a call", line);
+            }
+        }
+    }
+}
