@@ -486,10 +486,16 @@ fn first_json_object(text: &str) -> Option<Map<String, Value>> {
     None
 }
 
-/// The `credwatch.sfmc_call.v1` event in a JSON line: the object itself, or one of its values
+/// The `credwatch.sfmc_call.*` event in a JSON line: the object itself, or one of its values
 /// (a logger that wraps what it logs, e.g. `{"level":"INFO","message":{...}}`).
 fn schema_event(object: &Map<String, Value>) -> Option<&Map<String, Value>> {
-    let is_event = |o: &Map<String, Value>| o.get("schema").and_then(Value::as_str) == Some(SCHEMA);
+    // Another version of the schema still claims to be an event: it is refused by name.
+    let family = SCHEMA.trim_end_matches(|c: char| c != '.');
+    let is_event = |o: &Map<String, Value>| {
+        o.get("schema")
+            .and_then(Value::as_str)
+            .is_some_and(|schema| schema.starts_with(family))
+    };
     if is_event(object) {
         return Some(object);
     }

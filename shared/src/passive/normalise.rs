@@ -358,7 +358,9 @@ impl Fields<'_> {
         match self.object.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) if s.len() <= max_bytes => Ok(Some(s.clone())),
-            Some(Value::String(_)) => Err(self.err(field, "is too long")),
+            Some(Value::String(_)) => {
+                Err(self.err(field, format!("is too long (at most {max_bytes} bytes)")))
+            }
             Some(_) => Err(self.err(field, "must be text (a JSON string)")),
         }
     }

@@ -71,6 +71,8 @@ fn a_json_event_line_that_is_refused() {
     let error = parsed(line).unwrap().unwrap_err();
     assert_eq!(error.field, "client_secret");
     assert!(!format!("{error:?}").contains("hunter2"));
+    let other_version = r#"{"schema":"credwatch.sfmc_call.v2","call_kind":"rest","status":200}"#;
+    assert_eq!(parsed(other_version).unwrap().unwrap_err().field, "schema");
 }
 
 #[test]
