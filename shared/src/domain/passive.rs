@@ -129,7 +129,7 @@ impl EventSource {
 /// and redacted. What the ingest function stores and the pattern rules read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SfmcCall {
-    /// Set by credwatch: the reporter's idempotency key when it gave one (`[A-Za-z0-9_.-]`, at
+    /// Set by credwatch: the reporter's idempotency key when it gave one (`[A-Za-z0-9_.:-]`, at
     /// most 64), else one drawn at ingest.
     pub event_id: String,
     /// Set by credwatch from the authenticated binding (token, log group, ...), never the body.

@@ -1,90 +1,39 @@
-//! Passive tracking's intake (CONTRACT STUB on p13-base: H1 replaces every body).
-#![allow(missing_docs, unused_variables)]
+//! Passive tracking's intake: the `credwatch.sfmc_call.v1` events integrations report about
+//! their own SFMC calls, checked and normalised into [`SfmcCall`](crate::domain::passive::SfmcCall)s (pure, no I/O).
+//!
+//! Three ways in, one set of rules ([`normalise_event`]): an HTTPS body ([`normalise_body`]),
+//! an EventBridge `detail` ([`normalise_value`]) and a CloudWatch Logs line
+//! ([`parse_log_line`]). Each accepted call gets its class from the probe's own classifier
+//! ([`classify_reported`]) and counts under a [`CounterKey`](crate::domain::passive::CounterKey).
+//!
+//! The schema is `context/passive-tracking-research.md` §4.2; its rules are the contract of
+//! issue 13. What is refused, and why: a field named like a credential (`*token*`, `*secret*`,
+//! `*authorization*`, `*password*`, `*cookie*`, at any depth, except `token_age_secs`), request or
+//! response bodies (`body`, `request`, `response`), fields only credwatch sets (`source`,
+//! `received_at`, `class`), and unknown fields. Errors name the event and the field and never
+//! echo a value that could be a secret.
+//!
+//! JSON objects with a key written twice keep the last value (serde_json's behaviour); a
+//! credential-like key is refused wherever it appears, so a duplicate cannot hide one.
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
+mod body;
+mod classify;
+mod counter;
+mod logs;
+mod model;
+mod normalise;
+mod redact;
+#[cfg(test)]
+mod tests;
 
-use crate::domain::outcome::OutcomeClass;
-use crate::domain::passive::{CounterKey, EventSource, SfmcCall};
-
-pub const MAX_EVENTS_PER_REQUEST: usize = 500;
-pub const MAX_BODY_BYTES: usize = 1_048_576;
-pub const MAX_MESSAGE_CHARS: usize = 512;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Binding {
-    pub integration: String,
-    pub source: EventSource,
-    pub received_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EventError {
-    pub index: Option<usize>,
-    pub field: String,
-    pub problem: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum BodyError {
-    #[error("too large: {bytes} bytes, limit {limit}")]
-    TooLarge { bytes: usize, limit: usize },
-    #[error("too many events: {events}, limit {limit}")]
-    TooManyEvents { events: usize, limit: usize },
-    #[error("not JSON: {0}")]
-    NotJson(String),
-    #[error("not an event: {0}")]
-    NotAnEvent(String),
-    #[error("no events")]
-    NoEvents,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Normalised {
-    pub calls: Vec<SfmcCall>,
-    pub rejected: Vec<EventError>,
-}
-
-pub fn normalise_body(body: &[u8], binding: &Binding) -> Result<Normalised, BodyError> {
-    unimplemented!("H1")
-}
-
-pub fn normalise_value(
-    value: &serde_json::Value,
-    binding: &Binding,
-) -> Result<Normalised, BodyError> {
-    unimplemented!("H1")
-}
-
-pub fn normalise_event(
-    value: &serde_json::Value,
-    index: Option<usize>,
-    binding: &Binding,
-) -> Result<SfmcCall, EventError> {
-    unimplemented!("H1")
-}
-
-pub fn classify_reported(call: &SfmcCall) -> Option<OutcomeClass> {
-    unimplemented!("H1")
-}
-
-impl CounterKey {
-    pub fn of(call: &SfmcCall) -> CounterKey {
-        unimplemented!("H1")
-    }
-    pub fn to_text(&self) -> String {
-        unimplemented!("H1")
-    }
-    pub fn parse(text: &str) -> Option<CounterKey> {
-        unimplemented!("H1")
-    }
-}
-
-pub fn parse_log_line(
-    line: &str,
-    log_event_id: &str,
-    timestamp: DateTime<Utc>,
-    binding: &Binding,
-) -> Option<Result<SfmcCall, EventError>> {
-    unimplemented!("H1")
-}
+pub use body::{normalise_body, normalise_value};
+pub use classify::classify_reported;
+pub use logs::{MAX_LOG_LINE_BYTES, parse_log_line};
+pub use model::{
+    Binding, BodyError, EventError, MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST, MAX_MESSAGE_CHARS,
+    Normalised,
+};
+pub use normalise::{
+    MAX_CLOCK_SKEW, MAX_EVENT_AGE, MAX_PATH_TEMPLATE_CHARS, MAX_SOAP_FAULT_CHARS, normalise_event,
+};
+pub use redact::redact_message;

@@ -37,6 +37,18 @@ const MAX_DECODE_DEPTH: usize = 3;
 /// replaced, and the whole cut to [`MAX_SFMC_TEXT_CHARS`] characters. Used on every piece of
 /// text that came from the network.
 pub fn sanitize(text: &str, known_secrets: &[&Secret]) -> String {
+    let trimmed = sanitize_uncapped(text, known_secrets);
+    if trimmed.chars().count() > MAX_SFMC_TEXT_CHARS {
+        let cut: String = trimmed.chars().take(MAX_SFMC_TEXT_CHARS).collect();
+        format!("{cut}…")
+    } else {
+        trimmed
+    }
+}
+
+/// [`sanitize`] without its length cap: every redaction and cleaning, trimmed, for callers
+/// with their own cap (passive tracking keeps up to 512 characters of a reported message).
+pub(crate) fn sanitize_uncapped(text: &str, known_secrets: &[&Secret]) -> String {
     let text = redact_known_secrets(text, known_secrets);
     // Control and bidirectional-text characters could rewrite what a terminal or an alert shows.
     let text: String = text
@@ -58,14 +70,7 @@ pub fn sanitize(text: &str, known_secrets: &[&Secret]) -> String {
             word.to_string()
         });
     }
-    let joined = out.join(" ");
-    let trimmed = joined.trim();
-    if trimmed.chars().count() > MAX_SFMC_TEXT_CHARS {
-        let cut: String = trimmed.chars().take(MAX_SFMC_TEXT_CHARS).collect();
-        format!("{cut}…")
-    } else {
-        trimmed.to_string()
-    }
+    out.join(" ").trim().to_string()
 }
 
 /// Longest prefix of a text that is searched for secrets, in characters (bounds time and
@@ -380,7 +385,7 @@ fn html_unescape(view: &View) -> Option<View> {
 /// A word that could be a secret or a token: 20+ characters of token alphabet, with both letters
 /// and digits, and not a URL (SFMC's messages carry documentation links we want to keep); or
 /// any word holding a credwatch ingest token (see [`holds_ingest_token`]).
-fn looks_like_token(word: &str) -> bool {
+pub(crate) fn looks_like_token(word: &str) -> bool {
     if holds_ingest_token(word) {
         return true;
     }

@@ -1,0 +1,160 @@
+//! Reported text made safe to keep: the codebase's scrubbers (`sfmc::sanitize` for token-like
+//! words, `Bearer x` and control characters; `notify::scrub`'s webhook-URL test), plus values
+//! written after a credential-like name (`client_secret=...`, `"password": "..."`,
+//! `Authorization: Basic ...`), then a length cap.
+
+use crate::notify::scrub::{REDACTED_WEBHOOK, is_webhook_url};
+use crate::sfmc::sanitize::sanitize_uncapped;
+
+const REDACTED: &str = "[redacted]";
+
+/// Longest raw text looked at, in bytes, before redaction (bounds time on hostile input). The
+/// cut falls on a space, so no half-word (a token cut short) survives it.
+const MAX_SCANNED_BYTES: usize = 16 * 1024;
+
+/// Names whose value is a credential when written `name=value` or `name: value` (lower case,
+/// matched inside a word: `client_secret`, `x-api-key`, `access_token`).
+const SECRET_NAMES: [&str; 9] = [
+    "secret",
+    "token",
+    "password",
+    "passwd",
+    "authorization",
+    "cookie",
+    "api_key",
+    "apikey",
+    "api-key",
+];
+
+/// `text` redacted and cut to `max_chars` characters (with `…` when cut): known token shapes
+/// (JWTs, long letter-and-digit runs, `Bearer x`, `Basic x`), webhook URLs, and the value after a
+/// credential-like name are replaced by `[redacted]`; control characters become spaces.
+/// Never fails; an empty result stays empty.
+pub fn redact_message(text: &str, max_chars: usize) -> String {
+    let text = bounded(text);
+    let cleaned = sanitize_uncapped(text, &[]);
+    let mut out: Vec<String> = Vec::new();
+    let mut redact_next = false;
+    for word in cleaned.split(' ') {
+        if redact_next && !word.is_empty() {
+            out.push(REDACTED.to_string());
+            // `Authorization: Basic abc`: the scheme, then its credential.
+            redact_next = is_auth_scheme(word);
+            continue;
+        }
+        if is_webhook_url(word) {
+            out.push(REDACTED_WEBHOOK.to_string());
+            continue;
+        }
+        let (kept, dangling) = after_secret_name(word);
+        redact_next = dangling || is_auth_scheme(word);
+        out.push(kept);
+    }
+    cap(out.join(" ").trim(), max_chars)
+}
+
+/// Text to echo in an error: redacted, escaped (`\n`, `\"`, `\u{..}`), capped at 40 characters.
+pub(crate) fn echo(text: &str) -> String {
+    let redacted = redact_message(text, 40);
+    let escaped: String = redacted.chars().flat_map(char::escape_debug).collect();
+    cap(&escaped, 60)
+}
+
+/// `text` cut to at most `max_chars` characters, `…` marking a cut.
+pub(crate) fn cap(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((at, _)) => {
+            let cut: String = text[..at]
+                .chars()
+                .take(max_chars.saturating_sub(1))
+                .collect();
+            format!("{cut}…")
+        }
+        None => text.to_string(),
+    }
+}
+
+fn bounded(text: &str) -> &str {
+    if text.len() <= MAX_SCANNED_BYTES {
+        return text;
+    }
+    let mut end = MAX_SCANNED_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &text[..end];
+    // Drop the last, possibly cut, word.
+    match head.rfind(char::is_whitespace) {
+        Some(at) => &head[..at],
+        None => "",
+    }
+}
+
+/// `Bearer`, `Basic`, `Digest`: the next word is a credential.
+fn is_auth_scheme(word: &str) -> bool {
+    let core = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    ["bearer", "basic", "digest"]
+        .iter()
+        .any(|scheme| core.eq_ignore_ascii_case(scheme))
+        && !word.contains(['=', ':'])
+}
+
+/// The word with whatever follows a credential-like name and `=`/`:` replaced, and whether the
+/// word ends right after such a name (`client_secret:`), so the value is the next word.
+fn after_secret_name(word: &str) -> (String, bool) {
+    let lower = word.to_ascii_lowercase();
+    let mut search = 0;
+    while let Some(found) = SECRET_NAMES
+        .iter()
+        .filter_map(|name| {
+            lower[search..]
+                .find(name)
+                .map(|at| (search + at, name.len()))
+        })
+        .min()
+    {
+        let (at, len) = found;
+        let mut end = at + len;
+        // The rest of the name (`_id`, `_age_secs`, quotes) up to a separator.
+        let rest = &lower[end..];
+        let name_tail = rest
+            .find(|c: char| {
+                !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '"' || c == '\'')
+            })
+            .unwrap_or(rest.len());
+        end += name_tail;
+        let name = &lower[at..end];
+        let is_id_like =
+            name.contains("_id") || name.contains("age_secs") || name.contains("_type");
+        let separator = lower[end..].chars().next();
+        if matches!(separator, Some('=') | Some(':')) && !is_id_like {
+            let value_start = end + 1;
+            let value = &word[value_start..];
+            let value_core = value.trim_start_matches(['"', '\'', ' ']);
+            if value_core
+                .trim_end_matches(['"', '\'', ',', '}', ';'])
+                .is_empty()
+            {
+                return (word.to_string(), true);
+            }
+            let quote = &value[..value.len() - value_core.len()];
+            let closing: String = value_core
+                .chars()
+                .rev()
+                .take_while(|c| matches!(c, '"' | '\'' | ',' | '}' | ';'))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            return (
+                format!("{}{quote}{REDACTED}{closing}", &word[..value_start]),
+                false,
+            );
+        }
+        search = end.max(at + 1);
+        if search >= lower.len() {
+            break;
+        }
+    }
+    (word.to_string(), false)
+}

@@ -1,0 +1,374 @@
+//! Real log shapes, one test each.
+
+use super::*;
+use crate::domain::outcome::OutcomeClass;
+use crate::domain::passive::{CallKind, SfmcCall};
+
+const LOG_ID: &str = "37916553493427184961937513624389762519537812372385169408";
+
+fn at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 1, 2, 59, 30).unwrap()
+}
+
+fn logs_binding() -> Binding {
+    Binding {
+        source: EventSource::Logs,
+        ..binding()
+    }
+}
+
+fn parsed(line: &str) -> Option<Result<SfmcCall, EventError>> {
+    parse_log_line(line, LOG_ID, at(), &logs_binding())
+}
+
+fn read(line: &str) -> SfmcCall {
+    match parsed(line) {
+        Some(Ok(call)) => call,
+        other => panic!("{line}\n-> {other:?}"),
+    }
+}
+
+fn summary(call: &SfmcCall) -> (CallKind, Option<u16>, Option<OutcomeClass>) {
+    (call.call_kind, call.status, call.class)
+}
+
+#[test]
+fn a_json_event_line() {
+    let event = r#"{"schema":"credwatch.sfmc_call.v1","call_kind":"token","status":401,"oauth_error":"invalid_client","message":"Client authentication failed."}"#;
+    for line in [
+        event.to_string(),
+        format!("2026-12-01T02:59:30.120Z\tc0ffee-1\tINFO\t{event}"),
+    ] {
+        let call = read(&line);
+        assert_eq!(
+            summary(&call),
+            (
+                CallKind::Token,
+                Some(401),
+                Some(OutcomeClass::ClientAuthFailed)
+            )
+        );
+        assert_eq!(call.event_id, LOG_ID, "a redelivered line counts once");
+        assert_eq!(call.observed_at, at());
+        assert_eq!(call.source, EventSource::Logs);
+    }
+    // A wrapped event (a logger's `message` object) and its own observed_at and event_id.
+    let wrapped = r#"{"level":"INFO","message":{"schema":"credwatch.sfmc_call.v1","event_id":"e-1","observed_at":"2026-12-01T02:58:00Z","call_kind":"rest","status":200}}"#;
+    let call = read(wrapped);
+    assert_eq!(
+        (call.event_id.as_str(), call.class),
+        ("e-1", Some(OutcomeClass::Ok))
+    );
+    assert_eq!(
+        call.observed_at,
+        Utc.with_ymd_and_hms(2026, 12, 1, 2, 58, 0).unwrap()
+    );
+}
+
+#[test]
+fn a_json_event_line_that_is_refused() {
+    let line = r#"{"schema":"credwatch.sfmc_call.v1","call_kind":"token","status":401,"client_secret":"hunter2hunter2"}"#;
+    let error = parsed(line).unwrap().unwrap_err();
+    assert_eq!(error.field, "client_secret");
+    assert!(!format!("{error:?}").contains("hunter2"));
+    let other_version = r#"{"schema":"credwatch.sfmc_call.v2","call_kind":"rest","status":200}"#;
+    assert_eq!(parsed(other_version).unwrap().unwrap_err().field, "schema");
+}
+
+#[test]
+fn powertools_structured_logs() {
+    let oauth = r#"{"level":"ERROR","location":"handler:42","message":"SFMC token request failed","timestamp":"2026-12-01 02:59:30,120+0000","service":"orders-sync","statusCode":401,"error":"invalid_client","error_description":"Client authentication failed. Make sure that the client ID and client secret are valid and that the package is installed and enabled.","xray_trace_id":"1-5759e988-bd862e3fe1be46a994272793"}"#;
+    let call = read(oauth);
+    assert_eq!(
+        summary(&call),
+        (
+            CallKind::Token,
+            Some(401),
+            Some(OutcomeClass::ClientAuthFailed)
+        )
+    );
+    assert_eq!(call.oauth_error.as_deref(), Some("invalid_client"));
+    assert!(
+        call.message
+            .unwrap()
+            .starts_with("Client authentication failed.")
+    );
+    let nested = r#"{"level":"ERROR","message":"SFMC call failed","status":403,"url":"https://mc563885gzs27c5t9-63k636ttgm.rest.marketingcloudapis.com/asset/v1/content/assets/123456?$page=1","response":{"message":"Insufficient privileges to complete this action.","errorcode":20002,"documentation":"https://developer.salesforce.com/docs/atlas.en-us.mc-apis.meta/mc-apis/error-handling.htm"}}"#;
+    let call = read(nested);
+    assert_eq!(
+        summary(&call),
+        (
+            CallKind::Rest,
+            Some(403),
+            Some(OutcomeClass::RestUnauthorized)
+        )
+    );
+    assert_eq!(call.sfmc_errorcode, Some(20002));
+    assert_eq!(
+        call.path_template.as_deref(),
+        Some("/asset/v1/content/assets/{id}")
+    );
+    assert_eq!(
+        call.host.as_deref(),
+        Some("mc563885gzs27c5t9-63k636ttgm.rest.marketingcloudapis.com")
+    );
+    // The body logged as a JSON string inside the structured log.
+    let quoted = r#"{"level":"WARN","msg":"sfmc","status_code":"429","body":"{\"message\":\"Your requests are temporarily blocked.\",\"errorcode\":50200}","host":"mc1.auth.marketingcloudapis.com"}"#;
+    let call = read(quoted);
+    assert_eq!(
+        summary(&call),
+        (CallKind::Token, Some(429), Some(OutcomeClass::Throttled))
+    );
+    assert_eq!(call.sfmc_errorcode, Some(50200));
+}
+
+#[test]
+fn fuelsdk_python_app_keys() {
+    for line in [
+        "[ERROR]\t2026-12-01T02:59:30.120Z\treq-1\tUnable to validate App Keys(ClientID/ClientSecret) provided, requestToken response:{'error': 'invalid_client', 'error_description': 'Invalid client ID. Use the client ID in Marketing Cloud Installed Packages.', 'error_uri': 'https://developer.salesforce.com/docs'}",
+        "Exception: Unable to validate App Keys(ClientID/ClientSecret) provided: {'error': 'invalid_client', 'error_description': 'Invalid client ID. Use the client ID in Marketing Cloud Installed Packages.', 'error_uri': 'https://developer.salesforce.com/docs'}",
+    ] {
+        let call = read(line);
+        assert_eq!(
+            summary(&call),
+            (
+                CallKind::Token,
+                Some(401),
+                Some(OutcomeClass::InvalidClientId)
+            ),
+            "{line}"
+        );
+        assert_eq!(
+            call.message.as_deref(),
+            Some("Invalid client ID. Use the client ID in Marketing Cloud Installed Packages.")
+        );
+    }
+    // Python's repr switches to double quotes around an apostrophe.
+    let ip = r#"Unable to validate App Keys(ClientID/ClientSecret) provided: {'error': 'invalid_grant', 'error_description': "The client's IP address is unauthorized for this account. Allowlist the client's IP address in Marketing Cloud Administration.", 'error_uri': 'https://developer.salesforce.com/docs'}"#;
+    assert_eq!(
+        summary(&read(ip)),
+        (
+            CallKind::Token,
+            Some(400),
+            Some(OutcomeClass::IpNotAllowlisted)
+        )
+    );
+}
+
+#[test]
+fn sfmc_sdk_node_rest_errors() {
+    let rest = "2026-12-01T02:59:30.120Z\treq-2\tERROR\tRestError: Not Authorized\n    at RestError (/var/task/node_modules/sfmc-sdk/lib/util.js:50:9) {\n  code: 0,\n  endpoint: 'https://mc1.rest.marketingcloudapis.com/data/v1/customobjectdata/key/ABC/rowset'\n}";
+    let call = read(rest);
+    assert_eq!(
+        summary(&call),
+        (
+            CallKind::Rest,
+            Some(401),
+            Some(OutcomeClass::RestUnauthorized)
+        )
+    );
+    assert_eq!(call.message.as_deref(), Some("Not Authorized"));
+    let token = "Unhandled Promise Rejection \tRestError: Client authentication failed. Make sure that the client ID and client secret are valid and that the package is installed and enabled.\n    at Auth._requestToken (/var/task/node_modules/sfmc-sdk/lib/auth.js:230:19) {\n  code: 'invalid_client',\n  endpoint: 'https://mc1.auth.marketingcloudapis.com/v2/token'\n}";
+    let call = read(token);
+    assert_eq!(
+        summary(&call),
+        (
+            CallKind::Token,
+            Some(401),
+            Some(OutcomeClass::ClientAuthFailed)
+        )
+    );
+    assert_eq!(call.path_template.as_deref(), Some("/v2/token"));
+}
+
+#[test]
+fn python_requests_http_error() {
+    let line = "[ERROR] HTTPError: 401 Client Error: Unauthorized for url: https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/v2/token";
+    let call = read(line);
+    assert_eq!(
+        summary(&call),
+        (CallKind::Token, Some(401), Some(OutcomeClass::AuthRejected))
+    );
+    assert_eq!(call.path_template.as_deref(), Some("/v2/token"));
+    let line = "requests.exceptions.HTTPError: 503 Server Error: Service Unavailable for url: https://mc1.rest.marketingcloudapis.com/platform/v1/tokenContext";
+    assert_eq!(
+        summary(&read(line)),
+        (
+            CallKind::Rest,
+            Some(503),
+            Some(OutcomeClass::SfmcUnavailable)
+        )
+    );
+}
+
+#[test]
+fn soap_faults() {
+    let line = r#"SOAP call failed: <?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode xmlns:q0="http://exacttarget.com">q0:Security</faultcode><faultstring>Token Expired</faultstring></soap:Fault></soap:Body></soap:Envelope>"#;
+    let call = read(line);
+    assert_eq!(
+        summary(&call),
+        (
+            CallKind::Soap,
+            Some(500),
+            Some(OutcomeClass::RestUnauthorized)
+        )
+    );
+    assert_eq!(call.soap_fault.as_deref(), Some("Token Expired"));
+    let permission = "POST https://mc1.soap.marketingcloudapis.com/Service.asmx status 500 <faultstring>API Permission Failed</faultstring>";
+    let call = read(permission);
+    assert_eq!(
+        summary(&call),
+        (
+            CallKind::Soap,
+            Some(500),
+            Some(OutcomeClass::RestUnauthorized)
+        )
+    );
+}
+
+#[test]
+fn java_and_mule_lines() {
+    let java = r#"2026-12-01 02:59:30,123 ERROR [http-nio-8080-exec-1] c.e.sfmc.SfmcClient - HTTP POST https://mc1.auth.marketingcloudapis.com/v2/token failed with status 401: {"error":"invalid_client","error_description":"Client authentication failed. Make sure that the client ID and client secret are valid and that the package is installed and enabled.","error_uri":"https://developer.salesforce.com/docs"}"#;
+    assert_eq!(
+        summary(&read(java)),
+        (
+            CallKind::Token,
+            Some(401),
+            Some(OutcomeClass::ClientAuthFailed)
+        )
+    );
+    let mule = r#"ERROR 2026-12-01 02:59:30,123 [[MuleRuntime].uber.03: [sfmc-sync].sync.CPU_LITE @5b3a] org.mule.runtime.core.internal.exception.OnErrorPropagateHandler: HTTP GET on resource 'https://mc1.rest.marketingcloudapis.com/platform/v1/tokenContext' failed: too many requests (429). {"message":"Rate limit exceeded","errorcode":50100,"retryAfter":5}"#;
+    let call = read(mule);
+    assert_eq!(
+        summary(&call),
+        (CallKind::Rest, Some(429), Some(OutcomeClass::Throttled))
+    );
+    assert_eq!(call.sfmc_errorcode, Some(50100));
+}
+
+#[test]
+fn network_errors_to_sfmc() {
+    let line = "Error: connect ETIMEDOUT 13.110.1.1:443 while calling https://mc1.rest.marketingcloudapis.com/hub/v1/dataevents";
+    let call = read(line);
+    assert_eq!(call.network_error.map(|e| e.as_str()), Some("timeout"));
+    assert_eq!(call.class, Some(OutcomeClass::Network));
+}
+
+#[test]
+fn other_lines_are_not_calls() {
+    for line in [
+        "START RequestId: 8f5b3c7e-1c0a-4f57-9c43-d7b5f1e2a1b0 Version: $LATEST",
+        "END RequestId: 8f5b3c7e-1c0a-4f57-9c43-d7b5f1e2a1b0",
+        "REPORT RequestId: 8f5b3c7e-1c0a-4f57-9c43-d7b5f1e2a1b0\tDuration: 102.35 ms\tBilled Duration: 103 ms\tMemory Size: 128 MB\tMax Memory Used: 71 MB",
+        "INIT_START Runtime Version: python:3.12.v40",
+        "2026-12-01T02:59:30.120Z\treq-3\tINFO\tprocessed 200 orders, status 200",
+        r#"{"level":"ERROR","error":"timeout","message":"database query failed","statusCode":500}"#,
+        r#"{"level":"INFO","message":"order 123 synced","status":200}"#,
+        "Slack API: Rate limit exceeded (429)",
+        "",
+        "{",
+    ] {
+        assert!(parsed(line).is_none(), "{line}");
+    }
+}
+
+#[test]
+fn secrets_in_a_line_never_survive() {
+    let jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+    let line = format!(
+        "401 Client Error: Unauthorized for url: https://mc1.auth.marketingcloudapis.com/v2/token?client_secret=hunter2 \
+         headers={{'Authorization': 'Bearer xyz'}} token={jwt} client_secret=pa55word posted to \
+         https://hooks.slack.com/services/T0A1/B0A2/abcdEFGH1234 Bearer xyz"
+    );
+    let call = read(&line);
+    let shown = serde_json::to_string(&call).unwrap();
+    for secret in ["hunter2", "xyz", "eyJhbGci", "pa55word", "abcdEFGH1234"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    assert_eq!(call.path_template.as_deref(), Some("/v2/token"));
+    assert_eq!(call.status, Some(401));
+}
+
+#[test]
+fn long_lines_are_read_only_as_far_as_the_cap() {
+    let padding = "x ".repeat(MAX_LOG_LINE_BYTES);
+    let late = format!(
+        "{padding} 401 Client Error: Unauthorized for url: https://mc1.auth.marketingcloudapis.com/v2/token"
+    );
+    assert!(parsed(&late).is_none());
+    let early = format!(
+        "401 Client Error: Unauthorized for url: https://mc1.auth.marketingcloudapis.com/v2/token {padding}"
+    );
+    let call = read(&early);
+    assert!(call.message.unwrap().chars().count() <= MAX_MESSAGE_CHARS);
+}
+
+#[test]
+fn an_old_line_is_refused_with_its_reason() {
+    let old = Utc.with_ymd_and_hms(2026, 11, 29, 0, 0, 0).unwrap();
+    let line =
+        "401 Client Error: Unauthorized for url: https://mc1.auth.marketingcloudapis.com/v2/token";
+    let error = parse_log_line(line, LOG_ID, old, &logs_binding())
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(error.field, "observed_at");
+}
+
+#[test]
+fn an_event_with_too_many_values_is_refused_whole() {
+    // Keys are what is searched; each object below holds one.
+    let many: Vec<Value> = (0..100_001).map(|i| json!({"k": i})).collect();
+    let error = refused(event(json!({"reporter": many})));
+    assert_eq!(error.field, "(event)");
+    assert!(error.problem.contains("more than 100000 values"), "{error}");
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn no_line_panics(line in "\\PC{0,300}", id in "\\PC{0,80}") {
+            let _ = parse_log_line(&line, &id, at(), &logs_binding());
+        }
+
+        #[test]
+        fn no_line_shape_panics(
+            parts in prop::collection::vec(prop::sample::select(vec![
+                "{", "}", "'", "\"", ":", "=", " ", "error", "error_description", "errorcode",
+                "message", "status", "401", "<faultstring>", "</", "RestError: ", "code: ",
+                "https://", "mc1.auth.marketingcloudapis.com", "/v2/token", "\n", "é", "invalid_client",
+                "Client Error", "http", "50200", "schema", "credwatch.sfmc_call.v1",
+            ]), 0..40)
+        ) {
+            let line: String = parts.concat();
+            let _ = parse_log_line(&line, LOG_ID, at(), &logs_binding());
+        }
+
+        #[test]
+        fn secrets_in_sfmc_lines_never_survive(
+            secret in "[A-Z]{6,12}Q",
+            before in "[0-9 .,:]{0,30}",
+            shape in 0usize..5,
+        ) {
+            let leak = match shape {
+                0 => format!("client_secret={secret}"),
+                1 => format!("Bearer {secret}"),
+                2 => format!("{{'password': '{secret}'}}"),
+                3 => format!("Authorization: Basic {secret}"),
+                _ => format!("https://hooks.slack.com/services/T0/B0/{secret}"),
+            };
+            let line = format!(
+                "{before} 401 Client Error: Unauthorized for url: \
+                 https://mc1.auth.marketingcloudapis.com/v2/token {leak} {before}"
+            );
+            if let Some(Ok(call)) = parse_log_line(&line, LOG_ID, at(), &logs_binding()) {
+                let shown = serde_json::to_string(&call).unwrap();
+                prop_assert!(!shown.contains(&secret), "{} -> {}", line, shown);
+            } else {
+                prop_assert!(false, "{} was not read as a call", line);
+            }
+        }
+    }
+}
