@@ -265,3 +265,155 @@ mod passive_view {
         assert!(json[1]["passive"].is_null(), "never reported: null");
     }
 }
+
+/// `fill_passive` over the memory store: only integrations that ever reported get a view, and
+/// one whose records cannot be read is said on its row without hiding the others.
+mod fill {
+    use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+    use credwatch::domain::outcome::OutcomeClass;
+    use credwatch::domain::passive::{
+        CallKind, EventSource, MinuteCounts, PassiveCommit, PassiveState, SfmcCall,
+    };
+    use credwatch::store::memory::MemoryStore;
+    use credwatch::store::{
+        CommitOutcome, PassiveListing, PassiveRecords, RecordedCalls, StoreError, StoreResult,
+    };
+
+    use super::super::passive::{Slot, fill_passive};
+
+    /// The memory store, whose reads of integration `broken`'s records fail.
+    struct OneBroken(MemoryStore);
+
+    fn unreachable_store() -> StoreError {
+        StoreError::Retryable {
+            message: "table t: RequestLimitExceeded: too many requests".into(),
+        }
+    }
+
+    impl PassiveRecords for OneBroken {
+        async fn record_calls(&self, calls: &[SfmcCall]) -> StoreResult<RecordedCalls> {
+            self.0.record_calls(calls).await
+        }
+        async fn minutes(
+            &self,
+            integration: &str,
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+        ) -> StoreResult<Vec<MinuteCounts>> {
+            if integration == "broken" {
+                return Err(unreachable_store());
+            }
+            self.0.minutes(integration, from, to).await
+        }
+        async fn failed_calls(
+            &self,
+            integration: &str,
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+            limit: usize,
+        ) -> StoreResult<Vec<SfmcCall>> {
+            self.0.failed_calls(integration, from, to, limit).await
+        }
+        async fn passive_state(&self, integration: &str) -> StoreResult<Option<PassiveState>> {
+            self.0.passive_state(integration).await
+        }
+        async fn passive_states(&self) -> StoreResult<PassiveListing> {
+            self.0.passive_states().await
+        }
+        async fn commit_passive(&self, commit: &PassiveCommit) -> StoreResult<CommitOutcome> {
+            self.0.commit_passive(commit).await
+        }
+        async fn probe_soon(&self, integration: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+            self.0.probe_soon(integration, at).await
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, 9, 30, 0).unwrap()
+    }
+
+    fn call(id: &str, minutes_ago: i64, class: OutcomeClass) -> SfmcCall {
+        let at = now() - TimeDelta::minutes(minutes_ago);
+        SfmcCall {
+            event_id: format!("{id}-{minutes_ago}"),
+            integration_id: id.into(),
+            source: EventSource::Https,
+            received_at: at,
+            class: Some(class),
+            observed_at: at,
+            call_kind: CallKind::Rest,
+            count: 2,
+            window_secs: Some(60),
+            host: None,
+            method: None,
+            path_template: None,
+            status: Some(if class == OutcomeClass::Ok { 200 } else { 401 }),
+            sfmc_errorcode: None,
+            oauth_error: None,
+            soap_fault: None,
+            message: None,
+            retry_after_secs: None,
+            resend_count: None,
+            token_age_secs: None,
+            network_error: None,
+            account_id: None,
+            client_id: None,
+            reporter: None,
+            trace_id: None,
+        }
+    }
+
+    async fn reported(store: &MemoryStore, id: &str, calls: &[SfmcCall]) {
+        store.record_calls(calls).await.expect("recorded");
+        let commit = PassiveCommit {
+            integration: id.into(),
+            expected_version: 0,
+            state: PassiveState {
+                last_report_at: Some(now()),
+                ..PassiveState::default()
+            },
+            incidents: Vec::new(),
+        };
+        assert_eq!(
+            store.commit_passive(&commit).await.expect("committed"),
+            CommitOutcome::Applied
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failing_read_is_said_on_its_row_and_hides_no_other() {
+        let memory = MemoryStore::new();
+        reported(
+            &memory,
+            "crm-sync",
+            &[
+                call("crm-sync", 3, OutcomeClass::Ok),
+                call("crm-sync", 2, OutcomeClass::RestUnauthorized),
+            ],
+        )
+        .await;
+        reported(&memory, "broken", &[call("broken", 1, OutcomeClass::Ok)]).await;
+        let store = OneBroken(memory);
+        let ids = ["crm-sync", "broken", "quiet"];
+        let mut views = vec![None; 3];
+        let mut problems = vec![None, None, Some("earlier".to_string())];
+        let mut slots: Vec<Slot> = ids
+            .iter()
+            .zip(views.iter_mut().zip(problems.iter_mut()))
+            .map(|(id, (view, problem))| Slot { id, view, problem })
+            .collect();
+        let result = fill_passive(&store, &mut slots, now()).await;
+        assert_eq!(
+            result,
+            Err("the passive records of 1 integration could not be read".to_string())
+        );
+        let crm = views[0].as_ref().expect("crm-sync reported");
+        assert_eq!((crm.calls_last_hour, crm.failures_last_hour), (4, 2));
+        assert_eq!(crm.last_failure_class.as_deref(), Some("rest_unauthorized"));
+        assert_eq!(views[1], None, "broken could not be read");
+        let said = problems[1].as_deref().expect("said on its row");
+        assert!(said.contains("RequestLimitExceeded"), "{said}");
+        assert_eq!(views[2], None, "never reported");
+        assert_eq!(problems[2].as_deref(), Some("earlier"), "untouched");
+    }
+}
