@@ -2,12 +2,13 @@
 //! one importing the other: the bounds of stored counters, an incident's identity, the commit
 //! rules, and the precision and range of stored times.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
 use super::error::{StoreError, StoreResult};
-use crate::domain::incident::IncidentId;
+use crate::domain::incident::{CheckKind, IncidentId};
+use crate::domain::passive::{CounterKey, PassiveCommit, PassivePattern, SfmcCall};
 use crate::domain::state::StateCommit;
 
 /// Largest `version` an integration may hold: 2^53 - 1, the largest integer every DynamoDB
@@ -41,6 +42,138 @@ pub const PASSIVE_COUNTER_RETENTION_DAYS: i64 = 8;
 
 /// Days a failed call reported by an integration is kept raw (TTL), for `incident show`.
 pub const PASSIVE_EVENT_RETENTION_DAYS: i64 = 7;
+
+/// Most counter attributes one `record_calls` update adds to one minute item: the calls'
+/// most-counted keys are kept exact, the rest are folded ([`minute_counters`]). Bounds the
+/// UpdateItem's expression (DynamoDB takes at most 4 KB of expression text).
+pub const MAX_COUNTERS_PER_UPDATE: usize = 64;
+
+/// Counter attributes a minute item may gain, summed over its updates (each update counts its
+/// distinct keys, an upper bound of the attributes it adds). An update that would pass it is
+/// written only if it adds no attribute, else folded to [`coarse_key`]s. With at most ~120
+/// bytes per attribute (a key's text is at most ~110 characters: the normaliser bounds OAuth
+/// codes to 64 `[a-z_]` and SFMC codes are `i64`), an item stays under
+/// `1_000 * 120 + 4 * 19 * 40` bytes, about 125 KB: far under DynamoDB's 400 KB.
+pub const MAX_COUNTERS_ADDED_PER_MINUTE: u64 = 1_000;
+
+/// The minute `at` falls in (its start, seconds and below zero), as stored.
+pub fn minute_of(at: DateTime<Utc>) -> DateTime<Utc> {
+    let at = stored_time(at);
+    let seconds = at.timestamp().div_euclid(60) * 60;
+    DateTime::from_timestamp(seconds, 0)
+        .expect("the start of a stored time's minute is representable")
+}
+
+/// The coarse form of a counter key: kind and class only (status and code `-`). What keys
+/// beyond the bounds are counted under, so a minute item's attribute set stays bounded (4
+/// kinds x 19 classes or none).
+pub fn coarse_key(key: &CounterKey) -> CounterKey {
+    CounterKey {
+        call_kind: key.call_kind,
+        status: None,
+        code: None,
+        class: key.class,
+    }
+}
+
+/// The counters `calls` add, per integration and minute (of `observed_at`): each call adds
+/// its `count` to [`CounterKey::of`]. Per minute, the [`MAX_COUNTERS_PER_UPDATE`] most-counted
+/// keys (ties in key order) are kept exact and the others folded into their [`coarse_key`],
+/// and the result holds at most `MAX_COUNTERS_PER_UPDATE` + 76 keys. Sums saturate.
+pub fn minute_counters(calls: &[SfmcCall]) -> BTreeMap<(String, DateTime<Utc>), Counts> {
+    let mut minutes: BTreeMap<(String, DateTime<Utc>), Counts> = BTreeMap::new();
+    for call in calls {
+        let minute = (call.integration_id.clone(), minute_of(call.observed_at));
+        let counter = minutes
+            .entry(minute)
+            .or_default()
+            .entry(CounterKey::of(call))
+            .or_default();
+        *counter = counter.saturating_add(u64::from(call.count));
+    }
+    for counts in minutes.values_mut() {
+        if counts.len() > MAX_COUNTERS_PER_UPDATE {
+            *counts = fold_beyond(std::mem::take(counts), MAX_COUNTERS_PER_UPDATE);
+        }
+    }
+    minutes
+}
+
+/// Counts by counter key.
+pub type Counts = BTreeMap<CounterKey, u64>;
+
+/// `counts` with its `keep` most-counted keys exact and the others added to their coarse key.
+fn fold_beyond(counts: Counts, keep: usize) -> Counts {
+    let mut ranked: Vec<(CounterKey, u64)> = counts.into_iter().collect();
+    // Most counted first; equal counts in key order (a stable sort of the key-ordered list).
+    ranked.sort_by(|a, b| b.1.cmp(&a.1));
+    let mut folded = Counts::new();
+    for (rank, (key, count)) in ranked.into_iter().enumerate() {
+        let key = if rank < keep { key } else { coarse_key(&key) };
+        let counter = folded.entry(key).or_default();
+        *counter = counter.saturating_add(count);
+    }
+    folded
+}
+
+/// `counts` with every key coarse ([`coarse_key`]): what a minute item past
+/// [`MAX_COUNTERS_ADDED_PER_MINUTE`] is given when the counts would add attributes.
+pub fn coarse_counts(counts: &Counts) -> Counts {
+    let mut coarse = Counts::new();
+    for (key, count) in counts {
+        let counter = coarse.entry(coarse_key(key)).or_default();
+        *counter = counter.saturating_add(*count);
+    }
+    coarse
+}
+
+/// Calls that are kept raw besides being counted: the failures, one per (integration,
+/// `observed_at` to the millisecond, `event_id`) (a reporter's retry of an event is one), the
+/// first of each.
+pub fn failures_to_keep(calls: &[SfmcCall]) -> Vec<&SfmcCall> {
+    let mut seen = HashSet::new();
+    calls
+        .iter()
+        .filter(|call| call.is_failure())
+        .filter(|call| {
+            seen.insert((
+                call.integration_id.as_str(),
+                stored_time(call.observed_at),
+                call.event_id.as_str(),
+            ))
+        })
+        .collect()
+}
+
+/// The ids of a passive commit's incident changes, checked: each `{integration}:passive:{seq}`
+/// of the commit's integration with a pattern's seq, none twice. Anything else is
+/// [`StoreError::Permanent`] (a caller's mistake: retrying cannot help).
+pub fn passive_commit_incident_ids(commit: &PassiveCommit) -> StoreResult<Vec<IncidentId>> {
+    let mut seen = HashSet::new();
+    commit
+        .incidents
+        .iter()
+        .map(|change| {
+            let id = change.id();
+            let of_commit = id.integration() == commit.integration
+                && id.check() == CheckKind::Passive
+                && PassivePattern::ALL.iter().any(|p| p.seq() == id.seq());
+            if !of_commit {
+                return Err(StoreError::permanent(format!(
+                    "passive commit of {}: incident {id} is not a passive incident of that                      integration ({}:passive:1..7)",
+                    commit.integration, commit.integration
+                )));
+            }
+            if !seen.insert(id.clone()) {
+                return Err(StoreError::permanent(format!(
+                    "passive commit of {}: incident {id} is written twice in one commit",
+                    commit.integration
+                )));
+            }
+            Ok(id.clone())
+        })
+        .collect()
+}
 
 /// The error of a listing that found more than `max` silences in `place`.
 pub fn too_many_silences(place: &str, max: usize) -> StoreError {

@@ -58,6 +58,8 @@ struct Inner {
     groups: groups::GroupTable,
     /// Silences.
     silences: silences::SilenceTable,
+    /// Passive tracking's counters, failed calls, states, tokens and allowances.
+    passive: passive::PassiveTable,
 }
 
 /// One incident write as a stream record carries it: the image before (`None`: created) and
@@ -73,6 +75,45 @@ impl Inner {
         };
         if old.is_some() || incident.is_some() {
             self.incident_changes.push((old, incident));
+        }
+    }
+
+    /// Applies one incident change of a commit whose conditions held: `Opened` writes the
+    /// incident, `Changed` / `Resolved` update it in place.
+    fn apply_incident_change(&mut self, write: &IncidentChange, key: IncidentId) {
+        match write {
+            IncidentChange::Opened(incident) => {
+                self.write_incident(key, Some(incident.clone()));
+            }
+            IncidentChange::Changed {
+                previous,
+                class,
+                message,
+                http_status,
+                severity,
+                threshold_days,
+                at,
+                ..
+            } => self.update_incident(&key, |incident| {
+                // Like DynamoDB: a new class restarts the schedule; the ack stays written.
+                if *class != previous.class {
+                    incident.class_since = Some(*at);
+                }
+                incident.class = *class;
+                incident.message = message.clone();
+                incident.http_status = *http_status;
+                incident.severity = *severity;
+                incident.threshold_days = *threshold_days;
+                incident.updated_at = *at;
+            }),
+            IncidentChange::Resolved { message, at, .. } => {
+                self.update_incident(&key, |incident| {
+                    incident.open = false;
+                    incident.message = message.clone();
+                    incident.resolved_at = Some(*at);
+                    incident.updated_at = *at;
+                });
+            }
         }
     }
 
@@ -271,40 +312,7 @@ impl ProbeResults for MemoryStore {
             ..commit.state.clone()
         };
         for (write, key) in commit.incidents.iter().zip(keys) {
-            match write {
-                IncidentChange::Opened(incident) => {
-                    inner.write_incident(key, Some(incident.clone()));
-                }
-                IncidentChange::Changed {
-                    previous,
-                    class,
-                    message,
-                    http_status,
-                    severity,
-                    threshold_days,
-                    at,
-                    ..
-                } => inner.update_incident(&key, |incident| {
-                    // Like DynamoDB: a new class restarts the schedule; the ack stays written.
-                    if *class != previous.class {
-                        incident.class_since = Some(*at);
-                    }
-                    incident.class = *class;
-                    incident.message = message.clone();
-                    incident.http_status = *http_status;
-                    incident.severity = *severity;
-                    incident.threshold_days = *threshold_days;
-                    incident.updated_at = *at;
-                }),
-                IncidentChange::Resolved { message, at, .. } => {
-                    inner.update_incident(&key, |incident| {
-                        incident.open = false;
-                        incident.message = message.clone();
-                        incident.resolved_at = Some(*at);
-                        incident.updated_at = *at;
-                    });
-                }
-            }
+            inner.apply_incident_change(write, key);
         }
         Ok(CommitOutcome::Applied)
     }

@@ -251,3 +251,70 @@ pub const CREATED_BY: &str = "created_by";
 pub const EXPIRED_AT: &str = "expired_at";
 /// Silence: who ended it early, when they said.
 pub const EXPIRED_BY: &str = "expired_by";
+
+/// Minute counters: one N attribute per [`CounterKey`](crate::domain::passive::CounterKey),
+/// named this prefix and the key's text (`c.token|401|invalid_client|client_auth_failed`).
+pub const COUNTER_PREFIX: &str = "c.";
+/// Minute counters and ingest quota: the minute's start.
+pub const MINUTE: &str = "minute";
+/// Minute counters: counter attributes the item's updates may have added (N, an upper bound
+/// summed over its updates; see [`super::passive`]).
+pub const COUNTERS_ADDED: &str = "counters_added";
+/// Ingest quota: events taken in the minute (N).
+pub const USED: &str = "used";
+/// Ingest token: the SHA-256 hex of the token (never the token).
+pub const HASH: &str = "hash";
+
+/// Failed call: the event id (the reporter's or one drawn at ingest).
+pub const EVENT_ID: &str = "event_id";
+/// Failed call: `https`, `logs` or `eventbridge`.
+pub const SOURCE: &str = "source";
+/// Failed call: when credwatch received it.
+pub const RECEIVED_AT: &str = "received_at";
+/// Failed call: when the call completed.
+pub const OBSERVED_AT: &str = "observed_at";
+/// Failed call: `token`, `rest`, `soap` or `other`.
+pub const CALL_KIND: &str = "call_kind";
+/// Failed call: identical calls it stands for (N).
+pub const COUNT: &str = "count";
+/// Failed call: the window an aggregate covers (N, seconds).
+pub const WINDOW_SECS: &str = "window_secs";
+/// Failed call: the host called.
+pub const HOST: &str = "host";
+/// Failed call: the HTTP method.
+pub const METHOD: &str = "method";
+/// Failed call: the low-cardinality path.
+pub const PATH_TEMPLATE: &str = "path_template";
+/// Failed call: SFMC's HTTP status (N).
+pub const STATUS: &str = "status";
+/// Failed call: the body's Marketing Cloud `errorcode` (N).
+pub const SFMC_ERRORCODE: &str = "sfmc_errorcode";
+/// Failed call: the body's OAuth `error`.
+pub const OAUTH_ERROR: &str = "oauth_error";
+/// Failed call: the SOAP fault string.
+pub const SOAP_FAULT: &str = "soap_fault";
+/// Failed call: the wait SFMC asked for (N, seconds).
+pub const RETRY_AFTER_SECS: &str = "retry_after_secs";
+/// Failed call: resends before it (N).
+pub const RESEND_COUNT: &str = "resend_count";
+/// Failed call: age of the access token used (N, seconds).
+pub const TOKEN_AGE_SECS: &str = "token_age_secs";
+/// Failed call: why no answer came.
+pub const NETWORK_ERROR: &str = "network_error";
+/// Failed call: who reported it.
+pub const REPORTER: &str = "reporter";
+/// Failed call: W3C trace id.
+pub const TRACE_ID: &str = "trace_id";
+
+/// Passive state: when the latest report arrived.
+pub const LAST_REPORT_AT: &str = "last_report_at";
+/// Passive state: distinct minutes with reports (N).
+pub const REPORT_MINUTES: &str = "report_minutes";
+/// Passive state: the usual gap between reports (N, seconds).
+pub const USUAL_GAP_SECS: &str = "usual_gap_secs";
+/// Passive state: the latest 403 `20002`.
+pub const LAST_SCOPE_DENIED_AT: &str = "last_scope_denied_at";
+/// Passive state: the latest report of another client id or MID.
+pub const LAST_MISMATCH_AT: &str = "last_mismatch_at";
+/// Passive state: what that report said.
+pub const MISMATCH: &str = "mismatch";

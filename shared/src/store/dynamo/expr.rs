@@ -55,6 +55,7 @@ pub struct UpdateSpec {
     /// Its placeholders.
     pub expr: Expr,
     set: Vec<String>,
+    add: Vec<String>,
     remove: Vec<String>,
     /// The condition, if any (ANDed parts).
     pub condition: Option<String>,
@@ -67,6 +68,7 @@ impl UpdateSpec {
             key,
             expr: Expr::default(),
             set: Vec::new(),
+            add: Vec::new(),
             remove: Vec::new(),
             condition: None,
         }
@@ -102,6 +104,13 @@ impl UpdateSpec {
             })
     }
 
+    /// ADDs `value` (a number) to `attribute` (0 when absent).
+    pub fn add(mut self, attribute: &str, value: AttributeValue) -> Self {
+        let (name, value) = (self.expr.name(attribute), self.expr.value(value));
+        self.add.push(format!("{name} {value}"));
+        self
+    }
+
     /// REMOVEs `attribute`.
     pub fn remove(mut self, attribute: &str) -> Self {
         let name = self.expr.name(attribute);
@@ -119,11 +128,14 @@ impl UpdateSpec {
         self
     }
 
-    /// The update expression, `SET … REMOVE …`.
+    /// The update expression, `SET … ADD … REMOVE …`.
     pub fn expression(&self) -> String {
         let mut clauses = Vec::new();
         if !self.set.is_empty() {
             clauses.push(format!("SET {}", self.set.join(", ")));
+        }
+        if !self.add.is_empty() {
+            clauses.push(format!("ADD {}", self.add.join(", ")));
         }
         if !self.remove.is_empty() {
             clauses.push(format!("REMOVE {}", self.remove.join(", ")));
@@ -161,6 +173,8 @@ pub struct Query<'a> {
     pub pk: &'a str,
     /// Only sort keys starting with this.
     pub sk_prefix: Option<&'a str>,
+    /// Only sort keys in `[low, high]` (text order; DynamoDB's `BETWEEN`).
+    pub sk_range: Option<(&'a str, &'a str)>,
     /// Descending sort-key order.
     pub newest_first: bool,
     /// At most this many items.
@@ -176,6 +190,7 @@ impl<'a> Query<'a> {
             index: None,
             pk,
             sk_prefix: None,
+            sk_range: None,
             newest_first: false,
             limit: None,
             keys_only: false,
@@ -186,6 +201,15 @@ impl<'a> Query<'a> {
     pub fn prefix(self, sk_prefix: &'a str) -> Self {
         Query {
             sk_prefix: Some(sk_prefix),
+            ..self
+        }
+    }
+
+    /// Only sort keys from `low` to `high`, both included, in text order (a key condition
+    /// takes one sort-key comparison: `BETWEEN`).
+    pub fn between(self, low: &'a str, high: &'a str) -> Self {
+        Query {
+            sk_range: Some((low, high)),
             ..self
         }
     }

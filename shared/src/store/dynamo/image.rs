@@ -15,9 +15,15 @@ use super::incident::decode_incident;
 use super::integration::decode_integration;
 use super::keys::{ItemKind, item_integration, item_label};
 use super::notification::decode_notification;
+use super::passive::{
+    decode_failed_call, decode_ingest_token, decode_minute, decode_passive_state, decode_quota,
+};
 use super::silence::decode_silence;
 use super::team::decode_team;
 use super::value::Item;
+use chrono::{DateTime, Utc};
+
+use crate::domain::passive::{IngestToken, MinuteCounts, PassiveState, SfmcCall};
 use crate::domain::silence::Silence;
 use crate::inventory::Team;
 use crate::notify::delivery::{AuditEntry, NotificationRecord};
@@ -40,6 +46,17 @@ pub enum StoredItem {
     Audit(AuditEntry),
     /// A silence (`SILENCE` / `{id}`).
     Silence(Box<Silence>),
+    /// An integration's call counters of one minute (`CALLS#{integration}` / `{minute}`).
+    MinuteCounts(MinuteCounts),
+    /// A failed call kept raw (`CALLEV#{integration}` / `{observed_at}#{event_id}`).
+    FailedCall(Box<SfmcCall>),
+    /// An integration's passive state (`PASSIVE` / `STATE#{integration}`): `(integration, state)`.
+    PassiveState(String, PassiveState),
+    /// An ingest token (`INGEST` / `TOKEN#{hash}`).
+    IngestToken(IngestToken),
+    /// An integration's ingest allowance of one minute (`QUOTA#{integration}` / `{minute}`):
+    /// `(integration, minute, events taken)`.
+    IngestQuota(String, DateTime<Utc>, u64),
 }
 
 /// The SDK item of a stream image (a copy; every attribute type converts).
@@ -67,6 +84,17 @@ pub fn decode_item(item: &Item) -> Result<Option<StoredItem>, UnreadableItem> {
         ItemKind::Notification => StoredItem::Notification(Box::new(decode_notification(item)?)),
         ItemKind::Audit => StoredItem::Audit(decode_audit(item)?),
         ItemKind::Silence => StoredItem::Silence(Box::new(decode_silence(item)?)),
+        ItemKind::MinuteCounts => StoredItem::MinuteCounts(decode_minute(item)?),
+        ItemKind::FailedCall => StoredItem::FailedCall(Box::new(decode_failed_call(item)?)),
+        ItemKind::PassiveState => {
+            let (integration, state) = decode_passive_state(item)?;
+            StoredItem::PassiveState(integration, state)
+        }
+        ItemKind::IngestToken => StoredItem::IngestToken(decode_ingest_token(item)?),
+        ItemKind::IngestQuota => {
+            let (integration, minute, used) = decode_quota(item)?;
+            StoredItem::IngestQuota(integration, minute, used)
+        }
     };
     Ok(Some(decoded))
 }

@@ -10,6 +10,11 @@
 //! | notification | [`NOTIFICATION_PREFIX`]`{incident_id}` | `{notification_id}` (the whole id) |
 //! | audit entry | [`AUDIT_PREFIX`]`{source_id}` | `{decision}` |
 //! | silence | [`SILENCE_PK`] | `{id}` (`sil-…`) |
+//! | minute counters | [`CALLS_PREFIX`]`{integration}` | `{minute}` |
+//! | failed call kept raw | [`CALL_EVENT_PREFIX`]`{integration}` | `{observed_at}#{event_id}` |
+//! | passive state | [`PASSIVE_PK`] | [`PASSIVE_STATE_PREFIX`]`{integration}` |
+//! | ingest token | [`INGEST_PK`] | [`INGEST_TOKEN_PREFIX`]`{sha256 hex}` |
+//! | ingest quota | [`QUOTA_PREFIX`]`{integration}` | `{minute}` |
 //!
 //! Open incidents also carry the index keys [`GSI_PK`] = [`OPEN_GSI_PK`] and [`GSI_SK`] =
 //! `{opened_at}#{id}`; pending notifications carry [`GSI_PK`] = [`PENDING_GSI_PK`] and
@@ -17,9 +22,13 @@
 //! [`super::value::timestamp`], so lexical order is time order and the sweep Queries
 //! `gsi1sk < {now}$` for the due ones). Sent and failed notifications carry no index keys.
 //!
+//! Minutes and times in sort keys are the fixed-width timestamps of [`super::value::timestamp`]
+//! (a minute's seconds and milliseconds zero), so a Query of `sk` between two of them reads a
+//! time range.
+//!
 //! The partition-key prefixes are disjoint (`INVENTORY`, `HIST#`, `INC#`, `NTF#`, `AUDIT#`,
-//! `SILENCE`: none
-//! is a prefix of another), so the alert fan-out's stream filter on [`INCIDENT_PREFIX`] never
+//! `SILENCE`, `GROUP#`, `CALLS#`, `CALLEV#`, `PASSIVE`, `INGEST`, `QUOTA#`: none is a prefix of
+//! another), so the alert fan-out's stream filter on [`INCIDENT_PREFIX`] never
 //! selects the fan-out's own writes (notifications, audit entries): it cannot feed itself.
 //! An audit entry is keyed by its source (the stream record's `eventID`) so that a replayed
 //! batch writes the same item again, whatever the day of the replay.
@@ -72,6 +81,23 @@ pub const GROUP_SK: &str = "window";
 pub const SILENCE_PK: &str = "SILENCE";
 /// `gsi1pk` of every pending notification (the sweep's Query).
 pub const PENDING_GSI_PK: &str = "PENDING";
+/// Partition-key prefix of an integration's per-minute call counters, `CALLS#{integration}`
+/// (sort key: the minute).
+pub const CALLS_PREFIX: &str = "CALLS#";
+/// Partition-key prefix of an integration's failed calls kept raw, `CALLEV#{integration}`
+/// (sort key `{observed_at}#{event_id}`).
+pub const CALL_EVENT_PREFIX: &str = "CALLEV#";
+/// Partition of every integration's passive state (one small item each: one Query lists them).
+pub const PASSIVE_PK: &str = "PASSIVE";
+/// Sort-key prefix of a passive state, `STATE#{integration}`.
+pub const PASSIVE_STATE_PREFIX: &str = "STATE#";
+/// Partition of every ingest token.
+pub const INGEST_PK: &str = "INGEST";
+/// Sort-key prefix of an ingest token, `TOKEN#{sha256 hex}` (never the token itself).
+pub const INGEST_TOKEN_PREFIX: &str = "TOKEN#";
+/// Partition-key prefix of an integration's ingest allowance, `QUOTA#{integration}` (sort key:
+/// the minute).
+pub const QUOTA_PREFIX: &str = "QUOTA#";
 
 /// `(pk, sk)` of an item.
 pub type Key = (String, String);
@@ -93,6 +119,16 @@ pub enum ItemKind {
     Audit,
     /// `SILENCE` / `{id}`.
     Silence,
+    /// `CALLS#{integration}` / `{minute}`.
+    MinuteCounts,
+    /// `CALLEV#{integration}` / `{observed_at}#{event_id}`.
+    FailedCall,
+    /// `PASSIVE` / `STATE#{integration}`.
+    PassiveState,
+    /// `INGEST` / `TOKEN#{hash}`.
+    IngestToken,
+    /// `QUOTA#{integration}` / `{minute}`.
+    IngestQuota,
 }
 
 impl ItemKind {
@@ -118,6 +154,25 @@ impl ItemKind {
         }
         if pk == SILENCE_PK {
             return Some(ItemKind::Silence);
+        }
+        if pk == PASSIVE_PK {
+            return sk
+                .starts_with(PASSIVE_STATE_PREFIX)
+                .then_some(ItemKind::PassiveState);
+        }
+        if pk == INGEST_PK {
+            return sk
+                .starts_with(INGEST_TOKEN_PREFIX)
+                .then_some(ItemKind::IngestToken);
+        }
+        if pk.starts_with(CALLS_PREFIX) {
+            return Some(ItemKind::MinuteCounts);
+        }
+        if pk.starts_with(CALL_EVENT_PREFIX) {
+            return Some(ItemKind::FailedCall);
+        }
+        if pk.starts_with(QUOTA_PREFIX) {
+            return Some(ItemKind::IngestQuota);
         }
         pk.starts_with(INCIDENT_PREFIX)
             .then_some(ItemKind::Incident)
@@ -238,6 +293,51 @@ pub fn audit_key(source_id: &str, decision: AuditDecision) -> Key {
     )
 }
 
+/// The partition of `integration`'s per-minute counters.
+pub fn calls_pk(integration: &str) -> String {
+    format!("{CALLS_PREFIX}{integration}")
+}
+
+/// The key of `integration`'s counters of the minute starting at `minute`.
+pub fn minute_key(integration: &str, minute: DateTime<Utc>) -> Key {
+    (calls_pk(integration), timestamp(minute))
+}
+
+/// The partition of `integration`'s failed calls kept raw.
+pub fn call_event_pk(integration: &str) -> String {
+    format!("{CALL_EVENT_PREFIX}{integration}")
+}
+
+/// The key of a failed call: `CALLEV#{integration}`, `{observed_at}#{event_id}` (a reporter's
+/// retry of the same event is the same item).
+pub fn call_event_key(integration: &str, observed_at: DateTime<Utc>, event_id: &str) -> Key {
+    (
+        call_event_pk(integration),
+        format!("{}#{event_id}", timestamp(observed_at)),
+    )
+}
+
+/// The key of `integration`'s passive state.
+pub fn passive_state_key(integration: &str) -> Key {
+    (
+        PASSIVE_PK.to_string(),
+        format!("{PASSIVE_STATE_PREFIX}{integration}"),
+    )
+}
+
+/// The key of the ingest token whose SHA-256 hex is `hash`.
+pub fn ingest_token_key(hash: &str) -> Key {
+    (
+        INGEST_PK.to_string(),
+        format!("{INGEST_TOKEN_PREFIX}{hash}"),
+    )
+}
+
+/// The key of `integration`'s ingest allowance of the minute starting at `minute`.
+pub fn quota_key(integration: &str, minute: DateTime<Utc>) -> Key {
+    (format!("{QUOTA_PREFIX}{integration}"), timestamp(minute))
+}
+
 /// The key attributes of an item.
 pub fn key_item((pk, sk): &Key) -> Item {
     HashMap::from([(PK.to_string(), s(pk)), (SK.to_string(), s(sk))])
@@ -286,7 +386,11 @@ pub fn item_integration(item: &Item) -> Option<&str> {
             let mut parts = incident.rsplitn(3, ':');
             parts.nth(2).filter(|i| !i.is_empty())
         }
-        ItemKind::Team | ItemKind::Audit | ItemKind::Silence => None,
+        ItemKind::MinuteCounts => key_text(item, PK)?.strip_prefix(CALLS_PREFIX),
+        ItemKind::FailedCall => key_text(item, PK)?.strip_prefix(CALL_EVENT_PREFIX),
+        ItemKind::IngestQuota => key_text(item, PK)?.strip_prefix(QUOTA_PREFIX),
+        ItemKind::PassiveState => key_text(item, SK)?.strip_prefix(PASSIVE_STATE_PREFIX),
+        ItemKind::Team | ItemKind::Audit | ItemKind::Silence | ItemKind::IngestToken => None,
     }
 }
 
@@ -360,6 +464,17 @@ mod tests {
             kind(silence_key(&"sil-abcdefgh23".parse().unwrap())),
             Some(ItemKind::Silence)
         );
+        let minute = DateTime::UNIX_EPOCH;
+        assert_eq!(kind(minute_key("a", minute)), Some(ItemKind::MinuteCounts));
+        assert_eq!(
+            kind(call_event_key("a", minute, "e1")),
+            Some(ItemKind::FailedCall)
+        );
+        assert_eq!(kind(passive_state_key("a")), Some(ItemKind::PassiveState));
+        assert_eq!(kind(ingest_token_key("ab12")), Some(ItemKind::IngestToken));
+        assert_eq!(kind(quota_key("a", minute)), Some(ItemKind::IngestQuota));
+        assert_eq!(ItemKind::of_key("PASSIVE", "OTHER#a"), None);
+        assert_eq!(ItemKind::of_key("INGEST", "STATE#a"), None);
         assert_eq!(ItemKind::of_key("SILENCEX", "sil-abcdefgh23"), None);
         assert_eq!(ItemKind::of_key("INVENTORY", "OTHER#a"), None);
         assert_eq!(ItemKind::of_key("SOMETHING", "else"), None);
@@ -383,6 +498,12 @@ mod tests {
         assert_eq!(of(notification_key(&incident, &ntf)), Some("d".into()));
         assert_eq!(of(audit_key("e", AuditDecision::Ignored)), None);
         assert_eq!(of(silence_key(&"sil-abcdefgh23".parse().unwrap())), None);
+        let minute = DateTime::UNIX_EPOCH;
+        assert_eq!(of(minute_key("f", minute)), Some("f".into()));
+        assert_eq!(of(call_event_key("g", minute, "e")), Some("g".into()));
+        assert_eq!(of(passive_state_key("h")), Some("h".into()));
+        assert_eq!(of(quota_key("i", minute)), Some("i".into()));
+        assert_eq!(of(ingest_token_key("ab")), None);
     }
 
     fn sample_incident(id: &IncidentId) -> crate::domain::incident::Incident {
@@ -404,6 +525,12 @@ mod tests {
             NOTIFICATION_PREFIX,
             AUDIT_PREFIX,
             SILENCE_PK,
+            GROUP_PREFIX,
+            CALLS_PREFIX,
+            CALL_EVENT_PREFIX,
+            PASSIVE_PK,
+            INGEST_PK,
+            QUOTA_PREFIX,
         ];
         for a in prefixes {
             for b in prefixes {

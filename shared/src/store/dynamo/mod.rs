@@ -30,6 +30,11 @@
 //! | notification | `NTF#{incident_id}` | `{notification_id}` | while pending: `gsi1pk`, `gsi1sk` | once sent or failed: `expires_at` |
 //! | audit entry | `AUDIT#{source_id}` | `{decision}` | | `expires_at` |
 //! | silence | `SILENCE` | `{id}` | | `expires_at` |
+//! | minute counters | `CALLS#{integration}` | `{minute}` | | `expires_at` (minute + 8 d) |
+//! | failed call | `CALLEV#{integration}` | `{observed_at}#{event_id}` | | `expires_at` (observed_at + 7 d) |
+//! | passive state | `PASSIVE` | `STATE#{integration}` | | |
+//! | ingest token | `INGEST` | `TOKEN#{sha256 hex}` | | |
+//! | ingest allowance | `QUOTA#{integration}` | `{minute}` | | `expires_at` (minute + 1 h) |
 //!
 //! Attributes (`?`: optional, absent, never NULL, when the value is `None`; S unless noted):
 //!
@@ -76,6 +81,8 @@
 //! - silence: `id`, `matchers` (L of M `{field, value}`), `starts_at`, `ends_at`, `reason`,
 //!   `created_by`, `created_at`, `expired_at`?, `expired_by`?, `expires_at` (N: the effective
 //!   end + [`crate::store::invariants::SILENCE_RETENTION_DAYS`]); see [`silence`].
+//! - passive tracking's items (minute counters, failed calls, passive state, ingest tokens and
+//!   allowance): see [`passive`].
 //!
 //! Notes:
 //!
@@ -118,6 +125,7 @@ pub mod integration;
 pub mod keys;
 pub mod maintenance;
 pub mod notification;
+pub mod passive;
 pub mod reader;
 pub mod silence;
 pub mod table;

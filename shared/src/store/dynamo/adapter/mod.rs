@@ -152,6 +152,14 @@ impl DynamoStore {
                 expr.value(super::value::s(prefix))
             );
         }
+        if let Some((low, high)) = q.sk_range {
+            condition += &format!(
+                " AND {} BETWEEN {} AND {}",
+                expr.name(sk_attr),
+                expr.value(super::value::s(low)),
+                expr.value(super::value::s(high))
+            );
+        }
         let projection = q
             .keys_only
             .then(|| format!("{}, {}", expr.name(PK), expr.name(SK)));

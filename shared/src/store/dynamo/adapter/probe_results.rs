@@ -7,13 +7,13 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, PutRequest, TransactWriteItem, WriteRequest};
 use chrono::{DateTime, Utc};
 
-use super::super::attributes::{SECRET_ROTATED_SEEN_AT, VERSION};
+use super::super::attributes::{OPEN, SECRET_ROTATED_SEEN_AT, VERSION};
 use super::super::expr::{Expr, UpdateSpec, absent, exists};
 use super::super::history::history_item;
 use super::super::incident::{incident_change_fields, incident_item};
 use super::super::integration::{rotation_fields, state_fields};
 use super::super::keys::{Key, describe_key, history_key, incident_id_key, integration_key};
-use super::super::value::{Item, n, timestamp};
+use super::super::value::{Item, boolean, n, timestamp};
 use super::incidents::open_condition;
 use super::{CONFLICT_ATTEMPTS, DynamoStore, UpdateFailure, backoff};
 use crate::store::error::{StoreError, StoreResult};
@@ -22,7 +22,7 @@ use crate::store::roles::{Integrations, ProbeResults};
 use crate::store::{CommitOutcome, HistoryEntry, IncidentChange, StateCommit, UnreadableItem};
 
 /// One pass of a commit.
-enum Attempt {
+pub(super) enum Attempt {
     Done(CommitOutcome),
     /// Collided with another in-flight transaction on the item; nothing was written.
     Collided,
@@ -69,9 +69,21 @@ impl DynamoStore {
     async fn commit_transaction(&self, commit: &StateCommit, keys: &[Key]) -> StoreResult<Attempt> {
         let mut items = vec![self.state_update(commit)?.transact(&self.table)?];
         for (write, key) in commit.incidents.iter().zip(keys) {
-            items.push(self.incident_write(write, key)?);
+            items.push(self.incident_write(write, key, false)?);
         }
         let what = describe_key(&integration_key(&commit.integration));
+        self.send_transaction(items, &what, &commit.integration)
+            .await
+    }
+
+    /// Sends one commit's TransactWriteItems (the state update first): applied, a conflict
+    /// (a condition failed: nothing written), or a collision with another transaction.
+    pub(super) async fn send_transaction(
+        &self,
+        items: Vec<TransactWriteItem>,
+        what: &str,
+        integration: &str,
+    ) -> StoreResult<Attempt> {
         let Err(err) = self
             .client
             .transact_write_items()
@@ -84,7 +96,7 @@ impl DynamoStore {
         let Some(TransactWriteItemsError::TransactionCanceledException(canceled)) =
             err.as_service_error()
         else {
-            return Err(self.failed("TransactWriteItems", &what, &err));
+            return Err(self.failed("TransactWriteItems", what, &err));
         };
         let codes: Vec<&str> = canceled
             .cancellation_reasons()
@@ -100,7 +112,7 @@ impl DynamoStore {
                 .iter()
                 .any(|c| !matches!(*c, "None" | "ConditionalCheckFailed"))
         {
-            let failed = self.failed("TransactWriteItems", &what, &err);
+            let failed = self.failed("TransactWriteItems", what, &err);
             if codes.iter().any(|c| RETRYABLE_CANCELLATIONS.contains(c)) {
                 return Err(StoreError::retryable(failed.message()));
             }
@@ -111,7 +123,7 @@ impl DynamoStore {
             // state and the incidents disagree. Nothing was written, as for any conflict.
             tracing::warn!(
                 table = %self.table,
-                integration = %commit.integration,
+                integration = %integration,
                 reasons = ?codes,
                 "commit refused by an incident condition although the state version matched"
             );
@@ -119,16 +131,30 @@ impl DynamoStore {
         Ok(Attempt::Done(CommitOutcome::Conflict))
     }
 
-    fn incident_write(&self, write: &IncidentChange, key: &Key) -> StoreResult<TransactWriteItem> {
+    /// The write of one incident change: `Opened` puts the whole item if no item has its key
+    /// (or, with `reopen`, if the one there is resolved: a standalone id opened again);
+    /// `Changed` / `Resolved` update the incident if it is open.
+    pub(super) fn incident_write(
+        &self,
+        write: &IncidentChange,
+        key: &Key,
+        reopen: bool,
+    ) -> StoreResult<TransactWriteItem> {
         if let IncidentChange::Opened(incident) = write {
             let item = incident_item(incident).expect("an IncidentId is always well-formed");
             let mut expr = Expr::default();
             // Opened exactly once: overlapping invocations compute the same id, one wins.
+            let mut condition = absent(&mut expr);
+            if reopen {
+                let open = (expr.name(OPEN), expr.value(boolean(false)));
+                condition = format!("{condition} OR {} = {}", open.0, open.1);
+            }
             let put = Put::builder()
                 .table_name(&self.table)
                 .set_item(Some(item))
-                .condition_expression(absent(&mut expr))
+                .condition_expression(condition)
                 .set_expression_attribute_names(Some(expr.names))
+                .set_expression_attribute_values(Some(expr.values).filter(|v| !v.is_empty()))
                 .build()
                 .map_err(|err| self.unbuildable("TransactWriteItems", &describe_key(key), err))?;
             return Ok(TransactWriteItem::builder().put(put).build());
@@ -139,6 +165,24 @@ impl DynamoStore {
             .condition(open_condition)
             .transact(&self.table)
     }
+
+    /// After a commit's `tries`-th attempt collided with another in-flight transaction: waits
+    /// before the next (none after the last, [`CONFLICT_ATTEMPTS`]). The version condition
+    /// then tells whether the other one committed.
+    pub(super) async fn pause_after_collision(&self, tries: u32) {
+        if tries < CONFLICT_ATTEMPTS {
+            tokio::time::sleep(backoff(tries)).await
+        }
+    }
+
+    /// The error of a commit that collided [`CONFLICT_ATTEMPTS`] times.
+    pub(super) fn kept_colliding(&self, integration: &str) -> StoreError {
+        StoreError::retryable(format!(
+            "DynamoDB table {}: commit of integration {integration} kept colliding with other \
+             transactions ({CONFLICT_ATTEMPTS} attempts)",
+            self.table
+        ))
+    }
 }
 
 impl ProbeResults for DynamoStore {
@@ -147,27 +191,18 @@ impl ProbeResults for DynamoStore {
             .iter()
             .map(incident_id_key)
             .collect();
-        for attempt in 1..=CONFLICT_ATTEMPTS {
-            let result = if keys.is_empty() {
+        for tries in 1..=CONFLICT_ATTEMPTS {
+            let attempt = if keys.is_empty() {
                 self.commit_alone(commit).await?
             } else {
                 self.commit_transaction(commit, &keys).await?
             };
-            match result {
+            match attempt {
                 Attempt::Done(outcome) => return Ok(outcome),
-                // Another transaction held the item and may or may not commit: try again, and
-                // the version condition tells which.
-                Attempt::Collided if attempt < CONFLICT_ATTEMPTS => {
-                    tokio::time::sleep(backoff(attempt)).await
-                }
-                Attempt::Collided => {}
+                Attempt::Collided => self.pause_after_collision(tries).await,
             }
         }
-        Err(StoreError::retryable(format!(
-            "DynamoDB table {}: commit of integration {} kept colliding with other transactions \
-             ({CONFLICT_ATTEMPTS} attempts)",
-            self.table, commit.integration
-        )))
+        Err(self.kept_colliding(&commit.integration))
     }
 
     async fn append_history(&self, entries: &[HistoryEntry]) -> StoreResult<()> {
