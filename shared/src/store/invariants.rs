@@ -106,7 +106,7 @@ pub type Counts = BTreeMap<CounterKey, u64>;
 fn fold_beyond(counts: Counts, keep: usize) -> Counts {
     let mut ranked: Vec<(CounterKey, u64)> = counts.into_iter().collect();
     // Most counted first; equal counts in key order (a stable sort of the key-ordered list).
-    ranked.sort_by(|a, b| b.1.cmp(&a.1));
+    ranked.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
     let mut folded = Counts::new();
     for (rank, (key, count)) in ranked.into_iter().enumerate() {
         let key = if rank < keep { key } else { coarse_key(&key) };
@@ -228,6 +228,54 @@ pub fn stored_time(at: DateTime<Utc>) -> DateTime<Utc> {
 mod tests {
     use super::*;
     use crate::domain::incident::IncidentChange;
+
+    fn call(code: i64, minute: i64, count: u32) -> SfmcCall {
+        let mut call: SfmcCall = serde_json::from_value(serde_json::json!({
+            "event_id": format!("e{code}"), "integration_id": "a", "source": "https",
+            "received_at": "2026-06-01T12:00:00Z", "class": "request_rejected",
+            "observed_at": "2026-06-01T12:00:00Z", "call_kind": "rest", "count": 1,
+            "window_secs": null, "host": null, "method": null, "path_template": null,
+            "status": 400, "sfmc_errorcode": null, "oauth_error": null, "soap_fault": null,
+            "message": null, "retry_after_secs": null, "resend_count": null,
+            "token_age_secs": null, "network_error": null, "account_id": null,
+            "client_id": null, "reporter": null, "trace_id": null
+        }))
+        .unwrap();
+        call.sfmc_errorcode = Some(code);
+        call.count = count;
+        call.observed_at += chrono::TimeDelta::seconds(minute * 60 + 59);
+        call
+    }
+
+    #[test]
+    fn counters_fold_beyond_the_per_update_bound_keeping_every_call() {
+        let mut calls: Vec<SfmcCall> = (0..200).map(|code| call(code, 0, 1)).collect();
+        calls.push(call(5, 0, 1000));
+        calls.push(call(7, 1, 2));
+        let minutes = minute_counters(&calls);
+        assert_eq!(minutes.len(), 2, "one entry per minute");
+        let first = &minutes[&("a".to_string(), minute_of(calls[0].observed_at))];
+        assert_eq!(
+            first.len(),
+            MAX_COUNTERS_PER_UPDATE + 1,
+            "exact keys and one coarse key"
+        );
+        assert_eq!(first.values().sum::<u64>(), 1200, "no call lost");
+        let most = CounterKey::of(&call(5, 0, 1));
+        assert_eq!(first[&most], 1001, "the most counted key stays exact");
+        assert_eq!(
+            first[&coarse_key(&most)],
+            1200 - first
+                .iter()
+                .filter(|(k, _)| k.code.is_some())
+                .map(|(_, c)| c)
+                .sum::<u64>()
+        );
+        assert_eq!(coarse_counts(first).len(), 1);
+        let retried = [call(1, 0, 1), call(1, 0, 1), call(2, 0, 1)];
+        let failures = failures_to_keep(&retried);
+        assert_eq!(failures.len(), 2, "a retried event is kept once");
+    }
 
     #[test]
     fn versions_stop_at_the_bound() {

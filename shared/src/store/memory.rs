@@ -10,6 +10,7 @@
 mod groups;
 mod notifications;
 mod passive;
+mod passive_table;
 mod silences;
 
 use std::collections::BTreeMap;
@@ -59,7 +60,7 @@ struct Inner {
     /// Silences.
     silences: silences::SilenceTable,
     /// Passive tracking's counters, failed calls, states, tokens and allowances.
-    passive: passive::PassiveTable,
+    passive: passive_table::PassiveTable,
 }
 
 /// One incident write as a stream record carries it: the image before (`None`: created) and

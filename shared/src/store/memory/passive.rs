@@ -3,57 +3,14 @@
 //! integration, `observed_at` to the millisecond and event id, versioned states, incidents
 //! opened again over a resolved one only, tokens by hash, a per-minute allowance).
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 
 use super::MemoryStore;
 use crate::domain::passive::{IngestToken, MinuteCounts, PassiveCommit, PassiveState, SfmcCall};
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::invariants::{self, Counts, MAX_COUNTERS_ADDED_PER_MINUTE, stored_time};
+use crate::store::invariants::{self, stored_time};
 use crate::store::roles::{IngestTokens, PassiveRecords};
 use crate::store::{CommitOutcome, IncidentChange, PassiveListing, RecordedCalls, UnreadableItem};
-
-/// One minute's counters and the counter attributes its updates may have added.
-#[derive(Debug, Default, Clone)]
-struct MinuteItem {
-    counts: Counts,
-    added: u64,
-}
-
-/// Passive tracking's tables.
-#[derive(Debug, Default)]
-pub(super) struct PassiveTable {
-    /// (integration, minute) -> counters.
-    minutes: BTreeMap<(String, DateTime<Utc>), MinuteItem>,
-    /// (integration, observed_at to the millisecond, event id) -> the call.
-    failed: BTreeMap<(String, DateTime<Utc>, String), SfmcCall>,
-    /// Integration -> state.
-    states: BTreeMap<String, PassiveState>,
-    /// Hash -> token.
-    tokens: BTreeMap<String, IngestToken>,
-    /// (integration, minute) -> events taken.
-    quota: BTreeMap<(String, DateTime<Utc>), u64>,
-}
-
-impl MinuteItem {
-    /// Adds `counts` as the DynamoDB adapter's guarded updates do.
-    fn add(&mut self, counts: &Counts) {
-        let added = counts.len() as u64;
-        let counts = if self.added.saturating_add(added) <= MAX_COUNTERS_ADDED_PER_MINUTE {
-            self.added += added;
-            counts.clone()
-        } else if counts.keys().all(|key| self.counts.contains_key(key)) {
-            counts.clone()
-        } else {
-            invariants::coarse_counts(counts)
-        };
-        for (key, count) in counts {
-            let counter = self.counts.entry(key).or_default();
-            *counter = counter.saturating_add(count);
-        }
-    }
-}
 
 impl PassiveRecords for MemoryStore {
     async fn record_calls(&self, calls: &[SfmcCall]) -> StoreResult<RecordedCalls> {
