@@ -5,7 +5,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 use super::*;
-use crate::domain::passive::EventSource;
+use crate::domain::incident::{CheckKind, Incident, IncidentChange};
+use crate::domain::outcome::OutcomeClass;
+use crate::domain::passive::{CallKind, CounterKey, EventSource, MinuteCounts, SfmcCall};
+use crate::domain::severity::Severity;
+use crate::domain::state::Health;
 use crate::notify::fixtures::integration;
 
 fn t0() -> DateTime<Utc> {
