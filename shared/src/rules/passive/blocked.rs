@@ -5,7 +5,7 @@
 
 use chrono::TimeDelta;
 
-use super::{PassiveInputs, Verdict, count, recent, thousands};
+use super::common::{PassiveInputs, Verdict, count, recent, thousands};
 use crate::domain::passive::{CallKind, CounterKey};
 use crate::domain::severity::Severity;
 

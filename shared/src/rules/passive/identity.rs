@@ -5,7 +5,7 @@
 
 use chrono::TimeDelta;
 
-use super::{PassiveInputs, Verdict};
+use super::common::{PassiveInputs, Verdict};
 use crate::domain::passive::PassiveState;
 use crate::domain::severity::Severity;
 use crate::text::printable::echo;

@@ -5,7 +5,7 @@
 
 use chrono::TimeDelta;
 
-use super::{PassiveInputs, Verdict, count, is_api, recent, thousands, window};
+use super::common::{PassiveInputs, Verdict, count, is_api, recent, thousands, window};
 use crate::domain::outcome::OutcomeClass;
 use crate::domain::passive::CounterKey;
 use crate::domain::severity::Severity;

@@ -11,7 +11,9 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{LOOKBACK, PassiveInputs, Verdict, at, count, is_api, minutes_text, recent, thousands};
+use super::common::{
+    LOOKBACK, PassiveInputs, Verdict, at, count, is_api, minutes_text, recent, thousands,
+};
 use crate::domain::outcome::{Kind, OutcomeClass};
 use crate::domain::passive::{CallKind, CounterKey, SfmcCall};
 use crate::domain::state::Health;

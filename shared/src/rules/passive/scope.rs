@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{LOOKBACK, PassiveInputs, Verdict, at, recent};
+use super::common::{LOOKBACK, PassiveInputs, Verdict, at, recent};
 use crate::domain::passive::{CounterKey, PassiveState};
 use crate::text::printable::echo;
 
@@ -22,7 +22,7 @@ fn denied(key: &CounterKey) -> bool {
 
 fn latest_denied(inputs: &PassiveInputs) -> Option<DateTime<Utc>> {
     recent(inputs, LOOKBACK)
-        .filter(|m| super::count(m, denied) > 0)
+        .filter(|m| super::common::count(m, denied) > 0)
         .map(|m| m.minute)
         .max()
 }

@@ -5,7 +5,7 @@
 
 use chrono::TimeDelta;
 
-use super::{PassiveInputs, Verdict, minutes_text};
+use super::common::{PassiveInputs, Verdict, minutes_text};
 use crate::domain::passive::{PassivePattern, PassiveState};
 use crate::domain::severity::Severity;
 

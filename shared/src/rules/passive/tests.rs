@@ -5,7 +5,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 use super::*;
-use crate::domain::passive::EventSource;
+use crate::domain::incident::{CheckKind, Incident, IncidentChange};
+use crate::domain::outcome::OutcomeClass;
+use crate::domain::passive::{CallKind, CounterKey, EventSource, MinuteCounts, SfmcCall};
+use crate::domain::severity::Severity;
+use crate::domain::state::Health;
 use crate::notify::fixtures::integration;
 
 fn t0() -> DateTime<Utc> {
@@ -508,4 +512,30 @@ fn huge_counts_saturate() {
         (5, ok(CallKind::Token), u64::MAX),
     ]);
     let _ = case.run();
+}
+
+#[test]
+fn minutes_outside_the_window_and_api_401s_in_the_batch_do_not_open_or_probe() {
+    // A credential failure older than the lookback, and one in the future: ignored.
+    let mut case = Case::new(200);
+    case.minutes = minutes(&[(200 - 121, bad_secret(), 5), (201, bad_secret(), 5)]);
+    case.batch = vec![call(
+        200,
+        CallKind::Rest,
+        401,
+        OutcomeClass::RestUnauthorized,
+    )];
+    let decision = case.run();
+    assert!(opened(&decision, PassivePattern::ReportedAuthFailure).is_none());
+    assert!(!decision.probe_now);
+    // Not probed yet: the message says so.
+    case.minutes = minutes(&[(200, bad_secret(), 1)]);
+    let incident = open_incident(&case, PassivePattern::ReportedAuthFailure);
+    assert!(
+        incident
+            .message
+            .contains("has not probed this credential yet"),
+        "{}",
+        incident.message
+    );
 }

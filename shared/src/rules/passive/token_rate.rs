@@ -6,7 +6,7 @@
 
 use chrono::TimeDelta;
 
-use super::{PassiveInputs, Verdict, count, thousands, window};
+use super::common::{PassiveInputs, Verdict, count, thousands, window};
 use crate::domain::passive::CallKind;
 use crate::domain::severity::Severity;
 
