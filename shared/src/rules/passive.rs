@@ -34,7 +34,8 @@ pub struct PassiveDecision {
     pub state: PassiveState,
     /// Incident changes, at most one per pattern.
     pub changes: Vec<IncidentChange>,
-    /// Probe the credential now: the batch holds a newly reported credential or access failure.
+    /// Probe the credential now: the batch holds a reported credential or access failure, and
+    /// its incident opens now or the probe's last look is older than [`PROBE_AGAIN_AFTER`].
     pub probe_now: bool,
 }
 
@@ -60,16 +61,32 @@ pub fn evaluate(inputs: &PassiveInputs) -> PassiveDecision {
             identity::check(inputs, &state),
         ),
     ];
-    let changes = verdicts
+    let changes: Vec<IncidentChange> = verdicts
         .into_iter()
         .filter_map(|(pattern, verdict)| apply(inputs, pattern, verdict))
         .collect();
+    let reported_id = PassivePattern::ReportedAuthFailure.incident_id(&inputs.integration.id);
+    let opens_reported = changes
+        .iter()
+        .any(|change| matches!(change, IncidentChange::Opened(i) if i.id == reported_id));
+    // The probe mints a token too: ask it when the incident opens, and again only when its
+    // last look is older than PROBE_AGAIN_AFTER (never a token request per reported batch).
+    let probe_is_stale = inputs
+        .probe
+        .last_probe_at
+        .is_none_or(|at| inputs.now - at >= PROBE_AGAIN_AFTER);
     PassiveDecision {
         state,
         changes,
-        probe_now: reported::new_in_batch(inputs.batch),
+        probe_now: reported::new_in_batch(inputs.batch) && (opens_reported || probe_is_stale),
     }
 }
+
+/// While reported credential failures go on, how old credwatch's own probe of the credential
+/// may be before a new report asks for another: SFMC asks for at most one token request every
+/// 20 minutes per package (`context/sfmc-api-research.md`), and the probe's own cadence while
+/// failing (`recheck_every`) keeps it looking meanwhile.
+pub const PROBE_AGAIN_AFTER: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
 
 /// When a firing pattern whose incident is open changes it: only when it becomes more urgent
 /// (a Changed for every new count would churn notifications).

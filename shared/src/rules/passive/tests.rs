@@ -224,6 +224,18 @@ fn a_reported_credential_failure_opens_at_once_and_asks_for_a_probe() {
     case.minutes = minutes(&[(10, bad_secret(), 2), (11, bad_secret(), 5)]);
     let decision = case.run();
     assert!(decision.changes.is_empty(), "{:?}", decision.changes);
+    // Nor a token request per reported batch: the probe looked 8 minutes ago.
+    assert!(!decision.probe_now);
+    // It looked 15 minutes ago or more (or never): ask again.
+    case.probe.last_probe_at = Some(min(10) - chrono::TimeDelta::minutes(15));
+    assert!(case.run().probe_now);
+    case.probe.last_probe_at = Some(min(10) - chrono::TimeDelta::minutes(14));
+    assert!(!case.run().probe_now);
+    case.probe.last_probe_at = None;
+    assert!(case.run().probe_now);
+    // A batch without a credential failure never asks.
+    case.batch = vec![call(10, CallKind::Token, 200, OutcomeClass::Ok)];
+    assert!(!case.run().probe_now);
 }
 
 #[test]
@@ -335,6 +347,18 @@ fn token_refresh_race_counts_401s_followed_by_success() {
     later.minutes = case.minutes.clone();
     later.open = vec![incident.clone()];
     assert!(resolved(&later.run(), PassivePattern::TokenRefreshRace));
+
+    // Open, and races go on below the threshold (one an hour ago dropped out of the window):
+    // neither resolved nor opened again, so a rate near the threshold never flaps.
+    let mut near = Case::new(59 + 12);
+    near.minutes = case.minutes.clone();
+    near.open = vec![incident.clone()];
+    let decision = near.run();
+    assert!(!resolved(&decision, PassivePattern::TokenRefreshRace));
+    assert!(decision.changes.is_empty(), "{:?}", decision.changes);
+    // The same minutes with nothing open: below the threshold, nothing opens either.
+    near.open.clear();
+    assert!(near.run().changes.is_empty());
 }
 
 #[test]
