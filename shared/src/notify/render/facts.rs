@@ -64,6 +64,7 @@ fn broke_sentence(n: &Notification, name: &str) -> String {
              integration works is unknown until this is fixed; this is for the platform team.",
             what_broke(class, n.threshold_days)
         ),
+        (CheckKind::Passive, class) => passive_sentence(class, name, id),
         (_, IncidentClass::SecretExpiring) => match n.expiry {
             Some(e) => format!(
                 "The client secret of {name} (integration {id}) expires on {} ({} left).",
@@ -92,6 +93,45 @@ fn broke_sentence(n: &Notification, name: &str) -> String {
         (_, class) => format!(
             "{name} (integration {id}): {}.",
             what_broke(class, n.threshold_days)
+        ),
+    }
+}
+
+/// What broke for a passive incident: the integration itself reported it (credwatch read it
+/// from the calls the integration sends, not from its own probe), per class.
+fn passive_sentence(class: IncidentClass, name: &str, id: &str) -> String {
+    match class {
+        IncidentClass::ReportedAuthFailure => format!(
+            "{name} (integration {id}) itself reported that SFMC refuses its credential: its own \
+             token requests or API calls fail with a credential or access error."
+        ),
+        IncidentClass::TokenRefreshRace => format!(
+            "{name} (integration {id}) itself reported API calls refused with 401 that succeed \
+             moments later: it keeps using its access token until SFMC has expired it."
+        ),
+        IncidentClass::ScopeDrift => format!(
+            "{name} (integration {id}) itself reported calls refused for a missing permission \
+             (SFMC code 20002), the first in 7 days."
+        ),
+        IncidentClass::TokenRequestRate => format!(
+            "{name} (integration {id}) itself reported far more token requests than SFMC's one \
+             every 20 minutes."
+        ),
+        IncidentClass::TokenRequestsBlocked => format!(
+            "{name} (integration {id}) itself reported that SFMC blocks its token requests (429, \
+             code 50200)."
+        ),
+        IncidentClass::IntegrationSilent => format!(
+            "{name} (integration {id}) has stopped reporting its SFMC calls to credwatch: either \
+             it stopped working, or the path its reports take broke."
+        ),
+        IncidentClass::IdentityMismatch => format!(
+            "{name} (integration {id}) itself reported calls made with another client id or \
+             account id (MID) than the inventory's."
+        ),
+        class => format!(
+            "{name} (integration {id}) itself reported: {}.",
+            what_broke(class, None)
         ),
     }
 }

@@ -635,3 +635,5 @@ fn a_credential_notice_names_every_integration_and_its_owner_for_every_recipient
     let text = email(&n, &Trim::FULL);
     assert!(text.contains("used by 2 integrations: one fix"), "{text}");
 }
+
+mod passive;
