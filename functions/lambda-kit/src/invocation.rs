@@ -19,6 +19,27 @@ pub struct Invocation {
     pub payload: Value,
     /// When Lambda stops the invocation, on this process's monotonic clock.
     pub deadline: tokio::time::Instant,
+    /// The ARN the function was invoked by (`arn:aws:lambda:{region}:{account}:function:{name}`,
+    /// perhaps with a qualifier): its account is the function's own.
+    pub function_arn: String,
+}
+
+impl Invocation {
+    /// The account of [`Invocation::function_arn`] (its fifth `:`-separated part); `None` when
+    /// the ARN has none.
+    pub fn account(&self) -> Option<&str> {
+        account_of_arn(&self.function_arn)
+    }
+}
+
+/// The account of an ARN (`arn:{partition}:{service}:{region}:{account}:...`): twelve digits,
+/// else `None`.
+pub fn account_of_arn(arn: &str) -> Option<&str> {
+    let mut parts = arn.split(':');
+    let account = (parts.next() == Some("arn"))
+        .then(|| parts.nth(3))
+        .flatten()?;
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
 }
 
 /// The Lambda deadline (`LambdaEvent.context.deadline`, milliseconds since the Unix epoch) as
@@ -54,6 +75,7 @@ where
         handler(Invocation {
             payload: event.payload,
             deadline: deadline_instant(event.context.deadline),
+            function_arn: event.context.invoked_function_arn,
         })
     }))
     .await
@@ -79,6 +101,34 @@ mod tests {
         ];
         for (deadline, left) in cases {
             assert_eq!(remaining(deadline, now), left, "deadline {deadline}");
+        }
+    }
+
+    #[test]
+    fn the_account_is_the_fifth_part_of_the_arn() {
+        let cases = [
+            (
+                "arn:aws:lambda:eu-west-1:123456789012:function:cw-ingest",
+                Some("123456789012"),
+            ),
+            (
+                "arn:aws:lambda:eu-west-1:123456789012:function:cw-ingest:live",
+                Some("123456789012"),
+            ),
+            (
+                "arn:aws-cn:lambda:cn-north-1:210987654321:function:f",
+                Some("210987654321"),
+            ),
+            ("arn:aws:lambda:eu-west-1:12345:function:f", None),
+            ("arn:aws:lambda:eu-west-1", None),
+            (
+                "not-an-arn:aws:lambda:eu-west-1:123456789012:function:f",
+                None,
+            ),
+            ("", None),
+        ];
+        for (arn, account) in cases {
+            assert_eq!(account_of_arn(arn), account, "{arn}");
         }
     }
 

@@ -21,7 +21,7 @@ mod invocation;
 
 pub use config::{Config, ConfigError};
 pub use error::{InvocationError, NON_RETRYABLE, RETRYABLE};
-pub use invocation::{Invocation, deadline_instant, serve};
+pub use invocation::{Invocation, account_of_arn, deadline_instant, serve};
 
 /// The AWS SDK configuration from the standard environment (region, credentials,
 /// `AWS_ENDPOINT_URL` for emulators), loaded once per container.

@@ -7,12 +7,14 @@
 //! - [`corrupt`]: reporting unreadable items to the platform team.
 //! - [`fanout`]: incident changes to notifications, published once; the retry sweep.
 //! - [`slack_notify`]: notification documents posted to teams' Slack webhooks.
+//! - [`ingest`]: SFMC calls integrations report (passive tracking), decided on per integration.
 //! - [`drill`]: a marked test through the real alert path, per team, and what it proved.
 
 pub mod corrupt;
 pub mod drill;
 pub mod expiry_scan;
 pub mod fanout;
+pub mod ingest;
 pub mod inventory_sync;
 mod panic;
 pub mod probe_cycle;

@@ -13,6 +13,8 @@ pub const EXPIRY_SCAN: &str = "credwatch-expiry-scan";
 pub const ALERT_FANOUT: &str = "credwatch-alert-fanout";
 /// The `Function` dimension of slack-notify's metrics.
 pub const SLACK_NOTIFY: &str = "credwatch-slack-notify";
+/// The `Function` dimension of the ingest function's metrics.
+pub const INGEST: &str = "credwatch-ingest";
 
 /// 1 per completed run: an alarm on its absence catches a function that stopped running.
 pub const HEARTBEAT: &str = "Heartbeat";
@@ -109,6 +111,24 @@ pub const SLACK_SKIPPED: &str = "SlackSkipped";
 /// SNS records slack-notify could not read.
 pub const SLACK_UNREADABLE: &str = "SlackUnreadable";
 
+/// Reported SFMC calls accepted (dimension [`SOURCE`]).
+pub const EVENTS_ACCEPTED: &str = "EventsAccepted";
+/// Reported SFMC calls refused: a bad field, a body refused whole, an unmapped or own log
+/// group, a foreign account (dimension [`SOURCE`]).
+pub const EVENTS_REFUSED: &str = "EventsRefused";
+/// The dimension of [`EVENTS_ACCEPTED`] and [`EVENTS_REFUSED`]: `https`, `logs` or `eventbridge`.
+pub const SOURCE: &str = "Source";
+/// Requests to the ingest endpoint, by answer (dimension [`STATUS`]).
+pub const INGEST_REQUESTS: &str = "IngestRequests";
+/// The dimension of [`INGEST_REQUESTS`]: the HTTP status answered (`202`, `401`, `429`, ...).
+pub const STATUS: &str = "Status";
+/// Passive incidents opened.
+pub const PASSIVE_INCIDENTS_OPENED: &str = "PassiveIncidentsOpened";
+/// Passive incidents resolved.
+pub const PASSIVE_INCIDENTS_RESOLVED: &str = "PassiveIncidentsResolved";
+/// Log groups sending to the ingest function that no integration is bound to.
+pub const UNMAPPED_LOG_GROUPS: &str = "UnmappedLogGroups";
+
 /// One metric a function emits: under `Function` = `function`, then `dimensions` in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Emitted {
@@ -193,6 +213,27 @@ pub const EMITTED: &[Emitted] = &[
     },
     totals(SLACK_NOTIFY, SLACK_SKIPPED),
     totals(SLACK_NOTIFY, SLACK_UNREADABLE),
+    totals(INGEST, HEARTBEAT),
+    Emitted {
+        function: INGEST,
+        metric: EVENTS_ACCEPTED,
+        dimensions: &[SOURCE],
+    },
+    Emitted {
+        function: INGEST,
+        metric: EVENTS_REFUSED,
+        dimensions: &[SOURCE],
+    },
+    Emitted {
+        function: INGEST,
+        metric: INGEST_REQUESTS,
+        dimensions: &[STATUS],
+    },
+    totals(INGEST, PASSIVE_INCIDENTS_OPENED),
+    totals(INGEST, PASSIVE_INCIDENTS_RESOLVED),
+    totals(INGEST, UNMAPPED_LOG_GROUPS),
+    totals(INGEST, STORE_ERRORS),
+    totals(INGEST, CORRUPT_ITEMS),
 ];
 
 /// Whether `function` emits `metric` with exactly `dimensions` after `Function`.

@@ -1,0 +1,82 @@
+//! The ingest function's own variables, besides [`credwatch_lambda::Config`]'s.
+
+use credwatch::jobs::ingest::{DEFAULT_EVENTS_PER_MINUTE, IngestConfig};
+
+/// Events one integration may report per minute over HTTPS (a positive whole number; default
+/// [`DEFAULT_EVENTS_PER_MINUTE`]).
+pub const EVENTS_PER_MINUTE_VAR: &str = "CREDWATCH_INGEST_EVENTS_PER_MINUTE";
+/// The stack's own log groups' prefix, never read (set by the template).
+pub const OWN_LOG_GROUP_PREFIX_VAR: &str = "CREDWATCH_OWN_LOG_GROUP_PREFIX";
+/// Set by Lambda: this function's name (its own log group is refused too).
+pub const FUNCTION_NAME_VAR: &str = "AWS_LAMBDA_FUNCTION_NAME";
+
+/// Reads the ingest configuration through `lookup` (a variable's value by name; `None`: unset).
+///
+/// # Errors
+/// The variable and what is wrong with it (its value cut to 40 characters: these hold numbers
+/// and names, never secrets).
+pub fn ingest_config(lookup: impl Fn(&str) -> Option<String>) -> Result<IngestConfig, String> {
+    let set = |var: &str| lookup(var).filter(|v| !v.trim().is_empty());
+    let events_per_minute = match set(EVENTS_PER_MINUTE_VAR) {
+        None => DEFAULT_EVENTS_PER_MINUTE,
+        Some(text) => match text.trim().parse::<u32>() {
+            Ok(n) if n > 0 => n,
+            _ => {
+                let shown: String = text.chars().take(40).collect();
+                return Err(format!(
+                    "{EVENTS_PER_MINUTE_VAR}={shown:?}: must be a positive whole number of events per minute"
+                ));
+            }
+        },
+    };
+    Ok(IngestConfig {
+        events_per_minute,
+        own_log_group_prefix: set(OWN_LOG_GROUP_PREFIX_VAR),
+        function_name: set(FUNCTION_NAME_VAR),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(vars: &[(&str, &str)]) -> Result<IngestConfig, String> {
+        ingest_config(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn defaults_and_values() {
+        let config = read(&[]).unwrap();
+        assert_eq!(config, IngestConfig::default());
+        let config = read(&[
+            (EVENTS_PER_MINUTE_VAR, "120"),
+            (OWN_LOG_GROUP_PREFIX_VAR, "/aws/lambda/cw-"),
+            (FUNCTION_NAME_VAR, "cw-ingest"),
+        ])
+        .unwrap();
+        assert_eq!(config.events_per_minute, 120);
+        assert_eq!(
+            config.own_log_group_prefix.as_deref(),
+            Some("/aws/lambda/cw-")
+        );
+        assert_eq!(config.function_name.as_deref(), Some("cw-ingest"));
+        assert_eq!(
+            read(&[(EVENTS_PER_MINUTE_VAR, " ")])
+                .unwrap()
+                .events_per_minute,
+            6000
+        );
+    }
+
+    #[test]
+    fn a_bad_allowance_names_the_variable() {
+        for value in ["0", "-1", "many", "1.5"] {
+            let error = read(&[(EVENTS_PER_MINUTE_VAR, value)]).unwrap_err();
+            assert!(error.starts_with(EVENTS_PER_MINUTE_VAR), "{error}");
+        }
+    }
+}
