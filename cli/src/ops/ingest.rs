@@ -227,7 +227,8 @@ async fn create(args: TokenArgs) -> u8 {
 }
 
 /// Pure: what `create` prints for people: the token on a line of its own and a curl line to
-/// paste (neither wrapped, so both copy whole), then how to keep and revoke it.
+/// paste (neither wrapped, so both copy whole; it reports one successful token call observed
+/// now, in POSIX shell), then how to keep and revoke it.
 pub fn created_text(
     integration: &str,
     token: &str,
@@ -239,7 +240,10 @@ pub fn created_text(
         || "$INGEST_URL".to_string(),
         |u| echo(u.trim_end_matches('/')),
     );
-    let example = r#"{"observed_at":"2026-12-01T09:00:00Z","call_kind":"token","status":401,"oauth_error":"invalid_client"}"#;
+    // A success observed now (events older than 24 hours are refused; a failure would open an
+    // incident): safe to paste as a first test of the route.
+    let example =
+        r#"{"observed_at":"'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'","call_kind":"token","status":200}"#;
     let mut text = wrap(
         &format!(
             "Created ingest token {short} for integration {integration}. It is shown this once: \

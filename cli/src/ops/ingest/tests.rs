@@ -19,6 +19,11 @@ fn created_text_shows_the_token_and_a_curl_line_unwrapped() {
         "{curl}"
     );
     assert!(curl.contains("\"$INGEST_URL/v1/events\""), "{curl}");
+    // A success observed at the time it is run: never an incident, never too old.
+    assert!(
+        curl.contains(r#"-d '{"observed_at":"'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'","call_kind":"token","status":200}'"#),
+        "{curl}"
+    );
     assert!(text.contains("IngestUrl"), "{text}");
     assert!(text.contains("1a2b3c4d"), "{text}");
     let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -86,4 +91,37 @@ fn ids_are_checked_before_any_call() {
     let trouble = checked_id("CRM Sync").unwrap_err();
     assert_eq!(trouble.code, EXIT_INVALID);
     assert!(trouble.message.contains("is not an integration id"));
+}
+
+/// The curl line's body, once the shell filled in the time, is one event the ingest function
+/// accepts: a successful token call, so pasting it never opens an incident.
+#[test]
+fn the_example_body_is_an_accepted_success() {
+    use credwatch::domain::outcome::OutcomeClass;
+    use credwatch::domain::passive::EventSource;
+    use credwatch::passive::{Binding, normalise_body};
+    let text = created_text("crm-sync", TOKEN, "1a2b3c4d", None, 200);
+    let curl = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("curl"))
+        .expect("a curl line");
+    let quoted = curl
+        .split("-d '")
+        .nth(1)
+        .expect("a body")
+        .trim_end_matches('\'');
+    let now = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+    let body = quoted.replace(
+        r#"'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'"#,
+        &now.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    );
+    let binding = Binding {
+        integration: "crm-sync".into(),
+        source: EventSource::Https,
+        received_at: now,
+    };
+    let normalised = normalise_body(body.as_bytes(), &binding).expect("a usable body");
+    assert!(normalised.rejected.is_empty(), "{:?}", normalised.rejected);
+    assert_eq!(normalised.calls.len(), 1);
+    assert_eq!(normalised.calls[0].class, Some(OutcomeClass::Ok));
 }

@@ -395,8 +395,8 @@ mod fill {
         reported(&memory, "broken", &[call("broken", 1, OutcomeClass::Ok)]).await;
         let store = OneBroken(memory);
         let ids = ["crm-sync", "broken", "quiet"];
-        let mut views = vec![None; 3];
-        let mut problems = vec![None, None, Some("earlier".to_string())];
+        let mut views = [None, None, None];
+        let mut problems = [None, None, Some("earlier".to_string())];
         let mut slots: Vec<Slot> = ids
             .iter()
             .zip(views.iter_mut().zip(problems.iter_mut()))
