@@ -106,7 +106,7 @@ pub type Counts = BTreeMap<CounterKey, u64>;
 fn fold_beyond(counts: Counts, keep: usize) -> Counts {
     let mut ranked: Vec<(CounterKey, u64)> = counts.into_iter().collect();
     // Most counted first; equal counts in key order (a stable sort of the key-ordered list).
-    ranked.sort_by(|a, b| b.1.cmp(&a.1));
+    ranked.sort_by_key(|entry| std::cmp::Reverse(entry.1));
     let mut folded = Counts::new();
     for (rank, (key, count)) in ranked.into_iter().enumerate() {
         let key = if rank < keep { key } else { coarse_key(&key) };

@@ -56,12 +56,7 @@ pub async fn handle_bus_event<S: IngestStore>(
     let listing = store.list_integrations().await?;
     let Some(record) = listing.records.iter().find(|record| {
         !record.retired
-            && record
-                .integration
-                .ingest
-                .event_sources
-                .iter()
-                .any(|source| *source == event.source)
+            && record.integration.ingest.event_sources.contains(&event.source)
     }) else {
         refuse(
             &mut summary,
