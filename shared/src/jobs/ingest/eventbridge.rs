@@ -56,7 +56,11 @@ pub async fn handle_bus_event<S: IngestStore>(
     let listing = store.list_integrations().await?;
     let Some(record) = listing.records.iter().find(|record| {
         !record.retired
-            && record.integration.ingest.event_sources.contains(&event.source)
+            && record
+                .integration
+                .ingest
+                .event_sources
+                .contains(&event.source)
     }) else {
         refuse(
             &mut summary,

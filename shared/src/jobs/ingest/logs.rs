@@ -74,7 +74,11 @@ pub async fn handle_logs<S: IngestStore>(
     let listing = store.list_integrations().await?;
     let Some(record) = listing.records.iter().find(|record| {
         !record.retired
-            && record.integration.ingest.log_groups.contains(&batch.log_group)
+            && record
+                .integration
+                .ingest
+                .log_groups
+                .contains(&batch.log_group)
     }) else {
         tracing::warn!(
             log_group = %batch.log_group,
