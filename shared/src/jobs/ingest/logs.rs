@@ -11,7 +11,7 @@ use crate::passive::{Binding, parse_log_line};
 use crate::store::StoreError;
 
 use super::evaluate::record_and_evaluate;
-use super::{IngestConfig, IngestStore, IngestSummary, log_refused};
+use super::model::{IngestConfig, IngestStore, IngestSummary, log_refused};
 
 /// One log event of a subscription batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
