@@ -51,9 +51,17 @@ pub const TOPIC_ARN_VAR: &str = "CREDWATCH_TOPIC_ARN";
 /// slack-notify.
 pub const SLACK_SECRET_PREFIX_VAR: &str = "CREDWATCH_SLACK_SECRET_PREFIX";
 
+/// Events one integration may report per minute to the ingest endpoint (a positive whole
+/// number; default [`crate::jobs::ingest::DEFAULT_EVENTS_PER_MINUTE`]); read by the ingest function.
+pub const INGEST_EVENTS_PER_MINUTE_VAR: &str = "CREDWATCH_INGEST_EVENTS_PER_MINUTE";
+
+/// The prefix of the stack's own log groups (`/aws/lambda/{stack}-`), which the ingest function
+/// never reads; set by the template.
+pub const OWN_LOG_GROUP_PREFIX_VAR: &str = "CREDWATCH_OWN_LOG_GROUP_PREFIX";
+
 /// Every `CREDWATCH_*` variable credwatch's programs read (the test suites' own aside), so a
 /// deployment template or a script can be checked against them.
-pub const ALL_VARS: [&str; 10] = [
+pub const ALL_VARS: [&str; 12] = [
     TABLE_VAR,
     TOPIC_ARN_VAR,
     SECRET_PREFIX_VAR,
@@ -64,6 +72,8 @@ pub const ALL_VARS: [&str; 10] = [
     PROBE_PER_HOST_VAR,
     REQUEST_TIMEOUT_VAR,
     LOG_VAR,
+    INGEST_EVENTS_PER_MINUTE_VAR,
+    OWN_LOG_GROUP_PREFIX_VAR,
 ];
 
 /// The one value that turns a flag variable ([`ALLOW_ANY_ENDPOINT_VAR`],

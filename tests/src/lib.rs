@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod cli;
+pub mod function_url;
 pub mod lambda;
 pub mod proxy;
 pub mod slack;

@@ -21,10 +21,13 @@ use crate::lambda::FunctionProcess;
 
 /// Resource types moto's CloudFormation does not create (it warns and goes on); the translated
 /// template still declares them.
-pub const MOTO_SKIPS: [&str; 5] = [
+pub const MOTO_SKIPS: [&str; 6] = [
     "AWS::CloudWatch::Alarm",
     "AWS::CloudWatch::Dashboard",
     "AWS::Lambda::EventInvokeConfig",
+    // A function URL; the stack's outputs reading it are left out too (sam_stack.py,
+    // `outputs_skipped`).
+    "AWS::Lambda::Url",
     "AWS::SNS::TopicPolicy",
     "AWS::SQS::QueuePolicy",
 ];

@@ -4,9 +4,9 @@ use credwatch::jobs::ingest::{DEFAULT_EVENTS_PER_MINUTE, IngestConfig};
 
 /// Events one integration may report per minute over HTTPS (a positive whole number; default
 /// [`DEFAULT_EVENTS_PER_MINUTE`]).
-pub const EVENTS_PER_MINUTE_VAR: &str = "CREDWATCH_INGEST_EVENTS_PER_MINUTE";
+pub const EVENTS_PER_MINUTE_VAR: &str = credwatch::config::INGEST_EVENTS_PER_MINUTE_VAR;
 /// The stack's own log groups' prefix, never read (set by the template).
-pub const OWN_LOG_GROUP_PREFIX_VAR: &str = "CREDWATCH_OWN_LOG_GROUP_PREFIX";
+pub const OWN_LOG_GROUP_PREFIX_VAR: &str = credwatch::config::OWN_LOG_GROUP_PREFIX_VAR;
 /// Set by Lambda: this function's name (its own log group is refused too).
 pub const FUNCTION_NAME_VAR: &str = "AWS_LAMBDA_FUNCTION_NAME";
 

@@ -103,7 +103,9 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
 }
 
 fn parse_logs(payload: &Value) -> Result<IngestEvent, String> {
-    let event: LogsEvent = serde_json::from_value(payload.clone())
+    // From text, not from the Value: aws_lambda_events decodes `awslogs.data` from a borrowed
+    // string, which a `serde_json::Value` cannot lend.
+    let event: LogsEvent = serde_json::from_str(&payload.to_string())
         .map_err(|e| format!("CloudWatch Logs event (awslogs.data): {}", shape_error(&e)))?;
     let data = event.aws_logs.data;
     let lines = if data.message_type == "DATA_MESSAGE" {

@@ -8,7 +8,7 @@ use crate::domain::passive::{PassiveCommit, SfmcCall};
 use crate::rules::passive::{LOOKBACK, PassiveInputs, ProbeView, evaluate};
 use crate::store::{CommitOutcome, IntegrationRecord, StoreError};
 
-use super::IngestStore;
+use super::model::{Evaluated, IngestStore};
 
 /// Attempts at committing one decision before the conflict is reported (each re-reads).
 pub const COMMIT_ATTEMPTS: usize = 4;
@@ -16,19 +16,6 @@ pub const COMMIT_ATTEMPTS: usize = 4;
 /// How far after `now` the minutes read reach: a reporter's clock may run up to five minutes
 /// ahead (the schema allows it), and those calls count in their own minute.
 const CLOCK_SKEW: TimeDelta = TimeDelta::minutes(6);
-
-/// What evaluating one integration did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Evaluated {
-    /// Passive incidents opened.
-    pub opened: usize,
-    /// Passive incidents resolved.
-    pub resolved: usize,
-    /// Whether the integration was made due for a probe.
-    pub probe_requested: bool,
-    /// Whether anything was written (a decision that changes nothing is not committed).
-    pub committed: bool,
-}
 
 /// Records `calls` (any integrations), then evaluates each integration they belong to. A
 /// failure to record is returned (nothing was decided); a failure to evaluate one integration

@@ -10,7 +10,7 @@ use crate::passive::{Binding, normalise_value};
 use crate::store::StoreError;
 
 use super::evaluate::record_and_evaluate;
-use super::{IngestStore, IngestSummary, log_refused};
+use super::model::{IngestStore, IngestSummary, log_refused};
 
 /// One EventBridge event, as its envelope gives it.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,8 +60,7 @@ pub async fn handle_bus_event<S: IngestStore>(
                 .integration
                 .ingest
                 .event_sources
-                .iter()
-                .any(|source| *source == event.source)
+                .contains(&event.source)
     }) else {
         refuse(
             &mut summary,

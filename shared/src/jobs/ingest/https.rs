@@ -18,7 +18,7 @@ use crate::passive::{Binding, BodyError, MAX_BODY_BYTES, normalise_body};
 use crate::store::StoreError;
 
 use super::evaluate::record_and_evaluate;
-use super::{IngestConfig, IngestStore, IngestSummary, log_refused};
+use super::model::{IngestConfig, IngestStore, IngestSummary, log_refused};
 
 /// The one path the endpoint serves.
 pub const EVENTS_PATH: &str = "/v1/events";

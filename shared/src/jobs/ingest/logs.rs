@@ -11,7 +11,7 @@ use crate::passive::{Binding, parse_log_line};
 use crate::store::StoreError;
 
 use super::evaluate::record_and_evaluate;
-use super::{IngestConfig, IngestStore, IngestSummary, log_refused};
+use super::model::{IngestConfig, IngestStore, IngestSummary, log_refused};
 
 /// One log event of a subscription batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,8 +78,7 @@ pub async fn handle_logs<S: IngestStore>(
                 .integration
                 .ingest
                 .log_groups
-                .iter()
-                .any(|group| *group == batch.log_group)
+                .contains(&batch.log_group)
     }) else {
         tracing::warn!(
             log_group = %batch.log_group,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::store::StoreError;
 
 use super::evaluate::evaluate_integration;
-use super::{IngestStore, IngestSummary};
+use super::model::{IngestStore, IngestSummary};
 
 /// Runs the sweep at `now`.
 ///
