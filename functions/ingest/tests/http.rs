@@ -10,7 +10,7 @@ use credwatch::domain::passive::IngestToken;
 use credwatch::domain::severity::Severity;
 use credwatch::inventory::{IngestBinding, Integration};
 use credwatch::jobs::ingest::IngestConfig;
-use credwatch::jobs::ingest::https::token_hash;
+use credwatch::secrets::ingest_token::ingest_token_hash as token_hash;
 use credwatch::secrets::SecretSource;
 use credwatch::store::memory::MemoryStore;
 use credwatch::store::{IngestTokens, Integrations};

@@ -15,7 +15,7 @@ use credwatch::domain::severity::Severity;
 use credwatch::domain::state::{CheckState, Health};
 use credwatch::inventory::{IngestBinding, Integration};
 use credwatch::jobs::ingest::IngestConfig;
-use credwatch::jobs::ingest::https::token_hash;
+use credwatch::secrets::ingest_token::ingest_token_hash as token_hash;
 use credwatch::secrets::SecretSource;
 use credwatch::store::dynamo::{DynamoStore, create_table};
 use credwatch::store::{Incidents, IngestTokens, Integrations};

@@ -11,9 +11,9 @@
 
 use chrono::{DateTime, Timelike, Utc};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::domain::passive::EventSource;
+use crate::secrets::ingest_token::ingest_token_hash;
 use crate::passive::{Binding, BodyError, MAX_BODY_BYTES, normalise_body};
 use crate::store::StoreError;
 
@@ -71,14 +71,6 @@ impl HttpResponse {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
-}
-
-/// Lowercase hex SHA-256 of a token's text: the only form of a token credwatch keeps.
-pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }
 
 /// The token of an `Authorization: Bearer <token>` value (scheme case-insensitive, RFC 6750);
@@ -159,7 +151,7 @@ async fn answer<S: IngestStore>(
     let Some(token) = request.authorization.as_deref().and_then(bearer_token) else {
         return unauthorized();
     };
-    let token = match store.ingest_token(&token_hash(token)).await {
+    let token = match store.ingest_token(&ingest_token_hash(token)).await {
         Ok(Some(token)) => token,
         Ok(None) => return unauthorized(),
         Err(error) => return store_failure(&error, summary),
