@@ -11,6 +11,7 @@
 mod delivery;
 mod oncall;
 mod passive;
+mod passive_report;
 mod tenant;
 mod timeline;
 
@@ -181,7 +182,7 @@ pub async fn run(args: DemoArgs) -> u8 {
                 "status": monitor.status,
                 "notifications": delivery::report(&monitor.sent),
                 "on_call": oncall::report(&monitor.on_call),
-                "passive": passive::report(&step5),
+                "passive": passive_report::report(&step5),
             });
             out.line(&serde_json::to_string_pretty(&report).expect("report serializes"));
         }
@@ -200,8 +201,8 @@ pub async fn run(args: DemoArgs) -> u8 {
             out.print(&delivery::narrate(&monitor.sent, &teams));
             out.line("\nStep 4 of 5: on call (reminders, escalation, an acknowledgement).\n");
             out.print(&oncall::narrate(&monitor.on_call));
-            out.line("\nStep 5 of 5: the integrations' own SFMC results (passive tracking, an hour later).\n");
-            out.print(&passive::narrate(&step5, &teams));
+            out.line("\nStep 5 of 5: the integrations' own SFMC results (passive tracking, one simulated hour after step 4).\n");
+            out.print(&passive_report::narrate(&step5, &teams));
             out.line(&format!(
                 "\nThe simulator answered {} token requests and {} tokenContext calls. No secret or token was printed or logged.",
                 requests.token, requests.token_context

@@ -10,7 +10,6 @@
 //! three refusals: no token, a `client_secret` key, another integration's id.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use credwatch::domain::incident::{CheckKind, Incident, IncidentClass};
@@ -22,7 +21,7 @@ use credwatch::jobs::probe_cycle::{CycleSettings, Selection, run_cycle};
 use credwatch::notify::publish::PublishRequest;
 use credwatch::probe::Prober;
 use credwatch::secrets::LocalSecrets;
-use credwatch::secrets::ingest_token::{INGEST_TOKEN_PREFIX, draw_ingest_token, ingest_token_hash};
+use credwatch::secrets::ingest_token::{draw_ingest_token, ingest_token_hash};
 use credwatch::store::memory::MemoryStore;
 use credwatch::store::{Incidents, IngestTokens, Integrations};
 use serde_json::{Value, json};
@@ -455,161 +454,14 @@ fn check(step: &Passive) -> Vec<String> {
 }
 
 /// The email body of a published message.
-fn email_of(request: &PublishRequest) -> String {
+pub fn email_of(request: &PublishRequest) -> String {
     let bodies: Value = serde_json::from_str(&request.message).unwrap_or(Value::Null);
     bodies["email"].as_str().unwrap_or("").to_string()
 }
 
 /// The field the first refused event of an answer names.
-fn field_of(exchange: &Exchange) -> Option<&str> {
+pub fn field_of(exchange: &Exchange) -> Option<&str> {
     exchange.answer["rejected"][0]["field"].as_str()
-}
-
-/// The step for people.
-pub fn narrate(step: &Passive, team_names: &BTreeMap<String, String>) -> String {
-    let team = |id: &str| {
-        team_names
-            .get(id)
-            .cloned()
-            .unwrap_or_else(|| id.to_string())
-    };
-    let mut text = String::new();
-    let _ = writeln!(
-        text,
-        "`credwatch ingest token create` issued a token for {} ({INGEST_TOKEN_PREFIX}…, printed once; credwatch keeps only its SHA-256).\n\
-         Their reporters POST what SFMC answers them to the ingest function's URL ({EVENTS_PATH}):\n",
-        step.tokens.join(" and ")
-    );
-    let mut lines: Vec<(DateTime<Utc>, String)> = step.probes.clone();
-    for exchange in step.exchanges.iter().filter(|e| e.status < 400) {
-        let who = exchange.integration.as_deref().unwrap_or("?");
-        let mut line = format!(
-            "{who} reports {}:\n         POST {EVENTS_PATH}  Authorization: Bearer {INGEST_TOKEN_PREFIX}…\n         {}\n         credwatch answers {} {}",
-            exchange.what, exchange.shown, exchange.status, exchange.answer
-        );
-        if exchange.opened.is_empty() {
-            line.push_str("\n         nothing opens yet");
-        }
-        for incident in &exchange.opened {
-            let _ = write!(
-                line,
-                "\n         OPENED   {}: {} ({}) for {}",
-                incident.id,
-                incident.class,
-                incident.severity.as_str(),
-                team(&incident.team)
-            );
-            if exchange.probe_asked && incident.class == IncidentClass::ReportedAuthFailure {
-                line.push_str("; credwatch's probe is asked to look now");
-            }
-        }
-        lines.push((exchange.at, line));
-    }
-    lines.sort_by_key(|(at, _)| *at);
-    for (at, line) in &lines {
-        let _ = writeln!(text, "  {}  {line}", at.format("%H:%M"));
-    }
-    let _ = writeln!(text, "\nWhat the teams receive about them:\n");
-    for (at, request) in &step.sent {
-        let attr = |name: &str| request.attributes.get(name).map_or("", String::as_str);
-        let _ = writeln!(
-            text,
-            "  {}  to {:<14} {:<9} {}",
-            at.format("%H:%M"),
-            attr("team"),
-            attr("event"),
-            request.subject
-        );
-    }
-    if let Some((_, request)) = step.sent.iter().find(|(_, r)| {
-        r.attributes.get("class").map(String::as_str) == Some("reported_auth_failure")
-    }) {
-        let _ = writeln!(text, "\nThe `opened` email, as crm-ops receives it:\n");
-        let _ = writeln!(text, "  Subject: {}", request.subject);
-        for line in email_of(request).lines() {
-            let _ = writeln!(text, "  {line}");
-        }
-    }
-    if let Some((_, request)) = step
-        .sent
-        .iter()
-        .find(|(_, r)| r.attributes.get("class").map(String::as_str) == Some("token_refresh_race"))
-    {
-        let email = email_of(request);
-        let details = email
-            .lines()
-            .find(|l| l.starts_with("Details: "))
-            .unwrap_or("");
-        let _ = writeln!(
-            text,
-            "\nThe refresh race, to {} ({}):\n  {details}\n  \
-             Low severity: told by email and Slack in the team's business hours (held to the next\n  \
-             morning outside them), never paged: only critical goes out whatever the hour.",
-            team(request.attributes.get("team").map_or("", String::as_str)),
-            request.subject
-        );
-    }
-    let _ = writeln!(
-        text,
-        "\nRefused, each naming the field, never echoing a value:\n"
-    );
-    for exchange in step.exchanges.iter().filter(|e| e.status >= 400) {
-        let why = field_of(exchange).map_or_else(
-            || exchange.answer["error"].as_str().unwrap_or("").to_string(),
-            |_| {
-                let r = &exchange.answer["rejected"][0];
-                format!(
-                    "{}: {}",
-                    r["field"].as_str().unwrap_or(""),
-                    r["problem"].as_str().unwrap_or("")
-                )
-            },
-        );
-        let _ = writeln!(text, "  {:<30} {} {why}", exchange.what, exchange.status);
-    }
-    text
-}
-
-/// The step for scripts: `{tokens, requests: [{at, integration, what, events, status, answer}],
-/// incidents: [{id, integration, class, severity, team}], refusals: [{what, status, field,
-/// error}], messages: [{at, team, event, severity, incident_id, subject}]}`.
-pub fn report(step: &Passive) -> Value {
-    json!({
-        "tokens": step.tokens.iter().map(|i| json!({"integration": i, "token": format!("{INGEST_TOKEN_PREFIX}…")})).collect::<Vec<_>>(),
-        "requests": step.exchanges.iter().map(|e| json!({
-            "at": e.at,
-            "integration": e.integration,
-            "what": e.what,
-            "events": e.events,
-            "status": e.status,
-            "answer": e.answer,
-        })).collect::<Vec<_>>(),
-        "incidents": step.exchanges.iter().flat_map(|e| &e.opened).map(|i| json!({
-            "id": i.id.as_str(),
-            "integration": i.integration,
-            "class": i.class.as_str(),
-            "severity": i.severity.as_str(),
-            "team": i.team,
-        })).collect::<Vec<_>>(),
-        "refusals": step.exchanges.iter().filter(|e| e.status >= 400).map(|e| json!({
-            "what": e.what,
-            "status": e.status,
-            "field": field_of(e),
-            "error": e.answer["error"],
-        })).collect::<Vec<_>>(),
-        "probes": step.probes.iter().map(|(at, line)| json!({"at": at, "result": line})).collect::<Vec<_>>(),
-        "messages": step.sent.iter().map(|(at, r)| {
-            let attr = |name: &str| r.attributes.get(name).cloned().unwrap_or_default();
-            json!({
-                "at": at,
-                "team": attr("team"),
-                "event": attr("event"),
-                "severity": attr("severity"),
-                "incident_id": attr("incident_id"),
-                "subject": r.subject,
-            })
-        }).collect::<Vec<_>>(),
-    })
 }
 
 /// `1077` as `1,077`.
@@ -623,4 +475,77 @@ fn thousands(n: u32) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_step_check_names_every_finding_that_did_not_happen() {
+        let problems = check(&Passive::default());
+        for expected in [
+            "passive: no reported_auth_failure opened for crm-contact-sync (crm-ops)",
+            "passive: the team's email does not say the secret is likely outdated",
+            "passive: the race's email does not give the tokens' age",
+            "passive: the reported failures did not ask credwatch's probe to look",
+            "passive: no low token_refresh_race opened for web-collect-forms",
+            "passive: 0 requests were refused, 3 expected",
+        ] {
+            assert!(
+                problems.iter().any(|p| p == expected),
+                "{expected}: {problems:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_refusal_that_echoes_the_value_or_names_another_field_is_a_problem() {
+        let refused = |status: u16, answer: Value| Exchange {
+            at: DateTime::<Utc>::MIN_UTC,
+            integration: None,
+            what: "x".to_string(),
+            shown: String::new(),
+            events: 1,
+            status,
+            answer,
+            opened: Vec::new(),
+            probe_asked: false,
+        };
+        let step = Passive {
+            exchanges: vec![
+                refused(401, json!({"error": "no token"})),
+                refused(
+                    400,
+                    json!({"rejected": [{"field": "status", "problem": LEAKED}]}),
+                ),
+                refused(400, json!({"rejected": [{"field": "integration_id"}]})),
+            ],
+            ..Passive::default()
+        };
+        let problems = check(&step);
+        let about_refusals: Vec<&String> = problems
+            .iter()
+            .filter(|p| p.starts_with("passive: `x`"))
+            .collect();
+        assert_eq!(about_refusals.len(), 2, "{problems:?}");
+        assert!(
+            about_refusals[1].ends_with("echoed the refused value"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_shown_body_keeps_the_first_event_and_counts_the_rest() {
+        let body = json!({"events": [
+            {"message": "Client authentication failed. Please verify", "status": 401},
+            {"status": 401},
+        ]});
+        assert_eq!(
+            shorten(&body),
+            r#"{"events": [{"message":"Client authentication failed.…","status":401}, … 1 more]}"#
+        );
+        assert_eq!(thousands(1_077), "1,077");
+        assert_eq!(thousands(999), "999");
+    }
 }
