@@ -19,6 +19,7 @@ use credwatch::jobs::ingest::IngestConfig;
 use credwatch::jobs::ingest::https::{EVENTS_PATH, HttpRequest, handle_request};
 use credwatch::jobs::probe_cycle::{CycleSettings, Selection, run_cycle};
 use credwatch::notify::publish::PublishRequest;
+use credwatch::notify::words::thousands;
 use credwatch::probe::Prober;
 use credwatch::secrets::LocalSecrets;
 use credwatch::secrets::ingest_token::{draw_ingest_token, ingest_token_hash};
@@ -124,8 +125,8 @@ pub async fn passive_step(
                 let body = race_batch(now, ages);
                 let what = format!(
                     "2 REST 401-then-200 pairs (token_age_secs {} and {}) and 90 successful calls",
-                    thousands(ages[0]),
-                    thousands(ages[1])
+                    thousands(u64::from(ages[0])),
+                    thousands(u64::from(ages[1]))
                 );
                 send(store, &mut step, now, token(RACES), &what, body, None).await;
             }
@@ -464,19 +465,6 @@ pub fn field_of(exchange: &Exchange) -> Option<&str> {
     exchange.answer["rejected"][0]["field"].as_str()
 }
 
-/// `1077` as `1,077`.
-fn thousands(n: u32) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -545,7 +533,5 @@ mod tests {
             shorten(&body),
             r#"{"events": [{"message":"Client authentication failed.…","status":401}, … 1 more]}"#
         );
-        assert_eq!(thousands(1_077), "1,077");
-        assert_eq!(thousands(999), "999");
     }
 }

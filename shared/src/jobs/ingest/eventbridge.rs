@@ -60,8 +60,7 @@ pub async fn handle_bus_event<S: IngestStore>(
                 .integration
                 .ingest
                 .event_sources
-                .iter()
-                .any(|source| *source == event.source)
+                .contains(&event.source)
     }) else {
         refuse(
             &mut summary,

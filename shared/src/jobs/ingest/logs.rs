@@ -78,8 +78,7 @@ pub async fn handle_logs<S: IngestStore>(
                 .integration
                 .ingest
                 .log_groups
-                .iter()
-                .any(|group| *group == batch.log_group)
+                .contains(&batch.log_group)
     }) else {
         tracing::warn!(
             log_group = %batch.log_group,
