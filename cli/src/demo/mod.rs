@@ -44,7 +44,7 @@ pub struct DemoArgs {
     pub format: Format,
 }
 
-/// `credwatch demo`: starts the simulated tenant, tells both steps of the story on stdout, and
+/// `credwatch demo`: starts the simulated tenant, tells the five steps of the story on stdout, and
 /// checks it (each scripted failure recognised, the expected incidents open and resolved).
 /// Returns [`EXIT_OK`], or [`EXIT_FAILING`] when the simulator or the story went wrong.
 pub async fn run(args: DemoArgs) -> u8 {

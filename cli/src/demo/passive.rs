@@ -21,8 +21,8 @@ use credwatch::jobs::probe_cycle::{CycleSettings, Selection, run_cycle};
 use credwatch::notify::publish::PublishRequest;
 use credwatch::notify::words::thousands;
 use credwatch::probe::Prober;
-use credwatch::secrets::LocalSecrets;
 use credwatch::secrets::ingest_token::{draw_ingest_token, ingest_token_hash};
+use credwatch::secrets::{LocalSecrets, Secret};
 use credwatch::store::memory::MemoryStore;
 use credwatch::store::{Incidents, IngestTokens, Integrations};
 use serde_json::{Value, json};
@@ -98,7 +98,7 @@ pub async fn passive_step(
     let mut seen = mailroom.sent().len();
     for minute in 0..=MINUTES {
         let now = start + TimeDelta::minutes(minute);
-        let token = |id: &'static str| tokens.get(id).map(|t| (id, t.as_str()));
+        let token = |id: &'static str| tokens.get(id).map(|t: &Secret| (id, t.expose()));
         match minute {
             0 => probe(store, prober, now, true, &mut step).await,
             5 => {
@@ -149,12 +149,13 @@ pub async fn passive_step(
     step
 }
 
-/// Draws a token and stores its hash, as `credwatch ingest token create` does.
+/// Draws a token and stores its hash, as `credwatch ingest token create` does; the token
+/// stays a [`Secret`] (zeroed when dropped), sent only in the requests' `Authorization`.
 async fn issue_token(
     store: &MemoryStore,
     integration: &str,
     now: DateTime<Utc>,
-) -> Result<String, String> {
+) -> Result<Secret, String> {
     let token = draw_ingest_token()
         .map_err(|e| format!("no random bytes for an ingest token of {integration}: {e}"))?;
     store
@@ -165,7 +166,7 @@ async fn issue_token(
         })
         .await
         .map_err(|e| format!("the ingest token of {integration} was not stored: {e}"))?;
-    Ok(token.expose().to_string())
+    Ok(token)
 }
 
 /// credwatch's own probe of [`REPORTS_FAILURES`] at `now`: forced (as every cycle would have
