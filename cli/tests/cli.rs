@@ -450,12 +450,12 @@ async fn demo_runs_and_explains_every_finding() {
         );
     }
     assert!(
-        !stdout.contains("OPENED   web-collect-forms"),
+        !stdout.contains("OPENED   web-collect-forms:auth"),
         "a two-minute outage opens nothing"
     );
     // Step 3: what each team receives, through the real renderer.
     for line in [
-        "Step 3 of 4: what each team receives",
+        "Step 3 of 5: what each team receives",
         "Marketing Operations (marketing-ops) received 5 messages:",
         "  [HIGH] Loyalty points feed: secret rejected by SFMC",
         "  [RESOLVED] Loyalty points feed: secret rejected by SFMC",
@@ -479,7 +479,7 @@ async fn demo_runs_and_explains_every_finding() {
     // backup team, and no reminder of the acknowledged incident after its ack (the demo checks
     // that itself: exit 0).
     for line in [
-        "Step 4 of 4: on call",
+        "Step 4 of 5: on call",
         "09:30  to marketing-ops  reminder      [CRITICAL] Still open: Triggered send API",
         "10:33  to marketing-ops  acknowledged  [ACKNOWLEDGED] Journey orchestrator",
         "11:00  to it-security    escalated     [CRITICAL] Escalated: Triggered send API",
@@ -490,8 +490,39 @@ async fn demo_runs_and_explains_every_finding() {
             "demo step 4 lacks {line:?}:\n{stdout}"
         );
     }
+    // Step 5: passive tracking through the real ingest use case and fan-out.
+    for line in [
+        "Step 5 of 5: the integrations' own SFMC results",
+        "POST /v1/events  Authorization: Bearer cwi_…",
+        "credwatch answers 202 {\"accepted\":6,\"integration\":\"crm-contact-sync\",\"rejected\":[]}",
+        "OPENED   crm-contact-sync:passive:1: reported_auth_failure (critical) for CRM Operations; credwatch's probe is asked to look now",
+        "14:36  credwatch's probe of CRM contact sync, due at once after the report: ok",
+        "OPENED   web-collect-forms:passive:2: token_refresh_race (low) for Marketing Operations",
+        "14:35  to crm-ops        opened    [CRITICAL] CRM contact sync: its own SFMC calls are refused",
+        "15:30  to marketing-ops  opened    [LOW] Web collect forms: token refresh race in the integration",
+        "the integration likely uses an outdated secret or another package.",
+        "The tokens were 1,075-1,078 s old",
+        "never paged: only critical goes out whatever the hour",
+        "  no token                       401 a valid ingest token is required",
+        "  an event with a client_secret  400 client_secret: looks like a credential",
+        "  another integration's id       400 integration_id: must be \"crm-contact-sync\"",
+    ] {
+        assert!(
+            stdout.contains(line),
+            "demo step 5 lacks {line:?}:\n{stdout}"
+        );
+    }
+    assert!(
+        !stdout.contains("Zt8-not-shown"),
+        "the refused client_secret's value is never shown"
+    );
+    assert_no_ingest_token(&stdout, &stderr);
 
-    let (code, stdout, stderr) = run(credwatch().args(["demo", "--format", "json"])).await;
+    // At TRACE: no log line carries an ingest token either.
+    let (code, stdout, stderr) = run(credwatch()
+        .args(["demo", "--format", "json"])
+        .env("CREDWATCH_LOG", "trace"))
+    .await;
     assert_eq!(code, 0, "{stderr}");
     let report: Value = serde_json::from_str(&stdout).expect("one JSON document");
     let notifications = report["notifications"].as_array().expect("notifications");
@@ -522,6 +553,79 @@ async fn demo_runs_and_explains_every_finding() {
         .collect();
     for event in ["reminder", "acknowledged", "escalated"] {
         assert!(events.contains(&event), "{event}: {events:?}");
+    }
+    let passive = &report["passive"];
+    let incidents: Vec<(&str, &str, &str, &str)> = passive["incidents"]
+        .as_array()
+        .expect("passive incidents")
+        .iter()
+        .map(|i| {
+            let field = |name: &str| i[name].as_str().unwrap_or("");
+            (
+                field("id"),
+                field("class"),
+                field("severity"),
+                field("team"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        incidents,
+        [
+            (
+                "crm-contact-sync:passive:1",
+                "reported_auth_failure",
+                "critical",
+                "crm-ops"
+            ),
+            (
+                "web-collect-forms:passive:2",
+                "token_refresh_race",
+                "low",
+                "marketing-ops"
+            ),
+        ],
+        "{passive}"
+    );
+    let statuses: Vec<u64> = passive["requests"]
+        .as_array()
+        .expect("passive requests")
+        .iter()
+        .filter_map(|r| r["status"].as_u64())
+        .collect();
+    assert_eq!(statuses, [202, 202, 202, 401, 400, 400], "{passive}");
+    let refusals: Vec<(u64, &str)> = passive["refusals"]
+        .as_array()
+        .expect("passive refusals")
+        .iter()
+        .map(|r| {
+            (
+                r["status"].as_u64().unwrap_or(0),
+                r["field"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        refusals,
+        [(401, "-"), (400, "client_secret"), (400, "integration_id")],
+        "{passive}"
+    );
+    assert_eq!(passive["tokens"][0]["token"], "cwi_…");
+    assert_no_ingest_token(&stdout, &stderr);
+}
+
+/// No ingest token (`cwi_` and 43 base64url characters) in the output: `cwi_` is only ever
+/// followed by something outside base64url (the demo prints `cwi_…`).
+fn assert_no_ingest_token(stdout: &str, stderr: &str) {
+    for (name, text) in [("stdout", stdout), ("stderr", stderr)] {
+        for (at, _) in text.match_indices("cwi_") {
+            let next = text[at + 4..].chars().next();
+            assert!(
+                !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+                "an ingest token in {name}: {}",
+                text[at..].chars().take(8).collect::<String>()
+            );
+        }
     }
 }
 

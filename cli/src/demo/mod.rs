@@ -3,10 +3,15 @@
 //! deployed monitor's cycle (state machine, incidents, history) over simulated time on an
 //! in-memory store, and shows what opens, what does not, and what resolves; step 3 shows what
 //! each team receives (the alert fan-out over the same changes, through the real renderer);
-//! step 4 leaves the open incidents for five hours on call (reminders, an acknowledgement).
+//! step 4 leaves the open incidents for five hours on call (reminders, an acknowledgement);
+//! step 5 has two integrations report their own SFMC results to the ingest use case (passive
+//! tracking): a green-probed integration's refused token requests open an incident and ask the
+//! probe to look, another's 401-then-200 races a low warning, and bad requests are refused.
 
 mod delivery;
 mod oncall;
+mod passive;
+mod passive_report;
 mod tenant;
 mod timeline;
 
@@ -39,7 +44,7 @@ pub struct DemoArgs {
     pub format: Format,
 }
 
-/// `credwatch demo`: starts the simulated tenant, tells both steps of the story on stdout, and
+/// `credwatch demo`: starts the simulated tenant, tells the five steps of the story on stdout, and
 /// checks it (each scripted failure recognised, the expected incidents open and resolved).
 /// Returns [`EXIT_OK`], or [`EXIT_FAILING`] when the simulator or the story went wrong.
 pub async fn run(args: DemoArgs) -> u8 {
@@ -102,7 +107,7 @@ pub async fn run(args: DemoArgs) -> u8 {
             "It plays {} integrations: one healthy, the others each broken the way real ones break.\n",
             clients.len()
         ));
-        out.line("Step 1 of 4: probe them now, exactly as `credwatch check` would.\n");
+        out.line("Step 1 of 5: probe them now, exactly as `credwatch check` would.\n");
     }
     let settings = CheckSettings {
         concurrency: Concurrency::default(),
@@ -125,7 +130,7 @@ pub async fn run(args: DemoArgs) -> u8 {
         ));
         out.line(&format!("\n{}", explain(&inventory, &clients, &outcomes)));
         out.line(&format!(
-            "Step 2 of 4: the deployed monitor, over {} simulated minutes (a probe cycle every {CYCLE_MINUTES} minutes).\n\
+            "Step 2 of 5: the deployed monitor, over {} simulated minutes (a probe cycle every {CYCLE_MINUTES} minutes).\n\
              Definitive failures open an incident at once; transient ones only if they last 10 minutes;\n\
              an incident resolves after 2 good probes in a row.\n",
             CYCLES * CYCLE_MINUTES
@@ -150,7 +155,7 @@ pub async fn run(args: DemoArgs) -> u8 {
         });
     }
     let layout = (width, colours);
-    let monitor =
+    let mut monitor =
         match monitor_timeline(&sim, &clients, &inventory, &prober, workdir.path(), layout).await {
             Ok(monitor) => monitor,
             Err(message) => {
@@ -159,6 +164,14 @@ pub async fn run(args: DemoArgs) -> u8 {
             }
         };
     problems.extend(monitor.problems.iter().cloned());
+    let step5 = passive::passive_step(
+        &monitor.store,
+        &mut monitor.mailroom,
+        &prober,
+        monitor.end + chrono::TimeDelta::minutes(12),
+    )
+    .await;
+    problems.extend(step5.problems.iter().cloned());
     let requests = sim.total_counts();
     match args.format {
         Format::Json => {
@@ -169,6 +182,7 @@ pub async fn run(args: DemoArgs) -> u8 {
                 "status": monitor.status,
                 "notifications": delivery::report(&monitor.sent),
                 "on_call": oncall::report(&monitor.on_call),
+                "passive": passive_report::report(&step5),
             });
             out.line(&serde_json::to_string_pretty(&report).expect("report serializes"));
         }
@@ -178,15 +192,17 @@ pub async fn run(args: DemoArgs) -> u8 {
             }
             out.line("\nWhere things stand (what `credwatch status` shows for a deployment):\n");
             out.print(&monitor.status_table);
-            out.line("\nStep 3 of 4: what each team receives (the alert fan-out, through SNS to email and Slack).\n");
-            let teams = inventory
+            out.line("\nStep 3 of 5: what each team receives (the alert fan-out, through SNS to email and Slack).\n");
+            let teams: std::collections::BTreeMap<String, String> = inventory
                 .teams
                 .iter()
                 .map(|t| (t.id.clone(), t.name.clone()))
                 .collect();
             out.print(&delivery::narrate(&monitor.sent, &teams));
-            out.line("\nStep 4 of 4: on call (reminders, escalation, an acknowledgement).\n");
+            out.line("\nStep 4 of 5: on call (reminders, escalation, an acknowledgement).\n");
             out.print(&oncall::narrate(&monitor.on_call));
+            out.line("\nStep 5 of 5: the integrations' own SFMC results (passive tracking, one simulated hour after step 4).\n");
+            out.print(&passive_report::narrate(&step5, &teams));
             out.line(&format!(
                 "\nThe simulator answered {} token requests and {} tokenContext calls. No secret or token was printed or logged.",
                 requests.token, requests.token_context

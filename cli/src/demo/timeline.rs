@@ -43,6 +43,12 @@ pub struct Monitor {
     pub on_call: oncall::OnCall,
     /// Where the end state differs from the story (empty when the demo went as scripted).
     pub problems: Vec<String>,
+    /// The store at the end of step 4 (step 5 goes on with it).
+    pub store: MemoryStore,
+    /// The fan-out of steps 2-4 (step 5 goes on with it).
+    pub mailroom: Mailroom,
+    /// The simulated time at the end of step 4.
+    pub end: DateTime<Utc>,
 }
 
 /// Runs the monitor's cycle every [`CYCLE_MINUTES`] simulated minutes on an in-memory store,
@@ -137,6 +143,9 @@ pub async fn monitor_timeline(
         ),
         status,
         problems,
+        store,
+        mailroom,
+        end: end + TimeDelta::minutes(oncall::MINUTES),
     })
 }
 

@@ -4,15 +4,24 @@
 //! Slack incoming-webhook URL can post to the channel) and which the sanitizer keeps, as it
 //! keeps every `https://` link.
 
-use crate::sfmc::sanitize::sanitize;
+use crate::sfmc::sanitize::sanitize_uncapped;
+use crate::text::printable::cap;
+
+/// Longest text kept of one scrubbed field, in characters (then marked `…`): the renderer's own
+/// limit for words ([`crate::notify::render::trim::Trim::FULL`]), which shortens further only when
+/// a publish is over SNS's size. Not SFMC's 300 ([`crate::sfmc::sanitize::MAX_SFMC_TEXT_CHARS`]):
+/// credwatch's own incident messages run longer (a passive incident's evidence, then what the
+/// probe sees of the same credential), and their last sentence is the one that says what to do.
+pub const MAX_SCRUBBED_CHARS: usize = 2_000;
 
 /// What a webhook URL is replaced by.
 pub const REDACTED_WEBHOOK: &str = "[redacted webhook URL]";
 
-/// `text` through [`sanitize`] (with no known secrets: they were redacted where first read),
-/// then every webhook URL (see [`is_webhook_url`]) replaced by [`REDACTED_WEBHOOK`].
+/// `text` through the SFMC sanitizer (with no known secrets: they were redacted where first
+/// read), then every webhook URL (see [`is_webhook_url`]) replaced by [`REDACTED_WEBHOOK`], cut
+/// to [`MAX_SCRUBBED_CHARS`].
 pub fn scrub(text: &str) -> String {
-    sanitize(text, &[])
+    let words = sanitize_uncapped(text, &[])
         .split(' ')
         .map(|word| {
             if is_webhook_url(word) {
@@ -22,7 +31,8 @@ pub fn scrub(text: &str) -> String {
             }
         })
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    cap(&words, MAX_SCRUBBED_CHARS).into_owned()
 }
 
 /// Whether `word` holds a webhook URL: a host such as `hooks.slack.com`,
@@ -110,6 +120,25 @@ mod tests {
             let scrubbed = scrub(text);
             assert!(!scrubbed.contains(secret), "{text} -> {scrubbed}");
         }
+    }
+
+    #[test]
+    fn credwatchs_own_long_messages_are_kept_whole_up_to_the_renderers_limit() {
+        // A passive incident's message: evidence, then what the probe sees (its last words say
+        // what to do). SFMC's 300-character cap cut it before "outdated secret".
+        let message = format!(
+            "The integration itself reported 6 failed token requests since 2026-11-30 14:32 UTC: \
+             SFMC refused the credential (client_auth_failed, SFMC code invalid_client), over 2 \
+             minutes with no success. {}credwatch's own probe of this credential succeeds (last at \
+             2026-11-30 14:30 UTC): the integration likely uses an outdated secret or another package.",
+            "More evidence. ".repeat(20)
+        );
+        assert!(message.chars().count() > 600);
+        assert_eq!(scrub(&message), message);
+        let long = "word ".repeat(1_000);
+        let cut = scrub(&long);
+        assert_eq!(cut.chars().count(), MAX_SCRUBBED_CHARS + 1, "{cut}");
+        assert!(cut.ends_with('…'));
     }
 
     #[test]
