@@ -323,7 +323,7 @@ async fn prune<S: Integrations + Incidents>(
 }
 
 /// Retires an integration and resolves every open incident of it.
-async fn retire<S: Integrations + ProbeResults>(
+async fn retire<S: Integrations + ProbeResults + Incidents>(
     store: &S,
     id: &str,
     now: DateTime<Utc>,
@@ -339,7 +339,20 @@ async fn retire<S: Integrations + ProbeResults>(
             incidents,
         })
     })
-    .await
+    .await?;
+    // Passive incidents are kept by no state of the integration: resolved here, or a retired
+    // integration's would stay open (and remind) for ever.
+    for incident in store.incidents_of(id).await? {
+        if incident.open && incident.check == crate::domain::incident::CheckKind::Passive {
+            let message = format!(
+                "{id} is no longer in the inventory, so credwatch no longer reads its reports"
+            );
+            store
+                .resolve_incident(incident.id.as_str(), &message, now)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Rewrites an unreadable item from the inventory with a fresh state (its incident numbering
@@ -465,6 +478,47 @@ mod tests {
         );
         assert!(results[3].error.as_deref().unwrap().contains("ghost"));
         assert_eq!(store.list_integrations().await.unwrap().records.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn retiring_resolves_the_integrations_passive_incidents_too() {
+        use crate::domain::passive::{PassiveCommit, PassivePattern, PassiveState};
+        use crate::store::PassiveRecords;
+        use crate::store::memory::MemoryStore;
+        let store = MemoryStore::new();
+        let now = Utc::now();
+        let desired = inventory(&[("a", "A")]);
+        let added = SyncPlan {
+            added: vec!["a".into()],
+            teams_added: vec!["ops".into()],
+            ..SyncPlan::default()
+        };
+        apply(&store, &desired, &added, now).await;
+        use crate::domain::incident::{CheckKind, IncidentChange};
+        let mut incident = crate::notify::fixtures::incident(
+            CheckKind::Passive,
+            PassivePattern::ReportedAuthFailure.class(),
+        );
+        incident.id = PassivePattern::ReportedAuthFailure.incident_id("a");
+        incident.integration = "a".into();
+        store
+            .commit_passive(&PassiveCommit {
+                integration: "a".into(),
+                expected_version: 0,
+                state: PassiveState::default(),
+                incidents: vec![IncidentChange::Opened(incident.clone())],
+            })
+            .await
+            .unwrap();
+        let retired = SyncPlan {
+            retired: vec!["a".into()],
+            ..SyncPlan::default()
+        };
+        let results = apply(&store, &inventory(&[]), &retired, now).await;
+        assert!(results.iter().all(|r| r.error.is_none()), "{results:?}");
+        let after = store.incidents_of("a").await.unwrap();
+        let passive = after.iter().find(|i| i.id == incident.id).expect("kept");
+        assert!(!passive.open, "{passive:?}");
     }
 
     #[test]

@@ -49,6 +49,9 @@ pub fn classify_reported(call: &SfmcCall) -> Option<OutcomeClass> {
     };
     let bytes = match &body {
         Some(body) => body.to_string().into_bytes(),
+        // The reporter passed on a page instead of SFMC's words (a proxy's or a firewall's
+        // `<html>... 401 Authorization Required`): classified as the probe would that page.
+        None if looks_like_markup(&message) => message.clone().into_bytes(),
         None => Vec::new(),
     };
     let answer = HttpAnswer::new(status, bytes);
@@ -70,6 +73,23 @@ pub fn classify_reported(call: &SfmcCall) -> Option<OutcomeClass> {
 /// SFMC's body as the reported fields describe it; `None` for no body. A token call's OAuth
 /// error wins over an errorcode (the token endpoint answers in OAuth form), other calls' errorcode
 /// wins (the REST API answers in Marketing Cloud form).
+/// Whether reported text is an HTML or XML page rather than an API's words.
+fn looks_like_markup(message: &str) -> bool {
+    let lower = message.trim_start().to_ascii_lowercase();
+    lower.starts_with('<')
+        && [
+            "<html",
+            "<!doctype",
+            "<head",
+            "<body",
+            "<title",
+            "<center",
+            "<h1",
+        ]
+        .iter()
+        .any(|tag| lower.contains(tag))
+}
+
 fn rebuilt_body(call: &SfmcCall, message: &str) -> Option<Value> {
     let oauth = call.oauth_error.as_ref().map(
         |error| json!({"error": error, "error_description": message, "error_uri": OAUTH_ERROR_URI}),

@@ -134,7 +134,7 @@ fn status_of_errorcode(code: i64) -> Option<u16> {
 /// - `None` for anything else: Lambda's `START`/`END`/`REPORT` lines, other logs.
 ///
 /// A derived call's `observed_at` is the log event's `timestamp`, its `event_id` the log event's
-/// id (so a redelivered line counts once), `call_kind` from the host or path (an auth host or
+/// id (so a redelivered line is kept raw once; counters count it again), `call_kind` from the host or path (an auth host or
 /// `/v2/token` is a token call) or else the signature; a status missing from the line is the one
 /// SFMC answers the recognised body with (`fixtures/sfmc/`). The message goes through the same
 /// redaction as a reported one. Only the first [`MAX_LOG_LINE_BYTES`] bytes are read.
@@ -453,8 +453,11 @@ impl Found {
         if let Some(path) = path.and_then(|p| path_template(&p).ok()) {
             event.insert("path_template".into(), json!(path));
         }
-        let message = self.description.unwrap_or_else(|| line.to_string());
-        event.insert("message".into(), json!(message));
+        // SFMC's own words only: a line without them is never kept as the message (the rest of
+        // a log line can hold anything, a request body with the client secret included).
+        if let Some(message) = self.description {
+            event.insert("message".into(), json!(message));
+        }
         Some(event)
     }
 }

@@ -12,9 +12,10 @@ use crate::sfmc::sanitize::looks_like_token;
 /// How far `observed_at` may lie after `received_at` (clocks disagree a little): 5 minutes.
 pub const MAX_CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
 
-/// How far `observed_at` may lie before `received_at`: 24 hours (older reports are refused, not
-/// stored: the counters only look two hours back and keep eight days).
-pub const MAX_EVENT_AGE: TimeDelta = TimeDelta::hours(24);
+/// How far `observed_at` may lie before `received_at`: 2 hours, the window the pattern rules
+/// read (`rules::passive::LOOKBACK`). Older reports are refused, naming the field, rather than
+/// accepted and never read (a reporter sending local time marked `Z` learns it at once).
+pub const MAX_EVENT_AGE: TimeDelta = TimeDelta::hours(2);
 
 /// Longest `path_template` accepted, in characters (after ids are replaced by `{id}`).
 pub const MAX_PATH_TEMPLATE_CHARS: usize = 200;
@@ -412,7 +413,7 @@ fn observed_at(fields: &Fields<'_>, binding: &Binding) -> Result<DateTime<Utc>, 
     if at < binding.received_at - MAX_EVENT_AGE {
         return Err(fields.err(
             "observed_at",
-            "is more than 24 hours old: credwatch takes only recent calls",
+            "is more than 2 hours old: credwatch reads the last 2 hours of calls (send reports as they happen, with observed_at in UTC)",
         ));
     }
     Ok(at)

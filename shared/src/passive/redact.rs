@@ -4,7 +4,7 @@
 //! `Authorization: Basic ...`), then a length cap.
 
 use crate::notify::scrub::{REDACTED_WEBHOOK, is_webhook_url};
-use crate::sfmc::sanitize::sanitize_uncapped;
+use crate::sfmc::sanitize::{looks_like_token, sanitize_uncapped};
 
 const REDACTED: &str = "[redacted]";
 
@@ -31,8 +31,8 @@ const SECRET_NAMES: [&str; 9] = [
 /// credential-like name are replaced by `[redacted]`; control characters become spaces.
 /// Never fails; an empty result stays empty.
 pub fn redact_message(text: &str, max_chars: usize) -> String {
-    let text = bounded(text);
-    let cleaned = sanitize_uncapped(text, &[]);
+    let text = unescaped(bounded(text));
+    let cleaned = sanitize_uncapped(&text, &[]);
     let mut out: Vec<String> = Vec::new();
     let mut redact_next = false;
     for word in cleaned.split(' ') {
@@ -48,7 +48,7 @@ pub fn redact_message(text: &str, max_chars: usize) -> String {
         }
         let (kept, dangling) = after_secret_name(word);
         redact_next = dangling || is_auth_scheme(word);
-        out.push(kept);
+        out.push(without_token_core(&kept));
     }
     cap(out.join(" ").trim(), max_chars)
 }
@@ -87,6 +87,64 @@ fn bounded(text: &str) -> &str {
     match head.rfind(char::is_whitespace) {
         Some(at) => &head[..at],
         None => "",
+    }
+}
+
+/// Reported text with the escapes that hide a secret from word-by-word redaction undone: JSON
+/// string escapes (`{\"client_secret\":\"...\"}` logged as a string), percent-encoding
+/// (`client_secret%3D...` of a logged form body), and spaces before a `:` or `=`
+/// (`"client_secret" : "..."`, Jackson's pretty printer; `password = ...`).
+fn unescaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &text[i..];
+        if rest.starts_with("\\\"") || rest.starts_with("\\/") || rest.starts_with("\\\\") {
+            out.push(char::from(bytes[i + 1]));
+            i += 2;
+            continue;
+        }
+        if bytes[i] == b'%'
+            && let Some(hex) = text.get(i + 1..i + 3)
+            && let Ok(byte) = u8::from_str_radix(hex, 16)
+            && (0x20..0x7f).contains(&byte)
+        {
+            out.push(char::from(byte));
+            i += 3;
+            continue;
+        }
+        let Some(c) = rest.chars().next() else { break };
+        out.push(c);
+        i += c.len_utf8();
+    }
+    let mut tight = String::with_capacity(out.len());
+    for c in out.chars() {
+        if matches!(c, ':' | '=') {
+            while tight.ends_with(' ') {
+                tight.pop();
+            }
+        }
+        tight.push(c);
+    }
+    tight
+}
+
+/// `word` with its core (the word without surrounding quotes, brackets and punctuation)
+/// replaced when the core looks like a token: a JWT or key glued to JSON punctuation
+/// (`eyJ...abc"}`) is still a token.
+fn without_token_core(word: &str) -> String {
+    let keep =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '~' | '+' | '/');
+    let Some(start) = word.find(keep) else {
+        return word.to_string();
+    };
+    let end = word.rfind(keep).map_or(word.len(), |at| at + 1);
+    let core = &word[start..end];
+    if core != REDACTED.trim_matches(['[', ']']) && looks_like_token(core) {
+        format!("{}{REDACTED}{}", &word[..start], &word[end..])
+    } else {
+        word.to_string()
     }
 }
 
@@ -146,9 +204,11 @@ fn after_secret_name(word: &str) -> (String, bool) {
                 .into_iter()
                 .rev()
                 .collect();
+            // `"Authorization":"Bearer` then the credential as the next word.
+            let scheme = is_auth_scheme(value_core.trim_end_matches(['"', '\'', ',', '}', ';']));
             return (
                 format!("{}{quote}{REDACTED}{closing}", &word[..value_start]),
-                false,
+                scheme,
             );
         }
         search = end.max(at + 1);

@@ -13,8 +13,8 @@ use chrono::{DateTime, Timelike, Utc};
 use serde_json::{Value, json};
 
 use crate::domain::passive::EventSource;
-use crate::secrets::ingest_token::ingest_token_hash;
 use crate::passive::{Binding, BodyError, MAX_BODY_BYTES, normalise_body};
+use crate::secrets::ingest_token::ingest_token_hash;
 use crate::store::StoreError;
 
 use super::evaluate::record_and_evaluate;
@@ -135,7 +135,8 @@ async fn answer<S: IngestStore>(
     now: DateTime<Utc>,
     summary: &mut IngestSummary,
 ) -> HttpResponse {
-    if request.path.trim_end_matches('/') != EVENTS_PATH {
+    // `{IngestUrl}/v1/events` and `{IngestUrl}v1/events` both work (the URL ends in `/`).
+    if format!("/{}", request.path.trim_matches('/')) != EVENTS_PATH {
         return HttpResponse::json(
             404,
             json!({"error": format!("no such path; events are sent with POST {EVENTS_PATH}")}),

@@ -6,13 +6,13 @@ use serde_json::{Value, json};
 
 use super::eventbridge::{BusEvent, handle_bus_event};
 use super::https::{HttpRequest, bearer_token, handle_request, seconds_to_next_minute};
-use crate::secrets::ingest_token::ingest_token_hash as token_hash;
 use super::logs::{LogBatch, LogLine, handle_logs, is_own_log_group};
 use super::sweep::sweep;
 use super::{IngestConfig, IngestSummary};
 use crate::domain::passive::{EventSource, IngestToken};
 use crate::inventory::Integration;
 use crate::notify::fixtures;
+use crate::secrets::ingest_token::ingest_token_hash as token_hash;
 use crate::store::memory::MemoryStore;
 use crate::store::{Incidents, IngestTokens, Integrations, PassiveRecords};
 use crate::telemetry::metrics::{self, catalogued, declared};
@@ -142,6 +142,14 @@ async fn other_paths_and_methods_are_404_and_405() {
             .status,
         404
     );
+    // The function URL ends in `/`: `{IngestUrl}/v1/events` must work as well as
+    // `{IngestUrl}v1/events`.
+    for path in ["/v1/events", "//v1/events", "/v1/events/"] {
+        let mut request = post(&json!({"events": [event(200)]}));
+        request.path = path.to_string();
+        let (response, _) = handle_request(&store, &config, &request, now()).await;
+        assert_eq!(response.status, 202, "{path}: {}", response.body);
+    }
     let mut request = post(&json!({"events": [event(200)]}));
     request.method = "GET".to_string();
     let (response, _) = handle_request(&store, &config, &request, now()).await;

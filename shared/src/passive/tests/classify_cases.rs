@@ -201,3 +201,31 @@ fn a_hand_built_call_classifies_like_a_normalised_one() {
     let call: SfmcCall = accepted(reported("token", 401, fixtures::TOKEN_CLIENT_AUTH_FAILED));
     assert_eq!(classify_reported(&call), call.class);
 }
+
+/// A page passed on as the message (a proxy's or a firewall's 401/403) is what the probe calls
+/// such a page, never SFMC refusing the credential.
+#[test]
+fn a_page_reported_as_the_message_is_not_sfmcs_answer() {
+    for (kind, status) in [("token", 401), ("token", 403), ("rest", 401)] {
+        let class = class_of(json!({
+            "observed_at": "2026-12-01T02:59:00Z",
+            "call_kind": kind,
+            "status": status,
+            "message": "<html><head><title>401 Authorization Required</title></head><body><center>nginx</center></body></html>",
+        }));
+        assert_eq!(
+            class,
+            Some(OutcomeClass::IntermediaryBlocked),
+            "{kind} {status}"
+        );
+    }
+    // SFMC's own words still decide.
+    let class = class_of(json!({
+        "observed_at": "2026-12-01T02:59:00Z",
+        "call_kind": "token",
+        "status": 401,
+        "oauth_error": "invalid_client",
+        "message": "Client authentication failed.",
+    }));
+    assert_eq!(class, Some(OutcomeClass::ClientAuthFailed));
+}

@@ -300,7 +300,46 @@ fn long_lines_are_read_only_as_far_as_the_cap() {
         "401 Client Error: Unauthorized for url: https://mc1.auth.marketingcloudapis.com/v2/token {padding}"
     );
     let call = read(&early);
-    assert!(call.message.unwrap().chars().count() <= MAX_MESSAGE_CHARS);
+    // A line without SFMC's own words keeps none of its text.
+    assert_eq!(call.message, None);
+    assert_eq!(call.status, Some(401));
+}
+
+/// Secrets hidden from word-by-word redaction by escapes, spaces or glue (the hostile review):
+/// none of them survives in what is kept.
+#[test]
+fn escaped_and_spaced_secrets_never_survive() {
+    const SECRET: &str = "Xy7kQ2mN8pR4sT6vW1zA3bC5";
+    let lines = [
+        format!(
+            r#"{{"level":"error","msg":"token request failed","statusCode":401,"url":"https://mc123.auth.marketingcloudapis.com/v2/token","request":{{"body":"{{\"client_id\":\"abc\",\"client_secret\":\"{SECRET}\"}}"}}}}"#
+        ),
+        format!(
+            r#"{{"statusCode":401,"error":"invalid_client","error_description":"Client authentication failed. body={{\"client_id\": \"abc\", \"client_secret\": \"{SECRET}\"}}","url":"https://mc1.auth.marketingcloudapis.com/v2/token"}}"#
+        ),
+    ];
+    for line in &lines {
+        let call = read(line);
+        let kept = serde_json::to_string(&call).unwrap();
+        assert!(!kept.contains(SECRET), "{kept}");
+    }
+    for message in [
+        format!("grant_type%3Dclient_credentials%26client_id%3Dabc%26client_secret%3D{SECRET}"),
+        "\"client_secret\" : \"hunter2pass\"".to_string(),
+        "password = hunter2".to_string(),
+        "{\"headers\":\"{\\\"Authorization\\\":\\\"Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc123def\\\"}\"}"
+            .to_string(),
+        format!("{{\"Authorization\":\"Bearer {SECRET}\"}}"),
+    ] {
+        let kept = credwatch_redact(&message);
+        for secret in [SECRET, "hunter2", "eyJhbGciOiJIUzI1NiJ9"] {
+            assert!(!kept.contains(secret), "{secret} in {kept} (from {message})");
+        }
+    }
+}
+
+fn credwatch_redact(text: &str) -> String {
+    crate::passive::redact_message(text, MAX_MESSAGE_CHARS)
 }
 
 #[test]

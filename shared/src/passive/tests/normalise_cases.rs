@@ -165,7 +165,7 @@ fn each_field_rule_names_its_field() {
             "observed_at",
         ),
         (
-            event(json!({"observed_at": "2026-11-30T02:59:59Z"})),
+            event(json!({"observed_at": "2026-12-01T00:59:59Z"})),
             "observed_at",
         ),
         (event(json!({"observed_at": 1764558000})), "observed_at"),
@@ -253,7 +253,7 @@ fn each_field_rule_names_its_field() {
 
 #[test]
 fn the_observed_at_window_bounds_are_inclusive() {
-    for at in ["2026-12-01T03:05:00Z", "2026-11-30T03:00:00Z"] {
+    for at in ["2026-12-01T03:05:00Z", "2026-12-01T01:00:00Z"] {
         accepted(event(json!({"observed_at": at})));
     }
     let error = refused(event(json!({"integration_id": "billing"})));

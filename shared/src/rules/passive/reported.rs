@@ -1,13 +1,16 @@
 //! Pattern 1, `reported_auth_failure`: the integration's own credential or access failures.
 //!
 //! A token call refused as a credential or access failure (`invalid_client_id`,
-//! `client_auth_failed`, `legacy_package`, `auth_rejected`, `ip_not_allowlisted`) opens at once:
-//! SFMC's "no" is definitive (DESIGN.md's outcome table), whatever the probe says. REST/SOAP
+//! `client_auth_failed`, `legacy_package`, `auth_rejected`, `ip_not_allowlisted`) in SFMC's own
+//! words (an OAuth `error` or SFMC `errorcode` reported) opens at once: SFMC's "no" is definitive
+//! (DESIGN.md's outcome table), whatever the probe says. A bare 401 (status only: a proxy could
+//! have said it) counts like REST/SOAP ones, after [`SUSTAINED_UNAUTHORIZED`]. REST/SOAP
 //! calls refused with 401 (`rest_unauthorized`) open once they span
 //! [`SUSTAINED_UNAUTHORIZED`] with no success in between (the research file's "sustained 401
 //! responses over 10+ minutes": a single 401 is usually an expired token, pattern 2). Resolves
 //! when the integration's token calls succeed after the last failure (REST/SOAP calls for
-//! REST-only evidence), not merely when reports stop.
+//! REST-only evidence) and no failure came for [`QUIET_BEFORE_RESOLVE`], not merely when reports
+//! stop (and not while one worker still uses an old secret and another a new one).
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -23,12 +26,22 @@ use crate::text::printable::echo;
 /// (`context/passive-tracking-research.md` §3, "sustained 401 responses over 10+ minutes").
 pub const SUSTAINED_UNAUTHORIZED: TimeDelta = TimeDelta::minutes(10);
 
+/// How long after the last reported failure a success may resolve the incident: 30 minutes,
+/// so that workers of one integration on an old and a new secret (failing, succeeding, failing
+/// again at each token refresh) keep one incident open instead of paging at every refresh.
+pub const QUIET_BEFORE_RESOLVE: TimeDelta = TimeDelta::minutes(30);
+
 fn is_credential(class: Option<OutcomeClass>) -> bool {
     class.is_some_and(|c| matches!(c.kind(), Kind::Credential | Kind::Access))
 }
 
 fn token_failure(key: &CounterKey) -> bool {
     key.call_kind == CallKind::Token && is_credential(key.class)
+}
+
+/// A token failure in SFMC's own words: the reporter gave an OAuth `error` or an `errorcode`.
+fn token_failure_in_sfmc_words(key: &CounterKey) -> bool {
+    token_failure(key) && key.code.is_some()
 }
 
 fn token_success(key: &CounterKey) -> bool {
@@ -130,8 +143,9 @@ impl Evidence {
 /// Decide pattern 1.
 pub(crate) fn check(inputs: &PassiveInputs) -> Verdict {
     let token = Evidence::read(inputs, token_failure, token_success);
+    let worded = Evidence::read(inputs, token_failure_in_sfmc_words, token_success);
     let api = Evidence::read(inputs, api_unauthorized, api_success);
-    if token.failing() {
+    if worded.failing() || (token.failing() && token.span() >= SUSTAINED_UNAUTHORIZED) {
         return firing(inputs, &token, "token request", "refused the credential");
     }
     if api.failing() && api.span() >= SUSTAINED_UNAUTHORIZED {
@@ -144,7 +158,9 @@ pub(crate) fn check(inputs: &PassiveInputs) -> Verdict {
     } else {
         token.last_success.is_some() || api.last_success.is_some()
     };
-    if recovered {
+    let last_failure = token.last_failure.max(api.last_failure);
+    let quiet = last_failure.is_none_or(|last| inputs.now - last >= QUIET_BEFORE_RESOLVE);
+    if recovered && quiet {
         Verdict::Clear(
             "The integration reports successful calls to SFMC again after the failures."
                 .to_string(),

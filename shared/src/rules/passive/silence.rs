@@ -49,7 +49,13 @@ pub(crate) fn update_state(inputs: &PassiveInputs, state: &mut PassiveState) {
         }
         None => state.report_minutes = state.report_minutes.saturating_add(1),
     }
-    if state.last_report_at.is_none_or(|last| last < now) {
+    // Once per minute: later reports of the same minute change nothing, so a busy reporter's
+    // requests do not each rewrite the state (one write per integration and minute, not per
+    // request).
+    if state
+        .last_report_at
+        .is_none_or(|last| minute(last) < minute(now))
+    {
         state.last_report_at = Some(now);
     }
 }

@@ -259,6 +259,50 @@ fn reported_auth_failure_resolves_on_success_not_on_quiet() {
     assert!(later.run().changes.is_empty());
 }
 
+/// One worker on the old secret, another on the new one: failures and successes alternate at
+/// each token refresh. One incident stays open; it is not resolved and opened again each time.
+#[test]
+fn reported_auth_failure_does_not_flap_between_old_and_new_secret_workers() {
+    let mut case = Case::new(10);
+    case.minutes = minutes(&[(10, bad_secret(), 1)]);
+    let incident = open_incident(&case, PassivePattern::ReportedAuthFailure);
+    let mut rows = vec![(10, bad_secret(), 1)];
+    for step in 1..=4 {
+        rows.push((10 + step * 6 - 3, ok(CallKind::Token), 1));
+        let mut later = Case::new(10 + step * 6 - 2);
+        later.minutes = minutes(&rows);
+        later.open = vec![incident.clone()];
+        assert!(
+            later.run().changes.is_empty(),
+            "after the success of step {step}"
+        );
+        rows.push((10 + step * 6, bad_secret(), 1));
+    }
+    // Half an hour after the last failure, with a success since: resolved.
+    let mut quiet = Case::new(34 + 30);
+    quiet.minutes = minutes(&[(34, bad_secret(), 1), (40, ok(CallKind::Token), 1)]);
+    quiet.open = vec![incident.clone()];
+    assert!(resolved(&quiet.run(), PassivePattern::ReportedAuthFailure));
+}
+
+/// A 401 from the token endpoint without SFMC's words (status only: a proxy may have said it)
+/// is no immediate page: it counts like REST 401s, after ten minutes without a success.
+#[test]
+fn a_bare_token_401_opens_only_when_sustained() {
+    let bare = key(
+        CallKind::Token,
+        Some(401),
+        None,
+        Some(OutcomeClass::AuthRejected),
+    );
+    let mut case = Case::new(5);
+    case.minutes = minutes(&[(5, bare.clone(), 3)]);
+    assert!(opened(&case.run(), PassivePattern::ReportedAuthFailure).is_none());
+    let mut sustained = Case::new(15);
+    sustained.minutes = minutes(&[(5, bare.clone(), 3), (15, bare, 2)]);
+    assert!(opened(&sustained.run(), PassivePattern::ReportedAuthFailure).is_some());
+}
+
 #[test]
 fn sustained_rest_401s_open_after_ten_minutes_without_success() {
     for (rows, opens) in [
