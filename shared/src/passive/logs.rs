@@ -178,7 +178,7 @@ pub fn parse_log_line(
         found.read_json(object);
     }
     found.read_text(line);
-    let event = found.into_event(line, log_event_id, timestamp)?;
+    let event = found.into_event(log_event_id, timestamp)?;
     Some(normalise_event(&Value::Object(event), None, binding))
 }
 
@@ -365,7 +365,6 @@ impl Found {
     /// The event the line stands for; `None` when nothing in it is SFMC's.
     fn into_event(
         self,
-        line: &str,
         log_event_id: &str,
         timestamp: DateTime<Utc>,
     ) -> Option<Map<String, Value>> {
