@@ -56,7 +56,10 @@ pub fn log_filter(lookup: impl Fn(&str) -> Option<String>, default: &str) -> Str
 /// # Panics
 /// If a global subscriber is already installed (a second call): a programming error.
 pub fn init(output: LogOutput, filter: &str) {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = EnvFilter::new(filter);
+    let never = tracing_subscriber::filter::filter_fn(is_loggable);
     match output {
         LogOutput::Lambda => tracing_subscriber::fmt()
             .json()
@@ -64,14 +67,25 @@ pub fn init(output: LogOutput, filter: &str) {
             .with_current_span(false)
             .with_ansi(false)
             .with_writer(std::io::stderr)
+            .finish()
+            .with(never)
             .init(),
         LogOutput::Terminal { ansi } => tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_writer(std::io::stderr)
             .with_ansi(ansi)
             .with_target(true)
+            .finish()
+            .with(never)
             .init(),
     }
+}
+
+/// Whether an event may be logged at all, whatever the filter: never `lambda_runtime`'s TRACE
+/// lines, which print every raw invocation event ("raw JSON event received from Lambda"): a
+/// function URL event carries the reporter's `Authorization: Bearer` ingest token.
+fn is_loggable(meta: &tracing::Metadata<'_>) -> bool {
+    !(meta.target().starts_with("lambda_runtime") && *meta.level() == tracing::Level::TRACE)
 }
 
 #[cfg(test)]

@@ -90,13 +90,13 @@ impl Evidence {
             let bad = count(minute, failure);
             if ok > 0 {
                 ev.last_success = Some(minute.minute);
-                // A success in the same minute as failures does not end the streak: order
-                // within a minute is unknown, so the failures count as the later ones.
-                if bad == 0 {
-                    ev.streak_start = None;
-                    ev.failures = 0;
-                    tally.clear();
-                }
+                // Any success ends the streak of failures "with no success between". The order
+                // within a minute is unknown: its failures count as the later ones (they start
+                // the next streak), so a 401 retried with success in the same minute (a token
+                // race) never adds up to a sustained failure.
+                ev.streak_start = None;
+                ev.failures = 0;
+                tally.clear();
             }
             if bad > 0 {
                 ev.last_failure = Some(minute.minute);

@@ -324,6 +324,18 @@ fn sustained_rest_401s_open_after_ten_minutes_without_success() {
             ],
             false,
         ),
+        // Each 401 retried with success within its minute (a race, pattern 2): never sustained.
+        (
+            vec![
+                (0, rest_401(), 1),
+                (0, ok(CallKind::Rest), 5),
+                (6, rest_401(), 1),
+                (6, ok(CallKind::Rest), 5),
+                (11, rest_401(), 1),
+                (11, ok(CallKind::Rest), 5),
+            ],
+            false,
+        ),
     ] {
         let mut case = Case::new(12);
         case.minutes = minutes(&rows);
