@@ -142,8 +142,8 @@ async fn create(args: TokenArgs) -> u8 {
     let id = args.integration.as_str();
     match store.get_integration(id).await {
         Ok(Some(record)) if record.retired => warn(&format!(
-            "credwatch: warning: integration {id} is retired (no longer in the inventory); its \
-             reports are kept, but it is not probed"
+            "credwatch: warning: integration {id} is retired (no longer in the inventory): its \
+             reports are refused (401) until it is back in the inventory"
         )),
         Ok(Some(_)) => {}
         // The item is there, only unreadable: the token is still the integration's.

@@ -5,6 +5,10 @@ use credwatch::jobs::ingest::{DEFAULT_EVENTS_PER_MINUTE, IngestConfig};
 /// Events one integration may report per minute over HTTPS (a positive whole number; default
 /// [`DEFAULT_EVENTS_PER_MINUTE`]).
 pub const EVENTS_PER_MINUTE_VAR: &str = credwatch::config::INGEST_EVENTS_PER_MINUTE_VAR;
+
+/// The smallest allowance accepted: one full batch
+/// ([`MAX_EVENTS_PER_REQUEST`](credwatch::passive::MAX_EVENTS_PER_REQUEST) events).
+pub const MIN_EVENTS_PER_MINUTE: u32 = credwatch::passive::MAX_EVENTS_PER_REQUEST as u32;
 /// The stack's own log groups' prefix, never read (set by the template).
 pub const OWN_LOG_GROUP_PREFIX_VAR: &str = credwatch::config::OWN_LOG_GROUP_PREFIX_VAR;
 /// Set by Lambda: this function's name (its own log group is refused too).
@@ -20,11 +24,13 @@ pub fn ingest_config(lookup: impl Fn(&str) -> Option<String>) -> Result<IngestCo
     let events_per_minute = match set(EVENTS_PER_MINUTE_VAR) {
         None => DEFAULT_EVENTS_PER_MINUTE,
         Some(text) => match text.trim().parse::<u32>() {
-            Ok(n) if n > 0 => n,
+            // Below one full batch, a batch of 500 events could never be accepted (429 for ever).
+            Ok(n) if n >= MIN_EVENTS_PER_MINUTE => n,
             _ => {
                 let shown: String = text.chars().take(40).collect();
                 return Err(format!(
-                    "{EVENTS_PER_MINUTE_VAR}={shown:?}: must be a positive whole number of events per minute"
+                    "{EVENTS_PER_MINUTE_VAR}={shown:?}: must be a whole number of events per minute, \
+                     at least {MIN_EVENTS_PER_MINUTE} (one full batch)"
                 ));
             }
         },
@@ -53,12 +59,18 @@ mod tests {
         let config = read(&[]).unwrap();
         assert_eq!(config, IngestConfig::default());
         let config = read(&[
-            (EVENTS_PER_MINUTE_VAR, "120"),
+            (EVENTS_PER_MINUTE_VAR, "1200"),
             (OWN_LOG_GROUP_PREFIX_VAR, "/aws/lambda/cw-"),
             (FUNCTION_NAME_VAR, "cw-ingest"),
         ])
         .unwrap();
-        assert_eq!(config.events_per_minute, 120);
+        assert_eq!(config.events_per_minute, 1200);
+        assert_eq!(
+            read(&[(EVENTS_PER_MINUTE_VAR, "500")])
+                .unwrap()
+                .events_per_minute,
+            500
+        );
         assert_eq!(
             config.own_log_group_prefix.as_deref(),
             Some("/aws/lambda/cw-")
@@ -74,7 +86,7 @@ mod tests {
 
     #[test]
     fn a_bad_allowance_names_the_variable() {
-        for value in ["0", "-1", "many", "1.5"] {
+        for value in ["0", "-1", "many", "1.5", "120", "499"] {
             let error = read(&[(EVENTS_PER_MINUTE_VAR, value)]).unwrap_err();
             assert!(error.starts_with(EVENTS_PER_MINUTE_VAR), "{error}");
         }

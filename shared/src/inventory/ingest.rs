@@ -117,6 +117,8 @@ fn parse_entries(
         return None;
     }
     let mut entries: Vec<String> = Vec::new();
+    // Where each accepted entry stands in the list as written (entries skip the bad ones).
+    let mut places: Vec<usize> = Vec::new();
     let mut valid = true;
     for (i, item) in items.iter().enumerate() {
         let here = index(field, i);
@@ -135,13 +137,14 @@ fn parse_entries(
                 Some(item),
                 format!(
                     "is listed twice (also {}); list each once",
-                    index(field, first)
+                    index(field, places[first])
                 ),
             );
             valid = false;
             continue;
         }
         entries.push(text.to_string());
+        places.push(i);
     }
     valid.then_some(entries)
 }

@@ -12,8 +12,8 @@ use crate::jobs::corrupt::corrupt_incident_id;
 use crate::rules::deadman::retire_state;
 use crate::rules::schedule;
 use crate::store::{
-    CommitOutcome, Incidents, IntegrationRecord, Integrations, ProbeResults, StoreError, Teams,
-    UnreadableIntegration,
+    CommitOutcome, Incidents, IngestTokens, IntegrationRecord, Integrations, ProbeResults,
+    StoreError, Teams, UnreadableIntegration,
 };
 
 /// What applying the inventory would do.
@@ -190,7 +190,7 @@ pub struct ItemResult {
 /// checks to the new team; a changed `probe_every` reschedules a healthy integration; retiring
 /// resolves every open incident of the integration (saying why); repairing an unreadable item
 /// rewrites it from the inventory (checks afresh) and resolves its incidents.
-pub async fn apply<S: Integrations + ProbeResults + Incidents + Teams>(
+pub async fn apply<S: Integrations + ProbeResults + Incidents + Teams + IngestTokens>(
     store: &S,
     desired: &Inventory,
     plan: &SyncPlan,
@@ -308,7 +308,7 @@ async fn update<S: Integrations + ProbeResults + Incidents>(
 
 /// Resolves every open incident of an integration (so whoever follows them sees them end), then
 /// deletes it with its state, history and incidents. Works on unreadable items too.
-async fn prune<S: Integrations + Incidents>(
+async fn prune<S: Integrations + Incidents + IngestTokens>(
     store: &S,
     id: &str,
     now: DateTime<Utc>,
@@ -319,6 +319,9 @@ async fn prune<S: Integrations + Incidents>(
             .resolve_incident(incident.id.as_str(), &message, now)
             .await?;
     }
+    // Its ingest tokens go with it: an integration added back under the same id starts with
+    // none (old tokens would report for it again).
+    store.revoke_ingest_tokens(id).await?;
     store.prune_integration(id).await
 }
 
@@ -519,6 +522,33 @@ mod tests {
         let after = store.incidents_of("a").await.unwrap();
         let passive = after.iter().find(|i| i.id == incident.id).expect("kept");
         assert!(!passive.open, "{passive:?}");
+    }
+
+    #[tokio::test]
+    async fn pruning_revokes_the_integrations_ingest_tokens() {
+        use crate::domain::passive::IngestToken;
+        use crate::store::memory::MemoryStore;
+        let store = MemoryStore::new();
+        let now = Utc::now();
+        let added = SyncPlan {
+            added: vec!["a".into()],
+            teams_added: vec!["ops".into()],
+            ..SyncPlan::default()
+        };
+        apply(&store, &inventory(&[("a", "A")]), &added, now).await;
+        let token = IngestToken {
+            hash: "ab".repeat(32),
+            integration: "a".into(),
+            created_at: now,
+        };
+        store.put_ingest_token(&token).await.unwrap();
+        let pruned = SyncPlan {
+            pruned: vec!["a".into()],
+            ..SyncPlan::default()
+        };
+        let results = apply(&store, &inventory(&[]), &pruned, now).await;
+        assert!(results.iter().all(|r| r.error.is_none()), "{results:?}");
+        assert_eq!(store.ingest_token(&token.hash).await.unwrap(), None);
     }
 
     #[test]

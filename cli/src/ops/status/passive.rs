@@ -155,8 +155,13 @@ pub fn passive_words(view: Option<&PassiveView>, ago: impl Fn(DateTime<Utc>) -> 
     let Some(view) = view else {
         return "-".to_string();
     };
+    let calls = if view.calls_last_hour == 1 {
+        "call"
+    } else {
+        "calls"
+    };
     let mut words = format!(
-        "{} calls, {} failed",
+        "{} {calls}, {} failed",
         view.calls_last_hour, view.failures_last_hour
     );
     if let Some(at) = view.last_failure_at {

@@ -209,6 +209,11 @@ mod passive_view {
         assert_eq!(passive_words(None, ago), "-");
         let quiet = passive_view(&[], None);
         assert_eq!(passive_words(Some(&quiet), ago), "0 calls, 0 failed");
+        let one = PassiveView {
+            calls_last_hour: 1,
+            ..quiet.clone()
+        };
+        assert_eq!(passive_words(Some(&one), ago), "1 call, 0 failed");
         let view = PassiveView {
             calls_last_hour: 120,
             failures_last_hour: 3,

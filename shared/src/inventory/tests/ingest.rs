@@ -239,3 +239,27 @@ fn a_changed_binding_is_a_changed_field_of_the_plan() {
         .is_empty()
     );
 }
+
+/// A repeat names the place of the first one as written, bad entries before it counted too.
+#[test]
+fn a_repeat_names_the_first_place_as_written() {
+    let found = problems(&ingest(
+        "{ log_groups: [\"\", /x, /y, /x], event_sources: [aws.events, \"com acme\", com.acme.x, com.acme.x] }",
+    ));
+    let repeat = |field: &str| {
+        found
+            .iter()
+            .find(|p| p.field == field)
+            .unwrap_or_else(|| panic!("{field} in {found:#?}"))
+            .message
+            .clone()
+    };
+    assert!(
+        repeat("ingest.log_groups[3]").contains("(also ingest.log_groups[1])"),
+        "{found:#?}"
+    );
+    assert!(
+        repeat("ingest.event_sources[3]").contains("(also ingest.event_sources[2])"),
+        "{found:#?}"
+    );
+}
