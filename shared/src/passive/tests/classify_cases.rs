@@ -177,6 +177,21 @@ fn statuses_and_codes_without_a_body() {
 }
 
 #[test]
+fn a_token_call_reads_its_oauth_error_first_and_a_rest_call_its_errorcode() {
+    let both = |kind: &str| {
+        json!({"observed_at": "2026-12-01T02:59:00Z", "call_kind": kind, "status": 401,
+            "oauth_error": "invalid_client", "sfmc_errorcode": 0,
+            "message": "Client authentication failed."})
+    };
+    // The token endpoint answers in OAuth form, the REST API in Marketing Cloud form.
+    assert_eq!(
+        class_of(both("token")),
+        Some(OutcomeClass::ClientAuthFailed)
+    );
+    assert_eq!(class_of(both("rest")), Some(OutcomeClass::RestUnauthorized));
+}
+
+#[test]
 fn soap_faults() {
     use OutcomeClass::*;
     for (fault, status, class) in [
