@@ -70,9 +70,6 @@ pub fn classify_reported(call: &SfmcCall) -> Option<OutcomeClass> {
     Some(class)
 }
 
-/// SFMC's body as the reported fields describe it; `None` for no body. A token call's OAuth
-/// error wins over an errorcode (the token endpoint answers in OAuth form), other calls' errorcode
-/// wins (the REST API answers in Marketing Cloud form).
 /// Whether reported text is an HTML or XML page rather than an API's words.
 fn looks_like_markup(message: &str) -> bool {
     let lower = message.trim_start().to_ascii_lowercase();
@@ -90,6 +87,9 @@ fn looks_like_markup(message: &str) -> bool {
         .any(|tag| lower.contains(tag))
 }
 
+/// SFMC's body as the reported fields describe it; `None` for no body. A token call's OAuth
+/// error wins over an errorcode (the token endpoint answers in OAuth form), other calls' errorcode
+/// wins (the REST API answers in Marketing Cloud form).
 fn rebuilt_body(call: &SfmcCall, message: &str) -> Option<Value> {
     let oauth = call.oauth_error.as_ref().map(
         |error| json!({"error": error, "error_description": message, "error_uri": OAUTH_ERROR_URI}),
