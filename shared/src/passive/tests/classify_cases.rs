@@ -244,3 +244,25 @@ fn a_page_reported_as_the_message_is_not_sfmcs_answer() {
     }));
     assert_eq!(class, Some(OutcomeClass::ClientAuthFailed));
 }
+
+#[test]
+fn markup_that_is_not_a_page_is_no_intermediary() {
+    // SFMC's own SOAP envelope passed on as the message starts with '<' but is no web page:
+    // the status decides, as for any answer without SFMC's fields.
+    let envelope = r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Server</faultcode></soap:Fault></soap:Body></soap:Envelope>"#;
+    for (kind, status) in [("soap", 500), ("soap", 401), ("rest", 401)] {
+        let bare = class_of(json!({
+            "observed_at": "2026-12-01T02:59:00Z", "call_kind": kind, "status": status,
+        }));
+        let with_envelope = class_of(json!({
+            "observed_at": "2026-12-01T02:59:00Z", "call_kind": kind, "status": status,
+            "message": envelope,
+        }));
+        assert_ne!(
+            bare,
+            Some(OutcomeClass::IntermediaryBlocked),
+            "{kind} {status}"
+        );
+        assert_eq!(with_envelope, bare, "{kind} {status}");
+    }
+}
