@@ -29,18 +29,16 @@ fn latest_denied(inputs: &PassiveInputs) -> Option<DateTime<Utc>> {
 
 /// Remember the latest 20002 (never moving back in time).
 pub(crate) fn update_state(inputs: &PassiveInputs, state: &mut PassiveState) {
-    if let Some(latest) = latest_denied(inputs)
-        && state.last_scope_denied_at.is_none_or(|old| old < latest)
-    {
-        state.last_scope_denied_at = Some(latest);
-    }
+    // `None` orders before any time: the later of the two is kept.
+    state.last_scope_denied_at = state.last_scope_denied_at.max(latest_denied(inputs));
 }
 
 /// Decide pattern 3 (`state` is after this batch; `inputs.state` before it).
 pub(crate) fn check(inputs: &PassiveInputs, state: &PassiveState) -> Verdict {
     let before = inputs.state.last_scope_denied_at;
     if let Some(latest) = latest_denied(inputs) {
-        let new = before.is_none_or(|old| old < latest && latest - old > QUIET_BEFORE);
+        // An earlier one more than QUIET_BEFORE ago (one remembered later than this is not).
+        let new = before.is_none_or(|old| latest - old > QUIET_BEFORE);
         if new {
             return Verdict::Firing {
                 severity: inputs.integration.severity,

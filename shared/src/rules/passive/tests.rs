@@ -619,3 +619,5 @@ fn minutes_outside_the_window_and_api_401s_in_the_batch_do_not_open_or_probe() {
         incident.message
     );
 }
+
+mod edges;
