@@ -510,3 +510,19 @@ fn schema_event(object: &Map<String, Value>) -> Option<&Map<String, Value>> {
 fn is_oauth_code(text: &str) -> bool {
     OAUTH_CODES.contains(&text)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::prefix;
+
+    #[test]
+    fn prefix_cuts_on_a_character_boundary() {
+        assert_eq!(prefix("abc", 5), "abc");
+        assert_eq!(prefix("abc", 3), "abc");
+        assert_eq!(prefix("abc", 2), "ab");
+        // 'é' is two bytes: a cut inside it keeps the text before it.
+        assert_eq!(prefix("aéb", 2), "a");
+        assert_eq!(prefix("aéb", 3), "aé");
+        assert_eq!(prefix("日本", 5), "日");
+    }
+}

@@ -48,6 +48,8 @@ fn text_that_is_not_a_key() {
         "token|401|-|nope",
         "token|401||ok",
         "token|-5|-|ok",
+        // Rust's integer parser takes a leading '+': a key's status is digits only.
+        "token|+401|-|ok",
     ] {
         assert_eq!(CounterKey::parse(text), None, "{text}");
     }

@@ -411,3 +411,175 @@ mod properties {
         }
     }
 }
+
+/// A structured log's own fields decide over words in its text: its status key (number or
+/// string, at any depth, in arrays, in JSON quoted inside a string) wins over a status the
+/// message mentions, and other numbers are no status.
+#[test]
+fn a_structured_logs_fields_decide_over_its_text() {
+    let tail = r#""error":"invalid_client","error_description":"Client authentication failed.""#;
+    for (fields, status) in [
+        (r#""responseStatus":403,"upstream_ms":250"#, 403),
+        (r#""responseStatus":"403","version":"300""#, 403),
+        (r#""res":{"responseStatus":403}"#, 403),
+        (r#""errors":[{"responseStatus":403}]"#, 403),
+        (r#""body":"{\"responseStatus\":403}""#, 403),
+        // No status field: the text's.
+        (r#""upstream_ms":250"#, 200),
+    ] {
+        let line = format!(r#"{{"note":"SFMC status 200 expected",{fields},{tail}}}"#);
+        assert_eq!(read(&line).status, Some(status), "{line}");
+    }
+}
+
+/// At most MAX_JSON_VALUES (2,000) values of one structured log are looked at: a status
+/// beyond them is not read (its text still is).
+#[test]
+fn a_structured_log_is_read_up_to_two_thousand_values() {
+    // Keys are visited from the last in order: the fillers, then `responseStatus`.
+    let line = |fillers: usize| {
+        let fill: String = (0..fillers).map(|i| format!(r#","z{i:05}":1"#)).collect();
+        format!(
+            r#"{{"note":"SFMC status 200 expected","responseStatus":403,"error":"invalid_client"{fill}}}"#
+        )
+    };
+    assert_eq!(read(&line(1_999)).status, Some(403), "the 2,000th value");
+    assert_eq!(read(&line(2_000)).status, Some(200), "the 2,001st value");
+}
+
+/// A line that gives SFMC's errorcode without a status gets the status SFMC documents for it.
+#[test]
+fn an_errorcode_without_a_status_gets_sfmcs() {
+    for (code, status) in [
+        (0, 401),
+        (40004, 401),
+        (20002, 403),
+        (40001, 403),
+        (50200, 429),
+        (50300, 503),
+    ] {
+        let line = format!(
+            r#"{{"level":"ERROR","response":{{"errorcode":{code},"message":"SFMC said no."}}}}"#
+        );
+        assert_eq!(read(&line).status, Some(status), "{code}");
+    }
+}
+
+/// Words well inside the 256 KiB a line is read to are found.
+#[test]
+fn words_within_the_cap_are_read() {
+    let padding = "x ".repeat(50_000);
+    let line = format!(
+        "{padding} 401 Client Error: Unauthorized for url: https://mc1.auth.marketingcloudapis.com/v2/token"
+    );
+    assert_eq!(read(&line).status, Some(401));
+}
+
+/// SFMC's field names in any case (a logger that capitalises keys): read from the JSON, where
+/// the text's own search (exact names, XML tags) misses them.
+#[test]
+fn sfmc_fields_in_any_case() {
+    let call = read(
+        r#"{"Level":"Error","Error":"invalid_client","Error_Description":"Client authentication failed.","StatusCode":401}"#,
+    );
+    assert_eq!(call.oauth_error.as_deref(), Some("invalid_client"));
+    assert_eq!(
+        call.message.as_deref(),
+        Some("Client authentication failed.")
+    );
+    assert_eq!(call.class, Some(OutcomeClass::ClientAuthFailed));
+    let call = read(r#"{"Level":"Error","FaultString":"Token Expired","StatusCode":500}"#);
+    assert_eq!(call.soap_fault.as_deref(), Some("Token Expired"));
+    assert_eq!(
+        summary(&call),
+        (
+            CallKind::Soap,
+            Some(500),
+            Some(OutcomeClass::RestUnauthorized)
+        )
+    );
+}
+
+/// SFMC's words nested in a structured log: its `errorcode` and its `message` (not the
+/// logger's own `message`) are the evidence.
+#[test]
+fn sfmcs_nested_error_and_its_own_message() {
+    let call = read(
+        r#"{"message":"SFMC call failed","response":{"errorcode":20002,"message":"Insufficient privileges to complete this action."}}"#,
+    );
+    assert_eq!(call.sfmc_errorcode, Some(20002));
+    assert_eq!(
+        call.message.as_deref(),
+        Some("Insufficient privileges to complete this action.")
+    );
+    assert_eq!(call.status, Some(403));
+}
+
+/// Every OAuth error code is SFMC's answer, whatever its words; the status is OAuth's 400.
+#[test]
+fn any_oauth_error_code_is_read() {
+    let call = read(
+        r#"{"error":"invalid_scope","error_description":"The scope is not allowed.","url":"https://mc1.auth.marketingcloudapis.com/v2/token"}"#,
+    );
+    assert_eq!(call.oauth_error.as_deref(), Some("invalid_scope"));
+    assert_eq!((call.call_kind, call.status), (CallKind::Token, Some(400)));
+}
+
+/// A brace that opens no JSON object before the structured part is skipped.
+#[test]
+fn the_json_after_a_stray_brace() {
+    let call = read(
+        r#"2026-12-01T02:59:30Z ERROR job {orders} failed {"Error":"invalid_scope","Error_Description":"The scope is not allowed.","StatusCode":400}"#,
+    );
+    assert_eq!(call.oauth_error.as_deref(), Some("invalid_scope"));
+}
+
+/// At most 8 JSON bodies quoted inside one structured log's strings are read.
+#[test]
+fn at_most_eight_quoted_bodies_are_read() {
+    // Keys are visited from the last: b9 (or b8) first, b1 last.
+    let line = |bodies: usize| {
+        let quoted: String = (2..=bodies)
+            .map(|i| format!(r#","b{i}":"{{\"n\":{i}}}""#))
+            .collect();
+        format!(
+            r#"{{"note":"SFMC status 200 expected","error":"invalid_client","b1":"{{\"responseStatus\":403}}"{quoted}}}"#
+        )
+    };
+    assert_eq!(read(&line(8)).status, Some(403), "the 8th body");
+    assert_eq!(read(&line(9)).status, Some(200), "a 9th body");
+}
+
+/// SFMC's own words count without an SFMC host; words other APIs use too need one.
+#[test]
+fn sfmc_only_words_need_no_host() {
+    let call = read("orders-sync: Your requests are temporarily blocked.");
+    assert_eq!(call.sfmc_errorcode, Some(50200));
+    assert_eq!(call.status, Some(429));
+    assert!(parsed("orders-sync: Rate limit exceeded").is_none());
+    assert!(parsed("calling requestToken for the nightly job").is_none());
+}
+
+/// A status and a connection word in one line: an answer came, so it is no network error.
+#[test]
+fn an_answered_call_is_no_network_error() {
+    let call = read(
+        r#"{"statusCode":504,"url":"https://mc1.rest.marketingcloudapis.com/data/v1/customobjectdata","message":"upstream ETIMEDOUT"}"#,
+    );
+    assert_eq!((call.status, call.network_error), (Some(504), None));
+    assert_eq!(call.class, Some(OutcomeClass::SfmcUnavailable));
+}
+
+/// The token path on a host that does not say `auth` is still a token call; a line with an
+/// SFMC host but no status and no fault keeps no status.
+#[test]
+fn kinds_and_statuses_a_line_does_not_say() {
+    let call =
+        read("401 Client Error: Unauthorized for url: https://mc1.marketingcloudapis.com/v2/token");
+    assert_eq!((call.call_kind, call.status), (CallKind::Token, Some(401)));
+    let call = read("GET https://mc1.rest.marketingcloudapis.com/asset/v1/content/assets failed");
+    assert_eq!(
+        (call.call_kind, call.status, call.class),
+        (CallKind::Rest, None, None)
+    );
+}

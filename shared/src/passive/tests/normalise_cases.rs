@@ -392,6 +392,11 @@ fn bodies_one_event_or_a_batch() {
 #[test]
 fn whole_bodies_refused() {
     let b = binding();
+    // Exactly the limit is read (padded with JSON whitespace); one byte more is refused unread.
+    let mut full =
+        br#"{"observed_at":"2026-12-01T02:59:00Z","call_kind":"rest","status":200}"#.to_vec();
+    full.resize(MAX_BODY_BYTES, b' ');
+    assert_eq!(normalise_body(&full, &b).unwrap().calls.len(), 1);
     let big = vec![b' '; MAX_BODY_BYTES + 1];
     assert_eq!(
         normalise_body(&big, &b),
@@ -564,4 +569,38 @@ fn the_readme_example_is_accepted() {
     assert_eq!(out.rejected, vec![]);
     assert_eq!(out.calls[0].class, Some(OutcomeClass::ClientAuthFailed));
     assert_eq!(out.calls[0].event_id, "orders-sync:2026-12-01T03:04:05Z:1");
+}
+
+/// A raw path may be longer than the 200 characters a template may have: ids shrink to `{id}`.
+#[test]
+fn a_long_raw_path_that_templates_short_is_kept() {
+    let path = format!("/asset/v1/content/assets/{}", "ab12".repeat(150));
+    let call = accepted(event(json!({ "path_template": path })));
+    assert_eq!(
+        call.path_template.as_deref(),
+        Some("/asset/v1/content/assets/{id}")
+    );
+}
+
+/// Text beyond a field's byte limit is refused before any other rule reads it, the limit named.
+#[test]
+fn text_over_its_byte_limit_is_refused_unread() {
+    for (field, value, limit) in [
+        (
+            "path_template",
+            format!("/asset/v1/content/assets/{}", "ab12".repeat(200)),
+            800,
+        ),
+        ("oauth_error", "a".repeat(65), 64),
+        ("host", format!("{}.example.com", "a".repeat(250)), 253),
+    ] {
+        let error = refused(event(json!({ field: value })));
+        assert_eq!(
+            (error.field.as_str(), error.problem.as_str()),
+            (
+                field,
+                format!("is too long (at most {limit} bytes)").as_str()
+            ),
+        );
+    }
 }
