@@ -211,10 +211,79 @@ fn after_secret_name(word: &str) -> (String, bool) {
                 scheme,
             );
         }
-        search = end.max(at + 1);
+        // Names are 5+ bytes: `end` is past `at`, so the search always moves on.
+        search = end;
         if search >= lower.len() {
             break;
         }
     }
     (word.to_string(), false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_SCANNED_BYTES, bounded, redact_message, unescaped, without_token_core};
+
+    #[test]
+    fn escapes_that_hide_a_secret_are_undone() {
+        assert_eq!(
+            unescaped(r#"{\"client_secret\":\"a\/b\\c\"}"#),
+            r#"{"client_secret":"a/b\c"}"#
+        );
+        assert_eq!(
+            unescaped("client_secret%3Dabc%2Fd%zz%0A"),
+            "client_secret=abc/d%zz%0A"
+        );
+        assert_eq!(
+            unescaped("password  = x, \"k\" : v"),
+            "password= x, \"k\": v"
+        );
+        assert_eq!(unescaped("é%3D\\\""), "é=\"");
+    }
+
+    #[test]
+    fn a_token_glued_to_punctuation_is_replaced_and_the_punctuation_kept() {
+        let token = "AbC123xYz456QwE789rTy012";
+        assert_eq!(
+            without_token_core(&format!("\"{token}\"}},")),
+            "\"[redacted]\"},"
+        );
+        assert_eq!(without_token_core(token), "[redacted]");
+        assert_eq!(without_token_core("[redacted],"), "[redacted],");
+        assert_eq!(without_token_core("\"hello\","), "\"hello\",");
+        assert_eq!(without_token_core("{}"), "{}");
+    }
+
+    #[test]
+    fn a_long_text_is_cut_on_a_character_and_a_word() {
+        let short = "a b";
+        assert_eq!(bounded(short), short);
+        // The limit falls inside 'é': the cut word goes, whole words stay.
+        let long = format!("{}xé tail", "a ".repeat((MAX_SCANNED_BYTES - 2) / 2));
+        let cut = bounded(&long);
+        assert!(cut.len() < MAX_SCANNED_BYTES);
+        assert!(cut.ends_with('a'), "{}", &cut[cut.len() - 4..]);
+        assert!(!cut.contains('x'));
+        assert_eq!(bounded(&"x".repeat(MAX_SCANNED_BYTES + 1)), "");
+    }
+
+    #[test]
+    fn values_after_secret_names_in_every_spelling() {
+        for (text, kept) in [
+            ("secret-v2=hunter", "secret-v2=[redacted]"),
+            ("'password'='hunter2'", "'password'='[redacted]'"),
+            ("\"password\"=\"hunter2\"", "\"password\"=\"[redacted]\""),
+            ("password=\"'x'\"", "password=\"'[redacted]'\""),
+            (
+                "token-less,password=hunter2",
+                "token-less,password=[redacted]",
+            ),
+            // Names of ids, ages and types are not credentials.
+            ("token_age_secs=1070", "token_age_secs=1070"),
+            ("token_type=Bearer", "token_type=Bearer"),
+            ("secret_id=42", "secret_id=42"),
+        ] {
+            assert_eq!(redact_message(text, 200), kept, "{text}");
+        }
+    }
 }

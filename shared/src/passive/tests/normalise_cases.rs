@@ -604,3 +604,66 @@ fn text_over_its_byte_limit_is_refused_unread() {
         );
     }
 }
+
+/// The credential-key search looks at 100,000 keys at most: one more refuses the event whole.
+#[test]
+fn the_key_search_stops_after_one_hundred_thousand_keys() {
+    let with_keys = |keys: usize| {
+        let mut value = event(json!({}));
+        let object = value.as_object_mut().unwrap();
+        let base = object.len();
+        for i in 0..keys - base {
+            object.insert(format!("x{i}"), json!(1));
+        }
+        refused(value)
+    };
+    let at_limit = with_keys(100_000);
+    assert!(
+        !at_limit.problem.contains("holds more than"),
+        "{at_limit:?}"
+    );
+    let over = with_keys(100_001);
+    assert_eq!(over.field, "(event)");
+    assert_eq!(
+        over.problem,
+        "holds more than 100000 values: send only the schema's fields"
+    );
+}
+
+/// UUIDs become `{id}`; a 36-character segment that is no UUID stays, as does a template of
+/// exactly 200 characters.
+#[test]
+fn uuid_segments_and_the_template_length_limit() {
+    // UUIDs without a digit or without a letter: no token shape, only the UUID rule tells.
+    for (segment, id) in [
+        ("12345678-1234-1234-1234-123456789012", true),
+        ("abcdefab-cdef-abcd-efab-cdefabcdefab", true),
+        ("ABCDEFAB-CDEF-ABCD-EFAB-CDEFABCDEFAB", true),
+        // Not hexadecimal, five dashes, or 35 characters.
+        ("abcdefab-cdef-abcd-efab-cdefabcdefag", false),
+        ("abcdefab-cdef-abcd-efab-cdef-bcdefab", false),
+        ("abcdefab-cdef-abcd-efab-cdefabcdefa", false),
+        ("route-name-of-thirty-six-characters", false),
+    ] {
+        let call = accepted(event(
+            json!({ "path_template": format!("/contacts/{segment}") }),
+        ));
+        let expected = if id {
+            "/contacts/{id}".to_string()
+        } else {
+            format!("/contacts/{segment}")
+        };
+        assert_eq!(
+            call.path_template.as_deref(),
+            Some(expected.as_str()),
+            "{segment}"
+        );
+    }
+    let exactly = format!("/{}", "route/".repeat(33).trim_end_matches('/'));
+    let exactly = format!("{exactly}{}", "x".repeat(200 - exactly.len()));
+    assert_eq!(exactly.len(), 200);
+    let call = accepted(event(json!({ "path_template": exactly.clone() })));
+    assert_eq!(call.path_template.as_deref(), Some(exactly.as_str()));
+    let error = refused(event(json!({ "path_template": format!("{exactly}y") })));
+    assert_eq!(error.field, "path_template");
+}
