@@ -186,3 +186,73 @@ pub(super) fn network_error(lower: &str) -> Option<&'static str> {
     .find(|(signature, _)| lower.contains(signature))
     .map(|(_, error)| *error)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_QUOTED_BYTES, host_and_path, quoted_value, sfmc_url_in_text, status_in_text};
+
+    #[test]
+    fn values_after_a_key_in_each_notation() {
+        for (text, value) in [
+            (r#"{"error":"invalid_client"}"#, "invalid_client"),
+            ("{'error': 'invalid_grant'}", "invalid_grant"),
+            ("error=invalid_client, next", "invalid_client"),
+            ("error : invalid_client", "invalid_client"),
+            ("errorcode: 50200}", "50200"),
+            // The key stands alone: not inside `oauth_error` or `error_description`.
+            ("oauth_error: x, error_description: d, error: y", "y"),
+            (r#""message": "say \"hi\" now", "x": 1"#, r#"say "hi" now"#),
+            (r#""message": 'it\'s here'"#, "it's here"),
+        ] {
+            let key = if text.contains("message") {
+                "message"
+            } else if text.contains("errorcode") {
+                "errorcode"
+            } else {
+                "error"
+            };
+            assert_eq!(quoted_value(text, key).as_deref(), Some(value), "{text}");
+        }
+        assert_eq!(quoted_value("oauth_error: x", "error"), None);
+        assert_eq!(quoted_value("error is bad", "error"), None);
+        assert_eq!(quoted_value("error=", "error"), None);
+        assert_eq!(quoted_value(r#"error: "never closed"#, "error"), None);
+    }
+
+    #[test]
+    fn quoted_values_are_read_up_to_four_kib() {
+        let at_limit = format!(r#"message: "{}""#, "a".repeat(MAX_QUOTED_BYTES));
+        assert_eq!(
+            quoted_value(&at_limit, "message").map(|v| v.len()),
+            Some(MAX_QUOTED_BYTES)
+        );
+        let over = format!(r#"message: "{}""#, "a".repeat(MAX_QUOTED_BYTES + 1));
+        assert_eq!(quoted_value(&over, "message"), None);
+    }
+
+    #[test]
+    fn sfmc_urls_hosts_and_statuses_in_text() {
+        let host = "mc1.rest.marketingcloudapis.com";
+        assert_eq!(
+            sfmc_url_in_text(&format!("url=https://{host}/x),next")).as_deref(),
+            Some(format!("https://{host}/x").as_str())
+        );
+        assert_eq!(
+            sfmc_url_in_text(&format!("for url: https://{host}/v2/token")).as_deref(),
+            Some(format!("https://{host}/v2/token").as_str())
+        );
+        assert_eq!(sfmc_url_in_text("no sfmc here"), None);
+        assert_eq!(
+            host_and_path(&format!("https://{host}/")),
+            Some((host.to_string(), None))
+        );
+        assert_eq!(
+            host_and_path(&format!("https://user@{host}:443/a?q=1#f")),
+            Some((host.to_string(), Some("/a".to_string())))
+        );
+        assert_eq!(status_in_text("401 client error: unauthorized"), Some(401));
+        // A multi-byte character just before the words: no status, and no panic.
+        assert_eq!(status_in_text("éé client error"), None);
+        assert_eq!(status_in_text("é01 client error"), None);
+    }
+}
