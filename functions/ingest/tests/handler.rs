@@ -3,16 +3,15 @@
 //! (gzip + base64 `awslogs.data`), an EventBridge `credwatch.sfmc_call.v1` event and the
 //! schedule's `Scheduled Event`. The token appears in no answer.
 
+mod common;
+
 use std::io::Write;
-use std::time::Duration;
 
 use base64::Engine as _;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use credwatch::domain::passive::IngestToken;
-use credwatch::domain::severity::Severity;
 use credwatch::inventory::{IngestBinding, Integration};
 use credwatch::jobs::ingest::IngestConfig;
-use credwatch::secrets::SecretSource;
 use credwatch::secrets::ingest_token::ingest_token_hash as token_hash;
 use credwatch::store::memory::MemoryStore;
 use credwatch::store::{IngestTokens, Integrations, PassiveRecords};
@@ -53,33 +52,14 @@ async fn app() -> App<MemoryStore> {
 
 /// An integration bound to a log group and an event source.
 fn integration() -> Integration {
-    Integration {
-        id: "orders-sync".to_string(),
-        name: "Orders sync".to_string(),
-        owner: "crm-ops".to_string(),
-        severity: Severity::High,
-        auth_url: "https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/"
-            .parse()
-            .unwrap(),
-        client_id: "0m0het6mqknzv0uebqlvoo41".to_string(),
-        client_secret: SecretSource::Env("ORDERS_SECRET".to_string()),
-        account_id: Some(7281698),
-        expected_scopes: Vec::new(),
-        secret_rotated_at: None,
-        secret_expires_at: None,
-        depends_on: Vec::new(),
-        records_per_hour: None,
-        runbook: None,
-        probe_every: Duration::from_secs(15 * 60),
-        recheck_every: Duration::from_secs(2 * 60),
-        expiry_warn_days: vec![30, 14, 7, 3, 1],
-        secret_lifetime_days: 180,
-        maintenance: Vec::new(),
-        ingest: IngestBinding {
+    common::integration(
+        "orders-sync",
+        "Orders sync",
+        IngestBinding {
             log_groups: vec!["/aws/lambda/orders-sync".to_string()],
             event_sources: vec!["com.acme.orders-sync".to_string()],
         },
-    }
+    )
 }
 
 fn event(status: u16) -> Value {

@@ -2,15 +2,14 @@
 //! (`credwatch_tests::function_url`) to the handler in-process over the in-memory store.
 //! Auth, batch limits, bad fields, the flood limit; the token in no answer.
 
+mod common;
+
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use credwatch::domain::passive::IngestToken;
-use credwatch::domain::severity::Severity;
 use credwatch::inventory::{IngestBinding, Integration};
 use credwatch::jobs::ingest::IngestConfig;
-use credwatch::secrets::SecretSource;
 use credwatch::secrets::ingest_token::ingest_token_hash as token_hash;
 use credwatch::store::memory::MemoryStore;
 use credwatch::store::{IngestTokens, Integrations};
@@ -22,30 +21,7 @@ const TOKEN: &str = "cwi_http-test-token-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123";
 const RETIRED_TOKEN: &str = "cwi_http-test-token-of-a-retired-integration-0123";
 
 fn integration(id: &str) -> Integration {
-    Integration {
-        id: id.to_string(),
-        name: format!("{id} integration"),
-        owner: "crm-ops".to_string(),
-        severity: Severity::High,
-        auth_url: "https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/"
-            .parse()
-            .unwrap(),
-        client_id: "0m0het6mqknzv0uebqlvoo41".to_string(),
-        client_secret: SecretSource::Env("ORDERS_SECRET".to_string()),
-        account_id: Some(7281698),
-        expected_scopes: Vec::new(),
-        secret_rotated_at: None,
-        secret_expires_at: None,
-        depends_on: Vec::new(),
-        records_per_hour: None,
-        runbook: None,
-        probe_every: Duration::from_secs(15 * 60),
-        recheck_every: Duration::from_secs(2 * 60),
-        expiry_warn_days: vec![30, 14, 7, 3, 1],
-        secret_lifetime_days: 180,
-        maintenance: Vec::new(),
-        ingest: IngestBinding::default(),
-    }
+    common::integration(id, &format!("{id} integration"), IngestBinding::default())
 }
 
 async fn endpoint(events_per_minute: u32) -> FunctionUrl {

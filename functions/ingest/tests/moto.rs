@@ -5,17 +5,16 @@
 //! outdated secret, and the integration is made due for a probe. The table, scanned, holds no
 //! token and no reported message unredacted.
 
+mod common;
+
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use credwatch::domain::outcome::OutcomeClass;
 use credwatch::domain::passive::IngestToken;
-use credwatch::domain::severity::Severity;
 use credwatch::domain::state::{CheckState, Health};
 use credwatch::inventory::{IngestBinding, Integration};
 use credwatch::jobs::ingest::IngestConfig;
-use credwatch::secrets::SecretSource;
 use credwatch::secrets::ingest_token::ingest_token_hash as token_hash;
 use credwatch::store::dynamo::{DynamoStore, create_table};
 use credwatch::store::{Incidents, IngestTokens, Integrations};
@@ -29,30 +28,7 @@ const TOKEN: &str = "cwi_moto-acceptance-token-QWERTYUIOPASDFGHJKLZXCV";
 const LEAKED: &str = "client_secret=Zx9LeakedSecretValue0123456789abcdef";
 
 fn integration() -> Integration {
-    Integration {
-        id: "orders-sync".to_string(),
-        name: "Orders sync".to_string(),
-        owner: "crm-ops".to_string(),
-        severity: Severity::High,
-        auth_url: "https://mc563885gzs27c5t9-63k636ttgm.auth.marketingcloudapis.com/"
-            .parse()
-            .unwrap(),
-        client_id: "0m0het6mqknzv0uebqlvoo41".to_string(),
-        client_secret: SecretSource::Env("ORDERS_SECRET".to_string()),
-        account_id: Some(7281698),
-        expected_scopes: Vec::new(),
-        secret_rotated_at: None,
-        secret_expires_at: None,
-        depends_on: Vec::new(),
-        records_per_hour: None,
-        runbook: None,
-        probe_every: Duration::from_secs(15 * 60),
-        recheck_every: Duration::from_secs(2 * 60),
-        expiry_warn_days: vec![30, 14, 7, 3, 1],
-        secret_lifetime_days: 180,
-        maintenance: Vec::new(),
-        ingest: IngestBinding::default(),
-    }
+    common::integration("orders-sync", "Orders sync", IngestBinding::default())
 }
 
 #[tokio::test(flavor = "multi_thread")]
